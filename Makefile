@@ -1,0 +1,43 @@
+# countyhub: `make demo` and `make test` set up everything they need on a fresh machine.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system demo test test-fast lint bench migrate
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+system:  ## Debian packages (Chromium for browser tests, a CJK font for PDFs), via apt-get when root
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: not root, cannot install$$missing (browser tests and CJK PDFs need them)"; fi; \
+	fi
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: system $(BIN)/.installed  ## system packages and the Python environment in .venv
+
+demo: setup  ## build the demo county on SQLite and serve it on http://127.0.0.1:8000
+	$(BIN)/countyhub demo
+
+migrate: setup  ## apply database migrations
+	$(BIN)/countyhub manage migrate
+
+test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+	$(BIN)/pytest
+
+lint: setup  ## ruff
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: setup  ## benchmarks, side by side with the peers
+	$(BIN)/python -m bench

@@ -1,0 +1,86 @@
+"""`countyhub demo`, `serve` and `manage`: the web platform's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "countyhub.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def manage(ctx: typer.Context) -> None:
+    """Pass the remaining arguments to Django's management commands (`countyhub manage migrate`)."""
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["countyhub manage", *ctx.args])
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 4,
+) -> None:
+    """Serve countyhub with gunicorn; whitenoise serves the static files."""
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "countyhub.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--log-level",
+        "warning",
+    ]
+    os.execv(sys.executable, argv)
+
+
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the demo after building it.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """Migrate, build the demo county (idempotently), print the demo accounts, and serve."""
+    _setup_django()
+    from django.core.management import call_command
+    from rich.console import Console
+
+    from countyhub.demo import DEMO_PASSWORD, build_demo
+
+    console = Console()
+    call_command("migrate", interactive=False, verbosity=0)
+    summary = build_demo(console=console)
+    console.print(f"[bold]Demo county ready:[/bold] {summary}")
+    console.print(
+        f"Accounts (password [bold]{DEMO_PASSWORD}[/bold]): "
+        "admin, seller, station, trainer, analyst, buyer"
+    )
+    if serve_after:
+        console.print(f"Serving on http://{host}:{port}/")
+        serve(host=host, port=port, workers=2, threads=4)

@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "countyhub.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_help_lists_the_command_families():
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("demo", "serve", "manage", "analyze"):
+        assert command in result.stdout
+
+
+def test_start_up_imports_neither_django_nor_plotting():
+    code = (
+        "import sys, countyhub.cli;"
+        "heavy = [m for m in ('django', 'matplotlib', 'pandas', 'scipy') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("debug", ["1", "0"])
+def test_manage_check_passes(debug, tmp_path):
+    env = {
+        "DJANGO_DEBUG": debug,
+        "DJANGO_SECRET_KEY": "x" * 64 + "-test-only-secret-key-value",
+        "COUNTYHUB_VAR_DIR": str(tmp_path),
+    }
+    args = ["manage", "check"] + (["--deploy", "--fail-level", "WARNING"] if debug == "0" else [])
+    result = run_cli(*args, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "", "COUNTYHUB_VAR_DIR": str(tmp_path)}
+    result = run_cli("manage", "check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
