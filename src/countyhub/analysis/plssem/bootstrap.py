@@ -1,0 +1,420 @@
+"""Bootstrap for PLS-SEM, computed as batches of resampled correlation matrices.
+
+A resample is a vector of counts c (how often each row was drawn). Every moment the PLS algorithm
+needs is linear in c: the column sums c'Z and the cross-products Z'diag(c)Z. So one matrix product
+(counts of a chunk of resamples) x (per-row features) gives the correlation matrices of the whole
+chunk, and :mod:`.engine` then runs the PLS algorithm on all of them at once. Memory is bounded by
+the chunk, not by the number of resamples.
+
+With mean replacement, the missing cells of each resample are replaced by that resample's own
+column means (as seminr does); the features then also carry the missingness pattern, and the
+filled cross-products are assembled from them exactly.
+
+Conventions (SmartPLS): resampling rows with replacement after listwise deletion; t = estimate /
+bootstrap standard deviation; p two-sided from Student's t with (valid resamples - 1) degrees of
+freedom; percentile and bias-corrected and accelerated (BCa; Efron 1987, acceleration from the
+jackknife) intervals. HTMT is bootstrapped like the other statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from countyhub.analysis.distributions import normal_cdf, normal_ppf, student_t_two_sided_p
+from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.plssem import engine
+from countyhub.analysis.plssem.results import chain_effects, path_label
+
+if TYPE_CHECKING:
+    from countyhub.analysis.plssem.data import PreparedData
+    from countyhub.analysis.plssem.results import PLSResults
+
+Progress = Callable[[int, int], None]
+GROUPS = ("paths", "outer_loadings", "outer_weights", "total_effects", "indirect_effects", "htmt")
+# Bytes of resample counts held per chunk; bounds memory whatever the number of resamples.
+CHUNK_BYTES = 24 * 2**20
+# Above this many rows the BCa acceleration uses a delete-d (grouped) jackknife.
+JACKKNIFE_GROUPS = 2000
+
+
+class ResampleMoments:
+    """Per-row features whose count-weighted sums give a resample's correlation matrix."""
+
+    def __init__(self, prepared: PreparedData) -> None:
+        raw = prepared.raw
+        self.fill = prepared.missing == "mean" and bool(np.isnan(raw).any())
+        values = raw if self.fill else prepared.values
+        observed = ~np.isnan(values)
+        # Centre and scale with the full sample's statistics: correlations do not change, and the
+        # resample moments are then computed from well-scaled numbers.
+        mean = np.nanmean(values, axis=0)
+        sd = np.nanstd(values, axis=0, ddof=1)
+        z = np.where(observed, (values - mean) / sd, 0.0)
+        self.n, self.p = z.shape
+        self.upper = np.triu_indices(self.p)
+        parts = [z, z[:, self.upper[0]] * z[:, self.upper[1]]]
+        if self.fill:
+            absent = (~observed).astype(np.float64)
+            parts += [
+                observed.astype(np.float64),
+                (z[:, :, None] * absent[:, None, :]).reshape(self.n, self.p * self.p),
+                absent[:, self.upper[0]] * absent[:, self.upper[1]],
+            ]
+        self.features = np.ascontiguousarray(np.hstack(parts))
+        self.totals = self.features.sum(axis=0)
+
+    def _symmetric(self, upper_values: np.ndarray) -> np.ndarray:
+        out = np.empty((upper_values.shape[0], self.p, self.p))
+        out[:, self.upper[0], self.upper[1]] = upper_values
+        out[:, self.upper[1], self.upper[0]] = upper_values
+        return out
+
+    def correlations(self, sums: np.ndarray, size: np.ndarray) -> np.ndarray:
+        """(B, p, p) correlation matrices from feature sums (B, f) over ``size`` rows each."""
+        p, q = self.p, len(self.upper[0])
+        first = sums[:, :p]
+        cross = self._symmetric(sums[:, p : p + q])
+        if self.fill:
+            offset = p + q
+            observed = sums[:, offset : offset + p]
+            z_absent = sums[:, offset + p : offset + p + p * p].reshape(-1, p, p)
+            both_absent = self._symmetric(sums[:, offset + p + p * p :])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = first / observed
+            cross = (
+                cross
+                + mean[:, None, :] * z_absent
+                + mean[:, :, None] * z_absent.transpose(0, 2, 1)
+                + mean[:, :, None] * mean[:, None, :] * both_absent
+            )
+        else:
+            mean = first / size[:, None]
+        cov = cross - size[:, None, None] * mean[:, :, None] * mean[:, None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.sqrt(np.einsum("bii->bi", cov))
+            return cov / (sd[:, :, None] * sd[:, None, :])
+
+    def from_counts(self, counts: np.ndarray) -> np.ndarray:
+        return self.correlations(counts @ self.features, counts.sum(axis=1))
+
+    def leave_out(self, groups: list[np.ndarray]) -> np.ndarray:
+        """Correlation matrices of the sample with each group of rows left out."""
+        sums = np.stack([self.totals - self.features[g].sum(axis=0) for g in groups])
+        size = np.array([self.n - len(g) for g in groups], dtype=np.float64)
+        return self.correlations(sums, size)
+
+
+@dataclass(frozen=True)
+class StatisticSet:
+    """Which statistics are bootstrapped, with their labels and original estimates."""
+
+    labels: dict[str, list[tuple[str, ...]]]
+    original: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return sum(len(v) for v in self.original.values())
+
+
+def statistic_set(result: PLSResults) -> StatisticSet:
+    s = result.structure
+    names, items = s.constructs, s.indicators
+    owner = s.block_of
+    pairs = result.path_pairs()
+    totals = list(zip(*np.nonzero(result.total_matrix), strict=True))
+    htmt_pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    labels = {
+        "paths": [(names[j], names[k]) for j, k in pairs],
+        "outer_loadings": [(names[owner[i]], items[i]) for i in range(len(items))],
+        "outer_weights": [(names[owner[i]], items[i]) for i in range(len(items))],
+        "total_effects": [(names[j], names[k]) for j, k in totals],
+        "indirect_effects": [tuple(names[k] for k in chain) for chain in result.chains],
+        "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
+    }
+    original = {
+        "paths": np.array([result.path_matrix[j, k] for j, k in pairs]),
+        "outer_loadings": result.loadings,
+        "outer_weights": result.own_weights,
+        "total_effects": np.array([result.total_matrix[j, k] for j, k in totals]),
+        "indirect_effects": np.asarray(result.chain_values, dtype=np.float64),
+        "htmt": np.array([result.htmt_matrix[i, j] for i, j in htmt_pairs]),
+    }
+    return StatisticSet(labels, original)
+
+
+def _extract(
+    result: PLSResults, r: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Re-estimate on each correlation matrix; return statistics, failed and converged flags."""
+    s = result.structure
+    fit = engine.estimate_weights(
+        r, s, scheme=result.scheme, tol=result.tol, max_iter=result.max_iter
+    )
+    w = engine.fix_signs(fit.weights, r, s)
+    derived = engine.derive(r, w, s)
+    owner = s.block_of
+    rows = np.arange(len(owner))
+    pairs = result.path_pairs()
+    totals = list(zip(*np.nonzero(result.total_matrix), strict=True))
+    k_count = s.n_constructs
+    upper = np.triu_indices(k_count, 1)
+    draws = {
+        "paths": np.stack([derived.paths[:, j, k] for j, k in pairs], axis=1),
+        "outer_loadings": derived.cross_loadings[:, rows, owner],
+        "outer_weights": w[:, rows, owner],
+        "total_effects": np.stack([derived.total_effects[:, j, k] for j, k in totals], axis=1)
+        if totals
+        else np.empty((r.shape[0], 0)),
+        "indirect_effects": chain_effects(derived.paths, result.chains),
+        "htmt": engine.htmt(r, s)[:, upper[0], upper[1]],
+    }
+    failed = fit.failed | derived.failed
+    for values in draws.values():
+        failed |= ~np.isfinite(values).all(axis=1)
+    return draws, failed, fit.converged
+
+
+@dataclass(frozen=True)
+class BootstrapStatistic:
+    """Bootstrap summary of one group of statistics (arrays aligned with ``labels``)."""
+
+    labels: list[tuple[str, ...]]
+    original: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    t: np.ndarray
+    p: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    bca_low: np.ndarray
+    bca_high: np.ndarray
+
+    def row(self, index: int) -> dict[str, float | None]:
+        fields = ("original", "mean", "sd", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high")
+        return {name: _num(getattr(self, name)[index]) for name in fields}
+
+
+def _num(value: float) -> float | None:
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+@dataclass(frozen=True)
+class BootstrapResults:
+    """Bootstrap distributions of a PLS estimate, with t, p and confidence intervals."""
+
+    resamples: int
+    seed: int | None
+    failed: int
+    not_converged: int
+    alpha: float
+    statistics: dict[str, BootstrapStatistic]
+    draws: dict[str, np.ndarray]  # (valid resamples, m) per group
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "failed": self.failed,
+            "not_converged": self.not_converged,
+            "valid": self.resamples - self.failed,
+            "confidence": 1 - self.alpha,
+        }
+        for group, stat in self.statistics.items():
+            if group in ("outer_loadings", "outer_weights", "htmt"):
+                nested: dict[str, dict[str, Any]] = {}
+                for index, (a, b) in enumerate(stat.labels):
+                    nested.setdefault(a, {})[b] = stat.row(index)
+                out[group] = nested
+            else:
+                out[group] = {
+                    (path_label(*label) if len(label) == 2 else " -> ".join(label)): stat.row(i)
+                    for i, label in enumerate(stat.labels)
+                }
+        return out
+
+    @property
+    def summary(self) -> Any:
+        from countyhub.analysis.plssem.report import bootstrap_summary
+
+        return bootstrap_summary(self)
+
+    def __str__(self) -> str:
+        return self.summary.as_text()
+
+
+def _chunk_size(n: int) -> int:
+    return int(max(8, min(1024, CHUNK_BYTES // (8 * max(n, 1)))))
+
+
+def bootstrap(
+    result: PLSResults,
+    *,
+    n: int = 5000,
+    seed: int | None = None,
+    n_jobs: int = 2,
+    progress: Progress | None = None,
+    alpha: float = 0.05,
+    indices: np.ndarray | None = None,
+) -> BootstrapResults:
+    """Bootstrap ``result`` with ``n`` resamples of its rows.
+
+    Parameters
+    ----------
+    n : int
+        Number of resamples (SmartPLS's default is 5000).
+    seed : int, optional
+        Seed of the PCG64 generator; the same seed gives the same resamples, whatever ``n_jobs``
+        (chunks are drawn in order in the calling thread).
+    n_jobs : int
+        Threads estimating chunks of resamples in parallel.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk.
+    indices : array (n, rows), optional
+        Explicit resamples (0-based row indices), e.g. to reproduce another program's draws.
+
+    References
+    ----------
+    Efron, B. (1987). Better bootstrap confidence intervals. JASA 82(397), 171-185.
+    """
+    moments = ResampleMoments(result.model.prepared)
+    rows = moments.n
+    if indices is not None:
+        indices = np.asarray(indices, dtype=np.intp)
+        if indices.ndim != 2 or indices.shape[1] != rows:
+            raise AnalysisError(f"indices must have shape (resamples, {rows})")
+        if indices.size and (indices.min() < 0 or indices.max() >= rows):
+            raise AnalysisError(f"indices must lie in 0..{rows - 1}")
+        n = indices.shape[0]
+    if n < 2:
+        raise AnalysisError("the bootstrap needs at least 2 resamples")
+    stats = statistic_set(result)
+    draws = np.full((n, stats.size), np.nan)
+    failed = np.zeros(n, dtype=bool)
+    converged = np.ones(n, dtype=bool)
+    generator = np.random.Generator(np.random.PCG64(seed))
+    chunk = _chunk_size(rows)
+
+    def chunk_indices(start: int, stop: int) -> np.ndarray:
+        if indices is not None:
+            return indices[start:stop]
+        return generator.integers(0, rows, size=(stop - start, rows), dtype=np.intp)
+
+    def run(start: int, stop: int, drawn: np.ndarray) -> int:
+        offsets = (drawn + (np.arange(stop - start) * rows)[:, None]).ravel()
+        counts = np.bincount(offsets, minlength=(stop - start) * rows).reshape(stop - start, rows)
+        r = moments.from_counts(counts.astype(np.float64))
+        values, bad, ok = _extract(result, r)
+        draws[start:stop] = np.hstack([values[g] for g in GROUPS])
+        failed[start:stop] = bad
+        converged[start:stop] = ok
+        return stop - start
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
+        pending = []
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            pending.append(pool.submit(run, start, stop, chunk_indices(start, stop)))
+            # Keep at most two chunks in flight per worker so memory stays bounded.
+            while len(pending) > 2 * max(1, n_jobs):
+                done += pending.pop(0).result()
+                if progress:
+                    progress(done, n)
+        for future in pending:
+            done += future.result()
+            if progress:
+                progress(done, n)
+    valid = draws[~failed]
+    if valid.shape[0] < 2:
+        raise AnalysisError(f"only {valid.shape[0]} of {n} resamples could be estimated")
+    jackknife = _jackknife(result, moments, stats.size)
+    return BootstrapResults(
+        resamples=n,
+        seed=seed,
+        failed=int(failed.sum()),
+        not_converged=int((~converged & ~failed).sum()),
+        alpha=alpha,
+        statistics=_summarize(stats, valid, jackknife, alpha),
+        draws=_split(stats, valid),
+    )
+
+
+def _split(stats: StatisticSet, matrix: np.ndarray) -> dict[str, np.ndarray]:
+    out, start = {}, 0
+    for group in GROUPS:
+        width = len(stats.original[group])
+        out[group] = matrix[:, start : start + width]
+        start += width
+    return out
+
+
+def _jackknife(result: PLSResults, moments: ResampleMoments, width: int) -> np.ndarray:
+    """Leave-one-out estimates (leave-a-group-out above JACKKNIFE_GROUPS rows), for BCa."""
+    rows = moments.n
+    order = np.arange(rows)
+    groups = np.array_split(order, min(rows, JACKKNIFE_GROUPS))
+    out = np.empty((len(groups), width))
+    chunk = _chunk_size(rows) * 4
+    for start in range(0, len(groups), chunk):
+        part = groups[start : start + chunk]
+        values, _, _ = _extract(result, moments.leave_out(part))
+        out[start : start + len(part)] = np.hstack([values[g] for g in GROUPS])
+    return out
+
+
+def _summarize(
+    stats: StatisticSet, draws: np.ndarray, jackknife: np.ndarray, alpha: float
+) -> dict[str, BootstrapStatistic]:
+    original = np.concatenate([stats.original[g] for g in GROUPS])
+    valid = draws.shape[0]
+    mean = draws.mean(axis=0)
+    sd = draws.std(axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = original / sd
+    p = student_t_two_sided_p(t, valid - 1)
+    low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    bca_low, bca_high = _bca(original, draws, jackknife, alpha)
+    out: dict[str, BootstrapStatistic] = {}
+    start = 0
+    for group in GROUPS:
+        stop = start + len(stats.original[group])
+        part = slice(start, stop)
+        out[group] = BootstrapStatistic(
+            stats.labels[group],
+            original[part],
+            mean[part],
+            sd[part],
+            t[part],
+            p[part],
+            low[part],
+            high[part],
+            bca_low[part],
+            bca_high[part],
+        )
+        start = stop
+    return out
+
+
+def _bca(
+    original: np.ndarray, draws: np.ndarray, jackknife: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bias-corrected and accelerated percentile interval bounds for every statistic."""
+    below = (draws < original).mean(axis=0) + 0.5 * (draws == original).mean(axis=0)
+    z0 = normal_ppf(np.clip(below, 1 / (2 * draws.shape[0]), 1 - 1 / (2 * draws.shape[0])))
+    centred = jackknife.mean(axis=0) - jackknife
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accel = (centred**3).sum(axis=0) / (6 * ((centred**2).sum(axis=0)) ** 1.5)
+    accel = np.nan_to_num(accel)
+    bounds = []
+    for z_alpha in normal_ppf(np.array([alpha / 2, 1 - alpha / 2])):
+        adjusted = normal_cdf(z0 + (z0 + z_alpha) / (1 - accel * (z0 + z_alpha)))
+        bounds.append(
+            np.array([np.quantile(draws[:, j], adjusted[j]) for j in range(len(adjusted))])
+        )
+    return bounds[0], bounds[1]

@@ -1,0 +1,285 @@
+"""Indicator data for PLS-SEM: reading only the columns a model needs, and missing values.
+
+CSV is parsed with the standard library (no pandas import) so that `countyhub analyze sem` starts
+fast; Excel goes through openpyxl and Parquet through pyarrow. Every problem names the file, the
+column and the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from countyhub.analysis.errors import DataError
+from countyhub.analysis.tables import table_kind
+
+MISSING_METHODS = ("listwise", "mean")
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """Named numeric columns (NaN = missing) and where they came from."""
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    source: str = "data"
+    # 1-based positions of the rows in the source (file lines for CSV), for messages.
+    row_labels: tuple[str, ...] = ()
+
+    def row_label(self, index: int) -> str:
+        return self.row_labels[index] if self.row_labels else f"row {index + 1}"
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Indicator values after missing-value handling, with what was done to them."""
+
+    values: np.ndarray
+    raw: np.ndarray
+    missing: str
+    dropped_rows: int
+    filled_cells: int
+
+
+def _marker_value(na: str | float | None) -> tuple[str | None, float | None]:
+    if na is None:
+        return None, None
+    text = str(na).strip()
+    try:
+        return text, float(text)
+    except ValueError:
+        return text, None
+
+
+def read_header(path: str | Path) -> list[str]:
+    """Column names of a CSV, Excel or Parquet file."""
+    path = Path(path)
+    _check_file(path)
+    kind = table_kind(path)
+    if kind == "csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+        if not header:
+            raise DataError(f"{path}: the file is empty (no header line)")
+        return [h.strip() for h in header]
+    if kind == "excel":
+        return [str(c) for c in _excel_rows(path, header_only=True)[0]]
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a data file")
+
+
+def read_indicators(
+    path: str | Path, columns: Sequence[str], *, na: str | float | None = None
+) -> IndicatorTable:
+    """Read the named columns of a data file as floats (blank cells and ``na`` are missing)."""
+    path = Path(path)
+    header = read_header(path)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}: no column named {', '.join(map(repr, missing))}")
+    duplicated = sorted({c for c in columns if header.count(c) > 1})
+    if duplicated:
+        raise DataError(f"{path}: column {', '.join(map(repr, duplicated))} appears twice")
+    kind = table_kind(path)
+    if kind == "csv":
+        return _read_csv(path, header, columns, na)
+    if kind == "excel":
+        return _read_excel(path, columns, na)
+    return _read_parquet(path, columns, na)
+
+
+def _read_csv(
+    path: Path, header: list[str], columns: Sequence[str], na: str | float | None
+) -> IndicatorTable:
+    marker_text, marker_number = _marker_value(na)
+    positions = [header.index(c) for c in columns]
+    rows: list[list[float]] = []
+    labels: list[str] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for record in reader:
+            line = reader.line_num
+            if not record or all(not cell.strip() for cell in record):
+                continue  # a blank line is not an observation
+            if len(record) != len(header):
+                raise DataError(
+                    f"{path}, line {line}: {len(record)} fields where the header has {len(header)}"
+                )
+            values = []
+            for name, position in zip(columns, positions, strict=True):
+                cell = record[position].strip()
+                if not cell or cell == marker_text or cell.upper() in ("NA", "NAN"):
+                    values.append(math.nan)
+                    continue
+                try:
+                    number = float(cell)
+                except ValueError:
+                    raise DataError(
+                        f"{path}, line {line}: column {name!r}, row {len(rows) + 1}: "
+                        f"{cell!r} is not a number"
+                    ) from None
+                values.append(math.nan if number == marker_number else number)
+            rows.append(values)
+            labels.append(f"row {len(rows)} (line {line})")
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
+    return IndicatorTable(tuple(columns), matrix, str(path), tuple(labels))
+
+
+def _excel_rows(path: Path, *, header_only: bool = False) -> list[tuple[Any, ...]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a bad workbook
+        raise DataError(f"{path}: cannot be read as an Excel workbook: {exc}") from exc
+    sheet = workbook.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True, max_row=1 if header_only else None))
+    workbook.close()
+    if not rows:
+        raise DataError(f"{path}: the first sheet is empty")
+    return rows
+
+
+def _read_excel(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
+    marker_text, marker_number = _marker_value(na)
+    rows = _excel_rows(path)
+    header = [str(c) for c in rows[0]]
+    positions = [header.index(c) for c in columns]
+    out: list[list[float]] = []
+    labels: list[str] = []
+    for sheet_row, record in enumerate(rows[1:], start=2):
+        if all(cell is None or str(cell).strip() == "" for cell in record):
+            continue
+        values = []
+        for name, position in zip(columns, positions, strict=True):
+            cell = record[position] if position < len(record) else None
+            if cell is None or (isinstance(cell, str) and cell.strip() in ("", marker_text)):
+                values.append(math.nan)
+                continue
+            try:
+                number = float(cell)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"{path}, sheet row {sheet_row}: column {name!r}, row {len(out) + 1}: "
+                    f"{cell!r} is not a number"
+                ) from None
+            values.append(math.nan if number == marker_number else number)
+        out.append(values)
+        labels.append(f"row {len(out)} (sheet row {sheet_row})")
+    matrix = np.array(out, dtype=np.float64).reshape(len(out), len(columns))
+    return IndicatorTable(tuple(columns), matrix, str(path), tuple(labels))
+
+
+def _read_parquet(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
+    import pyarrow.parquet as pq
+
+    _, marker_number = _marker_value(na)
+    table = pq.read_table(path, columns=list(columns))
+    arrays = []
+    for name in columns:
+        column = table.column(name)
+        try:
+            array = column.to_numpy(zero_copy_only=False).astype(np.float64)
+        except (TypeError, ValueError):
+            values = column.to_pylist()
+            row = next(i for i, v in enumerate(values) if not _is_number(v))
+            raise DataError(
+                f"{path}: column {name!r}, row {row + 1}: {values[row]!r} is not a number"
+            ) from None
+        if marker_number is not None:
+            array[array == marker_number] = np.nan
+        arrays.append(array)
+    matrix = np.column_stack(arrays) if arrays else np.empty((table.num_rows, 0))
+    return IndicatorTable(tuple(columns), matrix, str(path))
+
+
+def _is_number(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def table_from_frame(
+    frame: Any, columns: Sequence[str], *, na: float | None = None
+) -> IndicatorTable:
+    """Take the named columns of a pandas DataFrame (or any mapping of columns) as floats."""
+    source = getattr(frame, "attrs", {}).get("source", "data")
+    available = list(frame.columns) if hasattr(frame, "columns") else list(frame)
+    missing = [c for c in columns if c not in available]
+    if missing:
+        raise DataError(f"{source}: no column named {', '.join(map(repr, missing))}")
+    arrays = []
+    for name in columns:
+        raw = np.asarray(frame[name], dtype=object)
+        try:
+            array = np.asarray(frame[name], dtype=np.float64)
+        except (TypeError, ValueError):
+            row = next(i for i, v in enumerate(raw) if not _is_number(v))
+            raise DataError(
+                f"{source}: column {name!r}, row {row + 1}: {raw[row]!r} is not a number"
+            ) from None
+        if na is not None:
+            array = np.where(array == na, np.nan, array)
+        arrays.append(array)
+    n = len(arrays[0]) if arrays else 0
+    matrix = np.column_stack(arrays) if arrays else np.empty((n, 0))
+    return IndicatorTable(tuple(columns), np.ascontiguousarray(matrix), source)
+
+
+def prepare(table: IndicatorTable, missing: str = "listwise") -> PreparedData:
+    """Apply the missing-value method and check that every column can be standardized."""
+    if missing not in MISSING_METHODS:
+        raise DataError(
+            f"missing-value method {missing!r}: use one of {', '.join(MISSING_METHODS)}"
+        )
+    raw = table.values
+    absent = np.isnan(raw)
+    if missing == "listwise":
+        keep = ~absent.any(axis=1)
+        values = np.ascontiguousarray(raw[keep])
+        dropped, filled = int((~keep).sum()), 0
+    else:
+        values = raw.copy()
+        counts = (~absent).sum(axis=0)
+        empty = [table.names[j] for j in np.flatnonzero(counts == 0)]
+        if empty:
+            raise DataError(f"{table.source}: column {', '.join(map(repr, empty))} has no values")
+        means = np.nansum(raw, axis=0) / counts
+        rows, cols = np.nonzero(absent)
+        values[rows, cols] = means[cols]
+        dropped, filled = 0, int(absent.sum())
+    _check_variance(table, values, missing)
+    return PreparedData(values, raw, missing, dropped, filled)
+
+
+def _check_variance(table: IndicatorTable, values: np.ndarray, missing: str) -> None:
+    if values.shape[0] < 2:
+        after = " after listwise deletion" if missing == "listwise" else ""
+        raise DataError(f"{table.source}: {values.shape[0]} complete rows{after}; need more")
+    spread = values.max(axis=0) - values.min(axis=0)
+    constant = [table.names[j] for j in np.flatnonzero(spread == 0)]
+    if constant:
+        raise DataError(
+            f"{table.source}: column {', '.join(map(repr, constant))} is constant "
+            f"(value {values[0, table.names.index(constant[0])]:g} in every row): "
+            "it cannot be standardized"
+        )

@@ -1,0 +1,233 @@
+"""Specify -> fit: a PLS path model bound to its data, validated before any estimation."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.plssem import data as data_io
+from countyhub.analysis.plssem.engine import SCHEMES, Structure
+from countyhub.analysis.plssem.syntax import ModelSpec, ModelSyntaxError, parse_model
+
+if TYPE_CHECKING:
+    from countyhub.analysis.plssem.results import PLSResults
+
+
+class ModelError(AnalysisError):
+    """The model does not fit the data or is not a PLS path model."""
+
+
+def _close(name: str, candidates: Sequence[str]) -> str:
+    matches = difflib.get_close_matches(name, candidates, n=3)
+    return f"; did you mean {', '.join(map(repr, matches))}?" if matches else ""
+
+
+def indicator_columns(spec: ModelSpec) -> list[str]:
+    return [item for m in spec.measurement for item in m.indicators]
+
+
+def check_against_columns(spec: ModelSpec, columns: Sequence[str], source: str = "data") -> None:
+    """Name every indicator that is not a column, at its line and column in the model."""
+    available = set(columns)
+    for measure in spec.measurement:
+        for item, (line, column) in zip(
+            measure.indicators, measure.indicator_positions, strict=True
+        ):
+            if item not in available:
+                raise ModelSyntaxError(
+                    f"indicator {item!r} of {measure.construct!r} is not a column of {source}"
+                    + _close(item, list(columns)),
+                    line,
+                    column,
+                )
+
+
+def _check_structure(spec: ModelSpec) -> None:
+    measured = {m.construct: m for m in spec.measurement}
+    owner: dict[str, str] = {}
+    for measure in spec.measurement:
+        for item, (line, column) in zip(
+            measure.indicators, measure.indicator_positions, strict=True
+        ):
+            if item in measured:
+                raise ModelSyntaxError(
+                    f"{item!r} is a construct, not an indicator "
+                    "(higher-order constructs are not supported)",
+                    line,
+                    column,
+                )
+            if item in owner:
+                first = measured[owner[item]]
+                raise ModelSyntaxError(
+                    f"indicator {item!r} is used by both {first.construct!r} (line {first.line}) "
+                    f"and {measure.construct!r}",
+                    line,
+                    column,
+                )
+            owner[item] = measure.construct
+    if not spec.paths:
+        raise ModelError("the model has no structural paths: add lines like 'OUTCOME ~ CAUSE'")
+    for path in spec.paths:
+        for name in (path.source, path.target):
+            if name not in measured:
+                raise ModelSyntaxError(
+                    f"structural variable {name!r} is not measured: give it indicators with "
+                    f"'{name} =~ ...' or '{name} <~ ...'" + _close(name, list(measured)),
+                    path.line,
+                    path.column,
+                )
+    in_paths = {p.source for p in spec.paths} | {p.target for p in spec.paths}
+    for measure in spec.measurement:
+        if measure.construct not in in_paths:
+            raise ModelSyntaxError(
+                f"construct {measure.construct!r} is measured but appears in no structural path",
+                measure.line,
+                1,
+            )
+    cycle = _find_cycle(spec)
+    if cycle:
+        raise ModelError(
+            "the structural model has a cycle: "
+            + " -> ".join(cycle)
+            + "; PLS path models must be recursive"
+        )
+
+
+def _find_cycle(spec: ModelSpec) -> list[str] | None:
+    successors: dict[str, list[str]] = {}
+    for path in spec.paths:
+        successors.setdefault(path.source, []).append(path.target)
+    state: dict[str, int] = {}  # 1 = on the current walk, 2 = finished
+    trail: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        trail.append(node)
+        for nxt in successors.get(node, []):
+            if state.get(nxt) == 1:
+                return [*trail[trail.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        trail.pop()
+        state[node] = 2
+        return None
+
+    for node in successors:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def build_structure(spec: ModelSpec) -> Structure:
+    constructs = tuple(m.construct for m in spec.measurement)
+    indicators = tuple(indicator_columns(spec))
+    blocks = []
+    start = 0
+    for measure in spec.measurement:
+        blocks.append(np.arange(start, start + len(measure.indicators)))
+        start += len(measure.indicators)
+    adjacency = np.zeros((len(constructs), len(constructs)))
+    for path in spec.paths:
+        adjacency[constructs.index(path.source), constructs.index(path.target)] = 1.0
+    modes = tuple(m.mode for m in spec.measurement)
+    return Structure(constructs, indicators, tuple(blocks), modes, adjacency)
+
+
+def _check_sample_size(structure: Structure, n: int, source: str) -> None:
+    needs = [
+        (len(structure.predecessors[k]), f"the regression of {structure.constructs[k]}")
+        for k in structure.endogenous
+    ]
+    for k, block in enumerate(structure.blocks):
+        if structure.modes[k] == "B":
+            needs.append((len(block), f"the mode B weights of {structure.constructs[k]}"))
+    size, what = max(needs)
+    if n < size + 2:
+        raise ModelError(
+            f"{source}: {n} usable rows, but {what} has {size} predictors and needs at least "
+            f"{size + 2}"
+        )
+
+
+@dataclass(frozen=True)
+class PLSModel:
+    """A PLS path model and its data, validated; call :meth:`fit` to estimate it.
+
+    Examples
+    --------
+    >>> model = PLSModel.from_syntax("A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A", frame)  # doctest: +SKIP
+    >>> result = model.fit(scheme="path")  # doctest: +SKIP
+    """
+
+    spec: ModelSpec
+    structure: Structure
+    table: data_io.IndicatorTable
+    prepared: data_io.PreparedData
+
+    @classmethod
+    def from_syntax(
+        cls,
+        text: str,
+        data: Any,
+        *,
+        missing: str = "listwise",
+        na: str | float | None = None,
+    ) -> PLSModel:
+        """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping)."""
+        spec = parse_model(text)
+        _check_structure(spec)
+        columns = indicator_columns(spec)
+        if isinstance(data, str | Path):
+            check_against_columns(spec, data_io.read_header(data), str(data))
+            table = data_io.read_indicators(data, columns, na=na)
+        elif isinstance(data, data_io.IndicatorTable):
+            check_against_columns(spec, data.names, data.source)
+            table = data_io.IndicatorTable(
+                tuple(columns),
+                data.values[:, [data.names.index(c) for c in columns]],
+                data.source,
+                data.row_labels,
+            )
+        else:
+            available = list(data.columns) if hasattr(data, "columns") else list(data)
+            source = getattr(data, "attrs", {}).get("source", "data")
+            check_against_columns(spec, available, source)
+            table = data_io.table_from_frame(data, columns, na=None if na is None else float(na))
+        prepared = data_io.prepare(table, missing)
+        structure = build_structure(spec)
+        _check_sample_size(structure, prepared.values.shape[0], table.source)
+        return cls(spec, structure, table, prepared)
+
+    @property
+    def n(self) -> int:
+        return int(self.prepared.values.shape[0])
+
+    def fit(self, *, scheme: str = "path", max_iter: int = 300, tol: float = 1e-7) -> PLSResults:
+        """Estimate the model with the PLS algorithm.
+
+        Parameters
+        ----------
+        scheme : {"path", "factorial", "centroid"}
+            Inner weighting scheme.
+        max_iter : int
+            Most passes after the first (seminr's and SmartPLS's 300).
+        tol : float
+            Stop when the sum of absolute outer-weight changes is below this (1e-7).
+        """
+        if scheme not in SCHEMES:
+            raise AnalysisError(f"weighting scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
+        if max_iter < 1 or tol <= 0:
+            raise AnalysisError("max_iter must be at least 1 and tol positive")
+        from countyhub.analysis.plssem.results import estimate
+
+        return estimate(self, scheme=scheme, max_iter=max_iter, tol=tol)
