@@ -150,12 +150,11 @@ def _check_sample_size(structure: Structure, n: int, source: str) -> None:
     ]
     for k, block in enumerate(structure.blocks):
         if structure.modes[k] == "B":
-            needs.append((len(block), f"the mode B weights of {structure.constructs[k]}"))
+            needs.append((len(block), f"mode B construct {structure.constructs[k]}"))
     size, what = max(needs)
     if n < size + 2:
         raise ModelError(
-            f"{source}: {n} usable rows, but {what} has {size} predictors and needs at least "
-            f"{size + 2}"
+            f"{source}: {n} usable rows; {what} needs at least {size + 2} ({size} predictors)"
         )
 
 

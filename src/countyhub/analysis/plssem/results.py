@@ -349,18 +349,15 @@ def _num(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def _diagnose_failure(model: PLSModel, r: np.ndarray) -> str:
-    s = model.structure
-    for k, block in enumerate(s.blocks):
-        if s.modes[k] == "B" and len(block) > 1:
-            sub = r[np.ix_(block, block)]
-            if np.linalg.cond(sub) > 1e12:
-                items = ", ".join(s.indicators[i] for i in block)
-                return (
-                    f"the indicators of {s.constructs[k]!r} ({items}) are linearly dependent, so "
-                    "its mode B weights cannot be estimated; drop one of them or use '=~'"
-                )
-    return "a construct's predictors are perfectly collinear; check the structural model"
+def _check_mode_b_blocks(structure: Structure, r: np.ndarray) -> None:
+    for k, block in enumerate(structure.blocks):
+        mode_b = structure.modes[k] == "B" and len(block) > 1
+        if mode_b and np.linalg.cond(r[np.ix_(block, block)]) > 1e12:
+            items = ", ".join(structure.indicators[i] for i in block)
+            raise AnalysisError(
+                f"the indicators of {structure.constructs[k]!r} ({items}) are linearly "
+                "dependent, so its mode B weights cannot be estimated; drop one of them or use '=~'"
+            )
 
 
 def fit_weights(
@@ -376,10 +373,13 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
     x = model.prepared.values
     n = x.shape[0]
     r = correlation(x)
+    _check_mode_b_blocks(s, r)
     fit, w = fit_weights(r, s, scheme=scheme, max_iter=max_iter, tol=tol)
     derived = engine.derive(r[None], w[None], s)
     if fit.failed[0] or derived.failed[0]:
-        raise AnalysisError(_diagnose_failure(model, r))
+        raise AnalysisError(
+            "the estimate is singular: a construct's predictors are perfectly collinear"
+        )
     r2 = derived.r_squared[0]
     adj = np.full_like(r2, np.nan)
     for k in s.endogenous:
