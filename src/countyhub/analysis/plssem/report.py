@@ -227,7 +227,7 @@ def path_diagram_svg(result: PLSResults, boot: BootstrapResults | None = None) -
     s = result.structure
     layers = _layers(result)
     width_per_layer, height_per_node = 260, 130
-    height = max(len(layer) for layer in layers) * height_per_node + 40
+    height = max(len(layer) for layer in layers) * height_per_node + 40 + height_per_node
     width = len(layers) * width_per_layer + 40
     rx, ry = 70, 34
     centre: dict[int, tuple[float, float]] = {}
@@ -245,15 +245,21 @@ def path_diagram_svg(result: PLSResults, boot: BootstrapResults | None = None) -
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="Path diagram">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
-        'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#334e68"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="12" '
+        'markerHeight="12" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#334e68"/></marker></defs>',
     ]
+    depth = {k: d for d, layer in enumerate(layers) for k in layer}
     for j, k in result.path_pairs():
         (x1, y1), (x2, y2) = centre[j], centre[k]
-        angle = math.atan2(y2 - y1, x2 - x1)
-        sx, sy = x1 + rx * math.cos(angle), y1 + ry * math.sin(angle)
-        ex, ey = x2 - rx * math.cos(angle), y2 - ry * math.sin(angle)
+        # An arrow that skips a layer bows away from the constructs it would cross.
+        outward = -1.0 if (y1 + y2) / 2 <= height / 2 else 1.0
+        bow = 0.0 if depth[k] - depth[j] <= 1 else outward * 0.9 * height_per_node
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2 + bow
+        start = math.atan2(cy - y1, cx - x1)
+        end = math.atan2(y2 - cy, x2 - cx)
+        sx, sy = x1 + rx * math.cos(start), y1 + ry * math.sin(start)
+        ex, ey = x2 - rx * math.cos(end), y2 - ry * math.sin(end)
         coef = float(result.path_matrix[j, k])
         p = pvalues.get((s.constructs[j], s.constructs[k]))
         stars = (
@@ -269,10 +275,11 @@ def path_diagram_svg(result: PLSResults, boot: BootstrapResults | None = None) -
         )
         stroke = 1 + 4 * min(abs(coef), 1)
         parts.append(
-            f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#334e68" '
-            f'stroke-width="{stroke:.1f}" marker-end="url(#arrow)"/>'
+            f'<path d="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" '
+            f'stroke="#334e68" stroke-width="{stroke:.1f}" marker-end="url(#arrow)"/>'
         )
-        mx, my = (sx + ex) / 2, (sy + ey) / 2 - 6
+        # The label sits on the curve's midpoint (a quadratic Bezier at t = 1/2).
+        mx, my = (sx + 2 * cx + ex) / 4, (sy + 2 * cy + ey) / 4 - 6
         parts.append(
             f'<text x="{mx:.1f}" y="{my:.1f}" text-anchor="middle" font-size="14" '
             f'fill="#102a43" paint-order="stroke" stroke="#fff" stroke-width="4">'
