@@ -11,6 +11,7 @@ mode B and single-item constructs), rho_C and AVE come from the outer loadings.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -235,6 +236,19 @@ class PLSResults:
         np.fill_diagonal(matrix, np.sqrt(self.reliability_values[:, 3]))
         return matrix
 
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        """Provenance: package version, data source and a hash of the estimation data."""
+        from countyhub import __version__
+
+        digest = hashlib.sha256(np.ascontiguousarray(self.model.prepared.values).tobytes())
+        return {
+            "countyhub": __version__,
+            "source": self.model.table.source,
+            "data_sha256": digest.hexdigest(),
+            "model": self.model.spec.text,
+        }
+
     # renderings ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (construct and indicator names as keys; a path is "FROM -> TO")."""
@@ -256,6 +270,7 @@ class PLSResults:
 
         endogenous = [names[k] for k in s.endogenous]
         return {
+            "meta": self.meta,
             "n": self.n,
             "dropped_rows": prepared.dropped_rows,
             "filled_cells": prepared.filled_cells,
