@@ -302,6 +302,7 @@ def test_the_cpi_indexed_alternative_is_labelled_not_official_everywhere():
     assert result.cpi is not None
     assert result.cpi.statuses[2011] == "unverified"
     assert result.cpi.status == "unverified"
+    assert result.measures["income"].cpi_status == "sourced"  # 2021 and 2022 only
 
 
 def test_to_dict_has_the_issue_shape_and_is_strict_json():
@@ -323,7 +324,9 @@ def test_to_dict_has_the_issue_shape_and_is_strict_json():
         assert record["effect_size"] == "dz"
         assert "= 0" in record["null_hypothesis"]
     assert out["measures"]["income"]["deflated"] is True
+    assert out["measures"]["income"]["cpi_status"] == "sourced"
     assert out["measures"]["skills"]["deflated"] is False
+    assert out["measures"]["skills"]["cpi_status"] is None
     assert out["poverty"] is None
     assert out["cpi"]["status_by_year"] == {"2021": "sourced", "2022": "sourced"}
     assert "dz" in out["methods"]["effect_size"]
@@ -339,6 +342,14 @@ def test_constant_differences_leave_t_and_dz_undefined_with_a_warning():
     record = json.loads(json.dumps(result.to_dict(), allow_nan=False))["measures"]["x"]
     assert record["t"] is None
     assert record["dz"] is None
+
+
+def test_differences_equal_up_to_rounding_count_as_constant():
+    before = np.array([1.0, 2.0, 3.0, 1e4])
+    r = fit_simple(before, before + 0.1).measures["x"]  # 1.1 - 1.0 != 2.1 - 2.0 in binary
+    assert np.ptp((before + 0.1) - before) > 0
+    assert r.sd_diff == 0.0
+    assert math.isnan(r.t)
 
 
 def test_no_change_at_all_skips_wilcoxon():

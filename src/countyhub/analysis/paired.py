@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from countyhub.analysis.deflate import CPITable, national_rural_cpi
+from countyhub.analysis.deflate import CPITable, national_rural_cpi, weakest_status
 from countyhub.analysis.errors import AnalysisError, DataError
 from countyhub.analysis.paired_results import (
     BeforeAfterResults,
@@ -175,6 +175,7 @@ class BeforeAfter:
                 confidence=confidence,
                 deflated=name in self.money,
                 prices=self._prices(name),
+                cpi_status=self._cpi_status(name),
                 null=self._null(name),
             )
             measures[name] = result
@@ -227,6 +228,18 @@ class BeforeAfter:
         if name in self.money:
             return f"{self.base_year} prices"
         return "as recorded"
+
+    def _cpi_status(self, name: str) -> str | None:
+        """The weakest status of the CPI values that deflated this measure (None if not money)."""
+        if name not in self.money:
+            return None
+        cpi, base = self._deflator()
+        years = {
+            year
+            for survey_year in (self._year(self.year_before), self._year(self.year_after))
+            for year in cpi.published_years(survey_year, base)
+        }
+        return weakest_status(cpi.statuses(years).values())
 
     def _null(self, name: str) -> str:
         before, after = self.pairs[name]
@@ -329,6 +342,7 @@ def _paired_test(
     confidence: float,
     deflated: bool,
     prices: str,
+    cpi_status: str | None,
     null: str,
 ) -> PairedTestResult:
     import numpy as np
@@ -341,7 +355,9 @@ def _paired_test(
         )
     diff = after - before
     mean_diff = float(diff.mean())
-    sd_diff = float(diff.std(ddof=1))
+    # Differences equal up to rounding (1.1 - 1.0 vs 2.1 - 2.0) are constant: SD exactly 0.
+    constant = np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max()))
+    sd_diff = 0.0 if constant else float(diff.std(ddof=1))
     t, p, ci_low, ci_high = _t_test(mean_diff, sd_diff, n, confidence)
     statistic, wilcoxon_p, method = _wilcoxon(diff)
     return PairedTestResult(
@@ -366,6 +382,7 @@ def _paired_test(
         dz=mean_diff / sd_diff if sd_diff > 0 else math.nan,
         deflated=deflated,
         prices=prices,
+        cpi_status=cpi_status,
         confidence=confidence,
         ci_mean_before=_mean_interval(before, confidence),
         ci_mean_after=_mean_interval(after, confidence),

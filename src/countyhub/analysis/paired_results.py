@@ -56,6 +56,7 @@ class PairedTestResult:
     dz: float
     deflated: bool
     prices: str
+    cpi_status: str | None
     confidence: float
     ci_mean_before: tuple[float, float]
     ci_mean_after: tuple[float, float]
@@ -87,6 +88,7 @@ class PairedTestResult:
                 "n_zero_differences": self.n_zero_differences,
                 "effect_size": "dz",
                 "prices": self.prices,
+                "cpi_status": self.cpi_status,
                 "null_hypothesis": self.null,
             }
         )

@@ -267,6 +267,7 @@ class PovertyShares:
         shares = [self.share_before * 100, self.share_after * 100]
         bars = ax.bar(labels, shares, color=["#9fb3c8", "#2f6f9f"])
         ax.bar_label(bars, labels=[f"{s:.1f}%" for s in shares])
+        ax.set_ylim(0, max(max(shares) * 1.15, 1.0))  # room for the labels above the bars
         ax.set_ylabel(f"% under the line ({self.measure})")
         ax.set_title(
             "CPI-indexed line (not official)"
