@@ -479,3 +479,52 @@ def test_swapping_before_and_after_flips_the_sign_and_a_common_shift_changes_not
     assert swapped.dz == pytest.approx(-plain.dz, rel=1e-9)
     assert shifted.t == pytest.approx(plain.t, rel=1e-6)
     assert plain.ci_low <= plain.mean_diff <= plain.ci_high
+
+
+def test_cpi_indexed_line_without_deflation_compares_current_prices():
+    frame = survey()
+    result = BeforeAfter(
+        frame,
+        id="household",
+        pairs=PAIRS,
+        year_before=2020,
+        year_after=2022,
+        poverty="income",
+        poverty_line="cpi_indexed",
+    ).fit(confidence=0.975)
+    cpi = national_rural_cpi()
+    poverty = result.poverty
+    assert poverty is not None
+    assert poverty.line_after == pytest.approx(2300 * cpi.level(2022) / cpi.level(2010))
+    assert poverty.prices == "current prices of each year"
+    assert result.base_year is None
+    assert result.cpi is not None
+    assert result.cpi.factors == {}
+    text = result.summary.as_text()
+    assert "Nothing deflated; for the poverty line only" in text
+    assert "97.5% CI low" in text
+
+
+def test_agrees_with_r_on_students_sleep_data():
+    # R: t.test(extra ~ group, data = sleep, paired = TRUE) prints t = -4.0621, df = 9,
+    # p-value = 0.002833, 95 percent CI -2.4598858 -0.7001142, mean difference -1.58; and
+    # wilcox.test(..., paired = TRUE) prints V = 0, p-value = 0.009091 (normal approximation
+    # with R's default continuity correction, which countyhub does not apply).
+    group_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    group_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    r = fit_simple(group_2, group_1).measures["x"]
+    assert r.t == pytest.approx(-4.0621, abs=5e-5)
+    assert r.df == 9
+    assert r.p == pytest.approx(0.002833, abs=5e-7)
+    assert (r.ci_low, r.ci_high) == (
+        pytest.approx(-2.4598858, abs=5e-8),
+        pytest.approx(-0.7001142, abs=5e-8),
+    )
+    assert r.mean_diff == pytest.approx(-1.58)
+    assert r.n_zero_differences == 1
+    assert r.wilcoxon_statistic == 0.0
+    corrected = stats.wilcoxon(
+        np.array(group_1) - np.array(group_2), correction=True, method="asymptotic"
+    )
+    assert corrected.pvalue == pytest.approx(0.009091, abs=5e-7)
+    assert r.wilcoxon_p < corrected.pvalue

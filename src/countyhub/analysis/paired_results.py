@@ -152,14 +152,16 @@ class BeforeAfterResults:
             f"Respondents: {self.meta.get('n_rows', '?')} rows, id column "
             f"{self.meta.get('id', '?')!r}; differences are after - before",
             f"Missing values: {MISSING_RULE}",
-            f"t test: {T_TEST_METHOD}; {self.confidence:.0%} confidence interval",
+            f"t test: {T_TEST_METHOD}; {_percent(self.confidence)} confidence interval",
             f"Effect size: {EFFECT_SIZE}",
             f"Wilcoxon: {WILCOXON_METHOD}",
             "H0 (each measure): mean of the after - before differences = 0 (t test); "
             "the differences are symmetric about 0 (Wilcoxon)",
         ]
-        if self.cpi is not None:
+        if self.cpi is not None and self.base_year is not None:
             lines.append(f"Money deflated to {self.base_year} prices. {self.cpi.describe()}")
+        elif self.cpi is not None:
+            lines.append(f"Nothing deflated; for the poverty line only. {self.cpi.describe()}")
         if self.poverty is not None:
             lines.append(f"Poverty: {self.poverty.label}")
         lines += [f"Warning: {w}" for w in self.warnings]
@@ -172,7 +174,7 @@ class BeforeAfterResults:
         return tables
 
     def _measure_table(self) -> SummaryTable:
-        level = f"{self.confidence:.0%}"
+        level = f"{_percent(self.confidence)}"
         columns = [
             "n",
             "dropped",
@@ -246,8 +248,8 @@ class BeforeAfterResults:
             figure_svg(
                 _means_figure(self),
                 caption=(
-                    f"Top: mean before and after, each with its {self.confidence:.0%} CI. "
-                    f"Bottom: mean paired difference with its {self.confidence:.0%} CI "
+                    f"Top: mean before and after, each with its {_percent(self.confidence)} CI. "
+                    f"Bottom: mean paired difference with its {_percent(self.confidence)} CI "
                     "(what the t test is about)"
                 ),
             )
@@ -264,6 +266,10 @@ class BeforeAfterResults:
 
     def _repr_html_(self) -> str:
         return self.summary.as_html()
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g}%"
 
 
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
