@@ -245,3 +245,21 @@ def test_unwritable_output_is_reported(survey_csv, tmp_path):
     result = run(survey_csv, "--id", "household", *PAIR_ARGS, "--json", tmp_path / "no" / "o.json")
     assert result.returncode != 0
     assert "o.json" in result.stderr
+
+
+def test_users_own_poverty_line_table_carries_its_status(survey_csv, tmp_path):
+    lines = tmp_path / "lines.csv"
+    lines.write_text("year,yuan,status\n2020,4000,approximate\n2022,4300,county figure\n")
+    out = tmp_path / "out.json"
+    result = run_in_process(
+        survey_csv, "--id", "household", *PAIR_ARGS, "--year-before", "2020",
+        "--year-after", "2022", "--poverty", "income", "--poverty-lines", lines,
+        "--na", "-99", "--json", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    poverty = json.loads(out.read_text())["poverty"]
+    assert (poverty["line_before"], poverty["line_after"]) == (4000, 4300)
+    assert poverty["line_after_status"] == "county figure"
+    assert poverty["line_method"] == "official"
+    frame = survey_frame().dropna(subset=["income_2020", "income_2022"])
+    assert poverty["share_after"] == pytest.approx((frame["income_2022"] < 4300).mean())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -116,15 +116,15 @@ def before_after(
         )
         _write(results, json_out=json_out, report=report)
     except PovertyLineUnavailableError as exc:
-        typer.echo(
-            f"countyhub analyze before-after: error: {exc}. On the command line: "
-            "--poverty-line cpi-indexed, or --poverty-lines FILE",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
+        _fail(f"{exc}. On the command line: --poverty-line cpi-indexed, or --poverty-lines FILE")
     except (UsageError, AnalysisError, OSError) as exc:
-        typer.echo(f"countyhub analyze before-after: error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    """The message on stderr and exit status 2, as for typer's own usage errors."""
+    typer.echo(f"countyhub analyze before-after: error: {message}", err=True)
+    raise typer.Exit(code=2)
 
 
 def parse_pairs(values: list[str]) -> dict[str, tuple[str, str]]:
