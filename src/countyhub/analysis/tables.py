@@ -56,8 +56,11 @@ def read_frame(path: str | Path, *, na: Iterable[str] = ()) -> pd.DataFrame:
             frame = pd.read_excel(path, na_values=markers)
         else:
             frame = pd.read_parquet(path)
-            if markers:
-                frame = frame.replace({_parse_marker(m): pd.NA for m in markers})
+        # read_excel matches na_values against text cells only and read_parquet not at all, so a
+        # numeric -99 would survive as a value; CSV has already applied them.
+        numeric = [m for m in map(_parse_marker, markers) if isinstance(m, float)]
+        if numeric and kind != "csv":
+            frame = frame.replace(dict.fromkeys(numeric, float("nan")))
     except DataError:
         raise
     except Exception as exc:  # the readers raise many types; the person needs the file and cause

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from countyhub.analysis.paired_results import BeforeAfterResults
 
@@ -224,7 +223,7 @@ def _fit(
     from countyhub.analysis.poverty import read_poverty_lines
     from countyhub.analysis.tables import read_frame
 
-    frame = _numeric_markers_missing(read_frame(data, na=na), na)
+    frame = read_frame(data, na=na)
     model = BeforeAfter(
         frame,
         id=id_column,
@@ -253,24 +252,3 @@ def _write(results: BeforeAfterResults, *, json_out: Path | None, report: Path |
     if report is not None:
         report.write_text(results.to_html(), encoding="utf-8")
         typer.echo(f"wrote {report}")
-
-
-def _numeric_markers_missing(frame: pd.DataFrame, na: list[str]) -> pd.DataFrame:
-    """Numeric cells equal to a --na marker become missing.
-
-    pandas.read_excel matches ``na_values`` against text cells only, so an Excel number -99 would
-    otherwise survive as a value; CSV and Parquet are already handled by ``read_frame``.
-    """
-    import numpy as np
-
-    numbers = []
-    for marker in na:
-        try:
-            numbers.append(float(marker))
-        except ValueError:
-            continue
-    if not numbers:
-        return frame
-    cleaned = frame.replace(dict.fromkeys(numbers, np.nan))
-    cleaned.attrs = dict(frame.attrs)
-    return cleaned
