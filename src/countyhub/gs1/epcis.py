@@ -1,0 +1,765 @@
+"""EPCIS 2.0 JSON-LD: plain event dataclasses, export, validation and all-or-nothing import.
+
+`validate_document` checks a document against GS1's official JSON schema (shipped in `data/`)
+and then the rules the schema cannot express: required fields per event type and action, CBV
+vocabularies, timezone offsets on times, Digital Link identifiers parsed strictly, unique event
+IDs. It returns every problem as (event index, field path, message). `parse_document` imports
+only a document without problems, so half a document is never imported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from countyhub.gs1 import cbv, digital_link
+from countyhub.gs1.cbv import EventType
+from countyhub.gs1.errors import DigitalLinkError, EPCISValidationError, Problem
+
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+SCHEMA_VERSION = "2.0"
+
+
+@dataclass(frozen=True)
+class QuantityElement:
+    epc_class: str
+    quantity: float | None = None
+    uom: str | None = None  # UN/CEFACT Rec. 20 code, e.g. KGM
+
+
+@dataclass(frozen=True)
+class BizTransaction:
+    value: str
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceDestination:
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Location:
+    """A readPoint or bizLocation: its URI plus any namespaced extension properties."""
+
+    id: str
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PersistentDisposition:
+    set: tuple[str, ...] = ()
+    unset: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorDeclaration:
+    declaration_time: datetime
+    reason: str | None = None
+    corrective_event_ids: tuple[str, ...] = ()
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One EPCIS 2.0 event. What / when / where / why as in the standard; `extensions` holds
+    namespaced properties (`county:dose`), `sensor_elements` the How dimension as JSON."""
+
+    type: EventType
+    event_time: datetime
+    event_time_zone_offset: str
+    action: str | None = None
+    event_id: str | None = None
+    record_time: datetime | None = None
+    certification_info: tuple[str, ...] = ()
+    error_declaration: ErrorDeclaration | None = None
+    parent_id: str | None = None
+    epc_list: tuple[str, ...] = ()
+    child_epcs: tuple[str, ...] = ()
+    input_epc_list: tuple[str, ...] = ()
+    output_epc_list: tuple[str, ...] = ()
+    quantity_list: tuple[QuantityElement, ...] = ()
+    child_quantity_list: tuple[QuantityElement, ...] = ()
+    input_quantity_list: tuple[QuantityElement, ...] = ()
+    output_quantity_list: tuple[QuantityElement, ...] = ()
+    transformation_id: str | None = None
+    biz_step: str | None = None
+    disposition: str | None = None
+    persistent_disposition: PersistentDisposition | None = None
+    read_point: Location | None = None
+    biz_location: Location | None = None
+    biz_transactions: tuple[BizTransaction, ...] = ()
+    sources: tuple[SourceDestination, ...] = ()
+    destinations: tuple[SourceDestination, ...] = ()
+    sensor_elements: tuple[dict[str, Any], ...] = ()
+    ilmd: dict[str, Any] | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EPCISDocument:
+    events: tuple[Event, ...]
+    creation_date: datetime
+    namespaces: dict[str, str] = field(default_factory=dict)  # JSON-LD prefix -> namespace URI
+    id: str | None = None
+    sender: str | None = None
+    receiver: str | None = None
+    instance_identifier: str | None = None
+    epcis_header: dict[str, Any] | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def offset_of(moment: datetime) -> str:
+    """`+08:00` for a Shanghai time: the eventTimeZoneOffset of an aware datetime."""
+    delta = moment.utcoffset()
+    if delta is None:
+        raise ValueError(f"{moment.isoformat()} has no timezone; EPCIS needs aware times")
+    minutes = int(delta.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _quantities(items: tuple[QuantityElement, ...]) -> list[dict[str, Any]]:
+    result = []
+    for item in items:
+        element: dict[str, Any] = {"epcClass": item.epc_class}
+        if item.quantity is not None:
+            element["quantity"] = item.quantity
+        if item.uom is not None:
+            element["uom"] = item.uom
+        result.append(element)
+    return result
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {"id": location.id, **location.extensions}
+
+
+def _error_declaration(declaration: ErrorDeclaration) -> dict[str, Any]:
+    data: dict[str, Any] = {"declarationTime": _time(declaration.declaration_time)}
+    if declaration.reason is not None:
+        data["reason"] = declaration.reason
+    if declaration.corrective_event_ids:
+        data["correctiveEventIDs"] = list(declaration.corrective_event_ids)
+    return {**data, **declaration.extensions}
+
+
+def event_to_jsonld(event: Event) -> dict[str, Any]:
+    """The event as an EPCIS 2.0 JSON-LD object (bare CBV terms stay bare)."""
+    data: dict[str, Any] = {"type": event.type.value}
+    put = data.__setitem__
+    if event.event_id is not None:
+        put("eventID", event.event_id)
+    put("eventTime", _time(event.event_time))
+    put("eventTimeZoneOffset", event.event_time_zone_offset)
+    if event.record_time is not None:
+        put("recordTime", _time(event.record_time))
+    if event.certification_info:
+        info = event.certification_info
+        put("certificationInfo", info[0] if len(info) == 1 else list(info))
+    if event.error_declaration is not None:
+        put("errorDeclaration", _error_declaration(event.error_declaration))
+    if event.parent_id is not None:
+        put("parentID", event.parent_id)
+    # An ObjectEvent must name its objects, so an empty epcList stays when there is no quantity.
+    if event.epc_list or (event.type is EventType.OBJECT and not event.quantity_list):
+        put("epcList", list(event.epc_list))
+    for key, values in (
+        ("childEPCs", event.child_epcs),
+        ("inputEPCList", event.input_epc_list),
+        ("outputEPCList", event.output_epc_list),
+    ):
+        if values:
+            put(key, list(values))
+    for key, quantities in (
+        ("quantityList", event.quantity_list),
+        ("childQuantityList", event.child_quantity_list),
+        ("inputQuantityList", event.input_quantity_list),
+        ("outputQuantityList", event.output_quantity_list),
+    ):
+        if quantities:
+            put(key, _quantities(quantities))
+    for key, value in (
+        ("action", event.action),
+        ("transformationID", event.transformation_id),
+        ("bizStep", event.biz_step),
+        ("disposition", event.disposition),
+    ):
+        if value is not None:
+            put(key, value)
+    if event.persistent_disposition is not None:
+        persistent = event.persistent_disposition
+        put(
+            "persistentDisposition",
+            {k: list(v) for k, v in (("set", persistent.set), ("unset", persistent.unset)) if v},
+        )
+    if event.read_point is not None:
+        put("readPoint", _location(event.read_point))
+    if event.biz_location is not None:
+        put("bizLocation", _location(event.biz_location))
+    if event.biz_transactions:
+        put("bizTransactionList", [_biz_transaction(t) for t in event.biz_transactions])
+    if event.sources:
+        put("sourceList", [{"type": s.type, "source": s.value} for s in event.sources])
+    if event.destinations:
+        put(
+            "destinationList",
+            [{"type": d.type, "destination": d.value} for d in event.destinations],
+        )
+    if event.sensor_elements:
+        put("sensorElementList", [dict(element) for element in event.sensor_elements])
+    if event.ilmd is not None:
+        put("ilmd", dict(event.ilmd))
+    data.update(event.extensions)
+    return data
+
+
+def _biz_transaction(transaction: BizTransaction) -> dict[str, str]:
+    data = {"type": transaction.type} if transaction.type is not None else {}
+    return {**data, "bizTransaction": transaction.value}
+
+
+def document_context(namespaces: dict[str, str]) -> list[Any]:
+    return [EPCIS_CONTEXT, dict(namespaces)] if namespaces else [EPCIS_CONTEXT]
+
+
+def document_to_jsonld(document: EPCISDocument) -> dict[str, Any]:
+    """The EPCISDocument as JSON-LD, ready for `json.dumps`; validates against the schema."""
+    data: dict[str, Any] = {"@context": document_context(document.namespaces)}
+    if document.id is not None:
+        data["id"] = document.id
+    data.update(
+        {"type": "EPCISDocument", "schemaVersion": SCHEMA_VERSION}
+        | {"creationDate": _time(document.creation_date)}
+    )
+    header = {
+        "sender": document.sender,
+        "receiver": document.receiver,
+        "instanceIdentifier": document.instance_identifier,
+        "epcisHeader": document.epcis_header,
+    }
+    data.update({key: value for key, value in header.items() if value is not None})
+    data.update(document.extensions)
+    data["epcisBody"] = {"eventList": [event_to_jsonld(event) for event in document.events]}
+    return data
+
+
+def build_document(
+    events: Iterable[Event],
+    *,
+    namespaces: dict[str, str] | None = None,
+    creation_date: datetime | None = None,
+    document_id: str | None = None,
+) -> EPCISDocument:
+    """An EPCISDocument of `events` (e.g. one batch's, or a date range's)."""
+    return EPCISDocument(
+        events=tuple(events),
+        creation_date=creation_date or datetime.now(UTC),
+        namespaces=dict(namespaces or {}),
+        id=document_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+@cache
+def _schema_validator() -> Any:
+    import jsonschema
+
+    schema_text = (
+        resources.files("countyhub.gs1").joinpath("data/epcis-json-schema.json").read_text("utf-8")
+    )
+    checker = jsonschema.FormatChecker()
+    # jsonschema checks "uri" and "date-time" only with optional packages; these two are enough
+    # for EPCIS: an absolute URI (scheme ':' and no spaces) and an ISO 8601 date-time.
+    checker.checks("uri")(_is_absolute_uri)
+    checker.checks("date-time")(_is_date_time)
+    return jsonschema.Draft7Validator(json.loads(schema_text), format_checker=checker)
+
+
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def _is_absolute_uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(_ABSOLUTE_URI.fullmatch(value))
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return bool(_DATE_TIME.fullmatch(value)) and _parse_time(value) is not None
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _field_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _locate(path: list[Any]) -> tuple[int | None, list[Any]]:
+    if len(path) >= 3 and path[:2] == ["epcisBody", "eventList"] and isinstance(path[2], int):
+        return path[2], path[3:]
+    return None, path
+
+
+def _leaf_errors(error: Any) -> Iterator[Any]:
+    """The most specific errors under `anyOf`/`oneOf`, whose top error says only 'not valid'."""
+    from jsonschema.exceptions import best_match
+
+    if error.context:
+        yield from _leaf_errors(best_match(error.context))
+    else:
+        yield error
+
+
+def _missing_alternatives(error: Any) -> list[str]:
+    """Field names an `anyOf` of `required` branches asks for (e.g. epcList or quantityList)."""
+    names: list[str] = []
+    for sub in error.context or []:
+        if sub.validator == "required" and list(sub.absolute_path) == list(error.absolute_path):
+            name = re.match(r"'([^']+)'", sub.message)
+            if name and name.group(1) not in names:
+                names.append(name.group(1))
+        names += [n for n in _missing_alternatives(sub) if n not in names]
+    return names
+
+
+def _schema_problems(document: Any) -> list[Problem]:
+    problems = []
+    for error in _schema_validator().iter_errors(document):
+        alternatives = _missing_alternatives(error) if error.validator == "anyOf" else []
+        if alternatives:
+            index, rest = _locate(list(error.absolute_path))
+            message = "needs at least one of: " + ", ".join(alternatives)
+            problems.append(Problem(index, _field_path([*rest, alternatives[0]]), message))
+            continue
+        for leaf in _leaf_errors(error):
+            index, rest = _locate(list(leaf.absolute_path))
+            message = leaf.message
+            if leaf.validator == "required":
+                missing = re.match(r"'([^']+)'", leaf.message)
+                rest = [*rest, missing.group(1)] if missing else rest
+                message = "required field is missing"
+            elif "propertyNames" in leaf.absolute_schema_path:
+                rest = [*rest, leaf.instance]
+                message = f"{leaf.instance!r} is not a field of this object"
+            problems.append(Problem(index, _field_path(rest), message))
+    return problems
+
+
+_IDENTIFIER_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+_QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+
+
+def _identifier_problems(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Identifiers that look like Digital Link URIs must pass the strict parser."""
+    candidates: list[tuple[str, Any]] = [("parentID", event.get("parentID"))]
+    for key in _IDENTIFIER_LISTS:
+        values = event.get(key)
+        if isinstance(values, list):
+            candidates += [(f"{key}[{i}]", v) for i, v in enumerate(values)]
+    for key in _QUANTITY_LISTS:
+        values = event.get(key)
+        if isinstance(values, list):
+            candidates += [
+                (f"{key}[{i}].epcClass", v.get("epcClass"))
+                for i, v in enumerate(values)
+                if isinstance(v, dict)
+            ]
+    for key in ("readPoint", "bizLocation"):
+        if isinstance(event.get(key), dict):
+            candidates.append((f"{key}.id", event[key].get("id")))
+    for path, value in candidates:
+        if isinstance(value, str) and value.startswith(("https://", "http://")):
+            try:
+                digital_link.parse(value)
+            except DigitalLinkError as error:
+                yield path, f"invalid GS1 Digital Link URI: {error}"
+
+
+def _time_problems(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    times = [("eventTime", event.get("eventTime")), ("recordTime", event.get("recordTime"))]
+    declaration = event.get("errorDeclaration")
+    if isinstance(declaration, dict):
+        times.append(("errorDeclaration.declarationTime", declaration.get("declarationTime")))
+    for path, value in times:
+        if isinstance(value, str):
+            moment = _parse_time(value)
+            if moment is not None and moment.tzinfo is None:
+                yield path, f"{value!r} has no timezone offset (add Z or e.g. +08:00)"
+
+
+def _required_problems(event: dict[str, Any], event_type: EventType) -> Iterator[tuple[str, str]]:
+    for name in cbv.REQUIRED_FIELDS[event_type]:
+        if name not in event:
+            yield name, f"required field is missing for {event_type.value}"
+    action = event.get("action")
+    parent_needed = event_type is EventType.AGGREGATION and action in ("ADD", "DELETE")
+    if parent_needed and "parentID" not in event:
+        yield "parentID", f"required when an AggregationEvent's action is {action}"
+    if event_type is EventType.TRANSFORMATION and "transformationID" not in event:
+        for side in ("input", "output"):
+            if not (event.get(f"{side}EPCList") or event.get(f"{side}QuantityList")):
+                yield (
+                    f"{side}EPCList",
+                    f"a TransformationEvent without transformationID needs at least one {side}",
+                )
+    if "ilmd" in event and not (
+        event_type is EventType.TRANSFORMATION
+        or (event_type is EventType.OBJECT and action == "ADD")
+    ):
+        yield "ilmd", "ilmd is allowed only on ObjectEvent with action ADD and TransformationEvent"
+
+
+def _vocabulary_problems(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for key, kind in (("bizStep", "bizStep"), ("disposition", "disposition")):
+        if isinstance(event.get(key), str):
+            reason = cbv.vocabulary_problem(kind, event[key])
+            if reason:
+                yield key, reason
+    persistent = event.get("persistentDisposition")
+    if isinstance(persistent, dict):
+        for key in ("set", "unset"):
+            for i, value in enumerate(persistent.get(key) or []):
+                reason = isinstance(value, str) and cbv.vocabulary_problem("disposition", value)
+                if reason:
+                    yield f"persistentDisposition.{key}[{i}]", reason
+    lists = (
+        ("bizTransactionList", "bizTransactionType"),
+        ("sourceList", "sourceDestType"),
+        ("destinationList", "sourceDestType"),
+    )
+    for key, kind in lists:
+        for i, item in enumerate(event.get(key) or []):
+            if isinstance(item, dict) and isinstance(item.get("type"), str):
+                reason = cbv.vocabulary_problem(kind, item["type"])
+                if reason:
+                    yield f"{key}[{i}].type", reason
+    declaration = event.get("errorDeclaration")
+    if isinstance(declaration, dict) and isinstance(declaration.get("reason"), str):
+        reason = cbv.vocabulary_problem("errorReason", declaration["reason"])
+        if reason:
+            yield "errorDeclaration.reason", reason
+
+
+def _event_problems(index: int, event: Any) -> list[Problem]:
+    if not isinstance(event, dict):
+        return [Problem(index, "", "an event must be a JSON object")]
+    try:
+        event_type = EventType(event.get("type"))
+    except ValueError:
+        return [Problem(index, "type", f"unknown event type {event.get('type')!r}")]
+    found = [
+        *_required_problems(event, event_type),
+        *_time_problems(event),
+        *_vocabulary_problems(event),
+        *_identifier_problems(event),
+    ]
+    return [Problem(index, path, message) for path, message in found]
+
+
+def validate_document(document: Any) -> list[Problem]:
+    """Every problem of an EPCIS 2.0 JSON document, in event order; empty when it is valid."""
+    if not isinstance(document, dict):
+        return [Problem(None, "", "an EPCIS document must be a JSON object")]
+    # Semantic problems come first so that their clearer message wins the deduplication.
+    problems: list[Problem] = []
+    body = document.get("epcisBody")
+    events = body.get("eventList") if isinstance(body, dict) else None
+    if isinstance(events, list):
+        seen_ids: dict[str, int] = {}
+        for index, event in enumerate(events):
+            problems += _event_problems(index, event)
+            event_id = event.get("eventID") if isinstance(event, dict) else None
+            if isinstance(event_id, str):
+                if event_id in seen_ids:
+                    problems.append(
+                        Problem(index, "eventID", f"same eventID as event {seen_ids[event_id]}")
+                    )
+                seen_ids.setdefault(event_id, index)
+    creation = document.get("creationDate")
+    if isinstance(creation, str) and (moment := _parse_time(creation)) and moment.tzinfo is None:
+        problems.append(Problem(None, "creationDate", f"{creation!r} has no timezone offset"))
+    context = document.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    if "@context" in document and EPCIS_CONTEXT not in contexts:
+        problems.append(Problem(None, "@context", f"must include {EPCIS_CONTEXT}"))
+    return _deduplicate(problems + _schema_problems(document))
+
+
+def _deduplicate(problems: list[Problem]) -> list[Problem]:
+    """One problem per (event, field): the schema and the semantic rules may both see it."""
+    seen: set[tuple[int | None, str]] = set()
+    unique = []
+    for problem in problems:
+        if (problem.index, problem.field) not in seen:
+            seen.add((problem.index, problem.field))
+            unique.append(problem)
+    return sorted(unique, key=lambda p: (-1 if p.index is None else p.index, p.field))
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:  # pragma: no cover - validation refuses naive times first
+        raise ValueError(value)
+    return moment
+
+
+def _quantity_elements(items: list[dict[str, Any]] | None) -> tuple[QuantityElement, ...]:
+    return tuple(
+        QuantityElement(epc_class=i["epcClass"], quantity=i.get("quantity"), uom=i.get("uom"))
+        for i in items or []
+    )
+
+
+def _location_from(data: dict[str, Any] | None) -> Location | None:
+    if data is None:
+        return None
+    return Location(id=data["id"], extensions={k: v for k, v in data.items() if k != "id"})
+
+
+_KNOWN_EVENT_KEYS = {
+    "type", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime", "certificationInfo",
+    "errorDeclaration", "parentID", "epcList", "childEPCs", "inputEPCList", "outputEPCList",
+    "quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList", "action",
+    "transformationID", "bizStep", "disposition", "persistentDisposition", "readPoint",
+    "bizLocation", "bizTransactionList", "sourceList", "destinationList", "sensorElementList",
+    "ilmd",
+}  # fmt: skip
+
+
+def event_from_jsonld(data: dict[str, Any]) -> Event:
+    """One validated JSON-LD event as an `Event` (call `validate_document` first)."""
+    info = data.get("certificationInfo")
+    declaration = data.get("errorDeclaration")
+    persistent = data.get("persistentDisposition")
+    return Event(
+        type=EventType(data["type"]),
+        event_time=_aware(data["eventTime"]),
+        event_time_zone_offset=data["eventTimeZoneOffset"],
+        action=data.get("action"),
+        event_id=data.get("eventID"),
+        record_time=_aware(data["recordTime"]) if "recordTime" in data else None,
+        certification_info=(info,) if isinstance(info, str) else tuple(info or ()),
+        error_declaration=None
+        if declaration is None
+        else ErrorDeclaration(
+            declaration_time=_aware(declaration["declarationTime"]),
+            reason=declaration.get("reason"),
+            corrective_event_ids=tuple(declaration.get("correctiveEventIDs", ())),
+            extensions={
+                k: v
+                for k, v in declaration.items()
+                if k not in ("declarationTime", "reason", "correctiveEventIDs")
+            },
+        ),
+        parent_id=data.get("parentID"),
+        epc_list=tuple(data.get("epcList", ())),
+        child_epcs=tuple(data.get("childEPCs", ())),
+        input_epc_list=tuple(data.get("inputEPCList", ())),
+        output_epc_list=tuple(data.get("outputEPCList", ())),
+        quantity_list=_quantity_elements(data.get("quantityList")),
+        child_quantity_list=_quantity_elements(data.get("childQuantityList")),
+        input_quantity_list=_quantity_elements(data.get("inputQuantityList")),
+        output_quantity_list=_quantity_elements(data.get("outputQuantityList")),
+        transformation_id=data.get("transformationID"),
+        biz_step=data.get("bizStep"),
+        disposition=data.get("disposition"),
+        persistent_disposition=None
+        if persistent is None
+        else PersistentDisposition(
+            set=tuple(persistent.get("set", ())), unset=tuple(persistent.get("unset", ()))
+        ),
+        read_point=_location_from(data.get("readPoint")),
+        biz_location=_location_from(data.get("bizLocation")),
+        biz_transactions=tuple(
+            BizTransaction(value=t["bizTransaction"], type=t.get("type"))
+            for t in data.get("bizTransactionList", ())
+        ),
+        sources=tuple(
+            SourceDestination(type=s["type"], value=s["source"]) for s in data.get("sourceList", ())
+        ),
+        destinations=tuple(
+            SourceDestination(type=d["type"], value=d["destination"])
+            for d in data.get("destinationList", ())
+        ),
+        sensor_elements=tuple(data.get("sensorElementList", ())),
+        ilmd=data.get("ilmd"),
+        extensions={k: v for k, v in data.items() if k not in _KNOWN_EVENT_KEYS},
+    )
+
+
+_KNOWN_DOCUMENT_KEYS = {
+    "@context", "id", "type", "schemaVersion", "creationDate", "sender", "receiver",
+    "instanceIdentifier", "epcisHeader", "epcisBody",
+}  # fmt: skip
+
+
+def _namespaces_from(context: Any) -> dict[str, str]:
+    namespaces: dict[str, str] = {}
+    for item in context if isinstance(context, list) else [context]:
+        if isinstance(item, dict):
+            namespaces.update(item)
+    return namespaces
+
+
+def parse_document(document: Any) -> EPCISDocument:
+    """Import a JSON EPCIS document, all or nothing: raises `EPCISValidationError` listing
+    every problem (event index, field, message) and returns nothing partial."""
+    problems = validate_document(document)
+    if problems:
+        raise EPCISValidationError(problems)
+    return EPCISDocument(
+        events=tuple(event_from_jsonld(e) for e in document["epcisBody"]["eventList"]),
+        creation_date=_aware(document["creationDate"]),
+        namespaces=_namespaces_from(document.get("@context")),
+        id=document.get("id"),
+        sender=document.get("sender"),
+        receiver=document.get("receiver"),
+        instance_identifier=document.get("instanceIdentifier"),
+        epcis_header=document.get("epcisHeader"),
+        extensions={k: v for k, v in document.items() if k not in _KNOWN_DOCUMENT_KEYS},
+    )
+
+
+def load_document(text: str) -> EPCISDocument:
+    """Parse JSON text and import it; a JSON syntax error is reported with line and column."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise EPCISValidationError([Problem(None, where, f"not JSON: {error.msg}")]) from error
+    return parse_document(document)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections: events are append-only, so a mistake is fixed by two new records.
+
+
+def declare_error(
+    erroneous: Event,
+    *,
+    declaration_time: datetime,
+    reason: str = "incorrect_data",
+    corrective_event_ids: Iterable[str] = (),
+) -> Event:
+    """The error declaration for `erroneous`: the same event (same eventID, EPCIS 2.0 section
+    7.4.1.2) with an `errorDeclaration` naming the corrective events."""
+    if erroneous.event_id is None:
+        raise ValueError("the erroneous event needs its eventID to be declared in error")
+    problem = cbv.vocabulary_problem("errorReason", reason)
+    if problem:
+        raise ValueError(problem)
+    declaration = ErrorDeclaration(
+        declaration_time=declaration_time,
+        reason=reason,
+        corrective_event_ids=tuple(corrective_event_ids),
+    )
+    return replace(erroneous, error_declaration=declaration)
+
+
+# ---------------------------------------------------------------------------------------------
+# The county's own steps, built from plain values.
+
+
+def harvest_event(
+    *,
+    lot_uri: str,
+    quantity_kg: float,
+    event_time: datetime,
+    farm: str,
+) -> Event:
+    """A harvest: CBV has no `harvesting`, so it is `commissioning` of the lot (CBV.ttl)."""
+    return Event(
+        type=EventType.OBJECT,
+        event_time=event_time,
+        event_time_zone_offset=offset_of(event_time),
+        action="ADD",
+        biz_step="commissioning",
+        disposition="active",
+        quantity_list=(QuantityElement(epc_class=lot_uri, quantity=quantity_kg, uom="KGM"),),
+        read_point=Location(id=farm),
+        ilmd={f"{cbv.COUNTY_PREFIX}:harvestDate": event_time.date().isoformat()},
+    )
+
+
+def farming_event(
+    step: cbv.FarmingStep,
+    details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
+    *,
+    subject: str,
+    event_time: datetime,
+    plot: str,
+    vocabulary: cbv.CountyVocabulary | None = None,
+) -> Event:
+    """A farming step CBV does not name, as an extension bizStep with namespaced details.
+
+    `subject` is the lot's class URI (a Digital Link with /10/ lot); `plot` the field's ID.
+    """
+    if not isinstance(details, cbv.FARMING_DETAILS[step]):
+        expected = cbv.FARMING_DETAILS[step].__name__
+        raise TypeError(f"{step.value} needs {expected} details, got {type(details).__name__}")
+    vocabulary = vocabulary or cbv.CountyVocabulary()
+    return Event(
+        type=EventType.OBJECT,
+        event_time=event_time,
+        event_time_zone_offset=offset_of(event_time),
+        action="OBSERVE",
+        biz_step=vocabulary.biz_step(step),
+        quantity_list=(QuantityElement(epc_class=subject),),
+        read_point=Location(id=plot),
+        extensions=details.extensions(),
+    )
+
+
+def inspection_event(
+    *,
+    subject: str,
+    event_time: datetime,
+    documents: Sequence[cbv.AttachedDocument],
+    location: str,
+) -> Event:
+    """An inspection with its certificates and lab reports; conformant only if all pass."""
+    passed = all(document.result is cbv.DocumentResult.PASS for document in documents)
+    return Event(
+        type=EventType.OBJECT,
+        event_time=event_time,
+        event_time_zone_offset=offset_of(event_time),
+        action="OBSERVE",
+        biz_step="inspecting",
+        disposition="conformant" if passed else "non_conformant",
+        quantity_list=(QuantityElement(epc_class=subject),),
+        read_point=Location(id=location),
+        certification_info=tuple(d.uri for d in documents if d.kind == "certificate"),
+        extensions=cbv.documents_extension(list(documents)),
+    )
