@@ -1,5 +1,6 @@
 import copy
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -278,11 +279,82 @@ def _object_events(draw):
     )
 
 
+_ids = st.lists(_epcs, min_size=1, max_size=3, unique=True).map(tuple)
+_quantity_lists = st.lists(_quantities, min_size=1, max_size=2).map(tuple)
+_sscc = st.integers(0, 10**17 - 1).map(lambda n: f"{n:017d}")
+_parents = _sscc.map(lambda b: f"https://id.gs1.org/00/{b}{keys.check_digit(b)}")
+
+
+@st.composite
+def _other_events(draw):
+    moment = draw(_times)
+    common = {
+        "event_time": moment,
+        "event_time_zone_offset": epcis.offset_of(moment),
+        "biz_step": draw(st.sampled_from(sorted(cbv.BIZ_STEPS))),
+        "read_point": draw(st.one_of(st.none(), _parents.map(epcis.Location))),
+        "extensions": draw(_extensions),
+    }
+    kind = draw(st.sampled_from([EventType.AGGREGATION, EventType.ASSOCIATION, "transform"]))
+    if kind == "transform":
+        return Event(
+            type=EventType.TRANSFORMATION,
+            input_epc_list=draw(_ids),
+            input_quantity_list=draw(_quantity_lists),
+            output_quantity_list=draw(_quantity_lists),
+            transformation_id=draw(st.one_of(st.none(), st.just("urn:uuid:1f6c7a9e-1"))),
+            ilmd=draw(st.one_of(st.none(), _extensions)),
+            **common,
+        )
+    return Event(
+        type=kind,
+        action=draw(st.sampled_from(["ADD", "DELETE"])),
+        parent_id=draw(_parents),
+        child_epcs=draw(_ids),
+        child_quantity_list=draw(st.one_of(st.just(()), _quantity_lists)),
+        biz_transactions=tuple(
+            draw(st.lists(st.builds(epcis.BizTransaction, _classes, st.just("po")), max_size=2))
+        ),
+        sources=tuple(
+            draw(st.lists(st.builds(epcis.SourceDestination, st.just("location"), _parents)))
+        ),
+        **common,
+    )
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(_object_events(), min_size=1, max_size=4))
+@given(st.lists(st.one_of(_object_events(), _other_events()), min_size=1, max_size=4))
 def test_generated_documents_round_trip(events):
     document = epcis.build_document(
         events, namespaces=NAMESPACES, creation_date=datetime(2026, 1, 1, tzinfo=UTC)
     )
     text = json.dumps(epcis.document_to_jsonld(document))
     assert epcis.load_document(text) == document
+
+
+def test_extensions_must_be_namespaced():
+    event = replace(county_events()[0], extensions={"action": "DELETE"})
+    with pytest.raises(ValueError, match="namespace prefix"):
+        epcis.event_to_jsonld(event)
+
+
+def test_county_extensions_expand_to_the_county_namespace_as_json_ld():
+    # Expand with pyld, serving the EPCIS context bundled in the package (no network).
+    from importlib import resources
+
+    from pyld import jsonld
+
+    bundled = json.loads(
+        resources.files("countyhub.gs1").joinpath("data/epcis-context.json").read_text("utf-8")
+    )
+
+    def loader(url, options=None):
+        assert url == epcis.EPCIS_CONTEXT, url
+        return {"contextUrl": None, "documentUrl": url, "document": bundled}
+
+    document = epcis.document_to_jsonld(_county_document())
+    expanded = jsonld.expand(document, {"documentLoader": loader})
+    text = json.dumps(expanded)
+    assert "https://countyhub.example/voc/fertiliserProduct" in text
+    assert "https://countyhub.example/voc/BizStep-spraying" in text
+    assert "https://ref.gs1.org/cbv/BizStep-commissioning" in text

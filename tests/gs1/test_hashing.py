@@ -113,3 +113,15 @@ def test_chain_hash_definition():
 
     first = hashing.chain_hashes(["ni:///a"])[0]
     assert first == hashlib.sha256(("0" * 64 + "ni:///a").encode()).hexdigest()
+
+
+def test_with_hash_ids_fills_missing_event_ids_only():
+    events = county_events()[:3]
+    events[1] = replace(events[1], event_id="urn:uuid:374d95fc-9457-4a51-bd6a-0bba133845a8")
+    stamped = hashing.with_hash_ids(events, namespaces=NAMESPACES)
+    assert stamped[0].event_id == hashing.event_hash_id(events[0], namespaces=NAMESPACES)
+    assert stamped[1].event_id == "urn:uuid:374d95fc-9457-4a51-bd6a-0bba133845a8"
+    # Stamping does not change the hash: eventID is not part of it.
+    assert hashing.event_hash_ids(stamped, namespaces=NAMESPACES) == hashing.event_hash_ids(
+        events, namespaces=NAMESPACES
+    )

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from countyhub.gs1 import keys
 from countyhub.gs1.errors import DigitalLinkError, GS1KeyError
+
+if TYPE_CHECKING:
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
 CANONICAL_DOMAIN = "id.gs1.org"
 
@@ -334,15 +338,21 @@ def _check_attribute_key(
         )
 
 
-def _known_ai(ai: str, *, where: str, part: str | None = None) -> None:
+@cache
+def _definition(ai: str) -> GS1ApplicationIdentifier | None:
+    """biip's definition of exactly this AI (biip's lookup scans its whole table, so cache)."""
     from biip import ParseError
     from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 
     try:
-        found = GS1ApplicationIdentifier.extract(ai).ai == ai
+        definition = GS1ApplicationIdentifier.extract(ai)
     except ParseError:
-        found = False
-    if not found:
+        return None
+    return definition if definition.ai == ai else None
+
+
+def _known_ai(ai: str, *, where: str, part: str | None = None) -> None:
+    if _definition(ai) is None:
         raise DigitalLinkError(
             f"{where}: {ai!r} is not a GS1 application identifier", part=part or where
         )
@@ -368,14 +378,16 @@ def _decode(raw: str, *, part: str, plus_is_space: bool) -> str:
 
 def _check_value(ai: str, value: str, *, where: str) -> None:
     from biip import ParseError
-    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
     from biip.gs1_element_strings import GS1ElementString
 
     where_part = _part_of(where)
-    _known_ai(ai, where=where, part=where_part)
+    definition = _definition(ai)
+    if definition is None:
+        raise DigitalLinkError(
+            f"{where}: {ai!r} is not a GS1 application identifier", part=where_part
+        )
     if not value:
         raise DigitalLinkError(f"{where}: empty value for AI {ai}", part=where_part)
-    definition = GS1ApplicationIdentifier.extract(ai)
     if "X" in definition.format:
         for position, char in enumerate(value, start=1):
             if char not in keys.CSET82 and not char.isdigit():

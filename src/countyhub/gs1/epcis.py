@@ -225,6 +225,11 @@ def event_to_jsonld(event: Event) -> dict[str, Any]:
         put("sensorElementList", [dict(element) for element in event.sensor_elements])
     if event.ilmd is not None:
         put("ilmd", dict(event.ilmd))
+    for key in event.extensions:
+        # A bare key would collide with (or pose as) a standard field; EPCIS extensions are
+        # namespaced (`county:dose`) or JSON-LD keywords (`@context`).
+        if ":" not in key and not key.startswith("@"):
+            raise ValueError(f"extension property {key!r} needs a namespace prefix, e.g. county:")
     data.update(event.extensions)
     return data
 

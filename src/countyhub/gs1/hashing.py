@@ -13,7 +13,7 @@ import hashlib
 import threading
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from countyhub.gs1.epcis import Event, document_context, event_to_jsonld
@@ -96,6 +96,15 @@ def event_hash_ids(events: Sequence[Event], *, namespaces: dict[str, str]) -> li
 
 def event_hash_id(event: Event, *, namespaces: dict[str, str]) -> str:
     return event_hash_ids([event], namespaces=namespaces)[0]
+
+
+def with_hash_ids(events: Sequence[Event], *, namespaces: dict[str, str]) -> list[Event]:
+    """The events with their CBV 2.0 hash as eventID (kept where an eventID is already set)."""
+    ids = event_hash_ids(events, namespaces=namespaces)
+    return [
+        event if event.event_id is not None else replace(event, event_id=event_id)
+        for event, event_id in zip(events, ids, strict=True)
+    ]
 
 
 def chain_hash(previous: str, event_hash: str) -> str:
