@@ -32,6 +32,9 @@ VALID = [
     ),
     ("https://a/00/faux/00/006141411234567890", "(00)006141411234567890"),
     ("https://example.com/foo/01/09520123456788?linkType=all#x", "(01)09520123456788"),
+    # Day 00 means "end of the month" in GS1 dates.
+    ("https://a/01/09520123456788?17=180200", "(01)09520123456788(17)180200"),
+    ("https://a/01/09520123456788?17=240229", "(01)09520123456788(17)240229"),
 ]
 
 # URI -> the offending part the error must name.
@@ -69,6 +72,9 @@ INVALID = [
     ("https:///01/09520123456788", "domain", "no domain"),
     ("https://a/10/ABC", "path", "no GS1 primary key"),
     ("https://a/01/0952012345678A", "/01/0952012345678A", "format"),
+    ("https://a/01/09520123456788?89=X", "89=X", "'89' is not"),
+    ("https://a/01/09520123456788?17=230229", "17=230229", "date"),
+    ("https://a/01/09520123456788/10/ABC?99=", "99=", "empty value"),
 ]
 
 

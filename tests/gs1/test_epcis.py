@@ -186,6 +186,13 @@ def test_json_syntax_errors_name_line_and_column():
         epcis.load_document('{"type":\n  oops}')
 
 
+def test_only_epcis_documents_are_imported():
+    event = epcis.event_to_jsonld(county_events()[8])
+    assert epcis.validate_document(event) == [
+        Problem(None, "type", "expected an EPCISDocument, got 'ObjectEvent'")
+    ]
+
+
 def test_not_an_object():
     assert epcis.validate_document([]) == [
         Problem(None, "", "an EPCIS document must be a JSON object")

@@ -493,6 +493,10 @@ def validate_document(document: Any) -> list[Problem]:
     """Every problem of an EPCIS 2.0 JSON document, in event order; empty when it is valid."""
     if not isinstance(document, dict):
         return [Problem(None, "", "an EPCIS document must be a JSON object")]
+    if document.get("type") != "EPCISDocument":
+        # Query documents and bare events are valid EPCIS too, but not what an import takes.
+        found = document.get("type")
+        return [Problem(None, "type", f"expected an EPCISDocument, got {found!r}")]
     # Semantic problems come first so that their clearer message wins the deduplication.
     problems: list[Problem] = []
     body = document.get("epcisBody")

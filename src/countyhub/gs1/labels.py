@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+    from segno import QRCode
 
 CJK_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 CJK_FONT_NAME = "WenQuanYiZenHei"
@@ -65,7 +70,7 @@ class SheetLayout:
         return self.rows * self.columns
 
 
-def qr_code(uri: str):  # -> segno.QRCode
+def qr_code(uri: str) -> QRCode:
     import segno
 
     # Error correction M: survives a scuffed label, still small for a ~60-character URI.
@@ -198,7 +203,9 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def _draw_label(canvas, content: LabelContent, x: float, y: float, w: float, h: float) -> None:
+def _draw_label(
+    canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
+) -> None:
     font = label_font()
     canvas.setStrokeGray(0.6)
     canvas.setLineWidth(0.3)
@@ -232,7 +239,7 @@ def _draw_label(canvas, content: LabelContent, x: float, y: float, w: float, h: 
 
 
 def _draw_badges(
-    canvas, marks: Sequence[str], x: float, y: float, width: float, size: float
+    canvas: Canvas, marks: Sequence[str], x: float, y: float, width: float, size: float
 ) -> None:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
