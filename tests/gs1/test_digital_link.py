@@ -3,7 +3,7 @@ from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from hypothesis import given
 from hypothesis import strategies as st
 
-from countyhub.gs1 import keys
+from countyhub.gs1 import digital_link, keys
 from countyhub.gs1.digital_link import DigitalLink, build, parse
 from countyhub.gs1.errors import DigitalLinkError
 
@@ -32,6 +32,36 @@ VALID = [
     ),
     ("https://a/00/faux/00/006141411234567890", "(00)006141411234567890"),
     ("https://example.com/foo/01/09520123456788?linkType=all#x", "(01)09520123456788"),
+    # More dl.c test_dl_parseDLuri cases.
+    ("HTTPS://a/00/006141411234567890", "(00)006141411234567890"),
+    ("https://a:65535/01/12312312312333", "(01)12312312312333"),
+    ("https://[2001:db8::1]/01/12312312312333", "(01)12312312312333"),
+    (
+        "https://a/01/12312312312333/22/TEST/10/ABC/21/XYZ",
+        "(01)12312312312333(22)TEST(10)ABC(21)XYZ",
+    ),
+    ("https://a/253/1231231231232TEST5678901234567", "(253)1231231231232TEST5678901234567"),
+    ("https://a/8018/123456789012345675/8019/123", "(8018)123456789012345675(8019)123"),
+    ("https://a/stem/00/006141411234567890?", "(00)006141411234567890"),
+    ("https://a/stem/401/12345678?99=ABC", "(401)12345678(99)ABC"),
+    ("https://a/01/12312312312333?&&&99=ABC&&&&&&98=XYZ&&&", "(01)12312312312333(99)ABC(98)XYZ"),
+    (
+        "https://a/01/12312312312333?singleton1&unknown1=555&99=ABC&singleton2&98=XYZ",
+        "(01)12312312312333(99)ABC(98)XYZ",
+    ),
+    (
+        "https://a/01/12312312312333/22/test/10/abc/21/xyz#fragment",
+        "(01)12312312312333(22)test(10)abc(21)xyz",
+    ),
+    (
+        "https://id.gs1.org/01/09520123456788?17=201225&3103=000195&3922=0299",
+        "(01)09520123456788(17)201225(3103)000195(3922)0299",
+    ),
+    (
+        "https://example.com/8004/9520614141234567?01=9520123456788",
+        "(8004)9520614141234567(01)09520123456788",
+    ),
+    ("https://a/01/09520123456788/21/S?235=T", "(01)09520123456788(21)S(235)T"),
     # Day 00 means "end of the month" in GS1 dates.
     ("https://a/01/09520123456788?17=180200", "(01)09520123456788(17)180200"),
     ("https://a/01/09520123456788?17=240229", "(01)09520123456788(17)240229"),
@@ -63,7 +93,20 @@ INVALID = [
     ("https://a/01/09520123456788/17/180426", "/17/180426", "not a key qualifier"),
     ("https://a/01/09520123456788/10/A/10/B", "/10/B", "twice"),
     ("https://a/01/09520123456788/235/X/21/Y", "/21/Y", "out of order"),
-    ("https://a/01/09520123456788?414=9520123456788", "414=9520123456788", "primary key"),
+    ("https://id.gs1.org/01/09520123456788/10/ABC123?99=XYZ789&99=XYZ789", "99=XYZ789", "more"),
+    ("https://a/01/09520123456788/21/S?10=L", "10=L", "belongs in the path"),
+    ("https://a/01/09520123456788?235=X", "235=X", "belongs in the path"),
+    ("https://a/01/12312312312333?99=ABC&999=faux", "999=faux", "'999' is not"),
+    ("https://a/stem/00/006141411234567890/", "path", "ends with '/'"),
+    (
+        "https://a/253/1231231231232TEST56789012345678",
+        "/253/1231231231232TEST56789012345678",
+        "format",
+    ),
+    ("HtTp://a/00/006141411234567890", "scheme", "one case"),
+    ("https://$a/01/12312312312333", "domain", r"'\$'"),
+    ("https://[fe80::1%25lo]/01/12312312312333", "domain", "'%'"),
+    ("http://a/b", "path", "no GS1 primary key"),
     ("https://a/01/09520123456788?01=09520123456788", "01=09520123456788", "more than once"),
     ("https://a/01/09520123456788/10/批次", "position 32", "percent-encoded"),
     ("https://a/01/09520123456788/10/%E6%89%B9", "/10/%E6%89%B9", "character set 82"),
@@ -209,3 +252,31 @@ def test_build_then_parse_round_trips(body, lot, serial, expiry):
     assert biip_link.element_strings.get(ai="01").value == gtin
     if lot:
         assert biip_link.element_strings.get(ai="10").value == lot
+
+
+# dl.c test_dl_testValidateDLpathAIseq: every valid key-qualifier sequence, and some invalid ones.
+VALID_SEQUENCES = [
+    ["00"],
+    ["01"], ["01", "21"], ["01", "10"], ["01", "10", "21"], ["01", "22"], ["01", "22", "21"],
+    ["01", "22", "10"], ["01", "22", "10", "21"], ["01", "235"],
+    ["253"], ["255"], ["401"], ["402"],
+    ["414"], ["414", "254"], ["414", "7040"], ["417"], ["417", "7040"],
+    ["8003"], ["8004"], ["8004", "7040"],
+    ["8006"], ["8006", "21"], ["8006", "10"], ["8006", "10", "21"], ["8006", "22"],
+    ["8006", "22", "21"], ["8006", "22", "10"], ["8006", "22", "10", "21"],
+    ["8010"], ["8010", "8011"], ["8013"], ["8017"], ["8017", "8019"], ["8018"], ["8018", "8019"],
+]  # fmt: skip
+INVALID_SEQUENCES = [
+    ["00", "10"], ["01", "21", "10"], ["01", "10", "22"], ["01", "235", "21"], ["01", "10", "10"],
+    ["414", "254", "7040"], ["8006", "235"], ["253", "254"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sequence", VALID_SEQUENCES, ids="/".join)
+def test_reference_key_qualifier_sequences_are_valid(sequence):
+    assert digital_link._is_valid_sequence(sequence[0], sequence[1:])
+
+
+@pytest.mark.parametrize("sequence", INVALID_SEQUENCES, ids="/".join)
+def test_other_key_qualifier_sequences_are_invalid(sequence):
+    assert not digital_link._is_valid_sequence(sequence[0], sequence[1:])

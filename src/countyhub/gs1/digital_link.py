@@ -35,7 +35,7 @@ KEY_QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "414": (("254",), ("7040",)),
     "417": (("7040",),),
     "8003": (),
-    "8004": (),
+    "8004": (("7040",),),
     "8006": (("22", "10", "21"),),
     "8010": (("8011",),),
     "8013": (),
@@ -43,8 +43,19 @@ KEY_QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "8018": (("8019",),),
 }
 # Keys whose value ends in a GS1 mod-10 check digit over the whole value.
-_CHECK_DIGIT_AIS = {"00": "SSCC", "01": "GTIN", "02": "GTIN", "414": "GLN", "417": "GLN"}
-_CHECK_DIGIT_AIS |= {"8017": "GSRN", "8018": "GSRN"}
+# Keys carrying a GS1 mod-10 check digit: AI -> (name, number of leading digits it covers).
+_CHECK_DIGIT_AIS = {
+    "00": ("SSCC", 18),
+    "01": ("GTIN", 14),
+    "02": ("GTIN", 14),
+    "253": ("GDTI", 13),
+    "414": ("GLN", 13),
+    "417": ("GLN", 13),
+    "8006": ("ITIP GTIN", 14),
+    "8017": ("GSRN", 18),
+    "8018": ("GSRN", 18),
+}
+_BAD_DOMAIN_CHARACTERS = frozenset("_~?#@!$&'()*+,;=%")
 # Deprecated short names the reference engine refuses by default.
 CONVENIENCE_ALPHAS = {
     "gtin": "01",
@@ -166,9 +177,10 @@ def _validate_link(link: DigitalLink) -> None:
     _check_qualifier_order(link.key_ai, list(link.qualifiers))
     for ai, value in link.qualifiers.items():
         _check_value(ai, value, where="qualifier")
-    forbidden = _forbidden_in_query(link.key_ai, list(link.qualifiers))
     for ai, value in link.attributes.items():
-        _check_attribute_key(ai, forbidden, seen=set(link.qualifiers) | {link.key_ai})
+        _check_attribute_key(
+            ai, link.key_ai, list(link.qualifiers), seen=set(link.qualifiers) | {link.key_ai}
+        )
         _check_value(ai, value, where="attribute")
 
 
@@ -179,14 +191,20 @@ def parse(uri: str, *, permit_zero_suppressed_gtin: bool = False) -> DigitalLink
     PermitZeroSuppressedGTINinDLuris option does) and pads it to 14 digits.
     """
     _check_uri_characters(uri)
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https"):
+    if not uri.startswith(("https://", "http://", "HTTPS://", "HTTP://")):
         raise DigitalLinkError(
-            f"scheme {parts.scheme!r}: a Digital Link URI starts with https:// or http://",
+            "a Digital Link URI starts with https:// or http:// (one case throughout)",
             part="scheme",
         )
+    parts = urlsplit(uri)
     if not parts.netloc:
         raise DigitalLinkError("the URI has no domain", part="domain")
+    bad = next((c for c in parts.netloc if c in _BAD_DOMAIN_CHARACTERS), None)
+    if bad is not None:
+        raise DigitalLinkError(
+            f"domain {parts.netloc!r}: character {bad!r} is not allowed in a domain",
+            part="domain",
+        )
     segments = _path_segments(parts.path)
     start = _primary_key_index(segments)
     key_ai, raw_key = segments[start], segments[start + 1]
@@ -201,7 +219,7 @@ def parse(uri: str, *, permit_zero_suppressed_gtin: bool = False) -> DigitalLink
         key = key.zfill(14)
     _check_value(key_ai, key, where=f"path segment /{key_ai}/{raw_key}")
     qualifiers = _parse_qualifiers(key_ai, segments[start + 2 :])
-    attributes = _parse_query(key_ai, parts.query, seen={key_ai, *qualifiers})
+    attributes = _parse_query(key_ai, list(qualifiers), parts.query)
     return DigitalLink(
         key_ai=key_ai,
         key=key,
@@ -282,12 +300,8 @@ def _parse_qualifiers(key_ai: str, rest: list[str]) -> dict[str, str]:
 
 
 def _check_qualifier_order(key_ai: str, present: list[str], *, part: str | None = None) -> None:
-    if not present:
+    if _is_valid_sequence(key_ai, present):
         return
-    for chain in KEY_QUALIFIERS[key_ai]:
-        positions = [chain.index(ai) for ai in present if ai in chain]
-        if len(positions) == len(present) and positions == sorted(positions):
-            return
     allowed = " or ".join("/".join(chain) for chain in KEY_QUALIFIERS[key_ai]) or "none"
     raise DigitalLinkError(
         f"key qualifiers {'/'.join(present)} after AI {key_ai} are out of order or not allowed "
@@ -296,42 +310,52 @@ def _check_qualifier_order(key_ai: str, present: list[str], *, part: str | None 
     )
 
 
-def _forbidden_in_query(key_ai: str, path_qualifiers: list[str]) -> set[str]:
-    """Qualifier AIs that may not appear as attributes: those of the chosen qualifier sequence."""
-    chains = KEY_QUALIFIERS[key_ai]
-    chosen = (
-        [c for c in chains if all(ai in c for ai in path_qualifiers)] if path_qualifiers else []
+def _is_valid_sequence(key_ai: str, qualifiers: list[str]) -> bool:
+    """True when `qualifiers` is an in-order selection from one allowed qualifier sequence."""
+    if not qualifiers:
+        return True
+    for chain in KEY_QUALIFIERS[key_ai]:
+        positions = [chain.index(ai) for ai in qualifiers if ai in chain]
+        if len(positions) == len(qualifiers) and positions == sorted(set(positions)):
+            return True
+    return False
+
+
+def _belongs_in_path(key_ai: str, qualifiers: list[str], ai: str) -> bool:
+    """The reference engine's test: an attribute AI that would make a valid key-qualifier
+    sequence when inserted anywhere after the key belongs in the path, not the query."""
+    return any(
+        _is_valid_sequence(key_ai, [*qualifiers[:at], ai, *qualifiers[at:]])
+        for at in range(len(qualifiers) + 1)
     )
-    if chosen:
-        return set(chosen[0])
-    return {ai for chain in chains for ai in chain}
 
 
-def _parse_query(key_ai: str, query: str, *, seen: set[str]) -> dict[str, str]:
+def _parse_query(key_ai: str, qualifiers: list[str], query: str) -> dict[str, str]:
     attributes: dict[str, str] = {}
-    forbidden = _forbidden_in_query(key_ai, [ai for ai in seen if ai != key_ai])
     for component in query.split("&") if query else []:
         name, _, raw = component.partition("=")
         if not name.isdigit():
             continue  # non-AI parameters such as linkType are not part of the element string
         where = f"query parameter {name}={raw}"
-        _check_attribute_key(name, forbidden, seen=seen | set(attributes), where=where)
-        attributes[name] = _decode(raw, part=where, plus_is_space=True)
-        _check_value(name, attributes[name], where=where)
+        seen = {key_ai, *qualifiers, *attributes}
+        _check_attribute_key(name, key_ai, qualifiers, seen=seen, where=where)
+        value = _decode(raw, part=where, plus_is_space=True)
+        if name == "01" and len(value) in (8, 12, 13) and value.isdigit():
+            value = value.zfill(14)  # as the reference engine does for GTINs in the query
+        attributes[name] = value
+        _check_value(name, value, where=where)
     return attributes
 
 
 def _check_attribute_key(
-    ai: str, forbidden: set[str], *, seen: set[str], where: str | None = None
+    ai: str, key_ai: str, qualifiers: list[str], *, seen: set[str], where: str | None = None
 ) -> None:
     where = where or f"attribute {ai}"
     part = f"{ai}=" if where.startswith("attribute") else where.removeprefix("query parameter ")
     _known_ai(ai, where=where, part=part)
     if ai in seen:
         raise DigitalLinkError(f"{where}: AI {ai} appears more than once", part=part)
-    if ai in KEY_QUALIFIERS:
-        raise DigitalLinkError(f"{where}: AI {ai} is a primary key, not an attribute", part=part)
-    if ai in forbidden:
+    if _belongs_in_path(key_ai, qualifiers, ai):
         raise DigitalLinkError(
             f"{where}: AI {ai} is a key qualifier and belongs in the path, not the query",
             part=part,
@@ -403,7 +427,8 @@ def _check_value(ai: str, value: str, *, where: str) -> None:
         )
     if ai in _CHECK_DIGIT_AIS:
         try:
-            keys.verify_check_digit(value, name=_CHECK_DIGIT_AIS[ai])
+            name, digits = _CHECK_DIGIT_AIS[ai]
+            keys.verify_check_digit(value[:digits], name=name)
         except GS1KeyError as error:
             raise DigitalLinkError(f"{where}: {error}", part=where_part) from error
     try:
