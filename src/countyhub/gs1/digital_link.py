@@ -170,6 +170,43 @@ def build(link: DigitalLink, *, domain: str | None = None, path_prefix: str | No
     return f"https://{host}{path}" + (f"?{query}" if query else "")
 
 
+# AI pairing rules of the GS1 syntax dictionary ("req=" / "ex=") for the AIs a product, lot or
+# pallet link carries; each requirement is a set of which at least one must be present.
+_RANGE_3100 = {f"31{n}{d}" for n in "0123456" for d in "012345"}
+_REQUIRES: dict[str, tuple[frozenset[str], ...]] = {
+    **dict.fromkeys(
+        ("10", "11", "13", "15", "16", "20"), (frozenset({"01", "02", "8006", "8026"}),)
+    ),
+    "17": (frozenset({"01", "02", "255", "8006", "8026"}),),
+    "21": (frozenset({"01", "8006"}),),
+    "22": (frozenset({"01"}),),
+    "235": (frozenset({"01"}),),
+    "254": (frozenset({"414"}),),
+    "37": (frozenset({"00"}), frozenset({"02", "8026"})),
+    **dict.fromkeys(_RANGE_3100, (frozenset({"01", "02"}),)),
+}
+_EXCLUDES: dict[str, frozenset[str]] = {
+    "01": frozenset({"02", "255", "37"}),
+    "21": frozenset({"235"}),
+}
+
+
+def _check_pairings(ais: list[str]) -> None:
+    present = set(ais)
+    for ai in ais:
+        for needed in _REQUIRES.get(ai, ()):
+            if not present & needed:
+                raise DigitalLinkError(
+                    f"AI {ai} needs one of AIs {', '.join(sorted(needed))} in the same link",
+                    part=ai,
+                )
+        clash = present & _EXCLUDES.get(ai, frozenset())
+        if clash:
+            raise DigitalLinkError(
+                f"AI {ai} cannot be combined with AI {', '.join(sorted(clash))}", part=ai
+            )
+
+
 def _validate_link(link: DigitalLink) -> None:
     if link.key_ai not in KEY_QUALIFIERS:
         raise DigitalLinkError(f"AI {link.key_ai} is not a primary key", part=link.key_ai)
@@ -182,6 +219,7 @@ def _validate_link(link: DigitalLink) -> None:
             ai, link.key_ai, list(link.qualifiers), seen=set(link.qualifiers) | {link.key_ai}
         )
         _check_value(ai, value, where="attribute")
+    _check_pairings([link.key_ai, *link.qualifiers, *link.attributes])
 
 
 def parse(uri: str, *, permit_zero_suppressed_gtin: bool = False) -> DigitalLink:
@@ -220,6 +258,7 @@ def parse(uri: str, *, permit_zero_suppressed_gtin: bool = False) -> DigitalLink
     _check_value(key_ai, key, where=f"path segment /{key_ai}/{raw_key}")
     qualifiers = _parse_qualifiers(key_ai, segments[start + 2 :])
     attributes = _parse_query(key_ai, list(qualifiers), parts.query)
+    _check_pairings([key_ai, *qualifiers, *attributes])
     return DigitalLink(
         key_ai=key_ai,
         key=key,
