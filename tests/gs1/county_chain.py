@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from countyhub.gs1 import cbv, keys
+from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.epcis import (
     BizTransaction,
@@ -11,9 +12,6 @@ from countyhub.gs1.epcis import (
     Location,
     QuantityElement,
     SourceDestination,
-    farming_event,
-    harvest_event,
-    inspection_event,
 )
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from countyhub.gs1 import cbv, epcis, keys
+from countyhub.gs1 import builders, cbv, epcis, keys
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.epcis import Event, EventType, QuantityElement
 from countyhub.gs1.errors import EPCISValidationError, Problem
@@ -54,7 +54,7 @@ def test_the_string_in_the_qr_code_is_the_string_in_the_event():
 
 
 def test_failed_lab_report_makes_the_inspection_non_conformant():
-    event = epcis.inspection_event(
+    event = builders.inspection_event(
         subject=PACKED.uri,
         event_time=at(2),
         location="https://id.gs1.org/414/9520123456788",
@@ -69,7 +69,7 @@ def test_failed_lab_report_makes_the_inspection_non_conformant():
 
 def test_farming_event_refuses_details_of_another_step():
     with pytest.raises(TypeError, match="spraying needs Spraying"):
-        epcis.farming_event(
+        builders.farming_event(
             cbv.FarmingStep.SPRAYING,
             cbv.Irrigation(3.0),
             subject=PACKED.uri,
