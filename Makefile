@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system demo test test-fast lint bench migrate

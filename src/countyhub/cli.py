@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_sem, web
+from countyhub.commands import analyze_before_after, analyze_sem, trace, web
 
 app = typer.Typer(
     name="countyhub",
@@ -24,6 +24,7 @@ analyze_app = typer.Typer(
     help="Evaluate the effect: PLS-SEM, before/after tests, DiD.", no_args_is_help=True
 )
 app.add_typer(analyze_app, name="analyze")
+app.add_typer(trace.trace_app, name="trace")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-
     from countyhub.analysis.paired_results import BeforeAfterResults
 
 PAIR_FORM = "NAME=BEFORE_COL:AFTER_COL"

@@ -1,0 +1,318 @@
+"""GS1 keys: GTIN check digits and normalisation, lot and serial values, EPC URIs and SGTIN-96.
+
+Strict by design: a GTIN must be 8, 12, 13 or 14 digits with the right check digit; a lot or a
+serial must use the GS1 AI encodable character set 82 and fit its length. Every error names what
+is wrong and where (character position, expected check digit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from countyhub.gs1.errors import GS1KeyError
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+LOT_MAX_LENGTH = 20  # AI (10) is X..20
+SERIAL_MAX_LENGTH = 20  # AI (21) is X..20
+
+# GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
+CSET82 = frozenset(
+    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+)
+
+# GS1 prefix used for restricted circulation numbers within a company (040-049): a county
+# without a GS1 company prefix numbers its products here; see docs/identifiers.md.
+INTERNAL_PREFIX = "04"
+_COUNTY_CODE = re.compile(r"\d{6}")
+INTERNAL_ITEM_DIGITS = 4
+
+
+def check_digit(digits: str) -> str:
+    """The GS1 mod-10 check digit for `digits` (a key without its check digit).
+
+    From the rightmost digit, weights alternate 3, 1, 3, ...; the check digit brings the weighted
+    sum up to a multiple of ten. The same rule serves GTIN, GLN and SSCC.
+    """
+    if not digits.isdigit() or not digits.isascii():
+        raise GS1KeyError(f"check digit needs digits only, got {digits!r}")
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str((10 - total % 10) % 10)
+
+
+def verify_check_digit(key: str, *, name: str = "key") -> None:
+    """Raise `GS1KeyError` naming the expected digit when the last digit of `key` is wrong."""
+    expected = check_digit(key[:-1])
+    if key[-1] != expected:
+        raise GS1KeyError(f"{name} {key}: invalid check digit, expected {expected}, got {key[-1]}")
+
+
+def normalise_gtin(code: str) -> str:
+    """Validate a GTIN-8/12/13/14 and return it as 14 digits (left-padded with zeros)."""
+    for position, char in enumerate(code, start=1):
+        if not ("0" <= char <= "9"):
+            raise GS1KeyError(
+                f"GTIN {code!r}: character {char!r} at position {position} is not a digit"
+            )
+    if len(code) not in GTIN_LENGTHS:
+        raise GS1KeyError(f"GTIN {code!r}: {len(code)} digits; a GTIN has 8, 12, 13 or 14 digits")
+    verify_check_digit(code, name="GTIN")
+    return code.zfill(14)
+
+
+def is_valid_gtin(code: str) -> bool:
+    try:
+        normalise_gtin(code)
+    except GS1KeyError:
+        return False
+    return True
+
+
+def gs1_prefix_usage(gtin: str) -> str | None:
+    """What GS1 says the prefix of this GTIN is used for (e.g. 'GS1 China'), via biip's table."""
+    from biip import ParseError
+    from biip.gs1_prefixes import GS1Prefix
+
+    gtin13 = normalise_gtin(gtin)[1:]
+    try:
+        prefix = GS1Prefix.extract(gtin13)
+    except ParseError:
+        return None
+    return prefix.usage if prefix else None
+
+
+def gtin_from_company_prefix(
+    company_prefix: str, item_reference: str, *, indicator: str = "0"
+) -> str:
+    """Build a GTIN-14 from a GS1 company prefix and an item reference (together 12 digits)."""
+    if not (company_prefix.isdigit() and 6 <= len(company_prefix) <= 12):
+        raise GS1KeyError(f"company prefix {company_prefix!r}: expected 6 to 12 digits")
+    if len(company_prefix) + len(item_reference) != 12 or not (
+        item_reference == "" or item_reference.isdigit()
+    ):
+        raise GS1KeyError(
+            f"item reference {item_reference!r}: expected {12 - len(company_prefix)} digits "
+            f"after the {len(company_prefix)}-digit company prefix"
+        )
+    if not (indicator.isdigit() and len(indicator) == 1):
+        raise GS1KeyError(f"indicator digit {indicator!r}: expected one digit 0-9")
+    body = indicator + company_prefix + item_reference
+    return body + check_digit(body)
+
+
+def internal_company_prefix(county_code: str) -> str:
+    """The 8-digit stand-in company prefix of a county without a GS1 company prefix.
+
+    `04` (GS1 restricted circulation within a company) followed by the county's 6-digit
+    administrative division code (GB/T 2260), e.g. `04522701` for county 522701.
+    """
+    if not _COUNTY_CODE.fullmatch(county_code):
+        raise GS1KeyError(f"county code {county_code!r}: expected the 6-digit division code")
+    return INTERNAL_PREFIX + county_code
+
+
+def internal_gtin(county_code: str, item_number: int, *, indicator: str = "0") -> str:
+    """The internal GTIN-14 of the county's `item_number`-th product (1..9999), stable forever.
+
+    Item numbers are handed out in order and never reused, so the same product keeps the same
+    GTIN; the result is an ordinary GTIN-14 (check digit and all) that works in Digital Link
+    URIs, EPC URIs and SGTIN-96 like any other.
+    """
+    limit = 10**INTERNAL_ITEM_DIGITS - 1
+    if not 1 <= item_number <= limit:
+        raise GS1KeyError(f"internal item number {item_number}: expected 1 to {limit}")
+    prefix = internal_company_prefix(county_code)
+    return gtin_from_company_prefix(
+        prefix, f"{item_number:0{INTERNAL_ITEM_DIGITS}d}", indicator=indicator
+    )
+
+
+def is_internal_gtin(gtin: str) -> bool:
+    """True for GTINs in the restricted-circulation range 040-049 (not valid outside the county)."""
+    return normalise_gtin(gtin)[1:3] == INTERNAL_PREFIX
+
+
+def validate_cset82(value: str, *, name: str, max_length: int) -> str:
+    """Check a lot, serial or other X..n value: 1..max_length characters of GS1 character set 82."""
+    if not value:
+        raise GS1KeyError(f"{name} is empty")
+    for position, char in enumerate(value, start=1):
+        if char not in CSET82:
+            raise GS1KeyError(
+                f"{name} {value!r}: character {char!r} at position {position} is not in "
+                "GS1 character set 82"
+            )
+    if len(value) > max_length:
+        raise GS1KeyError(f"{name} {value!r}: {len(value)} characters, at most {max_length}")
+    return value
+
+
+def validate_lot(lot: str) -> str:
+    return validate_cset82(lot, name="lot", max_length=LOT_MAX_LENGTH)
+
+
+def validate_serial(serial: str) -> str:
+    return validate_cset82(serial, name="serial", max_length=SERIAL_MAX_LENGTH)
+
+
+# EPC Tag Data Standard: characters escaped in the serial / lot part of EPC pure-identity URIs.
+_EPC_ESCAPES = {
+    '"': "%22",
+    "%": "%25",
+    "&": "%26",
+    "/": "%2F",
+    "<": "%3C",
+    ">": "%3E",
+    "?": "%3F",
+}
+_EPC_UNESCAPE = re.compile(r"%(22|25|26|2F|3C|3E|3F)")
+
+
+def _epc_escape(value: str) -> str:
+    return "".join(_EPC_ESCAPES.get(char, char) for char in value)
+
+
+def _epc_unescape(value: str) -> str:
+    return _EPC_UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _split_gtin(gtin: str, company_prefix_length: int) -> tuple[str, str]:
+    gtin14 = normalise_gtin(gtin)
+    if not 6 <= company_prefix_length <= 12:
+        raise GS1KeyError(f"company prefix length {company_prefix_length}: expected 6 to 12")
+    company_prefix = gtin14[1 : 1 + company_prefix_length]
+    indicator_item_reference = gtin14[0] + gtin14[1 + company_prefix_length : 13]
+    return company_prefix, indicator_item_reference
+
+
+def sgtin_uri(gtin: str, serial: str, *, company_prefix_length: int) -> str:
+    """The EPC pure-identity URI of one serialised unit: `urn:epc:id:sgtin:CP.IIR.serial`."""
+    company_prefix, item = _split_gtin(gtin, company_prefix_length)
+    return f"urn:epc:id:sgtin:{company_prefix}.{item}.{_epc_escape(validate_serial(serial))}"
+
+
+def lgtin_uri(gtin: str, lot: str, *, company_prefix_length: int) -> str:
+    """The EPC class URI of a lot: `urn:epc:class:lgtin:CP.IIR.lot`."""
+    company_prefix, item = _split_gtin(gtin, company_prefix_length)
+    return f"urn:epc:class:lgtin:{company_prefix}.{item}.{_epc_escape(validate_lot(lot))}"
+
+
+_SGTIN_URI = re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)")
+
+
+@dataclass(frozen=True)
+class SerialisedUnit:
+    """One serialised trade item: GTIN-14 plus serial, and the company prefix length it uses."""
+
+    gtin: str
+    serial: str
+    company_prefix_length: int
+
+
+def parse_sgtin_uri(uri: str) -> SerialisedUnit:
+    match = _SGTIN_URI.fullmatch(uri)
+    if not match:
+        raise GS1KeyError(f"{uri!r} is not an SGTIN URI (urn:epc:id:sgtin:CP.IIR.serial)")
+    company_prefix, item, serial = match.groups()
+    if len(company_prefix) + len(item) != 13:
+        raise GS1KeyError(
+            f"{uri!r}: company prefix and indicator/item reference have "
+            f"{len(company_prefix) + len(item)} digits, expected 13"
+        )
+    body = item[0] + company_prefix + item[1:]
+    return SerialisedUnit(
+        gtin=body + check_digit(body),
+        serial=validate_serial(_epc_unescape(serial)),
+        company_prefix_length=len(company_prefix),
+    )
+
+
+# SGTIN-96 partition table (EPC Tag Data Standard, table 14-2):
+# partition -> (company prefix bits, digits, indicator/item reference bits, digits)
+_SGTIN96_PARTITIONS = {
+    0: (40, 12, 4, 1),
+    1: (37, 11, 7, 2),
+    2: (34, 10, 10, 3),
+    3: (30, 9, 14, 4),
+    4: (27, 8, 17, 5),
+    5: (24, 7, 20, 6),
+    6: (20, 6, 24, 7),
+}
+_SGTIN96_HEADER = 0x30
+_SERIAL_BITS = 38
+
+
+def encode_sgtin96(
+    gtin: str, serial: str, *, company_prefix_length: int, filter_value: int = 1
+) -> str:
+    """Encode a serialised unit as an SGTIN-96 RFID tag (24 upper-case hex characters).
+
+    SGTIN-96 holds only numeric serials without leading zeros below 2**38; anything else needs
+    SGTIN-198, which this library does not write. `filter_value` 1 = point-of-sale item.
+    """
+    if not (serial.isdigit() and serial.isascii()) or (len(serial) > 1 and serial[0] == "0"):
+        raise GS1KeyError(
+            f"serial {serial!r}: SGTIN-96 needs digits without leading zeros (use SGTIN-198)"
+        )
+    if int(serial) >= 2**_SERIAL_BITS:
+        raise GS1KeyError(f"serial {serial}: SGTIN-96 holds serials below {2**_SERIAL_BITS}")
+    if not 0 <= filter_value <= 7:
+        raise GS1KeyError(f"filter value {filter_value}: expected 0 to 7")
+    company_prefix, item = _split_gtin(gtin, company_prefix_length)
+    partition = 12 - company_prefix_length
+    cp_bits, _, item_bits, _ = _SGTIN96_PARTITIONS[partition]
+    value = _SGTIN96_HEADER
+    for field, bits in (
+        (filter_value, 3),
+        (partition, 3),
+        (int(company_prefix), cp_bits),
+        (int(item), item_bits),
+        (int(serial), _SERIAL_BITS),
+    ):
+        value = (value << bits) | field
+    return f"{value:024X}"
+
+
+@dataclass(frozen=True)
+class SGTIN96:
+    gtin: str
+    serial: str
+    company_prefix_length: int
+    filter_value: int
+
+    def uri(self) -> str:
+        return sgtin_uri(self.gtin, self.serial, company_prefix_length=self.company_prefix_length)
+
+    def tag_uri(self) -> str:
+        """The EPC tag URI, e.g. `urn:epc:tag:sgtin-96:3.0614141.812345.6789`."""
+        company_prefix, item = _split_gtin(self.gtin, self.company_prefix_length)
+        return f"urn:epc:tag:sgtin-96:{self.filter_value}.{company_prefix}.{item}.{self.serial}"
+
+
+def decode_sgtin96(hex_value: str) -> SGTIN96:
+    """Decode 24 hex characters of an SGTIN-96 tag; errors name the field that is wrong."""
+    if not re.fullmatch(r"[0-9A-Fa-f]{24}", hex_value):
+        raise GS1KeyError(f"SGTIN-96 {hex_value!r}: expected 24 hexadecimal characters")
+    value = int(hex_value, 16)
+    header = value >> 88
+    if header != _SGTIN96_HEADER:
+        raise GS1KeyError(f"SGTIN-96 {hex_value}: header {header:#04x} is not 0x30")
+    filter_value = (value >> 85) & 0b111
+    partition = (value >> 82) & 0b111
+    if partition not in _SGTIN96_PARTITIONS:
+        raise GS1KeyError(f"SGTIN-96 {hex_value}: partition {partition} is not 0-6")
+    cp_bits, cp_digits, item_bits, item_digits = _SGTIN96_PARTITIONS[partition]
+    company_prefix = (value >> (82 - cp_bits)) & ((1 << cp_bits) - 1)
+    item = (value >> _SERIAL_BITS) & ((1 << item_bits) - 1)
+    serial = value & ((1 << _SERIAL_BITS) - 1)
+    if company_prefix >= 10**cp_digits or item >= 10**item_digits:
+        raise GS1KeyError(f"SGTIN-96 {hex_value}: company prefix or item reference out of range")
+    cp_text = f"{company_prefix:0{cp_digits}d}"
+    item_text = f"{item:0{item_digits}d}"
+    body = item_text[0] + cp_text + item_text[1:]
+    return SGTIN96(
+        gtin=body + check_digit(body),
+        serial=str(serial),
+        company_prefix_length=cp_digits,
+        filter_value=filter_value,
+    )

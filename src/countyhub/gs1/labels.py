@@ -1,0 +1,283 @@
+"""Labels: the QR code of a Digital Link URI (segno), single labels as SVG/PNG, A4 PDF sheets.
+
+The QR code holds exactly the Digital Link URI that the trace events use, so scanning the label
+and reading the events give the same string. Chinese product names need an embedded CJK font:
+Debian's WenQuanYi Zen Hei is registered with reportlab as a TrueType font (subset embedded);
+reportlab's STSong-Light CID font (not embedded) is the fallback when that file is missing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+    from segno import QRCode
+
+CJK_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+CJK_FONT_NAME = "WenQuanYiZenHei"
+FALLBACK_FONT_NAME = "STSong-Light"
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    """What one label shows. `dates` are (caption, date text) pairs, e.g. ("采收 Harvested",
+    "2026-10-01"); `certifications` are short marks drawn as badges (e.g. "绿色食品")."""
+
+    product_name: str
+    uri: str
+    brand: str | None = None
+    lot: str | None = None
+    dates: tuple[tuple[str, str], ...] = ()
+    certifications: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """A grid of labels on A4 portrait; all lengths in millimetres."""
+
+    rows: int = 7
+    columns: int = 3
+    margin_mm: float = 10.0
+    gutter_mm: float = 2.0
+    page_size_mm: tuple[float, float] = field(default=(210.0, 297.0))
+
+    def __post_init__(self) -> None:
+        if self.rows < 1 or self.columns < 1:
+            raise ValueError(f"label grid {self.rows} x {self.columns}: needs at least 1 x 1")
+        width, height = self.label_size_mm()
+        if width < 25 or height < 15:
+            raise ValueError(
+                f"label grid {self.rows} x {self.columns} with margin {self.margin_mm} mm leaves "
+                f"{width:.1f} x {height:.1f} mm labels; at least 25 x 15 mm are needed"
+            )
+
+    def label_size_mm(self) -> tuple[float, float]:
+        page_width, page_height = self.page_size_mm
+        usable_width = page_width - 2 * self.margin_mm - (self.columns - 1) * self.gutter_mm
+        usable_height = page_height - 2 * self.margin_mm - (self.rows - 1) * self.gutter_mm
+        return usable_width / self.columns, usable_height / self.rows
+
+    @property
+    def per_page(self) -> int:
+        return self.rows * self.columns
+
+
+def qr_code(uri: str) -> QRCode:
+    import segno
+
+    # Error correction M: survives a scuffed label, still small for a ~60-character URI.
+    return segno.make(uri, error="m", micro=False)
+
+
+def qr_svg(uri: str, *, scale: int = 4) -> str:
+    buffer = io.BytesIO()
+    qr_code(uri).save(buffer, kind="svg", scale=scale, border=4, xmldecl=False)
+    return buffer.getvalue().decode("utf-8")
+
+
+def qr_png(uri: str, *, scale: int = 8) -> bytes:
+    buffer = io.BytesIO()
+    qr_code(uri).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def _label_lines(content: LabelContent) -> list[str]:
+    lines = [content.product_name]
+    if content.brand:
+        lines.append(content.brand)
+    if content.lot:
+        lines.append(f"批号 Lot {content.lot}")
+    lines += [f"{caption} {value}" for caption, value in content.dates]
+    return lines
+
+
+def label_svg(content: LabelContent, *, width_mm: float = 70, height_mm: float = 40) -> str:
+    """One label as SVG: text on the left, QR code on the right, certification badges below."""
+    qr = qr_code(content.uri)
+    modules = len(qr.matrix) + 8  # with the 4-module quiet zone on each side
+    qr_size = height_mm - 4
+    module = qr_size / modules
+    qr_x, qr_y = width_mm - qr_size - 2, 2
+    rects = [
+        f'<rect x="{qr_x + (x + 4) * module:.3f}" y="{qr_y + (y + 4) * module:.3f}" '
+        f'width="{module:.3f}" height="{module:.3f}"/>'
+        for y, row in enumerate(qr.matrix)
+        for x, dark in enumerate(row)
+        if dark
+    ]
+    text_x, size = 2.5, min(3.5, height_mm / 10)
+    texts = []
+    for i, line in enumerate(_label_lines(content)):
+        weight = ' font-weight="bold"' if i == 0 else ""
+        line_size = size * 1.2 if i == 0 else size
+        texts.append(
+            f'<text x="{text_x}" y="{4 + size + i * size * 1.35:.2f}" '
+            f'font-size="{line_size:.2f}"{weight}>{escape(line)}</text>'
+        )
+    badges = []
+    badge_x = text_x
+    for mark in content.certifications:
+        badge_width = 2 + len(mark) * size * 0.9
+        badges.append(
+            f'<rect x="{badge_x:.2f}" y="{height_mm - size - 4:.2f}" width="{badge_width:.2f}" '
+            f'height="{size + 2:.2f}" rx="1" fill="none" stroke="#1b5e20" stroke-width="0.3"/>'
+            f'<text x="{badge_x + 1:.2f}" y="{height_mm - 3.2:.2f}" font-size="{size * 0.8:.2f}" '
+            f'fill="#1b5e20">{escape(mark)}</text>'
+        )
+        badge_x += badge_width + 1.5
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm}mm" height="{height_mm}mm" '
+        f'viewBox="0 0 {width_mm} {height_mm}" font-family="WenQuanYi Zen Hei, sans-serif">'
+        f'<rect width="{width_mm}" height="{height_mm}" fill="white" stroke="#999" '
+        'stroke-width="0.2"/>'
+        f"{''.join(texts)}{''.join(badges)}"
+        f'<g fill="black" shape-rendering="crispEdges">{"".join(rects)}</g>'
+        f"<desc>{escape(content.uri)}</desc></svg>"
+    )
+
+
+def label_png(
+    content: LabelContent, *, dpi: int = 300, width_mm: float = 70, height_mm: float = 40
+) -> bytes:
+    """One label as PNG (Pillow): text with the CJK font, the QR code at whole-pixel modules."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    pixels_per_mm = dpi / 25.4
+    width, height = round(width_mm * pixels_per_mm), round(height_mm * pixels_per_mm)
+    image = Image.new("L", (width, height), 255)
+    qr = qr_code(content.uri)
+    modules = len(qr.matrix) + 8
+    module = max(1, int((height - 4 * pixels_per_mm) // modules))
+    qr_image = Image.open(io.BytesIO(qr_png(content.uri, scale=module)))
+    image.paste(
+        qr_image.convert("L"),
+        (width - qr_image.width - round(pixels_per_mm), round(2 * pixels_per_mm)),
+    )
+    draw = ImageDraw.Draw(image)
+    size = round(3.2 * pixels_per_mm)
+    font = (
+        ImageFont.truetype(str(CJK_FONT_FILE), size, index=0)
+        if CJK_FONT_FILE.exists()
+        else ImageFont.load_default(size)
+    )
+    y = round(2 * pixels_per_mm)
+    for line in [*_label_lines(content), "  ".join(content.certifications)]:
+        draw.text((round(2 * pixels_per_mm), y), line, fill=0, font=font)
+        y += round(size * 1.3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+@cache
+def label_font() -> str:
+    """Register the CJK font with reportlab once; return the font name to draw with."""
+    from reportlab.pdfbase import pdfmetrics
+
+    if CJK_FONT_FILE.exists():
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, str(CJK_FONT_FILE), subfontIndex=0))
+        return CJK_FONT_NAME
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT_NAME))
+    return FALLBACK_FONT_NAME
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _draw_label(
+    canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
+) -> None:
+    font = label_font()
+    canvas.setStrokeGray(0.6)
+    canvas.setLineWidth(0.3)
+    canvas.rect(x, y, w, h)
+    qr = qr_code(content.uri)
+    modules = len(qr.matrix) + 8
+    qr_size = min(h - 2 * MM, w * 0.45)
+    module = qr_size / modules
+    qr_x, qr_y = x + w - qr_size - MM, y + (h - qr_size) / 2
+    canvas.setFillGray(0)
+    for row_number, row in enumerate(qr.matrix):
+        for column, dark in enumerate(row):
+            if dark:
+                canvas.rect(
+                    qr_x + (column + 4) * module,
+                    qr_y + qr_size - (row_number + 5) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
+    text_width = w - qr_size - 3 * MM
+    size = max(5.0, min(9.0, h / 9))
+    cursor = y + h - MM - size
+    for number, line in enumerate(_label_lines(content)):
+        line_size = size * 1.2 if number == 0 else size * 0.85
+        canvas.setFont(font, line_size)
+        canvas.drawString(x + 1.5 * MM, cursor, _fit(line, font, line_size, text_width))
+        cursor -= line_size * 1.25
+    _draw_badges(canvas, content.certifications, x + 1.5 * MM, y + 1.5 * MM, text_width, size * 0.8)
+
+
+def _draw_badges(
+    canvas: Canvas, marks: Sequence[str], x: float, y: float, width: float, size: float
+) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font = label_font()
+    canvas.setFont(font, size)
+    right_edge = x + width
+    for mark in marks:
+        badge = stringWidth(mark, font, size) + 3
+        if x + badge > right_edge:
+            break  # a badge that does not fit is left off rather than drawn over the QR code
+        canvas.setStrokeColorRGB(0.1, 0.37, 0.13)
+        canvas.setFillColorRGB(0.1, 0.37, 0.13)
+        canvas.roundRect(x, y, badge, size + 2.5, 1.5, stroke=1, fill=0)
+        canvas.drawString(x + 1.5, y + 1.6, mark)
+        x += badge + 2
+
+
+def label_sheet_pdf(labels: Sequence[LabelContent], layout: SheetLayout | None = None) -> bytes:
+    """An A4 PDF of `labels` laid out row by row on `layout`'s grid, as many pages as needed."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    layout = layout or SheetLayout()
+    if not labels:
+        raise ValueError("no labels to print")
+    page_width, page_height = (v * MM for v in layout.page_size_mm)
+    label_width, label_height = (v * MM for v in layout.label_size_mm())
+    margin, gutter = layout.margin_mm * MM, layout.gutter_mm * MM
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(page_width, page_height), pageCompression=1)
+    canvas.setTitle("countyhub labels")
+    for number, content in enumerate(labels):
+        slot = number % layout.per_page
+        if number and slot == 0:
+            canvas.showPage()
+        row, column = divmod(slot, layout.columns)
+        x = margin + column * (label_width + gutter)
+        y = page_height - margin - (row + 1) * label_height - row * gutter
+        _draw_label(canvas, content, x, y, label_width, label_height)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
