@@ -33,7 +33,7 @@ migrate: setup  ## apply database migrations
 	$(BIN)/countyhub manage migrate
 
 test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: setup  ## ruff
 	$(BIN)/ruff check src tests bench
