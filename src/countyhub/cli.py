@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from countyhub.commands import web
+from countyhub.commands import analyze_did, web
 
 app = typer.Typer(
     name="countyhub",
@@ -30,6 +30,7 @@ _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("demo")(web.demo)
 app.command("serve")(web.serve)
 app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.manage)
+analyze_app.command("did")(analyze_did.did)
 
 
 def main() -> None:
