@@ -40,11 +40,6 @@ class GroupTimeCells:
     n_control: np.ndarray
     skipped: tuple[tuple[int, int], ...]
 
-    @property
-    def std_errors(self) -> np.ndarray:
-        n = self.influence.shape[0]
-        return np.sqrt(np.einsum("ij,ij->j", self.influence, self.influence)) / n
-
 
 def cell_plan(panel: Panel) -> list[tuple[int, int, int]]:
     """(cohort, period index, base period index) for every cell, in R did's order."""

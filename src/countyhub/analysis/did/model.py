@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from countyhub.analysis.did.aggregate import Family, aggregate, band_critical_value
+from countyhub.analysis.did.aggregate import Family, Moments, aggregate, band_critical_value
 from countyhub.analysis.did.estimate import Control, Progress, estimate_cells
 from countyhub.analysis.did.panel import SMALL_COHORT, Panel, build_panel
 from countyhub.analysis.did.results import DiDResults, Estimate
@@ -116,11 +116,16 @@ class StaggeredDiD:
         twfe = estimate_twfe(self.panel)
         z = float(stats.norm.ppf(1 - alpha / 2))
 
-        def family(values: Family, keys: Sequence[object]) -> dict:
-            critical = band_critical_value(values.influence, alpha=alpha, seed=seed)
-            return dict(zip(keys, _estimates(values, z, critical), strict=True))
+        moments = aggregations.moments
 
-        cell_family = Family(tuple(range(len(cells.att))), cells.att, cells.influence)
+        def family(values: Family, keys: Sequence[object]) -> dict:
+            covariance = moments.covariance(values)
+            critical = band_critical_value(covariance, alpha=alpha, seed=seed)
+            return dict(zip(keys, _estimates(values, moments, z, critical), strict=True))
+
+        def single(values: Family) -> Estimate:
+            return _estimates(values, moments, z, z)[0]
+
         cell_keys = list(zip(cells.cohort.tolist(), cells.period.tolist(), strict=True))
         staggered = len(self.panel.cohorts) > 1
         return DiDResults(
@@ -133,15 +138,15 @@ class StaggeredDiD:
             n_periods=self.panel.n_periods,
             periods=tuple(int(p) for p in self.panel.periods),
             cohort_sizes=self.panel.cohort_sizes(),
-            att_gt=family(cell_family, cell_keys),
+            att_gt=family(aggregations.cells, cell_keys),
             base_periods=dict(zip(cell_keys, cells.base_period.tolist(), strict=True)),
-            simple=_single(aggregations.simple, z),
+            simple=single(aggregations.simple),
             group=family(aggregations.group, aggregations.group.labels),
             event_time=family(aggregations.event_time, aggregations.event_time.labels),
             calendar=family(aggregations.calendar, aggregations.calendar.labels),
-            overall_group=_single(aggregations.overall_group, z),
-            overall_event_time=_single(aggregations.overall_event_time, z),
-            overall_calendar=_single(aggregations.overall_calendar, z),
+            overall_group=single(aggregations.overall_group),
+            overall_event_time=single(aggregations.overall_event_time),
+            overall_calendar=single(aggregations.overall_calendar),
             twfe=twfe,
             twfe_ci=(twfe.coef - z * twfe.se, twfe.coef + z * twfe.se),
             staggered=staggered,
@@ -151,9 +156,9 @@ class StaggeredDiD:
         )
 
 
-def _estimates(values: Family, z: float, critical: float) -> list[Estimate]:
+def _estimates(values: Family, moments: Moments, z: float, critical: float) -> list[Estimate]:
     out = []
-    for att, se in zip(values.att.tolist(), values.std_errors.tolist(), strict=True):
+    for att, se in zip(values.att.tolist(), moments.std_errors(values).tolist(), strict=True):
         out.append(
             Estimate(
                 att=att,
@@ -165,10 +170,6 @@ def _estimates(values: Family, z: float, critical: float) -> list[Estimate]:
             )
         )
     return out
-
-
-def _single(values: Family, z: float) -> Estimate:
-    return _estimates(values, z, z)[0]
 
 
 def _warnings(

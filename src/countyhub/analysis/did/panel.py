@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,13 +46,14 @@ class Panel:
     def n_periods(self) -> int:
         return int(self.outcome.shape[1])
 
-    @property
+    @cached_property
     def cohorts(self) -> np.ndarray:
         """The treated cohorts (first-treatment periods), ascending."""
         values = np.unique(self.cohort)
         return values[values != NEVER]
 
     def cohort_sizes(self) -> dict[int, int]:
+        """Units per cohort; key 0 counts the never treated."""
         values, counts = np.unique(self.cohort, return_counts=True)
         return {int(v): int(c) for v, c in zip(values, counts, strict=True)}
 
