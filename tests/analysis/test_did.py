@@ -252,6 +252,26 @@ def test_unbalanced_panel_can_drop_incomplete_units(mpdta):
     assert any("dropped 2 unit(s)" in note for note in result.notes)
 
 
+def test_treated_unit_missing_its_post_rows_never_becomes_a_control(mpdta):
+    # differences 0.3.0 recodes such a unit as never treated ("entity-events ignored ... as if
+    # never treated") and so compares the treated with a treated unit; it must leave instead.
+    unit = mpdta.loc[(mpdta["first.treat"] == 2007), "countyreal"].iloc[0]
+    holes = mpdta[~((mpdta["countyreal"] == unit) & (mpdta["year"] == 2007))]
+    result = fit(holes, drop_incomplete=True)
+    assert result.cohort_sizes == {0: 309, 2004: 20, 2006: 40, 2007: 130}
+
+
+def test_units_treated_after_the_panel_count_as_never_treated(mpdta):
+    later = mpdta.copy()
+    later.loc[later["first.treat"] == 2007, "first.treat"] = 2009
+    later["countyreal"] = "c" + later["countyreal"].astype(str)  # unit ids may be text
+    result = fit(later)
+    assert result.cohort_sizes == {0: 440, 2004: 20, 2006: 40}
+    assert any("131 unit(s) first treated after the last period (2007)" in n for n in result.notes)
+    recoded = mpdta.assign(**{"first.treat": later["first.treat"].where(lambda g: g < 2008, 0)})
+    assert_allclose(result.simple.att, fit(recoded).simple.att, atol=1e-12)
+
+
 def test_missing_outcome_counts_as_a_hole(mpdta):
     holes = mpdta.copy()
     holes.loc[3, "lemp"] = np.nan
@@ -376,6 +396,16 @@ def test_command_writes_json_and_report(tmp_path):
     assert payload["covariates"] == ["x"]
     assert "<svg" in report.read_text()
     assert "Event study" in result.stdout
+    assert "warning: Treatment timing is staggered" in result.stderr
+
+
+def test_engine_imports_neither_django_nor_matplotlib():
+    code = (
+        "import sys, countyhub.analysis.did;"
+        "print(','.join(m for m in ('django', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
 
 
 def test_command_rejects_bad_input_on_stderr(tmp_path, mpdta):

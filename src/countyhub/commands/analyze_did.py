@@ -72,6 +72,8 @@ def did(
     except AnalysisError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
+    for message in (*result.warnings, *result.notes):
+        err.print(f"warning: {message}", markup=False, highlight=False)
     typer.echo(result.summary.as_text(), nl=False)
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")

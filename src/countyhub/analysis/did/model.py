@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from countyhub.analysis.did.aggregate import Family, Moments, aggregate, band_critical_value
+from countyhub.analysis.did.aggregate import (
+    BAND_DRAWS,
+    Family,
+    Moments,
+    aggregate,
+    band_critical_value,
+)
 from countyhub.analysis.did.estimate import Control, Progress, estimate_cells
 from countyhub.analysis.did.panel import SMALL_COHORT, Panel, build_panel
 from countyhub.analysis.did.results import DiDResults, Estimate
@@ -152,7 +158,15 @@ class StaggeredDiD:
             staggered=staggered,
             warnings=tuple(_warnings(self.panel, cells.skipped, staggered, twfe)),
             notes=self.panel.notes,
-            meta={"seed": seed, "method": "Callaway-Sant'Anna (2021), doubly robust"},
+            meta={
+                "countyhub": _version(),
+                "method": "Callaway-Sant'Anna (2021) ATT(g, t), doubly robust, varying base period",
+                "standard_errors": "analytic (influence functions, as R did::aggte)",
+                "band": f"sup-t, Gaussian multiplier bootstrap, {BAND_DRAWS} draws",
+                "seed": seed,
+                "n_units": self.panel.n_units,
+                "n_obs": self.panel.n_units * self.panel.n_periods,
+            },
         )
 
 
@@ -210,6 +224,15 @@ def _warnings(
     if not np.isfinite(twfe.se):
         out.append("the TWFE standard error is not finite (too few units or periods)")
     return out
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("countyhub")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def _post_cells(panel: Panel) -> list[tuple[int, int]]:
