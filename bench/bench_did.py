@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 N_UNITS = 500_000
@@ -44,7 +45,7 @@ def run_countyhub(frame) -> dict[str, float]:
     return {"simple_att": result.simple.att, "simple_se": result.simple.se}
 
 
-def run_differences(frame) -> dict[str, float]:
+def run_differences(frame, *, every_aggregation: bool = True) -> dict[str, float]:
     import numpy as np
     from differences import ATTgt
 
@@ -55,7 +56,7 @@ def run_differences(frame) -> dict[str, float]:
         model = ATTgt(data=data, cohort_column="first_treated")
         model.fit(formula="y", est_method="dr", control_group="never_treated", progress_bar=False)
         simple = model.aggregate("simple")
-        for kind in ("cohort", "event", "time"):
+        for kind in ("cohort", "event", "time") if every_aggregation else ():
             model.aggregate(kind)
             model.aggregate(kind, overall=True)
     return {"simple_att": float(simple.iloc[0, 0]), "simple_se": float(simple.iloc[0, 1])}
@@ -75,6 +76,9 @@ def run_pyfixest(frame) -> dict[str, float]:
 VARIANTS = {
     "countyhub (CS-DiD + aggregations + bands + TWFE)": run_countyhub,
     "differences 0.3.0 (ATTgt fit + 7 aggregations)": run_differences,
+    "differences 0.3.0 (ATTgt fit + simple ATT only)": partial(
+        run_differences, every_aggregation=False
+    ),
     "pyfixest 0.60.0 (TWFE only, for reference)": run_pyfixest,
 }
 

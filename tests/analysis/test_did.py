@@ -330,6 +330,18 @@ def test_missing_column_and_bad_values_are_named(mpdta):
         fit(mpdta, control="later")
 
 
+def test_separating_covariate_is_named_with_its_cell(mpdta):
+    separated = mpdta.assign(marker=(mpdta["first.treat"] == 2004).astype(float))
+    with pytest.raises(AnalysisError, match=r"cohort 2004, period 2004: .*separate"):
+        fit(separated, covariates=["marker"])
+
+
+def test_collinear_covariates_are_named(mpdta):
+    doubled = mpdta.assign(lpop2=2 * mpdta["lpop"])
+    with pytest.raises(AnalysisError, match=r"cohort 2004, period 2004: .*collinear"):
+        fit(doubled, covariates=["lpop", "lpop2"])
+
+
 def test_small_cohort_warns(mpdta):
     small = mpdta[(mpdta["first.treat"] != 2004) | mpdta["countyreal"].isin([17005, 17015])]
     result = fit(small)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.special import expit
 
 from countyhub.analysis.did.panel import NEVER, Panel
 from countyhub.analysis.errors import AnalysisError
@@ -84,9 +85,16 @@ def estimate_cells(
         else:
             change = panel.outcome[:, s] - panel.outcome[:, base]
             if has_covariates:
-                att = _doubly_robust_cell(
-                    change, treated, control_units, panel.covariates[:, base, :], influence[:, k]
-                )
+                try:
+                    att = _doubly_robust_cell(
+                        change,
+                        treated,
+                        control_units,
+                        panel.covariates[:, base, :],
+                        influence[:, k],
+                    )
+                except AnalysisError as exc:
+                    raise AnalysisError(f"cohort {g}, period {period}: {exc}") from exc
             else:
                 att = _mean_change_cell(change, treated, control_units, influence[:, k])
             rows.append((g, period, int(panel.periods[base]), att, n_treated, n_control))
@@ -177,17 +185,29 @@ def _logit(X: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Logistic regression by Newton's method; fitted P(D=1|X) and (X'WX / n)^-1."""
     n = X.shape[0]
     beta = np.zeros(X.shape[1])
-    for _ in range(LOGIT_MAX_ITER):
-        ps = 1.0 / (1.0 + np.exp(-(X @ beta)))
-        weight = ps * (1.0 - ps)
-        information = (weight[:, None] * X).T @ X
-        step = _solve(information, X.T @ (d - ps))
+    for iteration in range(LOGIT_MAX_ITER):
+        ps = expit(X @ beta)
+        information = ((ps * (1.0 - ps))[:, None] * X).T @ X
+        try:
+            step = _solve(information, X.T @ (d - ps))
+        except AnalysisError:
+            if iteration == 0:  # at the start every weight is 1/4: the covariates are collinear
+                raise
+            raise AnalysisError(_SEPARATION) from None
         beta = beta + step
         if np.max(np.abs(step)) < LOGIT_TOL:
             break
-    ps = 1.0 / (1.0 + np.exp(-(X @ beta)))
+    else:
+        raise AnalysisError(_SEPARATION)
+    ps = expit(X @ beta)
     information = ((ps * (1.0 - ps))[:, None] * X).T @ X / n
     return ps, _inverse(information)
+
+
+_SEPARATION = (
+    "the propensity score does not converge: the covariates (nearly) separate the cohort from "
+    "its comparison group; use fewer or coarser covariates"
+)
 
 
 def _least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
