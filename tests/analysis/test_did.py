@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from countyhub.analysis.did import StaggeredDiD
@@ -210,6 +212,43 @@ def test_unit_levels_do_not_move_the_estimates(rollout):
     a, b = fit(rollout, SIM), fit(shifted, SIM)
     assert_allclose(estimates(a.att_gt.values()), estimates(b.att_gt.values()), atol=1e-9)
     assert_allclose(a.twfe.coef, b.twfe.coef, atol=1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_units=st.integers(40, 120),
+    control=st.sampled_from(["never", "notyet"]),
+)
+def test_unit_and_period_levels_never_move_any_estimate(seed, n_units, control):
+    frame = simulate_rollout(n_units=n_units, seed=seed, never_share=0.4)
+    rng = np.random.default_rng(seed)
+    shifted = frame.copy()
+    shifted["y"] += rng.normal(size=n_units + 1)[frame["unit"]] * 5
+    shifted["y"] += frame["year"].map(dict(zip(range(2013, 2021), rng.normal(size=8), strict=True)))
+    a, b = fit(frame, SIM, control=control), fit(shifted, SIM, control=control)
+    assert_allclose(estimates(a.att_gt.values()), estimates(b.att_gt.values()), atol=1e-9)
+    assert_allclose(estimates(a.event_time.values()), estimates(b.event_time.values()), atol=1e-9)
+    # The simple ATT is the cohort-size weighted mean of the post-treatment cells.
+    post = {k: v for k, v in a.att_gt.items() if k[1] >= k[0]}
+    sizes = np.array([a.cohort_sizes[g] for g, _ in post])
+    expected = sizes @ np.array([v.att for v in post.values()]) / sizes.sum()
+    assert_allclose(a.simple.att, expected, atol=1e-12)
+
+
+def test_periods_with_gaps_and_cohorts_between_them():
+    frame = simulate_rollout(
+        n_units=800, periods=(2013, 2015, 2017, 2019), cohorts=(2015, 2016, 2019), seed=4
+    )
+    result = fit(frame, SIM)
+    # Cohort 2016 is first seen treated in 2017; its base is the last period before 2016.
+    assert result.base_periods[(2016, 2017)] == 2015
+    assert result.base_periods[(2016, 2015)] == 2013
+    assert set(result.event_time) == {-4, -2, -1, 0, 1, 2, 3, 4}
+    truth = true_cells(frame)
+    for key, value in truth.items():
+        cell = result.att_gt[key]
+        assert cell.band_low <= value <= cell.band_high, key
 
 
 def test_repeat_treatment_keeps_first_period(mpdta):
