@@ -45,7 +45,7 @@ def did(
     from countyhub.analysis.errors import AnalysisError
     from countyhub.analysis.tables import read_frame
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     if control not in ("never", "notyet"):
         err.print(f"--control must be 'never' or 'notyet', not {control!r}")
         raise typer.Exit(2)
