@@ -205,13 +205,14 @@ class DiDResults:
         ax = fig.add_subplot(1, 1, 1)
         keys = list(self.event_time)
         est = [self.event_time[e] for e in keys]
-        ax.fill_between(
+        # The band is drawn per event time: it covers the estimates, not the gaps between them.
+        ax.vlines(
             keys,
             [e.band_low for e in est],
             [e.band_high for e in est],
             color="#9fb3c8",
-            alpha=0.45,
-            step=None,
+            linewidth=9,
+            alpha=0.6,
             label="simultaneous band",
         )
         for pre, colour, name in ((True, "#52606d", "before"), (False, "#c63d2f", "after")):
@@ -238,7 +239,7 @@ class DiDResults:
             fig,
             caption=(
                 "Event study: ATT by periods since treatment. Negative e are placebo estimates "
-                "before treatment (should be near zero); the shaded band is simultaneous."
+                "before treatment (should be near zero); the pale bars are the simultaneous band."
             ),
         )
 
