@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_sem, trace, web
+from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, trace, web
 
 app = typer.Typer(
     name="countyhub",
@@ -33,6 +33,7 @@ app.command("serve")(web.serve)
 app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.manage)
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)
+analyze_app.command("did")(analyze_did.did)
 
 
 def main() -> None:
