@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,41 @@ def _read_csv(
     return IndicatorTable(tuple(columns), matrix.reshape(-1, len(columns)), str(path))
 
 
+def _records_to_table(
+    path: Path,
+    records: Iterable[tuple[str, Sequence[Any]]],
+    columns: Sequence[str],
+    positions: list[int],
+    na: str | float | None,
+) -> IndicatorTable:
+    """Convert (location, record) pairs cell by cell; a bad cell is named by location."""
+    marker_text, marker_number = _marker_value(na)
+    rows: list[list[float]] = []
+    labels: list[str] = []
+    for where, record in records:
+        if all(cell is None or str(cell).strip() == "" for cell in record):
+            continue  # a blank line is not an observation
+        values = []
+        for name, position in zip(columns, positions, strict=True):
+            cell = record[position] if position < len(record) else None
+            text = cell.strip() if isinstance(cell, str) else cell
+            if text is None or text in ("", marker_text) or str(text).upper() in ("NA", "NAN"):
+                values.append(math.nan)
+                continue
+            try:
+                number = float(text)
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"{path}, {where}: column {name!r}, row {len(rows) + 1}: "
+                    f"{text!r} is not a number"
+                ) from None
+            values.append(math.nan if number == marker_number else number)
+        rows.append(values)
+        labels.append(f"row {len(rows)} ({where})")
+    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
+    return IndicatorTable(tuple(columns), matrix, str(path), tuple(labels))
+
+
 def _read_csv_carefully(
     path: Path,
     header: list[str],
@@ -137,38 +172,20 @@ def _read_csv_carefully(
     positions: list[int],
     na: str | float | None,
 ) -> IndicatorTable:
-    marker_text, marker_number = _marker_value(na)
-    rows: list[list[float]] = []
-    labels: list[str] = []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for record in reader:
-            line = reader.line_num
-            if not record or all(not cell.strip() for cell in record):
-                continue  # a blank line is not an observation
-            if len(record) != len(header):
-                raise DataError(
-                    f"{path}, line {line}: {len(record)} fields where the header has {len(header)}"
-                )
-            values = []
-            for name, position in zip(columns, positions, strict=True):
-                cell = record[position].strip()
-                if not cell or cell == marker_text or cell.upper() in ("NA", "NAN"):
-                    values.append(math.nan)
-                    continue
-                try:
-                    number = float(cell)
-                except ValueError:
+    def records() -> Iterator[tuple[str, list[str]]]:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            for record in reader:
+                line = reader.line_num
+                if record and any(c.strip() for c in record) and len(record) != len(header):
                     raise DataError(
-                        f"{path}, line {line}: column {name!r}, row {len(rows) + 1}: "
-                        f"{cell!r} is not a number"
-                    ) from None
-                values.append(math.nan if number == marker_number else number)
-            rows.append(values)
-            labels.append(f"row {len(rows)} (line {line})")
-    matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
-    return IndicatorTable(tuple(columns), matrix, str(path), tuple(labels))
+                        f"{path}, line {line}: {len(record)} fields where the header has "
+                        f"{len(header)}"
+                    )
+                yield f"line {line}", record
+
+    return _records_to_table(path, records(), columns, positions, na)
 
 
 def _excel_rows(path: Path, *, header_only: bool = False) -> list[tuple[Any, ...]]:
@@ -187,33 +204,11 @@ def _excel_rows(path: Path, *, header_only: bool = False) -> list[tuple[Any, ...
 
 
 def _read_excel(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
-    marker_text, marker_number = _marker_value(na)
     rows = _excel_rows(path)
     header = [str(c) for c in rows[0]]
     positions = [header.index(c) for c in columns]
-    out: list[list[float]] = []
-    labels: list[str] = []
-    for sheet_row, record in enumerate(rows[1:], start=2):
-        if all(cell is None or str(cell).strip() == "" for cell in record):
-            continue
-        values = []
-        for name, position in zip(columns, positions, strict=True):
-            cell = record[position] if position < len(record) else None
-            if cell is None or (isinstance(cell, str) and cell.strip() in ("", marker_text)):
-                values.append(math.nan)
-                continue
-            try:
-                number = float(cell)
-            except (TypeError, ValueError):
-                raise DataError(
-                    f"{path}, sheet row {sheet_row}: column {name!r}, row {len(out) + 1}: "
-                    f"{cell!r} is not a number"
-                ) from None
-            values.append(math.nan if number == marker_number else number)
-        out.append(values)
-        labels.append(f"row {len(out)} (sheet row {sheet_row})")
-    matrix = np.array(out, dtype=np.float64).reshape(len(out), len(columns))
-    return IndicatorTable(tuple(columns), matrix, str(path), tuple(labels))
+    records = ((f"sheet row {number}", row) for number, row in enumerate(rows[1:], start=2))
+    return _records_to_table(path, records, columns, positions, na)
 
 
 def _read_parquet(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
