@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "countyhub.core",
+    "countyhub.catalog",
+    "countyhub.shop",
 ]
 
 MIDDLEWARE = [
