@@ -1,7 +1,10 @@
-"""Stock allocation, the Saleor way: lock stock rows in primary-key order, then update with F().
+"""Stock allocation, the Saleor way: lock stock rows in primary-key order, then update them.
 
 Locking in one global order means two checkouts that share products never wait on each other in a
-cycle (no deadlock); the CHECK constraints on Stock are the last line of defence.
+cycle (no deadlock). New values are computed in Python from the locked rows rather than with F():
+SQLite evaluates `allocated - 1.000` in floating point (1.001 - 0.001 - 1.0 < 0), while Decimal
+arithmetic on a row nobody else can change is exact everywhere. The CHECK constraints on Stock are
+the last line of defence.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Stock
@@ -19,6 +21,16 @@ from countyhub.shop.errors import InsufficientStockError, Shortage
 def lock_stocks(product_ids: list[int]) -> dict[int, Stock]:
     stocks = Stock.objects.select_for_update().filter(product_id__in=product_ids).order_by("pk")
     return {stock.product_id: stock for stock in stocks}
+
+
+def _change(quantities: Mapping[int, Decimal], *, quantity_sign: int, allocated_sign: int) -> None:
+    stocks = lock_stocks(list(quantities))
+    for product_id, amount in quantities.items():
+        stock = stocks[product_id]
+        Stock.objects.filter(pk=stock.pk).update(
+            quantity=stock.quantity + quantity_sign * amount,
+            allocated=stock.allocated + allocated_sign * amount,
+        )
 
 
 def allocate_stock(*, quantities: Mapping[Product, Decimal]) -> None:
@@ -33,27 +45,20 @@ def allocate_stock(*, quantities: Mapping[Product, Decimal]) -> None:
     if shortages:
         raise InsufficientStockError(_("Not enough stock."), shortages=shortages)
     for product, requested in quantities.items():
-        Stock.objects.filter(pk=stocks[product.pk].pk).update(allocated=F("allocated") + requested)
+        stock = stocks[product.pk]
+        Stock.objects.filter(pk=stock.pk).update(allocated=stock.allocated + requested)
 
 
 def release_allocation(*, quantities: Mapping[int, Decimal]) -> None:
     """An order is cancelled before shipping: its allocation returns to available stock."""
-    stocks = lock_stocks(list(quantities))
-    for product_id, quantity in quantities.items():
-        Stock.objects.filter(pk=stocks[product_id].pk).update(allocated=F("allocated") - quantity)
+    _change(quantities, quantity_sign=0, allocated_sign=-1)
 
 
 def fulfil_allocation(*, quantities: Mapping[int, Decimal]) -> None:
     """The parcel left: the goods leave stock and the allocation is used up."""
-    stocks = lock_stocks(list(quantities))
-    for product_id, quantity in quantities.items():
-        Stock.objects.filter(pk=stocks[product_id].pk).update(
-            quantity=F("quantity") - quantity, allocated=F("allocated") - quantity
-        )
+    _change(quantities, quantity_sign=-1, allocated_sign=-1)
 
 
 def restock(*, quantities: Mapping[int, Decimal]) -> None:
     """Returned goods after a refund go back on the shelf."""
-    stocks = lock_stocks(list(quantities))
-    for product_id, quantity in quantities.items():
-        Stock.objects.filter(pk=stocks[product_id].pk).update(quantity=F("quantity") + quantity)
+    _change(quantities, quantity_sign=1, allocated_sign=0)

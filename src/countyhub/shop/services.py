@@ -373,6 +373,9 @@ def ship_order(*, order: Order, actor: Any, carrier: str, tracking_number: str) 
         raise CheckoutInvalidError(_("Give the carrier."), field="carrier")
     if not tracking_number.strip():
         raise CheckoutInvalidError(_("Give the tracking number."), field="tracking_number")
+    if _lock(order).status in (S.PLACED, S.PAID):
+        # Shipping an unpacked order packs it first, so the event trail stays complete.
+        pack_order(order=order, actor=actor)
     order = _transition(order, S.SHIPPED, actor=actor, note=f"{carrier} {tracking_number}")
     Shipment.objects.create(
         order=order,
