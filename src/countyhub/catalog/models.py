@@ -154,6 +154,7 @@ class Brand(CountyScoped):
 
 class Category(CountyScoped):
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"))
 
     class Meta:
