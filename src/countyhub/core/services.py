@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import ApiToken, County, Membership, Village
+from countyhub.core.models import ApiToken, County, Membership, Role, Village
 
 
 def hash_token(key: str) -> str:
@@ -39,6 +39,10 @@ def grant_role(
     membership, created = Membership.objects.get_or_create(
         user=user, county=county, role=role, defaults={"village": village}
     )
+    if role == Role.COUNTY_ADMIN and not user.is_staff:
+        # County administrators work in the admin, which needs the staff flag.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     if created:
         record_audit(
             actor=actor,
