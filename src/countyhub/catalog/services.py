@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Stock
 from countyhub.core.audit import record_audit
+from countyhub.core.pagecache import bump_catalog_version
 
 
 @transaction.atomic
@@ -19,6 +20,7 @@ def create_product(*, actor: Any, stock_quantity: Decimal = Decimal(0), **fields
     product.full_clean()
     product.save()
     Stock.objects.create(product=product, quantity=stock_quantity)
+    transaction.on_commit(bump_catalog_version)
     record_audit(
         actor=actor,
         action="product.created",
@@ -64,6 +66,7 @@ def update_product(
             stock.quantity = stock_quantity
             stock.save(update_fields=["quantity", "updated_at"])
     if changes:
+        transaction.on_commit(bump_catalog_version)
         record_audit(
             actor=actor,
             action="product.updated",

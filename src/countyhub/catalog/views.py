@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from countyhub.catalog import selectors
 from countyhub.catalog.models import Product
 from countyhub.core.models import County
+from countyhub.core.pagecache import cache_for_anonymous
 from countyhub.shop.cart import SessionCart
 
 PAGE_SIZE = 24
@@ -25,6 +26,7 @@ def root(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/counties.html", {"counties": counties})
 
 
+@cache_for_anonymous
 def home(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
     brands = list(selectors.county_brands(county=county))
@@ -40,6 +42,7 @@ def home(request: HttpRequest, county_slug: str) -> HttpResponse:
     return render(request, "catalog/home.html", context)
 
 
+@cache_for_anonymous
 def browse(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
     village = request.GET.get("village", "")
@@ -64,6 +67,7 @@ def browse(request: HttpRequest, county_slug: str) -> HttpResponse:
     return render(request, "catalog/browse.html", context)
 
 
+@cache_for_anonymous
 def product_detail(request: HttpRequest, county_slug: str, product_id: int) -> HttpResponse:
     county = _county(county_slug)
     product = (

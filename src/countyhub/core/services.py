@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from typing import Any
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from countyhub.core.audit import record_audit
 from countyhub.core.models import ApiToken, County, Membership, Role, Village
+
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
 
 def hash_token(key: str) -> str:
@@ -28,7 +31,10 @@ def user_for_token(key: str) -> Any | None:
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # A write per API call would cost more than the call; minutes are precise enough.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 

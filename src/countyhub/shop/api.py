@@ -10,9 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 
-from countyhub.catalog.models import Product
 from countyhub.shop import policies, services
-from countyhub.shop.errors import CheckoutInvalidError
 from countyhub.shop.models import Order, PaymentMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest
 
@@ -166,13 +164,6 @@ def create_order(
     payload: OrderIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status[dict[str, Any]]:
-    product_ids = [line.product_id for line in payload.lines]
-    sellers = set(Product.objects.filter(pk__in=product_ids).values_list("seller_id", flat=True))
-    if len(sellers) > 1:
-        raise CheckoutInvalidError(
-            _("An API order holds products of one seller; place one order per seller."),
-            field="lines",
-        )
     delivery = DeliveryRequest(**payload.delivery.dict()) if payload.delivery else None
     result = services.place_checkout(
         buyer=request.user,
@@ -180,6 +171,7 @@ def create_order(
         delivery=delivery,
         payment_method=payload.payment_method,
         idempotency_key=idempotency_key,
+        one_seller=True,
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"

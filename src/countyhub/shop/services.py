@@ -103,19 +103,23 @@ def _resolve_delivery(
     *, buyer: Any, county_id: int, delivery: DeliveryRequest | None
 ) -> DeliveryRequest:
     if delivery is None:
-        profile = BuyerProfile.objects.filter(user=buyer).first()
-        if profile and profile.station_id and profile.station.county_id == county_id:
-            delivery = DeliveryRequest(
-                DeliveryMethod.STATION, profile.station_id, profile.recipient_name, profile.phone
+        profile = BuyerProfile.objects.filter(user=buyer).select_related("station").first()
+        station = profile.station if profile else None
+        if station and station.county_id == county_id and station.has_service_station:
+            # The default station was valid when chosen; re-checked here in memory.
+            return DeliveryRequest(
+                DeliveryMethod.STATION,
+                station.pk,
+                profile.recipient_name or buyer.get_username(),
+                profile.phone,
             )
-        elif profile and profile.address:
-            delivery = DeliveryRequest(
-                DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
-            )
-        else:
+        if not (profile and profile.address):
             raise CheckoutInvalidError(
                 _("Give a delivery: you have no default address or station."), field="delivery"
             )
+        delivery = DeliveryRequest(
+            DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
+        )
     if delivery.method not in DeliveryMethod.values:
         raise CheckoutInvalidError(_("Unknown delivery method."), field="delivery.method")
     if delivery.method == DeliveryMethod.STATION:
@@ -140,7 +144,7 @@ def _resolve_delivery(
     )
 
 
-def _load_lines(lines: Sequence[LineRequest]) -> dict[Product, Decimal]:
+def _load_lines(lines: Sequence[LineRequest], *, one_seller: bool) -> dict[Product, Decimal]:
     if not lines:
         raise CheckoutInvalidError(_("The order has no lines."), field="lines")
     products = Product.objects.select_related("seller", "county").in_bulk(
@@ -160,6 +164,11 @@ def _load_lines(lines: Sequence[LineRequest]) -> dict[Product, Decimal]:
                 error.messages[0], field=f"lines[{index}].quantity"
             ) from error
         quantities[product] += quantity
+    if one_seller and len({product.seller_id for product in quantities}) > 1:
+        raise CheckoutInvalidError(
+            _("An API order holds products of one seller; place one order per seller."),
+            field="lines",
+        )
     if len({product.county_id for product in quantities}) > 1:
         raise CheckoutInvalidError(
             _("All products of a checkout must be from one county."), field="lines"
@@ -174,6 +183,7 @@ def place_checkout(
     delivery: DeliveryRequest | None,
     payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
     idempotency_key: str = "",
+    one_seller: bool = False,
 ) -> CheckoutResult:
     """Create one order per seller and allocate their stock in the same transaction.
 
@@ -196,6 +206,7 @@ def place_checkout(
             payment_method=payment_method,
             key=key or f"auto-{uuid.uuid4()}",
             fingerprint=fingerprint,
+            one_seller=one_seller,
         )
     except IntegrityError:
         existing = (
@@ -215,8 +226,9 @@ def _place_checkout(
     payment_method: str,
     key: str,
     fingerprint: str,
+    one_seller: bool,
 ) -> CheckoutResult:
-    quantities = _load_lines(lines)
+    quantities = _load_lines(lines, one_seller=one_seller)
     county = next(iter(quantities)).county
     resolved = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
     checkout = Checkout.objects.create(
