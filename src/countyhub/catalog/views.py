@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from countyhub.catalog import selectors
-from countyhub.catalog.models import Product
+from countyhub.catalog import importer, selectors
+from countyhub.catalog.models import Product, Seller
 from countyhub.core.models import County
 from countyhub.core.pagecache import cache_for_anonymous
+from countyhub.core.permissions import is_county_admin
 from countyhub.shop.cart import SessionCart
 
 PAGE_SIZE = 24
@@ -84,3 +87,28 @@ def product_detail(request: HttpRequest, county_slug: str, product_id: int) -> H
         "cart_count": SessionCart(request, county).count(),
     }
     return render(request, "catalog/product.html", context)
+
+
+@login_required
+def import_products_page(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """Sellers import their own products; county administrators any seller's in their county."""
+    county = _county(county_slug)
+    if is_county_admin(request.user, county):
+        sellers = list(Seller.objects.filter(county=county))
+    else:
+        sellers = list(request.user.seller_staff_of.filter(county=county))
+    if not sellers:
+        raise PermissionDenied
+    context: dict[str, object] = {"county": county, "columns": importer.COLUMNS}
+    upload = request.FILES.get("file")
+    if request.method == "POST" and upload is not None:
+        try:
+            rows = importer.read_rows(upload.file, upload.name)
+            report = importer.import_products(
+                county=county, actor=request.user, sellers=sellers, rows=rows
+            )
+        except importer.ImportRejectedError as rejected:
+            context["errors"] = rejected.errors
+        else:
+            context["report"] = report
+    return render(request, "catalog/import.html", context)
