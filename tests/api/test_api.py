@@ -229,3 +229,21 @@ def test_openapi_docs_are_served(client):
     assert client.get("/api/docs").status_code == 200
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/auth/token", "/api/products", "/api/orders/{order_id}/ship"} <= set(paths)
+
+
+def test_households_count_the_registered_poor_reached(world, api_as):
+    from countyhub.catalog.models import SellerHousehold
+    from tests.factories.catalog import HouseholdFactory
+
+    poor = HouseholdFactory(county=world.county, registered_poor=True, poverty_exit_year=2019)
+    HouseholdFactory(county=world.county, registered_poor=True)
+    HouseholdFactory(county=world.county)
+    SellerHousehold.objects.create(seller=world.seller, household=poor, link="buys_from")
+    body = (
+        api_as(world.users["analyst"])
+        .get(f"/api/counties/{world.county.slug}/households?registered_poor=true")
+        .json()
+    )
+    assert (body["count"], body["registered_poor"]) == (2, 2)
+    assert body["registered_poor_reached_by_sellers"] == 1
+    assert {h["poverty_exit_year"] for h in body["items"]} == {2019, None}

@@ -78,6 +78,17 @@ MATRIX = {
         trainer=404,
         analyst=404,
     ),
+    "list households": expect(
+        anonymous=401,
+        buyer=403,
+        seller_staff=403,
+        other_seller_staff=403,
+        county_admin=200,
+        other_county_admin=403,
+        station_operator=403,
+        trainer=403,
+        analyst=200,
+    ),
     "list products": expect(**dict.fromkeys(ROLES, 200)),
     "place order": expect(**{**dict.fromkeys(ROLES, 201), "anonymous": 401}),
 }
@@ -96,6 +107,8 @@ def call(action, api, world, order):
         world.product.active = False
         world.product.save()
         return api.get(f"/api/products/{world.product.pk}")
+    if action == "list households":
+        return api.get(f"/api/counties/{world.county.slug}/households")
     if action == "list products":
         return api.get("/api/products")
     body = {

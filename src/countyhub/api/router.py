@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from countyhub.api.auth import BearerAuth
 from countyhub.catalog.api import router as catalog_router
+from countyhub.catalog.households_api import router as households_router
 from countyhub.core.api import router as auth_router
 from countyhub.shop.api import router as shop_router
 from countyhub.shop.errors import (
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/products", catalog_router)
 api.add_router("/orders", shop_router)
+api.add_router("/counties", households_router)
 
 
 class ErrorOut(Schema):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from countyhub.catalog.models import Brand, Category, Certification, Product
@@ -78,3 +79,23 @@ def county_categories(*, county: County | int) -> QuerySet[Category]:
 
 def villages_with_sellers(*, county: County | int) -> QuerySet[Village]:
     return Village.objects.filter(county=county, seller__isnull=False).distinct()
+
+
+def households_of(*, county: County | int, registered_poor: bool | None = None) -> QuerySet[Any]:
+    from countyhub.catalog.models import Household
+
+    households = Household.objects.filter(county=county).select_related("village")
+    if registered_poor is not None:
+        households = households.filter(registered_poor=registered_poor)
+    return households.annotate(member_count=Count("members", distinct=True)).order_by("pk")
+
+
+def registered_poor_households_reached(*, county: County | int) -> int:
+    """Registered poor households that a seller employs or buys from."""
+    from countyhub.catalog.models import Household
+
+    return (
+        Household.objects.filter(county=county, registered_poor=True, sellerhousehold__isnull=False)
+        .distinct()
+        .count()
+    )

@@ -312,6 +312,7 @@ ZH = {
     "%(n)d orders updated.": "已更新 %(n)d 个订单。",
     "Mark bank transfer received": "标记银行转账已到账",
     "Cancel selected orders": "取消所选订单",
+    "Household data is for county staff and analysts only.": "农户数据仅供县级工作人员和分析员查看。",
 }
 
 
