@@ -247,3 +247,19 @@ def test_households_count_the_registered_poor_reached(world, api_as):
     assert (body["count"], body["registered_poor"]) == (2, 2)
     assert body["registered_poor_reached_by_sellers"] == 1
     assert {h["poverty_exit_year"] for h in body["items"]} == {2019, None}
+
+
+def test_placing_an_order_costs_a_bounded_number_of_queries(
+    world, api_as, django_assert_max_num_queries
+):
+    from countyhub.shop.models import BuyerProfile
+
+    BuyerProfile.objects.create(user=world.users["buyer"], station=world.station)
+    api = api_as(world.users["buyer"])
+    body = {"lines": [{"product_id": world.product.pk, "quantity": "1"}]}
+    # token, idempotency check, products, profile, checkout, lock, update, order, lines, payment,
+    # event, audit, and the savepoint/transaction statements around them
+    with django_assert_max_num_queries(15):
+        response = api.post("/api/orders", body, headers={"Idempotency-Key": "q"})
+    assert response.status_code == 201
+    assert response.json()["delivery"]["station"] == world.station.name

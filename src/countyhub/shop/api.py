@@ -91,8 +91,9 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
-def order_out(order: Order) -> dict[str, Any]:
-    shipment = getattr(order, "shipment", None)
+def order_out(order: Order, *, lines: list[Any] | None = None, new: bool = False) -> dict[str, Any]:
+    """The order as JSON; a `new` order has no shipment and brings its `lines` along."""
+    shipment = None if new else getattr(order, "shipment", None)
     return {
         "id": order.pk,
         "number": order.number,
@@ -122,7 +123,7 @@ def order_out(order: Order) -> dict[str, Any]:
                 "unit_price": f"{line.unit_price:.2f}",
                 "line_total": f"{line.line_total:.2f}",
             }
-            for line in order.lines.all()
+            for line in (lines if lines is not None else order.lines.all())
         ],
         "shipment": (
             {
@@ -173,9 +174,11 @@ def create_order(
         idempotency_key=idempotency_key,
         one_seller=True,
     )
+    order = result.orders[0]
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return Status(201, _fresh(result.orders[0]))
+        return Status(201, _fresh(order))
+    return Status(201, order_out(order, lines=order.created_lines, new=True))
 
 
 @router.get("/{order_id}", response=OrderOut)

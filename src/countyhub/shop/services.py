@@ -101,18 +101,20 @@ def _replay(checkout: Checkout, fingerprint: str) -> CheckoutResult:
 
 def _resolve_delivery(
     *, buyer: Any, county_id: int, delivery: DeliveryRequest | None
-) -> DeliveryRequest:
+) -> tuple[DeliveryRequest, Village | None]:
+    """The delivery to use, and the station it goes to (if any)."""
     if delivery is None:
         profile = BuyerProfile.objects.filter(user=buyer).select_related("station").first()
         station = profile.station if profile else None
         if station and station.county_id == county_id and station.has_service_station:
             # The default station was valid when chosen; re-checked here in memory.
-            return DeliveryRequest(
+            default = DeliveryRequest(
                 DeliveryMethod.STATION,
                 station.pk,
                 profile.recipient_name or buyer.get_username(),
                 profile.phone,
             )
+            return default, station
         if not (profile and profile.address):
             raise CheckoutInvalidError(
                 _("Give a delivery: you have no default address or station."), field="delivery"
@@ -123,10 +125,10 @@ def _resolve_delivery(
     if delivery.method not in DeliveryMethod.values:
         raise CheckoutInvalidError(_("Unknown delivery method."), field="delivery.method")
     if delivery.method == DeliveryMethod.STATION:
-        station_ok = Village.objects.filter(
+        station = Village.objects.filter(
             pk=delivery.station_id, county_id=county_id, has_service_station=True
-        ).exists()
-        if not station_ok:
+        ).first()
+        if station is None:
             raise CheckoutInvalidError(
                 _("Choose a village service station of this county."), field="delivery.station_id"
             )
@@ -134,14 +136,17 @@ def _resolve_delivery(
         raise CheckoutInvalidError(
             _("Give an address for home delivery."), field="delivery.address"
         )
+    else:
+        station = None
     recipient = delivery.recipient_name.strip() or buyer.get_full_name() or buyer.get_username()
-    return DeliveryRequest(
+    resolved = DeliveryRequest(
         delivery.method,
-        delivery.station_id if delivery.method == DeliveryMethod.STATION else None,
+        station.pk if station else None,
         recipient,
         delivery.phone.strip(),
         delivery.address.strip(),
     )
+    return resolved, station
 
 
 def _load_lines(lines: Sequence[LineRequest], *, one_seller: bool) -> dict[Product, Decimal]:
@@ -230,7 +235,7 @@ def _place_checkout(
 ) -> CheckoutResult:
     quantities = _load_lines(lines, one_seller=one_seller)
     county = next(iter(quantities)).county
-    resolved = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
+    resolved, station = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
     checkout = Checkout.objects.create(
         county=county, buyer=buyer, idempotency_key=key, request_fingerprint=fingerprint
     )
@@ -248,6 +253,7 @@ def _place_checkout(
             seller=seller,
             seller_lines=seller_lines,
             delivery=resolved,
+            station=station,
             payment_method=payment_method,
             number=f"{now:%Y%m%d}-{checkout.pk:06d}-{index}",
             now=now,
@@ -262,6 +268,7 @@ def _create_order(
     seller: Seller,
     seller_lines: list[tuple[Product, Decimal]],
     delivery: DeliveryRequest,
+    station: Village | None,
     payment_method: str,
     number: str,
     now: Any,
@@ -284,7 +291,7 @@ def _create_order(
         buyer=checkout.buyer,
         seller=seller,
         delivery_method=delivery.method,
-        station_id=delivery.station_id,
+        station=station,
         recipient_name=delivery.recipient_name,
         phone=delivery.phone,
         address=delivery.address,
@@ -295,6 +302,8 @@ def _create_order(
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    # The new order's lines, so callers can show it without reading it back.
+    order.created_lines = order_lines
     provider_for(payment_method).open_payment(order=order)
     OrderEvent.objects.create(order=order, to_status=S.PLACED, actor=checkout.buyer, created_at=now)
     record_audit(
