@@ -115,6 +115,7 @@ PAGE_MATRIX = {
     "order": (302, 200, 200, 404, 200, 200, 404),
     "seller dashboard": (302, 403, 200, 200, 403, 403, 403),
     "pack": (302, 403, 302, 404, 302, 403, 404),
+    "station dashboard": (302, 403, 403, 403, 403, 200, 403),
 }
 PAGE_ROLES = [
     "anonymous",
@@ -144,6 +145,34 @@ def test_page_permission_matrix(world, client, page, role_index):
         response = client.get(f"/orders/{order.number}/")
     elif page == "seller dashboard":
         response = client.get("/seller/")
+    elif page == "station dashboard":
+        response = client.get("/station/")
     else:
         response = client.post(f"/orders/{order.number}/pack/")
     assert response.status_code == PAGE_MATRIX[page][role_index]
+
+
+def test_station_hands_over_and_buyer_confirms_receipt(world, client):
+    from countyhub.shop import services
+    from countyhub.shop.models import PaymentStatus
+
+    order = place_checkout(
+        buyer=world.users["buyer"],
+        lines=[LineRequest(world.product.pk, "1")],
+        delivery=DeliveryRequest("station", world.station.pk, "王芳", "1"),
+    ).orders[0]
+    services.ship_order(
+        order=order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="1"
+    )
+    client.force_login(world.users["station_operator"])
+    page = client.get("/station/").content.decode()
+    assert order.number in page
+    assert "¥25.00" in page  # cash to collect
+    client.post(f"/orders/{order.number}/deliver/", {"next": "station"})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DELIVERED
+    assert order.payment.status == PaymentStatus.RECEIVED
+    client.force_login(world.users["buyer"])
+    client.post(f"/orders/{order.number}/complete/")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED

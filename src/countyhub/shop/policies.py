@@ -62,3 +62,8 @@ def may_cancel(user: Any, order: Order) -> bool:
     }:
         return True
     return may_fulfil(user, order)
+
+
+def may_complete(user: Any, order: Order) -> bool:
+    """The buyer confirms receipt of a delivered order."""
+    return order.buyer_id == getattr(user, "pk", None)

@@ -38,3 +38,15 @@ def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tu
         .order_by("month")
     )
     return [(row["month"].strftime("%Y-%m"), row["total"]) for row in rows]
+
+
+def orders_at_stations(*, village_ids: list[int]) -> QuerySet[Order]:
+    """Parcels on their way to, or waiting at, these village service stations."""
+    return (
+        Order.objects.filter(
+            station_id__in=village_ids,
+            status__in=(OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+        )
+        .select_related("station", "seller", "payment", "shipment")
+        .order_by("status", "placed_at")
+    )

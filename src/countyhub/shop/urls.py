@@ -11,4 +11,5 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
     path("seller/", views.seller_dashboard, name="seller_dashboard"),
+    path("station/", views.station_dashboard, name="station_dashboard"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
-from countyhub.core.models import County
+from countyhub.core.models import County, Role
 from countyhub.shop import policies, selectors, services
 from countyhub.shop.cart import SessionCart
 from countyhub.shop.charts import sales_chart_svg
@@ -162,6 +162,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         and order.status in {"placed", "paid", "packed"},
         "may_confirm_delivery": policies.may_confirm_delivery(request.user, order)
         and order.status == "shipped",
+        "may_complete": policies.may_complete(request.user, order) and order.status == "delivered",
         "ship_form": ShipForm(),
     }
     return render(request, "shop/order.html", context)
@@ -177,6 +178,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         "ship": policies.may_fulfil,
         "cancel": policies.may_cancel,
         "deliver": policies.may_confirm_delivery,
+        "complete": policies.may_complete,
     }
     if action not in allowed:
         raise Http404
@@ -193,6 +195,8 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
             services.ship_order(order=order, actor=request.user, **form.cleaned_data)
         elif action == "cancel":
             services.cancel_order(order=order, actor=request.user)
+        elif action == "complete":
+            services.complete_order(order=order, actor=request.user)
         else:
             services.confirm_delivery(order=order, actor=request.user)
     except ShopError as error:
@@ -201,6 +205,8 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         messages.success(request, _("Order %(number)s updated.") % {"number": number})
     if request.POST.get("next") == "dashboard":
         return redirect("shop:seller_dashboard")
+    if request.POST.get("next") == "station":
+        return redirect("shop:station_dashboard")
     return redirect("shop:order", number)
 
 
@@ -227,3 +233,17 @@ def seller_dashboard(request: HttpRequest) -> HttpResponse:
         "ship_form": ShipForm(),
     }
     return render(request, "shop/seller_dashboard.html", context)
+
+
+@login_required
+def station_dashboard(request: HttpRequest) -> HttpResponse:
+    """A village service station's parcels: hand them over and confirm delivery."""
+    village_ids = list(
+        request.user.memberships.filter(
+            role=Role.STATION_OPERATOR, village__isnull=False
+        ).values_list("village_id", flat=True)
+    )
+    if not village_ids:
+        raise PermissionDenied
+    orders = selectors.orders_at_stations(village_ids=village_ids)
+    return render(request, "shop/station_dashboard.html", {"orders": orders})
