@@ -176,3 +176,42 @@ def test_station_hands_over_and_buyer_confirms_receipt(world, client):
     client.post(f"/orders/{order.number}/complete/")
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
+
+
+def test_checkout_remembers_the_delivery_and_prefills_it(world, client):
+    from countyhub.shop.models import BuyerProfile
+
+    client.force_login(world.users["buyer"])
+    county = world.county.slug
+    client.post(f"/c/{county}/cart/add/{world.product.pk}/", {"quantity": "1"})
+    page = client.get(f"/c/{county}/checkout/")
+    client.post(
+        f"/c/{county}/checkout/",
+        {
+            "delivery_method": "station",
+            "station": world.station.pk,
+            "recipient_name": "李娜",
+            "phone": "13911112222",
+            "payment_method": "cash_on_delivery",
+            "remember": "on",
+            "idempotency_key": checkout_key(page),
+        },
+    )
+    profile = BuyerProfile.objects.get(user=world.users["buyer"])
+    assert (profile.station, profile.phone) == (world.station, "13911112222")
+    client.post(f"/c/{county}/cart/add/{world.product.pk}/", {"quantity": "1"})
+    again = client.get(f"/c/{county}/checkout/").content.decode()
+    assert 'value="13911112222"' in again
+
+
+def test_browse_page_query_count_does_not_grow_with_products(
+    world, client, django_assert_max_num_queries
+):
+    from tests.factories.catalog import ProductFactory
+
+    for _ in range(10):
+        ProductFactory(county=world.county, seller=world.seller, category=world.product.category)
+    client.force_login(world.users["buyer"])  # logged in: no page cache
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/c/{world.county.slug}/products/")
+    assert response.content.decode().count('class="card"') == 12

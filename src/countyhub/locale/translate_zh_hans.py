@@ -314,6 +314,7 @@ ZH = {
     "Cancel selected orders": "取消所选订单",
     "Household data is for county staff and analysts only.": "农户数据仅供县级工作人员和分析员查看。",
     "Service station": "村级服务站",
+    "Remember this delivery for next time": "记住本次配送信息，下次使用",
     "Confirm receipt": "确认收货",
     "Collect": "代收",
     "No parcels for your station.": "本站暂无包裹。",

@@ -29,6 +29,9 @@ class CheckoutForm(forms.Form):
         initial=PaymentMethod.CASH_ON_DELIVERY,
         widget=forms.RadioSelect,
     )
+    remember = forms.BooleanField(
+        label=_("Remember this delivery for next time"), required=False, initial=True
+    )
     # Makes a double submit (or a retry after a timeout) replay the first checkout.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 

@@ -452,3 +452,19 @@ def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
     order.payment.status = PaymentStatus.REFUNDED
     order.payment.save()
     return order
+
+
+def remember_delivery(
+    *, buyer: Any, station: Village | None, recipient_name: str, phone: str, address: str
+) -> BuyerProfile:
+    """Keep a buyer's delivery as the default for the next checkout and for API orders."""
+    profile, _created = BuyerProfile.objects.update_or_create(
+        user=buyer,
+        defaults={
+            "station": station,
+            "recipient_name": recipient_name,
+            "phone": phone,
+            "address": address,
+        },
+    )
+    return profile

@@ -22,7 +22,7 @@ from countyhub.shop.cart import SessionCart
 from countyhub.shop.charts import sales_chart_svg
 from countyhub.shop.errors import InsufficientStockError, ShopError
 from countyhub.shop.forms import CheckoutForm, ShipForm
-from countyhub.shop.models import Order
+from countyhub.shop.models import BuyerProfile, DeliveryMethod, Order
 from countyhub.shop.payments import provider_for
 from countyhub.shop.services import DeliveryRequest, LineRequest
 
@@ -77,6 +77,19 @@ def cart(request: HttpRequest, county_slug: str) -> HttpResponse:
     return render(request, "shop/cart.html", context)
 
 
+def _delivery_defaults(request: HttpRequest) -> dict[str, object]:
+    profile = BuyerProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        return {"recipient_name": request.user.get_full_name()}
+    return {
+        "delivery_method": DeliveryMethod.STATION if profile.station_id else DeliveryMethod.HOME,
+        "station": profile.station_id,
+        "recipient_name": profile.recipient_name,
+        "phone": profile.phone,
+        "address": profile.address,
+    }
+
+
 @login_required
 def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
@@ -85,7 +98,7 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("catalog:home", county.slug)
-    form = CheckoutForm(request.POST or None, county=county)
+    form = CheckoutForm(request.POST or None, county=county, initial=_delivery_defaults(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         station = data["station"]
@@ -117,6 +130,14 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
             field = (error.field or "").removeprefix("delivery.").removesuffix("_id")
             form.add_error(field if field in form.fields else None, error.message)
         else:
+            if data["remember"]:
+                services.remember_delivery(
+                    buyer=request.user,
+                    station=station,
+                    recipient_name=data["recipient_name"],
+                    phone=data["phone"],
+                    address=data["address"],
+                )
             session_cart.clear()
             messages.success(request, _("Thank you! Your order is placed."))
             return redirect("shop:order", result.orders[0].number)
