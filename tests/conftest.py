@@ -53,7 +53,8 @@ def world(db):
     other_product = ProductFactory(county=county, seller=other_seller, stock=20)
     users = {"anonymous": None}
     for role in Role:
-        user = UserFactory(username=f"{role.value}-user")
+        # County administrators work in the admin, as grant_role arranges.
+        user = UserFactory(username=f"{role.value}-user", is_staff=role == Role.COUNTY_ADMIN)
         MembershipFactory(
             user=user,
             county=county,
@@ -66,7 +67,7 @@ def world(db):
     MembershipFactory(user=other_staff, county=county, role=Role.SELLER_STAFF)
     other_seller.staff.add(other_staff)
     users["other_seller_staff"] = other_staff
-    outsider = UserFactory(username="outsider-admin")
+    outsider = UserFactory(username="outsider-admin", is_staff=True)
     MembershipFactory(user=outsider, role=Role.COUNTY_ADMIN)  # admin of another county
     users["other_county_admin"] = outsider
     return World(county, station, seller, other_seller, product, other_product, users)
