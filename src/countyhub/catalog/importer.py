@@ -1,0 +1,223 @@
+"""Bulk import and edit of products from CSV or XLSX, validated row by row.
+
+A file with any error changes nothing: every error is reported with its row and column, and the
+rows are applied, all in one transaction, only when the whole file is valid. A row with an `id`
+edits that product; a row without one creates a product.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from countyhub.catalog import services
+from countyhub.catalog.models import Brand, Category, Product, Seller, Unit
+from countyhub.catalog.validators import validate_gtin
+from countyhub.core.models import County
+
+COLUMNS = (
+    "id",
+    "name",
+    "name_en",
+    "category",
+    "brand",
+    "seller",
+    "unit",
+    "net_content",
+    "price",
+    "gtin",
+    "stock",
+    "active",
+    "description",
+)
+REQUIRED_FOR_NEW = ("name", "category", "brand", "unit", "price")
+TRUE, FALSE = {"1", "yes", "true", "y", "是"}, {"0", "no", "false", "n", "否"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet shows it: the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("row %(row)d, column %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class ImportRejectedError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    products: list[Product] = field(default_factory=list)
+
+
+def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
+    """Rows as dicts of stripped strings, from a .csv (UTF-8, with or without BOM) or .xlsx."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
+        values = [
+            ["" if cell is None else str(cell).strip() for cell in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    elif filename.lower().endswith(".csv"):
+        text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+        values = [[cell.strip() for cell in row] for row in csv.reader(text)]
+    else:
+        raise ImportRejectedError([RowError(0, "file", _("Upload a .csv or .xlsx file."))])
+    if not values:
+        raise ImportRejectedError([RowError(1, "header", _("The file is empty."))])
+    header = [name.lower() for name in values[0]]
+    unknown = [name for name in header if name and name not in COLUMNS]
+    if unknown:
+        raise ImportRejectedError([RowError(1, name, _("Unknown column.")) for name in unknown])
+    return [
+        dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+        for row in values[1:]
+        if any(row)
+    ]
+
+
+def _decimal(value: str, column: str, row: int, errors: list[RowError], places: int) -> Any:
+    try:
+        number = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        errors.append(RowError(row, column, _("Not a number.")))
+        return None
+    if number < 0 or number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.append(
+            RowError(
+                row, column, _("Give a number ≥ 0 with at most %(n)d decimals.") % {"n": places}
+            )
+        )
+        return None
+    return number
+
+
+def _validate_row(
+    row: dict[str, str], number: int, *, lookups: dict[str, Any], errors: list[RowError]
+) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    product = None
+    if row.get("id"):
+        product = lookups["products"].get(row["id"])
+        if product is None:
+            errors.append(RowError(number, "id", _("No such product of yours in this county.")))
+    else:
+        errors.extend(
+            RowError(number, column, _("Required for a new product."))
+            for column in REQUIRED_FOR_NEW
+            if not row.get(column)
+        )
+    clean["product"] = product
+    for column, table in (("category", "categories"), ("brand", "brands"), ("seller", "sellers")):
+        if row.get(column):
+            found = lookups[table].get(row[column])
+            if found is None:
+                errors.append(RowError(number, column, _("Unknown: %(v)s") % {"v": row[column]}))
+            clean[column] = found
+    if product is None and not row.get("id") and "seller" not in clean:
+        if lookups["default_seller"] is None:
+            errors.append(RowError(number, "seller", _("Say which seller sells it.")))
+        clean["seller"] = lookups["default_seller"]
+    if row.get("unit"):
+        if row["unit"] not in Unit.values:
+            errors.append(
+                RowError(number, "unit", _("One of: %(units)s") % {"units": ", ".join(Unit.values)})
+            )
+        clean["unit"] = row["unit"]
+    if row.get("price"):
+        price = _decimal(row["price"], "price", number, errors, 2)
+        if price is not None and price <= 0:
+            errors.append(RowError(number, "price", _("The price must be more than zero.")))
+        clean["price"] = price
+    if row.get("stock"):
+        clean["stock"] = _decimal(row["stock"], "stock", number, errors, 3)
+    if row.get("gtin"):
+        try:
+            validate_gtin(row["gtin"])
+        except ValidationError as error:
+            errors.append(RowError(number, "gtin", error.messages[0]))
+        clean["gtin"] = row["gtin"]
+    if row.get("active"):
+        flag = row["active"].lower()
+        if flag not in TRUE | FALSE:
+            errors.append(RowError(number, "active", _("Write yes or no.")))
+        clean["active"] = flag in TRUE
+    for column in ("name", "name_en", "net_content", "description"):
+        if row.get(column):
+            clean[column] = row[column]
+    return clean
+
+
+def _lookups(*, county: County, sellers: list[Seller]) -> dict[str, Any]:
+    seller_ids = [s.pk for s in sellers]
+    return {
+        "products": {
+            str(p.pk): p for p in Product.objects.filter(county=county, seller_id__in=seller_ids)
+        },
+        "categories": {c.slug: c for c in Category.objects.filter(county=county)},
+        "brands": {b.slug: b for b in Brand.objects.filter(county=county)},
+        "sellers": {s.name: s for s in sellers},
+        "default_seller": sellers[0] if len(sellers) == 1 else None,
+    }
+
+
+def import_products(
+    *, county: County, actor: Any, sellers: list[Seller], rows: list[dict[str, str]]
+) -> ImportReport:
+    """Apply `rows` for `sellers` (those the actor may change); all rows or none."""
+    lookups = _lookups(county=county, sellers=sellers)
+    errors: list[RowError] = []
+    cleaned = [
+        _validate_row(row, index, lookups=lookups, errors=errors)
+        for index, row in enumerate(rows, start=2)
+    ]
+    if errors:
+        raise ImportRejectedError(errors)
+    report = ImportReport()
+    with transaction.atomic():
+        for clean in cleaned:
+            report.products.append(_apply(clean, county=county, actor=actor, report=report))
+    return report
+
+
+def _apply(clean: dict[str, Any], *, county: County, actor: Any, report: ImportReport) -> Product:
+    product = clean.pop("product")
+    stock = clean.pop("stock", None)
+    if product is None:
+        report.created += 1
+        return services.create_product(
+            actor=actor, county=county, stock_quantity=stock or Decimal(0), **clean
+        )
+    report.updated += 1
+    descriptive = {k: v for k, v in clean.items() if k not in ("price", "active")}
+    for name, value in descriptive.items():
+        setattr(product, name, value)
+    if descriptive:
+        product.save()
+    return services.update_product(
+        product=product,
+        actor=actor,
+        price=clean.get("price"),
+        stock_quantity=stock,
+        active=clean.get("active"),
+    )

@@ -1,0 +1,59 @@
+"""Whole-page cache for anonymous storefront visitors (most traffic: phones browsing products).
+
+Only requests without a session cookie are served from the cache, so nothing personal (cart,
+log-in, messages) can leak between visitors; the key holds the path, query and language. Pages
+cached here carry no CSRF token in their HTML: the storefront script takes it from the cookie,
+which this decorator makes sure is set. A catalog change bumps a version number in the cache, so
+with a shared cache (REDIS_URL) changes show at once; with the per-process cache, within TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+TIMEOUT = 60
+VERSION_KEY = "pagecache:catalog-version"
+
+
+def bump_catalog_version() -> None:
+    """Call after a catalog change (price, stock, active) so cached pages are rebuilt."""
+    if not cache.add(VERSION_KEY, 1, None):
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            cache.set(VERSION_KEY, 1, None)
+
+
+def _key(request: HttpRequest) -> str:
+    fragment = "htmx" if request.htmx else "page"
+    raw = f"{request.get_full_path()}|{get_language()}|{fragment}"
+    version = cache.get(VERSION_KEY, 0)
+    return f"pagecache:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def cache_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        anonymous = request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        if not anonymous:
+            return view(request, *args, **kwargs)
+        get_token(request)  # sets the CSRF cookie that the page's script sends back
+        key = _key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            return HttpResponse(cached, content_type="text/html; charset=utf-8")
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            cache.set(key, response.content, TIMEOUT)
+        return response
+
+    return wrapper
