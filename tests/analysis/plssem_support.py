@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CORP_REP = SHARED_DATA / "corp_rep.csv"
+REFERENCE = Path(__file__).resolve().parent / "reference"
+CORP_REP = REFERENCE / "corp_rep.csv"
 
 CORP_REP_MODEL = """
 # the PLS-SEM primer's simple model (Hair et al.)

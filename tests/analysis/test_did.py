@@ -19,7 +19,7 @@ from countyhub.analysis.did import StaggeredDiD
 from countyhub.analysis.did.simulate import simulate_rollout
 from countyhub.analysis.errors import AnalysisError, DataError
 
-MPDTA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mpdta.csv"
+MPDTA = Path(__file__).resolve().parent / "reference" / "mpdta.csv"
 SPEC = {"unit": "countyreal", "time": "year", "outcome": "lemp", "treated_from": "first.treat"}
 SIM = {"unit": "unit", "time": "year", "outcome": "y", "treated_from": "first_treated"}
 
