@@ -5,7 +5,7 @@ requests/s, p50/p99 latency and errors, next to the trivial `healthz` view serve
 ceiling). Targets (issue 2): product page >= half the ceiling's requests/s; checkout p99 < 200 ms
 at 16 clients; zero errors.
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_platform \
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
         .venv/bin/python bench/bench_storefront.py
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COUNTYHUB = str(Path(sys.executable).with_name("countyhub"))
 DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wt_platform"
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
 )
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
