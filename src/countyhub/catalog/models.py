@@ -1,0 +1,296 @@
+"""Sellers, households, the 1+N brand, certifications, categories, products and their stock."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.catalog.validators import validate_gtin
+from countyhub.core.models import CountyScoped, TimestampedModel, Village
+
+
+class SellerKind(models.TextChoices):
+    COOPERATIVE = "cooperative", _("cooperative")
+    ENTERPRISE = "enterprise", _("enterprise")
+    HOUSEHOLD = "household", _("farmer household")
+
+
+class Household(CountyScoped):
+    """A farmer household; registered-poor data is personal (county staff and analysts only)."""
+
+    head_name = models.CharField(_("head of household"), max_length=100)
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, verbose_name=_("village"))
+    registered_poor = models.BooleanField(_("registered poor household"), default=False)
+    poverty_exit_year = models.PositiveSmallIntegerField(
+        _("year of exit from poverty"), null=True, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["head_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(poverty_exit_year__isnull=True) | Q(registered_poor=True),
+                name="household_exit_year_only_if_registered_poor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.head_name
+
+
+class HouseholdMember(TimestampedModel):
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    relation = models.CharField(_("relation to head"), max_length=40, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seller(CountyScoped):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=SellerKind.choices)
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
+    )
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    story = models.TextField(_("producer story"), blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("account holder"), max_length=100, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="seller_staff_of",
+        verbose_name=_("staff"),
+    )
+    households = models.ManyToManyField(
+        Household, through="SellerHousehold", blank=True, verbose_name=_("households")
+    )
+
+    class Meta:
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SellerHousehold(TimestampedModel):
+    """A household a seller employs or buys from: how registered poor households are reached."""
+
+    class Link(models.TextChoices):
+        EMPLOYS = "employs", _("employs")
+        BUYS_FROM = "buys_from", _("buys from")
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, verbose_name=_("seller"))
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, verbose_name=_("household"))
+    link = models.CharField(_("link"), max_length=20, choices=Link.choices)
+
+    class Meta:
+        verbose_name = _("seller–household link")
+        verbose_name_plural = _("seller–household links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "household", "link"], name="seller_household_unique"
+            )
+        ]
+
+
+class Brand(CountyScoped):
+    """1+N: one county public brand (no parent) over N product brands."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="product_brands",
+        verbose_name=_("county public brand"),
+    )
+    logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
+    story = models.TextField(_("story"), blank=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "slug"], name="brand_slug_unique"),
+            models.UniqueConstraint(
+                fields=["county"],
+                condition=Q(parent__isnull=True),
+                name="brand_one_public_brand_per_county",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public_brand(self) -> bool:
+        return self.parent_id is None
+
+
+class Category(CountyScoped):
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"))
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "slug"], name="category_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.TextChoices):
+    KILOGRAM = "kg", _("kg")
+    JIN = "jin", _("jin (500 g)")
+    PIECE = "piece", _("piece")
+    BOX = "box", _("box")
+    BAG = "bag", _("bag")
+    BOTTLE = "bottle", _("bottle")
+
+
+# Farm produce sold by weight may be bought in fractions.
+DECIMAL_UNITS = frozenset({Unit.KILOGRAM, Unit.JIN})
+
+
+class Product(CountyScoped):
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="products", verbose_name=_("seller")
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="products", verbose_name=_("brand")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    net_content = models.CharField(_("net content"), max_length=50, blank=True)
+    price = models.DecimalField(
+        _("price (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[validate_gtin])
+    image = models.ImageField(_("image"), upload_to="products/", blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+        ]
+        indexes = [models.Index(fields=["county", "active"], name="product_county_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def decimal_quantity(self) -> bool:
+        return self.unit in DECIMAL_UNITS
+
+
+class Stock(TimestampedModel):
+    """What a seller holds of a product; `allocated` is promised to open orders.
+
+    The database refuses a negative stock or more allocated than held, whatever the code does.
+    """
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, related_name="stock", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("in stock"), max_digits=12, decimal_places=3, default=0)
+    allocated = models.DecimalField(_("allocated"), max_digits=12, decimal_places=3, default=0)
+
+    class Meta:
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="stock_quantity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0), name="stock_allocated_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("quantity")), name="stock_allocated_within_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.available}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.quantity - self.allocated
+
+
+class CertificationKind(models.TextChoices):
+    GREEN_FOOD = "green_food", _("green food")
+    ORGANIC = "organic", _("organic")
+    GEOGRAPHICAL_INDICATION = "geographical_indication", _("geographical indication")
+    OTHER = "other", _("other")
+
+
+class Certification(CountyScoped):
+    """A certificate on a product; once `valid_until` passes it stops showing by itself."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="certifications", verbose_name=_("product")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=CertificationKind.choices)
+    number = models.CharField(_("certificate number"), max_length=60)
+    issuer = models.CharField(_("issuer"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    document = models.FileField(_("scanned document"), upload_to="certifications/", blank=True)
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["kind", "valid_until"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("valid_from")), name="certification_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day <= self.valid_until

@@ -1,0 +1,80 @@
+"""Catalog queries, always scoped to one county."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from countyhub.catalog.models import Brand, Category, Certification, Product
+from countyhub.core.models import County, Village
+
+
+def on_sale(*, county: County | int) -> QuerySet[Product]:
+    return Product.objects.filter(county=county, active=True).select_related(
+        "stock", "brand", "seller", "category"
+    )
+
+
+def search_products(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
+    """PostgreSQL full-text search over name, description and seller; icontains on SQLite."""
+    q = q.strip()
+    if not q:
+        return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        # The 'simple' configuration keeps Chinese text as-is; icontains catches words inside a
+        # longer Chinese run, which the tokenizer does not split.
+        vector = SearchVector("name", "name_en", "description", "seller__name", config="simple")
+        query = SearchQuery(q, config="simple", search_type="websearch")
+        matches = queryset.annotate(search=vector).filter(
+            Q(search=query) | Q(name__icontains=q) | Q(name_en__icontains=q)
+        )
+        return matches.distinct()
+    return queryset.filter(
+        Q(name__icontains=q)
+        | Q(name_en__icontains=q)
+        | Q(description__icontains=q)
+        | Q(seller__name__icontains=q)
+    )
+
+
+def storefront_products(
+    *,
+    county: County | int,
+    category: str = "",
+    brand: str = "",
+    village: int | None = None,
+    q: str = "",
+) -> QuerySet[Product]:
+    products = on_sale(county=county)
+    if category:
+        products = products.filter(category__slug=category)
+    if brand:
+        products = products.filter(Q(brand__slug=brand) | Q(brand__parent__slug=brand))
+    if village:
+        products = products.filter(seller__village_id=village)
+    return search_products(products, q)
+
+
+def current_certifications(
+    *, product: Product, today: datetime.date | None = None
+) -> QuerySet[Certification]:
+    """Only certificates valid today: an expired one disappears without anyone touching it."""
+    day = today or timezone.localdate()
+    return product.certifications.filter(valid_from__lte=day, valid_until__gte=day)
+
+
+def county_brands(*, county: County | int) -> QuerySet[Brand]:
+    return Brand.objects.filter(county=county).select_related("parent")
+
+
+def county_categories(*, county: County | int) -> QuerySet[Category]:
+    return Category.objects.filter(county=county)
+
+
+def villages_with_sellers(*, county: County | int) -> QuerySet[Village]:
+    return Village.objects.filter(county=county, seller__isnull=False).distinct()

@@ -1,0 +1,40 @@
+"""GTIN check digits (python-stdnum) and quantities that respect the product's unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum import ean
+from stdnum.exceptions import ValidationError as StdnumError
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+QUANTITY_PLACES = 3
+
+
+def validate_gtin(value: str) -> None:
+    digits = value.strip()
+    if not digits.isdigit() or len(digits) not in GTIN_LENGTHS:
+        raise ValidationError(_("A GTIN has 8, 12, 13 or 14 digits."), code="gtin_format")
+    try:
+        ean.validate(digits)
+    except StdnumError as error:
+        raise ValidationError(_("The GTIN check digit is wrong."), code="gtin_check") from error
+
+
+def parse_quantity(raw: object, *, decimal_allowed: bool) -> Decimal:
+    """A positive quantity; whole numbers unless the unit is sold by weight."""
+    try:
+        quantity = Decimal(str(raw).strip())
+    except InvalidOperation as error:
+        raise ValidationError(_("Quantity must be a number."), code="quantity_format") from error
+    if not quantity.is_finite() or quantity <= 0:
+        raise ValidationError(_("Quantity must be more than zero."), code="quantity_positive")
+    if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+        raise ValidationError(
+            _("Quantity has at most three decimal places."), code="quantity_places"
+        )
+    if not decimal_allowed and quantity != quantity.to_integral_value():
+        raise ValidationError(_("This product is sold in whole units."), code="quantity_whole")
+    return quantity

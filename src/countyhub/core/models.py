@@ -1,0 +1,165 @@
+"""Counties (the tenant), townships and villages, roles as per-county memberships, audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class County(TimestampedModel):
+    """The tenant: every other record belongs to exactly one county."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    service_center = models.CharField(_("e-commerce public service center"), max_length=200)
+
+    class Meta:
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CountyScoped(TimestampedModel):
+    county = models.ForeignKey(County, on_delete=models.PROTECT, verbose_name=_("county"))
+
+    class Meta:
+        abstract = True
+
+
+class Township(CountyScoped):
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="township_unique_per_county")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Village(CountyScoped):
+    """An administrative village; `has_service_station` marks a village service station."""
+
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("township")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    has_service_station = models.BooleanField(_("village service station"), default=False)
+    station_address = models.CharField(_("station address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_unique_per_township")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", _("county administrator")
+    SELLER_STAFF = "seller_staff", _("seller staff")
+    STATION_OPERATOR = "station_operator", _("village service station operator")
+    TRAINER = "trainer", _("trainer")
+    ANALYST = "analyst", _("analyst")
+    BUYER = "buyer", _("buyer")
+
+
+class Membership(TimestampedModel):
+    """A user's role in one county; a person may hold several roles, in several counties."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    county = models.ForeignKey(
+        County, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("county")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Only for station operators: the station they run.
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "county", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.county}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, for money, stock, prices, orders and roles."""
+
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("county")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored, the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

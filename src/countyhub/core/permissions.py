@@ -1,0 +1,50 @@
+"""Who may do what in a county. Every page and API call asks these questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from countyhub.core.models import County, Membership, Role
+
+
+def roles_in(user: Any, county: County | int) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    county_id = county if isinstance(county, int) else county.pk
+    cache = user.__dict__.setdefault("_countyhub_roles", {})
+    if county_id not in cache:
+        cache[county_id] = set(
+            Membership.objects.filter(user=user, county_id=county_id).values_list("role", flat=True)
+        )
+    return cache[county_id]
+
+
+def is_county_admin(user: Any, county: County | int) -> bool:
+    return getattr(user, "is_superuser", False) or Role.COUNTY_ADMIN in roles_in(user, county)
+
+
+def may_see_households(user: Any, county: County | int) -> bool:
+    """Household data is personal: only county staff and analysts see it."""
+    return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)
+
+
+def station_villages(user: Any, county: County | int) -> set[int]:
+    if Role.STATION_OPERATOR not in roles_in(user, county):
+        return set()
+    county_id = county if isinstance(county, int) else county.pk
+    return set(
+        Membership.objects.filter(
+            user=user, county_id=county_id, role=Role.STATION_OPERATOR, village__isnull=False
+        ).values_list("village_id", flat=True)
+    )
+
+
+def admin_county_ids(user: Any) -> list[int] | None:
+    """The counties a user administers; None means all (a superuser)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    return list(
+        Membership.objects.filter(user=user, role=Role.COUNTY_ADMIN).values_list(
+            "county_id", flat=True
+        )
+    )

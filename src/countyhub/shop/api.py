@@ -1,0 +1,217 @@
+"""Orders: place (idempotent), read, ship, cancel. Orders a user may not see are 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Router, Schema, Status
+
+from countyhub.catalog.models import Product
+from countyhub.shop import policies, services
+from countyhub.shop.errors import CheckoutInvalidError
+from countyhub.shop.models import Order, PaymentMethod
+from countyhub.shop.services import DeliveryRequest, LineRequest
+
+router = Router(tags=["orders"])
+
+
+class LineIn(Schema):
+    product_id: int
+    quantity: str = Field(..., examples=["2", "1.5"])
+
+
+class DeliveryIn(Schema):
+    method: str = Field(..., examples=["station", "home"])
+    station_id: int | None = None
+    recipient_name: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class OrderIn(Schema):
+    lines: list[LineIn]
+    delivery: DeliveryIn | None = None
+    payment_method: str = PaymentMethod.CASH_ON_DELIVERY
+
+
+class ShipIn(Schema):
+    carrier: str
+    tracking_number: str
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+class LineOut(Schema):
+    product_id: int
+    product_name: str
+    unit: str
+    quantity: str
+    unit_price: str
+    line_total: str
+
+
+class DeliveryOut(Schema):
+    method: str
+    station_id: int | None
+    station: str | None
+    recipient_name: str
+    phone: str
+    address: str
+
+
+class ShipmentOut(Schema):
+    carrier: str
+    tracking_number: str
+    shipped_at: str
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    county: str
+    seller_id: int
+    seller: str
+    status: str
+    placed_at: str
+    total: str
+    currency: str
+    payment_method: str
+    payment_status: str
+    delivery: DeliveryOut
+    lines: list[LineOut]
+    shipment: ShipmentOut | None
+
+
+class ErrorOut(Schema):
+    message: str
+    field: str | None = None
+
+
+def order_out(order: Order) -> dict[str, Any]:
+    shipment = getattr(order, "shipment", None)
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "county": order.county.slug,
+        "seller_id": order.seller_id,
+        "seller": order.seller.name,
+        "status": order.status,
+        "placed_at": order.placed_at.isoformat(),
+        "total": f"{order.total:.2f}",
+        "currency": order.currency,
+        "payment_method": order.payment_method,
+        "payment_status": order.payment.status,
+        "delivery": {
+            "method": order.delivery_method,
+            "station_id": order.station_id,
+            "station": order.station.name if order.station else None,
+            "recipient_name": order.recipient_name,
+            "phone": order.phone,
+            "address": order.address,
+        },
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "product_name": line.product_name,
+                "unit": line.unit,
+                "quantity": format(line.quantity.normalize(), "f"),
+                "unit_price": f"{line.unit_price:.2f}",
+                "line_total": f"{line.line_total:.2f}",
+            }
+            for line in order.lines.all()
+        ],
+        "shipment": (
+            {
+                "carrier": shipment.carrier,
+                "tracking_number": shipment.tracking_number,
+                "shipped_at": shipment.shipped_at.isoformat(),
+            }
+            if shipment
+            else None
+        ),
+    }
+
+
+def _visible_order(request: HttpRequest, order_id: int) -> Order:
+    order = (
+        policies.visible_orders(request.user)
+        .select_related("county", "seller", "station", "payment", "shipment")
+        .prefetch_related("lines")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+def _fresh(order: Order) -> dict[str, Any]:
+    return order_out(
+        Order.objects.select_related("county", "seller", "station", "payment", "shipment")
+        .prefetch_related("lines")
+        .get(pk=order.pk)
+    )
+
+
+@router.post("", response={201: OrderOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def create_order(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: OrderIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Status[dict[str, Any]]:
+    product_ids = [line.product_id for line in payload.lines]
+    sellers = set(Product.objects.filter(pk__in=product_ids).values_list("seller_id", flat=True))
+    if len(sellers) > 1:
+        raise CheckoutInvalidError(
+            _("An API order holds products of one seller; place one order per seller."),
+            field="lines",
+        )
+    delivery = DeliveryRequest(**payload.delivery.dict()) if payload.delivery else None
+    result = services.place_checkout(
+        buyer=request.user,
+        lines=[LineRequest(line.product_id, line.quantity) for line in payload.lines],
+        delivery=delivery,
+        payment_method=payload.payment_method,
+        idempotency_key=idempotency_key,
+    )
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, _fresh(result.orders[0]))
+
+
+@router.get("/{order_id}", response=OrderOut)
+def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return order_out(_visible_order(request, order_id))
+
+
+@router.post("/{order_id}/ship", response=OrderOut)
+def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[str, Any]:
+    order = _visible_order(request, order_id)
+    if not policies.may_fulfil(request.user, order):
+        raise PermissionDenied(_("Only the order's seller or county staff ship it."))
+    with transaction.atomic():
+        services.ship_order(
+            order=order,
+            actor=request.user,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+        )
+    return _fresh(order)
+
+
+@router.post("/{order_id}/cancel", response=OrderOut)
+def cancel_order(
+    request: HttpRequest, order_id: int, body: CancelIn | None = None
+) -> dict[str, Any]:
+    order = _visible_order(request, order_id)
+    if not policies.may_cancel(request.user, order):
+        raise PermissionDenied(_("You may not cancel this order now."))
+    services.cancel_order(order=order, actor=request.user, reason=body.reason if body else "")
+    return _fresh(order)

@@ -1,0 +1,219 @@
+"""Buyers' delivery defaults, checkouts, orders and their lines, events, payments, shipments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.catalog.models import Product, Seller
+from countyhub.core.models import County, CountyScoped, TimestampedModel, Village
+from countyhub.core.money import CNY
+
+
+class DeliveryMethod(models.TextChoices):
+    HOME = "home", _("delivery to home")
+    STATION = "station", _("pick up at a village service station")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH_ON_DELIVERY = "cash_on_delivery", _("cash on delivery")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("placed")
+    PAID = "paid", _("paid")
+    PACKED = "packed", _("packed")
+    SHIPPED = "shipped", _("shipped")
+    DELIVERED = "delivered", _("delivered")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    REFUNDED = "refunded", _("refunded")
+
+
+class BuyerProfile(TimestampedModel):
+    """A buyer's default delivery, so an order may omit it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="buyer_profile",
+        verbose_name=_("user"),
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    station = models.ForeignKey(
+        Village,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("default village service station"),
+    )
+
+    class Meta:
+        verbose_name = _("buyer profile")
+        verbose_name_plural = _("buyer profiles")
+
+
+class Checkout(TimestampedModel):
+    """One submitted checkout; its `Idempotency-Key` replays the first result."""
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, verbose_name=_("county"))
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("buyer")
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
+    request_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "idempotency_key"], name="checkout_idempotency_key_unique"
+            )
+        ]
+
+
+class Order(CountyScoped):
+    """An order from one seller; a cart spanning sellers becomes one order per seller."""
+
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    checkout = models.ForeignKey(
+        Checkout, on_delete=models.PROTECT, related_name="orders", verbose_name=_("checkout")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("buyer"),
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="orders", verbose_name=_("seller")
+    )
+    # Only the state-transition services in shop.services.orders assign this.
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
+    delivery_method = models.CharField(_("delivery"), max_length=20, choices=DeliveryMethod.choices)
+    station = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("village service station"),
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    payment_method = models.CharField(_("payment"), max_length=20, choices=PaymentMethod.choices)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=CNY)
+    placed_at = models.DateTimeField(_("placed at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(delivery_method="station") | Q(station__isnull=False),
+                name="order_station_delivery_has_station",
+            ),
+        ]
+        indexes = [models.Index(fields=["seller", "status"], name="order_seller_status")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
+    product_name = models.CharField(_("product name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=10)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_name} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One row per status transition, written in the transition's transaction."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RECEIVED = "received", _("received")
+    REFUNDED = "refunded", _("refunded")
+
+
+class Payment(TimestampedModel):
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="payment", verbose_name=_("order")
+    )
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=CNY)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
+
+class Shipment(TimestampedModel):
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="shipment", verbose_name=_("order")
+    )
+    carrier = models.CharField(_("carrier"), max_length=60)
+    tracking_number = models.CharField(_("tracking number"), max_length=60)
+    shipped_at = models.DateTimeField(_("shipped at"))
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")

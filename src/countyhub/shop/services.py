@@ -1,0 +1,433 @@
+"""Use cases that change orders: checkout, and one service per order status transition."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.validators import parse_quantity
+from countyhub.core.audit import record_audit
+from countyhub.core.models import Village
+from countyhub.core.money import quantize_cny
+from countyhub.shop import allocation
+from countyhub.shop.errors import (
+    CheckoutInvalidError,
+    IdempotencyConflictError,
+    InvalidTransitionError,
+)
+from countyhub.shop.models import (
+    BuyerProfile,
+    Checkout,
+    DeliveryMethod,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Shipment,
+)
+from countyhub.shop.payments import provider_for
+
+S = OrderStatus
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PLACED: frozenset({S.PAID, S.PACKED, S.CANCELLED}),
+    S.PAID: frozenset({S.PACKED, S.REFUNDED}),
+    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
+    S.DELIVERED: frozenset({S.COMPLETED, S.REFUNDED}),
+    S.COMPLETED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
+_GOODS_LEFT = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: str | Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryRequest:
+    method: str
+    station_id: int | None = None
+    recipient_name: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass
+class CheckoutResult:
+    checkout: Checkout
+    orders: list[Order] = field(default_factory=list)
+    replayed: bool = False
+
+
+def _fingerprint(
+    lines: Sequence[LineRequest], delivery: DeliveryRequest | None, payment_method: str
+) -> str:
+    payload = {
+        "lines": sorted((line.product_id, str(Decimal(str(line.quantity)))) for line in lines),
+        "delivery": delivery.__dict__ if delivery else None,
+        "payment": payment_method,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(checkout: Checkout, fingerprint: str) -> CheckoutResult:
+    if checkout.request_fingerprint != fingerprint:
+        raise IdempotencyConflictError(
+            _("This Idempotency-Key was already used for a different checkout."),
+            field="Idempotency-Key",
+        )
+    orders = list(checkout.orders.order_by("pk"))
+    return CheckoutResult(checkout=checkout, orders=orders, replayed=True)
+
+
+def _resolve_delivery(
+    *, buyer: Any, county_id: int, delivery: DeliveryRequest | None
+) -> DeliveryRequest:
+    if delivery is None:
+        profile = BuyerProfile.objects.filter(user=buyer).first()
+        if profile and profile.station_id and profile.station.county_id == county_id:
+            delivery = DeliveryRequest(
+                DeliveryMethod.STATION, profile.station_id, profile.recipient_name, profile.phone
+            )
+        elif profile and profile.address:
+            delivery = DeliveryRequest(
+                DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
+            )
+        else:
+            raise CheckoutInvalidError(
+                _("Give a delivery: you have no default address or station."), field="delivery"
+            )
+    if delivery.method not in DeliveryMethod.values:
+        raise CheckoutInvalidError(_("Unknown delivery method."), field="delivery.method")
+    if delivery.method == DeliveryMethod.STATION:
+        station_ok = Village.objects.filter(
+            pk=delivery.station_id, county_id=county_id, has_service_station=True
+        ).exists()
+        if not station_ok:
+            raise CheckoutInvalidError(
+                _("Choose a village service station of this county."), field="delivery.station_id"
+            )
+    elif not delivery.address.strip():
+        raise CheckoutInvalidError(
+            _("Give an address for home delivery."), field="delivery.address"
+        )
+    recipient = delivery.recipient_name.strip() or buyer.get_full_name() or buyer.get_username()
+    return DeliveryRequest(
+        delivery.method,
+        delivery.station_id if delivery.method == DeliveryMethod.STATION else None,
+        recipient,
+        delivery.phone.strip(),
+        delivery.address.strip(),
+    )
+
+
+def _load_lines(lines: Sequence[LineRequest]) -> dict[Product, Decimal]:
+    if not lines:
+        raise CheckoutInvalidError(_("The order has no lines."), field="lines")
+    products = Product.objects.select_related("seller", "county").in_bulk(
+        [line.product_id for line in lines]
+    )
+    quantities: dict[Product, Decimal] = defaultdict(Decimal)
+    for index, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None or not product.active:
+            raise CheckoutInvalidError(
+                _("No such product on sale."), field=f"lines[{index}].product_id"
+            )
+        try:
+            quantity = parse_quantity(line.quantity, decimal_allowed=product.decimal_quantity)
+        except ValidationError as error:
+            raise CheckoutInvalidError(
+                error.messages[0], field=f"lines[{index}].quantity"
+            ) from error
+        quantities[product] += quantity
+    if len({product.county_id for product in quantities}) > 1:
+        raise CheckoutInvalidError(
+            _("All products of a checkout must be from one county."), field="lines"
+        )
+    return dict(quantities)
+
+
+def place_checkout(
+    *,
+    buyer: Any,
+    lines: Sequence[LineRequest],
+    delivery: DeliveryRequest | None,
+    payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
+    idempotency_key: str = "",
+) -> CheckoutResult:
+    """Create one order per seller and allocate their stock in the same transaction.
+
+    The same `idempotency_key` replays the first result instead of ordering twice, also when two
+    identical requests race (the unique key makes the second wait, fail and replay).
+    """
+    if payment_method not in PaymentMethod.values:
+        raise CheckoutInvalidError(_("Unknown payment method."), field="payment_method")
+    fingerprint = _fingerprint(lines, delivery, payment_method)
+    key = idempotency_key.strip()[:100]
+    if key:
+        existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
+        if existing:
+            return _replay(existing, fingerprint)
+    try:
+        return _place_checkout(
+            buyer=buyer,
+            lines=lines,
+            delivery=delivery,
+            payment_method=payment_method,
+            key=key or f"auto-{uuid.uuid4()}",
+            fingerprint=fingerprint,
+        )
+    except IntegrityError:
+        existing = (
+            Checkout.objects.filter(buyer=buyer, idempotency_key=key).first() if key else None
+        )
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+
+
+@transaction.atomic
+def _place_checkout(
+    *,
+    buyer: Any,
+    lines: Sequence[LineRequest],
+    delivery: DeliveryRequest | None,
+    payment_method: str,
+    key: str,
+    fingerprint: str,
+) -> CheckoutResult:
+    quantities = _load_lines(lines)
+    county = next(iter(quantities)).county
+    resolved = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
+    checkout = Checkout.objects.create(
+        county=county, buyer=buyer, idempotency_key=key, request_fingerprint=fingerprint
+    )
+    allocation.allocate_stock(quantities=quantities)
+    by_seller: dict[Seller, list[tuple[Product, Decimal]]] = defaultdict(list)
+    for product, quantity in quantities.items():
+        by_seller[product.seller].append((product, quantity))
+    now = timezone.now()
+    result = CheckoutResult(checkout=checkout)
+    for index, (seller, seller_lines) in enumerate(
+        sorted(by_seller.items(), key=lambda item: item[0].pk), start=1
+    ):
+        order = _create_order(
+            checkout=checkout,
+            seller=seller,
+            seller_lines=seller_lines,
+            delivery=resolved,
+            payment_method=payment_method,
+            number=f"{now:%Y%m%d}-{checkout.pk:06d}-{index}",
+            now=now,
+        )
+        result.orders.append(order)
+    return result
+
+
+def _create_order(
+    *,
+    checkout: Checkout,
+    seller: Seller,
+    seller_lines: list[tuple[Product, Decimal]],
+    delivery: DeliveryRequest,
+    payment_method: str,
+    number: str,
+    now: Any,
+) -> Order:
+    order_lines = [
+        OrderLine(
+            product=product,
+            product_name=product.name,
+            unit=product.unit,
+            quantity=quantity,
+            unit_price=product.price,
+            line_total=quantize_cny(product.price * quantity),
+        )
+        for product, quantity in seller_lines
+    ]
+    order = Order.objects.create(
+        county=checkout.county,
+        number=number,
+        checkout=checkout,
+        buyer=checkout.buyer,
+        seller=seller,
+        delivery_method=delivery.method,
+        station_id=delivery.station_id,
+        recipient_name=delivery.recipient_name,
+        phone=delivery.phone,
+        address=delivery.address,
+        payment_method=payment_method,
+        total=sum((line.line_total for line in order_lines), Decimal("0.00")),
+        placed_at=now,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    provider_for(payment_method).open_payment(order=order)
+    OrderEvent.objects.create(order=order, to_status=S.PLACED, actor=checkout.buyer, created_at=now)
+    record_audit(
+        actor=checkout.buyer,
+        action="order.placed",
+        target=order,
+        county=order.county,
+        changes={"total": order.total, "lines": len(order_lines)},
+    )
+    return order
+
+
+def _line_quantities(order: Order) -> dict[int, Decimal]:
+    quantities: dict[int, Decimal] = defaultdict(Decimal)
+    for product_id, quantity in order.lines.values_list("product_id", "quantity"):
+        quantities[product_id] += quantity
+    return dict(quantities)
+
+
+def _lock(order: Order) -> Order:
+    """The order's current row, locked: guards must not trust the caller's possibly stale copy."""
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("payment", "county")
+        .get(pk=order.pk)
+    )
+
+
+def _transition(order: Order, target: str, *, actor: Any, note: str = "") -> Order:
+    """Move `order` to `target` (locking it) and write the event and audit rows."""
+    locked = _lock(order)
+    if target not in ALLOWED_TRANSITIONS[locked.status]:
+        raise InvalidTransitionError(
+            _("An order that is %(current)s cannot become %(target)s.")
+            % {"current": S(locked.status).label, "target": S(target).label},
+            field="status",
+        )
+    previous = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    OrderEvent.objects.create(
+        order=locked,
+        from_status=previous,
+        to_status=target,
+        actor=actor,
+        note=note,
+        created_at=timezone.now(),
+    )
+    record_audit(
+        actor=actor,
+        action=f"order.{target}",
+        target=locked,
+        county=locked.county,
+        changes={"status": [previous, target]},
+    )
+    order.status = target
+    return locked
+
+
+@transaction.atomic
+def mark_order_paid(*, order: Order, actor: Any, reference: str = "") -> Order:
+    """Staff saw the bank transfer arrive."""
+    if not provider_for(order.payment_method).paid_before_packing:
+        raise InvalidTransitionError(
+            _("Cash on delivery is collected on delivery, not marked paid."), field="status"
+        )
+    order = _transition(order, S.PAID, actor=actor, note=reference)
+    order.payment.status = PaymentStatus.RECEIVED
+    order.payment.reference = reference
+    order.payment.received_at = timezone.now()
+    order.payment.save()
+    return order
+
+
+@transaction.atomic
+def pack_order(*, order: Order, actor: Any) -> Order:
+    current = _lock(order)
+    if current.status == S.PLACED and provider_for(current.payment_method).paid_before_packing:
+        raise InvalidTransitionError(
+            _("A bank-transfer order is packed once paid."), field="status"
+        )
+    return _transition(order, S.PACKED, actor=actor)
+
+
+@transaction.atomic
+def ship_order(*, order: Order, actor: Any, carrier: str, tracking_number: str) -> Order:
+    if not carrier.strip():
+        raise CheckoutInvalidError(_("Give the carrier."), field="carrier")
+    if not tracking_number.strip():
+        raise CheckoutInvalidError(_("Give the tracking number."), field="tracking_number")
+    if _lock(order).status in (S.PLACED, S.PAID):
+        # Shipping an unpacked order packs it first, so the event trail stays complete.
+        pack_order(order=order, actor=actor)
+    order = _transition(order, S.SHIPPED, actor=actor, note=f"{carrier} {tracking_number}")
+    Shipment.objects.create(
+        order=order,
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        shipped_at=timezone.now(),
+    )
+    allocation.fulfil_allocation(quantities=_line_quantities(order))
+    return order
+
+
+@transaction.atomic
+def confirm_delivery(*, order: Order, actor: Any) -> Order:
+    order = _transition(order, S.DELIVERED, actor=actor)
+    payment = order.payment
+    if payment.status == PaymentStatus.PENDING:
+        # Cash on delivery: the courier or station collected the money at hand-over.
+        payment.status = PaymentStatus.RECEIVED
+        payment.received_at = timezone.now()
+        payment.save()
+    return order
+
+
+@transaction.atomic
+def complete_order(*, order: Order, actor: Any) -> Order:
+    return _transition(order, S.COMPLETED, actor=actor)
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: Any, reason: str = "") -> Order:
+    """Cancel before any money arrived; the allocation returns to stock."""
+    if _lock(order).payment.status == PaymentStatus.RECEIVED:
+        raise InvalidTransitionError(_("The order is paid: refund it instead."), field="status")
+    order = _transition(order, S.CANCELLED, actor=actor, note=reason)
+    allocation.release_allocation(quantities=_line_quantities(order))
+    return order
+
+
+@transaction.atomic
+def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
+    """Give the money back; goods not yet shipped are released, shipped goods are restocked."""
+    current = _lock(order)
+    if current.payment.status != PaymentStatus.RECEIVED:
+        raise InvalidTransitionError(
+            _("Nothing was paid: cancel the order instead."), field="status"
+        )
+    goods_left = current.status in _GOODS_LEFT
+    order = _transition(order, S.REFUNDED, actor=actor, note=reason)
+    if goods_left:
+        allocation.restock(quantities=_line_quantities(order))
+    else:
+        allocation.release_allocation(quantities=_line_quantities(order))
+    order.payment.status = PaymentStatus.REFUNDED
+    order.payment.save()
+    return order

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from countyhub.shop import views
+
+app_name = "shop"
+urlpatterns = [
+    path("c/<slug:county_slug>/cart/", views.cart, name="cart"),
+    path("c/<slug:county_slug>/cart/add/<int:product_id>/", views.cart_add, name="cart_add"),
+    path("c/<slug:county_slug>/checkout/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
+    path("seller/", views.seller_dashboard, name="seller_dashboard"),
+]

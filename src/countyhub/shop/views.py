@@ -1,0 +1,229 @@
+"""Storefront pages of the shop (cart, checkout, orders) and the seller dashboard."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from countyhub.catalog.models import Product
+from countyhub.catalog.validators import parse_quantity
+from countyhub.core.models import County
+from countyhub.shop import policies, selectors, services
+from countyhub.shop.cart import SessionCart
+from countyhub.shop.charts import sales_chart_svg
+from countyhub.shop.errors import InsufficientStockError, ShopError
+from countyhub.shop.forms import CheckoutForm, ShipForm
+from countyhub.shop.models import Order
+from countyhub.shop.payments import provider_for
+from countyhub.shop.services import DeliveryRequest, LineRequest
+
+
+def _county(slug: str) -> County:
+    return get_object_or_404(County, slug=slug)
+
+
+@require_POST
+def cart_add(request: HttpRequest, county_slug: str, product_id: int) -> HttpResponse:
+    county = _county(county_slug)
+    product = get_object_or_404(Product, county=county, pk=product_id, active=True)
+    cart = SessionCart(request, county)
+    try:
+        quantity = parse_quantity(
+            request.POST.get("quantity", "1"), decimal_allowed=product.decimal_quantity
+        )
+    except ValidationError as error:
+        message = error.messages[0]
+        if request.htmx:
+            return HttpResponse(f'<span class="errorlist">{message}</span>')
+        messages.error(request, message)
+        return redirect("catalog:product", county.slug, product.pk)
+    cart.add(product, quantity)
+    if request.htmx:
+        return render(
+            request, "shop/_cart_added.html", {"county": county, "cart_count": cart.count()}
+        )
+    messages.success(request, _("Added to your cart."))
+    return redirect("shop:cart", county.slug)
+
+
+def cart(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _county(county_slug)
+    session_cart = SessionCart(request, county)
+    if request.method == "POST":
+        for key, value in request.POST.items():
+            if key.startswith("quantity-") and key[9:].isdigit():
+                try:
+                    quantity = Decimal(value or "0")
+                except ArithmeticError:
+                    continue
+                session_cart.set(int(key[9:]), quantity)
+        return redirect("shop:cart", county.slug)
+    lines = session_cart.lines()
+    context = {
+        "county": county,
+        "lines": lines,
+        "total": sum((line.line_total for line in lines), Decimal("0.00")),
+        "cart_count": len(lines),
+    }
+    return render(request, "shop/cart.html", context)
+
+
+@login_required
+def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _county(county_slug)
+    session_cart = SessionCart(request, county)
+    lines = session_cart.lines()
+    if not lines:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("catalog:home", county.slug)
+    form = CheckoutForm(request.POST or None, county=county)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        station = data["station"]
+        try:
+            result = services.place_checkout(
+                buyer=request.user,
+                lines=[LineRequest(line.product.pk, line.quantity) for line in lines],
+                delivery=DeliveryRequest(
+                    data["delivery_method"],
+                    station.pk if station else None,
+                    data["recipient_name"],
+                    data["phone"],
+                    data["address"],
+                ),
+                payment_method=data["payment_method"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except InsufficientStockError as error:
+            for shortage in error.shortages:
+                form.add_error(
+                    None,
+                    _("%(product)s: only %(available)s left.")
+                    % {
+                        "product": shortage.product_name,
+                        "available": format(shortage.available.normalize(), "f"),
+                    },
+                )
+        except ShopError as error:
+            field = (error.field or "").removeprefix("delivery.").removesuffix("_id")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            session_cart.clear()
+            messages.success(request, _("Thank you! Your order is placed."))
+            return redirect("shop:order", result.orders[0].number)
+    context = {
+        "county": county,
+        "form": form,
+        "lines": lines,
+        "total": sum((line.line_total for line in lines), Decimal("0.00")),
+        "cart_count": len(lines),
+    }
+    return render(request, "shop/checkout.html", context)
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = selectors.orders_of_buyer(buyer=request.user)[:100]
+    return render(request, "shop/orders.html", {"orders": orders})
+
+
+def _visible_order(request: HttpRequest, number: str) -> Order:
+    order = (
+        policies.visible_orders(request.user)
+        .select_related("county", "seller", "station", "payment")
+        .prefetch_related("lines", "events")
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@login_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _visible_order(request, number)
+    context = {
+        "order": order,
+        "county": order.county,
+        "shipment": getattr(order, "shipment", None),
+        "payment_instructions": provider_for(order.payment_method).instructions(order=order),
+        "may_fulfil": policies.may_fulfil(request.user, order),
+        "may_cancel": policies.may_cancel(request.user, order)
+        and order.status in {"placed", "paid", "packed"},
+        "may_confirm_delivery": policies.may_confirm_delivery(request.user, order)
+        and order.status == "shipped",
+        "ship_form": ShipForm(),
+    }
+    return render(request, "shop/order.html", context)
+
+
+@login_required
+@require_POST
+def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Pack, ship, cancel or confirm delivery from a page; the same services as the API."""
+    order = _visible_order(request, number)
+    allowed = {
+        "pack": policies.may_fulfil,
+        "ship": policies.may_fulfil,
+        "cancel": policies.may_cancel,
+        "deliver": policies.may_confirm_delivery,
+    }
+    if action not in allowed:
+        raise Http404
+    if not allowed[action](request.user, order):
+        raise PermissionDenied
+    try:
+        if action == "pack":
+            services.pack_order(order=order, actor=request.user)
+        elif action == "ship":
+            form = ShipForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give the carrier and the tracking number."))
+                return redirect(request.POST.get("next") or "shop:order", number)
+            services.ship_order(order=order, actor=request.user, **form.cleaned_data)
+        elif action == "cancel":
+            services.cancel_order(order=order, actor=request.user)
+        else:
+            services.confirm_delivery(order=order, actor=request.user)
+    except ShopError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Order %(number)s updated.") % {"number": number})
+    if request.POST.get("next") == "dashboard":
+        return redirect("shop:seller_dashboard")
+    return redirect("shop:order", number)
+
+
+@login_required
+def seller_dashboard(request: HttpRequest) -> HttpResponse:
+    sellers = list(request.user.seller_staff_of.select_related("county"))
+    if not sellers:
+        raise PermissionDenied
+    seller_ids = [s.pk for s in sellers]
+    since = timezone.now() - datetime.timedelta(days=365)
+    products = (
+        Product.objects.filter(seller_id__in=seller_ids)
+        .select_related("stock", "county")
+        .order_by("name")
+    )
+    monthly = selectors.monthly_sales(seller_ids=seller_ids, since=since)
+    context = {
+        "sellers": sellers,
+        "county": sellers[0].county,
+        "products": products,
+        "orders": selectors.orders_awaiting_shipment(seller_ids=seller_ids),
+        "sales_chart": sales_chart_svg(monthly),
+        "year_total": sum((total for _month, total in monthly), Decimal("0.00")),
+        "ship_form": ShipForm(),
+    }
+    return render(request, "shop/seller_dashboard.html", context)
