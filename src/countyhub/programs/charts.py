@@ -91,8 +91,7 @@ def kpi_chart_svg(kpi: KpiValue) -> SafeString:
             y = bottom - float(kpi.target / peak) * (bottom - top)
             parts.append(
                 format_html(
-                    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" '
-                    'stroke-dasharray="4 3"/>',
+                    '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="4 3"/>',
                     pad,
                     width - pad,
                     f"{y:.1f}",
