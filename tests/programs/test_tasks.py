@@ -1,6 +1,7 @@
 """Tasks: transitions, overdue highlighting, views by department and deadline, weekly digest."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -79,7 +80,10 @@ def test_weekly_digest_mails_each_owner_their_open_tasks(world, program, setting
     task(program, second, 400, status=TaskStatus.DONE, completed_on=TODAY)
     task(program, second, 300)
     task(program, no_mail, 3)
-    call_command("send_task_digest", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("send_task_digest", stdout=out, stderr=err)
+    assert "sent 2 digest(s)" in out.getvalue()
+    assert f"{no_mail.username}: no e-mail address" in err.getvalue()
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert set(by_recipient) == {first.email, second.email}
     assert "1 overdue" in by_recipient[first.email].subject
