@@ -129,6 +129,7 @@ def test_a_rule_expiring_mid_period_counts_only_its_valid_days(world, admin, bud
     line = run(world.county, admin).lines.get()
     assert line.facts["parcels"] == 1
     assert line.amount == Decimal("2.00")
+    approve_run(run=line.run, actor=admin)
     assert not run(world.county, admin, FEB).lines.exists()
 
 
@@ -160,6 +161,15 @@ def test_budget_exhausted_mid_run_stops_payouts_and_says_so(world, admin, world_
 @pytest.fixture
 def world_sellers(world):
     return [world.seller, world.other_seller] + [SellerFactory(county=world.county) for _ in "ab"]
+
+
+def test_a_month_nobody_was_paid_for_is_checked_again_by_the_next_run(world, admin, budget):
+    employ_poor(world.seller)
+    RuleFactory(budget_line=budget)
+    approve_run(run=run(world.county, admin), actor=admin)  # January: nothing shipped yet
+    late = make_order(world.seller, day=d(28))  # a January order shipped in February
+    line = run(world.county, admin, FEB).lines.get()
+    assert (line.fact_period, line.facts["order_ids"]) == (JAN, [late.pk])
 
 
 def test_rerunning_an_approved_period_pays_nothing_twice(world, admin, budget):
@@ -243,6 +253,29 @@ def test_startup_grant_once_when_a_new_shop_reaches_n_orders(world, admin, budge
     approve_run(run=february, actor=admin)
     make_order(world.seller, day=d(1, 3))
     assert not run(world.county, admin, datetime.date(2025, 3, 1)).lines.exists()
+
+
+def test_startup_grant_moves_when_a_cancellation_delays_the_nth_order(world, admin, budget):
+    budget.amount = Decimal("10000.00")
+    budget.save()
+    RuleFactory(
+        budget_line=budget,
+        kind=RuleKind.STARTUP_GRANT,
+        amount=Decimal("3000.00"),
+        order_count=2,
+        valid_from=d(1),
+    )
+    make_order(world.seller, day=d(5))
+    second = make_order(world.seller, day=d(6))
+    make_order(world.seller, day=d(2, 2))
+    approve_run(run=run(world.county, admin), actor=admin)
+    second.status = OrderStatus.CANCELLED
+    second.save()
+    moved = run(world.county, admin, FEB)
+    lines = sorted((line.fact_period, line.amount) for line in moved.lines.all())
+    assert lines == [(JAN, Decimal("-3000.00")), (FEB, Decimal("3000.00"))]
+    approve_run(run=moved, actor=admin)
+    assert sum(e.amount for e in LedgerEntry.objects.all()) == Decimal("3000.00")
 
 
 def test_only_county_staff_evaluate_and_approve(world, budget):

@@ -43,6 +43,8 @@ from countyhub.shop.models import DeliveryMethod, Order, OrderStatus
 from countyhub.training.models import Certificate
 
 ZERO = Decimal("0.00")
+# How far back a run looks for facts that changed in months nothing was paid for.
+CORRECTION_MONTHS = 12
 GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
@@ -214,7 +216,9 @@ def _training_stipend(rule: IncentiveRule, start, end) -> list[Entitlement]:
 
 def _startup_grant(rule: IncentiveRule, start, end) -> list[Entitlement]:
     """A shop is new if its first order came on or after the rule's start; the grant falls in the
-    month of its N-th order (cancelled and refunded orders do not count)."""
+    month of its N-th order (cancelled and refunded orders do not count). It is one-off because
+    only that one month earns it: if a cancellation moves the N-th order to a later month, the
+    grant is reversed in the first month and paid in the later one."""
     sales = Order.objects.filter(county=rule.county).exclude(status__in=NOT_SALES)
     first_orders = Order.objects.filter(county=rule.county).values("seller_id")
     old_shops = first_orders.filter(placed_at__date__lt=rule.valid_from)
@@ -224,19 +228,9 @@ def _startup_grant(rule: IncentiveRule, start, end) -> list[Entitlement]:
         .values_list("seller_id", flat=True)
         .distinct()
     )
-    already_granted = {
-        key
-        for key, total in LedgerEntry.objects.filter(rule=rule)
-        .exclude(fact_period=month_start(start))
-        .values_list("payee_key")
-        .annotate(total=Sum("amount"))
-        if total > 0
-    }
     result = []
     for seller_id in sorted(set(candidates)):
         key = f"seller:{seller_id}"
-        if key in already_granted:
-            continue  # one-off: granted in another month already
         rows = list(
             sales.filter(seller_id=seller_id)
             .order_by("placed_at", "pk")
@@ -323,9 +317,25 @@ def _previously_paid_facts(rule: IncentiveRule, period: datetime.date, key: str)
     return ids
 
 
+def _months_to_check(rule: IncentiveRule, period: datetime.date, paid) -> set[datetime.date]:
+    """This month, the CORRECTION_MONTHS before it (late shipments, cancellations, a start-up
+    grant that moved), and every earlier month that was paid (so a reversal always arrives)."""
+    first = max(month_start(rule.valid_from), _add_months(period, -CORRECTION_MONTHS))
+    months = set()
+    while first <= period:
+        months.add(first)
+        first = _add_months(first, 1)
+    return months | {p for p, _key in paid if p < period}
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 def _drafts_for_rule(rule: IncentiveRule, period: datetime.date) -> list[_Draft]:
     paid = _paid(rule)
-    periods = {period} | {p for p, _key in paid if p < period}
+    periods = _months_to_check(rule, period, paid)
     drafts = []
     for fact_period in sorted(periods):
         earned = {e.payee_key: e for e in entitlements(rule, fact_period)}

@@ -104,6 +104,10 @@ class Dashboard:
         return next(k for k in self.kpis if k.kpi == key)
 
 
+def _cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _months(as_of: datetime.date, count: int = 12) -> list[datetime.date]:
     first = month_start(add_months(as_of, -(count - 1)))
     return [add_months(first, i) for i in range(count)]
@@ -154,7 +158,15 @@ def county_kpis(
     values: list[KpiValue] = []
 
     def add(kpi: str, value: Decimal, trend: list[tuple[str, Decimal]]) -> None:
-        values.append(KpiValue(kpi, Decimal(value), targets.get(kpi), trend))
+        # Database sums come back with backend-dependent scale; KPIs are shown to the fen.
+        values.append(
+            KpiValue(
+                kpi,
+                _cents(value),
+                targets.get(kpi),
+                [(month, _cents(amount)) for month, amount in trend],
+            )
+        )
 
     sales = _sales_orders(county)
     recent = _in_year(sales, "placed_at", trend_start, end)
@@ -265,7 +277,8 @@ def county_kpis(
         ),
     )
     outcomes = training_outcomes(county=county, today=end)
-    add(Kpi.TRAINEES_SELLING, Decimal(outcomes.trained.selling), [])
+    selling = {o.trainee_key for o in outcomes.trainees if o.sells_online}
+    add(Kpi.TRAINEES_SELLING, Decimal(len(selling)), [])
 
     add(Kpi.TASKS_ON_TIME, *_tasks_on_time(county, start, end, months))
 
@@ -326,7 +339,7 @@ def _coverage_trend(county: County, months: list[datetime.date]):
     total = Village.objects.filter(county=county).count() or 1
     opened = list(
         ServiceStation.objects.filter(county=county, active=True).values_list(
-            "created_at", flat=True
+            "opened_on", flat=True
         )
     )
     flagged_only = (
@@ -337,9 +350,7 @@ def _coverage_trend(county: County, months: list[datetime.date]):
     trend = []
     for month in months:
         month_end = add_months(month, 1)
-        count = flagged_only + sum(
-            1 for created in opened if timezone.localtime(created).date() < month_end
-        )
+        count = flagged_only + sum(1 for day in opened if day < month_end)
         trend.append((f"{month:%Y-%m}", (Decimal(100) * count / total).quantize(Decimal("0.1"))))
     return trend
 
@@ -378,7 +389,7 @@ def budget_use(county: County) -> list[BudgetUse]:
         .annotate(t=Sum("amount"))
     )
     return [
-        BudgetUse(line, spent.get(line.pk) or ZERO, paid.get(line.pk) or ZERO)
+        BudgetUse(line, _cents(spent.get(line.pk)), _cents(paid.get(line.pk)))
         for line in lines.order_by("program_id", "pk")
     ]
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.catalog.models import Category, Seller
@@ -461,6 +462,7 @@ class ServiceStation(CountyScoped):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
     active = models.BooleanField(_("active"), default=True)
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
 
     class Meta:
         verbose_name = _("village service station")

@@ -213,6 +213,7 @@ def save_station(
     longitude: Decimal,
     active: bool = True,
     operator: Any = None,
+    opened_on: datetime.date | None = None,
 ) -> ServiceStation:
     """Create or update a village's station, and keep the platform's village flag in step."""
     village = Village.objects.select_for_update().get(pk=village.pk)
@@ -240,6 +241,7 @@ def save_station(
             "latitude": latitude,
             "longitude": longitude,
             "active": active,
+            **({"opened_on": opened_on} if opened_on else {}),
         },
     )
     village.has_service_station = active

@@ -35,6 +35,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 @dataclass(frozen=True)
 class TraineeOutcome:
+    trainee_key: str
     certificate_number: str
     trainee_name: str
     course: str
@@ -121,6 +122,7 @@ def training_outcomes(*, county: County, today: datetime.date) -> TrainingOutcom
         _later, count_after = _sales(seller_ids, start, today + datetime.timedelta(days=1))
         outcomes.append(
             TraineeOutcome(
+                trainee_key=certificate.enrollment.trainee_key,
                 certificate_number=certificate.number,
                 trainee_name=certificate.trainee_name,
                 course=certificate.enrollment.session.course.title,
