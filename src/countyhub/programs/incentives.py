@@ -379,6 +379,12 @@ def _drafts_for_rule(rule: IncentiveRule, period: datetime.date) -> list[_Draft]
     return drafts
 
 
+def _payee_order(key: str) -> tuple[str, int]:
+    """ "seller:9" before "seller:10": budgets run out in the order payees were registered."""
+    kind, _colon, number = key.partition(":")
+    return kind, int(number) if number.isdigit() else 0
+
+
 def _apply_budgets(drafts: list[_Draft], county: County) -> list[str]:
     """Reversals first (they free money), then payments in order until a budget line runs out."""
     notes = []
@@ -387,7 +393,9 @@ def _apply_budgets(drafts: list[_Draft], county: County) -> list[str]:
     lines = {d.rule.budget_line_id: d.rule.budget_line for d in drafts}
     for line_id, line in lines.items():
         remaining[line_id] = budget_remaining(line)
-    ordered = sorted(drafts, key=lambda d: (d.due > 0, d.rule.pk, d.fact_period, d.payee_key))
+    ordered = sorted(
+        drafts, key=lambda d: (d.due > 0, d.rule.pk, d.fact_period, _payee_order(d.payee_key))
+    )
     for draft in ordered:
         line_id = draft.rule.budget_line_id
         if draft.due < 0:
@@ -456,7 +464,7 @@ def evaluate_period(
             explanation=str(d.explanation)[:500],
             budget_note=d.budget_note[:300],
         )
-        for d in sorted(drafts, key=lambda d: (d.rule.pk, d.fact_period, d.payee_key))
+        for d in sorted(drafts, key=lambda d: (d.rule.pk, d.fact_period, _payee_order(d.payee_key)))
     )
     record_audit(
         actor=actor,
