@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +60,8 @@ def test_admin_creates_a_rule_runs_a_month_approves_and_exports(world, live_serv
         page.click("#export-csv")
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert [(row["payee"], row["amount"], row["status"]) for row in rows] == [
         (world.seller.name, "3.00", "approved")
     ]
