@@ -1,8 +1,10 @@
 """Trainee outcomes from the platform's orders: does a trainee sell online after the course, and
 how much in the 6 and 12 months after, against the sellers none of whose people were trained.
 
-A trainee's sellers are the sellers they are staff of (a user) or that employ or buy from their
-household (a household member). Sales are the totals of orders not cancelled or refunded.
+A trainee's sellers are the sellers they are staff of (a user), or for a household member the
+sellers that employ their household and the household's own shop (a seller of kind "farmer
+household" linked to it). A seller merely buying the household's produce does not make the
+household sell online. Sales are the totals of orders not cancelled or refunded.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from countyhub.catalog.models import Seller, SellerHousehold
+from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
 from countyhub.shop.models import Order, OrderStatus
 from countyhub.training.models import Certificate
@@ -86,9 +88,10 @@ def _sellers_of_certificates(certificates: list[Certificate]) -> dict[int, set[i
     ):
         by_user[user_id].add(seller_id)
     by_household: dict[int, set[int]] = defaultdict(set)
-    for household_id, seller_id in SellerHousehold.objects.filter(
-        household_id__in=household_ids
-    ).values_list("household_id", "seller_id"):
+    selling_links = SellerHousehold.objects.filter(household_id__in=household_ids).filter(
+        Q(link=SellerHousehold.Link.EMPLOYS) | Q(seller__kind=SellerKind.HOUSEHOLD)
+    )
+    for household_id, seller_id in selling_links.values_list("household_id", "seller_id"):
         by_household[household_id].add(seller_id)
     result = {}
     for certificate in certificates:
