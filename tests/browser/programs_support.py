@@ -1,17 +1,15 @@
 """Shared by the programs browser tests: a Chromium page and a log-in helper."""
 
-import os
-
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# synchronous and safe (Django's async guard cannot tell the difference).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def page():
+def page(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous and safe. Only for this test: `manage check --deploy` refuses the flag.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
