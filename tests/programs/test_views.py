@@ -279,3 +279,52 @@ def test_coverage_is_the_share_of_villages_with_an_active_station(world, client)
     client.force_login(admin)
     page = client.get(f"/c/{county.slug}/programs/stations/").content.decode()
     assert 'class="missed">50.0%' in page
+
+
+def test_admin_creates_a_program_and_a_budget_line(world, client):
+    client.force_login(world.users["county_admin"])
+    url = f"/c/{world.county.slug}/programs/budget/"
+    response = client.post(
+        url,
+        {
+            "action": "program",
+            "name": "省级电商示范县",
+            "level": "provincial",
+            "designation_year": "2019",
+            "central_funds": "5000000",
+            "local_matching": "1000000",
+        },
+    )
+    assert response.status_code == 302
+    program = world.county.program_set.get()
+    assert program.total_funds == Decimal("6000000")
+    bad = client.post(
+        url, {"action": "line", "program": program.pk, "name": "冷链", "kind": "x", "amount": "1"}
+    )
+    assert set(bad.context["line_form"].errors) == {"kind"}
+    client.post(
+        url,
+        {
+            "action": "line",
+            "program": program.pk,
+            "name": "冷链",
+            "kind": "investment",
+            "amount": "9",
+        },
+    )
+    assert program.budget_lines.get().kind == "investment"
+
+
+def test_targets_are_set_per_year_and_shown_on_the_dashboard(world, client):
+    url = f"/c/{world.county.slug}/programs/targets/"
+    client.force_login(world.users["analyst"])
+    assert client.get(url).status_code == 403
+    client.force_login(world.users["county_admin"])
+    client.post(url, {"year": "2025", "online_sales": "123456", "village_coverage": "60"})
+    dashboard = client.get(f"/c/{world.county.slug}/programs/", {"year": "2025"})
+    board = dashboard.context["board"]
+    assert board.kpi("online_sales").target == Decimal("123456")
+    assert board.kpi("village_coverage").target == Decimal("60")
+    client.post(url, {"year": "2025", "online_sales": "123456"})
+    board = client.get(f"/c/{world.county.slug}/programs/", {"year": "2025"}).context["board"]
+    assert board.kpi("village_coverage").target == Decimal("50")  # back to the default

@@ -12,6 +12,8 @@ from countyhub.core.models import County, Village
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
+    Kpi,
+    Program,
     StationService,
     Task,
     TaskStatus,
@@ -118,3 +120,45 @@ class StationForm(forms.Form):
     def __init__(self, *args, county: County, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = Village.objects.filter(county=county)
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = (
+            "name",
+            "level",
+            "designation_year",
+            "central_funds",
+            "local_matching",
+            "agricultural_categories",
+        )
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.county = county
+        self.fields["agricultural_categories"].queryset = county.category_set.all()
+        self.fields["agricultural_categories"].required = False
+
+
+class BudgetLineForm(forms.ModelForm):
+    class Meta:
+        model = BudgetLine
+        fields = ("program", "name", "kind", "amount")
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = county.program_set.all()
+
+
+class TargetsForm(forms.Form):
+    """One optional target per KPI for a year; an empty field removes the target."""
+
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for kpi in Kpi:
+            self.fields[kpi.value] = forms.DecimalField(
+                label=kpi.label, max_digits=16, decimal_places=2, min_value=0, required=False
+            )

@@ -24,6 +24,7 @@ from countyhub.programs.errors import (
 )
 from countyhub.programs.models import (
     BudgetLine,
+    KpiTarget,
     LedgerEntry,
     ServiceStation,
     Spending,
@@ -255,3 +256,29 @@ def save_station(
         changes={"active": active, "services": station.services},
     )
     return station
+
+
+@transaction.atomic
+def set_kpi_targets(
+    *, county: Any, year: int, targets: dict[str, Decimal | None], actor: Any
+) -> list[KpiTarget]:
+    """Set (or, with None, remove) the county's targets for a year."""
+    if not is_county_admin(actor, county):
+        raise ProgramsError(_("Only county staff set targets."), field="year")
+    saved = []
+    for kpi, target in targets.items():
+        if target is None:
+            KpiTarget.objects.filter(county=county, kpi=kpi, year=year).delete()
+            continue
+        row, _created = KpiTarget.objects.update_or_create(
+            county=county, kpi=kpi, year=year, defaults={"target": target}
+        )
+        saved.append(row)
+    record_audit(
+        actor=actor,
+        action="kpi_targets.set",
+        target=county,
+        county=county,
+        changes={"year": year, "targets": {k: str(v) for k, v in targets.items() if v is not None}},
+    )
+    return saved

@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/province/", views.province, name="province"),
     path("programs/my-payouts/", views.my_payouts, name="my_payouts"),
     path("c/<slug:county_slug>/programs/budget/", views.budget, name="budget"),
+    path("c/<slug:county_slug>/programs/targets/", views.targets, name="targets"),
     path(
         "c/<slug:county_slug>/programs/spending/<int:spending_id>/decide/",
         views.decide_spending,

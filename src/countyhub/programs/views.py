@@ -23,15 +23,19 @@ from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
 from countyhub.programs.errors import ProgramsError
 from countyhub.programs.exports import fact_items, run_csv, run_xlsx
 from countyhub.programs.forms import (
+    BudgetLineForm,
     EvaluateForm,
+    ProgramForm,
     RuleForm,
     SpendingForm,
     StationForm,
+    TargetsForm,
     TaskForm,
     TaskNoteForm,
 )
 from countyhub.programs.models import (
     IncentiveRule,
+    KpiTarget,
     PayoutRun,
     Spending,
     Task,
@@ -117,8 +121,22 @@ def province(request: HttpRequest) -> HttpResponse:
 @login_required
 def budget(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _staff_county(request, county_slug)
-    form = SpendingForm(request.POST or None, request.FILES or None, county=county)
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action", "spending")
+    posted = request.method == "POST"
+    program_form = ProgramForm(request.POST if action == "program" else None, county=county)
+    line_form = BudgetLineForm(request.POST if action == "line" else None, county=county)
+    if posted and action in ("program", "line"):
+        chosen = program_form if action == "program" else line_form
+        if chosen.is_valid():
+            saved = chosen.save()
+            messages.success(request, _("“%(name)s” saved.") % {"name": saved})
+            return redirect("programs:budget", county.slug)
+    form = SpendingForm(
+        request.POST if posted and action == "spending" else None,
+        request.FILES or None,
+        county=county,
+    )
+    if posted and action == "spending" and form.is_valid():
         data = form.cleaned_data
         try:
             services.record_spending(
@@ -143,8 +161,27 @@ def budget(request: HttpRequest, county_slug: str) -> HttpResponse:
         .select_related("budget_line", "recorded_by", "decided_by")
         .order_by("-date", "-pk")[:200],
         "form": form,
+        "program_form": program_form,
+        "line_form": line_form,
     }
-    return render(request, "programs/budget.html", context, status=400 if form.errors else 200)
+    invalid = form.errors or program_form.errors or line_form.errors
+    return render(request, "programs/budget.html", context, status=400 if invalid else 200)
+
+
+@login_required
+def targets(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    year = _year(request)
+    current = dict(KpiTarget.objects.filter(county=county, year=year).values_list("kpi", "target"))
+    form = TargetsForm(request.POST or None, initial={"year": year, **current})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen_year = data.pop("year")
+        services.set_kpi_targets(county=county, year=chosen_year, targets=data, actor=request.user)
+        messages.success(request, _("Targets for %(year)s saved.") % {"year": chosen_year})
+        return redirect(f"{request.path}?year={chosen_year}")
+    context = {"county": county, "form": form, "year": year}
+    return render(request, "programs/targets.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -306,6 +306,16 @@ ZH = {
     "Course “%(title)s” added.": "课程“%(title)s”已添加。",
     "%(name)s: %(status)s.": "%(name)s：%(status)s。",
     "Attendance recorded; %(count)s certificate(s) issued.": "考勤已保存，颁发证书 %(count)s 张。",
+    "Only county staff set targets.": "只有县级工作人员可以设定目标。",
+    "New program or budget line": "新建项目或预算科目",
+    "New program": "新建项目",
+    "Save": "保存",
+    "New budget line": "新建预算科目",
+    "Set targets": "设定目标",
+    "Targets are the county's own; the values are always computed from platform facts. Leave a field empty to remove its target (village coverage then falls back to the program’s “more than half of the villages”).": "目标由本县自行设定，指标数值始终由平台数据计算。留空即删除该目标（行政村覆盖率则回到示范项目“覆盖一半以上行政村”的要求）。",
+    "Save targets": "保存目标",
+    "“%(name)s” saved.": "“%(name)s”已保存。",
+    "Targets for %(year)s saved.": "%(year)s 年目标已保存。",
 }
 
 APPS = ("programs", "training")
