@@ -395,6 +395,7 @@ def build_programs_demo(
     progress: Callable[[str], None] | None = None,
 ) -> str:
     from countyhub.core.models import Membership, Role
+    from countyhub.programs.models import ServiceStation
 
     report = progress or (lambda _step: None)
     users = get_user_model().objects.in_bulk(
@@ -420,6 +421,7 @@ def build_programs_demo(
     runs = _rules_and_payouts(county, lines, admin, report)
     return (
         f"program with {len(lines)} budget lines, {len(TASKS)} tasks, "
-        f"{len(villages)} villages, {shipped_out} parcels out of the county, "
+        f"{ServiceStation.objects.filter(county=county).count()} stations, "
+        f"{shipped_out} parcels out of the county, "
         f"{certificates} certificates, {runs} approved payout runs"
     )

@@ -10,11 +10,13 @@ household sell online. Sales are the totals of orders not cancelled or refunded.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
+from django.utils import timezone
 
 from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
@@ -69,14 +71,33 @@ class TrainingOutcomes:
     anchor: datetime.date | None
 
 
-def _sales(seller_ids: set[int], start: datetime.date, end: datetime.date) -> tuple[Decimal, int]:
-    if not seller_ids:
-        return Decimal("0.00"), 0
-    rows = Order.objects.filter(
-        seller_id__in=seller_ids, placed_at__date__gte=start, placed_at__date__lt=end
-    ).exclude(status__in=NOT_SALES)
-    total = rows.aggregate(total=Sum("total"))["total"] or Decimal("0.00")
-    return total, rows.count()
+class _SalesBook:
+    """Every sale of the county's sellers, read once: (local day, total) per seller, by day."""
+
+    def __init__(self, county: County) -> None:
+        self.days: dict[int, list[datetime.date]] = defaultdict(list)
+        self.totals: dict[int, list[Decimal]] = defaultdict(list)
+        rows = (
+            Order.objects.filter(county=county)
+            .exclude(status__in=NOT_SALES)
+            .order_by("placed_at")
+            .values_list("seller_id", "placed_at", "total")
+        )
+        for seller_id, placed_at, total in rows:
+            self.days[seller_id].append(timezone.localtime(placed_at).date())
+            self.totals[seller_id].append(total)
+
+    def sales(
+        self, seller_ids: set[int], start: datetime.date, end: datetime.date
+    ) -> tuple[Decimal, int]:
+        """Total and count of sales on days in [start, end)."""
+        total, count = Decimal("0.00"), 0
+        for seller_id in seller_ids:
+            days = self.days.get(seller_id, [])
+            first, last = bisect_left(days, start), bisect_left(days, end)
+            total += sum(self.totals[seller_id][first:last], Decimal("0.00"))
+            count += last - first
+        return total, count
 
 
 def _sellers_of_certificates(certificates: list[Certificate]) -> dict[int, set[int]]:
@@ -116,13 +137,14 @@ def training_outcomes(*, county: County, today: datetime.date) -> TrainingOutcom
         .order_by("issued_on", "pk")
     )
     sellers_of = _sellers_of_certificates(certificates)
+    book = _SalesBook(county)
     outcomes = []
     for certificate in certificates:
         seller_ids = sellers_of[certificate.pk]
         start = certificate.issued_on
-        six, _count6 = _sales(seller_ids, start, add_months(start, 6))
-        twelve, _count12 = _sales(seller_ids, start, add_months(start, 12))
-        _later, count_after = _sales(seller_ids, start, today + datetime.timedelta(days=1))
+        six, _count6 = book.sales(seller_ids, start, add_months(start, 6))
+        twelve, _count12 = book.sales(seller_ids, start, add_months(start, 12))
+        _later, count_after = book.sales(seller_ids, start, today + datetime.timedelta(days=1))
         outcomes.append(
             TraineeOutcome(
                 trainee_key=certificate.enrollment.trainee_key,
@@ -156,8 +178,8 @@ def training_outcomes(*, county: County, today: datetime.date) -> TrainingOutcom
     six_values, twelve_values, selling = [], [], 0
     if anchor is not None:
         for seller_id in sorted(untrained_ids):
-            six, _c = _sales({seller_id}, anchor, add_months(anchor, 6))
-            twelve, count = _sales({seller_id}, anchor, add_months(anchor, 12))
+            six, _c = book.sales({seller_id}, anchor, add_months(anchor, 6))
+            twelve, count = book.sales({seller_id}, anchor, add_months(anchor, 12))
             six_values.append(six)
             twelve_values.append(twelve)
             selling += count > 0
