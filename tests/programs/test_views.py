@@ -328,3 +328,31 @@ def test_targets_are_set_per_year_and_shown_on_the_dashboard(world, client):
     client.post(url, {"year": "2025", "online_sales": "123456"})
     board = client.get(f"/c/{world.county.slug}/programs/", {"year": "2025"}).context["board"]
     assert board.kpi("village_coverage").target == Decimal("50")  # back to the default
+
+
+def test_a_rule_that_paid_out_cannot_be_repriced(world, client, budget):
+    paid_january(world, budget)
+    rule = IncentiveRule.objects.get()
+    client.force_login(world.users["county_admin"])
+    url = f"/c/{world.county.slug}/programs/rules/{rule.pk}/"
+    form = {
+        "name": "改名的物流补贴",
+        "kind": rule.kind,
+        "budget_line": budget.pk,
+        "valid_from": "2025-01-01",
+        "amount": "9.99",
+        "active": "on",
+    }
+    response = client.post(url, form)
+    assert set(response.context["form"].errors) == {"amount"}
+    response = client.post(url, {**form, "amount": "2.50", "valid_until": "2025-01-20"})
+    assert set(response.context["form"].errors) == {"valid_until"}
+    assert (
+        client.post(url, {**form, "amount": "2.50", "valid_until": "2025-03-31"}).status_code == 302
+    )
+    rule.refresh_from_db()
+    assert (rule.name, rule.amount, rule.valid_until) == (
+        "改名的物流补贴",
+        Decimal("2.50"),
+        datetime.date(2025, 3, 31),
+    )

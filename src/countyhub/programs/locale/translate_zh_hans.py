@@ -316,6 +316,8 @@ ZH = {
     "Save targets": "保存目标",
     "“%(name)s” saved.": "“%(name)s”已保存。",
     "Targets for %(year)s saved.": "%(year)s 年目标已保存。",
+    "This rule has paid out already: end it (valid until) and create a new rule instead of changing this.": "该规则已发放过奖补：请设定失效日期并新建规则，不要修改此项。",
+    "Payouts were made up to %(day)s: the rule cannot end before that.": "奖补已发放至 %(day)s：规则的失效日期不能早于此日。",
 }
 
 APPS = ("programs", "training")
