@@ -356,3 +356,21 @@ def test_a_rule_that_paid_out_cannot_be_repriced(world, client, budget):
         Decimal("2.50"),
         datetime.date(2025, 3, 31),
     )
+
+
+def test_evidence_documents_are_for_county_staff_only(
+    world, client, budget, second_admin, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.users["county_admin"])
+    client.post(f"/c/{world.county.slug}/programs/budget/", spending_form(budget))
+    spending = Spending.objects.get()
+    url = f"/c/{world.county.slug}/programs/evidence/spending/{spending.pk}/"
+    page = client.get(f"/c/{world.county.slug}/programs/budget/").content.decode()
+    assert url in page
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 invoice"
+    for role in ("seller_staff", "other_county_admin", "analyst"):
+        client.force_login(world.users[role])
+        assert client.get(url).status_code in (403, 404)
+    assert client.get(f"/c/{world.county.slug}/programs/evidence/other/1/").status_code == 404

@@ -15,6 +15,11 @@ urlpatterns = [
         views.decide_spending,
         name="decide_spending",
     ),
+    path(
+        "c/<slug:county_slug>/programs/evidence/<slug:kind>/<int:object_id>/",
+        views.evidence,
+        name="evidence",
+    ),
     path("c/<slug:county_slug>/programs/tasks/", views.tasks, name="tasks"),
     path("c/<slug:county_slug>/programs/tasks/<int:task_id>/", views.task_detail, name="task"),
     path("c/<slug:county_slug>/programs/rules/", views.rules, name="rules"),

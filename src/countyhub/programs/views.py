@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from countyhub.programs.models import (
     PayoutRun,
     Spending,
     Task,
+    TaskNote,
 )
 from countyhub.programs.report import dashboard_pdf
 
@@ -200,6 +201,25 @@ def decide_spending(request: HttpRequest, county_slug: str, spending_id: int) ->
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("programs:budget", county.slug)
+
+
+@login_required
+def evidence(request: HttpRequest, county_slug: str, kind: str, object_id: int) -> FileResponse:
+    """Evidence documents are county records: served to county staff (and a task's owner) only."""
+    county = get_object_or_404(County, slug=county_slug)
+    if kind == "spending":
+        record = get_object_or_404(Spending, pk=object_id, budget_line__program__county=county)
+        allowed = is_county_admin(request.user, county)
+    elif kind == "task-note":
+        record = get_object_or_404(TaskNote, pk=object_id, task__program__county=county)
+        allowed = is_county_admin(request.user, county) or record.task.owner_id == request.user.pk
+    else:
+        raise Http404
+    if not allowed:
+        raise PermissionDenied
+    if not record.evidence:
+        raise Http404
+    return FileResponse(record.evidence.open("rb"), as_attachment=True)
 
 
 def _owners(county: County):
