@@ -26,9 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTYHUB = str(Path(sys.executable).with_name("countyhub"))
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"
-)
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))

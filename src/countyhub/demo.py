@@ -335,8 +335,13 @@ def build_demo(
         ]
         report("order history")
         orders = _build_order_history(county, products, buyers + extra_buyers, rng)
+        from countyhub.programs.demo import build_programs_demo
+
+        programs = build_programs_demo(
+            county, villages, rng, password=DEMO_PASSWORD, progress=report
+        )
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders; "
-        f"{len(DEMO_USERNAMES)} accounts ({created} new)"
+        f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
     )

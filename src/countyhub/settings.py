@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "countyhub.core",
     "countyhub.catalog",
     "countyhub.shop",
+    "countyhub.training",
+    "countyhub.programs",
 ]
 
 MIDDLEWARE = [

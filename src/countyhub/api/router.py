@@ -16,6 +16,9 @@ from countyhub.api.auth import BearerAuth
 from countyhub.catalog.api import router as catalog_router
 from countyhub.catalog.households_api import router as households_router
 from countyhub.core.api import router as auth_router
+from countyhub.programs.api import router as programs_router
+from countyhub.programs.errors import InvalidTransitionError as ProgramsTransitionError
+from countyhub.programs.errors import ProgramsError
 from countyhub.shop.api import router as shop_router
 from countyhub.shop.errors import (
     IdempotencyConflictError,
@@ -35,6 +38,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/products", catalog_router)
 api.add_router("/orders", shop_router)
 api.add_router("/counties", households_router)
+api.add_router("/programs", programs_router)
 
 
 class ErrorOut(Schema):
@@ -86,6 +90,12 @@ def on_shop_error(request: HttpRequest, exc: ShopError) -> HttpResponse:
     if isinstance(exc, IdempotencyConflictError):
         return error(request, 422, exc.message, exc.field)
     return error(request, 400, exc.message, exc.field)
+
+
+@api.exception_handler(ProgramsError)
+def on_programs_error(request: HttpRequest, exc: ProgramsError) -> HttpResponse:
+    status = 409 if isinstance(exc, ProgramsTransitionError) else 400
+    return error(request, status, exc.message, exc.field)
 
 
 @api.exception_handler(Http404)

@@ -1,0 +1,205 @@
+"""Forms of the programs back office; the services do the checking that needs the database."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.core.models import County, Village
+from countyhub.programs.incentives import month_end
+from countyhub.programs.models import (
+    BudgetLine,
+    IncentiveRule,
+    Kpi,
+    LedgerEntry,
+    Program,
+    StationService,
+    Task,
+    TaskStatus,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class SpendingForm(forms.Form):
+    budget_line = forms.ModelChoiceField(BudgetLine.objects.none(), label=_("budget line"))
+    date = forms.DateField(label=_("date"), widget=DateInput)
+    payee = forms.CharField(label=_("payee"), max_length=200)
+    amount = forms.DecimalField(label=_("amount"), max_digits=14, decimal_places=2, min_value=0)
+    description = forms.CharField(label=_("description"), max_length=300, required=False)
+    evidence = forms.FileField(label=_("evidence document"))
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].queryset = BudgetLine.objects.filter(
+            program__county=county
+        ).select_related("program")
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ("program", "title", "department", "owner", "deadline")
+        widgets: ClassVar = {"deadline": DateInput}
+
+    def __init__(self, *args, county: County, owners, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = county.program_set.all()
+        self.fields["owner"].queryset = owners
+
+
+class TaskNoteForm(forms.Form):
+    text = forms.CharField(label=_("progress note"), widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(
+        label=_("status"), choices=[("", "—"), *TaskStatus.choices], required=False
+    )
+    evidence = forms.FileField(label=_("evidence"), required=False)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = IncentiveRule
+        fields = (
+            "name",
+            "kind",
+            "budget_line",
+            "valid_from",
+            "valid_until",
+            "amount",
+            "percent",
+            "threshold",
+            "cap",
+            "order_count",
+            "active",
+        )
+        widgets: ClassVar = {"valid_from": DateInput, "valid_until": DateInput}
+
+    # Paid months must not be re-priced: once a rule has payouts, these stay as they were.
+    FROZEN_ONCE_PAID = (
+        "kind",
+        "budget_line",
+        "valid_from",
+        "amount",
+        "percent",
+        "threshold",
+        "cap",
+        "order_count",
+    )
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.county = county
+        self.fields["budget_line"].queryset = BudgetLine.objects.filter(program__county=county)
+
+    def clean(self):
+        data = super().clean()
+        rule = self.instance
+        if rule.pk is None:
+            return data
+        last_paid = LedgerEntry.objects.filter(rule=rule).order_by("-fact_period").first()
+        if last_paid is None:
+            return data
+        for name in self.FROZEN_ONCE_PAID:
+            if name in self.changed_data:
+                self.add_error(
+                    name,
+                    _(
+                        "This rule has paid out already: end it (valid until) and create a new "
+                        "rule instead of changing this."
+                    ),
+                )
+        valid_until = data.get("valid_until")
+        paid_month_end = month_end(last_paid.fact_period)
+        if valid_until and valid_until < paid_month_end:
+            self.add_error(
+                "valid_until",
+                _("Payouts were made up to %(day)s: the rule cannot end before that.")
+                % {"day": paid_month_end},
+            )
+        return data
+
+
+class MonthField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return datetime.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 a month
+        except ValueError as error:
+            raise forms.ValidationError(_("Give the month as YYYY-MM.")) from error
+
+
+class EvaluateForm(forms.Form):
+    period = MonthField(label=_("month"), widget=forms.TextInput(attrs={"type": "month"}))
+
+
+class StationForm(forms.Form):
+    village = forms.ModelChoiceField(Village.objects.none(), label=_("village"))
+    operator_name = forms.CharField(label=_("operator"), max_length=100)
+    address = forms.CharField(label=_("address"), max_length=200)
+    opening_hours = forms.CharField(label=_("opening hours"), max_length=100)
+    services = forms.MultipleChoiceField(
+        label=_("services"),
+        choices=StationService.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    latitude = forms.DecimalField(
+        label=_("latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Village.objects.filter(county=county)
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = (
+            "name",
+            "level",
+            "designation_year",
+            "central_funds",
+            "local_matching",
+            "agricultural_categories",
+        )
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.county = county
+        self.fields["agricultural_categories"].queryset = county.category_set.all()
+        self.fields["agricultural_categories"].required = False
+
+
+class BudgetLineForm(forms.ModelForm):
+    class Meta:
+        model = BudgetLine
+        fields = ("program", "name", "kind", "amount")
+
+    def __init__(self, *args, county: County, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = county.program_set.all()
+
+
+class TargetsForm(forms.Form):
+    """One optional target per KPI for a year; an empty field removes the target."""
+
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for kpi in Kpi:
+            self.fields[kpi.value] = forms.DecimalField(
+                label=kpi.label, max_digits=16, decimal_places=2, min_value=0, required=False
+            )

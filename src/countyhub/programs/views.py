@@ -1,0 +1,426 @@
+"""Back-office pages of a county's programs: dashboard, budget and spending, tasks, rules,
+payout runs, stations; and a seller's own payouts. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from countyhub.core.models import County, Membership, Role
+from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
+from countyhub.programs import incentives, kpis, selectors, services
+from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
+from countyhub.programs.errors import ProgramsError
+from countyhub.programs.exports import fact_items, run_csv, run_xlsx
+from countyhub.programs.forms import (
+    BudgetLineForm,
+    EvaluateForm,
+    ProgramForm,
+    RuleForm,
+    SpendingForm,
+    StationForm,
+    TargetsForm,
+    TaskForm,
+    TaskNoteForm,
+)
+from countyhub.programs.models import (
+    IncentiveRule,
+    KpiTarget,
+    PayoutRun,
+    Spending,
+    Task,
+    TaskNote,
+)
+from countyhub.programs.report import dashboard_pdf
+
+
+def _staff_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
+    county = get_object_or_404(County, slug=slug)
+    if is_county_admin(request.user, county):
+        return county
+    if analysts and Role.ANALYST in roles_in(request.user, county):
+        return county
+    raise PermissionDenied
+
+
+def _form_error(form: Any, error: ProgramsError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _year(request: HttpRequest) -> int:
+    value = request.GET.get("year", "")
+    today = timezone.localdate()
+    return int(value) if value.isdigit() and 2000 <= int(value) <= today.year else today.year
+
+
+@login_required
+def dashboard(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug, analysts=True)
+    board = kpis.county_kpis(county=county, year=_year(request))
+    cards = [(kpi, kpi_chart_svg(kpi)) for kpi in board.kpis]
+    budget_chart = hbar_chart_svg(
+        [(use.budget_line.name, use.used, use.budget_line.amount) for use in board.budget]
+    )
+    rules_chart = hbar_chart_svg(
+        [(rule.name, total, None) for rule, total, _n in board.payouts_by_rule]
+    )
+    context = {
+        "county": county,
+        "board": board,
+        "cards": cards,
+        "budget_chart": budget_chart,
+        "rules_chart": rules_chart,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
+    }
+    return render(request, "programs/dashboard.html", context)
+
+
+@login_required
+def dashboard_report(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug, analysts=True)
+    board = kpis.county_kpis(county=county, year=_year(request))
+    response = HttpResponse(dashboard_pdf(board), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kpi-{county.slug}-{board.year}.pdf"'
+    return response
+
+
+@login_required
+def province(request: HttpRequest) -> HttpResponse:
+    """Counties compared; for the people who administer or analyse at least one county."""
+    user = request.user
+    if (
+        admin_county_ids(user) == []
+        and not Membership.objects.filter(user=user, role=Role.ANALYST).exists()
+    ):
+        raise PermissionDenied
+    year = _year(request)
+    rows = kpis.province_view(year=year)
+    charts = [
+        (
+            str(kpis.Kpi(key).label),
+            hbar_chart_svg(
+                [(row.county.name, row.values[key].value, row.values[key].target) for row in rows],
+                unit=rows[0].values[key].unit if rows else "count",
+            ),
+        )
+        for key in kpis.PROVINCE_KPIS
+    ]
+    context = {"rows": rows, "charts": charts, "year": year, "keys": kpis.PROVINCE_KPIS}
+    return render(request, "programs/province.html", context)
+
+
+@login_required
+def budget(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    action = request.POST.get("action", "spending")
+    posted = request.method == "POST"
+    program_form = ProgramForm(request.POST if action == "program" else None, county=county)
+    line_form = BudgetLineForm(request.POST if action == "line" else None, county=county)
+    if posted and action in ("program", "line"):
+        chosen = program_form if action == "program" else line_form
+        if chosen.is_valid():
+            saved = chosen.save()
+            messages.success(request, _("“%(name)s” saved.") % {"name": saved})
+            return redirect("programs:budget", county.slug)
+    form = SpendingForm(
+        request.POST if posted and action == "spending" else None,
+        request.FILES or None,
+        county=county,
+    )
+    if posted and action == "spending" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_spending(
+                budget_line=data["budget_line"],
+                maker=request.user,
+                date=data["date"],
+                payee=data["payee"],
+                amount=data["amount"],
+                evidence=data["evidence"],
+                description=data["description"],
+            )
+        except ProgramsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Spending recorded; a second person must approve it."))
+            return redirect("programs:budget", county.slug)
+    context = {
+        "county": county,
+        "programs": county.program_set.prefetch_related("budget_lines"),
+        "budget": kpis.budget_use(county),
+        "spendings": Spending.objects.filter(budget_line__program__county=county)
+        .select_related("budget_line", "recorded_by", "decided_by")
+        .order_by("-date", "-pk")[:200],
+        "form": form,
+        "program_form": program_form,
+        "line_form": line_form,
+    }
+    invalid = form.errors or program_form.errors or line_form.errors
+    return render(request, "programs/budget.html", context, status=400 if invalid else 200)
+
+
+@login_required
+def targets(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    year = _year(request)
+    current = dict(KpiTarget.objects.filter(county=county, year=year).values_list("kpi", "target"))
+    form = TargetsForm(request.POST or None, initial={"year": year, **current})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen_year = data.pop("year")
+        services.set_kpi_targets(county=county, year=chosen_year, targets=data, actor=request.user)
+        messages.success(request, _("Targets for %(year)s saved.") % {"year": chosen_year})
+        return redirect(f"{request.path}?year={chosen_year}")
+    context = {"county": county, "form": form, "year": year}
+    return render(request, "programs/targets.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def decide_spending(request: HttpRequest, county_slug: str, spending_id: int) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    spending = get_object_or_404(Spending, pk=spending_id, budget_line__program__county=county)
+    try:
+        services.decide_spending(
+            spending=spending,
+            checker=request.user,
+            approve=request.POST.get("decision") == "approve",
+        )
+    except ProgramsError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("programs:budget", county.slug)
+
+
+@login_required
+def evidence(request: HttpRequest, county_slug: str, kind: str, object_id: int) -> FileResponse:
+    """Evidence documents are county records: served to county staff (and a task's owner) only."""
+    county = get_object_or_404(County, slug=county_slug)
+    if kind == "spending":
+        record = get_object_or_404(Spending, pk=object_id, budget_line__program__county=county)
+        allowed = is_county_admin(request.user, county)
+    elif kind == "task-note":
+        record = get_object_or_404(TaskNote, pk=object_id, task__program__county=county)
+        allowed = is_county_admin(request.user, county) or record.task.owner_id == request.user.pk
+    else:
+        raise Http404
+    if not allowed:
+        raise PermissionDenied
+    if not record.evidence:
+        raise Http404
+    return FileResponse(record.evidence.open("rb"), as_attachment=True)
+
+
+def _owners(county: County):
+    return (
+        get_user_model().objects.filter(memberships__county=county).distinct().order_by("username")
+    )
+
+
+@login_required
+def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    form = TaskForm(request.POST or None, county=county, owners=_owners(county))
+    if request.method == "POST" and form.is_valid():
+        task = form.save()
+        messages.success(request, _("Task “%(title)s” added.") % {"title": task.title})
+        return redirect("programs:tasks", county.slug)
+    today = timezone.localdate()
+    by = request.GET.get("by", "deadline")
+    if by == "department":
+        groups = selectors.tasks_by_department(county)
+    else:
+        groups = [("", list(selectors.tasks_of_county(county).order_by("deadline", "pk")))]
+    overdue = {
+        task.pk for _g, group in groups for task in group if selectors.is_overdue(task, today)
+    }
+    context = {
+        "county": county,
+        "groups": groups,
+        "overdue": overdue,
+        "by": by,
+        "form": form,
+        "today": today,
+    }
+    return render(request, "programs/tasks.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def task_detail(request: HttpRequest, county_slug: str, task_id: int) -> HttpResponse:
+    county = get_object_or_404(County, slug=county_slug)
+    task = get_object_or_404(Task, pk=task_id, program__county=county)
+    if not (is_county_admin(request.user, county) or task.owner_id == request.user.pk):
+        raise PermissionDenied
+    form = TaskNoteForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_task_progress(
+                task=task,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                status=form.cleaned_data["status"] or None,
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ProgramsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Progress recorded."))
+            return redirect("programs:task", county.slug, task.pk)
+    context = {
+        "county": county,
+        "task": task,
+        "notes": task.notes.select_related("author"),
+        "form": form,
+        "overdue": selectors.is_overdue(task, timezone.localdate()),
+    }
+    return render(request, "programs/task.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def rules(request: HttpRequest, county_slug: str, rule_id: int | None = None) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    instance = get_object_or_404(IncentiveRule, pk=rule_id, county=county) if rule_id else None
+    form = RuleForm(request.POST or None, instance=instance, county=county)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save()
+        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+        return redirect("programs:rules", county.slug)
+    context = {
+        "county": county,
+        "rules": IncentiveRule.objects.filter(county=county).select_related("budget_line"),
+        "form": form,
+        "editing": instance,
+    }
+    return render(request, "programs/rules.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def payouts(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    form = EvaluateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = incentives.evaluate_period(
+                county=county, period=form.cleaned_data["period"], actor=request.user
+            )
+        except ProgramsError as error:
+            _form_error(form, error)
+        else:
+            return redirect("programs:run", county.slug, run.pk)
+    runs = PayoutRun.objects.filter(county=county).prefetch_related("lines")[:60]
+    context = {
+        "county": county,
+        "runs": runs,
+        "form": form,
+        "last_month": incentives.previous_month(timezone.localdate()),
+    }
+    return render(request, "programs/payouts.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def run_detail(request: HttpRequest, county_slug: str, run_id: int) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    run = get_object_or_404(PayoutRun, pk=run_id, county=county)
+    lines = run.lines.select_related("rule", "seller").order_by("rule_id", "fact_period", "pk")
+    rows = [(line, fact_items(line.facts)) for line in lines]
+    context = {"county": county, "run": run, "rows": rows, "total": run.total}
+    return render(request, "programs/run.html", context)
+
+
+@login_required
+@require_POST
+def approve_run(request: HttpRequest, county_slug: str, run_id: int) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    run = get_object_or_404(PayoutRun, pk=run_id, county=county)
+    try:
+        incentives.approve_run(run=run, actor=request.user)
+    except ProgramsError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Run approved: the payouts are in the ledger."))
+    return redirect("programs:run", county.slug, run.pk)
+
+
+@login_required
+def export_run(request: HttpRequest, county_slug: str, run_id: int, fmt: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    run = get_object_or_404(PayoutRun, pk=run_id, county=county)
+    name = f"payouts-{county.slug}-{run.period_start:%Y-%m}-run{run.pk}"
+    if fmt == "csv":
+        response = HttpResponse(run_csv(run), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            run_xlsx(run),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+def stations(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _staff_county(request, county_slug)
+    form = StationForm(request.POST or None, county=county)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            station = services.save_station(
+                village=data["village"],
+                actor=request.user,
+                operator_name=data["operator_name"],
+                address=data["address"],
+                opening_hours=data["opening_hours"],
+                services=data["services"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                active=data["active"],
+            )
+        except ProgramsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Station %(name)s saved.") % {"name": station})
+            return redirect("programs:stations", county.slug)
+    parcels = selectors.parcels_per_station(county)
+    station_list = [
+        (station, parcels.get(station.village_id, 0))
+        for station in selectors.stations_with_parcels(county)
+    ]
+    context = {
+        "county": county,
+        "stations": station_list,
+        "coverage": kpis.village_coverage(county),
+        "parcels_chart": hbar_chart_svg(
+            [(str(s), Decimal(n), None) for s, n in station_list], unit="count"
+        ),
+        "form": form,
+    }
+    return render(request, "programs/stations.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def my_payouts(request: HttpRequest) -> HttpResponse:
+    """A seller's staff see their sellers' payouts, and nobody else's."""
+    sellers = list(request.user.seller_staff_of.select_related("county"))
+    if not sellers:
+        raise PermissionDenied
+    entries = selectors.ledger_of_sellers([s.pk for s in sellers])
+    context = {
+        "sellers": sellers,
+        "county": sellers[0].county,
+        "entries": entries[:500],
+        "total": selectors.ledger_total(entries),
+    }
+    return render(request, "programs/my_payouts.html", context)

@@ -1,0 +1,146 @@
+"""Use cases of training: enroll (waiting list when full), cancel, record attendance, certify."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import HouseholdMember
+from countyhub.core.audit import record_audit
+from countyhub.training.errors import TrainingError
+from countyhub.training.models import Certificate, Enrollment, EnrollmentStatus, Session
+
+
+def _lock_session(session: Session) -> Session:
+    return Session.objects.select_for_update().select_related("course__county").get(pk=session.pk)
+
+
+@transaction.atomic
+def enroll_trainee(
+    *,
+    session: Session,
+    actor: Any,
+    user: Any | None = None,
+    member: HouseholdMember | None = None,
+) -> Enrollment:
+    """Enroll a seller's staff member or a household member; a full session puts them on the
+    waiting list. The session row is locked so two enrollments cannot both take the last seat."""
+    if (user is None) == (member is None):
+        raise TrainingError(_("Choose one trainee: a person or a household member."), field="user")
+    locked = _lock_session(session)
+    if member is not None and member.household.county_id != locked.course.county_id:
+        raise TrainingError(_("Choose a household member of this county."), field="member")
+    existing = Enrollment.objects.filter(session=locked).exclude(status=EnrollmentStatus.CANCELLED)
+    if existing.filter(user=user, member=member).exists():
+        raise TrainingError(_("Already enrolled in this session."), field="user")
+    taken = existing.filter(status=EnrollmentStatus.ENROLLED).count()
+    status = EnrollmentStatus.ENROLLED if taken < locked.capacity else EnrollmentStatus.WAITING
+    enrollment = Enrollment.objects.create(session=locked, user=user, member=member, status=status)
+    record_audit(
+        actor=actor,
+        action=f"training.{status}",
+        target=enrollment,
+        county=locked.course.county,
+        changes={"session": locked.pk},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def cancel_enrollment(*, enrollment: Enrollment, actor: Any) -> Enrollment | None:
+    """Cancel; the first on the waiting list takes the seat. Returns whoever moved up."""
+    session = _lock_session(enrollment.session)
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.status == EnrollmentStatus.CANCELLED:
+        raise TrainingError(_("This enrollment is already cancelled."), field="status")
+    if Certificate.objects.filter(enrollment=enrollment).exists():
+        raise TrainingError(_("A certified enrollment cannot be cancelled."), field="status")
+    freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
+    enrollment.status = EnrollmentStatus.CANCELLED
+    enrollment.save(update_fields=["status", "updated_at"])
+    record_audit(
+        actor=actor, action="training.cancelled", target=enrollment, county=session.course.county
+    )
+    if not freed_seat:
+        return None
+    waiting = (
+        Enrollment.objects.filter(session=session, status=EnrollmentStatus.WAITING)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if waiting is not None:
+        waiting.status = EnrollmentStatus.ENROLLED
+        waiting.save(update_fields=["status", "updated_at"])
+        record_audit(
+            actor=actor, action="training.promoted", target=waiting, county=session.course.county
+        )
+    return waiting
+
+
+@transaction.atomic
+def record_attendance(
+    *, session: Session, present_ids: Iterable[int], actor: Any
+) -> list[Certificate]:
+    """Mark who came (every enrolled trainee not listed was absent) and certify who came."""
+    locked = _lock_session(session)
+    present = set(present_ids)
+    enrolled = list(
+        Enrollment.objects.filter(session=locked, status=EnrollmentStatus.ENROLLED).select_related(
+            "user", "member"
+        )
+    )
+    unknown = present - {e.pk for e in enrolled}
+    if unknown:
+        raise TrainingError(
+            _("Not enrolled in this session: %(ids)s.")
+            % {"ids": ", ".join(str(i) for i in sorted(unknown))},
+            field="present",
+        )
+    issued = []
+    for enrollment in enrolled:
+        attended = enrollment.pk in present
+        if enrollment.attended != attended:
+            enrollment.attended = attended
+            enrollment.save(update_fields=["attended", "updated_at"])
+        if attended and not hasattr(enrollment, "certificate"):
+            issued.append(_issue_certificate(enrollment, locked))
+    record_audit(
+        actor=actor,
+        action="training.attendance",
+        target=locked,
+        county=locked.course.county,
+        changes={"present": sorted(present), "certified": [c.number for c in issued]},
+    )
+    return issued
+
+
+def _issue_certificate(enrollment: Enrollment, session: Session) -> Certificate:
+    county = session.course.county
+    today = timezone.localdate()
+    count = Certificate.objects.filter(enrollment__session__course__county=county).count()
+    return Certificate.objects.create(
+        enrollment=enrollment,
+        code=secrets.token_urlsafe(12),
+        number=f"{county.slug.upper()[:8]}-{today:%Y}-{count + 1:05d}-{enrollment.pk}",
+        trainee_name=enrollment.trainee_name,
+        issued_on=session.date,
+    )
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate: Certificate, actor: Any) -> Certificate:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    certificate.revoked = True
+    certificate.save(update_fields=["revoked", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="training.certificate_revoked",
+        target=certificate,
+        county=certificate.enrollment.session.course.county,
+    )
+    return certificate

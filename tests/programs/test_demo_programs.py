@@ -1,0 +1,47 @@
+"""`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
+
+from countyhub.core.models import County, Village
+from countyhub.demo import build_demo
+from countyhub.programs.kpis import county_kpis
+from countyhub.programs.models import (
+    Kpi,
+    LedgerEntry,
+    LineKind,
+    PayoutRun,
+    RunStatus,
+    ServiceStation,
+    Spending,
+    SpendingStatus,
+    Task,
+)
+from countyhub.training.models import Certificate, Course
+
+
+def test_demo_county_has_programs_training_and_two_years_of_payouts(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    build_demo()
+    county = County.objects.get()
+    program = county.program_set.get()
+    assert program.budget_lines.count() == 6
+    assert {line.kind for line in program.budget_lines.all()} == {"current", "investment"}
+    spending = Spending.objects.filter(budget_line__program=program)
+    assert spending.filter(status=SpendingStatus.APPROVED).exists()
+    assert spending.filter(status=SpendingStatus.PENDING).exists()
+    assert all(s.decided_by_id != s.recorded_by_id for s in spending if s.decided_by_id)
+    assert Task.objects.filter(program=program).count() == 10
+    stations = ServiceStation.objects.filter(county=county, active=True)
+    assert set(stations.values_list("village_id", flat=True)) == set(
+        Village.objects.filter(county=county, has_service_station=True).values_list("pk", flat=True)
+    )
+    assert Course.objects.filter(county=county).count() == 5
+    assert Certificate.objects.filter(enrollment__user__username="seller").exists()
+    runs = PayoutRun.objects.filter(county=county)
+    assert runs.count() == 24
+    assert set(runs.values_list("status", flat=True)) == {RunStatus.APPROVED}
+    assert LedgerEntry.objects.filter(county=county, kind=LineKind.REVERSAL).exists()
+    assert len(set(LedgerEntry.objects.values_list("rule_id", flat=True))) == 4
+    board = county_kpis(county=county)
+    assert board.kpi(Kpi.VILLAGE_COVERAGE).met
+    assert board.kpi(Kpi.ONLINE_SALES).value > 0
+    assert board.kpi(Kpi.ORDERS_OUT).value > 0
+    assert 0 < board.kpi(Kpi.TRAINEES_SELLING).value < board.kpi(Kpi.PEOPLE_TRAINED).value
