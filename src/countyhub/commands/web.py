@@ -74,8 +74,13 @@ def demo(
     from countyhub.demo import DEMO_PASSWORD, build_demo
 
     console = Console()
-    call_command("migrate", interactive=False, verbosity=0)
-    summary = build_demo(console=console)
+    with console.status("Migrating the database") as status:
+        call_command("migrate", interactive=False, verbosity=0)
+        status.update("Building the demo county")
+        summary = build_demo(
+            console=console,
+            progress=lambda step: status.update(f"Building the demo county: {step}"),
+        )
     console.print(f"[bold]Demo county ready:[/bold] {summary}")
     console.print(
         f"Accounts (password [bold]{DEMO_PASSWORD}[/bold]): "
