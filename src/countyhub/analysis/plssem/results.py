@@ -145,7 +145,6 @@ class PLSResults:
     path_matrix: np.ndarray  # (K, K)
     r_squared_values: np.ndarray  # (K,) NaN for exogenous
     r_squared_adj_values: np.ndarray
-    f_squared_values: np.ndarray  # (K, K) NaN where there is no path
     total_matrix: np.ndarray  # (K, K)
     reliability_values: np.ndarray  # (K, 4)
     htmt_matrix: np.ndarray  # (K, K)
@@ -154,6 +153,19 @@ class PLSResults:
     chains: list[tuple[int, ...]]
     chain_values: np.ndarray
     scores: np.ndarray = field(repr=False)  # (n, K)
+    indicator_cor: np.ndarray = field(repr=False)  # (p, p)
+
+    @cached_property
+    def f_squared_values(self) -> np.ndarray:
+        """(K, K) Cohen's f² of each path (NaN where there is none); computed on first use."""
+        return _f_squared(
+            self.indicator_cor,
+            self.structure,
+            self.r_squared_values,
+            scheme=self.scheme,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
 
     @property
     def structure(self) -> Structure:
@@ -416,7 +428,6 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         path_matrix=derived.paths[0],
         r_squared_values=r2,
         r_squared_adj_values=adj,
-        f_squared_values=_f_squared(r, s, r2, scheme=scheme, max_iter=max_iter, tol=tol),
         total_matrix=derived.total_effects[0],
         reliability_values=reliability(r, w, loadings, s),
         htmt_matrix=engine.htmt(r[None], s)[0],
@@ -428,6 +439,7 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         chains=chains,
         chain_values=chain_effects(derived.paths, chains)[0],
         scores=standardize(x) @ w,
+        indicator_cor=r,
     )
 
 
