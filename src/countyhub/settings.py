@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "countyhub.core",
     "countyhub.catalog",
     "countyhub.shop",
+    "countyhub.trace",
 ]
 
 MIDDLEWARE = [
@@ -162,3 +163,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "INFO")},
 }
+
+# The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
+TRACE_DOMAIN = os.environ.get("COUNTYHUB_TRACE_DOMAIN", "trace.countyhub.example")

@@ -22,6 +22,7 @@ from countyhub.shop.errors import (
     InvalidTransitionError,
     ShopError,
 )
+from countyhub.trace.api import router as trace_router
 
 api = NinjaAPI(
     title="countyhub API",
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/products", catalog_router)
 api.add_router("/orders", shop_router)
+api.add_router("/trace", trace_router)
 
 
 class ErrorOut(Schema):

@@ -1,0 +1,606 @@
+"""Use cases that change trace data: batches, events (append-only, hash-chained), corrections,
+EPCIS import, the batches an order ships from, and scans."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product, Seller
+from countyhub.core.audit import record_audit
+from countyhub.gs1 import cbv, keys
+from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
+from countyhub.gs1.digital_link import parse as parse_digital_link
+from countyhub.gs1.epcis import (
+    BizTransaction,
+    Event,
+    EventType,
+    Location,
+    QuantityElement,
+    declare_error,
+    event_from_jsonld,
+    event_to_jsonld,
+    offset_of,
+    validate_document,
+)
+from countyhub.gs1.errors import DigitalLinkError, GS1KeyError, Problem
+from countyhub.gs1.hashing import chain_hash, event_hash_ids, verify_chain
+from countyhub.trace import policies
+from countyhub.trace.errors import DocumentRejectedError, TraceError
+from countyhub.trace.identifiers import NAMESPACES, VOCABULARY, lot_uri, plot_uri, product_gtin
+from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
+
+# UN/CEFACT Rec. 20 codes of the catalogue's units.
+UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Only the batch's seller or county staff may do this."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+@transaction.atomic
+def create_batch(
+    *,
+    actor: Any,
+    product: Product,
+    lot: str,
+    quantity: Decimal,
+    plot: str,
+    production_date: datetime.date | None = None,
+    expiry_date: datetime.date | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    serial_count: int = 0,
+) -> Batch:
+    """A new lot of `product`, by its seller's staff (or county staff)."""
+    seller: Seller = product.seller
+    _require(policies.may_create_for(actor, seller.pk, product.county_id))
+    try:
+        lot = keys.validate_lot(lot.strip())
+    except GS1KeyError as error:
+        raise TraceError(str(error), field="lot") from error
+    if quantity is None or quantity <= 0:
+        raise TraceError(_("The quantity must be more than zero."), field="quantity")
+    if not plot.strip():
+        raise TraceError(_("Name the field or plot."), field="plot")
+    if production_date and expiry_date and expiry_date < production_date:
+        raise TraceError(_("The expiry date is before the production date."), field="expiry_date")
+    if (latitude is None) != (longitude is None):
+        raise TraceError(_("Give both latitude and longitude, or neither."), field="latitude")
+    if not 0 <= serial_count <= 500:
+        raise TraceError(_("Serialise at most 500 units per batch."), field="serial_count")
+    gtin = product_gtin(product)
+    if Batch.objects.filter(gtin=gtin, lot=lot).exists():
+        raise TraceError(_("This product already has a batch with this lot number."), field="lot")
+    batch = Batch.objects.create(
+        county_id=product.county_id,
+        product=product,
+        seller=seller,
+        gtin=gtin,
+        lot=lot,
+        quantity=quantity,
+        unit=product.unit,
+        production_date=production_date,
+        expiry_date=expiry_date,
+        plot=plot.strip(),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    SerialisedUnit.objects.bulk_create(
+        SerialisedUnit(batch=batch, serial=f"{lot}-{n:03d}"[-20:])
+        for n in range(1, serial_count + 1)
+    )
+    record_audit(
+        actor=actor,
+        action="batch.created",
+        target=batch,
+        county=batch.county,
+        changes={"lot": lot, "quantity": quantity},
+    )
+    return batch
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: every write goes through _append, which hashes and chains.
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    kind: str
+    event: Event
+    corrects: TraceEvent | None = None
+
+
+def _append(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[TraceEvent]:
+    """Hash the events (CBV 2.0 hash ID), extend the batch's chain, store them; caller holds
+    the transaction. The batch row is locked so that two recorders cannot fork the chain."""
+    locked = Batch.objects.select_for_update().get(pk=batch.pk)
+    hashes = event_hash_ids([item.event for item in items], namespaces=NAMESPACES)
+    previous, sequence, rows = locked.chain_head, locked.event_count, []
+    for item, event_hash in zip(items, hashes, strict=True):
+        event = item.event if item.event.event_id else replace(item.event, event_id=event_hash)
+        previous = chain_hash(previous, event_hash)
+        sequence += 1
+        rows.append(
+            TraceEvent(
+                county_id=locked.county_id,
+                batch=locked,
+                sequence=sequence,
+                kind=item.kind,
+                event_id=event.event_id,
+                event_time=event.event_time,
+                document=event_to_jsonld(event),
+                namespaces=NAMESPACES,
+                event_hash=event_hash,
+                chain_hash=previous,
+                corrects=item.corrects,
+                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    TraceEvent.objects.bulk_create(rows)
+    Batch.objects.filter(pk=locked.pk).update(chain_head=previous, event_count=sequence)
+    batch.chain_head, batch.event_count = previous, sequence
+    return rows
+
+
+def _location(batch: Batch) -> Location:
+    extensions = {}
+    if batch.latitude is not None and batch.longitude is not None:
+        extensions = {
+            f"{cbv.COUNTY_PREFIX}:latitude": float(batch.latitude),
+            f"{cbv.COUNTY_PREFIX}:longitude": float(batch.longitude),
+        }
+    return Location(id=plot_uri(batch), extensions=extensions)
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime:
+    moment = moment or timezone.now()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return timezone.localtime(moment).replace(microsecond=0)
+
+
+def _check_time(batch: Batch, moment: datetime.datetime) -> None:
+    if moment > timezone.now() + datetime.timedelta(minutes=5):
+        raise TraceError(_("The time is in the future."), field="event_time")
+
+
+@transaction.atomic
+def record_farming_step(
+    *,
+    actor: Any,
+    batch: Batch,
+    step: cbv.FarmingStep,
+    details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
+    event_time: datetime.datetime | None = None,
+) -> TraceEvent:
+    """Planting, fertilising, spraying or irrigation, as a county-vocabulary ObjectEvent."""
+    _require(policies.may_record(actor, batch))
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = farming_event(
+        step,
+        details,
+        subject=lot_uri(batch),
+        event_time=moment,
+        plot=plot_uri(batch),
+        vocabulary=VOCABULARY,
+    )
+    event = replace(event, read_point=_location(batch))
+    return _append(batch=batch, items=[NewEvent(step.value, event)], actor=actor)[0]
+
+
+@transaction.atomic
+def record_harvest(
+    *,
+    actor: Any,
+    batch: Batch,
+    quantity_kg: float,
+    event_time: datetime.datetime | None = None,
+) -> TraceEvent:
+    """The harvest: CBV `commissioning` of the lot, with the harvest date in its ILMD."""
+    _require(policies.may_record(actor, batch))
+    if quantity_kg <= 0:
+        raise TraceError(_("The harvested weight must be more than zero."), field="quantity_kg")
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = harvest_event(
+        lot_uri=lot_uri(batch), quantity_kg=quantity_kg, event_time=moment, farm=plot_uri(batch)
+    )
+    event = replace(event, read_point=_location(batch))
+    row = _append(batch=batch, items=[NewEvent(EventKind.HARVEST, event)], actor=actor)[0]
+    if batch.production_date is None:
+        Batch.objects.filter(pk=batch.pk).update(production_date=moment.date())
+        batch.production_date = moment.date()
+    return row
+
+
+@transaction.atomic
+def record_inspection(
+    *,
+    actor: Any,
+    batch: Batch,
+    documents: Sequence[cbv.AttachedDocument],
+    event_time: datetime.datetime | None = None,
+) -> TraceEvent:
+    """An inspection with its certificates and lab reports; conformant only if all pass."""
+    _require(policies.may_record(actor, batch))
+    if not documents:
+        raise TraceError(_("Attach at least one certificate or lab report."), field="documents")
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = inspection_event(
+        subject=lot_uri(batch), event_time=moment, documents=documents, location=plot_uri(batch)
+    )
+    return _append(batch=batch, items=[NewEvent(EventKind.INSPECTION, event)], actor=actor)[0]
+
+
+@transaction.atomic
+def record_packing(
+    *,
+    actor: Any,
+    batch: Batch,
+    packed_quantity: Decimal,
+    event_time: datetime.datetime | None = None,
+    packhouse: str = "",
+) -> TraceEvent:
+    """Packing the lot into sale units (CBV `packing`)."""
+    _require(policies.may_record(actor, batch))
+    if packed_quantity is None or packed_quantity <= 0:
+        raise TraceError(_("The packed quantity must be more than zero."), field="packed_quantity")
+    if packed_quantity > batch.quantity:
+        raise TraceError(
+            _("More packed than the batch holds (%(quantity)s).")
+            % {"quantity": format(batch.quantity.normalize(), "f")},
+            field="packed_quantity",
+        )
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    location = _location(batch)
+    if packhouse.strip():
+        location = replace(
+            location,
+            extensions={**location.extensions, f"{cbv.COUNTY_PREFIX}:placeName": packhouse.strip()},
+        )
+    event = Event(
+        type=EventType.OBJECT,
+        event_time=moment,
+        event_time_zone_offset=offset_of(moment),
+        action="OBSERVE",
+        biz_step="packing",
+        disposition="in_progress",
+        quantity_list=(
+            QuantityElement(
+                epc_class=lot_uri(batch), quantity=float(packed_quantity), uom=UOM[batch.unit]
+            ),
+        ),
+        read_point=location,
+    )
+    return _append(batch=batch, items=[NewEvent(EventKind.PACKING, event)], actor=actor)[0]
+
+
+@transaction.atomic
+def correct_event(
+    *,
+    actor: Any,
+    erroneous: TraceEvent,
+    corrective: Event,
+    reason: str = "incorrect_data",
+) -> tuple[TraceEvent, TraceEvent]:
+    """Correct a recorded event without editing it: append the corrective event, then the
+    erroneous event's error declaration naming it (EPCIS 2.0 section 7.4.1.2)."""
+    batch = erroneous.batch
+    _require(policies.may_record(actor, batch))
+    if erroneous.kind == EventKind.ERROR_DECLARATION:
+        raise TraceError(_("An error declaration cannot itself be corrected."), field="event")
+    if TraceEvent.objects.filter(corrects=erroneous, kind=EventKind.ERROR_DECLARATION).exists():
+        raise TraceError(_("This event was already corrected."), field="event")
+    if reason not in cbv.ERROR_REASONS:
+        raise TraceError(_("Unknown error reason."), field="reason")
+    (fixed,) = _append(
+        batch=batch, items=[NewEvent(erroneous.kind, corrective, corrects=erroneous)], actor=actor
+    )
+    declaration = declare_error(
+        event_from_jsonld(erroneous.document),
+        declaration_time=_aware(None),
+        reason=reason,
+        corrective_event_ids=[fixed.event_id],
+    )
+    (declared,) = _append(
+        batch=batch,
+        items=[NewEvent(EventKind.ERROR_DECLARATION, declaration, corrects=erroneous)],
+        actor=actor,
+    )
+    record_audit(
+        actor=actor,
+        action="trace_event.corrected",
+        target=erroneous,
+        county=batch.county,
+        changes={"corrective": fixed.event_id, "reason": reason},
+    )
+    return fixed, declared
+
+
+# ---------------------------------------------------------------------------------------------
+# EPCIS import: all or nothing, every problem by event index and field.
+
+
+def _subject_lots(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field path, URI) of every Digital Link that names a lot in the event's What."""
+    found = []
+    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
+        for i, item in enumerate(data.get(key) or []):
+            found.append((f"{key}[{i}].epcClass", item.get("epcClass", "")))
+    for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
+        for i, value in enumerate(data.get(key) or []):
+            found.append((f"{key}[{i}]", value))
+    if data.get("parentID"):
+        found.append(("parentID", data["parentID"]))
+    return found
+
+
+def _batch_of(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> tuple[Any, str]:
+    """The one batch an event is about (by GTIN + lot), or a problem message."""
+    matched: dict[int, Batch] = {}
+    first_field = "quantityList"
+    for path, uri in _subject_lots(data):
+        first_field = first_field if matched else path
+        try:
+            link = parse_digital_link(uri)
+        except DigitalLinkError:
+            continue
+        if link.gtin and link.lot and (link.gtin, link.lot) in batches:
+            batch = batches[(link.gtin, link.lot)]
+            matched[batch.pk] = batch
+    if len(matched) == 1:
+        return next(iter(matched.values())), ""
+    if not matched:
+        return None, f"{first_field}: names no batch of this county (GTIN + lot) you may record on"
+    return None, f"{first_field}: names {len(matched)} batches; an event must be about one"
+
+
+def _import_kind(data: dict[str, Any]) -> str:
+    if "errorDeclaration" in data:
+        return EventKind.ERROR_DECLARATION
+    step = data.get("bizStep") or ""
+    for farming in cbv.FarmingStep:
+        if step == VOCABULARY.biz_step(farming):
+            return farming.value
+    bare = cbv.bare_term("bizStep", step) if step else ""
+    return {
+        "commissioning": EventKind.HARVEST,
+        "inspecting": EventKind.INSPECTION,
+        "packing": EventKind.PACKING,
+        "shipping": EventKind.SHIPPING,
+    }.get(bare, EventKind.IMPORTED)
+
+
+@transaction.atomic
+def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceEvent]:
+    """Import an EPCISDocument into the county's batches: validate everything first (schema,
+    CBV, Digital Links, batch ownership, duplicates) and store nothing unless all is well."""
+    problems = validate_document(document)
+    if problems:
+        raise DocumentRejectedError(problems)
+    namespaces = {
+        key: value
+        for item in document.get("@context", [])
+        if isinstance(item, dict)
+        for key, value in item.items()
+    }
+    if namespaces and namespaces.get(cbv.COUNTY_PREFIX, VOCABULARY.namespace) != (
+        VOCABULARY.namespace
+    ):
+        raise DocumentRejectedError(
+            [Problem(None, "@context", "the county: prefix must map to " + VOCABULARY.namespace)]
+        )
+    event_data = document["epcisBody"]["eventList"]
+    batches = {
+        (b.gtin, b.lot): b
+        for b in Batch.objects.filter(county_id=county_id).select_related("county")
+        if policies.may_record(actor, b)
+    }
+    planned: list[tuple[Batch, str, Event, dict[str, Any]]] = []
+    for index, data in enumerate(event_data):
+        batch, message = _batch_of(data, batches)
+        if batch is None:
+            field, _sep, text = message.partition(": ")
+            problems.append(Problem(index, field, text))
+            continue
+        planned.append((batch, _import_kind(data), event_from_jsonld(data), data))
+    if problems:
+        raise DocumentRejectedError(problems)
+    hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
+    stored = set(
+        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
+            "event_hash", "kind"
+        )
+    )
+    known_ids = dict(
+        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
+            "event_id", "pk"
+        )
+    )
+    for index, ((_batch, kind, _event, _data), event_hash) in enumerate(
+        zip(planned, hashes, strict=True)
+    ):
+        if (event_hash, kind) in stored:
+            problems.append(Problem(index, "eventID", "this event is already recorded"))
+    if problems:
+        raise DocumentRejectedError(problems)
+    rows: list[TraceEvent] = []
+    for batch, kind, event, data in planned:
+        corrects = None
+        if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
+            corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])
+        elif kind == EventKind.ERROR_DECLARATION:
+            # The declared form of an event this county never held: keep it as that event.
+            kind = _import_kind({k: v for k, v in data.items() if k != "errorDeclaration"})
+        rows += _append(batch=batch, items=[NewEvent(kind, event, corrects=corrects)], actor=actor)
+        known_ids.setdefault(rows[-1].event_id, rows[-1].pk)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+@dataclass(frozen=True)
+class TamperedEvent:
+    batch_id: int
+    lot: str
+    gtin: str
+    sequence: int | None
+    event_id: str | None
+    reason: str
+
+
+def verify_batch(batch: Batch, events: Sequence[TraceEvent] | None = None) -> TamperedEvent | None:
+    """Recompute the batch's chain from the stored event content; name the first bad event."""
+    rows = list(events if events is not None else batch.events.order_by("sequence"))
+    problem = None
+    if len(rows) != batch.event_count:
+        problem = (None, None, f"{len(rows)} events stored, the chain recorded {batch.event_count}")
+    elif rows and rows[-1].chain_hash != batch.chain_head:
+        problem = (rows[-1].sequence, rows[-1].event_id, "the last chain link is not the head")
+    else:
+        try:
+            check = verify_chain(
+                [event_from_jsonld(row.document) for row in rows],
+                [row.event_hash for row in rows],
+                [row.chain_hash for row in rows],
+                namespaces=NAMESPACES,
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            problem = (None, None, f"stored content is no longer a readable event: {error}")
+        else:
+            if not check.ok:
+                bad = rows[check.first_bad] if check.first_bad is not None else None
+                problem = (
+                    bad.sequence if bad else None,
+                    bad.event_id if bad else None,
+                    check.reason,
+                )
+    if problem is None:
+        return None
+    return TamperedEvent(batch.pk, batch.lot, batch.gtin, *problem)
+
+
+def verify_batches(
+    *, county_id: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[TamperedEvent]]:
+    """Verify every batch (of one county); returns (batches checked, tampered events)."""
+    batches = Batch.objects.order_by("pk")
+    if county_id is not None:
+        batches = batches.filter(county_id=county_id)
+    total = batches.count()
+    found = []
+    for done, batch in enumerate(batches.iterator(chunk_size=200), start=1):
+        bad = verify_batch(batch)
+        if bad is not None:
+            found.append(bad)
+        if progress is not None:
+            progress(done, total)
+    return total, found
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders: which batches each order shipped from (first-expiring first).
+
+
+def _fefo_batches(product_id: int, unit: str) -> list[Batch]:
+    candidates = (
+        Batch.objects.filter(product_id=product_id, unit=unit, shipped_quantity__lt=F("quantity"))
+        .order_by(F("expiry_date").asc(nulls_last=True), "production_date", "pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(candidates)
+    # Lock in pk order (as shop.allocation does) so that two packers never deadlock.
+    locked = {b.pk: b for b in Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    return [locked[pk] for pk in ids]
+
+
+@transaction.atomic
+def record_order_batches(*, order: Any, actor: Any) -> list[BatchShipment]:
+    """Hook called when an order is packed: take each line's quantity from the product's
+    batches, first-expiring first, and append a shipping event to each batch used. Lines whose
+    product has no (or too little) traced stock stay partly untraced; nothing else changes."""
+    if BatchShipment.objects.filter(order=order).exists():
+        return list(BatchShipment.objects.filter(order=order))
+    created: list[BatchShipment] = []
+    for line in order.lines.select_related("product").order_by("pk"):
+        wanted = line.quantity
+        for batch in _fefo_batches(line.product_id, line.product.unit):
+            if wanted <= 0:
+                break
+            take = min(wanted, batch.quantity - batch.shipped_quantity)
+            if take <= 0:
+                continue
+            Batch.objects.filter(pk=batch.pk).update(shipped_quantity=F("shipped_quantity") + take)
+            created.append(BatchShipment(batch=batch, order=order, order_line=line, quantity=take))
+            wanted -= take
+    BatchShipment.objects.bulk_create(created)
+    moment = _aware(None)
+    for shipment in created:
+        batch = shipment.batch
+        event = Event(
+            type=EventType.OBJECT,
+            event_time=moment,
+            event_time_zone_offset=offset_of(moment),
+            action="OBSERVE",
+            biz_step="shipping",
+            disposition="in_transit",
+            quantity_list=(
+                QuantityElement(
+                    epc_class=lot_uri(batch),
+                    quantity=float(shipment.quantity),
+                    uom=UOM[batch.unit],
+                ),
+            ),
+            biz_transactions=(
+                BizTransaction(value=f"urn:countyhub:order:{order.number}", type="po"),
+            ),
+        )
+        _append(batch=batch, items=[NewEvent(EventKind.SHIPPING, event)], actor=actor)
+    return created
+
+
+# ---------------------------------------------------------------------------------------------
+# Scans
+
+
+def _coarse(value: Any, limit: int) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    if not number.is_finite() or abs(number) > limit:
+        return None
+    return number.quantize(Decimal("0.1"))
+
+
+def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -> None:
+    """Count one scan: one INSERT (no read, no lock), so bursts lose nothing."""
+    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    try:
+        Scan.objects.create(
+            batch_id=batch_id, scanned_at=timezone.now(), latitude=lat, longitude=lon
+        )
+    except IntegrityError:  # the batch vanished between the read and the insert
+        return
