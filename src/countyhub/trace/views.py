@@ -25,7 +25,7 @@ from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, forms, policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError, TraceError
 from countyhub.trace.identifiers import lot_uri, trace_domain
-from countyhub.trace.models import Batch, ProductIdentifier
+from countyhub.trace.models import Batch, EventKind, ProductIdentifier
 
 # ---------------------------------------------------------------------------------------------
 # Public: /01/<gtin>/10/<lot>[/21/<serial>] resolves here.
@@ -155,7 +155,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "county": batch.county,
         "entries": [selectors.timeline_entry(row) for row in rows],
-        "steps": [(key, _(key.capitalize())) for key in forms.STEP_FORMS],
+        "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
         "uri": lot_uri(batch),
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
         "scans_total": total,
@@ -252,7 +252,7 @@ def record_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         "batch": batch,
         "county": batch.county,
         "step": step,
-        "step_label": _(step.capitalize()),
+        "step_label": EventKind(step).label,
         "draft_key": f"{step}-{batch.pk}",
     }
     return render(request, "trace/step_form.html", context, status=400 if form.errors else 200)
