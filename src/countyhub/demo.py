@@ -335,8 +335,12 @@ def build_demo(
         ]
         report("order history")
         orders = _build_order_history(county, products, buyers + extra_buyers, rng)
+        report("traced batches")
+        from countyhub.trace.demo import build_traced_batches
+
+        traced = build_traced_batches(county=county, products=products, rng=rng)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
-        f"{len(products)} products, {orders} past orders; "
+        f"{len(products)} products, {orders} past orders, {traced} traced batches; "
         f"{len(DEMO_USERNAMES)} accounts ({created} new)"
     )

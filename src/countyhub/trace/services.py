@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -257,8 +258,9 @@ def record_packing(
     packed_quantity: Decimal,
     event_time: datetime.datetime | None = None,
     packhouse: str = "",
+    packhouse_position: tuple[Decimal, Decimal] | None = None,
 ) -> TraceEvent:
-    """Packing the lot into sale units (CBV `packing`)."""
+    """Packing the lot into sale units (CBV `packing`), at the plot or at a named packhouse."""
     _require(policies.may_record(actor, batch))
     if packed_quantity is None or packed_quantity <= 0:
         raise TraceError(_("The packed quantity must be more than zero."), field="packed_quantity")
@@ -272,9 +274,14 @@ def record_packing(
     _check_time(batch, moment)
     location = _location(batch)
     if packhouse.strip():
-        location = replace(
-            location,
-            extensions={**location.extensions, f"{cbv.COUNTY_PREFIX}:placeName": packhouse.strip()},
+        extensions: dict[str, Any] = {f"{cbv.COUNTY_PREFIX}:placeName": packhouse.strip()}
+        if packhouse_position is not None:
+            extensions[f"{cbv.COUNTY_PREFIX}:latitude"] = float(packhouse_position[0])
+            extensions[f"{cbv.COUNTY_PREFIX}:longitude"] = float(packhouse_position[1])
+        name = quote(packhouse.strip(), safe="")
+        location = Location(
+            id=f"urn:countyhub:place:{batch.county_id}:{name}",
+            extensions=extensions,
         )
     event = Event(
         type=EventType.OBJECT,
@@ -535,7 +542,9 @@ def _fefo_batches(product_id: int, unit: str) -> list[Batch]:
 
 
 @transaction.atomic
-def record_order_batches(*, order: Any, actor: Any) -> list[BatchShipment]:
+def record_order_batches(
+    *, order: Any, actor: Any, event_time: datetime.datetime | None = None
+) -> list[BatchShipment]:
     """Hook called when an order is packed: take each line's quantity from the product's
     batches, first-expiring first, and append a shipping event to each batch used. Lines whose
     product has no (or too little) traced stock stay partly untraced; nothing else changes."""
@@ -554,7 +563,7 @@ def record_order_batches(*, order: Any, actor: Any) -> list[BatchShipment]:
             created.append(BatchShipment(batch=batch, order=order, order_line=line, quantity=take))
             wanted -= take
     BatchShipment.objects.bulk_create(created)
-    moment = _aware(None)
+    moment = _aware(event_time)
     for shipment in created:
         batch = shipment.batch
         event = Event(
