@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product
 
@@ -61,7 +62,9 @@ class StepForm(forms.Form):
 
 class PlantingForm(StepForm):
     crop = forms.CharField(label=_("crop"), max_length=100)
-    variety = forms.CharField(label=_("variety"), max_length=100, required=False)
+    variety = forms.CharField(
+        label=pgettext_lazy("crop", "variety"), max_length=100, required=False
+    )
     area_mu = forms.FloatField(label=_("area (mu)"), min_value=0.01, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

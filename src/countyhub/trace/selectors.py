@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Certification
 from countyhub.core.permissions import admin_county_ids
@@ -24,7 +25,7 @@ from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, TraceE
 _P = f"{cbv.COUNTY_PREFIX}:"
 DETAIL_LABELS = {
     f"{_P}crop": _("crop"),
-    f"{_P}variety": _("variety"),
+    f"{_P}variety": pgettext_lazy("crop", "variety"),
     f"{_P}areaMu": _("area (mu)"),
     f"{_P}fertiliserProduct": _("fertiliser"),
     f"{_P}sprayProduct": _("spray product"),

@@ -23,7 +23,7 @@ ZH = {
     "serialised units": "单件序列号数量",
     "when": "时间",
     "crop": "作物",
-    "variety": "品种",
+    ("crop", "variety"): "品种",
     "area (mu)": "面积（亩）",
     "kg": "千克",
     "g": "克",
@@ -165,7 +165,7 @@ ZH = {
     "Not verified: this record could not be verified": "未通过校验：此记录无法验证",
     "Brand": "品牌",
     "Producer": "生产者",
-    "Village": "产地村",
+    ("trace page", "Village"): "产地村",
     "Harvested": "采收日期",
     "From field to parcel": "从田间到包裹",
     "correction": "更正",
@@ -200,7 +200,7 @@ def main() -> int:
     for message in catalog:
         if not message.id:
             continue
-        message.string = ZH.get(message.id, "")
+        message.string = ZH.get((message.context, message.id), ZH.get(message.id, ""))
         message.flags.discard("fuzzy")
         if not message.string:
             missing.append(message.id)
