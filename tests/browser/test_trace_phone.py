@@ -1,7 +1,6 @@
 """On a phone: a seller records a batch from planting to packing, prints labels, and a buyer who
 opens the QR code's URI sees the whole timeline. Screenshots go to test-artifacts/."""
 
-import os
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,8 +12,6 @@ from tests.factories.catalog import ProductFactory, SellerFactory
 from tests.factories.core import CountyFactory, MembershipFactory, UserFactory, VillageFactory
 from tests.factories.trace import trace_profile
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain setup.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 playwright = pytest.importorskip("playwright.sync_api")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -24,6 +21,13 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+    # setup. Only for this test: the variable must not leak into other tests' subprocesses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

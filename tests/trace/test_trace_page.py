@@ -36,6 +36,7 @@ def test_page_in_chinese(client, traced_batch):
 
 
 def test_tampered_chain_is_not_authentic(client, traced_batch):
+    assert 'id="authentic"' in client.get("/" + path_of(traced_batch)).content.decode()
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)
     TraceEvent.objects.filter(pk=harvest.pk).update(
         document={**harvest.document, "eventTime": "2020-01-01T00:00:00+08:00"}
@@ -133,3 +134,16 @@ def test_trace_page_query_count(client, traced_batch, django_assert_max_num_quer
     client.get(url)  # warms the chain-verification cache
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_cached_page_shows_a_new_event_at_once(client, traced_batch, seller_user):
+    from decimal import Decimal
+
+    from countyhub.trace import services
+
+    url = "/" + path_of(traced_batch)
+    assert "Packhouse B" not in client.get(url).content.decode()
+    services.record_packing(
+        actor=seller_user, batch=traced_batch, packed_quantity=Decimal(1), packhouse="Packhouse B"
+    )
+    assert "Packhouse B" in client.get(url).content.decode()

@@ -218,3 +218,34 @@ def test_export_range_by_date(client, world, traced_batch):
     assert kinds == ["commissioning", "inspecting", "packing"]
     bad = client.get(reverse("trace:export_range"), {"since": "yesterday"})
     assert bad.status_code == 400 and bad.content.startswith(b"since")
+
+
+def test_correction_through_the_step_form(client, world, traced_batch):
+    client.force_login(world.users["seller_staff"])
+    harvest = traced_batch.events.get(kind=EventKind.HARVEST)
+    url = reverse("trace:record", args=[traced_batch.pk, "harvest"])
+    page = client.get(url, {"corrects": harvest.pk})
+    assert page.status_code == 200
+    assert page.context["form"].initial["quantity_kg"] == 120.0  # the recorded value
+    time = page.context["form"].initial["event_time"].strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        url, {"corrects": harvest.pk, "event_time": time, "quantity_kg": "118.5"}
+    )
+    assert response.status_code == 302
+    kinds = list(traced_batch.events.order_by("sequence").values_list("kind", "corrects_id"))
+    assert kinds[-2:] == [("harvest", harvest.pk), ("error_declaration", harvest.pk)]
+    detail = client.get(reverse("trace:batch", args=[traced_batch.pk])).content.decode()
+    assert f'id="correct-{harvest.pk}"' not in detail  # corrected once only
+    public = client.get("/" + lot_path(traced_batch), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "118.5 kg" in public and 'class="harvest corrected"' in public
+    assert 'id="authentic"' in public
+    # Another step's event, or another batch's, cannot be "corrected" through this form.
+    packing = traced_batch.events.get(kind=EventKind.PACKING)
+    assert client.get(url, {"corrects": packing.pk}).status_code == 404
+    assert client.get(url, {"corrects": "x"}).status_code == 404
+
+
+def lot_path(batch):
+    from countyhub.trace.identifiers import lot_uri
+
+    return lot_uri(batch).split("/", 3)[3]

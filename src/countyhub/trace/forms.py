@@ -165,3 +165,36 @@ class LabelSheetForm(forms.Form):
     rows = forms.IntegerField(label=_("rows"), min_value=1, max_value=20, initial=7)
     columns = forms.IntegerField(label=_("columns"), min_value=1, max_value=8, initial=3)
     count = forms.IntegerField(label=_("labels"), min_value=1, max_value=1000, initial=21)
+
+
+def initial_from(row: Any) -> dict[str, Any]:
+    """A recorded event's values as a step form's initial data, for its correction."""
+    data = row.document
+    values: dict[str, Any] = {"event_time": timezone.localtime(row.event_time).replace(tzinfo=None)}
+
+    def county(name: str) -> Any:
+        return data.get(f"county:{name}")
+
+    quantities = data.get("quantityList") or [{}]
+    documents = [d for d in data.get("county:documents", []) if isinstance(d, dict)]
+    report = next((d for d in documents if d.get("county:documentKind") == "lab_report"), {})
+    report_number = str(report.get("county:documentURI", "")).rsplit(":", 1)[-1]
+    by_step = {
+        "planting": {"crop": county("crop"), "variety": county("variety"),
+                     "area_mu": county("areaMu")},
+        "fertilising": {"product": county("fertiliserProduct"), "dose": county("dose"),
+                        "dose_unit": county("doseUnit"), "per_area_mu": county("areaMu")},
+        "spraying": {"product": county("sprayProduct"),
+                     "pre_harvest_interval_days": county("preHarvestIntervalDays"),
+                     "dose": county("dose"), "dose_unit": county("doseUnit")},
+        "irrigation": {"volume_m3": county("irrigationVolumeM3"),
+                       "method": county("irrigationMethod")},
+        "harvest": {"quantity_kg": quantities[0].get("quantity")},
+        "packing": {"packed_quantity": quantities[0].get("quantity"),
+                    "packhouse": (data.get("readPoint") or {}).get("county:placeName")},
+        "inspection": {"title": report.get("county:title"), "issuer": report.get("county:issuer"),
+                       "result": report.get("county:result"),
+                       "report_number": report_number},
+    }  # fmt: skip
+    values.update({k: v for k, v in by_step.get(row.kind, {}).items() if v is not None})
+    return values

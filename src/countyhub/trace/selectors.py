@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -55,6 +56,7 @@ class TimelineEntry:
     corrected: bool = False
     is_correction: bool = False
     event_id: str = ""
+    pk: int = 0
 
 
 def _number(value: Any) -> str:
@@ -72,6 +74,7 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         time=timezone.localtime(row.event_time),
         disposition=cbv.bare_term("disposition", data.get("disposition", "")),
         event_id=row.event_id,
+        pk=row.pk,
     )
     for key, label in DETAIL_LABELS.items():
         source = data.get("ilmd", {}) if key.endswith("harvestDate") else data
@@ -150,6 +153,41 @@ def batch_for_serial(*, gtin: str, serial: str) -> Batch | None:
     )
 
 
+def page_digest(**lookup: str) -> tuple[int, str] | None:
+    """(batch id, digest of every stored event's content and chain link) for the batch that
+    `lookup` (gtin + lot, or gtin + serial) names, in one query and without decoding JSON.
+
+    The public page is cached under this digest: any appended event moves the chain head, and
+    any edit of stored content changes the text, so a changed record is never served from
+    cache and its chain is verified again."""
+    filters = {"batch__gtin": lookup["gtin"]}
+    if "lot" in lookup:
+        filters["batch__lot"] = lookup["lot"]
+    else:
+        filters["batch__units__serial"] = lookup["serial"]
+    rows = (
+        TraceEvent.objects.filter(**filters)
+        .order_by("sequence")
+        .values_list(
+            "batch_id",
+            "batch__chain_head",
+            "batch__event_count",
+            "event_hash",
+            "chain_hash",
+            Cast("document", output_field=TextField()),
+        )
+    )
+    digest = hashlib.sha256()
+    batch_id = None
+    for row_batch, head, count, event_hash, link, text in rows:
+        batch_id = row_batch
+        digest.update(f"{head}{count}{event_hash}{link}".encode())
+        digest.update(text.encode())
+    if batch_id is None:
+        return None
+    return batch_id, digest.hexdigest()
+
+
 def trace_page(batch: Batch) -> TracePage:
     """Everything the public trace page shows; no household or buyer data."""
     rows = list(TraceEvent.objects.filter(batch=batch).order_by("sequence"))
@@ -175,16 +213,10 @@ def trace_page(batch: Batch) -> TracePage:
             point = (entry.latitude, entry.longitude, str(entry.label))
             if not route or route[-1][:2] != point[:2]:
                 route.append(point)
-    shipments = BatchShipment.objects.filter(batch=batch).aggregate(
-        orders=Count("order", distinct=True)
+    shipped = list(
+        BatchShipment.objects.filter(batch=batch).values_list("order_id", "order__station__name")
     )
-    destinations = sorted(
-        set(
-            BatchShipment.objects.filter(batch=batch, order__station__isnull=False).values_list(
-                "order__station__name", flat=True
-            )
-        )
-    )
+    destinations = sorted({name for _order, name in shipped if name})
     return TracePage(
         batch=batch,
         entries=entries,
@@ -192,7 +224,7 @@ def trace_page(batch: Batch) -> TracePage:
         inspections=[e for e in entries if e.kind == EventKind.INSPECTION and not e.corrected],
         authentic=chain_verifies(batch, rows),
         route=route,
-        shipped_orders=shipments["orders"],
+        shipped_orders=len({order for order, _name in shipped}),
         destinations=destinations,
     )
 

@@ -158,6 +158,17 @@ def _append(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[Trac
     return rows
 
 
+def _record(
+    *, batch: Batch, kind: str, event: Event, actor: Any, corrects: TraceEvent | None
+) -> TraceEvent:
+    """Append a new event, or, when it `corrects` a recorded one, the correction pair."""
+    if corrects is None:
+        return _append(batch=batch, items=[NewEvent(kind, event)], actor=actor)[0]
+    if corrects.batch_id != batch.pk or corrects.kind != kind:
+        raise TraceError(_("A correction must be the same step of the same batch."), field="event")
+    return correct_event(actor=actor, erroneous=corrects, corrective=event)[0]
+
+
 def _location(batch: Batch) -> Location:
     extensions = {}
     if batch.latitude is not None and batch.longitude is not None:
@@ -188,6 +199,7 @@ def record_farming_step(
     step: cbv.FarmingStep,
     details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
     event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
 ) -> TraceEvent:
     """Planting, fertilising, spraying or irrigation, as a county-vocabulary ObjectEvent."""
     _require(policies.may_record(actor, batch))
@@ -202,7 +214,7 @@ def record_farming_step(
         vocabulary=VOCABULARY,
     )
     event = replace(event, read_point=_location(batch))
-    return _append(batch=batch, items=[NewEvent(step.value, event)], actor=actor)[0]
+    return _record(batch=batch, kind=step.value, event=event, actor=actor, corrects=corrects)
 
 
 @transaction.atomic
@@ -212,6 +224,7 @@ def record_harvest(
     batch: Batch,
     quantity_kg: float,
     event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
 ) -> TraceEvent:
     """The harvest: CBV `commissioning` of the lot, with the harvest date in its ILMD."""
     _require(policies.may_record(actor, batch))
@@ -223,7 +236,7 @@ def record_harvest(
         lot_uri=lot_uri(batch), quantity_kg=quantity_kg, event_time=moment, farm=plot_uri(batch)
     )
     event = replace(event, read_point=_location(batch))
-    row = _append(batch=batch, items=[NewEvent(EventKind.HARVEST, event)], actor=actor)[0]
+    row = _record(batch=batch, kind=EventKind.HARVEST, event=event, actor=actor, corrects=corrects)
     if batch.production_date is None:
         Batch.objects.filter(pk=batch.pk).update(production_date=moment.date())
         batch.production_date = moment.date()
@@ -237,6 +250,7 @@ def record_inspection(
     batch: Batch,
     documents: Sequence[cbv.AttachedDocument],
     event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
 ) -> TraceEvent:
     """An inspection with its certificates and lab reports; conformant only if all pass."""
     _require(policies.may_record(actor, batch))
@@ -247,7 +261,9 @@ def record_inspection(
     event = inspection_event(
         subject=lot_uri(batch), event_time=moment, documents=documents, location=plot_uri(batch)
     )
-    return _append(batch=batch, items=[NewEvent(EventKind.INSPECTION, event)], actor=actor)[0]
+    return _record(
+        batch=batch, kind=EventKind.INSPECTION, event=event, actor=actor, corrects=corrects
+    )
 
 
 @transaction.atomic
@@ -259,6 +275,7 @@ def record_packing(
     event_time: datetime.datetime | None = None,
     packhouse: str = "",
     packhouse_position: tuple[Decimal, Decimal] | None = None,
+    corrects: TraceEvent | None = None,
 ) -> TraceEvent:
     """Packing the lot into sale units (CBV `packing`), at the plot or at a named packhouse."""
     _require(policies.may_record(actor, batch))
@@ -297,7 +314,7 @@ def record_packing(
         ),
         read_point=location,
     )
-    return _append(batch=batch, items=[NewEvent(EventKind.PACKING, event)], actor=actor)[0]
+    return _record(batch=batch, kind=EventKind.PACKING, event=event, actor=actor, corrects=corrects)
 
 
 @transaction.atomic

@@ -9,16 +9,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Certification, Product
+from countyhub.core.templatetags.countyhub import localized
 from countyhub.gs1 import cbv, labels
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
@@ -29,6 +34,8 @@ from countyhub.trace.models import Batch, EventKind, ProductIdentifier
 
 # ---------------------------------------------------------------------------------------------
 # Public: /01/<gtin>/10/<lot>[/21/<serial>] resolves here.
+
+PAGE_CACHE_SECONDS = 300
 
 
 def _friendly(request: HttpRequest, *, status: int, reason: str, code: str) -> HttpResponse:
@@ -50,42 +57,75 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
             "part": error.part or str(error)
         }
         return _friendly(request, status=400, reason=reason, code=f"/{path}")
-    batch = None
+    lookup: dict[str, str] = {}
     if link.gtin and link.lot:
-        batch = selectors.batch_for_link(gtin=link.gtin, lot=link.lot)
+        lookup = {"gtin": link.gtin, "lot": link.lot}
     elif link.gtin and link.serial:
-        batch = selectors.batch_for_serial(gtin=link.gtin, serial=link.serial)
+        lookup = {"gtin": link.gtin, "serial": link.serial}
     elif link.gtin:
-        product = (
-            Product.objects.filter(Q(gtin=link.gtin) | Q(gtin=link.gtin.lstrip("0")))
-            .select_related("county")
-            .first()
-        )
-        if product is None:
-            identifier = ProductIdentifier.objects.filter(gtin=link.gtin).first()
-            product = identifier.product if identifier else None
-        if product is not None:
-            return redirect("catalog:product", product.county.slug, product.pk)
-    if batch is None:
-        return _friendly(
-            request,
-            status=404,
-            reason=_("We have no batch with this code. Check the label, or ask the seller."),
-            code=f"/{path}",
-        )
+        return _product_or_unknown(request, link.gtin, path)
+    found = selectors.page_digest(**lookup) if lookup else None
+    key = cached = None
+    if found is not None:
+        # Certificates' validity depends on the day; the TTL bounds how long a catalogue edit
+        # (a new certificate) takes to show. Trace records themselves are in the digest.
+        day = timezone.localdate().isoformat()
+        key = f"trace:page:{found[0]}:{found[1]}:{get_language()}:{day}:{link.serial or ''}"
+        cached = cache.get(key)
+    if cached is None:
+        batch = None
+        if "lot" in lookup:
+            batch = selectors.batch_for_link(gtin=lookup["gtin"], lot=lookup["lot"])
+        elif lookup:
+            batch = selectors.batch_for_serial(gtin=lookup["gtin"], serial=lookup["serial"])
+        if batch is None:
+            return _friendly(
+                request,
+                status=404,
+                reason=_("We have no batch with this code. Check the label, or ask the seller."),
+                code=f"/{path}",
+            )
+        page = selectors.trace_page(batch)
+        page.serial = link.serial
+        context = {
+            "page": page,
+            "batch": batch,
+            "route_svg": charts.route_svg(page.route),
+            "uri": lot_uri(batch),
+        }
+        article = render_to_string("trace/_trace_article.html", context)
+        title = f"{localized(batch.product)} · {_('Trace')}"
+        cached = (batch.pk, article, batch.county, title)
+        if key is not None:
+            cache.set(key, cached, timeout=PAGE_CACHE_SECONDS)
+    batch_id, article, county, title = cached
     services.record_scan(
-        batch_id=batch.pk, latitude=request.GET.get("lat"), longitude=request.GET.get("lon")
+        batch_id=batch_id, latitude=request.GET.get("lat"), longitude=request.GET.get("lon")
     )
-    page = selectors.trace_page(batch)
-    page.serial = link.serial
-    context = {
-        "page": page,
-        "batch": batch,
-        "county": batch.county,
-        "route_svg": charts.route_svg(page.route),
-        "uri": lot_uri(batch),
-    }
-    return render(request, "trace/trace_page.html", context)
+    return render(
+        request,
+        "trace/trace_page.html",
+        {"article": mark_safe(article), "county": county, "title": title},
+    )
+
+
+def _product_or_unknown(request: HttpRequest, gtin: str, path: str) -> HttpResponse:
+    product = (
+        Product.objects.filter(Q(gtin=gtin) | Q(gtin=gtin.lstrip("0")))
+        .select_related("county")
+        .first()
+    )
+    if product is None:
+        identifier = ProductIdentifier.objects.filter(gtin=gtin).first()
+        product = identifier.product if identifier else None
+    if product is not None:
+        return redirect("catalog:product", product.county.slug, product.pk)
+    return _friendly(
+        request,
+        status=404,
+        reason=_("We have no batch with this code. Check the label, or ask the seller."),
+        code=f"/{path}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,11 +190,17 @@ def batch_create(request: HttpRequest) -> HttpResponse:
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     rows = list(batch.events.order_by("sequence"))
+    corrected = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    entries = []
+    for row in rows:
+        entry = selectors.timeline_entry(row)
+        entry.corrected = row.pk in corrected
+        entries.append(entry)
     total, recent = selectors.scan_counts([batch.pk]).get(batch.pk, (0, 0))
     context = {
         "batch": batch,
         "county": batch.county,
-        "entries": [selectors.timeline_entry(row) for row in rows],
+        "entries": entries,
         "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
         "uri": lot_uri(batch),
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
@@ -163,6 +209,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "units": batch.units.all()[:50],
         "sheet_form": forms.LabelSheetForm(),
         "may_record": policies.may_record(request.user, batch),
+        "correctable": list(forms.STEP_FORMS),
     }
     return render(request, "trace/batch_detail.html", context)
 
@@ -195,8 +242,15 @@ def _documents(batch: Batch, data: dict[str, Any]) -> list[cbv.AttachedDocument]
     return documents
 
 
-def _record_step(request: HttpRequest, batch: Batch, step: str, data: dict[str, Any]) -> None:
-    common = {"actor": request.user, "batch": batch, "event_time": data["event_time"]}
+def _record_step(
+    request: HttpRequest, batch: Batch, step: str, data: dict[str, Any], *, corrects: Any
+) -> None:
+    common = {
+        "actor": request.user,
+        "batch": batch,
+        "event_time": data["event_time"],
+        "corrects": corrects,
+    }
     if step == "planting":
         details: Any = cbv.Planting(
             crop=data["crop"], variety=data["variety"] or None, area_mu=data["area_mu"]
@@ -238,22 +292,33 @@ def record_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step not in forms.STEP_FORMS:
         return _friendly(request, status=404, reason=_("Unknown step."), code=step)
     batch = _batch_for(request, pk, record=True)
-    form = forms.STEP_FORMS[step](request.POST or None, batch=batch)
+    corrects = None
+    corrects_id = request.POST.get("corrects") or request.GET.get("corrects")
+    if corrects_id:
+        corrects = batch.events.filter(pk=corrects_id if corrects_id.isdigit() else 0).first()
+        if corrects is None or corrects.kind != step:
+            return _friendly(
+                request, status=404, reason=_("No such event to correct."), code=corrects_id
+            )
+    initial = forms.initial_from(corrects) if corrects is not None else None
+    form = forms.STEP_FORMS[step](request.POST or None, batch=batch, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            _record_step(request, batch, step, form.cleaned_data)
+            _record_step(request, batch, step, form.cleaned_data, corrects=corrects)
         except TraceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, _("Recorded."))
-            return redirect(f"{batch.get_absolute_url()}?saved={step}-{batch.pk}")
+            draft = f"{step}-{batch.pk}" + (f"-c{corrects.pk}" if corrects else "")
+            return redirect(f"{batch.get_absolute_url()}?saved={draft}")
     context = {
         "form": form,
         "batch": batch,
         "county": batch.county,
         "step": step,
         "step_label": EventKind(step).label,
-        "draft_key": f"{step}-{batch.pk}",
+        "draft_key": f"{step}-{batch.pk}" + (f"-c{corrects.pk}" if corrects else ""),
+        "corrects": corrects,
     }
     return render(request, "trace/step_form.html", context, status=400 if form.errors else 200)
 
