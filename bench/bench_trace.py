@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +127,7 @@ def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, flo
         "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan"),
         "errors": len(errors),
+        "kinds": dict(Counter(errors).most_common(3)),
         "ok": len(latencies) - sum(1 for e in errors if e.isdigit()),
     }
 
@@ -184,6 +186,9 @@ def main() -> int:
             f"{name:<12}{row['requests']:>10}{row['rps']:>10.0f}{row['p50']:>9.1f}"
             f"{row['p99']:>9.1f}{row['errors']:>8}"
         )
+    for name, row in (("/healthz", ceiling), ("trace page", trace)):
+        if row["errors"]:
+            print(f"{name} errors: {row['kinds']}")
     ratio = trace["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
     print(f"trace page / ceiling: {ratio:.2f} (target >= 0.50)")
     print(f"p99 trace page: {trace['p99']:.1f} ms (target < 100 ms)")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,7 +21,14 @@ from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import EPCIS_CONTEXT, SCHEMA_VERSION
 from countyhub.trace import policies
 from countyhub.trace.identifiers import NAMESPACES
-from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, TraceEvent
+from countyhub.trace.models import (
+    Batch,
+    BatchShipment,
+    EventKind,
+    Scan,
+    SerialisedUnit,
+    TraceEvent,
+)
 
 _P = f"{cbv.COUNTY_PREFIX}:"
 DETAIL_LABELS = {
@@ -160,23 +167,23 @@ def page_digest(**lookup: str) -> tuple[int, str] | None:
     The public page is cached under this digest: any appended event moves the chain head, and
     any edit of stored content changes the text, so a changed record is never served from
     cache and its chain is verified again."""
-    filters = {"batch__gtin": lookup["gtin"]}
-    if "lot" in lookup:
-        filters["batch__lot"] = lookup["lot"]
-    else:
-        filters["batch__units__serial"] = lookup["serial"]
-    rows = (
-        TraceEvent.objects.filter(**filters)
-        .order_by("sequence")
-        .values_list(
-            "batch_id",
-            "batch__chain_head",
-            "batch__event_count",
-            "event_hash",
-            "chain_hash",
-            Cast("document", output_field=TextField()),
+    # Raw SQL: this runs on every scan, and the ORM's query building cost more than the query.
+    event, batch, unit = (m._meta.db_table for m in (TraceEvent, Batch, SerialisedUnit))
+    join, condition, value = "", "b.lot = %s", lookup.get("lot")
+    if "lot" not in lookup:
+        join, condition, value = (
+            f"JOIN {unit} u ON u.batch_id = b.id",
+            "u.serial = %s",
+            lookup["serial"],
         )
+    sql = (
+        f"SELECT e.batch_id, b.chain_head, b.event_count, e.event_hash, e.chain_hash, "
+        f"CAST(e.document AS TEXT) FROM {event} e JOIN {batch} b ON b.id = e.batch_id {join} "
+        f"WHERE b.gtin = %s AND {condition} ORDER BY e.sequence"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lookup["gtin"], value])
+        rows = cursor.fetchall()
     digest = hashlib.sha256()
     batch_id = None
     for row_batch, head, count, event_hash, link, text in rows:
