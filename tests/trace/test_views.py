@@ -249,3 +249,17 @@ def lot_path(batch):
     from countyhub.trace.identifiers import lot_uri
 
     return lot_uri(batch).split("/", 3)[3]
+
+
+def test_serialised_units_as_epc_uris_and_sgtin96(client, world):
+    from countyhub.gs1.keys import decode_sgtin96
+
+    batch = make_batch(world.users["seller_staff"], world.product, lot="SER", serial_count=2)
+    client.force_login(world.users["seller_staff"])
+    response = client.get(reverse("trace:batch", args=[batch.pk]))
+    units = response.context["units"]
+    assert [serial for serial, *_rest in units] == [f"{batch.pk}0001", f"{batch.pk}0002"]
+    serial, link, epc, tag = units[0]
+    assert link.endswith(f"/01/{batch.gtin}/21/{serial}")
+    assert epc == f"urn:epc:id:sgtin:{batch.gtin[1:9]}.{batch.gtin[0]}{batch.gtin[9:13]}.{serial}"
+    assert decode_sgtin96(tag).uri() == epc

@@ -101,9 +101,10 @@ def create_batch(
         latitude=latitude,
         longitude=longitude,
     )
+    # Numeric serials, unique per GTIN (the batch id leads), so that a unit's /21/ link names
+    # one unit and the serial fits an SGTIN-96 RFID tag (at most 2^38 - 1).
     SerialisedUnit.objects.bulk_create(
-        SerialisedUnit(batch=batch, serial=f"{lot}-{n:03d}"[-20:])
-        for n in range(1, serial_count + 1)
+        SerialisedUnit(batch=batch, serial=f"{batch.pk}{n:04d}") for n in range(1, serial_count + 1)
     )
     record_audit(
         actor=actor,

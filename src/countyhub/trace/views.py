@@ -24,12 +24,12 @@ from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Certification, Product
 from countyhub.core.templatetags.countyhub import localized
-from countyhub.gs1 import cbv, labels
+from countyhub.gs1 import cbv, keys, labels
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, forms, policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError, TraceError
-from countyhub.trace.identifiers import lot_uri, trace_domain
+from countyhub.trace.identifiers import batch_link, lot_uri, trace_domain
 from countyhub.trace.models import Batch, EventKind, ProductIdentifier
 
 # ---------------------------------------------------------------------------------------------
@@ -206,12 +206,26 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
         "scans_total": total,
         "scans_recent": recent,
-        "units": batch.units.all()[:50],
+        "units": _unit_identifiers(batch),
         "sheet_form": forms.LabelSheetForm(),
         "may_record": policies.may_record(request.user, batch),
         "correctable": list(forms.STEP_FORMS),
     }
     return render(request, "trace/batch_detail.html", context)
+
+
+def _unit_identifiers(batch: Batch) -> list[tuple[str, str, str, str]]:
+    """Each serialised unit's Digital Link, and for internal GTINs (company prefix known: 8
+    digits) its EPC URI and SGTIN-96 tag value for RFID."""
+    rows = []
+    internal = keys.is_internal_gtin(batch.gtin)
+    for unit in batch.units.all()[:200]:
+        epc = tag = ""
+        if internal:
+            epc = keys.sgtin_uri(batch.gtin, unit.serial, company_prefix_length=8)
+            tag = keys.encode_sgtin96(batch.gtin, unit.serial, company_prefix_length=8)
+        rows.append((unit.serial, batch_link(batch, serial=unit.serial).uri, epc, tag))
+    return rows
 
 
 def _documents(batch: Batch, data: dict[str, Any]) -> list[cbv.AttachedDocument]:

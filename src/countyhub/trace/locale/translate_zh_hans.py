@@ -189,6 +189,12 @@ ZH = {
     "Recorded.": "已记录。",
     "Not JSON: %(error)s": "不是 JSON：%(error)s",
     "Imported %(n)d events.": "已导入 %(n)d 个事件。",
+    "Serial": "序列号",
+    "Correct": "更正",
+    "Correcting the event recorded at": "正在更正记录于",
+    "the old record stays, marked as corrected.": "的事件：原记录保留，并标记为已更正。",
+    "No such event to correct.": "没有可更正的此事件。",
+    "A correction must be the same step of the same batch.": "更正必须针对同一批次的同一环节。",
 }
 
 
