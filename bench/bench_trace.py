@@ -81,7 +81,8 @@ async def client(host: str, port: int, path: str, stop_at: float, latencies: lis
                 reader, writer = await asyncio.open_connection(host, port)
             start = time.perf_counter()
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+            # A stalled server counts as an error instead of hanging the benchmark.
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
             status = int(head.split(b" ", 2)[1])
             length, close = 0, False
             for line in head.split(b"\r\n")[1:]:
@@ -90,14 +91,14 @@ async def client(host: str, port: int, path: str, stop_at: float, latencies: lis
                     length = int(value)
                 elif name.lower() == b"connection" and value.strip().lower() == b"close":
                     close = True
-            await reader.readexactly(length)
+            await asyncio.wait_for(reader.readexactly(length), timeout=10)
             latencies.append(time.perf_counter() - start)
             if status != 200:
                 errors.append(str(status))
             if close:
                 writer.close()
                 writer = None
-        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
             errors.append(type(error).__name__)
             if writer is not None:
                 writer.close()
@@ -145,7 +146,9 @@ def main() -> int:
         print("bench_trace needs PostgreSQL: set DATABASE_URL=postgres://...")
         return 2
     env.setdefault("DJANGO_SETTINGS_MODULE", "countyhub.settings")
+    print("preparing the demo county ...", file=sys.stderr, flush=True)
     path = prepare(env)
+    print(f"serving; trace page {path}", file=sys.stderr, flush=True)
     port = free_port()
     countyhub = str(Path(sys.executable).with_name("countyhub"))
     server = subprocess.Popen(
@@ -165,6 +168,7 @@ def main() -> int:
                     return 1
                 time.sleep(0.3)
         before = scan_count(env, path)
+        print("warming up and measuring ...", file=sys.stderr, flush=True)
         # Warm up both endpoints (each worker verifies the batch's chain once, then caches it).
         warm = measure(port, path, 4, 2.0)
         measure(port, "/healthz", 4, 1.0)
