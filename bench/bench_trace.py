@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -178,8 +179,13 @@ def main() -> int:
         served = warm["ok"] + trace["ok"]
         counted = scan_count(env, path) - before
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # SIGINT is gunicorn's quick shutdown; SIGTERM would wait for idle keep-alive clients.
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     print(
         f"countyhub serve: {args.workers} workers x {args.threads} threads, PostgreSQL, "
         f"{args.clients} keep-alive clients, {args.seconds:g} s each, {os.cpu_count()} CPUs"
