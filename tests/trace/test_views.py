@@ -263,3 +263,31 @@ def test_serialised_units_as_epc_uris_and_sgtin96(client, world):
     assert link.endswith(f"/01/{batch.gtin}/21/{serial}")
     assert epc == f"urn:epc:id:sgtin:{batch.gtin[1:9]}.{batch.gtin[0]}{batch.gtin[9:13]}.{serial}"
     assert decode_sgtin96(tag).uri() == epc
+
+
+@pytest.mark.parametrize("role", ["buyer", "station_operator", "analyst", "other_county_admin"])
+@pytest.mark.parametrize(
+    "page", ["trace:batches", "trace:recall", "trace:import", "trace:batch_create"]
+)
+def test_back_office_lists_refuse_other_roles(client, world, traced_batch, role, page):
+    client.force_login(world.users[role])
+    assert client.get(reverse(page)).status_code == 403
+
+
+def test_county_admin_recall_sees_the_county(client, world, traced_batch):
+    client.force_login(world.users["county_admin"])
+    response = client.get(reverse("trace:recall"), {"lot": traced_batch.lot})
+    assert response.status_code == 200 and response.context["batches"] == [traced_batch]
+
+
+def test_batch_list_query_count_does_not_grow(client, world, django_assert_max_num_queries):
+    seller = world.users["seller_staff"]
+    for n in range(3):
+        make_batch(seller, world.product, lot=f"Q{n}")
+    client.force_login(seller)
+    with django_assert_max_num_queries(12) as first:
+        client.get(reverse("trace:batches"))
+    for n in range(3, 13):
+        make_batch(seller, world.product, lot=f"Q{n}")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        assert client.get(reverse("trace:batches")).status_code == 200
