@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from countyhub.trace import policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError
@@ -107,7 +107,7 @@ def import_epcis(request: HttpRequest, county_id: int) -> Any:
             {"index": p.index, "field": p.field, "message": p.message} for p in error.problems
         ]
         return _problems(request, problems)
-    return 201, {"imported": len(rows), "event_ids": [row.event_id for row in rows]}
+    return Status(201, {"imported": len(rows), "event_ids": [row.event_id for row in rows]})
 
 
 def _problems(request: HttpRequest, problems: list[dict[str, Any]]) -> HttpResponse:
