@@ -7,12 +7,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -102,10 +104,29 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
     services.record_scan(
         batch_id=batch_id, latitude=request.GET.get("lat"), longitude=request.GET.get("lon")
     )
-    return render(
-        request,
-        "trace/trace_page.html",
-        {"article": mark_safe(article), "county": county, "title": title},
+    context = {"article": mark_safe(article), "county": county, "title": title}
+    if key is None or not _plain_visitor(request):
+        return render(request, "trace/trace_page.html", context)
+    # A first-time scanner (no session, no messages, no query): the whole page comes from the
+    # cache with only this visitor's CSRF token put in.
+    page_key = f"{key}:{request.path}:page"
+    html = cache.get(page_key)
+    if html is None:
+        html = render_to_string(
+            "trace/trace_page.html", {**context, "csrf_token": CSRF_PLACEHOLDER}, request
+        )
+        cache.set(page_key, html, timeout=PAGE_CACHE_SECONDS)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER0TRACE0PAGE"
+
+
+def _plain_visitor(request: HttpRequest) -> bool:
+    return not (
+        request.META.get("QUERY_STRING")
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "messages" in request.COOKIES
     )
 
 
