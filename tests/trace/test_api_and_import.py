@@ -5,9 +5,10 @@ import copy
 import pytest
 
 from countyhub.gs1.epcis import validate_document
+from countyhub.trace.exchange import import_document
 from countyhub.trace.models import Batch, TraceEvent
 from countyhub.trace.selectors import export_document
-from countyhub.trace.services import import_document, verify_batch
+from countyhub.trace.verification import verify_batch
 from tests.api.conftest import ApiClient
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from countyhub.trace import services
+from countyhub.trace import services, verification
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan
 from tests.conftest import requires_postgres
 
@@ -74,4 +74,4 @@ def test_concurrent_packing_never_overships_or_forks_the_chain(world):
     assert batch.shipped_quantity == Decimal(5)
     assert sum(BatchShipment.objects.values_list("quantity", flat=True)) == Decimal(5)
     assert batch.events.filter(kind=EventKind.SHIPPING).count() == 3  # 2 + 2 + 1
-    assert services.verify_batch(batch) is None
+    assert verification.verify_batch(batch) is None

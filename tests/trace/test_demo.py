@@ -3,7 +3,7 @@
 from countyhub.demo import build_demo
 from countyhub.trace.identifiers import lot_uri
 from countyhub.trace.models import Batch, BatchShipment, EventKind
-from countyhub.trace.services import verify_batches
+from countyhub.trace.verification import verify_batches
 
 
 def test_demo_has_traced_batches_with_complete_histories(client, db):

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from countyhub.gs1 import cbv
 from countyhub.gs1.hashing import GENESIS, chain_hashes
 from countyhub.gs1.keys import is_internal_gtin
-from countyhub.trace import services
+from countyhub.trace import services, verification
 from countyhub.trace.errors import TraceError
 from countyhub.trace.models import AppendOnlyError, Batch, EventKind, TraceEvent
 from tests.factories.trace import make_batch
@@ -61,7 +61,7 @@ def test_history_is_hash_chained(traced_batch):
     traced_batch.refresh_from_db()
     assert traced_batch.chain_head == events[-1].chain_hash != GENESIS
     assert traced_batch.event_count == 6
-    assert services.verify_batch(traced_batch) is None
+    assert verification.verify_batch(traced_batch) is None
 
 
 def test_other_seller_cannot_add_events(traced_batch, world):
@@ -104,18 +104,18 @@ def test_tampered_event_is_named(traced_batch):
     document = dict(harvest.document)
     document["quantityList"] = [dict(document["quantityList"][0], quantity=999.0)]
     TraceEvent.objects.filter(pk=harvest.pk).update(document=document)
-    bad = services.verify_batch(traced_batch)
+    bad = verification.verify_batch(traced_batch)
     assert bad is not None
     assert bad.sequence == harvest.sequence
     assert bad.event_id == harvest.event_id
-    checked, found = services.verify_batches(county_id=traced_batch.county_id)
+    checked, found = verification.verify_batches(county_id=traced_batch.county_id)
     assert checked == 1 and [f.sequence for f in found] == [harvest.sequence]
 
 
 def test_deleted_event_breaks_the_chain(traced_batch):
     last = traced_batch.events.order_by("-sequence").first()
     TraceEvent.objects.filter(pk=last.pk).delete()  # a raw delete, as an attacker would
-    bad = services.verify_batch(Batch.objects.get(pk=traced_batch.pk))
+    bad = verification.verify_batch(Batch.objects.get(pk=traced_batch.pk))
     assert bad is not None and "6" in bad.reason
 
 
@@ -138,6 +138,6 @@ def test_correction_appends_and_declares(traced_batch, seller_user):
     assert declared.event_id == harvest.event_id
     assert declared.document["errorDeclaration"]["correctiveEventIDs"] == [fixed.event_id]
     assert TraceEvent.objects.get(pk=harvest.pk).document == harvest.document
-    assert services.verify_batch(traced_batch) is None
+    assert verification.verify_batch(traced_batch) is None
     with pytest.raises(TraceError):
         services.correct_event(actor=seller_user, erroneous=harvest, corrective=corrective)

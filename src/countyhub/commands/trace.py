@@ -63,7 +63,7 @@ def verify(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from countyhub.core.models import County
-    from countyhub.trace.services import verify_batches
+    from countyhub.trace.verification import verify_batches
 
     console = Console(stderr=True)
     county_id = None

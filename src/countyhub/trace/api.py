@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from countyhub.trace import policies, selectors, services
+from countyhub.trace import exchange, policies, selectors
 from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.identifiers import lot_uri
 from countyhub.trace.models import Batch
@@ -101,7 +101,7 @@ def import_epcis(request: HttpRequest, county_id: int) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return _problems(request, [{"index": None, "field": "body", "message": str(error)}])
     try:
-        rows = services.import_document(actor=request.user, county_id=county_id, document=document)
+        rows = exchange.import_document(actor=request.user, county_id=county_id, document=document)
     except DocumentRejectedError as error:
         problems = [
             {"index": p.index, "field": p.field, "message": p.message} for p in error.problems

@@ -115,7 +115,7 @@ def chain_verifies(batch: Batch, rows: list[TraceEvent]) -> bool:
     Recomputing CBV hashes costs ~25 ms per event, so the answer is cached under a digest of
     exactly the content checked: any change to a stored event changes the key and forces a full
     recomputation on the next view."""
-    from countyhub.trace.services import verify_batch
+    from countyhub.trace.verification import verify_batch
 
     if not rows:
         return False

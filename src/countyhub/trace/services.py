@@ -4,7 +4,7 @@ EPCIS import, the batches an order ships from, and scans."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,6 @@ from countyhub.catalog.models import Product, Seller
 from countyhub.core.audit import record_audit
 from countyhub.gs1 import cbv, keys
 from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
-from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.epcis import (
     BizTransaction,
     Event,
@@ -31,12 +30,11 @@ from countyhub.gs1.epcis import (
     event_from_jsonld,
     event_to_jsonld,
     offset_of,
-    validate_document,
 )
-from countyhub.gs1.errors import DigitalLinkError, GS1KeyError, Problem
-from countyhub.gs1.hashing import chain_hash, event_hash_ids, verify_chain
+from countyhub.gs1.errors import GS1KeyError
+from countyhub.gs1.hashing import chain_hash, event_hash_ids
 from countyhub.trace import policies
-from countyhub.trace.errors import DocumentRejectedError, TraceError
+from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import NAMESPACES, VOCABULARY, lot_uri, plot_uri, product_gtin
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
 
@@ -117,7 +115,7 @@ def create_batch(
 
 
 # ---------------------------------------------------------------------------------------------
-# Events: every write goes through _append, which hashes and chains.
+# Events: every write goes through append_events, which hashes and chains.
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ class NewEvent:
     corrects: TraceEvent | None = None
 
 
-def _append(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[TraceEvent]:
+def append_events(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[TraceEvent]:
     """Hash the events (CBV 2.0 hash ID), extend the batch's chain, store them; caller holds
     the transaction. The batch row is locked so that two recorders cannot fork the chain."""
     locked = Batch.objects.select_for_update().get(pk=batch.pk)
@@ -164,7 +162,7 @@ def _record(
 ) -> TraceEvent:
     """Append a new event, or, when it `corrects` a recorded one, the correction pair."""
     if corrects is None:
-        return _append(batch=batch, items=[NewEvent(kind, event)], actor=actor)[0]
+        return append_events(batch=batch, items=[NewEvent(kind, event)], actor=actor)[0]
     if corrects.batch_id != batch.pk or corrects.kind != kind:
         raise TraceError(_("A correction must be the same step of the same batch."), field="event")
     return correct_event(actor=actor, erroneous=corrects, corrective=event)[0]
@@ -336,7 +334,7 @@ def correct_event(
         raise TraceError(_("This event was already corrected."), field="event")
     if reason not in cbv.ERROR_REASONS:
         raise TraceError(_("Unknown error reason."), field="reason")
-    (fixed,) = _append(
+    (fixed,) = append_events(
         batch=batch, items=[NewEvent(erroneous.kind, corrective, corrects=erroneous)], actor=actor
     )
     declaration = declare_error(
@@ -345,7 +343,7 @@ def correct_event(
         reason=reason,
         corrective_event_ids=[fixed.event_id],
     )
-    (declared,) = _append(
+    (declared,) = append_events(
         batch=batch,
         items=[NewEvent(EventKind.ERROR_DECLARATION, declaration, corrects=erroneous)],
         actor=actor,
@@ -358,189 +356,6 @@ def correct_event(
         changes={"corrective": fixed.event_id, "reason": reason},
     )
     return fixed, declared
-
-
-# ---------------------------------------------------------------------------------------------
-# EPCIS import: all or nothing, every problem by event index and field.
-
-
-def _subject_lots(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(field path, URI) of every Digital Link that names a lot in the event's What."""
-    found = []
-    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
-        for i, item in enumerate(data.get(key) or []):
-            found.append((f"{key}[{i}].epcClass", item.get("epcClass", "")))
-    for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
-        for i, value in enumerate(data.get(key) or []):
-            found.append((f"{key}[{i}]", value))
-    if data.get("parentID"):
-        found.append(("parentID", data["parentID"]))
-    return found
-
-
-def _batch_of(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> tuple[Any, str]:
-    """The one batch an event is about (by GTIN + lot), or a problem message."""
-    matched: dict[int, Batch] = {}
-    first_field = "quantityList"
-    for path, uri in _subject_lots(data):
-        first_field = first_field if matched else path
-        try:
-            link = parse_digital_link(uri)
-        except DigitalLinkError:
-            continue
-        if link.gtin and link.lot and (link.gtin, link.lot) in batches:
-            batch = batches[(link.gtin, link.lot)]
-            matched[batch.pk] = batch
-    if len(matched) == 1:
-        return next(iter(matched.values())), ""
-    if not matched:
-        return None, f"{first_field}: names no batch of this county (GTIN + lot) you may record on"
-    return None, f"{first_field}: names {len(matched)} batches; an event must be about one"
-
-
-def _import_kind(data: dict[str, Any]) -> str:
-    if "errorDeclaration" in data:
-        return EventKind.ERROR_DECLARATION
-    step = data.get("bizStep") or ""
-    for farming in cbv.FarmingStep:
-        if step == VOCABULARY.biz_step(farming):
-            return farming.value
-    bare = cbv.bare_term("bizStep", step) if step else ""
-    return {
-        "commissioning": EventKind.HARVEST,
-        "inspecting": EventKind.INSPECTION,
-        "packing": EventKind.PACKING,
-        "shipping": EventKind.SHIPPING,
-    }.get(bare, EventKind.IMPORTED)
-
-
-@transaction.atomic
-def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceEvent]:
-    """Import an EPCISDocument into the county's batches: validate everything first (schema,
-    CBV, Digital Links, batch ownership, duplicates) and store nothing unless all is well."""
-    problems = validate_document(document)
-    if problems:
-        raise DocumentRejectedError(problems)
-    namespaces = {
-        key: value
-        for item in document.get("@context", [])
-        if isinstance(item, dict)
-        for key, value in item.items()
-    }
-    if namespaces and namespaces.get(cbv.COUNTY_PREFIX, VOCABULARY.namespace) != (
-        VOCABULARY.namespace
-    ):
-        raise DocumentRejectedError(
-            [Problem(None, "@context", "the county: prefix must map to " + VOCABULARY.namespace)]
-        )
-    event_data = document["epcisBody"]["eventList"]
-    batches = {
-        (b.gtin, b.lot): b
-        for b in Batch.objects.filter(county_id=county_id).select_related("county")
-        if policies.may_record(actor, b)
-    }
-    planned: list[tuple[Batch, str, Event, dict[str, Any]]] = []
-    for index, data in enumerate(event_data):
-        batch, message = _batch_of(data, batches)
-        if batch is None:
-            field, _sep, text = message.partition(": ")
-            problems.append(Problem(index, field, text))
-            continue
-        planned.append((batch, _import_kind(data), event_from_jsonld(data), data))
-    if problems:
-        raise DocumentRejectedError(problems)
-    hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
-    stored = set(
-        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
-            "event_hash", "kind"
-        )
-    )
-    known_ids = dict(
-        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
-            "event_id", "pk"
-        )
-    )
-    for index, ((_batch, kind, _event, _data), event_hash) in enumerate(
-        zip(planned, hashes, strict=True)
-    ):
-        if (event_hash, kind) in stored:
-            problems.append(Problem(index, "eventID", "this event is already recorded"))
-    if problems:
-        raise DocumentRejectedError(problems)
-    rows: list[TraceEvent] = []
-    for batch, kind, event, data in planned:
-        corrects = None
-        if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
-            corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])
-        elif kind == EventKind.ERROR_DECLARATION:
-            # The declared form of an event this county never held: keep it as that event.
-            kind = _import_kind({k: v for k, v in data.items() if k != "errorDeclaration"})
-        rows += _append(batch=batch, items=[NewEvent(kind, event, corrects=corrects)], actor=actor)
-        known_ids.setdefault(rows[-1].event_id, rows[-1].pk)
-    return rows
-
-
-# ---------------------------------------------------------------------------------------------
-# Verification
-
-
-@dataclass(frozen=True)
-class TamperedEvent:
-    batch_id: int
-    lot: str
-    gtin: str
-    sequence: int | None
-    event_id: str | None
-    reason: str
-
-
-def verify_batch(batch: Batch, events: Sequence[TraceEvent] | None = None) -> TamperedEvent | None:
-    """Recompute the batch's chain from the stored event content; name the first bad event."""
-    rows = list(events if events is not None else batch.events.order_by("sequence"))
-    problem = None
-    if len(rows) != batch.event_count:
-        problem = (None, None, f"{len(rows)} events stored, the chain recorded {batch.event_count}")
-    elif rows and rows[-1].chain_hash != batch.chain_head:
-        problem = (rows[-1].sequence, rows[-1].event_id, "the last chain link is not the head")
-    else:
-        try:
-            check = verify_chain(
-                [event_from_jsonld(row.document) for row in rows],
-                [row.event_hash for row in rows],
-                [row.chain_hash for row in rows],
-                namespaces=NAMESPACES,
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            problem = (None, None, f"stored content is no longer a readable event: {error}")
-        else:
-            if not check.ok:
-                bad = rows[check.first_bad] if check.first_bad is not None else None
-                problem = (
-                    bad.sequence if bad else None,
-                    bad.event_id if bad else None,
-                    check.reason,
-                )
-    if problem is None:
-        return None
-    return TamperedEvent(batch.pk, batch.lot, batch.gtin, *problem)
-
-
-def verify_batches(
-    *, county_id: int | None = None, progress: Callable[[int, int], None] | None = None
-) -> tuple[int, list[TamperedEvent]]:
-    """Verify every batch (of one county); returns (batches checked, tampered events)."""
-    batches = Batch.objects.order_by("pk")
-    if county_id is not None:
-        batches = batches.filter(county_id=county_id)
-    total = batches.count()
-    found = []
-    for done, batch in enumerate(batches.iterator(chunk_size=200), start=1):
-        bad = verify_batch(batch)
-        if bad is not None:
-            found.append(bad)
-        if progress is not None:
-            progress(done, total)
-    return total, found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,7 +417,7 @@ def record_order_batches(
                 BizTransaction(value=f"urn:countyhub:order:{order.number}", type="po"),
             ),
         )
-        _append(batch=batch, items=[NewEvent(EventKind.SHIPPING, event)], actor=actor)
+        append_events(batch=batch, items=[NewEvent(EventKind.SHIPPING, event)], actor=actor)
     return created
 
 

@@ -29,7 +29,7 @@ from countyhub.core.templatetags.countyhub import localized
 from countyhub.gs1 import cbv, keys, labels
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
-from countyhub.trace import charts, forms, policies, selectors, services
+from countyhub.trace import charts, exchange, forms, policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError, TraceError
 from countyhub.trace.identifiers import batch_link, lot_uri, trace_domain
 from countyhub.trace.models import Batch, EventKind, ProductIdentifier
@@ -436,7 +436,7 @@ def import_events(request: HttpRequest) -> HttpResponse:
         else:
             county_id = _import_county(request, document)
             try:
-                rows = services.import_document(
+                rows = exchange.import_document(
                     actor=request.user, county_id=county_id, document=document
                 )
             except DocumentRejectedError as error:
