@@ -335,6 +335,10 @@ def build_demo(
         ]
         report("order history")
         orders = _build_order_history(county, products, buyers + extra_buyers, rng)
+        report("traced batches")
+        from countyhub.trace.demo import build_traced_batches
+
+        traced = build_traced_batches(county=county, products=products, rng=rng)
         from countyhub.programs.demo import build_programs_demo
 
         programs = build_programs_demo(
@@ -342,6 +346,6 @@ def build_demo(
         )
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
-        f"{len(products)} products, {orders} past orders; "
+        f"{len(products)} products, {orders} past orders, {traced} traced batches; "
         f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
     )

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "countyhub.shop",
     "countyhub.training",
     "countyhub.programs",
+    "countyhub.trace",
 ]
 
 MIDDLEWARE = [
@@ -166,3 +167,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "INFO")},
 }
+
+# The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
+TRACE_DOMAIN = os.environ.get("COUNTYHUB_TRACE_DOMAIN", "trace.countyhub.example")

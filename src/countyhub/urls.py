@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from countyhub.api.router import api
 from countyhub.catalog import views as catalog_views
 from countyhub.core import views as core_views
+from countyhub.trace import views as trace_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,6 +16,9 @@ urlpatterns = [
     path("accounts/signup/", core_views.signup, name="signup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # GS1 Digital Link URIs (/01/<gtin>/10/<lot>...) printed in QR codes resolve here.
+    re_path(r"^(?P<path>01/.*)$", trace_views.resolve, name="digital_link"),
+    path("trace/", include("countyhub.trace.urls")),
     path("", catalog_views.root, name="root"),
     path("", include("countyhub.catalog.urls")),
     path("", include("countyhub.shop.urls")),

@@ -26,6 +26,7 @@ from countyhub.shop.errors import (
     InvalidTransitionError,
     ShopError,
 )
+from countyhub.trace.api import router as trace_router
 
 api = NinjaAPI(
     title="countyhub API",
@@ -39,6 +40,7 @@ api.add_router("/products", catalog_router)
 api.add_router("/orders", shop_router)
 api.add_router("/counties", households_router)
 api.add_router("/programs", programs_router)
+api.add_router("/trace", trace_router)
 
 
 class ErrorOut(Schema):

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 trace_app = typer.Typer(
-    help="Traceability identifiers: parse GS1 Digital Link URIs, check GTINs.",
+    help="Traceability: parse Digital Link URIs, check GTINs, verify hash chains, recall lots.",
     no_args_is_help=True,
 )
 
@@ -47,3 +47,113 @@ def gtin(
     except GS1KeyError as error:
         typer.echo(f"invalid GTIN: {error}", err=True)
         raise typer.Exit(code=1) from error
+
+
+@trace_app.command("verify")
+def verify(
+    county: Annotated[
+        str | None, typer.Option("--county", help="Only this county (its slug).")
+    ] = None,
+) -> None:
+    """Recompute every batch's event hashes and hash chain; name any tampered event (exit 1)."""
+    from countyhub.commands.web import _setup_django
+
+    _setup_django()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from countyhub.core.models import County
+    from countyhub.trace.verification import verify_batches
+
+    console = Console(stderr=True)
+    county_id = None
+    if county is not None:
+        found = County.objects.filter(slug=county).first()
+        if found is None:
+            typer.echo(f"--county: no county with slug {county!r}", err=True)
+            raise typer.Exit(code=2)
+        county_id = found.pk
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("verifying hash chains", total=None)
+        checked, tampered = verify_batches(
+            county_id=county_id,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    for bad in tampered:
+        where = f"event {bad.sequence}" if bad.sequence is not None else "chain"
+        typer.echo(
+            f"TAMPERED lot {bad.lot} (GTIN {bad.gtin}) {where} {bad.event_id or ''}: {bad.reason}"
+        )
+    typer.echo(f"{checked} batches checked, {len(tampered)} with tampered events")
+    if tampered:
+        raise typer.Exit(code=1)
+
+
+@trace_app.command("recall")
+def recall(
+    lot: Annotated[str, typer.Argument(help="The lot number of the batch to recall")],
+    gtin: Annotated[
+        str | None, typer.Option(help="The product's GTIN, when several products share the lot")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List every order that received the batch (order, date, status, quantity, destination)."""
+    from countyhub.commands.web import _setup_django
+
+    _setup_django()
+    from rich.console import Console
+    from rich.table import Table
+
+    from countyhub.gs1.errors import GS1KeyError
+    from countyhub.gs1.keys import normalise_gtin
+    from countyhub.trace.models import Batch
+    from countyhub.trace.selectors import recall_lines
+
+    batches = Batch.objects.filter(lot=lot)
+    if gtin is not None:
+        try:
+            batches = batches.filter(gtin=normalise_gtin(gtin))
+        except GS1KeyError as error:
+            typer.echo(f"--gtin: {error}", err=True)
+            raise typer.Exit(code=2) from error
+    batches = list(batches)
+    if not batches:
+        typer.echo(f"no batch with lot {lot!r}", err=True)
+        raise typer.Exit(code=1)
+    lines = recall_lines(batches)
+    if as_json:
+        rows = [
+            {
+                "order": line.order_number,
+                "placed_at": line.placed_at.isoformat(),
+                "status": str(line.status),
+                "product": line.product_name,
+                "lot": line.batch_lot,
+                "quantity": format(line.quantity.normalize(), "f"),
+                "unit": str(line.unit),
+                "destination": line.destination,
+            }
+            for line in lines
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"Recall of lot {lot}: {len(lines)} shipment(s)")
+    for column in ("order", "placed", "status", "product", "quantity", "destination"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            line.order_number,
+            f"{line.placed_at:%Y-%m-%d}",
+            str(line.status),
+            f"{line.product_name} ({line.batch_lot})",
+            f"{format(line.quantity.normalize(), 'f')} {line.unit}",
+            line.destination,
+        )
+    Console(width=140).print(table)

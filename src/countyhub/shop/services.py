@@ -385,7 +385,12 @@ def pack_order(*, order: Order, actor: Any) -> Order:
         raise InvalidTransitionError(
             _("A bank-transfer order is packed once paid."), field="status"
         )
-    return _transition(order, S.PACKED, actor=actor)
+    order = _transition(order, S.PACKED, actor=actor)
+    # Traceability hook: record which batches the order ships from (first-expiring first).
+    from countyhub.trace.services import record_order_batches
+
+    record_order_batches(order=order, actor=actor)
+    return order
 
 
 @transaction.atomic

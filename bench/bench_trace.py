@@ -1,0 +1,213 @@
+"""The public trace page under a scan burst, next to the trivial /healthz view.
+
+Serves countyhub with `countyhub serve` (gunicorn) on PostgreSQL over loopback, drives it with
+concurrent keep-alive clients (asyncio, one process), and prints requests/s, p50/p99 and errors
+per endpoint, the ratio to the /healthz ceiling, and whether scan counting lost any scan
+(rows counted in the database == trace pages served).
+
+    python bench/bench_trace.py [--clients 32] [--seconds 15] [--workers 2] [--threads 8]
+
+DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/wt_trace; the demo county is built
+there once (migrate + build_demo) if missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wt_trace"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate, build the demo county if needed, and return one traced batch's URL path."""
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','countyhub.settings');"
+        "django.setup();"
+        "from django.core.management import call_command;"
+        "call_command('migrate', interactive=False, verbosity=0);"
+        "from countyhub.demo import build_demo; build_demo();"
+        "from countyhub.trace.models import Batch;"
+        "from countyhub.trace.identifiers import lot_uri;"
+        "b = Batch.objects.order_by('pk').first();"
+        "print(lot_uri(b).split('/', 3)[3])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return "/" + result.stdout.strip().splitlines()[-1]
+
+
+def scan_count(env: dict[str, str], path: str) -> int:
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','countyhub.settings');"
+        "django.setup();"
+        "from countyhub.trace.models import Scan, Batch;"
+        f"lot = {path.rsplit('/10/', 1)[1]!r};"
+        "print(Scan.objects.filter(batch__lot=lot).count())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+async def client(host: str, port: int, path: str, stop_at: float, latencies: list[float],
+                 errors: list[str]) -> None:  # fmt: skip
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Language: zh-hans\r\n"
+        "Connection: keep-alive\r\n\r\n"
+    ).encode()
+    reader = writer = None
+    while time.perf_counter() < stop_at:
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            start = time.perf_counter()
+            writer.write(request)
+            # A stalled server counts as an error instead of hanging the benchmark.
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+            status = int(head.split(b" ", 2)[1])
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _sep, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+                elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            await asyncio.wait_for(reader.readexactly(length), timeout=10)
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors.append(str(status))
+            if close:
+                writer.close()
+                writer = None
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+            errors.append(type(error).__name__)
+            if writer is not None:
+                writer.close()
+            writer = None
+    if writer is not None:
+        writer.close()
+
+
+async def burst(
+    port: int, path: str, clients: int, seconds: float
+) -> tuple[list[float], list[str]]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop_at = time.perf_counter() + seconds
+    await asyncio.gather(
+        *(client("127.0.0.1", port, path, stop_at, latencies, errors) for _ in range(clients))
+    )
+    return latencies, errors
+
+
+def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
+    latencies, errors = asyncio.run(burst(port, path, clients, seconds))
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan"),
+        "errors": len(errors),
+        "kinds": dict(Counter(errors).most_common(3)),
+        "ok": len(latencies) - sum(1 for e in errors if e.isdigit()),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    if not env["DATABASE_URL"].startswith("postgres"):
+        print("bench_trace needs PostgreSQL: set DATABASE_URL=postgres://...")
+        return 2
+    env.setdefault("DJANGO_SETTINGS_MODULE", "countyhub.settings")
+    print("preparing the demo county ...", file=sys.stderr, flush=True)
+    path = prepare(env)
+    print(f"serving; trace page {path}", file=sys.stderr, flush=True)
+    port = free_port()
+    countyhub = str(Path(sys.executable).with_name("countyhub"))
+    server = subprocess.Popen(
+        [countyhub, "serve", "--port", str(port), "--workers", str(args.workers),
+         "--threads", str(args.threads)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    print("server did not start:", server.stderr.read().decode()[-2000:])
+                    return 1
+                time.sleep(0.3)
+        before = scan_count(env, path)
+        print("warming up and measuring ...", file=sys.stderr, flush=True)
+        # Warm up both endpoints (each worker verifies the batch's chain once, then caches it).
+        warm = measure(port, path, 4, 2.0)
+        measure(port, "/healthz", 4, 1.0)
+        ceiling = measure(port, "/healthz", args.clients, args.seconds)
+        trace = measure(port, path, args.clients, args.seconds)
+        time.sleep(0.5)
+        served = warm["ok"] + trace["ok"]
+        counted = scan_count(env, path) - before
+    finally:
+        # SIGINT is gunicorn's quick shutdown; SIGTERM would wait for idle keep-alive clients.
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    print(
+        f"countyhub serve: {args.workers} workers x {args.threads} threads, PostgreSQL, "
+        f"{args.clients} keep-alive clients, {args.seconds:g} s each, {os.cpu_count()} CPUs"
+    )
+    print(f"{'endpoint':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, row in (("/healthz", ceiling), ("trace page", trace)):
+        print(
+            f"{name:<12}{row['requests']:>10}{row['rps']:>10.0f}{row['p50']:>9.1f}"
+            f"{row['p99']:>9.1f}{row['errors']:>8}"
+        )
+    for name, row in (("/healthz", ceiling), ("trace page", trace)):
+        if row["errors"]:
+            print(f"{name} errors: {row['kinds']}")
+    ratio = trace["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
+    print(f"trace page / ceiling: {ratio:.2f} (target >= 0.50)")
+    print(f"p99 trace page: {trace['p99']:.1f} ms (target < 100 ms)")
+    print(f"scans counted {counted} for {served} trace pages served: "
+          f"{'none lost' if counted == served else f'{served - counted} LOST'}")  # fmt: skip
+    met = ratio >= 0.5 and trace["p99"] < 100 and trace["errors"] == 0 and counted == served
+    print("targets met" if met else "targets NOT met")
+    return 0 if counted == served and trace["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Small server-rendered SVGs: a batch's route over its recorded locations, scans per day."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+
+def route_svg(points: Sequence[tuple[float, float, str]], *, width: int = 320) -> SafeString:
+    """The places the batch went, as numbered dots joined in time order (north up)."""
+    if not points:
+        return mark_safe("")
+    height = width * 2 // 3
+    pad = 24
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    span = max(max(lats) - min(lats), max(lons) - min(lons), 0.01)
+    mid_lat, mid_lon = (max(lats) + min(lats)) / 2, (max(lons) + min(lons)) / 2
+    scale = (min(width, height) - 2 * pad) / span
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return width / 2 + (lon - mid_lon) * scale, height / 2 - (lat - mid_lat) * scale
+
+    coords = [xy(lat, lon) for lat, lon, _label in points]
+    parts = [
+        f'<svg class="route" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="route">',
+        f'<rect width="{width}" height="{height}" rx="8" fill="#eef5ea"/>',
+    ]
+    if len(coords) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="#2e7d32" stroke-width="2.5" '
+            'stroke-dasharray="6 4"/>'
+        )
+    for number, ((x, y), (lat, lon, label)) in enumerate(zip(coords, points, strict=True), 1):
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#2e7d32"/>'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
+            f'fill="white">{number}</text>'
+            f"<title>{escape(label)} ({lat:.3f}, {lon:.3f})</title>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def scans_svg(days: Sequence[tuple[datetime.date, int]], *, width: int = 600) -> SafeString:
+    """Bars of scans per day, with the busiest day's count as the scale."""
+    if not days:
+        return mark_safe("")
+    height, pad = 140, 24
+    peak = max((count for _day, count in days), default=0) or 1
+    bar = (width - 2 * pad) / len(days)
+    parts = [
+        f'<svg class="scans" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        'role="img" aria-label="scans per day">',
+        f'<text x="{pad}" y="14" font-size="11">{peak}</text>',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#999"/>',
+    ]
+    for i, (day, count) in enumerate(days):
+        h = (height - 2 * pad) * count / peak
+        x = pad + i * bar
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{height - pad - h:.1f}" width="{max(bar - 2, 1):.1f}" '
+            f'height="{h:.1f}" fill="#1565c0"><title>{day:%Y-%m-%d}: {count}</title></rect>'
+        )
+    first, last = days[0][0], days[-1][0]
+    parts.append(
+        f'<text x="{pad}" y="{height - 6}" font-size="11">{first:%m-%d}</text>'
+        f'<text x="{width - pad}" y="{height - 6}" font-size="11" text-anchor="end">'
+        f"{last:%m-%d}</text></svg>"
+    )
+    return mark_safe("".join(parts))

@@ -1,0 +1,129 @@
+"""Traced batches for the demo county: every product gets a lot with a complete history (planting
+to packing), recent orders record the batches they shipped from, and a few scans are counted."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from countyhub.gs1 import cbv
+from countyhub.trace import services
+from countyhub.trace.models import Batch, TraceProfile
+
+DIVISION_CODE = "520199"  # the demo county's stand-in administrative division code
+CENTRE = (Decimal("26.58000"), Decimal("106.71000"))
+PACKHOUSE = ("县电商公共服务中心分拣包装车间", (Decimal("26.60150"), Decimal("106.72800")))
+
+
+def _at(days_ago: int, hour: int) -> datetime.datetime:
+    moment = timezone.localtime() - datetime.timedelta(days=days_ago)
+    return moment.replace(hour=hour, minute=30, second=0, microsecond=0)
+
+
+def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
+    crop = batch.product.name
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.PLANTING,
+        details=cbv.Planting(crop=crop, area_mu=round(rng.uniform(3, 30), 1)),
+        event_time=_at(160, 8),
+    )
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.FERTILISING,
+        details=cbv.Fertilising(product="腐熟农家肥", dose=200.0, dose_unit="KGM", per_area_mu=1.0),
+        event_time=_at(120, 7),
+    )
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.IRRIGATION,
+        details=cbv.Irrigation(volume_m3=round(rng.uniform(10, 60), 1), method="drip"),
+        event_time=_at(90, 6),
+    )
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.SPRAYING,
+        details=cbv.Spraying(
+            product="苦参碱水剂", pre_harvest_interval_days=10, dose=0.3, dose_unit="LTR"
+        ),
+        event_time=_at(60, 7),
+    )
+    weight = float(batch.quantity) * (5.0 if batch.unit != "kg" else 1.0)
+    services.record_harvest(actor=actor, batch=batch, quantity_kg=weight, event_time=_at(40, 9))
+    today = timezone.localdate()
+    documents = [
+        cbv.AttachedDocument(
+            kind="lab_report",
+            uri=f"urn:countyhub:lab-report:{batch.county_id}:QS-{batch.lot}",
+            result=cbv.DocumentResult.PASS,
+            issuer="青山县农产品质量安全检测站",
+            title="农药残留快速检测",
+        ),
+        *(
+            cbv.AttachedDocument(
+                kind="certificate",
+                uri=f"urn:countyhub:certificate:{c.kind}:{c.number}",
+                result=cbv.DocumentResult.PASS,
+                issuer=c.issuer,
+                title=str(c.get_kind_display()),
+            )
+            for c in batch.product.certifications.all()
+            if c.is_valid_on(today)
+        ),
+    ]
+    services.record_inspection(
+        actor=actor, batch=batch, documents=documents, event_time=_at(39, 10)
+    )
+    services.record_packing(
+        actor=actor,
+        batch=batch,
+        packed_quantity=batch.quantity,
+        event_time=_at(38, 14),
+        packhouse=PACKHOUSE[0],
+        packhouse_position=PACKHOUSE[1],
+    )
+
+
+def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random) -> int:
+    """One traced lot per product, then the last month's orders take from them (FEFO)."""
+    from django.contrib.auth import get_user_model
+
+    from countyhub.shop.models import Order
+
+    TraceProfile.objects.get_or_create(county=county, defaults={"division_code": DIVISION_CODE})
+    actor = get_user_model().objects.get(username="admin")
+    batches = []
+    for index, product in enumerate(products):
+        harvest = _at(40, 9).date()
+        batch = services.create_batch(
+            actor=actor,
+            product=product,
+            lot=f"QS{harvest:%y%m%d}{index + 1:02d}",
+            quantity=Decimal(300 if product.unit == "kg" else 120),
+            plot=f"{product.seller.village.name}{rng.randint(1, 12)}号地",
+            production_date=harvest,
+            expiry_date=harvest + datetime.timedelta(days=180),
+            latitude=CENTRE[0] + Decimal(rng.randint(-300, 300)) / 10000,
+            longitude=CENTRE[1] + Decimal(rng.randint(-300, 300)) / 10000,
+            serial_count=5 if index == 0 else 0,
+        )
+        _history(batch, actor, rng)
+        batches.append(batch)
+    since = timezone.now() - datetime.timedelta(days=30)
+    recent = Order.objects.filter(county=county, placed_at__gte=since).order_by("placed_at")
+    for order in recent[:40]:
+        services.record_order_batches(
+            order=order, actor=actor, event_time=order.placed_at + datetime.timedelta(hours=20)
+        )
+    for batch in batches[:4]:
+        for _ in range(rng.randint(3, 25)):
+            services.record_scan(batch_id=batch.pk)
+    return len(batches)

@@ -1,0 +1,248 @@
+"""Batches (lots), their append-only EPCIS events with hash chain, serialised units, scans, and
+the batches each order shipped from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.catalog.models import Product, Seller, Unit
+from countyhub.core.models import County, CountyScoped
+from countyhub.gs1.hashing import GENESIS
+
+
+class TraceProfile(models.Model):
+    """A county's identifiers: its division code gives products without a GTIN an internal one
+    (docs/identifiers.md); `next_item_number` hands out internal item numbers, never reused."""
+
+    county = models.OneToOneField(
+        County, on_delete=models.CASCADE, related_name="trace_profile", verbose_name=_("county")
+    )
+    division_code = models.CharField(_("administrative division code"), max_length=6)
+    next_item_number = models.PositiveIntegerField(_("next internal item number"), default=1)
+
+    class Meta:
+        verbose_name = _("traceability profile")
+        verbose_name_plural = _("traceability profiles")
+
+    def __str__(self) -> str:
+        return f"{self.county} ({self.division_code})"
+
+
+class ProductIdentifier(models.Model):
+    """The internal GTIN given to a product that has no GTIN of its own; stable forever."""
+
+    product = models.OneToOneField(
+        Product, on_delete=models.PROTECT, related_name="trace_identifier"
+    )
+    item_number = models.PositiveIntegerField()
+    gtin = models.CharField(max_length=14, unique=True)
+
+    class Meta:
+        verbose_name = _("internal product identifier")
+        verbose_name_plural = _("internal product identifiers")
+
+    def __str__(self) -> str:
+        return self.gtin
+
+
+class Batch(CountyScoped):
+    """A lot of one product from one seller's field or plot."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="batches", verbose_name=_("product")
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.PROTECT, related_name="batches", verbose_name=_("seller")
+    )
+    gtin = models.CharField(_("GTIN"), max_length=14)
+    lot = models.CharField(_("lot number"), max_length=20)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    shipped_quantity = models.DecimalField(_("shipped"), max_digits=12, decimal_places=3, default=0)
+    production_date = models.DateField(_("production or harvest date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    plot = models.CharField(_("field or plot"), max_length=100)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    # The chain's last link and length, moved forward only by services.record_events.
+    chain_head = models.CharField(max_length=64, default=GENESIS)
+    event_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["gtin", "lot"], name="batch_gtin_lot_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__gte=0) & Q(shipped_quantity__lte=F("quantity")),
+                name="batch_shipped_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_date__isnull=True)
+                | Q(production_date__isnull=True)
+                | Q(expiry_date__gte=F("production_date")),
+                name="batch_expiry_after_production",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "expiry_date"], name="batch_product_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.lot}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("trace:batch", args=[self.pk])
+
+    @property
+    def remaining(self):
+        return self.quantity - self.shipped_quantity
+
+
+class SerialisedUnit(models.Model):
+    batch = models.ForeignKey(
+        Batch, on_delete=models.CASCADE, related_name="units", verbose_name=_("batch")
+    )
+    serial = models.CharField(_("serial number"), max_length=20)
+
+    class Meta:
+        verbose_name = _("serialised unit")
+        verbose_name_plural = _("serialised units")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "serial"], name="unit_serial_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class EventKind(models.TextChoices):
+    PLANTING = "planting", _("planting")
+    FERTILISING = "fertilising", _("fertilising")
+    SPRAYING = "spraying", _("spraying")
+    IRRIGATION = "irrigation", _("irrigation")
+    HARVEST = "harvest", _("harvest")
+    INSPECTION = "inspection", _("inspection")
+    PACKING = "packing", _("packing")
+    SHIPPING = "shipping", _("shipping")
+    IMPORTED = "imported", _("imported event")
+    ERROR_DECLARATION = "error_declaration", _("error declaration")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class TraceEvent(models.Model):
+    """One EPCIS 2.0 event of a batch as recorded: its JSON-LD, hash ID and chain link.
+
+    Append-only: a correction is a new event plus an error declaration, never an edit.
+    """
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, verbose_name=_("county"))
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="events", verbose_name=_("batch")
+    )
+    sequence = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("step"), max_length=20, choices=EventKind.choices)
+    event_id = models.CharField(_("event ID"), max_length=200)
+    event_time = models.DateTimeField(_("event time"), db_index=True)
+    document = models.JSONField(_("EPCIS event"))
+    namespaces = models.JSONField(default=dict, blank=True)
+    event_hash = models.CharField(_("event hash ID"), max_length=100)
+    chain_hash = models.CharField(_("chain link"), max_length=64)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("trace event")
+        verbose_name_plural = _("trace events")
+        ordering = ["batch", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "sequence"], name="event_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch.lot} #{self.sequence} {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("trace events are append-only; record a correction instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("trace events are append-only; record an error declaration")
+
+
+class Scan(models.Model):
+    """One opening of a batch's trace page: a single cheap INSERT, so no scan is lost."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="scans")
+    scanned_at = models.DateTimeField(db_index=True)
+    # Coarse location only (0.1 degree, about 10 km), and only when the scanner sent one.
+    latitude = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        indexes = [models.Index(fields=["batch", "scanned_at"], name="scan_batch_time")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} @ {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class BatchShipment(models.Model):
+    """How much of a batch an order line received (first-expiring batch first)."""
+
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("batch")
+    )
+    order = models.ForeignKey(
+        "shop.Order", on_delete=models.CASCADE, related_name="batch_shipments"
+    )
+    order_line = models.ForeignKey(
+        "shop.OrderLine", on_delete=models.CASCADE, related_name="batch_shipments"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch shipment")
+        verbose_name_plural = _("batch shipments")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="batch_shipment_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["order_line", "batch"], name="batch_shipment_line_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} -> {self.order_id}: {self.quantity}"

@@ -1,0 +1,338 @@
+"""Trace queries: the public trace page, a seller's batches with scan counts, recalls, exports."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from countyhub.catalog.models import Certification
+from countyhub.core.permissions import admin_county_ids
+from countyhub.gs1 import cbv
+from countyhub.gs1.epcis import EPCIS_CONTEXT, SCHEMA_VERSION
+from countyhub.trace import policies
+from countyhub.trace.identifiers import NAMESPACES
+from countyhub.trace.models import (
+    Batch,
+    BatchShipment,
+    EventKind,
+    Scan,
+    SerialisedUnit,
+    TraceEvent,
+)
+
+_P = f"{cbv.COUNTY_PREFIX}:"
+DETAIL_LABELS = {
+    f"{_P}crop": _("crop"),
+    f"{_P}variety": pgettext_lazy("crop", "variety"),
+    f"{_P}areaMu": _("area (mu)"),
+    f"{_P}fertiliserProduct": _("fertiliser"),
+    f"{_P}sprayProduct": _("spray product"),
+    f"{_P}preHarvestIntervalDays": _("pre-harvest interval (days)"),
+    f"{_P}dose": _("dose"),
+    f"{_P}doseUnit": _("dose unit"),
+    f"{_P}irrigationVolumeM3": _("water (m³)"),
+    f"{_P}irrigationMethod": _("irrigation method"),
+    f"{_P}harvestDate": _("harvest date"),
+}
+UOM_LABELS = {"KGM": _("kg"), "H87": _("pieces"), "XBX": _("boxes"), "XBG": _("bags"),
+              "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
+
+
+@dataclass
+class TimelineEntry:
+    sequence: int
+    kind: str
+    label: str
+    time: datetime.datetime
+    details: list[tuple[str, str]] = field(default_factory=list)
+    documents: list[cbv.AttachedDocument] = field(default_factory=list)
+    disposition: str = ""
+    place: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    corrected: bool = False
+    is_correction: bool = False
+    event_id: str = ""
+    pk: int = 0
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def timeline_entry(row: TraceEvent) -> TimelineEntry:
+    data = row.document
+    entry = TimelineEntry(
+        sequence=row.sequence,
+        kind=row.kind,
+        label=str(EventKind(row.kind).label) if row.kind in EventKind.values else row.kind,
+        time=timezone.localtime(row.event_time),
+        disposition=cbv.bare_term("disposition", data.get("disposition", "")),
+        event_id=row.event_id,
+        pk=row.pk,
+    )
+    for key, label in DETAIL_LABELS.items():
+        source = data.get("ilmd", {}) if key.endswith("harvestDate") else data
+        if key in source:
+            entry.details.append((str(label), _number(source[key])))
+    for item in data.get("quantityList", []):
+        if "quantity" in item:
+            unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
+            entry.details.append((str(_("quantity")), f"{_number(item['quantity'])} {unit}"))
+    entry.documents = cbv.attached_documents(data)
+    point = data.get("readPoint") or {}
+    entry.place = point.get(f"{_P}placeName", "")
+    if f"{_P}latitude" in point and f"{_P}longitude" in point:
+        entry.latitude = float(point[f"{_P}latitude"])
+        entry.longitude = float(point[f"{_P}longitude"])
+    entry.is_correction = row.corrects_id is not None and row.kind != EventKind.ERROR_DECLARATION
+    return entry
+
+
+def _fingerprint(rows: list[TraceEvent]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(row.event_hash.encode() + row.chain_hash.encode())
+        digest.update(json.dumps(row.document, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def chain_verifies(batch: Batch, rows: list[TraceEvent]) -> bool:
+    """Whether the batch's hash chain verifies, recomputed from the stored content.
+
+    Recomputing CBV hashes costs ~25 ms per event, so the answer is cached under a digest of
+    exactly the content checked: any change to a stored event changes the key and forces a full
+    recomputation on the next view."""
+    from countyhub.trace.verification import verify_batch
+
+    if not rows:
+        return False
+    key = f"trace:chain:{batch.pk}:{batch.chain_head}:{batch.event_count}:{_fingerprint(rows)}"
+    verdict = cache.get(key)
+    if verdict is None:
+        verdict = verify_batch(batch, rows) is None
+        cache.set(key, verdict, timeout=24 * 3600)
+    return verdict
+
+
+@dataclass
+class TracePage:
+    batch: Batch
+    entries: list[TimelineEntry]
+    certifications: list[tuple[Certification, bool]]
+    inspections: list[TimelineEntry]
+    authentic: bool
+    route: list[tuple[float, float, str]]
+    shipped_orders: int
+    destinations: list[str]
+    serial: str | None = None
+
+
+def batch_for_link(*, gtin: str, lot: str) -> Batch | None:
+    return (
+        Batch.objects.select_related(
+            "product__brand__parent", "seller__village__township", "county"
+        )
+        .filter(gtin=gtin, lot=lot)
+        .first()
+    )
+
+
+def batch_for_serial(*, gtin: str, serial: str) -> Batch | None:
+    return (
+        Batch.objects.select_related(
+            "product__brand__parent", "seller__village__township", "county"
+        )
+        .filter(gtin=gtin, units__serial=serial)
+        .first()
+    )
+
+
+def page_digest(**lookup: str) -> tuple[int, str] | None:
+    """(batch id, digest of every stored event's content and chain link) for the batch that
+    `lookup` (gtin + lot, or gtin + serial) names, in one query and without decoding JSON.
+
+    The public page is cached under this digest: any appended event moves the chain head, and
+    any edit of stored content changes the text, so a changed record is never served from
+    cache and its chain is verified again."""
+    # Raw SQL: this runs on every scan, and the ORM's query building cost more than the query.
+    event, batch, unit = (m._meta.db_table for m in (TraceEvent, Batch, SerialisedUnit))
+    join, condition, value = "", "b.lot = %s", lookup.get("lot")
+    if "lot" not in lookup:
+        join, condition, value = (
+            f"JOIN {unit} u ON u.batch_id = b.id",
+            "u.serial = %s",
+            lookup["serial"],
+        )
+    sql = (
+        f"SELECT e.batch_id, b.chain_head, b.event_count, e.event_hash, e.chain_hash, "
+        f"CAST(e.document AS TEXT) FROM {event} e JOIN {batch} b ON b.id = e.batch_id {join} "
+        f"WHERE b.gtin = %s AND {condition} ORDER BY e.sequence"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lookup["gtin"], value])
+        rows = cursor.fetchall()
+    digest = hashlib.sha256()
+    batch_id = None
+    for row_batch, head, count, event_hash, link, text in rows:
+        batch_id = row_batch
+        digest.update(f"{head}{count}{event_hash}{link}".encode())
+        digest.update(text.encode())
+    if batch_id is None:
+        return None
+    return batch_id, digest.hexdigest()
+
+
+def trace_page(batch: Batch) -> TracePage:
+    """Everything the public trace page shows; no household or buyer data."""
+    rows = list(TraceEvent.objects.filter(batch=batch).order_by("sequence"))
+    corrected = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    entries = []
+    for row in rows:
+        if row.kind == EventKind.ERROR_DECLARATION:
+            continue
+        entry = timeline_entry(row)
+        entry.corrected = row.pk in corrected
+        entries.append(entry)
+    entries.sort(key=lambda e: (e.time, e.sequence))
+    today = timezone.localdate()
+    certifications = [
+        (cert, cert.is_valid_on(today))
+        for cert in Certification.objects.filter(product_id=batch.product_id).order_by(
+            "kind", "valid_until"
+        )
+    ]
+    route = []
+    for entry in entries:
+        if entry.latitude is not None and not entry.corrected:
+            point = (entry.latitude, entry.longitude, str(entry.label))
+            if not route or route[-1][:2] != point[:2]:
+                route.append(point)
+    shipped = list(
+        BatchShipment.objects.filter(batch=batch).values_list("order_id", "order__station__name")
+    )
+    destinations = sorted({name for _order, name in shipped if name})
+    return TracePage(
+        batch=batch,
+        entries=entries,
+        certifications=certifications,
+        inspections=[e for e in entries if e.kind == EventKind.INSPECTION and not e.corrected],
+        authentic=chain_verifies(batch, rows),
+        route=route,
+        shipped_orders=len({order for order, _name in shipped}),
+        destinations=destinations,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Back office
+
+
+def batches_visible_to(user: Any) -> QuerySet[Batch]:
+    """The batches a user manages: their sellers' and, for county staff, their counties'."""
+    counties = admin_county_ids(user)
+    base = Batch.objects.select_related("product", "seller", "county")
+    if counties is None:
+        return base.all()
+    return base.filter(Q(seller_id__in=policies.seller_ids_of(user)) | Q(county_id__in=counties))
+
+
+def scan_counts(batch_ids: list[int], *, days: int = 30) -> dict[int, tuple[int, int]]:
+    """Per batch: (all scans, scans in the last `days` days)."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    rows = (
+        Scan.objects.filter(batch_id__in=batch_ids)
+        .values("batch_id")
+        .annotate(total=Count("pk"), recent=Count("pk", filter=Q(scanned_at__gte=since)))
+    )
+    return {row["batch_id"]: (row["total"], row["recent"]) for row in rows}
+
+
+def scans_per_day(batch_ids: list[int], *, days: int = 30) -> list[tuple[datetime.date, int]]:
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=days - 1)
+    counts = dict.fromkeys((start + datetime.timedelta(days=i) for i in range(days)), 0)
+    moments = Scan.objects.filter(
+        batch_id__in=batch_ids,
+        scanned_at__gte=timezone.make_aware(datetime.datetime.combine(start, datetime.time())),
+    ).values_list("scanned_at", flat=True)
+    for moment in moments:
+        day = timezone.localtime(moment).date()
+        if day in counts:
+            counts[day] += 1
+    return list(counts.items())
+
+
+@dataclass(frozen=True)
+class RecallLine:
+    order_number: str
+    placed_at: datetime.datetime
+    status: str
+    product_name: str
+    quantity: Any
+    unit: str
+    destination: str
+    batch_lot: str
+
+
+def recall_lines(batches: list[Batch]) -> list[RecallLine]:
+    """Every order that received any of `batches`, with how much and where it went."""
+    shipments = (
+        BatchShipment.objects.filter(batch__in=batches)
+        .select_related("order__station", "order_line", "batch")
+        .order_by("order__placed_at", "order__number", "pk")
+    )
+    return [
+        RecallLine(
+            order_number=s.order.number,
+            placed_at=s.order.placed_at,
+            status=s.order.get_status_display(),
+            product_name=s.order_line.product_name,
+            quantity=s.quantity,
+            unit=s.batch.get_unit_display(),
+            destination=s.order.station.name if s.order.station else s.order.address,
+            batch_lot=s.batch.lot,
+        )
+        for s in shipments
+    ]
+
+
+def export_document(events: QuerySet[TraceEvent] | list[TraceEvent]) -> dict[str, Any]:
+    """The events as one EPCIS 2.0 JSON-LD EPCISDocument (validates against GS1's schema).
+
+    An event declared in error appears once, in its declared form (same eventID), next to its
+    corrective event, as an EPCIS repository returns it."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in sorted(events, key=lambda r: (r.batch_id, r.sequence)):
+        latest.pop(row.event_id, None)
+        latest[row.event_id] = row.document
+    return {
+        "@context": [EPCIS_CONTEXT, NAMESPACES],
+        "type": "EPCISDocument",
+        "schemaVersion": SCHEMA_VERSION,
+        "creationDate": timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "epcisBody": {"eventList": list(latest.values())},
+    }
+
+
+def events_between(
+    batches: QuerySet[Batch], *, since: datetime.date | None, until: datetime.date | None
+) -> QuerySet[TraceEvent]:
+    events = TraceEvent.objects.filter(batch__in=batches)
+    if since is not None:
+        events = events.filter(event_time__date__gte=since)
+    if until is not None:
+        events = events.filter(event_time__date__lte=until)
+    return events.order_by("batch_id", "sequence")

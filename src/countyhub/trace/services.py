@@ -1,0 +1,453 @@
+"""Use cases that change trace data: batches, events (append-only, hash-chained), corrections,
+EPCIS import, the batches an order ships from, and scans."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product, Seller
+from countyhub.core.audit import record_audit
+from countyhub.gs1 import cbv, keys
+from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
+from countyhub.gs1.epcis import (
+    BizTransaction,
+    Event,
+    EventType,
+    Location,
+    QuantityElement,
+    declare_error,
+    event_from_jsonld,
+    event_to_jsonld,
+    offset_of,
+)
+from countyhub.gs1.errors import GS1KeyError
+from countyhub.gs1.hashing import chain_hash, event_hash_ids
+from countyhub.trace import policies
+from countyhub.trace.errors import TraceError
+from countyhub.trace.identifiers import NAMESPACES, VOCABULARY, lot_uri, plot_uri, product_gtin
+from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
+
+# UN/CEFACT Rec. 20 codes of the catalogue's units.
+UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Only the batch's seller or county staff may do this."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+@transaction.atomic
+def create_batch(
+    *,
+    actor: Any,
+    product: Product,
+    lot: str,
+    quantity: Decimal,
+    plot: str,
+    production_date: datetime.date | None = None,
+    expiry_date: datetime.date | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    serial_count: int = 0,
+) -> Batch:
+    """A new lot of `product`, by its seller's staff (or county staff)."""
+    seller: Seller = product.seller
+    _require(policies.may_create_for(actor, seller.pk, product.county_id))
+    try:
+        lot = keys.validate_lot(lot.strip())
+    except GS1KeyError as error:
+        raise TraceError(str(error), field="lot") from error
+    if quantity is None or quantity <= 0:
+        raise TraceError(_("The quantity must be more than zero."), field="quantity")
+    if not plot.strip():
+        raise TraceError(_("Name the field or plot."), field="plot")
+    if production_date and expiry_date and expiry_date < production_date:
+        raise TraceError(_("The expiry date is before the production date."), field="expiry_date")
+    if (latitude is None) != (longitude is None):
+        raise TraceError(_("Give both latitude and longitude, or neither."), field="latitude")
+    if not 0 <= serial_count <= 500:
+        raise TraceError(_("Serialise at most 500 units per batch."), field="serial_count")
+    gtin = product_gtin(product)
+    if Batch.objects.filter(gtin=gtin, lot=lot).exists():
+        raise TraceError(_("This product already has a batch with this lot number."), field="lot")
+    batch = Batch.objects.create(
+        county_id=product.county_id,
+        product=product,
+        seller=seller,
+        gtin=gtin,
+        lot=lot,
+        quantity=quantity,
+        unit=product.unit,
+        production_date=production_date,
+        expiry_date=expiry_date,
+        plot=plot.strip(),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    # Numeric serials, unique per GTIN (the batch id leads), so that a unit's /21/ link names
+    # one unit and the serial fits an SGTIN-96 RFID tag (at most 2^38 - 1).
+    SerialisedUnit.objects.bulk_create(
+        SerialisedUnit(batch=batch, serial=f"{batch.pk}{n:04d}") for n in range(1, serial_count + 1)
+    )
+    record_audit(
+        actor=actor,
+        action="batch.created",
+        target=batch,
+        county=batch.county,
+        changes={"lot": lot, "quantity": quantity},
+    )
+    return batch
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: every write goes through append_events, which hashes and chains.
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    kind: str
+    event: Event
+    corrects: TraceEvent | None = None
+
+
+def append_events(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[TraceEvent]:
+    """Hash the events (CBV 2.0 hash ID), extend the batch's chain, store them; caller holds
+    the transaction. The batch row is locked so that two recorders cannot fork the chain."""
+    locked = Batch.objects.select_for_update().get(pk=batch.pk)
+    hashes = event_hash_ids([item.event for item in items], namespaces=NAMESPACES)
+    previous, sequence, rows = locked.chain_head, locked.event_count, []
+    for item, event_hash in zip(items, hashes, strict=True):
+        event = item.event if item.event.event_id else replace(item.event, event_id=event_hash)
+        previous = chain_hash(previous, event_hash)
+        sequence += 1
+        rows.append(
+            TraceEvent(
+                county_id=locked.county_id,
+                batch=locked,
+                sequence=sequence,
+                kind=item.kind,
+                event_id=event.event_id,
+                event_time=event.event_time,
+                document=event_to_jsonld(event),
+                namespaces=NAMESPACES,
+                event_hash=event_hash,
+                chain_hash=previous,
+                corrects=item.corrects,
+                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    TraceEvent.objects.bulk_create(rows)
+    Batch.objects.filter(pk=locked.pk).update(chain_head=previous, event_count=sequence)
+    batch.chain_head, batch.event_count = previous, sequence
+    return rows
+
+
+def _record(
+    *, batch: Batch, kind: str, event: Event, actor: Any, corrects: TraceEvent | None
+) -> TraceEvent:
+    """Append a new event, or, when it `corrects` a recorded one, the correction pair."""
+    if corrects is None:
+        return append_events(batch=batch, items=[NewEvent(kind, event)], actor=actor)[0]
+    if corrects.batch_id != batch.pk or corrects.kind != kind:
+        raise TraceError(_("A correction must be the same step of the same batch."), field="event")
+    return correct_event(actor=actor, erroneous=corrects, corrective=event)[0]
+
+
+def _location(batch: Batch) -> Location:
+    extensions = {}
+    if batch.latitude is not None and batch.longitude is not None:
+        extensions = {
+            f"{cbv.COUNTY_PREFIX}:latitude": float(batch.latitude),
+            f"{cbv.COUNTY_PREFIX}:longitude": float(batch.longitude),
+        }
+    return Location(id=plot_uri(batch), extensions=extensions)
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime:
+    moment = moment or timezone.now()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return timezone.localtime(moment).replace(microsecond=0)
+
+
+def _check_time(batch: Batch, moment: datetime.datetime) -> None:
+    if moment > timezone.now() + datetime.timedelta(minutes=5):
+        raise TraceError(_("The time is in the future."), field="event_time")
+
+
+@transaction.atomic
+def record_farming_step(
+    *,
+    actor: Any,
+    batch: Batch,
+    step: cbv.FarmingStep,
+    details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
+    event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
+) -> TraceEvent:
+    """Planting, fertilising, spraying or irrigation, as a county-vocabulary ObjectEvent."""
+    _require(policies.may_record(actor, batch))
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = farming_event(
+        step,
+        details,
+        subject=lot_uri(batch),
+        event_time=moment,
+        plot=plot_uri(batch),
+        vocabulary=VOCABULARY,
+    )
+    event = replace(event, read_point=_location(batch))
+    return _record(batch=batch, kind=step.value, event=event, actor=actor, corrects=corrects)
+
+
+@transaction.atomic
+def record_harvest(
+    *,
+    actor: Any,
+    batch: Batch,
+    quantity_kg: float,
+    event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
+) -> TraceEvent:
+    """The harvest: CBV `commissioning` of the lot, with the harvest date in its ILMD."""
+    _require(policies.may_record(actor, batch))
+    if quantity_kg <= 0:
+        raise TraceError(_("The harvested weight must be more than zero."), field="quantity_kg")
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = harvest_event(
+        lot_uri=lot_uri(batch), quantity_kg=quantity_kg, event_time=moment, farm=plot_uri(batch)
+    )
+    event = replace(event, read_point=_location(batch))
+    row = _record(batch=batch, kind=EventKind.HARVEST, event=event, actor=actor, corrects=corrects)
+    if batch.production_date is None:
+        Batch.objects.filter(pk=batch.pk).update(production_date=moment.date())
+        batch.production_date = moment.date()
+    return row
+
+
+@transaction.atomic
+def record_inspection(
+    *,
+    actor: Any,
+    batch: Batch,
+    documents: Sequence[cbv.AttachedDocument],
+    event_time: datetime.datetime | None = None,
+    corrects: TraceEvent | None = None,
+) -> TraceEvent:
+    """An inspection with its certificates and lab reports; conformant only if all pass."""
+    _require(policies.may_record(actor, batch))
+    if not documents:
+        raise TraceError(_("Attach at least one certificate or lab report."), field="documents")
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    event = inspection_event(
+        subject=lot_uri(batch), event_time=moment, documents=documents, location=plot_uri(batch)
+    )
+    return _record(
+        batch=batch, kind=EventKind.INSPECTION, event=event, actor=actor, corrects=corrects
+    )
+
+
+@transaction.atomic
+def record_packing(
+    *,
+    actor: Any,
+    batch: Batch,
+    packed_quantity: Decimal,
+    event_time: datetime.datetime | None = None,
+    packhouse: str = "",
+    packhouse_position: tuple[Decimal, Decimal] | None = None,
+    corrects: TraceEvent | None = None,
+) -> TraceEvent:
+    """Packing the lot into sale units (CBV `packing`), at the plot or at a named packhouse."""
+    _require(policies.may_record(actor, batch))
+    if packed_quantity is None or packed_quantity <= 0:
+        raise TraceError(_("The packed quantity must be more than zero."), field="packed_quantity")
+    if packed_quantity > batch.quantity:
+        raise TraceError(
+            _("More packed than the batch holds (%(quantity)s).")
+            % {"quantity": format(batch.quantity.normalize(), "f")},
+            field="packed_quantity",
+        )
+    moment = _aware(event_time)
+    _check_time(batch, moment)
+    location = _location(batch)
+    if packhouse.strip():
+        extensions: dict[str, Any] = {f"{cbv.COUNTY_PREFIX}:placeName": packhouse.strip()}
+        if packhouse_position is not None:
+            extensions[f"{cbv.COUNTY_PREFIX}:latitude"] = float(packhouse_position[0])
+            extensions[f"{cbv.COUNTY_PREFIX}:longitude"] = float(packhouse_position[1])
+        name = quote(packhouse.strip(), safe="")
+        location = Location(
+            id=f"urn:countyhub:place:{batch.county_id}:{name}",
+            extensions=extensions,
+        )
+    event = Event(
+        type=EventType.OBJECT,
+        event_time=moment,
+        event_time_zone_offset=offset_of(moment),
+        action="OBSERVE",
+        biz_step="packing",
+        disposition="in_progress",
+        quantity_list=(
+            QuantityElement(
+                epc_class=lot_uri(batch), quantity=float(packed_quantity), uom=UOM[batch.unit]
+            ),
+        ),
+        read_point=location,
+    )
+    return _record(batch=batch, kind=EventKind.PACKING, event=event, actor=actor, corrects=corrects)
+
+
+@transaction.atomic
+def correct_event(
+    *,
+    actor: Any,
+    erroneous: TraceEvent,
+    corrective: Event,
+    reason: str = "incorrect_data",
+) -> tuple[TraceEvent, TraceEvent]:
+    """Correct a recorded event without editing it: append the corrective event, then the
+    erroneous event's error declaration naming it (EPCIS 2.0 section 7.4.1.2)."""
+    batch = erroneous.batch
+    _require(policies.may_record(actor, batch))
+    if erroneous.kind == EventKind.ERROR_DECLARATION:
+        raise TraceError(_("An error declaration cannot itself be corrected."), field="event")
+    if TraceEvent.objects.filter(corrects=erroneous, kind=EventKind.ERROR_DECLARATION).exists():
+        raise TraceError(_("This event was already corrected."), field="event")
+    if reason not in cbv.ERROR_REASONS:
+        raise TraceError(_("Unknown error reason."), field="reason")
+    (fixed,) = append_events(
+        batch=batch, items=[NewEvent(erroneous.kind, corrective, corrects=erroneous)], actor=actor
+    )
+    declaration = declare_error(
+        event_from_jsonld(erroneous.document),
+        declaration_time=_aware(None),
+        reason=reason,
+        corrective_event_ids=[fixed.event_id],
+    )
+    (declared,) = append_events(
+        batch=batch,
+        items=[NewEvent(EventKind.ERROR_DECLARATION, declaration, corrects=erroneous)],
+        actor=actor,
+    )
+    record_audit(
+        actor=actor,
+        action="trace_event.corrected",
+        target=erroneous,
+        county=batch.county,
+        changes={"corrective": fixed.event_id, "reason": reason},
+    )
+    return fixed, declared
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders: which batches each order shipped from (first-expiring first).
+
+
+def _fefo_batches(product_id: int, unit: str) -> list[Batch]:
+    candidates = (
+        Batch.objects.filter(product_id=product_id, unit=unit, shipped_quantity__lt=F("quantity"))
+        .order_by(F("expiry_date").asc(nulls_last=True), "production_date", "pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(candidates)
+    # Lock in pk order (as shop.allocation does) so that two packers never deadlock.
+    locked = {b.pk: b for b in Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    return [locked[pk] for pk in ids]
+
+
+@transaction.atomic
+def record_order_batches(
+    *, order: Any, actor: Any, event_time: datetime.datetime | None = None
+) -> list[BatchShipment]:
+    """Hook called when an order is packed: take each line's quantity from the product's
+    batches, first-expiring first, and append a shipping event to each batch used. Lines whose
+    product has no (or too little) traced stock stay partly untraced; nothing else changes."""
+    if BatchShipment.objects.filter(order=order).exists():
+        return list(BatchShipment.objects.filter(order=order))
+    created: list[BatchShipment] = []
+    for line in order.lines.select_related("product").order_by("pk"):
+        wanted = line.quantity
+        for batch in _fefo_batches(line.product_id, line.product.unit):
+            if wanted <= 0:
+                break
+            take = min(wanted, batch.quantity - batch.shipped_quantity)
+            if take <= 0:
+                continue
+            Batch.objects.filter(pk=batch.pk).update(shipped_quantity=F("shipped_quantity") + take)
+            created.append(BatchShipment(batch=batch, order=order, order_line=line, quantity=take))
+            wanted -= take
+    BatchShipment.objects.bulk_create(created)
+    moment = _aware(event_time)
+    for shipment in created:
+        batch = shipment.batch
+        event = Event(
+            type=EventType.OBJECT,
+            event_time=moment,
+            event_time_zone_offset=offset_of(moment),
+            action="OBSERVE",
+            biz_step="shipping",
+            disposition="in_transit",
+            quantity_list=(
+                QuantityElement(
+                    epc_class=lot_uri(batch),
+                    quantity=float(shipment.quantity),
+                    uom=UOM[batch.unit],
+                ),
+            ),
+            biz_transactions=(
+                BizTransaction(value=f"urn:countyhub:order:{order.number}", type="po"),
+            ),
+        )
+        append_events(batch=batch, items=[NewEvent(EventKind.SHIPPING, event)], actor=actor)
+    return created
+
+
+# ---------------------------------------------------------------------------------------------
+# Scans
+
+
+def _coarse(value: Any, limit: int) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    if not number.is_finite() or abs(number) > limit:
+        return None
+    return number.quantize(Decimal("0.1"))
+
+
+def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -> None:
+    """Count one scan: one INSERT (no read, no lock, no model machinery), so bursts lose
+    nothing and cost little."""
+    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    table = Scan._meta.db_table
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (batch_id, scanned_at, latitude, longitude) "
+                "VALUES (%s, %s, %s, %s)",
+                [batch_id, timezone.now(), lat, lon],
+            )
+    except IntegrityError:  # the batch vanished between the read and the insert
+        return

@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from countyhub.trace import views
+
+app_name = "trace"
+urlpatterns = [
+    path("", views.batch_list, name="batches"),
+    path("batches/new/", views.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/record/<slug:step>/", views.record_step, name="record"),
+    re_path(r"^batches/(?P<pk>\d+)/label\.(?P<kind>svg|png|pdf)$", views.batch_label, name="label"),
+    path("batches/<int:pk>/epcis.jsonld", views.batch_export, name="export"),
+    path("export/", views.trace_export_range, name="export_range"),
+    path("import/", views.import_events, name="import"),
+    path("recall/", views.recall, name="recall"),
+]

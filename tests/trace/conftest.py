@@ -1,0 +1,72 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from countyhub.gs1 import cbv
+from countyhub.trace import services
+from tests.factories.trace import make_batch
+
+
+def days_ago(days, hour=9):
+    moment = timezone.localtime() - datetime.timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def record_history(batch, actor):
+    """Planting, fertilising, spraying, harvest, inspection, packing: a complete history."""
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.PLANTING,
+        details=cbv.Planting(crop="猕猴桃", variety="贵长", area_mu=12.5),
+        event_time=days_ago(200),
+    )
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.FERTILISING,
+        details=cbv.Fertilising(product="有机肥", dose=150.0, dose_unit="KGM", per_area_mu=1.0),
+        event_time=days_ago(120),
+    )
+    services.record_farming_step(
+        actor=actor,
+        batch=batch,
+        step=cbv.FarmingStep.SPRAYING,
+        details=cbv.Spraying(product="苦参碱", pre_harvest_interval_days=10),
+        event_time=days_ago(40),
+    )
+    services.record_harvest(actor=actor, batch=batch, quantity_kg=120.0, event_time=days_ago(10))
+    services.record_inspection(
+        actor=actor,
+        batch=batch,
+        documents=[
+            cbv.AttachedDocument(
+                kind="lab_report",
+                uri="urn:countyhub:lab-report:2026-0042",
+                result=cbv.DocumentResult.PASS,
+                issuer="县农产品质量检测站",
+                title="农药残留检测",
+            )
+        ],
+        event_time=days_ago(9),
+    )
+    services.record_packing(
+        actor=actor, batch=batch, packed_quantity=batch.quantity, event_time=days_ago(8)
+    )
+    return batch
+
+
+@pytest.fixture
+def seller_user(world):
+    return world.users["seller_staff"]
+
+
+@pytest.fixture
+def batch(world, seller_user):
+    return make_batch(seller_user, world.product)
+
+
+@pytest.fixture
+def traced_batch(batch, seller_user):
+    return record_history(batch, seller_user)

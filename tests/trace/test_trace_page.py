@@ -1,0 +1,175 @@
+"""The Digital Link resolver and the public trace page."""
+
+import pytest
+from django.test import override_settings
+from django.utils import translation
+
+from countyhub.catalog.models import Certification, SellerKind
+from countyhub.trace.models import EventKind, Scan, TraceEvent
+from tests.factories.catalog import HouseholdFactory
+from tests.trace.conftest import days_ago
+
+
+def path_of(batch, serial=None):
+    from countyhub.trace.identifiers import batch_link
+
+    uri = batch_link(batch, serial=serial).uri
+    return uri.split("/", 3)[3]
+
+
+def test_lot_link_shows_the_full_timeline(client, traced_batch):
+    response = client.get("/" + path_of(traced_batch), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for word in ("Planting", "Fertilising", "Spraying", "Harvest", "Inspection", "Packing"):
+        assert word.lower() in html.lower()
+    assert 'id="authentic"' in html
+    assert traced_batch.lot in html
+    assert "猕猴桃" in html  # the crop recorded at planting
+    assert '<svg class="route"' in html  # the plot has coordinates
+
+
+def test_page_in_chinese(client, traced_batch):
+    with translation.override("zh-hans"):
+        response = client.get("/" + path_of(traced_batch), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "从田间到包裹" in response.content.decode()
+
+
+def test_tampered_chain_is_not_authentic(client, traced_batch):
+    assert 'id="authentic"' in client.get("/" + path_of(traced_batch)).content.decode()
+    harvest = traced_batch.events.get(kind=EventKind.HARVEST)
+    TraceEvent.objects.filter(pk=harvest.pk).update(
+        document={**harvest.document, "eventTime": "2020-01-01T00:00:00+08:00"}
+    )
+    html = client.get("/" + path_of(traced_batch)).content.decode()
+    assert 'id="authentic"' not in html and 'id="unverified"' in html
+
+
+def test_each_scan_is_counted_with_coarse_location(client, traced_batch):
+    url = "/" + path_of(traced_batch)
+    client.get(url)
+    client.get(url + "?lat=26.64721&lon=106.63029")
+    client.get(url + "?lat=abc&lon=1")
+    scans = list(Scan.objects.filter(batch=traced_batch).order_by("pk"))
+    assert len(scans) == 3
+    assert (str(scans[1].latitude), str(scans[1].longitude)) == ("26.6", "106.6")
+    assert scans[0].latitude is None and scans[2].latitude is None
+
+
+def test_serial_link_resolves_to_its_batch(client, world, seller_user):
+    from tests.factories.trace import make_batch
+
+    batch = make_batch(seller_user, world.product, lot="S1", serial_count=3)
+    serial = batch.units.first().serial
+    response = client.get("/" + path_of(batch, serial=serial))
+    assert response.status_code == 200
+    assert serial in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("01/09520123456789/10/ABC", 400),  # bad check digit
+        ("01/09520123456788/21/1/10/ABC", 400),  # qualifiers out of order
+        ("01/09520123456788/10/NOPE", 404),  # valid but unknown
+        ("01/abc", 400),
+    ],
+)
+def test_malformed_or_unknown_codes_get_a_friendly_page(client, db, path, status):
+    response = client.get("/" + path, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == status
+    assert "We could not find this product" in response.content.decode()
+
+
+def test_product_link_goes_to_the_product(client, traced_batch):
+    gtin_path = path_of(traced_batch).split("/10/")[0]
+    response = client.get("/" + gtin_path)
+    assert response.status_code == 302
+    assert f"/{traced_batch.product.pk}" in response["Location"]
+
+
+def test_no_household_personal_data(client, world, seller_user):
+    household = HouseholdFactory(county=world.county, head_name="张秘密", phone="13912345678")
+    seller = world.seller
+    seller.kind = SellerKind.HOUSEHOLD
+    seller.name = household.head_name
+    seller.phone = household.phone
+    seller.save()
+    from tests.factories.trace import make_batch
+    from tests.trace.conftest import record_history
+
+    batch = record_history(make_batch(seller_user, world.product, lot="H1"), seller_user)
+    html = client.get("/" + path_of(batch)).content.decode()
+    assert "张秘密" not in html and "13912345678" not in html
+
+
+def test_certifications_show_validity(client, traced_batch):
+    today = days_ago(0).date()
+    Certification.objects.create(
+        county=traced_batch.county,
+        product=traced_batch.product,
+        kind="green_food",
+        number="LB-1",
+        issuer="中国绿色食品发展中心",
+        valid_from=today.replace(year=today.year - 1),
+        valid_until=today.replace(year=today.year + 1),
+    )
+    Certification.objects.create(
+        county=traced_batch.county,
+        product=traced_batch.product,
+        kind="organic",
+        number="OLD-9",
+        issuer="认证机构",
+        valid_from=today.replace(year=today.year - 3),
+        valid_until=today.replace(year=today.year - 2),
+    )
+    html = client.get("/" + path_of(traced_batch), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "LB-1" in html and "OLD-9" in html
+    assert html.count(">valid<") == 1 and html.count(">expired<") == 1
+
+
+@override_settings(TRACE_DOMAIN="scan.example.cn")
+def test_trace_page_query_count(client, traced_batch, django_assert_max_num_queries):
+    url = "/" + path_of(traced_batch)
+    client.get(url)  # warms the chain-verification cache
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+def test_cached_page_shows_a_new_event_at_once(client, traced_batch, seller_user):
+    from decimal import Decimal
+
+    from countyhub.trace import services
+
+    url = "/" + path_of(traced_batch)
+    assert "Packhouse B" not in client.get(url).content.decode()
+    services.record_packing(
+        actor=seller_user, batch=traced_batch, packed_quantity=Decimal(1), packhouse="Packhouse B"
+    )
+    assert "Packhouse B" in client.get(url).content.decode()
+
+
+def test_cached_page_gives_each_visitor_a_working_csrf_token(client, traced_batch):
+    from django.test import Client
+
+    url = "/" + path_of(traced_batch)
+    first = client.get(url).content.decode()
+    other = Client(enforce_csrf_checks=True)
+    second = other.get(url).content.decode()
+    assert "CSRFTOKENPLACEHOLDER" not in first + second
+    # The cached page itself carries no token: each visitor gets their own csrftoken cookie, and
+    # the page's script adds it to the language switch when it is posted.
+    assert client.cookies["csrftoken"].value != other.cookies["csrftoken"].value
+    assert "csrfmiddlewaretoken" in second
+    assert other.post("/i18n/setlang/", {"language": "en", "next": url}).status_code == 403
+    switched = other.post(
+        "/i18n/setlang/",
+        {
+            "language": "en",
+            "next": url,
+            "csrfmiddlewaretoken": other.cookies["csrftoken"].value,
+        },
+    )
+    assert switched.status_code == 302
+    assert 'id="authentic"' in second
+    assert Scan.objects.filter(batch=traced_batch).count() == 2
