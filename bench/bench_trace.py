@@ -7,8 +7,8 @@ per endpoint, the ratio to the /healthz ceiling, and whether scan counting lost 
 
     python bench/bench_trace.py [--clients 32] [--seconds 15] [--workers 2] [--threads 8]
 
-DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/wt_trace; the demo county is built
-there once (migrate + build_demo) if missing.
+BENCH_DATABASE_URL (as for bench_storefront) defaults to postgres://postgres@127.0.0.1:5432/test;
+the demo county is built there once (migrate + build_demo) if missing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wt_trace"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/test"
 
 
 def free_port() -> int:
@@ -142,9 +142,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     if not env["DATABASE_URL"].startswith("postgres"):
-        print("bench_trace needs PostgreSQL: set DATABASE_URL=postgres://...")
+        print("bench_trace needs PostgreSQL: set BENCH_DATABASE_URL=postgres://...")
         return 2
     env.setdefault("DJANGO_SETTINGS_MODULE", "countyhub.settings")
     print("preparing the demo county ...", file=sys.stderr, flush=True)
