@@ -165,7 +165,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "INFO")},
+    # WARNING by default: some libraries (the EPCIS hash generator) log every event at INFO on
+    # the root logger, which would flood the server log on every trace-page render.
+    "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "WARNING")},
 }
 
 # The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
