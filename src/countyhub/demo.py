@@ -190,12 +190,8 @@ def _build_order_history(
         Checkout,
         DeliveryMethod,
         Order,
-        OrderEvent,
-        OrderLine,
         OrderStatus,
-        Payment,
         PaymentMethod,
-        PaymentStatus,
     )
 
     stations = list(Village.objects.filter(county=county, has_service_station=True))
@@ -242,6 +238,31 @@ def _build_order_history(
             )
         )
         lines.append((product, quantity, total))
+    return save_past_orders(
+        orders,
+        lines,
+        paid_after=datetime.timedelta(days=3),
+        history=[
+            (OrderStatus.PLACED, datetime.timedelta(0)),
+            (OrderStatus.COMPLETED, datetime.timedelta(days=5)),
+        ],
+    )
+
+
+def save_past_orders(
+    orders: list[Any],
+    lines: list[tuple[Any, Any, Any]],
+    *,
+    paid_after: datetime.timedelta,
+    history: list[tuple[str, datetime.timedelta]],
+) -> int:
+    """Bulk-save finished demo orders with their lines, received payments and status events.
+
+    ``lines`` holds (product, quantity, line total) per order; ``history`` the statuses each
+    order went through, with their delay after placing.
+    """
+    from countyhub.shop.models import Order, OrderEvent, OrderLine, Payment, PaymentStatus
+
     orders = Order.objects.bulk_create(orders)
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -261,17 +282,14 @@ def _build_order_history(
             method=order.payment_method,
             amount=order.total,
             status=PaymentStatus.RECEIVED,
-            received_at=order.placed_at + datetime.timedelta(days=3),
+            received_at=order.placed_at + paid_after,
         )
         for order in orders
     )
     OrderEvent.objects.bulk_create(
         OrderEvent(order=order, to_status=status, created_at=order.placed_at + offset)
         for order in orders
-        for status, offset in [
-            (OrderStatus.PLACED, datetime.timedelta(0)),
-            (OrderStatus.COMPLETED, datetime.timedelta(days=5)),
-        ]
+        for status, offset in history
     )
     return len(orders)
 

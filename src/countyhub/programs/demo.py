@@ -169,16 +169,13 @@ def _orders_out_of_county(county: Any, buyers: list[Any], rng: random.Random) ->
     """Parcels to buyers in the cities, the point of county e-commerce: home deliveries."""
     from countyhub.catalog.models import Product
     from countyhub.core.money import quantize_cny
+    from countyhub.demo import save_past_orders
     from countyhub.shop.models import (
         Checkout,
         DeliveryMethod,
         Order,
-        OrderEvent,
-        OrderLine,
         OrderStatus,
-        Payment,
         PaymentMethod,
-        PaymentStatus,
     )
 
     products = list(Product.objects.filter(county=county).order_by("pk"))
@@ -220,40 +217,17 @@ def _orders_out_of_county(county: Any, buyers: list[Any], rng: random.Random) ->
             )
         )
         lines.append((product, quantity, total))
-    orders = Order.objects.bulk_create(orders)
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            product=product,
-            product_name=product.name,
-            unit=product.unit,
-            quantity=quantity,
-            unit_price=product.price,
-            line_total=total,
-        )
-        for order, (product, quantity, total) in zip(orders, lines, strict=True)
-    )
-    Payment.objects.bulk_create(
-        Payment(
-            order=order,
-            method=order.payment_method,
-            amount=order.total,
-            status=PaymentStatus.RECEIVED,
-            received_at=order.placed_at + datetime.timedelta(hours=2),
-        )
-        for order in orders
-    )
-    OrderEvent.objects.bulk_create(
-        OrderEvent(order=order, to_status=status, created_at=order.placed_at + offset)
-        for order in orders
-        for status, offset in [
+    return save_past_orders(
+        orders,
+        lines,
+        paid_after=datetime.timedelta(hours=2),
+        history=[
             (OrderStatus.PLACED, datetime.timedelta(0)),
             (OrderStatus.PAID, datetime.timedelta(hours=2)),
             (OrderStatus.SHIPPED, datetime.timedelta(days=1)),
             (OrderStatus.COMPLETED, datetime.timedelta(days=6)),
-        ]
+        ],
     )
-    return len(orders)
 
 
 def _training(county: Any, trainer: Any, admin: Any, seller_user: Any, rng: random.Random) -> int:
