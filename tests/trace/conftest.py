@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -52,7 +53,11 @@ def record_history(batch, actor):
         event_time=days_ago(9),
     )
     services.record_packing(
-        actor=actor, batch=batch, packed_quantity=batch.quantity, event_time=days_ago(8)
+        actor=actor,
+        batch=batch,
+        packed_quantity=batch.quantity,
+        harvest_used_kg=Decimal("120"),
+        event_time=days_ago(8),
     )
     return batch
 

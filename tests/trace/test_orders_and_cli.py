@@ -96,8 +96,9 @@ def test_verify_names_the_tampered_event(world, traced_batch):
     assert ok.exit_code == 0, ok.output
     assert "1 batches checked, 0 with tampered events" in ok.stdout
     packing = traced_batch.events.get(kind=EventKind.PACKING)
+    output = {**packing.document["outputQuantityList"][0], "quantity": 999}
     TraceEvent.objects.filter(pk=packing.pk).update(
-        document={**packing.document, "disposition": "active"}
+        document={**packing.document, "outputQuantityList": [output]}
     )
     bad = runner.invoke(app, ["trace", "verify"])
     assert bad.exit_code == 1

@@ -72,7 +72,10 @@ def test_other_seller_cannot_add_events(traced_batch, world):
     for role in ("buyer", "station_operator", "analyst", "trainer", "other_county_admin"):
         with pytest.raises(PermissionDenied):
             services.record_packing(
-                actor=world.users[role], batch=traced_batch, packed_quantity=Decimal(1)
+                actor=world.users[role],
+                batch=traced_batch,
+                packed_quantity=Decimal(1),
+                harvest_used_kg=Decimal(1),
             )
     assert traced_batch.events.count() == 6
 

@@ -137,16 +137,19 @@ def test_trace_page_query_count(client, traced_batch, django_assert_max_num_quer
 
 
 def test_cached_page_shows_a_new_event_at_once(client, traced_batch, seller_user):
-    from decimal import Decimal
-
+    from countyhub.gs1 import cbv
     from countyhub.trace import services
 
     url = "/" + path_of(traced_batch)
-    assert "Packhouse B" not in client.get(url).content.decode()
-    services.record_packing(
-        actor=seller_user, batch=traced_batch, packed_quantity=Decimal(1), packhouse="Packhouse B"
+    assert "Inspector B" not in client.get(url).content.decode()
+    report = cbv.AttachedDocument(
+        kind="lab_report",
+        uri="urn:x:report:9",
+        result=cbv.DocumentResult.PASS,
+        issuer="Inspector B",
     )
-    assert "Packhouse B" in client.get(url).content.decode()
+    services.record_inspection(actor=seller_user, batch=traced_batch, documents=[report])
+    assert "Inspector B" in client.get(url).content.decode()
 
 
 def test_cached_page_gives_each_visitor_a_working_csrf_token(client, traced_batch):

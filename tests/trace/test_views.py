@@ -214,8 +214,13 @@ def test_export_range_by_date(client, world, traced_batch):
     client.force_login(world.users["seller_staff"])
     since = days_ago(11).date().isoformat()
     response = client.get(reverse("trace:export_range"), {"since": since})
-    kinds = [e["bizStep"] for e in json.loads(response.content)["epcisBody"]["eventList"]]
-    assert kinds == ["commissioning", "inspecting", "packing"]
+    events = json.loads(response.content)["epcisBody"]["eventList"]
+    kinds = [(e["type"], e["bizStep"]) for e in events]
+    assert kinds == [
+        ("ObjectEvent", "commissioning"),  # the harvest
+        ("ObjectEvent", "inspecting"),
+        ("TransformationEvent", "commissioning"),  # packing: harvest in, packed lot out
+    ]
     bad = client.get(reverse("trace:export_range"), {"since": "yesterday"})
     assert bad.status_code == 400 and bad.content.startswith(b"since")
 

@@ -86,6 +86,7 @@ def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
         actor=actor,
         batch=batch,
         packed_quantity=batch.quantity,
+        harvest_used_kg=Decimal(str(weight)),
         event_time=_at(38, 14),
         packhouse=PACKHOUSE[0],
         packhouse_position=PACKHOUSE[1],

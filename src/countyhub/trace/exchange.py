@@ -56,6 +56,8 @@ def _batch_of(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> tu
 def _import_kind(data: dict[str, Any]) -> str:
     if "errorDeclaration" in data:
         return EventKind.ERROR_DECLARATION
+    if data.get("type") == "TransformationEvent":
+        return EventKind.PACKING
     step = data.get("bizStep") or ""
     for farming in cbv.FarmingStep:
         if step == VOCABULARY.biz_step(farming):
@@ -89,10 +91,13 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
             [Problem(None, "@context", "the county: prefix must map to " + VOCABULARY.namespace)]
         )
     event_data = document["epcisBody"]["eventList"]
+    # A batch answers to its packed GTIN and to its unpacked harvest's GTIN, with one lot.
     batches = {
-        (b.gtin, b.lot): b
+        (gtin, b.lot): b
         for b in Batch.objects.filter(county_id=county_id).select_related("county")
         if policies.may_record(actor, b)
+        for gtin in (b.gtin, b.harvest_gtin)
+        if gtin
     }
     planned: list[tuple[Batch, str, Event, dict[str, Any]]] = []
     for index, data in enumerate(event_data):

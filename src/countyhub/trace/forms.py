@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product
+from countyhub.trace.selectors import packing_balance
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -136,6 +137,9 @@ class InspectionForm(StepForm):
 
 
 class PackingForm(StepForm):
+    harvest_used_kg = forms.DecimalField(
+        label=_("harvest used (kg)"), min_value=Decimal("0.001"), decimal_places=3
+    )
     packed_quantity = forms.DecimalField(
         label=_("packed quantity"), min_value=Decimal("0.001"), decimal_places=3
     )
@@ -143,7 +147,16 @@ class PackingForm(StepForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["packed_quantity"].initial = self.batch.quantity.normalize()
+        # Defaults: pack all that is left (the usual case: one packing session per lot).
+        harvested, packed_kg, packed_units = packing_balance(self.batch, excluding=None)
+        self.fields["packed_quantity"].label = _("packed quantity (%(unit)s)") % {
+            "unit": self.batch.get_unit_display()
+        }
+        left_units = self.batch.quantity - Decimal(str(packed_units))
+        self.fields["packed_quantity"].initial = left_units.normalize()
+        if harvested > packed_kg:
+            left_kg = Decimal(str(round(harvested - packed_kg, 3)))
+            self.fields["harvest_used_kg"].initial = left_kg.normalize()
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {
@@ -176,6 +189,8 @@ def initial_from(row: Any) -> dict[str, Any]:
         return data.get(f"county:{name}")
 
     quantities = data.get("quantityList") or [{}]
+    inputs = data.get("inputQuantityList") or [{}]
+    outputs = data.get("outputQuantityList") or quantities
     documents = [d for d in data.get("county:documents", []) if isinstance(d, dict)]
     report = next((d for d in documents if d.get("county:documentKind") == "lab_report"), {})
     report_number = str(report.get("county:documentURI", "")).rsplit(":", 1)[-1]
@@ -190,7 +205,8 @@ def initial_from(row: Any) -> dict[str, Any]:
         "irrigation": {"volume_m3": county("irrigationVolumeM3"),
                        "method": county("irrigationMethod")},
         "harvest": {"quantity_kg": quantities[0].get("quantity")},
-        "packing": {"packed_quantity": quantities[0].get("quantity"),
+        "packing": {"packed_quantity": outputs[0].get("quantity"),
+                    "harvest_used_kg": inputs[0].get("quantity"),
                     "packhouse": (data.get("readPoint") or {}).get("county:placeName")},
         "inspection": {"title": report.get("county:title"), "issuer": report.get("county:issuer"),
                        "result": report.get("county:result"),

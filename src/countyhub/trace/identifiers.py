@@ -12,7 +12,7 @@ from countyhub.gs1 import cbv, keys
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.errors import GS1KeyError
 from countyhub.trace.errors import TraceError
-from countyhub.trace.models import Batch, ProductIdentifier, TraceProfile
+from countyhub.trace.models import Batch, ProductForm, ProductIdentifier, TraceProfile
 
 VOCABULARY = cbv.CountyVocabulary()
 NAMESPACES = VOCABULARY.context()
@@ -22,18 +22,28 @@ def trace_domain() -> str:
     return settings.TRACE_DOMAIN
 
 
-@transaction.atomic
 def product_gtin(product: Product) -> str:
     """The product's own GTIN (as GTIN-14), or its internal GTIN, given out once and kept."""
     if product.gtin:
         return keys.normalise_gtin(product.gtin)
-    existing = ProductIdentifier.objects.filter(product=product).first()
+    return _internal_gtin(product, ProductForm.PACKED)
+
+
+def harvest_gtin(product: Product) -> str:
+    """The internal GTIN of the product's unpacked harvest (given out once and kept): packing
+    is a transformation, so its input needs an identity of its own beside the packed product."""
+    return _internal_gtin(product, ProductForm.HARVEST)
+
+
+@transaction.atomic
+def _internal_gtin(product: Product, form: str) -> str:
+    existing = ProductIdentifier.objects.filter(product=product, form=form).first()
     if existing is not None:
         return existing.gtin
     profile = TraceProfile.objects.select_for_update().filter(county_id=product.county_id).first()
     if profile is None:
         raise TraceError(
-            "The product has no GTIN and the county has no division code for internal ones.",
+            "The county has no division code for internal GTINs (set its traceability profile).",
             field="product",
         )
     try:
@@ -41,7 +51,7 @@ def product_gtin(product: Product) -> str:
     except GS1KeyError as error:
         raise TraceError(str(error), field="product") from error
     ProductIdentifier.objects.create(
-        product=product, item_number=profile.next_item_number, gtin=gtin
+        product=product, form=form, item_number=profile.next_item_number, gtin=gtin
     )
     profile.next_item_number += 1
     profile.save(update_fields=["next_item_number"])
@@ -57,6 +67,14 @@ def batch_link(batch: Batch, *, serial: str | None = None) -> DigitalLink:
 def lot_uri(batch: Batch) -> str:
     """The batch's Digital Link: the string in its QR code and in its events."""
     return batch_link(batch).uri
+
+
+def harvest_lot_uri(batch: Batch) -> str:
+    """The unpacked harvest of the batch's lot: the subject of its field steps and harvest, and
+    the input of its packing. Batches recorded before harvest GTINs existed use the lot's link."""
+    if not batch.harvest_gtin:
+        return lot_uri(batch)
+    return DigitalLink.product(batch.harvest_gtin, lot=batch.lot, domain=trace_domain()).uri
 
 
 def plot_uri(batch: Batch) -> str:

@@ -31,18 +31,29 @@ class TraceProfile(models.Model):
         return f"{self.county} ({self.division_code})"
 
 
-class ProductIdentifier(models.Model):
-    """The internal GTIN given to a product that has no GTIN of its own; stable forever."""
+class ProductForm(models.TextChoices):
+    """What an internal GTIN names: the product as sold, or its unpacked harvest."""
 
-    product = models.OneToOneField(
-        Product, on_delete=models.PROTECT, related_name="trace_identifier"
-    )
+    PACKED = "packed", _("packed product")
+    HARVEST = "harvest", _("unpacked harvest")
+
+
+class ProductIdentifier(models.Model):
+    """An internal GTIN, stable forever: for a product that has no GTIN of its own (`packed`),
+    and for every traced product's unpacked harvest (`harvest`), the input that packing
+    transforms into the packed product."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trace_identifiers")
+    form = models.CharField(max_length=10, choices=ProductForm.choices, default=ProductForm.PACKED)
     item_number = models.PositiveIntegerField()
     gtin = models.CharField(max_length=14, unique=True)
 
     class Meta:
         verbose_name = _("internal product identifier")
         verbose_name_plural = _("internal product identifiers")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "form"], name="identifier_product_form")
+        ]
 
     def __str__(self) -> str:
         return self.gtin
@@ -58,6 +69,9 @@ class Batch(CountyScoped):
         Seller, on_delete=models.PROTECT, related_name="batches", verbose_name=_("seller")
     )
     gtin = models.CharField(_("GTIN"), max_length=14)
+    # The unpacked harvest's GTIN (same lot number): what is planted, harvested and inspected
+    # before packing transforms it into `gtin`. Empty for batches recorded before it existed.
+    harvest_gtin = models.CharField(_("harvest GTIN"), max_length=14, blank=True)
     lot = models.CharField(_("lot number"), max_length=20)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
@@ -81,6 +95,11 @@ class Batch(CountyScoped):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["gtin", "lot"], name="batch_gtin_lot_unique"),
+            models.UniqueConstraint(
+                fields=["harvest_gtin", "lot"],
+                condition=~Q(harvest_gtin=""),
+                name="batch_harvest_gtin_lot_unique",
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(shipped_quantity__gte=0) & Q(shipped_quantity__lte=F("quantity")),

@@ -44,6 +44,11 @@ DETAIL_LABELS = {
     f"{_P}irrigationMethod": _("irrigation method"),
     f"{_P}harvestDate": _("harvest date"),
 }
+QUANTITY_LABELS = {
+    "quantityList": _("quantity"),
+    "inputQuantityList": _("harvest used"),
+    "outputQuantityList": _("packed"),
+}
 UOM_LABELS = {"KGM": _("kg"), "H87": _("pieces"), "XBX": _("boxes"), "XBG": _("bags"),
               "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
 
@@ -87,10 +92,11 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         source = data.get("ilmd", {}) if key.endswith("harvestDate") else data
         if key in source:
             entry.details.append((str(label), _number(source[key])))
-    for item in data.get("quantityList", []):
-        if "quantity" in item:
-            unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
-            entry.details.append((str(_("quantity")), f"{_number(item['quantity'])} {unit}"))
+    for key, label in QUANTITY_LABELS.items():
+        for item in data.get(key, []):
+            if "quantity" in item:
+                unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
+                entry.details.append((str(label), f"{_number(item['quantity'])} {unit}"))
     entry.documents = cbv.attached_documents(data)
     point = data.get("readPoint") or {}
     entry.place = point.get(f"{_P}placeName", "")
@@ -99,6 +105,27 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         entry.longitude = float(point[f"{_P}longitude"])
     entry.is_correction = row.corrects_id is not None and row.kind != EventKind.ERROR_DECLARATION
     return entry
+
+
+def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[float, float, float]:
+    """(kg harvested, kg already packed, units already packed) from the batch's standing
+    events: corrected events are replaced by their corrections, and `excluding` (the event
+    being corrected) does not count."""
+    rows = list(batch.events.filter(kind__in=[EventKind.HARVEST, EventKind.PACKING]))
+    declared = set(
+        batch.events.filter(kind=EventKind.ERROR_DECLARATION).values_list("corrects_id", flat=True)
+    )
+    harvested = packed_kg = packed_units = 0.0
+    for row in rows:
+        if row.pk in declared or (excluding is not None and row.pk == excluding.pk):
+            continue
+        data = row.document
+        if row.kind == EventKind.HARVEST:
+            harvested += sum(q.get("quantity", 0) for q in data.get("quantityList", []))
+        else:
+            packed_kg += sum(q.get("quantity", 0) for q in data.get("inputQuantityList", []))
+            packed_units += sum(q.get("quantity", 0) for q in data.get("outputQuantityList", []))
+    return harvested, packed_kg, packed_units
 
 
 def _fingerprint(rows: list[TraceEvent]) -> str:
@@ -148,6 +175,10 @@ def batch_for_link(*, gtin: str, lot: str) -> Batch | None:
         .filter(gtin=gtin, lot=lot)
         .first()
     )
+
+
+def batch_for_harvest_link(*, gtin: str, lot: str) -> Batch | None:
+    return Batch.objects.filter(harvest_gtin=gtin, lot=lot).first()
 
 
 def batch_for_serial(*, gtin: str, serial: str) -> Batch | None:

@@ -35,8 +35,18 @@ from countyhub.gs1.errors import GS1KeyError
 from countyhub.gs1.hashing import chain_hash, event_hash_ids
 from countyhub.trace import policies
 from countyhub.trace.errors import TraceError
-from countyhub.trace.identifiers import NAMESPACES, VOCABULARY, lot_uri, plot_uri, product_gtin
+from countyhub.trace.identifiers import (
+    NAMESPACES,
+    VOCABULARY,
+    batch_link,
+    harvest_gtin,
+    harvest_lot_uri,
+    lot_uri,
+    plot_uri,
+    product_gtin,
+)
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
+from countyhub.trace.selectors import packing_balance
 
 # UN/CEFACT Rec. 20 codes of the catalogue's units.
 UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
@@ -82,7 +92,7 @@ def create_batch(
         raise TraceError(_("Give both latitude and longitude, or neither."), field="latitude")
     if not 0 <= serial_count <= 500:
         raise TraceError(_("Serialise at most 500 units per batch."), field="serial_count")
-    gtin = product_gtin(product)
+    gtin, harvest = product_gtin(product), harvest_gtin(product)
     if Batch.objects.filter(gtin=gtin, lot=lot).exists():
         raise TraceError(_("This product already has a batch with this lot number."), field="lot")
     batch = Batch.objects.create(
@@ -90,6 +100,7 @@ def create_batch(
         product=product,
         seller=seller,
         gtin=gtin,
+        harvest_gtin=harvest,
         lot=lot,
         quantity=quantity,
         unit=product.unit,
@@ -207,7 +218,7 @@ def record_farming_step(
     event = farming_event(
         step,
         details,
-        subject=lot_uri(batch),
+        subject=harvest_lot_uri(batch),
         event_time=moment,
         plot=plot_uri(batch),
         vocabulary=VOCABULARY,
@@ -232,7 +243,10 @@ def record_harvest(
     moment = _aware(event_time)
     _check_time(batch, moment)
     event = harvest_event(
-        lot_uri=lot_uri(batch), quantity_kg=quantity_kg, event_time=moment, farm=plot_uri(batch)
+        lot_uri=harvest_lot_uri(batch),
+        quantity_kg=quantity_kg,
+        event_time=moment,
+        farm=plot_uri(batch),
     )
     event = replace(event, read_point=_location(batch))
     row = _record(batch=batch, kind=EventKind.HARVEST, event=event, actor=actor, corrects=corrects)
@@ -257,12 +271,28 @@ def record_inspection(
         raise TraceError(_("Attach at least one certificate or lab report."), field="documents")
     moment = _aware(event_time)
     _check_time(batch, moment)
+    # Before packing the inspector samples the harvest; afterwards, the packed product.
+    packed = batch.events.filter(kind=EventKind.PACKING).exists()
     event = inspection_event(
-        subject=lot_uri(batch), event_time=moment, documents=documents, location=plot_uri(batch)
+        subject=lot_uri(batch) if packed else harvest_lot_uri(batch),
+        event_time=moment,
+        documents=documents,
+        location=plot_uri(batch),
     )
     return _record(
         batch=batch, kind=EventKind.INSPECTION, event=event, actor=actor, corrects=corrects
     )
+
+
+def _packhouse(batch: Batch, name: str, position: tuple[Decimal, Decimal] | None) -> Location:
+    if not name.strip():
+        return _location(batch)
+    extensions: dict[str, Any] = {f"{cbv.COUNTY_PREFIX}:placeName": name.strip()}
+    if position is not None:
+        extensions[f"{cbv.COUNTY_PREFIX}:latitude"] = float(position[0])
+        extensions[f"{cbv.COUNTY_PREFIX}:longitude"] = float(position[1])
+    place = quote(name.strip(), safe="")
+    return Location(id=f"urn:countyhub:place:{batch.county_id}:{place}", extensions=extensions)
 
 
 @transaction.atomic
@@ -271,49 +301,78 @@ def record_packing(
     actor: Any,
     batch: Batch,
     packed_quantity: Decimal,
+    harvest_used_kg: Decimal,
     event_time: datetime.datetime | None = None,
     packhouse: str = "",
     packhouse_position: tuple[Decimal, Decimal] | None = None,
     corrects: TraceEvent | None = None,
 ) -> TraceEvent:
-    """Packing the lot into sale units (CBV `packing`), at the plot or at a named packhouse."""
+    """Packing as a TransformationEvent (CBV `commissioning` of the packed lot): `harvest_used_kg`
+    of the unpacked harvest in, `packed_quantity` sale units of the product out (and the
+    batch's serialised units commissioned with them). Packing may happen in several sessions,
+    but never packs more than was harvested, nor more units than the batch holds."""
     _require(policies.may_record(actor, batch))
     if packed_quantity is None or packed_quantity <= 0:
         raise TraceError(_("The packed quantity must be more than zero."), field="packed_quantity")
-    if packed_quantity > batch.quantity:
+    if harvest_used_kg is None or harvest_used_kg <= 0:
+        raise TraceError(_("The harvest used must be more than zero."), field="harvest_used_kg")
+    harvested, packed_kg, packed_units = packing_balance(batch, excluding=corrects)
+    if not harvested:
+        raise TraceError(_("Record the harvest before packing."), field="harvest_used_kg")
+    if float(harvest_used_kg) > harvested - packed_kg + 1e-9:
         raise TraceError(
-            _("More packed than the batch holds (%(quantity)s).")
-            % {"quantity": format(batch.quantity.normalize(), "f")},
+            _("More harvest used than is left unpacked (%(left)s kg).")
+            % {"left": _number(harvested - packed_kg)},
+            field="harvest_used_kg",
+        )
+    if float(packed_quantity) > float(batch.quantity) - packed_units + 1e-9:
+        raise TraceError(
+            _("More packed than the batch has left to pack (%(left)s).")
+            % {"left": _number(float(batch.quantity) - packed_units)},
             field="packed_quantity",
         )
     moment = _aware(event_time)
     _check_time(batch, moment)
-    location = _location(batch)
-    if packhouse.strip():
-        extensions: dict[str, Any] = {f"{cbv.COUNTY_PREFIX}:placeName": packhouse.strip()}
-        if packhouse_position is not None:
-            extensions[f"{cbv.COUNTY_PREFIX}:latitude"] = float(packhouse_position[0])
-            extensions[f"{cbv.COUNTY_PREFIX}:longitude"] = float(packhouse_position[1])
-        name = quote(packhouse.strip(), safe="")
-        location = Location(
-            id=f"urn:countyhub:place:{batch.county_id}:{name}",
-            extensions=extensions,
-        )
+    units = (
+        ()
+        if packed_units or corrects
+        else tuple(batch_link(batch, serial=unit.serial).uri for unit in batch.units.all())
+    )
     event = Event(
-        type=EventType.OBJECT,
+        type=EventType.TRANSFORMATION,
         event_time=moment,
         event_time_zone_offset=offset_of(moment),
-        action="OBSERVE",
-        biz_step="packing",
-        disposition="in_progress",
-        quantity_list=(
+        biz_step="commissioning",
+        disposition="active",
+        input_quantity_list=(
+            QuantityElement(
+                epc_class=harvest_lot_uri(batch), quantity=float(harvest_used_kg), uom="KGM"
+            ),
+        ),
+        output_quantity_list=(
             QuantityElement(
                 epc_class=lot_uri(batch), quantity=float(packed_quantity), uom=UOM[batch.unit]
             ),
         ),
-        read_point=location,
+        output_epc_list=units,
+        read_point=_packhouse(batch, packhouse, packhouse_position),
+        ilmd=_packed_lot_master_data(batch),
     )
     return _record(batch=batch, kind=EventKind.PACKING, event=event, actor=actor, corrects=corrects)
+
+
+def _packed_lot_master_data(batch: Batch) -> dict[str, Any] | None:
+    """The packed lot's master data (CBV `cbvmda:`): its expiry and the harvest date."""
+    data: dict[str, Any] = {}
+    if batch.expiry_date:
+        data["cbvmda:itemExpirationDate"] = batch.expiry_date.isoformat()
+    if batch.production_date:
+        data["cbvmda:harvestStartDate"] = batch.production_date.isoformat()
+    return data or None
+
+
+def _number(value: float) -> str:
+    return format(Decimal(str(round(value, 3))).normalize(), "f")
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, exchange, forms, policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError, TraceError
-from countyhub.trace.identifiers import batch_link, lot_uri, trace_domain
+from countyhub.trace.identifiers import batch_link, harvest_lot_uri, lot_uri, trace_domain
 from countyhub.trace.models import Batch, EventKind, ProductIdentifier
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +67,10 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
     elif link.gtin:
         return _product_or_unknown(request, link.gtin, path)
     found = selectors.page_digest(**lookup) if lookup else None
+    if found is None and "lot" in lookup:
+        harvest = selectors.batch_for_harvest_link(gtin=lookup["gtin"], lot=lookup["lot"])
+        if harvest is not None:  # a crate of the unpacked harvest: show its lot's page
+            return redirect("/" + lot_uri(harvest).split("/", 3)[3])
     key = cached = None
     if found is not None:
         # Certificates' validity depends on the day; the TTL bounds how long a catalogue edit
@@ -224,6 +228,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "entries": entries,
         "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
         "uri": lot_uri(batch),
+        "harvest_uri": harvest_lot_uri(batch),
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
         "scans_total": total,
         "scans_recent": recent,
@@ -314,7 +319,10 @@ def _record_step(
         return
     else:
         services.record_packing(
-            packed_quantity=data["packed_quantity"], packhouse=data["packhouse"], **common
+            packed_quantity=data["packed_quantity"],
+            harvest_used_kg=data["harvest_used_kg"],
+            packhouse=data["packhouse"],
+            **common,
         )
         return
     services.record_farming_step(step=cbv.FarmingStep(step), details=details, **common)
