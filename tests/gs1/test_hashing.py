@@ -1,3 +1,4 @@
+import datetime
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -125,3 +126,39 @@ def test_with_hash_ids_fills_missing_event_ids_only():
     assert hashing.event_hash_ids(stamped, namespaces=NAMESPACES) == hashing.event_hash_ids(
         events, namespaces=NAMESPACES
     )
+
+
+def test_chain_covers_the_error_declaration_the_event_hash_leaves_out():
+    event = county_events()[8]
+    base = hashing.event_hash_id(event, namespaces=NAMESPACES)
+    declared = epcis.declare_error(
+        replace(event, event_id=base),
+        declaration_time=event.event_time,
+        reason="incorrect_data",
+        corrective_event_ids=["ni:///sha-256;fix?ver=CBV2.0"],
+    )
+    other_reason = replace(
+        declared, error_declaration=replace(declared.error_declaration, reason="did_not_occur")
+    )
+    plain = hashing.chain_hash(hashing.GENESIS, base)
+    assert plain == hashing.chain_hash(hashing.GENESIS, base, None)
+    links = {
+        hashing.chain_hash(hashing.GENESIS, base, e.error_declaration)
+        for e in (event, declared, other_reason)
+    }
+    assert len(links) == 3
+    # The same declaration written in another time zone is the same declaration.
+    shifted = replace(
+        declared.error_declaration,
+        declaration_time=event.event_time.astimezone(datetime.UTC),
+    )
+    assert hashing.declaration_digest(shifted) == hashing.declaration_digest(
+        declared.error_declaration
+    )
+    check = hashing.verify_chain(
+        [event, other_reason],
+        [base, base],
+        hashing.chain_hashes([base, base], [None, declared.error_declaration]),
+        namespaces=NAMESPACES,
+    )
+    assert not check.ok and check.first_bad == 1

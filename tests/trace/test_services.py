@@ -144,3 +144,54 @@ def test_correction_appends_and_declares(traced_batch, seller_user):
     assert verification.verify_batch(traced_batch) is None
     with pytest.raises(TraceError):
         services.correct_event(actor=seller_user, erroneous=harvest, corrective=corrective)
+
+
+def _declare_harvest_in_error(batch, actor):
+    from dataclasses import replace
+
+    from countyhub.gs1.epcis import event_from_jsonld
+
+    harvest = batch.events.get(kind=EventKind.HARVEST)
+    original = event_from_jsonld(harvest.document)
+    corrective = replace(
+        original, event_id=None, quantity_list=(replace(original.quantity_list[0], quantity=110.0),)
+    )
+    return services.correct_event(actor=actor, erroneous=harvest, corrective=corrective)
+
+
+def test_a_tampered_error_declaration_is_named(traced_batch, seller_user):
+    _fixed, declared = _declare_harvest_in_error(traced_batch, seller_user)
+    assert verification.verify_batch(traced_batch) is None
+    document = dict(declared.document)
+    document["errorDeclaration"] = {**document["errorDeclaration"], "reason": "did_not_occur"}
+    TraceEvent.objects.filter(pk=declared.pk).update(document=document)
+    bad = verification.verify_batch(Batch.objects.get(pk=traced_batch.pk))
+    assert bad is not None and bad.sequence == declared.sequence
+
+
+def test_upgrade_relinks_chains_recorded_under_the_old_rule(traced_batch, seller_user):
+    """Migration 0003 moves chains holding a declaration to the new rule; broken ones stay
+    broken."""
+    import hashlib
+    import importlib
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module(
+        "countyhub.trace.migrations.0003_chain_covers_error_declarations"
+    )
+    _declare_harvest_in_error(traced_batch, seller_user)
+    upgrade.unlink(apps, None)  # as a database written before the upgrade holds it
+    rows = list(traced_batch.events.order_by("sequence"))
+    old = GENESIS
+    for row in rows:
+        old = hashlib.sha256((old + row.event_hash).encode()).hexdigest()
+        assert row.chain_hash == old
+    assert verification.verify_batch(Batch.objects.get(pk=traced_batch.pk)) is not None
+    upgrade.relink(apps, None)
+    assert verification.verify_batch(Batch.objects.get(pk=traced_batch.pk)) is None
+    # A chain broken before the upgrade is left as it was.
+    upgrade.unlink(apps, None)
+    TraceEvent.objects.filter(pk=rows[0].pk).update(chain_hash="f" * 64)
+    upgrade.relink(apps, None)
+    assert TraceEvent.objects.get(pk=rows[-1].pk).chain_hash == rows[-1].chain_hash

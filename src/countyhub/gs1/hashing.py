@@ -3,20 +3,25 @@
 The event hash comes from `epcis-event-hash-generator` (GS1 Germany's reference
 implementation of the CBV 2.0 algorithm), fed one JSON-LD document so that namespaces and bare
 CBV words are expanded the way the algorithm expects. The chain links a batch's events in order:
-chain_hash_i = sha256(chain_hash_(i-1) + event_hash_i), starting from 64 zeros.
+chain_hash_i = sha256(chain_hash_(i-1) + event_hash_i + declaration_i), starting from 64 zeros,
+where declaration_i is empty, or for an error declaration the sha256 of its canonical JSON: the
+CBV hash leaves `errorDeclaration` out (a declaration keeps the erroneous event's hash ID), so
+the chain covers it itself and a tampered reason or corrective event ID is detected.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
 
-from countyhub.gs1.epcis import Event, document_context, event_to_jsonld
+from countyhub.gs1.epcis import ErrorDeclaration, Event, document_context, event_to_jsonld
 
 GENESIS = "0" * 64
 _BUNDLED_CONTEXTS = (
@@ -107,15 +112,32 @@ def with_hash_ids(events: Sequence[Event], *, namespaces: dict[str, str]) -> lis
     ]
 
 
-def chain_hash(previous: str, event_hash: str) -> str:
-    return hashlib.sha256((previous + event_hash).encode("utf-8")).hexdigest()
+def declaration_digest(declaration: ErrorDeclaration | None) -> str:
+    """sha256 of an error declaration's canonical JSON (time in UTC, keys sorted); "" for none."""
+    if declaration is None:
+        return ""
+    canonical = {
+        "declarationTime": declaration.declaration_time.astimezone(UTC).isoformat(),
+        "reason": declaration.reason,
+        "correctiveEventIDs": list(declaration.corrective_event_ids),
+        **declaration.extensions,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def chain_hashes(event_hashes: Sequence[str]) -> list[str]:
-    """The running chain over a batch's event hashes, in recording order."""
+def chain_hash(previous: str, event_hash: str, declaration: ErrorDeclaration | None = None) -> str:
+    link = previous + event_hash + declaration_digest(declaration)
+    return hashlib.sha256(link.encode("utf-8")).hexdigest()
+
+
+def chain_hashes(
+    event_hashes: Sequence[str], declarations: Sequence[ErrorDeclaration | None] | None = None
+) -> list[str]:
+    """The running chain over a batch's event hashes (and declarations), in recording order."""
     chain, previous = [], GENESIS
-    for event_hash in event_hashes:
-        previous = chain_hash(previous, event_hash)
+    for index, event_hash in enumerate(event_hashes):
+        previous = chain_hash(previous, event_hash, declarations[index] if declarations else None)
         chain.append(previous)
     return chain
 
@@ -161,7 +183,7 @@ def verify_chain(
                 event_id=event.event_id,
                 reason=f"event {index} content changed: its hash is {now}, recorded {recorded}",
             )
-        expected_link = chain_hash(previous, recorded)
+        expected_link = chain_hash(previous, recorded, event.error_declaration)
         if expected_link != recorded_chain[index]:
             return ChainCheck(
                 ok=False,

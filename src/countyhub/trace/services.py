@@ -144,7 +144,7 @@ def append_events(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> lis
     previous, sequence, rows = locked.chain_head, locked.event_count, []
     for item, event_hash in zip(items, hashes, strict=True):
         event = item.event if item.event.event_id else replace(item.event, event_id=event_hash)
-        previous = chain_hash(previous, event_hash)
+        previous = chain_hash(previous, event_hash, event.error_declaration)
         sequence += 1
         rows.append(
             TraceEvent(
