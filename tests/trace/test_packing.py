@@ -20,6 +20,7 @@ from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import NAMESPACES, harvest_lot_uri, lot_uri
 from countyhub.trace.models import EventKind
 from countyhub.trace.selectors import export_document, packing_balance
+from tests.factories.catalog import ProductFactory
 from tests.factories.trace import make_batch
 
 
@@ -184,3 +185,28 @@ def test_import_of_a_packing_transformation_lands_on_the_batch(world, seller_use
     (stored,) = import_document(actor=seller_user, county_id=world.county.pk, document=document)
     assert stored.batch_id == target.pk and stored.kind == EventKind.PACKING
     assert packing_balance(target, excluding=None) == (300.0, 250.0, 50.0)
+
+
+def test_packed_by_weight_cannot_outweigh_the_harvest(world, seller_user):
+    product = ProductFactory(county=world.county, seller=world.seller, unit="kg")
+    batch = make_batch(seller_user, product, lot="KG1")
+    _harvest(batch, seller_user, kg=60.0)
+    with pytest.raises(TraceError) as error:
+        _pack(batch, seller_user, 61, 60)
+    assert error.value.field == "packed_quantity" and "60 kg" in error.value.message
+    _pack(batch, seller_user, 58, 60)  # trimming loses weight, never gains it
+
+
+def test_jin_are_written_as_true_kilograms(world, seller_user):
+    product = ProductFactory(county=world.county, seller=world.seller, unit="jin")
+    batch = make_batch(seller_user, product, lot="JIN1", quantity="100")  # 100 jin = 50 kg
+    _harvest(batch, seller_user, kg=55.0)
+    with pytest.raises(TraceError):
+        _pack(batch, seller_user, 111, 55)  # 55.5 kg out of 55 kg
+    row = _pack(batch, seller_user, 100, 55)
+    assert row.document["outputQuantityList"][0] == {
+        "epcClass": lot_uri(batch),
+        "quantity": 50.0,
+        "uom": "KGM",
+    }
+    assert packing_balance(batch, excluding=None) == (55.0, 55.0, 100.0)

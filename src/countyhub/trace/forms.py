@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product
+from countyhub.trace.identifiers import KG_PER_UNIT
 from countyhub.trace.selectors import packing_balance
 
 
@@ -153,9 +154,11 @@ class PackingForm(StepForm):
             "unit": self.batch.get_unit_display()
         }
         left_units = self.batch.quantity - Decimal(str(packed_units))
+        left_kg = Decimal(str(round(max(harvested - packed_kg, 0), 3)))
+        if self.batch.unit in KG_PER_UNIT:  # packed by weight: no more than the harvest left
+            left_units = min(left_units, left_kg / KG_PER_UNIT[self.batch.unit])
         self.fields["packed_quantity"].initial = left_units.normalize()
-        if harvested > packed_kg:
-            left_kg = Decimal(str(round(harvested - packed_kg, 3)))
+        if left_kg:
             self.fields["harvest_used_kg"].initial = left_kg.normalize()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -10,9 +12,15 @@ from django.db import transaction
 from countyhub.catalog.models import Product
 from countyhub.gs1 import cbv, keys
 from countyhub.gs1.digital_link import DigitalLink
+from countyhub.gs1.epcis import QuantityElement
 from countyhub.gs1.errors import GS1KeyError
 from countyhub.trace.errors import TraceError
 from countyhub.trace.models import Batch, ProductForm, ProductIdentifier, TraceProfile
+
+# UN/CEFACT Rec. 20 codes of the catalogue's units. Rec. 20 has no jin (500 g): a jin is
+# written as half a KGM, so weights in events are always true kilograms.
+UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
+KG_PER_UNIT = {"kg": Decimal(1), "jin": Decimal("0.5")}
 
 VOCABULARY = cbv.CountyVocabulary()
 NAMESPACES = VOCABULARY.context()
@@ -84,3 +92,17 @@ def plot_uri(batch: Batch) -> str:
 
 def seller_uri(batch: Batch) -> str:
     return f"urn:countyhub:seller:{batch.county_id}:{batch.seller_id}"
+
+
+def batch_quantity(batch: Batch, epc_class: str, quantity: Decimal) -> QuantityElement:
+    """A quantity in the batch's unit as an EPCIS quantity element (jin as kilograms)."""
+    factor = KG_PER_UNIT.get(batch.unit, Decimal(1))
+    return QuantityElement(
+        epc_class=epc_class, quantity=float(quantity * factor), uom=UOM[batch.unit]
+    )
+
+
+def units_of(batch: Batch, element: dict[str, Any]) -> float:
+    """An EPCIS quantity element of the batch's lot back in the batch's unit."""
+    factor = KG_PER_UNIT.get(batch.unit, Decimal(1)) if element.get("uom") == "KGM" else 1
+    return float(element.get("quantity", 0)) / float(factor)

@@ -20,7 +20,7 @@ from countyhub.core.permissions import admin_county_ids
 from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import EPCIS_CONTEXT, SCHEMA_VERSION
 from countyhub.trace import policies
-from countyhub.trace.identifiers import NAMESPACES
+from countyhub.trace.identifiers import NAMESPACES, units_of
 from countyhub.trace.models import (
     Batch,
     BatchShipment,
@@ -124,7 +124,7 @@ def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[floa
             harvested += sum(q.get("quantity", 0) for q in data.get("quantityList", []))
         else:
             packed_kg += sum(q.get("quantity", 0) for q in data.get("inputQuantityList", []))
-            packed_units += sum(q.get("quantity", 0) for q in data.get("outputQuantityList", []))
+            packed_units += sum(units_of(batch, q) for q in data.get("outputQuantityList", []))
     return harvested, packed_kg, packed_units
 
 

@@ -36,9 +36,11 @@ from countyhub.gs1.hashing import chain_hash, event_hash_ids
 from countyhub.trace import policies
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import (
+    KG_PER_UNIT,
     NAMESPACES,
     VOCABULARY,
     batch_link,
+    batch_quantity,
     harvest_gtin,
     harvest_lot_uri,
     lot_uri,
@@ -47,9 +49,6 @@ from countyhub.trace.identifiers import (
 )
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
 from countyhub.trace.selectors import packing_balance
-
-# UN/CEFACT Rec. 20 codes of the catalogue's units.
-UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
 
 
 def _require(allowed: bool) -> None:
@@ -331,6 +330,12 @@ def record_packing(
             % {"left": _number(float(batch.quantity) - packed_units)},
             field="packed_quantity",
         )
+    if batch.unit in KG_PER_UNIT and packed_quantity * KG_PER_UNIT[batch.unit] > harvest_used_kg:
+        raise TraceError(
+            _("Packed by weight, the lot cannot weigh more than the harvest used (%(kg)s kg).")
+            % {"kg": _number(float(harvest_used_kg))},
+            field="packed_quantity",
+        )
     moment = _aware(event_time)
     _check_time(batch, moment)
     units = (
@@ -349,11 +354,7 @@ def record_packing(
                 epc_class=harvest_lot_uri(batch), quantity=float(harvest_used_kg), uom="KGM"
             ),
         ),
-        output_quantity_list=(
-            QuantityElement(
-                epc_class=lot_uri(batch), quantity=float(packed_quantity), uom=UOM[batch.unit]
-            ),
-        ),
+        output_quantity_list=(batch_quantity(batch, lot_uri(batch), packed_quantity),),
         output_epc_list=units,
         read_point=_packhouse(batch, packhouse, packhouse_position),
         ilmd=_packed_lot_master_data(batch),
@@ -465,13 +466,7 @@ def record_order_batches(
             action="OBSERVE",
             biz_step="shipping",
             disposition="in_transit",
-            quantity_list=(
-                QuantityElement(
-                    epc_class=lot_uri(batch),
-                    quantity=float(shipment.quantity),
-                    uom=UOM[batch.unit],
-                ),
-            ),
+            quantity_list=(batch_quantity(batch, lot_uri(batch), shipment.quantity),),
             biz_transactions=(
                 BizTransaction(value=f"urn:countyhub:order:{order.number}", type="po"),
             ),

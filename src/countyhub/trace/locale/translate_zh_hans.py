@@ -115,6 +115,9 @@ ZH = {
     "Record the harvest before packing.": "请先记录采收，再记录包装。",
     "More harvest used than is left unpacked (%(left)s kg).": "使用量超过尚未包装的采收量（%(left)s 千克）。",
     "More packed than the batch has left to pack (%(left)s).": "包装数量超过批次剩余待包装数量（%(left)s）。",
+    "Packed by weight, the lot cannot weigh more than the harvest used (%(kg)s kg).": (
+        "按重量包装时，成品重量不能超过使用的采收量（%(kg)s 千克）。"
+    ),
     "packed product": "包装成品",
     "unpacked harvest": "未包装的采收产品",
     "harvest GTIN": "采收产品 GTIN",
