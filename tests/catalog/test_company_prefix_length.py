@@ -5,11 +5,18 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from countyhub.catalog.importer import ImportRejectedError, import_products, read_rows
 from countyhub.catalog.models import Product
 
 GTIN = "6901234567892"  # GS1 China, prefix 690
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def rows_from_csv(text):
@@ -65,6 +72,7 @@ def admin_form(product, **changes):
 
 def test_editable_in_the_back_office(world, client, county_admin):
     client.force_login(county_admin)
+    client.cookies["django_language"] = "en"
     url = f"/admin/catalog/product/{world.product.pk}/change/"
     assert 'name="gs1_company_prefix_length"' in client.get(url).content.decode()
     response = client.post(url, admin_form(world.product, gtin=GTIN, gs1_company_prefix_length=9))
