@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from countyhub.gs1.errors import GS1KeyError
+from countyhub.gs1.errors import GS1KeyError, UnknownCompanyPrefixError
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 LOT_MAX_LENGTH = 20  # AI (10) is X..20
@@ -140,7 +140,7 @@ def company_prefix_length(gtin: str, known: int | None = None) -> int:
     _refuse_prefixes_no_company_holds(gtin14)
     found = GS1CompanyPrefix.extract(gtin14[1:])
     if found is None or len(found.value) not in COMPANY_PREFIX_LENGTHS:
-        raise GS1KeyError(
+        raise UnknownCompanyPrefixError(
             f"GTIN {gtin14}: the length of its GS1 company prefix is not known (GS1's company "
             "prefix table has no entry for it); give it (6 to 12 digits), e.g. as the "
             "product's GS1 company prefix length"

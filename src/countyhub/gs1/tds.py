@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from countyhub.gs1 import keys
 from countyhub.gs1.digital_link import DigitalLink
+from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import GS1KeyError
 
 SGTIN198_HEADER = 0x36
@@ -60,6 +61,20 @@ class Tag:
     def digital_link_path(self) -> str:
         """The Digital Link path of the unit, `/01/<gtin14>/21/<serial percent-encoded>`."""
         return "/" + DigitalLink.product(self.gtin, serial=self.serial).uri.split("/", 3)[3]
+
+    def to_json(self) -> dict[str, str | int]:
+        """What `countyhub trace epc` prints."""
+        return {
+            "gtin": self.gtin,
+            "serial": self.serial,
+            "company_prefix_length": self.company_prefix_length,
+            "filter": self.filter_value,
+            "scheme": self.scheme.value,
+            "epc_uri": self.uri(),
+            "tag_uri": self.tag_uri(),
+            "tag_hex": self.hex,
+            "digital_link_path": self.digital_link_path(),
+        }
 
 
 def fits_sgtin96(serial: str) -> bool:
@@ -252,3 +267,44 @@ def parse_tag_uri(uri: str) -> Tag:
         int(filter_text),
         hex_value,
     )
+
+
+def read_unit(
+    text: str, *, company_prefix_length: int | None = None, filter_value: int | None = None
+) -> Tag:
+    """One serialised unit from any of its written forms, with its tag.
+
+    A serial Digital Link (`https://d/01/<gtin>/21/<serial>`) or an EPC pure-identity URI is
+    encoded (SGTIN-96 when the serial fits, else SGTIN-198; filter 1 unless given); an EPC tag
+    URI or a tag's hex (24 or 52 hex digits) is decoded. A Digital Link needs the company prefix
+    length: `company_prefix_length`, else the internal scheme or GS1's table.
+    """
+    if "://" in text:
+        link = parse_digital_link(text)
+        if link.gtin is None or link.serial is None:
+            raise GS1KeyError(
+                f"{text!r}: a unit's Digital Link needs a GTIN and a serial "
+                "(/01/<gtin>/21/<serial>)"
+            )
+        length = keys.company_prefix_length(link.gtin, company_prefix_length)
+        return choose_tag(
+            link.gtin, link.serial, company_prefix_length=length, filter_value=filter_value or 1
+        )
+    if text.startswith("urn:epc:id:"):
+        unit = keys.parse_sgtin_uri(text)
+        if company_prefix_length not in (None, unit.company_prefix_length):
+            raise GS1KeyError(
+                f"company prefix length {company_prefix_length} contradicts the "
+                f"{unit.company_prefix_length}-digit company prefix of {text!r}"
+            )
+        return choose_tag(
+            unit.gtin,
+            unit.serial,
+            company_prefix_length=unit.company_prefix_length,
+            filter_value=filter_value or 1,
+        )
+    if text.startswith("urn:epc:tag:"):
+        return parse_tag_uri(text)
+    if text.startswith("urn:"):
+        raise GS1KeyError(f"{text!r}: expected urn:epc:id:sgtin:... or urn:epc:tag:sgtin-...")
+    return decode_tag(text)
