@@ -262,9 +262,14 @@ def test_serialised_units_as_epc_uris_and_sgtin96(client, world):
     batch = make_batch(world.users["seller_staff"], world.product, lot="SER", serial_count=2)
     client.force_login(world.users["seller_staff"])
     response = client.get(reverse("trace:batch", args=[batch.pk]))
-    units = response.context["units"]
-    assert [serial for serial, *_rest in units] == [f"{batch.pk}0001", f"{batch.pk}0002"]
-    serial, link, epc, tag = units[0]
+    units = response.context["units"].rows
+    assert [unit.serial for unit in units] == [f"{batch.pk}0001", f"{batch.pk}0002"]
+    serial, link, epc, tag = (
+        units[0].serial,
+        units[0].digital_link,
+        units[0].epc_uri,
+        units[0].tag_hex,
+    )
     assert link.endswith(f"/01/{batch.gtin}/21/{serial}")
     assert epc == f"urn:epc:id:sgtin:{batch.gtin[1:9]}.{batch.gtin[0]}{batch.gtin[9:13]}.{serial}"
     assert decode_sgtin96(tag).uri() == epc

@@ -90,6 +90,7 @@ class ProductForm(forms.ModelForm):
             "net_content",
             "price",
             "gtin",
+            "gs1_company_prefix_length",
             "image",
             "active",
         )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog import services
 from countyhub.catalog.models import Brand, Category, Product, Seller, Unit
-from countyhub.catalog.validators import validate_gtin
+from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
 from countyhub.core.models import County
 
 COLUMNS = (
@@ -33,6 +33,7 @@ COLUMNS = (
     "net_content",
     "price",
     "gtin",
+    "gs1_company_prefix_length",
     "stock",
     "active",
     "description",
@@ -157,6 +158,21 @@ def _validate_row(
         except ValidationError as error:
             errors.append(RowError(number, "gtin", error.messages[0]))
         clean["gtin"] = row["gtin"]
+    column = "gs1_company_prefix_length"
+    if row.get(column):
+        if row[column].isdigit() and 6 <= int(row[column]) <= 12:
+            clean[column] = int(row[column])
+            gtin = clean.get("gtin", product.gtin if product else "")
+            problem = company_prefix_length_error(gtin, clean[column])
+            if problem:
+                errors.append(RowError(number, column, problem))
+        else:
+            errors.append(RowError(number, column, _("Give a whole number from 6 to 12.")))
+    elif product is not None and "gtin" in clean:
+        # A new GTIN must still fit the length already stored for the product.
+        problem = company_prefix_length_error(clean["gtin"], product.gs1_company_prefix_length)
+        if problem:
+            errors.append(RowError(number, "gtin", problem))
     if row.get("active"):
         flag = row["active"].lower()
         if flag not in TRUE | FALSE:

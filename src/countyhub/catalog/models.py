@@ -6,12 +6,13 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.catalog.validators import validate_gtin
+from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
 from countyhub.core.models import CountyScoped, TimestampedModel, Village
 
 
@@ -204,6 +205,18 @@ class Product(CountyScoped):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[validate_gtin])
+    # GS1 does not encode the company prefix length in a GTIN; GS1's table (via biip) knows most,
+    # and this fills the gaps for EPC URIs and RFID tags (countyhub.gs1.keys.company_prefix_length).
+    gs1_company_prefix_length = models.PositiveSmallIntegerField(
+        _("GS1 company prefix length"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(6), MaxValueValidator(12)],
+        help_text=_(
+            "How many digits of the GTIN (after its first digit) are your GS1 company prefix, "
+            "6 to 12. Needed for RFID tags only when GS1's table does not know it."
+        ),
+    )
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -213,11 +226,22 @@ class Product(CountyScoped):
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(
+                condition=Q(gs1_company_prefix_length__isnull=True)
+                | Q(gs1_company_prefix_length__gte=6, gs1_company_prefix_length__lte=12),
+                name="product_gs1_company_prefix_length_6_12",
+            ),
         ]
         indexes = [models.Index(fields=["county", "active"], name="product_county_active")]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        error = company_prefix_length_error(self.gtin, self.gs1_company_prefix_length)
+        if error:
+            raise ValidationError({"gs1_company_prefix_length": error})
 
     @property
     def decimal_quantity(self) -> bool:

@@ -1,4 +1,5 @@
-"""GTIN check digits (python-stdnum) and quantities that respect the product's unit."""
+"""GTIN check digits (python-stdnum), GS1 company prefix lengths, and quantities that respect the
+product's unit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
+
+from countyhub.gs1 import keys
+from countyhub.gs1.errors import GS1KeyError
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 QUANTITY_PLACES = 3
@@ -21,6 +25,26 @@ def validate_gtin(value: str) -> None:
         ean.validate(digits)
     except StdnumError as error:
         raise ValidationError(_("The GTIN check digit is wrong."), code="gtin_check") from error
+
+
+def company_prefix_length_error(gtin: str, length: int | None) -> str | None:
+    """Why `length` cannot be the GS1 company prefix length of `gtin`, or None when it can.
+
+    A wrong GTIN is reported on the GTIN itself, so it is not judged here.
+    """
+    if length is None:
+        return None
+    if not gtin:
+        return _("Only a product with a GTIN has a GS1 company prefix; enter the GTIN first.")
+    try:
+        validate_gtin(gtin)
+    except ValidationError:
+        return None
+    try:
+        keys.check_company_prefix_length(gtin.strip(), length)
+    except GS1KeyError as error:
+        return _("This length does not fit the GTIN: %(reason)s") % {"reason": error}
+    return None
 
 
 def parse_quantity(raw: object, *, decimal_allowed: bool) -> Decimal:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 trace_app = typer.Typer(
-    help="Traceability: parse Digital Link URIs, check GTINs, verify hash chains, recall lots.",
+    help="Traceability: parse Digital Link URIs, check GTINs, EPC URIs and RFID tags, verify hash "
+    "chains, recall lots.",
     no_args_is_help=True,
 )
 
@@ -47,6 +48,48 @@ def gtin(
     except GS1KeyError as error:
         typer.echo(f"invalid GTIN: {error}", err=True)
         raise typer.Exit(code=1) from error
+
+
+@trace_app.command("epc")
+def epc(
+    value: Annotated[
+        str,
+        typer.Argument(
+            help="A serial Digital Link (https://d/01/<gtin>/21/<serial>), an EPC URI "
+            "(urn:epc:id:sgtin:... or urn:epc:tag:sgtin-96/198:...) or a tag's hex "
+            "(24 or 52 digits)",
+            metavar="URI_OR_HEX",
+        ),
+    ],
+    company_prefix_length: Annotated[
+        int | None,
+        typer.Option(
+            "--company-prefix-length",
+            min=6,
+            max=12,
+            help="Digits of the GS1 company prefix in the GTIN, when GS1's table does not know it.",
+        ),
+    ] = None,
+    filter_value: Annotated[
+        int | None,
+        typer.Option("--filter", min=0, max=7, help="RFID filter value when encoding (default 1)."),
+    ] = None,
+) -> None:
+    """Print a serialised unit's EPC URI, RFID tag (SGTIN-96 or SGTIN-198) and Digital Link path
+    as JSON, encoding a Digital Link or EPC URI or decoding a tag; exit 1 naming the bad part."""
+    from countyhub.gs1.errors import GS1Error, UnknownCompanyPrefixError
+    from countyhub.gs1.tds import read_unit
+
+    try:
+        tag = read_unit(
+            value.strip(), company_prefix_length=company_prefix_length, filter_value=filter_value
+        )
+    except GS1Error as error:
+        typer.echo(f"invalid unit: {error}", err=True)
+        if isinstance(error, UnknownCompanyPrefixError):
+            typer.echo("give it with --company-prefix-length N", err=True)
+        raise typer.Exit(code=1) from error
+    typer.echo(json.dumps(tag.to_json(), ensure_ascii=False))
 
 
 @trace_app.command("verify")

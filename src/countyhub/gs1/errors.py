@@ -13,6 +13,10 @@ class GS1KeyError(GS1Error):
     """A GTIN, lot, serial, EPC URI or RFID tag value is invalid."""
 
 
+class UnknownCompanyPrefixError(GS1KeyError):
+    """The length of a GTIN's GS1 company prefix is neither given nor in GS1's table."""
+
+
 class DigitalLinkError(GS1Error):
     """A GS1 Digital Link URI is invalid; `part` is the offending path segment or query key."""
 

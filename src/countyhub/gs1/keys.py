@@ -1,4 +1,5 @@
-"""GS1 keys: GTIN check digits and normalisation, lot and serial values, EPC URIs and SGTIN-96.
+"""GS1 keys: GTIN check digits and normalisation, lot and serial values, EPC URIs and SGTIN-96
+(SGTIN-198 and the choice between them: `countyhub.gs1.tds`).
 
 Strict by design: a GTIN must be 8, 12, 13 or 14 digits with the right check digit; a lot or a
 serial must use the GS1 AI encodable character set 82 and fit its length. Every error names what
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from countyhub.gs1.errors import GS1KeyError
+from countyhub.gs1.errors import GS1KeyError, UnknownCompanyPrefixError
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 LOT_MAX_LENGTH = 20  # AI (10) is X..20
@@ -79,6 +80,72 @@ def gs1_prefix_usage(gtin: str) -> str | None:
     except ParseError:
         return None
     return prefix.usage if prefix else None
+
+
+COMPANY_PREFIX_LENGTHS = range(6, 13)
+INTERNAL_COMPANY_PREFIX_LENGTH = 8  # "04" + the 6-digit county code
+
+
+def check_company_prefix_length(gtin: str, length: int) -> int:
+    """Check that a GS1 company prefix of `length` digits can lead `gtin`; return `length`.
+
+    The prefix length cannot be read off a GTIN, so a stated one is checked against what can
+    be: the range 6-12, the county's internal scheme (8 digits), GS1 prefixes that no company
+    holds (restricted circulation, coupons, refund receipts), and U.P.C. company prefixes
+    (6-11 digits, so 7-12 once GTIN-12 gets its leading zero).
+    """
+    gtin14 = normalise_gtin(gtin)
+    if length not in COMPANY_PREFIX_LENGTHS:
+        raise GS1KeyError(f"company prefix length {length}: expected 6 to 12")
+    if is_internal_gtin(gtin14):
+        if length != INTERNAL_COMPANY_PREFIX_LENGTH:
+            raise GS1KeyError(
+                f"GTIN {gtin14} is an internal GTIN: its company prefix is "
+                f"{gtin14[1:9]} ({INTERNAL_COMPANY_PREFIX_LENGTH} digits), not {length} digits"
+            )
+        return length
+    _refuse_prefixes_no_company_holds(gtin14)
+    if gtin14[1] == "0" and not gtin14.startswith("000000") and length < 7:
+        raise GS1KeyError(
+            f"GTIN {gtin14} is a GTIN-12 (U.P.C.): its company prefix has 7 to 12 digits "
+            f"with the leading zero, not {length}"
+        )
+    return length
+
+
+def _refuse_prefixes_no_company_holds(gtin14: str) -> None:
+    if gtin14.startswith("000000"):
+        return  # a GTIN-8: biip's table reads its padding as the "unused" range 00000
+    usage = gs1_prefix_usage(gtin14) or ""
+    if any(word in usage.lower() for word in ("restricted circulation", "coupon", "refund")):
+        raise GS1KeyError(
+            f"GTIN {gtin14}: its GS1 prefix is {usage[0].lower() + usage[1:]}; "
+            "no company prefix leads such a number"
+        )
+
+
+def company_prefix_length(gtin: str, known: int | None = None) -> int:
+    """The length of the GS1 company prefix that leads `gtin` (after the indicator digit).
+
+    `known` (what the county stored for the product) wins once checked; otherwise the internal
+    scheme's 8 digits, otherwise GS1's company prefix length table as biip carries it.
+    """
+    if known is not None:
+        return check_company_prefix_length(gtin, known)
+    from biip.gs1_prefixes import GS1CompanyPrefix
+
+    gtin14 = normalise_gtin(gtin)
+    if is_internal_gtin(gtin14):
+        return INTERNAL_COMPANY_PREFIX_LENGTH
+    _refuse_prefixes_no_company_holds(gtin14)
+    found = GS1CompanyPrefix.extract(gtin14[1:])
+    if found is None or len(found.value) not in COMPANY_PREFIX_LENGTHS:
+        raise UnknownCompanyPrefixError(
+            f"GTIN {gtin14}: the length of its GS1 company prefix is not known (GS1's company "
+            "prefix table has no entry for it); give it (6 to 12 digits), e.g. as the "
+            "product's GS1 company prefix length"
+        )
+    return check_company_prefix_length(gtin14, len(found.value))
 
 
 def gtin_from_company_prefix(
@@ -155,7 +222,9 @@ def validate_serial(serial: str) -> str:
     return validate_cset82(serial, name="serial", max_length=SERIAL_MAX_LENGTH)
 
 
-# EPC Tag Data Standard: characters escaped in the serial / lot part of EPC pure-identity URIs.
+# EPC Tag Data Standard (URI form of GS1 AI encodable character set 82): these characters must
+# be written as %-escapes in the serial or lot of an EPC URI; every other character of set 82
+# stands for itself, and any escape of a set-82 character is read back.
 _EPC_ESCAPES = {
     '"': "%22",
     "%": "%25",
@@ -165,18 +234,50 @@ _EPC_ESCAPES = {
     ">": "%3E",
     "?": "%3F",
 }
-_EPC_UNESCAPE = re.compile(r"%(22|25|26|2F|3C|3E|3F)")
 
 
-def _epc_escape(value: str) -> str:
+def epc_escape(value: str) -> str:
+    """Escape a serial or lot (GS1 character set 82) for an EPC pure-identity or tag URI."""
     return "".join(_EPC_ESCAPES.get(char, char) for char in value)
 
 
-def _epc_unescape(value: str) -> str:
-    return _EPC_UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+def epc_unescape(value: str, *, name: str = "serial") -> str:
+    """Read the serial or lot part of an EPC URI back; errors name the character and position.
+
+    A character that must be escaped may not appear literally, an escape needs two hexadecimal
+    digits, and what an escape stands for must be in GS1 character set 82.
+    """
+    out = []
+    position = 0
+    while position < len(value):
+        char = value[position]
+        where = f"{name} {value!r}: position {position + 1}"
+        if char == "%":
+            digits = value[position + 1 : position + 3]
+            if not re.fullmatch(r"[0-9A-Fa-f]{2}", digits):
+                raise GS1KeyError(f"{where}: '%' must start an escape of two hexadecimal digits")
+            decoded = chr(int(digits, 16))
+            if decoded not in CSET82:
+                raise GS1KeyError(
+                    f"{where}: escape %{digits} stands for {decoded!r}, which is not in "
+                    "GS1 character set 82"
+                )
+            out.append(decoded)
+            position += 3
+            continue
+        if char in _EPC_ESCAPES:
+            raise GS1KeyError(
+                f"{where}: character {char!r} must be escaped as {_EPC_ESCAPES[char]}"
+            )
+        if char not in CSET82:
+            raise GS1KeyError(f"{where}: character {char!r} is not in GS1 character set 82")
+        out.append(char)
+        position += 1
+    return "".join(out)
 
 
-def _split_gtin(gtin: str, company_prefix_length: int) -> tuple[str, str]:
+def split_gtin(gtin: str, company_prefix_length: int) -> tuple[str, str]:
+    """(company prefix, indicator digit + item reference): the two EPC URI fields of a GTIN."""
     gtin14 = normalise_gtin(gtin)
     if not 6 <= company_prefix_length <= 12:
         raise GS1KeyError(f"company prefix length {company_prefix_length}: expected 6 to 12")
@@ -187,14 +288,14 @@ def _split_gtin(gtin: str, company_prefix_length: int) -> tuple[str, str]:
 
 def sgtin_uri(gtin: str, serial: str, *, company_prefix_length: int) -> str:
     """The EPC pure-identity URI of one serialised unit: `urn:epc:id:sgtin:CP.IIR.serial`."""
-    company_prefix, item = _split_gtin(gtin, company_prefix_length)
-    return f"urn:epc:id:sgtin:{company_prefix}.{item}.{_epc_escape(validate_serial(serial))}"
+    company_prefix, item = split_gtin(gtin, company_prefix_length)
+    return f"urn:epc:id:sgtin:{company_prefix}.{item}.{epc_escape(validate_serial(serial))}"
 
 
 def lgtin_uri(gtin: str, lot: str, *, company_prefix_length: int) -> str:
     """The EPC class URI of a lot: `urn:epc:class:lgtin:CP.IIR.lot`."""
-    company_prefix, item = _split_gtin(gtin, company_prefix_length)
-    return f"urn:epc:class:lgtin:{company_prefix}.{item}.{_epc_escape(validate_lot(lot))}"
+    company_prefix, item = split_gtin(gtin, company_prefix_length)
+    return f"urn:epc:class:lgtin:{company_prefix}.{item}.{epc_escape(validate_lot(lot))}"
 
 
 _SGTIN_URI = re.compile(r"urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.(.+)")
@@ -222,14 +323,14 @@ def parse_sgtin_uri(uri: str) -> SerialisedUnit:
     body = item[0] + company_prefix + item[1:]
     return SerialisedUnit(
         gtin=body + check_digit(body),
-        serial=validate_serial(_epc_unescape(serial)),
+        serial=validate_serial(epc_unescape(serial)),
         company_prefix_length=len(company_prefix),
     )
 
 
-# SGTIN-96 partition table (EPC Tag Data Standard, table 14-2):
+# SGTIN partition table (EPC Tag Data Standard; the same for SGTIN-96 and SGTIN-198):
 # partition -> (company prefix bits, digits, indicator/item reference bits, digits)
-_SGTIN96_PARTITIONS = {
+SGTIN_PARTITIONS = {
     0: (40, 12, 4, 1),
     1: (37, 11, 7, 2),
     2: (34, 10, 10, 3),
@@ -248,7 +349,8 @@ def encode_sgtin96(
     """Encode a serialised unit as an SGTIN-96 RFID tag (24 upper-case hex characters).
 
     SGTIN-96 holds only numeric serials without leading zeros below 2**38; anything else needs
-    SGTIN-198, which this library does not write. `filter_value` 1 = point-of-sale item.
+    SGTIN-198 (`tds.encode_sgtin198`; `tds.choose_tag` picks). `filter_value` 1 = point-of-sale
+    item.
     """
     if not (serial.isdigit() and serial.isascii()) or (len(serial) > 1 and serial[0] == "0"):
         raise GS1KeyError(
@@ -258,9 +360,9 @@ def encode_sgtin96(
         raise GS1KeyError(f"serial {serial}: SGTIN-96 holds serials below {2**_SERIAL_BITS}")
     if not 0 <= filter_value <= 7:
         raise GS1KeyError(f"filter value {filter_value}: expected 0 to 7")
-    company_prefix, item = _split_gtin(gtin, company_prefix_length)
+    company_prefix, item = split_gtin(gtin, company_prefix_length)
     partition = 12 - company_prefix_length
-    cp_bits, _, item_bits, _ = _SGTIN96_PARTITIONS[partition]
+    cp_bits, _, item_bits, _ = SGTIN_PARTITIONS[partition]
     value = _SGTIN96_HEADER
     for field, bits in (
         (filter_value, 3),
@@ -285,7 +387,7 @@ class SGTIN96:
 
     def tag_uri(self) -> str:
         """The EPC tag URI, e.g. `urn:epc:tag:sgtin-96:3.0614141.812345.6789`."""
-        company_prefix, item = _split_gtin(self.gtin, self.company_prefix_length)
+        company_prefix, item = split_gtin(self.gtin, self.company_prefix_length)
         return f"urn:epc:tag:sgtin-96:{self.filter_value}.{company_prefix}.{item}.{self.serial}"
 
 
@@ -299,9 +401,9 @@ def decode_sgtin96(hex_value: str) -> SGTIN96:
         raise GS1KeyError(f"SGTIN-96 {hex_value}: header {header:#04x} is not 0x30")
     filter_value = (value >> 85) & 0b111
     partition = (value >> 82) & 0b111
-    if partition not in _SGTIN96_PARTITIONS:
+    if partition not in SGTIN_PARTITIONS:
         raise GS1KeyError(f"SGTIN-96 {hex_value}: partition {partition} is not 0-6")
-    cp_bits, cp_digits, item_bits, item_digits = _SGTIN96_PARTITIONS[partition]
+    cp_bits, cp_digits, item_bits, item_digits = SGTIN_PARTITIONS[partition]
     company_prefix = (value >> (82 - cp_bits)) & ((1 << cp_bits) - 1)
     item = (value >> _SERIAL_BITS) & ((1 << item_bits) - 1)
     serial = value & ((1 << _SERIAL_BITS) - 1)

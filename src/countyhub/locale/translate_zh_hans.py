@@ -28,6 +28,15 @@ ZH = {
     "household": "农户",
     "households": "农户",
     "name": "名称",
+    "GS1 company prefix length": "GS1 厂商识别代码位数",
+    "How many digits of the GTIN (after its first digit) are your GS1 company prefix, 6 to 12. "
+    "Needed for RFID tags only when GS1's table does not know it.": "GTIN（第一位之后）的前几位是"
+    "您的 GS1 厂商识别代码，6 到 12 位。仅当 GS1 的代码表中查不到时才需要填写，用于 RFID 标签。",
+    "Only a product with a GTIN has a GS1 company prefix; enter the GTIN first.": "只有带 GTIN 的"
+    "商品才有 GS1 厂商识别代码；请先填写 GTIN。",
+    "This length does not fit the GTIN: %(reason)s": "此位数与 GTIN 不符：%(reason)s",
+    "Give a whole number from 6 to 12.": "请填写 6 到 12 之间的整数。",
+    "Batches and trace": "批次与追溯",
     "relation to head": "与户主关系",
     "birth year": "出生年份",
     "household member": "家庭成员",

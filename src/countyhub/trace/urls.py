@@ -10,6 +10,7 @@ urlpatterns = [
     path("batches/<int:pk>/record/<slug:step>/", views.record_step, name="record"),
     re_path(r"^batches/(?P<pk>\d+)/label\.(?P<kind>svg|png|pdf)$", views.batch_label, name="label"),
     path("batches/<int:pk>/epcis.jsonld", views.batch_export, name="export"),
+    path("batches/<int:pk>/units.csv", views.batch_units_csv, name="units_csv"),
     path("export/", views.trace_export_range, name="export_range"),
     path("import/", views.import_events, name="import"),
     path("recall/", views.recall, name="recall"),

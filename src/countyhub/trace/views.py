@@ -26,12 +26,12 @@ from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Certification, Product
 from countyhub.core.templatetags.countyhub import localized
-from countyhub.gs1 import cbv, keys, labels
+from countyhub.gs1 import cbv, labels
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
-from countyhub.trace import charts, exchange, forms, policies, selectors, services
+from countyhub.trace import charts, epc, exchange, forms, policies, selectors, services
 from countyhub.trace.errors import DocumentRejectedError, TraceError
-from countyhub.trace.identifiers import batch_link, harvest_lot_uri, lot_uri, trace_domain
+from countyhub.trace.identifiers import harvest_lot_uri, lot_uri, trace_domain
 from countyhub.trace.models import Batch, EventKind, ProductIdentifier
 
 # ---------------------------------------------------------------------------------------------
@@ -240,18 +240,22 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "trace/batch_detail.html", context)
 
 
-def _unit_identifiers(batch: Batch) -> list[tuple[str, str, str, str]]:
-    """Each serialised unit's Digital Link, and for internal GTINs (company prefix known: 8
-    digits) its EPC URI and SGTIN-96 tag value for RFID."""
-    rows = []
-    internal = keys.is_internal_gtin(batch.gtin)
-    for unit in batch.units.all()[:200]:
-        epc = tag = ""
-        if internal:
-            epc = keys.sgtin_uri(batch.gtin, unit.serial, company_prefix_length=8)
-            tag = keys.encode_sgtin96(batch.gtin, unit.serial, company_prefix_length=8)
-        rows.append((unit.serial, batch_link(batch, serial=unit.serial).uri, epc, tag))
-    return rows
+UNITS_ON_PAGE = 200
+
+
+def _unit_identifiers(batch: Batch) -> epc.BatchUnits:
+    """Each serialised unit's Digital Link, EPC URI and RFID tag (SGTIN-96 or SGTIN-198), or
+    why there are no tags (the GTIN's company prefix length is not known)."""
+    return epc.batch_units(batch, limit=UNITS_ON_PAGE)
+
+
+@login_required
+def batch_units_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """All serialised units of a batch for an RFID encoding station (its seller, county staff)."""
+    batch = _batch_for(request, pk)
+    response = HttpResponse(epc.units_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="units-{batch.pk}.csv"'
+    return response
 
 
 def _documents(batch: Batch, data: dict[str, Any]) -> list[cbv.AttachedDocument]:

@@ -146,6 +146,15 @@ ZH = {
     "New batch": "新建批次",
     "Create batch": "创建批次",
     "Batches and trace": "批次与追溯",
+    "No EPC URIs or RFID tags: the length of this GTIN's GS1 company prefix is not known "
+    "(%(reason)s). Enter it as the product's GS1 company prefix length in the back office or the "
+    "product import.": "无法生成 EPC URI 和 RFID 标签：不知道此 GTIN 的厂商识别代码（GS1 公司前缀）"
+    "有几位（%(reason)s）。请在后台或商品导入中填写该商品的“GS1 厂商识别代码位数”。",
+    "Download for the RFID encoding station (CSV)": "下载供 RFID 写码站使用（CSV）",
+    "The first %(shown)s of %(total)s units are shown; the download has all.": "显示了 %(total)s "
+    "件中的前 %(shown)s 件；下载文件包含全部。",
+    "RFID tag": "RFID 标签",
+    "Tag (hex)": "标签内容（十六进制）",
     "Import EPCIS": "导入 EPCIS",
     "Recall": "召回",
     "Export all events (EPCIS)": "导出全部事件（EPCIS）",
