@@ -128,6 +128,52 @@ def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[floa
     return harvested, packed_kg, packed_units
 
 
+@dataclass(frozen=True)
+class SprayInterval:
+    """A spraying before the harvest against its pre-harvest interval (安全间隔期)."""
+
+    product: str
+    sprayed: datetime.date
+    interval_days: int
+    harvested: datetime.date
+
+    @property
+    def days_before_harvest(self) -> int:
+        return (self.harvested - self.sprayed).days
+
+    @property
+    def kept(self) -> bool:
+        return self.days_before_harvest >= self.interval_days
+
+    @property
+    def safe_from(self) -> datetime.date:
+        return self.sprayed + datetime.timedelta(days=self.interval_days)
+
+
+def spray_intervals(
+    rows: list[TraceEvent], *, harvested: datetime.datetime | None = None
+) -> list[SprayInterval]:
+    """Each standing spraying against the (first standing) harvest, or against `harvested`
+    when a harvest is being recorded. Corrected events are left out: their corrections count."""
+    declared = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    standing = [row for row in rows if row.pk not in declared]
+    if harvested is None:
+        harvests = [row.event_time for row in standing if row.kind == EventKind.HARVEST]
+        if not harvests:
+            return []
+        harvested = min(harvests)
+    day = timezone.localtime(harvested).date()
+    intervals = []
+    for row in standing:
+        days = row.document.get(f"{_P}preHarvestIntervalDays")
+        if row.kind != EventKind.SPRAYING or days is None or row.event_time > harvested:
+            continue
+        product = str(row.document.get(f"{_P}sprayProduct", ""))
+        sprayed = timezone.localtime(row.event_time).date()
+        intervals.append(SprayInterval(product, sprayed, int(days), day))
+    return sorted(intervals, key=lambda interval: interval.sprayed)
+
+
 def _fingerprint(rows: list[TraceEvent]) -> str:
     digest = hashlib.sha256()
     for row in rows:
@@ -164,6 +210,7 @@ class TracePage:
     route: list[tuple[float, float, str]]
     shipped_orders: int
     destinations: list[str]
+    spray_intervals: list[SprayInterval] = field(default_factory=list)
     serial: str | None = None
 
 
@@ -264,6 +311,7 @@ def trace_page(batch: Batch) -> TracePage:
         route=route,
         shipped_orders=len({order for order, _name in shipped}),
         destinations=destinations,
+        spray_intervals=spray_intervals(rows),
     )
 
 

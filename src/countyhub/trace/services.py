@@ -48,7 +48,7 @@ from countyhub.trace.identifiers import (
     product_gtin,
 )
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
-from countyhub.trace.selectors import packing_balance
+from countyhub.trace.selectors import packing_balance, spray_intervals
 
 
 def _require(allowed: bool) -> None:
@@ -241,6 +241,22 @@ def record_harvest(
         raise TraceError(_("The harvested weight must be more than zero."), field="quantity_kg")
     moment = _aware(event_time)
     _check_time(batch, moment)
+    rows = list(batch.events.exclude(pk=getattr(corrects, "pk", None)))
+    for interval in spray_intervals(rows, harvested=moment):
+        if not interval.kept:
+            raise TraceError(
+                _(
+                    "%(product)s was sprayed on %(sprayed)s with a pre-harvest interval of "
+                    "%(days)s days: harvest from %(safe)s."
+                )
+                % {
+                    "product": interval.product,
+                    "sprayed": interval.sprayed.isoformat(),
+                    "days": interval.interval_days,
+                    "safe": interval.safe_from.isoformat(),
+                },
+                field="event_time",
+            )
     event = harvest_event(
         lot_uri=harvest_lot_uri(batch),
         quantity_kg=quantity_kg,

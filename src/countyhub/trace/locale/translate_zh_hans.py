@@ -118,6 +118,12 @@ ZH = {
     "Packed by weight, the lot cannot weigh more than the harvest used (%(kg)s kg).": (
         "按重量包装时，成品重量不能超过使用的采收量（%(kg)s 千克）。"
     ),
+    "%(product)s was sprayed on %(sprayed)s with a pre-harvest interval of %(days)s days: "
+    "harvest from %(safe)s.": "%(product)s 于 %(sprayed)s 喷施，安全间隔期 %(days)s 天：%(safe)s 起方可采收。",
+    "Pre-harvest intervals": "农药安全间隔期",
+    "harvested %(days)s days later (at least %(required)s)": "%(days)s 天后采收（至少 %(required)s 天）",
+    "kept": "已遵守",
+    "not kept": "未遵守",
     "packed product": "包装成品",
     "unpacked harvest": "未包装的采收产品",
     "harvest GTIN": "采收产品 GTIN",
