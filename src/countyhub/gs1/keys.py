@@ -418,3 +418,14 @@ def decode_sgtin96(hex_value: str) -> SGTIN96:
         company_prefix_length=cp_digits,
         filter_value=filter_value,
     )
+
+
+def giai(company_prefix: str, asset_reference: str) -> str:
+    """A Global Individual Asset Identifier (AI 8004): the company prefix and an individual
+    asset reference of GS1 character set 82, at most 30 characters in all."""
+    if not company_prefix.isdigit() or not 6 <= len(company_prefix) <= 12:
+        raise GS1KeyError(f"company prefix {company_prefix!r}: expected 6 to 12 digits")
+    reference = validate_cset82(
+        asset_reference, name="asset reference", max_length=30 - len(company_prefix)
+    )
+    return company_prefix + reference

@@ -1,4 +1,5 @@
-"""Small server-rendered SVGs: a batch's route over its recorded locations, scans per day."""
+"""Small server-rendered SVGs: a batch's route over its recorded locations, scans per day, a
+cold-chain trip's temperatures."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from django.utils.safestring import SafeString, mark_safe
+
+from countyhub.gs1.coldchain import ColdChainSummary
 
 
 def route_svg(points: Sequence[tuple[float, float, str]], *, width: int = 320) -> SafeString:
@@ -73,5 +76,52 @@ def scans_svg(days: Sequence[tuple[datetime.date, int]], *, width: int = 600) ->
         f'<text x="{pad}" y="{height - 6}" font-size="11">{first:%m-%d}</text>'
         f'<text x="{width - pad}" y="{height - 6}" font-size="11" text-anchor="end">'
         f"{last:%m-%d}</text></svg>"
+    )
+    return mark_safe("".join(parts))
+
+
+def temperature_svg(summary: ColdChainSummary, *, width: int = 320) -> SafeString:
+    """A trip's temperature: each hour's min-max band, the allowed range shaded behind it, and
+    hours outside the range in red."""
+    hours = summary.hours
+    if not hours:
+        return mark_safe("")
+    height, pad = 160, 28
+    low = min([summary.minimum] + [v for v in (summary.required_min,) if v is not None]) - 1
+    high = max([summary.maximum] + [v for v in (summary.required_max,) if v is not None]) + 1
+    step = (width - 2 * pad) / max(len(hours), 1)
+
+    def y(value: float) -> float:
+        return height - pad - (value - low) / (high - low) * (height - 2 * pad)
+
+    parts = [
+        f'<svg class="temperature" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="temperature">',
+        f'<rect width="{width}" height="{height}" rx="8" fill="#f4f8fb"/>',
+    ]
+    if summary.required_min is not None or summary.required_max is not None:
+        top = y(summary.required_max if summary.required_max is not None else high)
+        bottom = y(summary.required_min if summary.required_min is not None else low)
+        parts.append(
+            f'<rect x="{pad}" y="{top:.1f}" width="{width - 2 * pad}" '
+            f'height="{bottom - top:.1f}" fill="#dcedc8"/>'
+        )
+    for index, (hour, minimum, maximum, _mean) in enumerate(hours):
+        outside = (summary.required_min is not None and minimum < summary.required_min) or (
+            summary.required_max is not None and maximum > summary.required_max
+        )
+        x = pad + index * step
+        top, bottom = y(maximum), y(minimum)
+        parts.append(
+            f'<rect x="{x + 0.5:.1f}" y="{top:.1f}" width="{max(step - 1, 1):.1f}" '
+            f'height="{max(bottom - top, 1.5):.1f}" fill="{"#c62828" if outside else "#1565c0"}">'
+            f"<title>{hour:%m-%d %H:00}: {minimum:g}–{maximum:g} °C</title></rect>"
+        )
+    parts.append(
+        f'<text x="4" y="{y(high - 1) + 4:.1f}" font-size="10">{high - 1:g}°</text>'
+        f'<text x="4" y="{y(low + 1) + 4:.1f}" font-size="10">{low + 1:g}°</text>'
+        f'<text x="{pad}" y="{height - 8}" font-size="10">{hours[0][0]:%m-%d %H:00}</text>'
+        f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">'
+        f"{hours[-1][0]:%m-%d %H:00}</text></svg>"
     )
     return mark_safe("".join(parts))

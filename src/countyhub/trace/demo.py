@@ -4,13 +4,14 @@ to packing), recent orders record the batches they shipped from, and a few scans
 from __future__ import annotations
 
 import datetime
+import math
 import random
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from countyhub.gs1 import cbv
+from countyhub.gs1 import cbv, coldchain
 from countyhub.trace import services
 from countyhub.trace.models import Batch, TraceProfile
 
@@ -93,6 +94,26 @@ def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
     )
 
 
+def _cold_chain_trip(batch: Batch, actor: Any, rng: random.Random, *, logger: str) -> None:
+    """A day and a half in the cold truck to the city warehouse, read every 10 minutes."""
+    start = _at(38, 18)
+    readings = [
+        coldchain.Reading(
+            start + datetime.timedelta(minutes=10 * i),
+            round(4.0 + 1.2 * math.sin(i / 9) + rng.uniform(-0.4, 0.4), 1),
+        )
+        for i in range(216)
+    ]
+    services.record_cold_chain(
+        actor=actor,
+        batch=batch,
+        logger=logger,
+        readings=readings,
+        required_min=0.0,
+        required_max=8.0,
+    )
+
+
 def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random) -> int:
     """One traced lot per product, then the last month's orders take from them (FEFO)."""
     from django.contrib.auth import get_user_model
@@ -117,6 +138,8 @@ def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random
             serial_count=5 if index == 0 else 0,
         )
         _history(batch, actor, rng)
+        if index < 3:
+            _cold_chain_trip(batch, actor, rng, logger=f"TL-{index + 1:04d}")
         batches.append(batch)
     since = timezone.now() - datetime.timedelta(days=30)
     recent = Order.objects.filter(county=county, placed_at__gte=since).order_by("placed_at")

@@ -58,6 +58,10 @@ def _import_kind(data: dict[str, Any]) -> str:
         return EventKind.ERROR_DECLARATION
     if data.get("type") == "TransformationEvent":
         return EventKind.PACKING
+    if data.get("type") == "AssociationEvent":  # a logger (or other device) with the lot
+        return (
+            EventKind.LOGGER_ATTACHED if data.get("action") == "ADD" else EventKind.LOGGER_DETACHED
+        )
     step = data.get("bizStep") or ""
     for farming in cbv.FarmingStep:
         if step == VOCABULARY.biz_step(farming):
@@ -68,6 +72,7 @@ def _import_kind(data: dict[str, Any]) -> str:
         "inspecting": EventKind.INSPECTION,
         "packing": EventKind.PACKING,
         "shipping": EventKind.SHIPPING,
+        "sensor_reporting": EventKind.COLD_CHAIN,
     }.get(bare, EventKind.IMPORTED)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product
+from countyhub.gs1 import coldchain
 from countyhub.trace.identifiers import KG_PER_UNIT
 from countyhub.trace.selectors import packing_balance
 
@@ -217,3 +221,105 @@ def initial_from(row: Any) -> dict[str, Any]:
     }  # fmt: skip
     values.update({k: v for k, v in by_step.get(row.kind, {}).items() if v is not None})
     return values
+
+
+TIME_HEADERS = {"time", "datetime", "date", "timestamp", "时间", "日期", "记录时间"}
+TEMPERATURE_HEADERS = {"temperature", "temp", "°c", "temperature (°c)", "温度", "温度(℃)", "温度℃"}
+
+
+def _decode(raw: bytes) -> str:
+    """Loggers' exports come as UTF-8 (with or without BOM) or, from Chinese Excel, GB18030."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+def _column(header: list[str], names: set[str], fallback: int) -> int:
+    for index, cell in enumerate(header):
+        if cell.strip().lower() in names:
+            return index
+    return fallback
+
+
+def read_logger_csv(name: str, raw: bytes) -> list[coldchain.Reading]:
+    """A logger's CSV export (time, temperature in °C; a header row is optional) as readings.
+    Every bad row is named by file, line and column; nothing is read unless all rows are good."""
+    try:
+        rows = list(csv.reader(io.StringIO(_decode(raw))))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise forms.ValidationError(f"{name}: not a readable CSV file ({error})") from error
+    rows = [
+        (number, row) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)
+    ]
+    if not rows:
+        raise forms.ValidationError(f"{name}: the file holds no readings")
+    time_column, value_column = 0, 1
+    header = rows[0][1]
+    if not _is_number(header[value_column] if len(header) > 1 else ""):
+        time_column = _column(header, TIME_HEADERS, 0)
+        value_column = _column(header, TEMPERATURE_HEADERS, 1)
+        rows = rows[1:]
+    names = (header[time_column], header[value_column]) if len(header) > 1 else ("1", "2")
+    readings, problems = [], []
+    for number, row in rows:
+        try:
+            moment = _reading_time(row[time_column])
+        except (IndexError, ValueError):
+            problems.append(_problem(name, number, names[0], row, time_column, _("not a time")))
+            continue
+        try:
+            celsius = float(row[value_column].strip().replace("℃", "").replace("°C", ""))
+            if not -60 <= celsius <= 80:
+                raise ValueError
+        except (IndexError, ValueError):
+            problems.append(
+                _problem(name, number, names[1], row, value_column, _("not a temperature in °C"))
+            )
+            continue
+        readings.append(coldchain.Reading(moment, celsius))
+    if problems:
+        more = len(problems) - 10
+        raise forms.ValidationError(
+            problems[:10] + ([_("… and %(count)s more") % {"count": more}] if more > 0 else [])
+        )
+    return readings
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip().replace("℃", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _reading_time(text: str) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(text.strip().replace("/", "-"))
+    if timezone.is_naive(moment):  # the logger's clock: the county's local time
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _problem(name: str, line: int, column: str, row: list[str], index: int, what: str) -> str:
+    value = row[index] if index < len(row) else ""
+    return f"{name}, line {line}, column {column}: {value!r} {what}"
+
+
+class ColdChainForm(forms.Form):
+    logger = forms.CharField(
+        label=_("logger serial number"),
+        max_length=22,
+        help_text=_("As printed on the logger, e.g. TL-0001"),
+    )
+    required_min = forms.FloatField(label=_("lowest allowed (°C)"), required=False, initial=0)
+    required_max = forms.FloatField(label=_("highest allowed (°C)"), required=False, initial=8)
+    readings = forms.FileField(
+        label=_("readings (CSV: time, temperature)"), widget=forms.ClearableFileInput()
+    )
+
+    def clean_readings(self) -> list[coldchain.Reading]:
+        upload = self.cleaned_data["readings"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return read_logger_csv(upload.name, upload.read())

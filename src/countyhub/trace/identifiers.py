@@ -106,3 +106,16 @@ def units_of(batch: Batch, element: dict[str, Any]) -> float:
     """An EPCIS quantity element of the batch's lot back in the batch's unit."""
     factor = KG_PER_UNIT.get(batch.unit, Decimal(1)) if element.get("uom") == "KGM" else 1
     return float(element.get("quantity", 0)) / float(factor)
+
+
+def logger_link(county_id: int, serial: str) -> DigitalLink:
+    """A temperature logger of the county as a GIAI (company prefix `04` + division code, then
+    the logger's own serial) in a Digital Link: the deviceID of its readings."""
+    profile = TraceProfile.objects.filter(county_id=county_id).first()
+    if profile is None:
+        raise TraceError("The county has no division code (set its traceability profile).")
+    try:
+        key = keys.giai(keys.internal_company_prefix(profile.division_code), serial)
+    except GS1KeyError as error:
+        raise TraceError(str(error), field="logger") from error
+    return DigitalLink(key_ai="8004", key=key, domain=trace_domain())

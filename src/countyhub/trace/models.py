@@ -154,6 +154,9 @@ class EventKind(models.TextChoices):
     INSPECTION = "inspection", _("inspection")
     PACKING = "packing", _("packing")
     SHIPPING = "shipping", _("shipping")
+    LOGGER_ATTACHED = "logger_attached", _("temperature logger on")
+    COLD_CHAIN = "cold_chain", _("cold chain")
+    LOGGER_DETACHED = "logger_detached", _("temperature logger off")
     IMPORTED = "imported", _("imported event")
     ERROR_DECLARATION = "error_declaration", _("error declaration")
 

@@ -12,14 +12,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Certification
 from countyhub.core.permissions import admin_county_ids
-from countyhub.gs1 import cbv
+from countyhub.gs1 import cbv, coldchain
 from countyhub.gs1.epcis import EPCIS_CONTEXT, SCHEMA_VERSION
-from countyhub.trace import policies
+from countyhub.trace import charts, policies
 from countyhub.trace.identifiers import NAMESPACES, units_of
 from countyhub.trace.models import (
     Batch,
@@ -97,6 +98,7 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
             if "quantity" in item:
                 unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
                 entry.details.append((str(label), f"{_number(item['quantity'])} {unit}"))
+    entry.details += _cold_chain_details(row.kind, data)
     entry.documents = cbv.attached_documents(data)
     point = data.get("readPoint") or {}
     entry.place = point.get(f"{_P}placeName", "")
@@ -105,6 +107,38 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         entry.longitude = float(point[f"{_P}longitude"])
     entry.is_correction = row.corrects_id is not None and row.kind != EventKind.ERROR_DECLARATION
     return entry
+
+
+def _cold_chain_details(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    if kind in (EventKind.LOGGER_ATTACHED, EventKind.LOGGER_DETACHED):
+        return [(str(_("logger")), str(data.get("parentID", "")).rsplit("/", 1)[-1])]
+    summary = coldchain.summary_of(data) if kind == EventKind.COLD_CHAIN else None
+    if summary is None:
+        return []
+    details = [
+        (
+            str(_("temperature")),
+            f"{summary.minimum:g}–{summary.maximum:g} °C ({_('mean')} {summary.mean:g} °C)",
+        ),
+        (str(_("readings")), str(summary.count)),
+    ]
+    if summary.required_min is not None or summary.required_max is not None:
+        low = "" if summary.required_min is None else f"{summary.required_min:g}"
+        high = "" if summary.required_max is None else f"{summary.required_max:g}"
+        details.append((str(_("allowed")), f"{low}–{high} °C"))
+        details.append(
+            (str(_("kept cold")), str(_("yes")) if summary.kept else str(_("no, out of range")))
+        )
+    return details
+
+
+@dataclass(frozen=True)
+class ColdChainTrip:
+    summary: coldchain.ColdChainSummary
+
+    @property
+    def chart(self) -> SafeString:
+        return charts.temperature_svg(self.summary)
 
 
 def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[float, float, float]:
@@ -211,6 +245,7 @@ class TracePage:
     shipped_orders: int
     destinations: list[str]
     spray_intervals: list[SprayInterval] = field(default_factory=list)
+    cold_chain: list[ColdChainTrip] = field(default_factory=list)
     serial: str | None = None
 
 
@@ -312,6 +347,13 @@ def trace_page(batch: Batch) -> TracePage:
         shipped_orders=len({order for order, _name in shipped}),
         destinations=destinations,
         spray_intervals=spray_intervals(rows),
+        cold_chain=[
+            ColdChainTrip(summary)
+            for row in rows
+            if row.kind == EventKind.COLD_CHAIN and row.pk not in corrected
+            for summary in [coldchain.summary_of(row.document)]
+            if summary is not None
+        ],
     )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("batches/<int:pk>/record/<slug:step>/", views.record_step, name="record"),
+    path("batches/<int:pk>/cold-chain/", views.record_cold_chain, name="cold_chain"),
     re_path(r"^batches/(?P<pk>\d+)/label\.(?P<kind>svg|png|pdf)$", views.batch_label, name="label"),
     path("batches/<int:pk>/epcis.jsonld", views.batch_export, name="export"),
     path("batches/<int:pk>/units.csv", views.batch_units_csv, name="units_csv"),

@@ -370,6 +370,33 @@ def record_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return render(request, "trace/step_form.html", context, status=400 if form.errors else 200)
 
 
+@login_required
+def record_cold_chain(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a temperature logger's readings for the lot (a trip: logger on, readings, off)."""
+    batch = _batch_for(request, pk, record=True)
+    form = forms.ColdChainForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_cold_chain(
+                actor=request.user,
+                batch=batch,
+                logger=data["logger"],
+                readings=data["readings"],
+                required_min=data["required_min"],
+                required_max=data["required_max"],
+            )
+        except TraceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect(batch.get_absolute_url())
+    context = {"form": form, "batch": batch, "county": batch.county}
+    return render(
+        request, "trace/cold_chain_form.html", context, status=400 if form.errors else 200
+    )
+
+
 def _label_content(batch: Batch) -> labels.LabelContent:
     dates = []
     if batch.production_date:
