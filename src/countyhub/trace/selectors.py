@@ -115,11 +115,9 @@ def _cold_chain_details(kind: str, data: dict[str, Any]) -> list[tuple[str, str]
     summary = coldchain.summary_of(data) if kind == EventKind.COLD_CHAIN else None
     if summary is None:
         return []
+    mean = _("mean %(celsius)s °C") % {"celsius": f"{summary.mean:g}"}
     details = [
-        (
-            str(_("temperature")),
-            f"{summary.minimum:g}–{summary.maximum:g} °C ({_('mean')} {summary.mean:g} °C)",
-        ),
+        (str(_("temperature")), f"{summary.minimum:g}–{summary.maximum:g} °C ({mean})"),
         (str(_("readings")), str(summary.count)),
     ]
     if summary.required_min is not None or summary.required_max is not None:

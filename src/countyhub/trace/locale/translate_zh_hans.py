@@ -142,7 +142,7 @@ ZH = {
     "The file is larger than 5 MB.": "文件超过 5 MB。",
     "logger": "记录仪",
     "temperature": "温度",
-    "mean": "平均",
+    "mean %(celsius)s °C": "平均 %(celsius)s °C",
     "readings": "读数",
     "allowed": "允许范围",
     "kept cold": "全程冷藏达标",
