@@ -657,6 +657,12 @@ def pack_case(
     return case
 
 
+def _minute(moment: datetime.datetime) -> datetime.datetime:
+    """Forms give times to the minute: "now" in the minute a container was packed is not
+    before its packing (the event then takes the packing time)."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def _batch_ids_inside(containers: Sequence[Container]) -> set[int]:
     """The batches whose goods are (still) inside the containers, through their cases."""
     ids = [c.pk for c in containers]
@@ -695,8 +701,10 @@ def pack_pallet(
     batches = _lock_batches(_batch_ids_inside(locked))
     moment = _aware(event_time)
     _check_time(batches[min(batches)], moment)
-    if any(moment < case.packed_at for case in locked):
+    latest = max(case.packed_at for case in locked)
+    if moment < _minute(latest):
         raise TraceError(_("A case was packed after this time."), field="event_time")
+    moment = max(moment, latest)
     pallet = Container.objects.create(
         county_id=county_id,
         sscc=allocate_sscc(county_id),
@@ -757,8 +765,9 @@ def unpack(
     batches = _lock_batches(_batch_ids_inside([locked]))
     moment = _aware(event_time)
     _check_time(batches[min(batches)], moment)
-    if moment < locked.packed_at:
+    if moment < _minute(locked.packed_at):
         raise TraceError(_("This is before the container was packed."), field="event_time")
+    moment = max(moment, locked.packed_at)
     ContainerContent.objects.filter(pk__in=[row.pk for row in contents]).update(current=False)
     Container.objects.filter(parent=locked).update(parent=None)
     locked.unpacked_at = moment
