@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from countyhub.gs1 import keys
 from countyhub.gs1.epcis import validate_document
@@ -22,6 +23,12 @@ from countyhub.trace.models import (
 from countyhub.trace.services import UOM, LotQuantity
 from countyhub.trace.verification import verify_batches
 from tests.factories.trace import make_batch
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

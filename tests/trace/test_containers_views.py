@@ -90,7 +90,9 @@ def test_pack_a_case_by_checkbox_and_quantity(client, world, units_batch):
     # The packed units are no longer offered; too much is refused with the field named.
     page = client.get(url).content.decode()
     assert f'value="{units[0].pk}"' not in page and f'value="{units[1].pk}"' in page
-    response = client.post(url, {"event_time": "2026-11-01T08:00", "quantity": "4.5"})
+    response = client.post(
+        url, {"event_time": "2026-11-01T08:00", "quantity": "4.5"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "left to pack" in str(response.context["form"].errors["quantity"])
     response = client.post(url, {"event_time": "2026-11-01T08:00"})
@@ -162,7 +164,7 @@ def test_sscc_link_resolves_to_the_public_contents_page(client, world, seller_us
     case_page = client.get(f"/00/{case.sscc}").content.decode()
     assert f'href="/00/{pallet.sscc}"' in case_page
     unknown = keys.internal_sscc("520123", 9999)
-    missing = client.get(f"/00/{unknown}")
+    missing = client.get(f"/00/{unknown}", HTTP_ACCEPT_LANGUAGE="en")
     assert missing.status_code == 404 and "case or pallet" in missing.content.decode()
     bad = client.get(f"/00/{case.sscc[:-1]}0" if case.sscc[-1] != "0" else f"/00/{case.sscc[:-1]}1")
     assert bad.status_code == 400 and f"/00/{case.sscc[:-1]}" in bad.content.decode()
