@@ -57,7 +57,9 @@ def test_container_pages_by_role(client, world, case, role, page):
 
 
 def test_the_list_shows_only_what_the_user_handles(client, world, case):
-    other_batch = make_batch(world.users["other_seller_staff"], world.other_product, lot="O1")
+    other_batch = make_batch(
+        world.users["other_seller_staff"], world.other_product, lot="THEIRS-LOT"
+    )
     theirs = services.pack_case(
         actor=world.users["other_seller_staff"], lots=[LotQuantity(other_batch, Decimal(1))]
     )
@@ -108,7 +110,9 @@ def test_another_seller_cannot_pack_my_batch(client, world, batch):
 
 
 def test_pack_a_pallet_offers_only_my_cases(client, world, case):
-    other_batch = make_batch(world.users["other_seller_staff"], world.other_product, lot="O1")
+    other_batch = make_batch(
+        world.users["other_seller_staff"], world.other_product, lot="THEIRS-LOT"
+    )
     theirs = services.pack_case(
         actor=world.users["other_seller_staff"], lots=[LotQuantity(other_batch, Decimal(1))]
     )

@@ -214,7 +214,7 @@ class ContainerForm(forms.Form):
 
 class PackCaseForm(ContainerForm):
     units = forms.MultipleChoiceField(
-        label=_("serialised units"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("units (serial numbers)"), required=False, widget=forms.CheckboxSelectMultiple
     )
     quantity = forms.DecimalField(
         label=_("quantity of the lot"),

@@ -121,7 +121,8 @@ def _aggregation_details(data: dict[str, Any]) -> list[tuple[str, str]]:
     for item in data.get("childQuantityList") or []:
         unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
         amount = f"{_number(item['quantity'])} {unit}".strip() if "quantity" in item else ""
-        details.append((f"{_('lot')} {_key_of(item.get('epcClass', ''))}", amount))
+        lot = _key_of(item.get("epcClass", ""))
+        details.append((str(_("lot %(lot)s") % {"lot": lot}), amount))
     return details
 
 

@@ -196,6 +196,8 @@ ZH = {
     "No such event to correct.": "没有可更正的此事件。",
     "A correction must be the same step of the same batch.": "更正必须针对同一批次的同一环节。",
     "quantity of the lot": "批次散装数量",
+    "units (serial numbers)": "单件（序列号）",
+    "lot %(lot)s": "批次 %(lot)s",
     "Choose units or a quantity to pack.": "请选择单件或填写要装箱的数量。",
     "cases": "箱",
     "next SSCC serial reference": "下一个 SSCC 序列参考号",
