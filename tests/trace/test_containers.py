@@ -237,3 +237,26 @@ def test_verify_names_the_chain_whose_copy_of_a_shared_event_was_edited(world, b
     TraceEvent.objects.filter(pk=row.pk).update(document=document)
     total, bad = verify_batches()
     assert total == 2 and [(b.batch_id, b.sequence) for b in bad] == [(other_batch.pk, 1)]
+
+
+def test_a_container_never_goes_into_itself_or_what_it_holds(seller_user, batch):
+    from django.core.exceptions import ValidationError
+
+    first, second = (
+        services.pack_case(actor=seller_user, lots=[LotQuantity(batch, Decimal(1))])
+        for _ in range(2)
+    )
+    first.parent = first
+    with pytest.raises(ValidationError) as caught:
+        first.clean()
+    assert "parent" in caught.value.message_dict
+    first.parent = second
+    with pytest.raises(ValidationError, match="only onto a pallet"):
+        first.clean()
+    pallet = services.pack_pallet(actor=seller_user, cases=[first])
+    first.refresh_from_db()
+    # Were levels ever to nest (a pallet inside a pallet), a loop would still be refused.
+    first.level = ContainerLevel.PALLET
+    pallet.parent = first
+    with pytest.raises(ValidationError, match="into itself or into what it holds"):
+        pallet.clean()

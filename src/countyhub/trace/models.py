@@ -4,6 +4,7 @@ the batches each order shipped from."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -331,6 +332,24 @@ class Container(CountyScoped):
     def is_open(self) -> bool:
         """Still closed around its contents (not yet unpacked)."""
         return self.unpacked_at is None
+
+    def clean(self) -> None:
+        """A container goes only onto a pallet, never into itself or anything inside it (the
+        database refuses a parent for pallets and a container as its own parent; this also
+        covers longer loops, should levels ever nest deeper)."""
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if parent.level != ContainerLevel.PALLET:
+            raise ValidationError({"parent": _("A case goes only onto a pallet.")})
+        seen = set()
+        while parent is not None and parent.pk not in seen:
+            if parent.pk == self.pk:
+                raise ValidationError(
+                    {"parent": _("A container cannot go into itself or into what it holds.")}
+                )
+            seen.add(parent.pk)
+            parent = parent.parent
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -713,6 +713,9 @@ def pack_pallet(
         packed_at=moment,
         packed_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    for case in locked:
+        case.parent = pallet
+        case.full_clean(validate_unique=False, validate_constraints=False)
     Container.objects.filter(pk__in=[c.pk for c in locked]).update(parent=pallet)
     ContainerContent.objects.bulk_create(
         ContainerContent(container=pallet, child=c) for c in locked

@@ -198,6 +198,8 @@ ZH = {
     "quantity of the lot": "批次散装数量",
     "units (serial numbers)": "单件（序列号）",
     "lot %(lot)s": "批次 %(lot)s",
+    "A case goes only onto a pallet.": "箱只能装上托盘。",
+    "A container cannot go into itself or into what it holds.": "物流单元不能装进自身或其所装的单元。",
     "Choose units or a quantity to pack.": "请选择单件或填写要装箱的数量。",
     "cases": "箱",
     "next SSCC serial reference": "下一个 SSCC 序列参考号",
