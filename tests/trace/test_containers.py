@@ -214,13 +214,18 @@ def test_export_lists_a_shared_event_once(world, batch, other_batch):
     case = services.pack_case(
         actor=admin, lots=[LotQuantity(batch, Decimal(2)), LotQuantity(other_batch, Decimal(3))]
     )
-    services.pack_pallet(actor=admin, cases=[case])
+    pallet = services.pack_pallet(actor=admin, cases=[case])
+    services.unpack(actor=admin, container=pallet)
     events = selectors.events_between(selectors.batches_visible_to(admin), since=None, until=None)
-    assert len(events) == 4
+    assert len(events) == 6
     document = selectors.export_document(events)
     listed = document["epcisBody"]["eventList"]
-    assert [e["type"] for e in listed] == ["AggregationEvent", "AggregationEvent"]
-    assert len({e["eventID"] for e in listed}) == 2
+    assert [(e["type"], e["action"]) for e in listed] == [
+        ("AggregationEvent", "ADD"),
+        ("AggregationEvent", "ADD"),
+        ("AggregationEvent", "DELETE"),
+    ]
+    assert len({e["eventID"] for e in listed}) == 3
     assert validate_document(document) == []
     own = selectors.export_document(batch.events.order_by("sequence"))
     assert [e["eventID"] for e in own["epcisBody"]["eventList"]] == [e["eventID"] for e in listed]
