@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # GS1 Digital Link URIs (/01/<gtin>/10/<lot>...) printed in QR codes resolve here.
     re_path(r"^(?P<path>01/.*)$", trace_views.resolve, name="digital_link"),
+    re_path(r"^(?P<path>00/.*)$", trace_views.resolve, name="digital_link_sscc"),
     path("trace/", include("countyhub.trace.urls")),
     path("", catalog_views.root, name="root"),
     path("", include("countyhub.catalog.urls")),

@@ -429,3 +429,81 @@ def giai(company_prefix: str, asset_reference: str) -> str:
         asset_reference, name="asset reference", max_length=30 - len(company_prefix)
     )
     return company_prefix + reference
+
+
+# ---------------------------------------------------------------------------------------------
+# SSCC: Serial Shipping Container Code, AI (00), the identifier of a logistic unit (case, pallet)
+
+SSCC_LENGTH = 18
+INTERNAL_SSCC_SERIAL_DIGITS = 8  # 18 = extension + 8-digit internal prefix + 8 + check digit
+
+
+def normalise_sscc(code: str) -> str:
+    """Validate an SSCC and return its 18 digits; a leading `(00)` and spaces (as printed under
+    a logistic label's bar code) are dropped first."""
+    compact = "".join(code.split())
+    compact = compact.removeprefix("(00)")
+    for position, char in enumerate(compact, start=1):
+        if not ("0" <= char <= "9"):
+            raise GS1KeyError(
+                f"SSCC {code!r}: character {char!r} at position {position} is not a digit"
+            )
+    if len(compact) != SSCC_LENGTH:
+        raise GS1KeyError(f"SSCC {code!r}: {len(compact)} digits; an SSCC has {SSCC_LENGTH}")
+    verify_check_digit(compact, name="SSCC")
+    return compact
+
+
+def sscc(company_prefix: str, serial_reference: int | str, extension: str = "0") -> str:
+    """Build an SSCC: extension digit + company prefix + serial reference + check digit.
+
+    The serial reference fills the 16 digits left after the extension digit and the company
+    prefix (zero-padded from an int); the extension digit is the company's to choose."""
+    if not (
+        company_prefix.isdigit() and company_prefix.isascii() and 6 <= len(company_prefix) <= 12
+    ):
+        raise GS1KeyError(f"company prefix {company_prefix!r}: expected 6 to 12 digits")
+    width = SSCC_LENGTH - 2 - len(company_prefix)
+    if isinstance(serial_reference, int):
+        if not 0 <= serial_reference < 10**width:
+            raise GS1KeyError(
+                f"serial reference {serial_reference}: expected 0 to {10**width - 1} "
+                f"after the {len(company_prefix)}-digit company prefix"
+            )
+        serial_reference = f"{serial_reference:0{width}d}"
+    if not (serial_reference.isdigit() and serial_reference.isascii()) or (
+        len(serial_reference) != width
+    ):
+        raise GS1KeyError(
+            f"serial reference {serial_reference!r}: expected {width} digits "
+            f"after the {len(company_prefix)}-digit company prefix"
+        )
+    if not (extension.isdigit() and extension.isascii() and len(extension) == 1):
+        raise GS1KeyError(f"extension digit {extension!r}: expected one digit 0-9")
+    body = extension + company_prefix + serial_reference
+    return body + check_digit(body)
+
+
+def internal_sscc(county_code: str, serial_reference: int, *, extension: str = "0") -> str:
+    """The SSCC of the county's `serial_reference`-th logistic unit (1..99999999) under its
+    internal company prefix (docs/identifiers.md): never reused, like internal item numbers."""
+    limit = 10**INTERNAL_SSCC_SERIAL_DIGITS - 1
+    if not 1 <= serial_reference <= limit:
+        raise GS1KeyError(
+            f"internal SSCC serial reference {serial_reference}: expected 1 to {limit}"
+        )
+    return sscc(internal_company_prefix(county_code), serial_reference, extension)
+
+
+def sscc_uri(code: str, *, company_prefix_length: int) -> str:
+    """The EPC pure-identity URI of an SSCC: `urn:epc:id:sscc:CP.<extension + serial ref>`."""
+    digits = normalise_sscc(code)
+    if not 6 <= company_prefix_length <= 12:
+        raise GS1KeyError(f"company prefix length {company_prefix_length}: expected 6 to 12")
+    company_prefix = digits[1 : 1 + company_prefix_length]
+    return f"urn:epc:id:sscc:{company_prefix}.{digits[0]}{digits[1 + company_prefix_length : 17]}"
+
+
+def format_sscc(code: str) -> str:
+    """The human-readable interpretation printed on a logistic label: `(00) 004522701000000015`."""
+    return f"(00) {normalise_sscc(code)}"

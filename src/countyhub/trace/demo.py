@@ -1,5 +1,6 @@
 """Traced batches for the demo county: every product gets a lot with a complete history (planting
-to packing), recent orders record the batches they shipped from, and a few scans are counted."""
+to packing), recent orders record the batches they shipped from, a few scans are counted, and
+some lots go into cases and onto pallets."""
 
 from __future__ import annotations
 
@@ -150,4 +151,24 @@ def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random
     for batch in batches[:4]:
         for _ in range(rng.randint(3, 25)):
             services.record_scan(batch_id=batch.pk)
+    _pack(batches, actor)
     return len(batches)
+
+
+def _pack(batches: list[Batch], actor: Any) -> None:
+    """The packhouse packs serialised units and lots of several producers into cases, puts three
+    cases on a pallet for the county's village stations, and one pallet was already received
+    (unpacked) at a station, so the trace pages show cases and pallets."""
+    units = list(batches[0].units.order_by("pk")[:3])
+    cases = [services.pack_case(actor=actor, units=units, event_time=_at(37, 9))]
+    for batch, quantity in ((batches[1], 20), (batches[2], 15), (batches[3], 10)):
+        cases.append(
+            services.pack_case(
+                actor=actor,
+                lots=[services.LotQuantity(batch, Decimal(quantity))],
+                event_time=_at(37, 10),
+            )
+        )
+    services.pack_pallet(actor=actor, cases=cases[:3], event_time=_at(37, 15))
+    received = services.pack_pallet(actor=actor, cases=cases[3:], event_time=_at(37, 16))
+    services.unpack(actor=actor, container=received, event_time=_at(36, 10))

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from countyhub.gs1 import cbv
+from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.epcis import Event, event_from_jsonld, validate_document
 from countyhub.gs1.errors import DigitalLinkError, Problem
@@ -15,8 +17,14 @@ from countyhub.gs1.hashing import event_hash_ids
 from countyhub.trace import policies
 from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.identifiers import NAMESPACES, VOCABULARY
-from countyhub.trace.models import Batch, EventKind, TraceEvent
-from countyhub.trace.services import NewEvent, append_events
+from countyhub.trace.models import (
+    Batch,
+    ContainerContent,
+    EventKind,
+    SerialisedUnit,
+    TraceEvent,
+)
+from countyhub.trace.services import NewEvent, append_events, append_shared_event
 
 
 def _subject_lots(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -53,6 +61,92 @@ def _batch_of(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> tu
     return None, f"{first_field}: names {len(matched)} batches; an event must be about one"
 
 
+class _Children:
+    """The county's goods an AggregationEvent's children can name: lots (GTIN + lot), serialised
+    units (GTIN + serial) and cases or pallets (SSCC), each leading to the batches inside."""
+
+    def __init__(
+        self, event_data: list[Any], batches: dict[tuple[str, str], Batch], county_id: int
+    ):
+        self.lots = batches
+        self.by_pk = {batch.pk: batch for batch in batches.values()}
+        serials, ssccs = set(), set()
+        for data in event_data:
+            if isinstance(data, dict) and data.get("type") == "AggregationEvent":
+                for uri in data.get("childEPCs") or []:
+                    link = _link(uri)
+                    if link is not None and link.key_ai == "00":
+                        ssccs.add(link.key)
+                    elif link is not None and link.serial:
+                        serials.add(link.serial)
+        self.units = {
+            (gtin, serial): batch_id
+            for gtin, serial, batch_id in SerialisedUnit.objects.filter(
+                batch_id__in=self.by_pk, serial__in=serials
+            ).values_list("batch__gtin", "serial", "batch_id")
+        }
+        self.containers: dict[str, set[int]] = {}
+        contents = ContainerContent.objects.filter(batch__isnull=False).filter(
+            Q(container__county_id=county_id, container__sscc__in=ssccs)
+            | Q(container__parent__county_id=county_id, container__parent__sscc__in=ssccs)
+        )
+        for own, parent, batch_id in contents.values_list(
+            "container__sscc", "container__parent__sscc", "batch_id"
+        ):
+            for sscc in {own, parent} & ssccs:
+                self.containers.setdefault(sscc, set()).add(batch_id)
+
+    def batches_of(self, data: dict[str, Any]) -> tuple[list[Batch], list[tuple[str, str]]]:
+        """Every batch inside the event's children, and (field, message) for each child that
+        names nothing of this county the user may record on."""
+        found: dict[int, Batch] = {}
+        problems = []
+        for path, uri in _children(data):
+            link = _link(uri)
+            ids: set[int] = set()
+            if link is not None and link.key_ai == "00":
+                ids = self.containers.get(link.key, set())
+            elif link is not None and link.lot and (link.gtin, link.lot) in self.lots:
+                ids = {self.lots[(link.gtin, link.lot)].pk}
+            elif link is not None and link.serial and (link.gtin, link.serial) in self.units:
+                ids = {self.units[(link.gtin, link.serial)]}
+            if not ids or not ids <= self.by_pk.keys():
+                problems.append(
+                    (path, "names no lot, unit, case or pallet of this county you may record on")
+                )
+            found.update((pk, self.by_pk[pk]) for pk in ids & self.by_pk.keys())
+        if not found and not problems:
+            problems.append(("childEPCs", "names no children; name what went in or out"))
+        return [found[pk] for pk in sorted(found)], problems
+
+
+def _children(data: dict[str, Any]) -> list[tuple[str, str]]:
+    found = [(f"childEPCs[{i}]", uri) for i, uri in enumerate(data.get("childEPCs") or [])]
+    for i, item in enumerate(data.get("childQuantityList") or []):
+        found.append((f"childQuantityList[{i}].epcClass", item.get("epcClass", "")))
+    return found
+
+
+def _link(uri: Any) -> DigitalLink | None:
+    try:
+        return parse_digital_link(uri) if isinstance(uri, str) else None
+    except DigitalLinkError:
+        return None
+
+
+def _aggregation_kind(data: dict[str, Any]) -> str:
+    step = cbv.bare_term("bizStep", data.get("bizStep") or "") if data.get("bizStep") else ""
+    if step == "unpacking":
+        return EventKind.UNPACKING
+    if step != "packing":
+        return EventKind.IMPORTED
+    children = [_link(uri) for uri in data.get("childEPCs") or []]
+    onto_pallet = children and all(c is not None and c.key_ai == "00" for c in children)
+    if onto_pallet and not data.get("childQuantityList"):
+        return EventKind.PALLETISING
+    return EventKind.CASE_PACKING
+
+
 def _import_kind(data: dict[str, Any]) -> str:
     if "errorDeclaration" in data:
         return EventKind.ERROR_DECLARATION
@@ -62,6 +156,8 @@ def _import_kind(data: dict[str, Any]) -> str:
         return (
             EventKind.LOGGER_ATTACHED if data.get("action") == "ADD" else EventKind.LOGGER_DETACHED
         )
+    if data.get("type") == "AggregationEvent":
+        return _aggregation_kind(data)
     step = data.get("bizStep") or ""
     for farming in cbv.FarmingStep:
         if step == VOCABULARY.biz_step(farming):
@@ -104,28 +200,34 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
         for gtin in (b.gtin, b.harvest_gtin)
         if gtin
     }
-    planned: list[tuple[Batch, str, Event, dict[str, Any]]] = []
+    children = _Children(event_data, batches, county_id)
+    # An AggregationEvent concerns every batch inside its children (a case of several lots, a
+    # pallet of several sellers' cases); any other event must be about exactly one batch.
+    planned: list[tuple[list[Batch], str, Event, dict[str, Any]]] = []
     for index, data in enumerate(event_data):
+        if data.get("type") == "AggregationEvent" and "errorDeclaration" not in data:
+            involved, child_problems = children.batches_of(data)
+            problems += [Problem(index, field, text) for field, text in child_problems]
+            if not child_problems:
+                planned.append((involved, _import_kind(data), event_from_jsonld(data), data))
+            continue
         batch, message = _batch_of(data, batches)
         if batch is None:
             field, _sep, text = message.partition(": ")
             problems.append(Problem(index, field, text))
             continue
-        planned.append((batch, _import_kind(data), event_from_jsonld(data), data))
+        planned.append(([batch], _import_kind(data), event_from_jsonld(data), data))
     if problems:
         raise DocumentRejectedError(problems)
     hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
+    involved_batches = {batch for group, *_rest in planned for batch in group}
     stored = set(
-        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
-            "event_hash", "kind"
-        )
+        TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_hash", "kind")
     )
     known_ids = dict(
-        TraceEvent.objects.filter(batch__in={b for b, *_rest in planned}).values_list(
-            "event_id", "pk"
-        )
+        TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_id", "pk")
     )
-    for index, ((_batch, kind, _event, _data), event_hash) in enumerate(
+    for index, ((_group, kind, _event, _data), event_hash) in enumerate(
         zip(planned, hashes, strict=True)
     ):
         if (event_hash, kind) in stored:
@@ -133,7 +235,11 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
     if problems:
         raise DocumentRejectedError(problems)
     rows: list[TraceEvent] = []
-    for batch, kind, event, data in planned:
+    for group, kind, event, data in planned:
+        if data.get("type") == "AggregationEvent" and kind != EventKind.ERROR_DECLARATION:
+            rows += append_shared_event(batches=group, kind=kind, event=event, actor=actor)
+            continue
+        (batch,) = group
         corrects = None
         if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
             corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])

@@ -323,3 +323,51 @@ class ColdChainForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return read_logger_csv(upload.name, upload.read())
+
+
+class ContainerForm(forms.Form):
+    """When a case or pallet was packed or unpacked (default: now)."""
+
+    event_time = forms.DateTimeField(
+        label=_("when"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_time"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class PackCaseForm(ContainerForm):
+    units = forms.MultipleChoiceField(
+        label=_("units (serial numbers)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    quantity = forms.DecimalField(
+        label=_("quantity of the lot"),
+        required=False,
+        min_value=Decimal("0.001"),
+        decimal_places=3,
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].choices = [(str(unit.pk), unit.serial) for unit in units]
+        if not self.fields["units"].choices:
+            del self.fields["units"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("units") and not data.get("quantity") and not self.errors:
+            field = "units" if "units" in self.fields else "quantity"
+            self.add_error(field, _("Choose units or a quantity to pack."))
+        return data
+
+
+class PackPalletForm(ContainerForm):
+    cases = forms.ModelMultipleChoiceField(
+        label=_("cases"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["cases"].label_from_instance = lambda case: case.sscc

@@ -119,3 +119,28 @@ def logger_link(county_id: int, serial: str) -> DigitalLink:
     except GS1KeyError as error:
         raise TraceError(str(error), field="logger") from error
     return DigitalLink(key_ai="8004", key=key, domain=trace_domain())
+
+
+def container_uri(sscc: str) -> str:
+    """A case's or pallet's Digital Link `https://<trace domain>/00/<sscc>`: the string in its
+    logistic label's QR code and the parentID (or child EPC) of its aggregation events."""
+    return DigitalLink(key_ai="00", key=sscc, domain=trace_domain()).uri
+
+
+@transaction.atomic
+def allocate_sscc(county_id: int) -> str:
+    """The county's next SSCC under its internal company prefix; serial references are handed
+    out in order and never reused, so an SSCC names one logistic unit forever."""
+    profile = TraceProfile.objects.select_for_update().filter(county_id=county_id).first()
+    if profile is None:
+        raise TraceError(
+            "The county has no division code, so it cannot number cases and pallets.",
+            field="county",
+        )
+    try:
+        sscc = keys.internal_sscc(profile.division_code, profile.next_sscc_serial)
+    except GS1KeyError as error:
+        raise TraceError(str(error), field="county") from error
+    profile.next_sscc_serial += 1
+    profile.save(update_fields=["next_sscc_serial"])
+    return sscc

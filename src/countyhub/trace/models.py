@@ -4,6 +4,7 @@ the batches each order shipped from."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,8 @@ class TraceProfile(models.Model):
     )
     division_code = models.CharField(_("administrative division code"), max_length=6)
     next_item_number = models.PositiveIntegerField(_("next internal item number"), default=1)
+    # Serial references of the county's SSCCs (cases, pallets), handed out in order, never reused.
+    next_sscc_serial = models.PositiveIntegerField(_("next SSCC serial reference"), default=1)
 
     class Meta:
         verbose_name = _("traceability profile")
@@ -159,6 +162,9 @@ class EventKind(models.TextChoices):
     LOGGER_DETACHED = "logger_detached", _("temperature logger off")
     IMPORTED = "imported", _("imported event")
     ERROR_DECLARATION = "error_declaration", _("error declaration")
+    CASE_PACKING = "case_packing", _("packing into a case")
+    PALLETISING = "palletising", _("packing onto a pallet")
+    UNPACKING = "unpacking", _("unpacking")
 
 
 class AppendOnlyError(Exception):
@@ -268,3 +274,189 @@ class BatchShipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} -> {self.order_id}: {self.quantity}"
+
+
+class ContainerLevel(models.TextChoices):
+    CASE = "case", _("case")
+    PALLET = "pallet", _("pallet")
+
+
+class Container(CountyScoped):
+    """A logistic unit (case or pallet) identified by an SSCC; closed when packed, opened for
+    good when unpacked. A case may sit on one pallet (`parent`); pallets sit on nothing."""
+
+    sscc = models.CharField(_("SSCC"), max_length=18, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=ContainerLevel.choices)
+    # The seller whose goods fill it; empty when county staff put several sellers' goods together.
+    seller = models.ForeignKey(
+        Seller,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="containers",
+        verbose_name=_("seller"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("on pallet"),
+    )
+    packed_at = models.DateTimeField(_("packed at"))
+    packed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("packed by"),
+    )
+    unpacked_at = models.DateTimeField(_("unpacked at"), null=True, blank=True)
+    unpacked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unpacked by"),
+    )
+
+    class Meta:
+        verbose_name = _("case or pallet")
+        verbose_name_plural = _("cases and pallets")
+        ordering = ["-packed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=ContainerLevel.values), name="container_level_known"
+            ),
+            # Only cases go onto pallets, so no container can end up inside itself.
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(level=ContainerLevel.CASE),
+                name="container_only_cases_have_a_parent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="container_not_its_own_parent"
+            ),
+            # An opened container holds nothing and sits on nothing any more.
+            models.CheckConstraint(
+                condition=Q(unpacked_at__isnull=True)
+                | (Q(parent__isnull=True) & Q(unpacked_at__gte=F("packed_at"))),
+                name="container_unpacked_after_packing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.sscc}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still closed around its contents (not yet unpacked)."""
+        return self.unpacked_at is None
+
+    def clean(self) -> None:
+        """A container goes only onto a pallet, never into itself or anything inside it (the
+        database refuses a parent for pallets and a container as its own parent; this also
+        covers longer loops, should levels ever nest deeper)."""
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if parent.level != ContainerLevel.PALLET:
+            raise ValidationError({"parent": _("A case goes only onto a pallet.")})
+        seen = set()
+        while parent is not None and parent.pk not in seen:
+            if parent.pk == self.pk:
+                raise ValidationError(
+                    {"parent": _("A container cannot go into itself or into what it holds.")}
+                )
+            seen.add(parent.pk)
+            parent = parent.parent
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("trace:container", args=[self.pk])
+
+
+class ContainerContent(models.Model):
+    """One thing packed into a container: a serialised unit, a quantity of a lot (unserialised
+    produce), or a case (on a pallet). `current` turns false when the container is unpacked, and
+    the partial unique constraints keep a unit or a case in at most one closed container."""
+
+    container = models.ForeignKey(
+        Container, on_delete=models.PROTECT, related_name="contents", verbose_name=_("container")
+    )
+    # The lot of a unit or of a quantity (kept for units too, so that per-batch queries are plain).
+    batch = models.ForeignKey(
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="container_contents",
+        verbose_name=_("batch"),
+    )
+    unit = models.ForeignKey(
+        SerialisedUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="container_contents",
+        verbose_name=_("serialised unit"),
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    child = models.ForeignKey(
+        Container,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="packed_in",
+        verbose_name=_("case"),
+    )
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("container content")
+        verbose_name_plural = _("container contents")
+        ordering = ["container", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(unit__isnull=False, batch__isnull=False, quantity__isnull=True)
+                    & Q(child__isnull=True)
+                )
+                | (
+                    Q(unit__isnull=True, batch__isnull=False, quantity__gt=0)
+                    & Q(child__isnull=True)
+                )
+                | (
+                    Q(unit__isnull=True, batch__isnull=True, quantity__isnull=True)
+                    & Q(child__isnull=False)
+                ),
+                name="content_unit_or_lot_quantity_or_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(child=F("container")), name="content_not_inside_itself"
+            ),
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(current=True), name="content_unit_in_one_container"
+            ),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(current=True), name="content_case_on_one_pallet"
+            ),
+            models.UniqueConstraint(
+                fields=["container", "batch"],
+                condition=Q(quantity__isnull=False),
+                name="content_one_quantity_row_per_lot",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "current"], name="content_batch_current")]
+
+    def __str__(self) -> str:
+        if self.child_id:
+            return f"{self.container_id} <- case {self.child_id}"
+        if self.unit_id:
+            return f"{self.container_id} <- unit {self.unit_id}"
+        return f"{self.container_id} <- {self.batch_id}: {self.quantity}"

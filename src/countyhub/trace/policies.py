@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from countyhub.core.permissions import is_county_admin as is_county_admin
-from countyhub.trace.models import Batch
+from countyhub.trace.models import Batch, Container
 
 
 def seller_ids_of(user: Any) -> set[int]:
@@ -29,3 +29,11 @@ def may_view(user: Any, batch: Batch) -> bool:
 
 def may_create_for(user: Any, seller_id: int, county_id: int) -> bool:
     return seller_id in seller_ids_of(user) or is_county_admin(user, county_id)
+
+
+def may_handle_container(user: Any, container: Container) -> bool:
+    """A case or pallet: its seller's staff, or county staff (who also handle pallets mixing
+    several sellers' goods, which have no seller)."""
+    return (container.seller_id is not None and container.seller_id in seller_ids_of(user)) or (
+        is_county_admin(user, container.county_id)
+    )

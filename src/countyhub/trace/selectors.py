@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -18,13 +18,19 @@ from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Certification
 from countyhub.core.permissions import admin_county_ids
-from countyhub.gs1 import cbv, coldchain
+from countyhub.gs1 import cbv, coldchain, keys
+from countyhub.gs1.digital_link import DigitalLink
+from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.epcis import EPCIS_CONTEXT, SCHEMA_VERSION
+from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, policies
-from countyhub.trace.identifiers import NAMESPACES, units_of
+from countyhub.trace.identifiers import NAMESPACES, batch_link, units_of
 from countyhub.trace.models import (
     Batch,
     BatchShipment,
+    Container,
+    ContainerContent,
+    ContainerLevel,
     EventKind,
     Scan,
     SerialisedUnit,
@@ -99,6 +105,8 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
                 unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
                 entry.details.append((str(label), f"{_number(item['quantity'])} {unit}"))
     entry.details += _cold_chain_details(row.kind, data)
+    if data.get("type") == "AggregationEvent":
+        entry.details += _aggregation_details(data)
     entry.documents = cbv.attached_documents(data)
     point = data.get("readPoint") or {}
     entry.place = point.get(f"{_P}placeName", "")
@@ -204,6 +212,41 @@ def spray_intervals(
         sprayed = timezone.localtime(row.event_time).date()
         intervals.append(SprayInterval(product, sprayed, int(days), day))
     return sorted(intervals, key=lambda interval: interval.sprayed)
+
+
+def _aggregation_details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """A case's or pallet's SSCC and what went in or out: units by serial, cases by SSCC, lots
+    with their quantity; identifiers other than Digital Links are shown as they are."""
+    details = []
+    if data.get("parentID"):
+        details.append((str(_("case or pallet")), _key_of(data["parentID"])))
+    for uri in data.get("childEPCs") or []:
+        link = _link_or_none(uri)
+        label = _("case") if link is not None and link.key_ai == "00" else _("unit")
+        details.append((str(label), _key_of(uri)))
+    for item in data.get("childQuantityList") or []:
+        unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
+        amount = f"{_number(item['quantity'])} {unit}".strip() if "quantity" in item else ""
+        lot = _key_of(item.get("epcClass", ""))
+        details.append((str(_("lot %(lot)s") % {"lot": lot}), amount))
+    return details
+
+
+def _link_or_none(uri: str) -> DigitalLink | None:
+    try:
+        return parse_digital_link(uri)
+    except DigitalLinkError:
+        return None
+
+
+def _key_of(uri: str) -> str:
+    """`(00) <sscc>` for an SSCC link, the serial or lot for a unit or lot link, else the URI."""
+    link = _link_or_none(uri)
+    if link is None:
+        return uri
+    if link.key_ai == "00":
+        return keys.format_sscc(link.key)
+    return link.serial or link.lot or link.key
 
 
 def _fingerprint(rows: list[TraceEvent]) -> str:
@@ -435,6 +478,8 @@ def export_document(events: QuerySet[TraceEvent] | list[TraceEvent]) -> dict[str
     corrective event, as an EPCIS repository returns it."""
     latest: dict[str, dict[str, Any]] = {}
     for row in sorted(events, key=lambda r: (r.batch_id, r.sequence)):
+        if latest.get(row.event_id) == row.document:
+            continue  # an event shared by several batches' chains (a case, a pallet): once
         latest.pop(row.event_id, None)
         latest[row.event_id] = row.document
     return {
@@ -455,3 +500,98 @@ def events_between(
     if until is not None:
         events = events.filter(event_time__date__lte=until)
     return events.order_by("batch_id", "sequence")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases and pallets
+
+
+def containers_visible_to(user: Any) -> QuerySet[Container]:
+    """The cases and pallets a user handles: their sellers' and, for county staff, their
+    counties' (including pallets that mix several sellers' goods)."""
+    counties = admin_county_ids(user)
+    base = Container.objects.select_related("county", "seller", "parent")
+    if counties is None:
+        return base.all()
+    return base.filter(Q(seller_id__in=policies.seller_ids_of(user)) | Q(county_id__in=counties))
+
+
+def packable_cases(user: Any) -> QuerySet[Container]:
+    """Closed cases not on a pallet yet, that the user may put onto one."""
+    return containers_visible_to(user).filter(
+        level=ContainerLevel.CASE, unpacked_at__isnull=True, parent__isnull=True
+    )
+
+
+def free_units(batch: Batch) -> QuerySet[SerialisedUnit]:
+    """The batch's serialised units that are in no closed case."""
+    return batch.units.exclude(container_contents__current=True).order_by("pk")
+
+
+def packed_quantity(batch: Batch) -> Any:
+    """How much of the lot (as quantities, not units) sits in closed cases."""
+    total = ContainerContent.objects.filter(
+        batch=batch, quantity__isnull=False, current=True
+    ).aggregate(total=Sum("quantity"))["total"]
+    return total or 0
+
+
+@dataclass
+class ContentLine:
+    """One lot inside a container (directly or in one of its cases): what and how much."""
+
+    batch: Batch
+    quantity: Any = None
+    serials: list[str] = field(default_factory=list)
+    case: Container | None = None
+
+    @property
+    def path(self) -> str:
+        """The local path of the lot's trace page (its Digital Link without the domain)."""
+        return "/" + batch_link(self.batch).uri.split("/", 3)[3]
+
+
+@dataclass
+class ContainerView:
+    container: Container
+    lines: list[ContentLine]
+    cases: list[Container]
+
+
+def container_view(container: Container) -> ContainerView:
+    """What a container holds now (or held when it was unpacked): for a pallet, its cases and
+    their lots; for a case, its lots with quantities and serialised units."""
+    opened = container.unpacked_at is not None
+    if container.level == ContainerLevel.PALLET:
+        rows = ContainerContent.objects.filter(container=container, child__isnull=False)
+        if not opened:
+            rows = rows.filter(current=True)
+        cases = [row.child for row in rows.select_related("child").order_by("child__sscc")]
+    else:
+        cases = [container]
+    contents = ContainerContent.objects.filter(
+        container__in=cases, batch__isnull=False
+    ).select_related("batch__product__brand__parent", "batch__seller", "unit", "container")
+    if not opened:
+        contents = contents.filter(current=True)
+    lines: dict[tuple[int, int], ContentLine] = {}
+    for row in contents.order_by("container__sscc", "batch_id", "pk"):
+        line = lines.setdefault(
+            (row.container_id, row.batch_id),
+            ContentLine(
+                batch=row.batch, case=row.container if row.container != container else None
+            ),
+        )
+        if row.unit_id:
+            line.serials.append(row.unit.serial)
+        else:
+            line.quantity = row.quantity
+    return ContainerView(
+        container=container,
+        lines=list(lines.values()),
+        cases=cases if container.level == ContainerLevel.PALLET else [],
+    )
+
+
+def container_for_sscc(sscc: str) -> Container | None:
+    return Container.objects.select_related("county", "parent").filter(sscc=sscc).first()

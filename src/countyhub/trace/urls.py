@@ -15,4 +15,13 @@ urlpatterns = [
     path("export/", views.trace_export_range, name="export_range"),
     path("import/", views.import_events, name="import"),
     path("recall/", views.recall, name="recall"),
+    path("containers/", views.container_list, name="containers"),
+    path("containers/case/new/", views.pack_case, name="pack_case"),
+    path("containers/pallet/new/", views.pack_pallet, name="pack_pallet"),
+    path("containers/<int:pk>/", views.container_detail, name="container"),
+    re_path(
+        r"^containers/(?P<pk>\d+)/label\.(?P<kind>svg|pdf)$",
+        views.container_label,
+        name="container_label",
+    ),
 ]
