@@ -11,7 +11,7 @@ from countyhub.gs1 import keys
 from countyhub.gs1.epcis import validate_document
 from countyhub.trace import selectors, services
 from countyhub.trace.errors import TraceError
-from countyhub.trace.identifiers import batch_link, container_uri, lot_uri
+from countyhub.trace.identifiers import UOM, batch_link, container_uri, lot_uri
 from countyhub.trace.models import (
     Container,
     ContainerContent,
@@ -20,7 +20,7 @@ from countyhub.trace.models import (
     TraceEvent,
     TraceProfile,
 )
-from countyhub.trace.services import UOM, LotQuantity
+from countyhub.trace.services import LotQuantity
 from countyhub.trace.verification import verify_batches
 from tests.factories.trace import make_batch
 

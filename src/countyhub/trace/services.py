@@ -63,9 +63,6 @@ from countyhub.trace.models import (
 )
 from countyhub.trace.selectors import packing_balance, spray_intervals
 
-# UN/CEFACT Rec. 20 codes of the catalogue's units.
-UOM = {"kg": "KGM", "jin": "KGM", "piece": "H87", "box": "XBX", "bag": "XBG", "bottle": "XBO"}
-
 
 def _require(allowed: bool) -> None:
     if not allowed:
@@ -686,8 +683,7 @@ def _aggregation(
         parent_id=parent,
         child_epcs=tuple(child_epcs),
         child_quantity_list=tuple(
-            QuantityElement(epc_class=lot_uri(batch), quantity=float(quantity), uom=UOM[batch.unit])
-            for batch, quantity in lots
+            batch_quantity(batch, lot_uri(batch), quantity) for batch, quantity in lots
         ),
         biz_step=biz_step,
         disposition="container_closed" if action == "ADD" else None,
