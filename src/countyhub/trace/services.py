@@ -33,7 +33,7 @@ from countyhub.gs1.epcis import (
 )
 from countyhub.gs1.errors import GS1KeyError
 from countyhub.gs1.hashing import chain_hash, event_hash_ids
-from countyhub.trace import policies
+from countyhub.trace import policies, selectors
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import NAMESPACES, VOCABULARY, lot_uri, plot_uri, product_gtin
 from countyhub.trace.models import Batch, BatchShipment, EventKind, Scan, SerialisedUnit, TraceEvent
@@ -451,3 +451,72 @@ def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -
             )
     except IntegrityError:  # the batch vanished between the read and the insert
         return
+
+
+@dataclass(frozen=True)
+class ScannedBatch:
+    """The batch a scanned link names, and a version of what its trace page shows."""
+
+    batch_id: int
+    version: str
+
+
+def record_link_scan(
+    *,
+    gtin: str,
+    lot: str | None = None,
+    serial: str | None = None,
+    latitude: Any = None,
+    longitude: Any = None,
+) -> ScannedBatch | None:
+    """Count one scan of a lot link (`gtin` + `lot`) or serial link (`gtin` + `serial`) and
+    return its batch with the version the trace page is cached under; None, counting nothing,
+    when no batch has this code.
+
+    The version changes with any change of the batch's stored events, so a tampered record is
+    never served from cache as authentic: the page is rebuilt and its chain verified again.
+    On PostgreSQL this is one statement, one round trip per scan: the scan INSERT and the
+    version read share a CTE, and the version costs no document text. It is each event row's
+    physical version, (xmin, ctid): PostgreSQL never changes a row in place, every UPDATE (also a
+    direct one in psql, also one that writes the old text back) writes a new row version, stamped
+    with the writing transaction's id (xmin) at a new place (ctid, new even within one
+    transaction, and never reused while that transaction is open), and a deleted or re-inserted
+    row drops out of or changes the list. So no edit made through SQL keeps the version, and
+    unlike a trigger-maintained checksum this cannot be switched off (DISABLE TRIGGER,
+    session_replication_role) and needs no schema change; a table rewrite (VACUUM FULL, a
+    restore) only changes versions, costing one rebuild. The batch row's own version is in it
+    too, so an edit of the batch (plot, chain head) shows at once. Elsewhere (SQLite) the version
+    is a digest of the events' text (selectors.page_digest) and the scan a second statement."""
+    if connection.vendor != "postgresql":
+        found = (
+            selectors.page_digest(gtin=gtin, lot=lot)
+            if lot is not None
+            else selectors.page_digest(gtin=gtin, serial=serial or "")
+        )
+        if found is None:
+            return None
+        record_scan(batch_id=found[0], latitude=latitude, longitude=longitude)
+        return ScannedBatch(batch_id=found[0], version=found[1])
+    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    batch, event, unit, scan = (m._meta.db_table for m in (Batch, TraceEvent, SerialisedUnit, Scan))
+    join, condition, value = "", "b.lot = %s", lot
+    if lot is None:
+        join, condition, value = f"JOIN {unit} u ON u.batch_id = b.id", "u.serial = %s", serial
+    # Raw SQL: this runs on every scan, and building it with the ORM cost more than running it.
+    sql = (
+        f"WITH target AS (SELECT b.id, b.xmin::text || b.ctid::text AS version "
+        f"FROM {batch} b {join} "
+        # A serial may repeat across batches of one GTIN: the newest batch, as batch_for_serial.
+        f"WHERE b.gtin = %s AND {condition} ORDER BY b.created_at DESC, b.id DESC LIMIT 1), "
+        f"counted AS (INSERT INTO {scan} (batch_id, scanned_at, latitude, longitude) "
+        "SELECT id, %s, %s, %s FROM target) "
+        "SELECT t.id, t.version || '.' || COALESCE((SELECT md5(string_agg("
+        "e.id::text || ':' || e.xmin::text || e.ctid::text, ',' ORDER BY e.sequence)) "
+        f"FROM {event} e WHERE e.batch_id = t.id), '') FROM target t"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [gtin, value, timezone.now(), lat, lon])
+        row = cursor.fetchone()
+    return None if row is None else ScannedBatch(batch_id=row[0], version=row[1])
