@@ -25,6 +25,7 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/test"
@@ -120,9 +121,8 @@ async def burst(
     return latencies, errors
 
 
-def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
-    latencies, errors = asyncio.run(burst(port, path, clients, seconds))
-    latencies.sort()
+def summarise(latencies: list[float], errors: list[str], seconds: float) -> dict[str, Any]:
+    latencies = sorted(latencies)
     return {
         "requests": len(latencies),
         "rps": len(latencies) / seconds,
@@ -134,12 +134,31 @@ def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, flo
     }
 
 
+def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, Any]:
+    return summarise(*asyncio.run(burst(port, path, clients, seconds)), seconds)
+
+
+def alternate(
+    port: int, paths: list[str], clients: int, seconds: float, rounds: int
+) -> list[dict[str, Any]]:
+    """Each path for `seconds` in all, in `rounds` alternating slices: other jobs on the machine
+    come and go, and alternating spreads their load evenly over the endpoints compared."""
+    runs: list[tuple[list[float], list[str]]] = [([], []) for _ in paths]
+    for _round in range(rounds):
+        for path, (latencies, errors) in zip(paths, runs, strict=True):
+            more, failed = asyncio.run(burst(port, path, clients, seconds / rounds))
+            latencies += more
+            errors += failed
+    return [summarise(latencies, errors, seconds) for latencies, errors in runs]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     env = dict(os.environ)
     env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
@@ -173,8 +192,9 @@ def main() -> int:
         # Warm up both endpoints (each worker verifies the batch's chain once, then caches it).
         warm = measure(port, path, 4, 2.0)
         measure(port, "/healthz", 4, 1.0)
-        ceiling = measure(port, "/healthz", args.clients, args.seconds)
-        trace = measure(port, path, args.clients, args.seconds)
+        ceiling, trace = alternate(
+            port, ["/healthz", path], args.clients, args.seconds, args.rounds
+        )
         time.sleep(0.5)
         served = warm["ok"] + trace["ok"]
         counted = scan_count(env, path) - before
@@ -188,7 +208,8 @@ def main() -> int:
             server.wait()
     print(
         f"countyhub serve: {args.workers} workers x {args.threads} threads, PostgreSQL, "
-        f"{args.clients} keep-alive clients, {args.seconds:g} s each, {os.cpu_count()} CPUs"
+        f"{args.clients} keep-alive clients, {args.seconds:g} s each in {args.rounds} alternating "
+        f"rounds, {os.cpu_count()} CPUs"
     )
     print(f"{'endpoint':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, row in (("/healthz", ceiling), ("trace page", trace)):

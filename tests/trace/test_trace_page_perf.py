@@ -154,6 +154,19 @@ def test_signed_in_visitor_keeps_csrf_protected_forms(client, world, traced_batc
 
 
 @requires_postgres
+def test_scan_statement_is_prepared_once_per_connection(traced_batch):
+    for _ in range(3):
+        services.record_link_scan(gtin=traced_batch.gtin, lot=traced_batch.lot)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%b.lot = $2%INSERT INTO {Scan._meta.db_table}%"],
+        )
+        assert cursor.fetchone()[0] == 1
+    assert Scan.objects.filter(batch=traced_batch).count() == 3
+
+
+@requires_postgres
 def test_edit_of_the_batch_row_shows_at_once_on_postgresql(client, traced_batch):
     url = "/" + path_of(traced_batch)
     assert "新的地块" not in client.get(url).content.decode()
