@@ -3,9 +3,12 @@
 Serves countyhub with `countyhub serve` (gunicorn) on PostgreSQL over loopback, drives it with
 concurrent keep-alive clients (asyncio, one process), and prints requests/s, p50/p99 and errors
 per endpoint, the ratio to the /healthz ceiling, and whether scan counting lost any scan
-(rows counted in the database == trace pages served).
+(rows counted in the database == trace pages served). Each endpoint gets `--seconds` in all, in
+`--rounds` alternating slices (healthz, trace page, healthz, ...), so that load from other jobs on
+a shared machine falls on both sides of the ratio alike.
 
-    python bench/bench_trace.py [--clients 32] [--seconds 15] [--workers 2] [--threads 8]
+    python bench/bench_trace.py [--clients 32] [--seconds 15] [--rounds 3] [--workers 2]
+                                [--threads 8]
 
 BENCH_DATABASE_URL (as for bench_storefront) defaults to postgres://postgres@127.0.0.1:5432/test;
 the demo county is built there once (migrate + build_demo) if missing.

@@ -41,6 +41,7 @@ PAGE_CACHE_SECONDS = 300
 # Digital Link parsing checks every AI value against GS1's tables (~0.15 ms); a burst of scans
 # repeats the few URIs printed on labels. DigitalLink is frozen and only read here.
 _parse_link = lru_cache(maxsize=1024)(parse_digital_link)
+_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _friendly(request: HttpRequest, *, status: int, reason: str, code: str) -> HttpResponse:
@@ -122,9 +123,6 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
     if page_key is not None:
         cache.set(page_key, response.content, timeout=PAGE_CACHE_SECONDS)
     return response
-
-
-_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _plain_visitor(request: HttpRequest) -> bool:
