@@ -505,6 +505,8 @@ def record_link_scan(
         lat = lon = None
     sql = _scan_sql(by_lot=lot is not None)
     params = [gtin, lot if lot is not None else serial, timezone.now(), lat, lon]
+    # What connection.cursor() does before handing out a cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     # A server-side prepared statement: planning this statement cost PostgreSQL more than
