@@ -153,6 +153,18 @@ def test_signed_in_visitor_keeps_csrf_protected_forms(client, world, traced_batc
     assert '<form method="get" class="lang">' in html
 
 
+def test_cached_page_costs_one_statement_on_postgresql_two_elsewhere(client, traced_batch):
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/" + path_of(traced_batch)
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # On PostgreSQL the one statement (scan and version) is prepared, outside Django's log.
+    assert len(queries) == (0 if connection.vendor == "postgresql" else 2)
+    assert Scan.objects.filter(batch=traced_batch).count() == 2
+
+
 @requires_postgres
 def test_scan_statement_is_prepared_once_per_connection(traced_batch):
     for _ in range(3):
