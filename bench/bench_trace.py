@@ -3,9 +3,12 @@
 Serves countyhub with `countyhub serve` (gunicorn) on PostgreSQL over loopback, drives it with
 concurrent keep-alive clients (asyncio, one process), and prints requests/s, p50/p99 and errors
 per endpoint, the ratio to the /healthz ceiling, and whether scan counting lost any scan
-(rows counted in the database == trace pages served).
+(rows counted in the database == trace pages served). Each endpoint gets `--seconds` in all, in
+`--rounds` alternating slices (healthz, trace page, healthz, ...), so that load from other jobs on
+a shared machine falls on both sides of the ratio alike.
 
-    python bench/bench_trace.py [--clients 32] [--seconds 15] [--workers 2] [--threads 8]
+    python bench/bench_trace.py [--clients 32] [--seconds 15] [--rounds 3] [--workers 2]
+                                [--threads 8]
 
 BENCH_DATABASE_URL (as for bench_storefront) defaults to postgres://postgres@127.0.0.1:5432/test;
 the demo county is built there once (migrate + build_demo) if missing.
@@ -24,7 +27,11 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/test"
@@ -120,9 +127,8 @@ async def burst(
     return latencies, errors
 
 
-def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, float]:
-    latencies, errors = asyncio.run(burst(port, path, clients, seconds))
-    latencies.sort()
+def summarise(latencies: list[float], errors: list[str], seconds: float) -> dict[str, Any]:
+    latencies = sorted(latencies)
     return {
         "requests": len(latencies),
         "rps": len(latencies) / seconds,
@@ -134,12 +140,69 @@ def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, flo
     }
 
 
+def measure(port: int, path: str, clients: int, seconds: float) -> dict[str, Any]:
+    return summarise(*asyncio.run(burst(port, path, clients, seconds)), seconds)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time these processes have used so far (Linux /proc; a process that is
+    gone or unreadable counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def serving_pids(server_pid: int, database_url: str) -> list[int]:
+    """The gunicorn workers and their PostgreSQL backends (the server runs on this machine)."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+    workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    with psycopg.connect(database_url) as connection:
+        backends = connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return workers + [pid for (pid,) in backends]
+
+
+def alternate(
+    port: int,
+    paths: list[str],
+    clients: int,
+    seconds: float,
+    rounds: int,
+    pids: Callable[[], list[int]],
+) -> list[dict[str, Any]]:
+    """Each path for `seconds` in all, in `rounds` alternating slices: other jobs on the machine
+    come and go, and alternating spreads their load evenly over the endpoints compared. Also
+    the CPU time the server and its database spent per request, which such load hardly moves."""
+    runs: list[tuple[list[float], list[str]]] = [([], []) for _ in paths]
+    cpu = [0.0 for _ in paths]
+    for _round in range(rounds):
+        for index, (path, (latencies, errors)) in enumerate(zip(paths, runs, strict=True)):
+            serving = pids()
+            before = cpu_seconds(serving)
+            more, failed = asyncio.run(burst(port, path, clients, seconds / rounds))
+            cpu[index] += cpu_seconds(serving) - before
+            latencies += more
+            errors += failed
+    summaries = [summarise(latencies, errors, seconds) for latencies, errors in runs]
+    for summary, spent in zip(summaries, cpu, strict=True):
+        summary["cpu_ms"] = spent * 1000 / summary["requests"] if summary["requests"] else 0.0
+    return summaries
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     env = dict(os.environ)
     env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
@@ -173,8 +236,14 @@ def main() -> int:
         # Warm up both endpoints (each worker verifies the batch's chain once, then caches it).
         warm = measure(port, path, 4, 2.0)
         measure(port, "/healthz", 4, 1.0)
-        ceiling = measure(port, "/healthz", args.clients, args.seconds)
-        trace = measure(port, path, args.clients, args.seconds)
+        ceiling, trace = alternate(
+            port,
+            ["/healthz", path],
+            args.clients,
+            args.seconds,
+            args.rounds,
+            lambda: serving_pids(server.pid, env["DATABASE_URL"]),
+        )
         time.sleep(0.5)
         served = warm["ok"] + trace["ok"]
         counted = scan_count(env, path) - before
@@ -188,7 +257,8 @@ def main() -> int:
             server.wait()
     print(
         f"countyhub serve: {args.workers} workers x {args.threads} threads, PostgreSQL, "
-        f"{args.clients} keep-alive clients, {args.seconds:g} s each, {os.cpu_count()} CPUs"
+        f"{args.clients} keep-alive clients, {args.seconds:g} s each in {args.rounds} alternating "
+        f"rounds, {os.cpu_count()} CPUs"
     )
     print(f"{'endpoint':<12}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, row in (("/healthz", ceiling), ("trace page", trace)):
@@ -202,6 +272,12 @@ def main() -> int:
     ratio = trace["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
     print(f"trace page / ceiling: {ratio:.2f} (target >= 0.50)")
     print(f"p99 trace page: {trace['p99']:.1f} ms (target < 100 ms)")
+    if ceiling["cpu_ms"] and trace["cpu_ms"]:
+        print(
+            f"CPU per request (server workers + PostgreSQL backends): /healthz "
+            f"{ceiling['cpu_ms']:.2f} ms, trace page {trace['cpu_ms']:.2f} ms, "
+            f"ratio {ceiling['cpu_ms'] / trace['cpu_ms']:.2f}"
+        )
     print(f"scans counted {counted} for {served} trace pages served: "
           f"{'none lost' if counted == served else f'{served - counted} LOST'}")  # fmt: skip
     met = ratio >= 0.5 and trace["p99"] < 100 and trace["errors"] == 0 and counted == served

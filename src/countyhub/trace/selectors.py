@@ -315,13 +315,13 @@ def batch_for_serial(*, gtin: str, serial: str) -> Batch | None:
 
 
 def page_digest(**lookup: str) -> tuple[int, str] | None:
-    """(batch id, digest of every stored event's content and chain link) for the batch that
-    `lookup` (gtin + lot, or gtin + serial) names, in one query and without decoding JSON.
+    """(batch id, digest of the batch row's chain head and every stored event's content and
+    chain link) for the batch that `lookup` (gtin + lot, or gtin + serial) names, in one query
+    and without decoding JSON; None when no batch has this code.
 
-    The public page is cached under this digest: any appended event moves the chain head, and
-    any edit of stored content changes the text, so a changed record is never served from
-    cache and its chain is verified again."""
-    # Raw SQL: this runs on every scan, and the ORM's query building cost more than the query.
+    The portable page version behind services.record_link_scan (PostgreSQL reads row versions
+    there instead): any appended event moves the chain head, and any edit of stored content
+    changes the text, so a changed record is never served from cache as verified."""
     event, batch, unit = (m._meta.db_table for m in (TraceEvent, Batch, SerialisedUnit))
     join, condition, value = "", "b.lot = %s", lookup.get("lot")
     if "lot" not in lookup:
@@ -330,23 +330,23 @@ def page_digest(**lookup: str) -> tuple[int, str] | None:
             "u.serial = %s",
             lookup["serial"],
         )
+    # A serial may repeat across batches of one GTIN: the newest batch, as batch_for_serial.
     sql = (
-        f"SELECT e.batch_id, b.chain_head, b.event_count, e.event_hash, e.chain_hash, "
-        f"CAST(e.document AS TEXT) FROM {event} e JOIN {batch} b ON b.id = e.batch_id {join} "
-        f"WHERE b.gtin = %s AND {condition} ORDER BY e.sequence"
+        f"SELECT b.id, b.chain_head, b.event_count, e.event_hash, e.chain_hash, "
+        f"CAST(e.document AS TEXT) FROM {batch} b LEFT JOIN {event} e ON e.batch_id = b.id "
+        f"WHERE b.id = (SELECT b.id FROM {batch} b {join} WHERE b.gtin = %s AND {condition} "
+        "ORDER BY b.created_at DESC, b.id DESC LIMIT 1) ORDER BY e.sequence"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [lookup["gtin"], value])
         rows = cursor.fetchall()
-    digest = hashlib.sha256()
-    batch_id = None
-    for row_batch, head, count, event_hash, link, text in rows:
-        batch_id = row_batch
-        digest.update(f"{head}{count}{event_hash}{link}".encode())
-        digest.update(text.encode())
-    if batch_id is None:
+    if not rows:
         return None
-    return batch_id, digest.hexdigest()
+    digest = hashlib.sha256()
+    for _batch, head, count, event_hash, link, text in rows:
+        digest.update(f"{head}{count}{event_hash}{link}".encode())
+        digest.update((text or "").encode())
+    return rows[0][0], digest.hexdigest()
 
 
 def trace_page(batch: Batch) -> TracePage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -14,10 +15,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import escape_uri_path
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -44,6 +44,10 @@ from countyhub.trace.models import Batch, Container, EventKind, ProductIdentifie
 # Public: /01/<gtin>/10/<lot>[/21/<serial>] resolves here.
 
 PAGE_CACHE_SECONDS = 300
+# Digital Link parsing checks every AI value against GS1's tables (~0.15 ms); a burst of scans
+# repeats the few URIs printed on labels. DigitalLink is frozen and only read here.
+_parse_link = lru_cache(maxsize=1024)(parse_digital_link)
+_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _friendly(request: HttpRequest, *, status: int, reason: str, code: str) -> HttpResponse:
@@ -54,13 +58,21 @@ def _friendly(request: HttpRequest, *, status: int, reason: str, code: str) -> H
 def resolve(request: HttpRequest, path: str) -> HttpResponse:
     """The GS1 Digital Link resolver: a lot or serial link shows the batch's trace page; a
     product link goes to the product; an SSCC link lists the case's or pallet's contents;
-    anything else gets a friendly page, never an error."""
+    anything else gets a friendly page, never an error.
+
+    The public pages switch language with a GET parameter (`?lang=en`, see
+    trace/_language_switch.html): they hold no form to post, so they need no CSRF token and a
+    first-time scanner's page comes whole from the cache, with no per-visitor cookie."""
+    language = request.GET.get("lang")
+    if language in _LANGUAGE_CODES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     query = request.META.get("QUERY_STRING", "")
     # The path as sent (percent-encoding kept), since the Digital Link rules depend on it.
     path = escape_uri_path(request.path).lstrip("/")
     uri = f"https://{trace_domain()}/{path}" + (f"?{query}" if query else "")
     try:
-        link = parse_digital_link(uri)
+        link = _parse_link(uri)
     except DigitalLinkError as error:
         reason = _("This code is not a valid GS1 Digital Link (%(part)s).") % {
             "part": error.part or str(error)
@@ -68,38 +80,41 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
         return _friendly(request, status=400, reason=reason, code=f"/{path}")
     if link.key_ai == "00":
         return _container_page(request, link.key, path)
-    lookup: dict[str, str] = {}
-    if link.gtin and link.lot:
-        lookup = {"gtin": link.gtin, "lot": link.lot}
-    elif link.gtin and link.serial:
-        lookup = {"gtin": link.gtin, "serial": link.serial}
-    elif link.gtin:
+    if link.gtin and not (link.lot or link.serial):
         return _product_or_unknown(request, link.gtin, path)
-    found = selectors.page_digest(**lookup) if lookup else None
-    if found is None and "lot" in lookup:
-        harvest = selectors.batch_for_harvest_link(gtin=lookup["gtin"], lot=lookup["lot"])
+    scanned = None
+    if link.gtin:
+        scanned = services.record_link_scan(
+            gtin=link.gtin,
+            lot=link.lot,
+            serial=None if link.lot else link.serial,
+            latitude=request.GET.get("lat"),
+            longitude=request.GET.get("lon"),
+        )
+    if scanned is None and link.gtin and link.lot:
+        harvest = selectors.batch_for_harvest_link(gtin=link.gtin, lot=link.lot)
         if harvest is not None:  # a crate of the unpacked harvest: show its lot's page
             return redirect("/" + lot_uri(harvest).split("/", 3)[3])
-    key = cached = None
-    if found is not None:
-        # Certificates' validity depends on the day; the TTL bounds how long a catalogue edit
-        # (a new certificate) takes to show. Trace records themselves are in the digest.
-        day = timezone.localdate().isoformat()
-        key = f"trace:page:{found[0]}:{found[1]}:{get_language()}:{day}:{link.serial or ''}"
-        cached = cache.get(key)
+    if scanned is None:
+        return _unknown_batch(request, path)
+    # Certificates' validity depends on the day; the TTL bounds how long a catalogue edit
+    # (a new certificate) takes to show. Trace records themselves are in the version.
+    day = timezone.localdate().isoformat()
+    key = f"trace:page:{scanned.batch_id}:{scanned.version}:{get_language()}:{day}:{link.serial}"
+    # A visitor without a session or messages gets the whole page from the cache: such a page
+    # holds nothing personal and nothing taken from the request (the language is in the key).
+    page_key = f"{key}:page" if _plain_visitor(request) else None
+    if page_key is not None and (html := cache.get(page_key)) is not None:
+        return HttpResponse(html)
+    cached = cache.get(key)
     if cached is None:
-        batch = None
-        if "lot" in lookup:
-            batch = selectors.batch_for_link(gtin=lookup["gtin"], lot=lookup["lot"])
-        elif lookup:
-            batch = selectors.batch_for_serial(gtin=lookup["gtin"], serial=lookup["serial"])
-        if batch is None:
-            return _friendly(
-                request,
-                status=404,
-                reason=_("We have no batch with this code. Check the label, or ask the seller."),
-                code=f"/{path}",
-            )
+        batch = (
+            selectors.batch_for_link(gtin=link.gtin, lot=link.lot)
+            if link.lot
+            else selectors.batch_for_serial(gtin=link.gtin, serial=link.serial)
+        )
+        if batch is None:  # deleted since the scan was counted
+            return _unknown_batch(request, path)
         page = selectors.trace_page(batch)
         page.serial = link.serial
         context = {
@@ -110,36 +125,29 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
         }
         article = render_to_string("trace/_trace_article.html", context)
         title = f"{localized(batch.product)} · {_('Trace')}"
-        cached = (batch.pk, article, batch.county, title)
-        if key is not None:
-            cache.set(key, cached, timeout=PAGE_CACHE_SECONDS)
-    batch_id, article, county, title = cached
-    services.record_scan(
-        batch_id=batch_id, latitude=request.GET.get("lat"), longitude=request.GET.get("lon")
+        cached = (article, batch.county, title)
+        cache.set(key, cached, timeout=PAGE_CACHE_SECONDS)
+    article, county, title = cached
+    response = render(
+        request,
+        "trace/trace_page.html",
+        {"article": mark_safe(article), "county": county, "title": title},
     )
-    context = {"article": mark_safe(article), "county": county, "title": title}
-    if key is None or not _plain_visitor(request):
-        return render(request, "trace/trace_page.html", context)
-    # A first-time scanner (no session, no messages, no query): the whole page comes from the
-    # cache with only this visitor's CSRF token put in.
-    page_key = f"{key}:{request.path}:page"
-    html = cache.get(page_key)
-    if html is None:
-        html = render_to_string(
-            "trace/trace_page.html", {**context, "csrf_token": CSRF_PLACEHOLDER}, request
-        )
-        cache.set(page_key, html, timeout=PAGE_CACHE_SECONDS)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
-
-
-CSRF_PLACEHOLDER = "CSRFTOKENPLACEHOLDER0TRACE0PAGE"
+    if page_key is not None:
+        cache.set(page_key, response.content, timeout=PAGE_CACHE_SECONDS)
+    return response
 
 
 def _plain_visitor(request: HttpRequest) -> bool:
-    return not (
-        request.META.get("QUERY_STRING")
-        or settings.SESSION_COOKIE_NAME in request.COOKIES
-        or "messages" in request.COOKIES
+    return not (settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES)
+
+
+def _unknown_batch(request: HttpRequest, path: str) -> HttpResponse:
+    return _friendly(
+        request,
+        status=404,
+        reason=_("We have no batch with this code. Check the label, or ask the seller."),
+        code=f"/{path}",
     )
 
 
@@ -154,12 +162,7 @@ def _product_or_unknown(request: HttpRequest, gtin: str, path: str) -> HttpRespo
         product = identifier.product if identifier else None
     if product is not None:
         return redirect("catalog:product", product.county.slug, product.pk)
-    return _friendly(
-        request,
-        status=404,
-        reason=_("We have no batch with this code. Check the label, or ask the seller."),
-        code=f"/{path}",
-    )
+    return _unknown_batch(request, path)
 
 
 # ---------------------------------------------------------------------------------------------
