@@ -52,3 +52,10 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = run_cli("manage", "check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_an_empty_database_url_means_the_embedded_default(tmp_path):
+    env = {"DATABASE_URL": "", "COUNTYHUB_VAR_DIR": str(tmp_path)}
+    result = run_cli("manage", "migrate", "--plan", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "countyhub.sqlite3").exists()
