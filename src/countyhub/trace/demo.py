@@ -10,8 +10,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from countyhub.core.models import Village
 from countyhub.gs1 import cbv, coldchain
 from countyhub.trace import services
 from countyhub.trace.models import Batch, TraceProfile
@@ -117,8 +119,6 @@ def _cold_chain_trip(batch: Batch, actor: Any, rng: random.Random, *, logger: st
 
 def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random) -> int:
     """One traced lot per product, then the last month's orders take from them (FEFO)."""
-    from django.contrib.auth import get_user_model
-
     from countyhub.shop.models import Order
 
     TraceProfile.objects.get_or_create(county=county, defaults={"division_code": DIVISION_CODE})
@@ -158,7 +158,7 @@ def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random
 def _pack(batches: list[Batch], actor: Any) -> None:
     """The packhouse packs serialised units and lots of several producers into cases, puts three
     cases on a pallet for the county's village stations, and one pallet was already received
-    (unpacked) at a station, so the trace pages show cases and pallets."""
+    and unpacked at a station, so the trace pages show cases and pallets."""
     units = list(batches[0].units.order_by("pk")[:3])
     cases = [services.pack_case(actor=actor, units=units, event_time=_at(37, 9))]
     for batch, quantity in ((batches[1], 20), (batches[2], 15), (batches[3], 10)):
@@ -171,4 +171,10 @@ def _pack(batches: list[Batch], actor: Any) -> None:
         )
     services.pack_pallet(actor=actor, cases=cases[:3], event_time=_at(37, 15))
     received = services.pack_pallet(actor=actor, cases=cases[3:], event_time=_at(37, 16))
-    services.unpack(actor=actor, container=received, event_time=_at(36, 10))
+    # The 桃花村 station's operator (demo user "station") takes it in and hands the goods out.
+    operator = get_user_model().objects.get(username="station")
+    station = Village.objects.get(county_id=received.county_id, name="桃花村")
+    services.receive_at_station(
+        actor=operator, container=received, station=station, event_time=_at(36, 9)
+    )
+    services.unpack(actor=operator, container=received, event_time=_at(36, 10))

@@ -72,8 +72,8 @@ class _Children:
         self.by_pk = {batch.pk: batch for batch in batches.values()}
         serials, ssccs = set(), set()
         for data in event_data:
-            if isinstance(data, dict) and data.get("type") == "AggregationEvent":
-                for uri in data.get("childEPCs") or []:
+            if isinstance(data, dict) and is_shared(data):
+                for _path, uri in _children(data):
                     link = _link(uri)
                     if link is not None and link.key_ai == "00":
                         ssccs.add(link.key)
@@ -120,8 +120,20 @@ class _Children:
         return [found[pk] for pk in sorted(found)], problems
 
 
+def is_shared(data: dict[str, Any]) -> bool:
+    """An event about whatever is inside cases or pallets (packing them, a station receiving
+    one), which goes onto every batch inside, rather than about one batch."""
+    if data.get("type") == "AggregationEvent":
+        return True
+    return data.get("type") == "ObjectEvent" and any(
+        (link := _link(uri)) is not None and link.key_ai == "00"
+        for uri in data.get("epcList") or []
+    )
+
+
 def _children(data: dict[str, Any]) -> list[tuple[str, str]]:
     found = [(f"childEPCs[{i}]", uri) for i, uri in enumerate(data.get("childEPCs") or [])]
+    found += [(f"epcList[{i}]", uri) for i, uri in enumerate(data.get("epcList") or [])]
     for i, item in enumerate(data.get("childQuantityList") or []):
         found.append((f"childQuantityList[{i}].epcClass", item.get("epcClass", "")))
     return found
@@ -169,6 +181,7 @@ def _import_kind(data: dict[str, Any]) -> str:
         "packing": EventKind.PACKING,
         "shipping": EventKind.SHIPPING,
         "sensor_reporting": EventKind.COLD_CHAIN,
+        "receiving": EventKind.RECEIVING,
     }.get(bare, EventKind.IMPORTED)
 
 
@@ -201,11 +214,12 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
         if gtin
     }
     children = _Children(event_data, batches, county_id)
-    # An AggregationEvent concerns every batch inside its children (a case of several lots, a
-    # pallet of several sellers' cases); any other event must be about exactly one batch.
+    # An AggregationEvent, or an ObjectEvent naming cases or pallets (a station receiving one),
+    # concerns every batch inside (a case of several lots, a pallet of several sellers' cases);
+    # any other event must be about exactly one batch.
     planned: list[tuple[list[Batch], str, Event, dict[str, Any]]] = []
     for index, data in enumerate(event_data):
-        if data.get("type") == "AggregationEvent" and "errorDeclaration" not in data:
+        if is_shared(data) and "errorDeclaration" not in data:
             involved, child_problems = children.batches_of(data)
             problems += [Problem(index, field, text) for field, text in child_problems]
             if not child_problems:
@@ -236,7 +250,7 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
         raise DocumentRejectedError(problems)
     rows: list[TraceEvent] = []
     for group, kind, event, data in planned:
-        if data.get("type") == "AggregationEvent" and kind != EventKind.ERROR_DECLARATION:
+        if is_shared(data) and kind != EventKind.ERROR_DECLARATION:
             rows += append_shared_event(batches=group, kind=kind, event=event, actor=actor)
             continue
         (batch,) = group

@@ -371,3 +371,15 @@ class PackPalletForm(ContainerForm):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = cases
         self.fields["cases"].label_from_instance = lambda case: case.sscc
+
+
+class ReceiveForm(ContainerForm):
+    """Take a case or pallet in at one of the user's village stations."""
+
+    station = forms.ModelChoiceField(label=_("village station"), queryset=None)
+
+    def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+        if stations.count() == 1:
+            self.fields["station"].initial = stations.first()

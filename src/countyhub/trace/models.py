@@ -165,6 +165,7 @@ class EventKind(models.TextChoices):
     CASE_PACKING = "case_packing", _("packing into a case")
     PALLETISING = "palletising", _("packing onto a pallet")
     UNPACKING = "unpacking", _("unpacking")
+    RECEIVING = "receiving", _("received at a village station")
 
 
 class AppendOnlyError(Exception):
@@ -312,6 +313,16 @@ class Container(CountyScoped):
         blank=True,
         related_name="+",
         verbose_name=_("packed by"),
+    )
+    # Where it arrived: a village service station took it in (CBV `receiving`).
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_station = models.ForeignKey(
+        "core.Village",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received at station"),
     )
     unpacked_at = models.DateTimeField(_("unpacked at"), null=True, blank=True)
     unpacked_by = models.ForeignKey(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from countyhub.core.models import Village
 from countyhub.core.permissions import is_county_admin as is_county_admin
+from countyhub.core.permissions import station_villages
 from countyhub.trace.models import Batch, Container
 
 
@@ -33,7 +35,24 @@ def may_create_for(user: Any, seller_id: int, county_id: int) -> bool:
 
 def may_handle_container(user: Any, container: Container) -> bool:
     """A case or pallet: its seller's staff, or county staff (who also handle pallets mixing
-    several sellers' goods, which have no seller)."""
-    return (container.seller_id is not None and container.seller_id in seller_ids_of(user)) or (
-        is_county_admin(user, container.county_id)
+    several sellers' goods, which have no seller), or the operator of the village station that
+    received it (who unpacks it to hand the goods out)."""
+    return (
+        (container.seller_id is not None and container.seller_id in seller_ids_of(user))
+        or is_county_admin(user, container.county_id)
+        or container.received_station_id in station_villages(user, container.county_id)
     )
+
+
+def receiving_stations(user: Any, container: Container) -> list[int]:
+    """The stations at which a user may take a container in: their own as station operator; any
+    of the county's stations for county staff. None while it is closed, on nothing, not yet in."""
+    if not (container.is_open and container.parent_id is None and container.received_at is None):
+        return []
+    if is_county_admin(user, container.county_id):
+        return list(
+            Village.objects.filter(county_id=container.county_id, has_service_station=True)
+            .order_by("name")
+            .values_list("pk", flat=True)
+        )
+    return sorted(station_villages(user, container.county_id))

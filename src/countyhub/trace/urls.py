@@ -19,6 +19,7 @@ urlpatterns = [
     path("containers/case/new/", views.pack_case, name="pack_case"),
     path("containers/pallet/new/", views.pack_pallet, name="pack_pallet"),
     path("containers/<int:pk>/", views.container_detail, name="container"),
+    path("containers/<int:pk>/receive/", views.receive_container, name="receive"),
     re_path(
         r"^containers/(?P<pk>\d+)/label\.(?P<kind>svg|pdf)$",
         views.container_label,

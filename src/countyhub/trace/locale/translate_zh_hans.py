@@ -154,6 +154,18 @@ ZH = {
         "运输结束后，把温度记录仪的数据导出为 CSV（时间，摄氏温度）并上传："
         "系统记录该记录仪从第一条读数到最后一条读数期间随本批次同行。"
     ),
+    "received at a village station": "村级服务站收货",
+    "received at": "收货时间",
+    "received at station": "收货服务站",
+    "village station": "村级服务站",
+    "Received %(sscc)s.": "已收货 %(sscc)s。",
+    "Receive at the village station": "在村级服务站收货",
+    "Received": "确认收货",
+    "Received at": "收货于",
+    "%(sscc)s cannot be received: it is unpacked, on a pallet or already in.": (
+        "%(sscc)s 无法收货：已拆开、在托盘上或已收货。"
+    ),
+    "Only the station's operator or county staff may do this.": "只有该服务站的站长或县级工作人员可以操作。",
     "packed product": "包装成品",
     "unpacked harvest": "未包装的采收产品",
     "harvest GTIN": "采收产品 GTIN",
