@@ -1,5 +1,6 @@
-"""Back office (Django admin): profiles editable; batches, events, scans, shipments read-only
-(events are append-only and written only by the services)."""
+"""Back office (Django admin), scoped to the administrator's counties: traceability profiles
+editable (a county sets its division code there); batches, events, scans, shipments, cases and
+pallets read-only (events are append-only and written only by the services)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,25 @@ from typing import Any
 
 from django.contrib import admin
 
-from countyhub.trace.models import Batch, BatchShipment, Scan, TraceEvent, TraceProfile
+from countyhub.core.admin_tools import CountyScopedAdmin
+from countyhub.trace.models import (
+    Batch,
+    BatchShipment,
+    Container,
+    Scan,
+    TraceEvent,
+    TraceProfile,
+)
 
 
 @admin.register(TraceProfile)
-class TraceProfileAdmin(admin.ModelAdmin):
-    list_display = ("county", "division_code", "next_item_number")
+class TraceProfileAdmin(CountyScopedAdmin):
+    list_display = ("county", "division_code", "next_item_number", "next_sscc_serial")
+    # The counters only move forward, through the services: identifiers are never reused.
+    readonly_fields = ("next_item_number", "next_sscc_serial")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CountyScopedAdmin):
     def has_add_permission(self, request: Any) -> bool:
         return False
 
@@ -42,10 +53,27 @@ class TraceEventAdmin(ReadOnlyAdmin):
 
 @admin.register(BatchShipment)
 class BatchShipmentAdmin(ReadOnlyAdmin):
+    county_path = "batch__county"
     list_display = ("batch", "order", "quantity", "created_at")
     search_fields = ("batch__lot", "order__number")
 
 
 @admin.register(Scan)
 class ScanAdmin(ReadOnlyAdmin):
+    county_path = "batch__county"
     list_display = ("batch", "scanned_at", "latitude", "longitude")
+
+
+@admin.register(Container)
+class ContainerAdmin(ReadOnlyAdmin):
+    list_display = (
+        "sscc",
+        "level",
+        "seller",
+        "parent",
+        "packed_at",
+        "received_station",
+        "unpacked_at",
+    )
+    list_filter = ("level", "county")
+    search_fields = ("sscc",)

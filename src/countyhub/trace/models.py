@@ -21,7 +21,8 @@ class TraceProfile(models.Model):
     county = models.OneToOneField(
         County, on_delete=models.CASCADE, related_name="trace_profile", verbose_name=_("county")
     )
-    division_code = models.CharField(_("administrative division code"), max_length=6)
+    # Unique: two counties numbering from one code would hand out the same GTINs and SSCCs.
+    division_code = models.CharField(_("administrative division code"), max_length=6, unique=True)
     next_item_number = models.PositiveIntegerField(_("next internal item number"), default=1)
     # Serial references of the county's SSCCs (cases, pallets), handed out in order, never reused.
     next_sscc_serial = models.PositiveIntegerField(_("next SSCC serial reference"), default=1)
