@@ -263,3 +263,17 @@ def test_placing_an_order_costs_a_bounded_number_of_queries(
         response = api.post("/api/orders", body, headers={"Idempotency-Key": "q"})
     assert response.status_code == 201
     assert response.json()["delivery"]["station"] == world.station.name
+
+
+def test_product_carries_its_gs1_company_prefix_length(world, api_as):
+    from countyhub.catalog.models import Product
+
+    assert (
+        api_as().get(f"/api/products/{world.product.pk}").json()["gs1_company_prefix_length"]
+        is None
+    )
+    Product.objects.filter(pk=world.product.pk).update(
+        gtin="06901234567892", gs1_company_prefix_length=9
+    )
+    body = api_as().get(f"/api/products/{world.product.pk}").json()
+    assert (body["gtin"], body["gs1_company_prefix_length"]) == ("06901234567892", 9)

@@ -43,6 +43,7 @@ class ProductOut(Schema):
     price: str
     currency: str = "CNY"
     gtin: str
+    gs1_company_prefix_length: int | None = None
     active: bool
     stock_available: str
     certifications: list[CertificationOut]
@@ -91,6 +92,7 @@ def product_out(product: Product) -> dict[str, Any]:
         "net_content": product.net_content,
         "price": f"{product.price:.2f}",
         "gtin": product.gtin,
+        "gs1_company_prefix_length": product.gs1_company_prefix_length,
         "active": product.active,
         "stock_available": _number(stock.available) if stock else "0",
         "certifications": [
