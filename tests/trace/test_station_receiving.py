@@ -113,3 +113,17 @@ def test_a_receiving_round_trips_through_epcis_import(world, pallet, batch):
     _reset(batch)
     import_document(actor=world.users["seller_staff"], county_id=world.county.pk, document=document)
     assert list(batch.events.order_by("sequence").values_list("kind", "event_hash")) == before
+
+
+def test_the_operator_lists_what_the_station_received(client, world, pallet):
+    client.force_login(world.users["station_operator"])
+    listing = reverse("trace:containers")
+    html = client.get(listing).content.decode()
+    assert pallet.sscc not in html and 'id="pick-batch"' not in html
+    services.receive_at_station(
+        actor=world.users["station_operator"], container=pallet, station=world.station
+    )
+    html = client.get(listing).content.decode()
+    assert pallet.sscc in html and world.station.name in html
+    client.force_login(world.users["buyer"])
+    assert client.get(listing).status_code == 403

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Certification
+from countyhub.core.models import Role
 from countyhub.core.permissions import admin_county_ids
 from countyhub.gs1 import cbv, coldchain, keys
 from countyhub.gs1.digital_link import DigitalLink
@@ -508,12 +509,24 @@ def events_between(
 
 def containers_visible_to(user: Any) -> QuerySet[Container]:
     """The cases and pallets a user handles: their sellers' and, for county staff, their
-    counties' (including pallets that mix several sellers' goods)."""
+    counties' (including pallets that mix several sellers' goods); for a station operator,
+    those their station received."""
     counties = admin_county_ids(user)
-    base = Container.objects.select_related("county", "seller", "parent")
+    base = Container.objects.select_related("county", "seller", "parent", "received_station")
     if counties is None:
         return base.all()
-    return base.filter(Q(seller_id__in=policies.seller_ids_of(user)) | Q(county_id__in=counties))
+    return base.filter(
+        Q(seller_id__in=policies.seller_ids_of(user))
+        | Q(county_id__in=counties)
+        | Q(received_station_id__in=operated_stations(user))
+    )
+
+
+def operated_stations(user: Any) -> QuerySet[Any]:
+    """The village stations a user operates, in any county."""
+    return user.memberships.filter(role=Role.STATION_OPERATOR, village__isnull=False).values(
+        "village_id"
+    )
 
 
 def packable_cases(user: Any) -> QuerySet[Container]:

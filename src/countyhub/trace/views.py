@@ -622,8 +622,9 @@ def _container_for(request: HttpRequest, pk: int) -> Container:
 
 @login_required
 def container_list(request: HttpRequest) -> HttpResponse:
-    """Closed cases and pallets, and where to pack new ones."""
-    if not _may_pack(request.user):
+    """Closed cases and pallets, and where to pack new ones; for a station operator, what their
+    station received and has still to unpack."""
+    if not (_may_pack(request.user) or selectors.operated_stations(request.user).exists()):
         raise PermissionDenied
     containers = list(
         selectors.containers_visible_to(request.user)
@@ -631,7 +632,7 @@ def container_list(request: HttpRequest) -> HttpResponse:
         .order_by("level", "-packed_at", "-pk")
     )
     batches = list(selectors.batches_visible_to(request.user).order_by("-created_at", "-pk"))
-    context = {"containers": containers, "batches": batches}
+    context = {"containers": containers, "batches": batches, "may_pack": _may_pack(request.user)}
     return render(request, "trace/containers.html", context)
 
 
