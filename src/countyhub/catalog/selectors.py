@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from countyhub.catalog.models import Brand, Category, Certification, Product
-from countyhub.core.models import County, Village
+from countyhub.catalog.models import Brand, Category, Certification, Household, Product
+from countyhub.core.models import County, Role, Village
+from countyhub.core.permissions import admin_county_ids
 
 
 def on_sale(*, county: County | int) -> QuerySet[Product]:
@@ -98,4 +99,27 @@ def registered_poor_households_reached(*, county: County | int) -> int:
         Household.objects.filter(county=county, registered_poor=True, sellerhousehold__isnull=False)
         .distinct()
         .count()
+    )
+
+
+def household_villages(user: Any) -> QuerySet[Village]:
+    """The villages whose households a user registers: their stations' villages, and every
+    village of the counties they administer."""
+    if not getattr(user, "is_authenticated", False):
+        return Village.objects.none()
+    counties = admin_county_ids(user)
+    if counties is None:
+        return Village.objects.all().order_by("name")
+    stations = user.memberships.filter(role=Role.STATION_OPERATOR, village__isnull=False)
+    return Village.objects.filter(
+        Q(pk__in=stations.values("village_id")) | Q(county_id__in=counties)
+    ).order_by("name")
+
+
+def households_in(villages: QuerySet[Village]) -> QuerySet[Household]:
+    return (
+        Household.objects.filter(village__in=villages)
+        .select_related("village")
+        .prefetch_related("members")
+        .order_by("village__name", "head_name")
     )

@@ -1,17 +1,20 @@
-"""Use cases that change the catalog: create a product with its stock, change price/stock/active."""
+"""Use cases that change the catalog: create a product with its stock, change price/stock/active,
+register a farmer household."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product, Stock
+from countyhub.catalog.models import Household, HouseholdMember, Product, Stock
 from countyhub.core.audit import record_audit
 from countyhub.core.pagecache import bump_catalog_version
+from countyhub.core.permissions import may_register_household
 
 
 @transaction.atomic
@@ -75,3 +78,51 @@ def update_product(
             changes=changes,
         )
     return product
+
+
+@transaction.atomic
+def register_household(
+    *,
+    actor: Any,
+    village: Any,
+    head_name: str,
+    phone: str = "",
+    registered_poor: bool = False,
+    poverty_exit_year: int | None = None,
+    members: Sequence[tuple[str, str]] = (),
+) -> Household:
+    """A farmer household of `village`, registered at its service station (or by county
+    staff), with its members (name, relation to head). The same head and phone in one village
+    are one household: registering it again is refused."""
+    if not may_register_household(actor, village):
+        raise PermissionDenied(
+            _("Only the village's station operator or county staff may do this.")
+        )
+    head_name, phone = head_name.strip(), phone.strip()
+    duplicate = Household.objects.filter(village=village, head_name=head_name, phone=phone)
+    if duplicate.exists():
+        raise ValidationError(
+            {"head_name": _("This household is already registered in this village.")}
+        )
+    household = Household(
+        county_id=village.county_id,
+        village=village,
+        head_name=head_name,
+        phone=phone,
+        registered_poor=registered_poor,
+        poverty_exit_year=poverty_exit_year,
+    )
+    household.full_clean()
+    household.save()
+    for name, relation in members:
+        member = HouseholdMember(household=household, name=name.strip(), relation=relation.strip())
+        member.full_clean()
+        member.save()
+    record_audit(
+        actor=actor,
+        action="household.registered",
+        target=household,
+        county=household.county,
+        changes={"village": village.pk, "registered_poor": registered_poor},
+    )
+    return household

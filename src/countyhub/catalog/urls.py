@@ -8,4 +8,5 @@ urlpatterns = [
     path("c/<slug:county_slug>/products/", views.browse, name="browse"),
     path("c/<slug:county_slug>/p/<int:product_id>/", views.product_detail, name="product"),
     path("c/<slug:county_slug>/import/", views.import_products_page, name="import_products"),
+    path("station/households/", views.station_households, name="station_households"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from countyhub.catalog import importer, selectors
+from countyhub.catalog import importer, selectors, services
+from countyhub.catalog.forms import HouseholdForm
 from countyhub.catalog.models import Product, Seller
 from countyhub.core.models import County
 from countyhub.core.pagecache import cache_for_anonymous
@@ -112,3 +115,37 @@ def import_products_page(request: HttpRequest, county_slug: str) -> HttpResponse
         else:
             context["report"] = report
     return render(request, "catalog/import.html", context)
+
+
+@login_required
+def station_households(request: HttpRequest) -> HttpResponse:
+    """A village station's households: the ones registered in its village, and a form to
+    register another. Household data is personal: only the village's operator and county
+    staff get here."""
+    villages = selectors.household_villages(request.user)
+    if not villages.exists():
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            household = services.register_household(
+                actor=request.user,
+                village=data["village"],
+                head_name=data["head_name"],
+                phone=data["phone"],
+                registered_poor=data["registered_poor"],
+                poverty_exit_year=data["poverty_exit_year"],
+                members=data["members"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Registered %(name)s.") % {"name": household.head_name})
+            return redirect("catalog:station_households")
+    context = {"form": form, "households": selectors.households_in(villages)}
+    return render(
+        request, "catalog/station_households.html", context, status=400 if form.errors else 200
+    )

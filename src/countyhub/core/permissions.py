@@ -28,6 +28,14 @@ def may_see_households(user: Any, county: County | int) -> bool:
     return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)
 
 
+def may_register_household(user: Any, village: Any) -> bool:
+    """A village station's operator registers the households of their own village; county staff
+    those of any village of their county."""
+    return village.pk in station_villages(user, village.county_id) or is_county_admin(
+        user, village.county_id
+    )
+
+
 def station_villages(user: Any, county: County | int) -> set[int]:
     if Role.STATION_OPERATOR not in roles_in(user, county):
         return set()

@@ -11,6 +11,26 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ZH = {
+    "members": "家庭成员",
+    "One per line: name, relation to head (e.g. 李红, 妻子)": "每行一人：姓名，与户主关系（例如 李红, 妻子）",
+    "The exit year is in the future.": "脱贫年份不能晚于今年。",
+    "Give the phone number in digits, e.g. 13800001234.": "请用数字填写电话号码，例如 13800001234。",
+    "Line %(line)s: give a name (and a relation) separated by a comma.": (
+        "第 %(line)s 行：请填写姓名（和关系），用逗号分隔。"
+    ),
+    "Only a registered poor household has an exit year.": "只有建档立卡户才有脱贫年份。",
+    "Only the village's station operator or county staff may do this.": "只有本村服务站站长或县级工作人员可以操作。",
+    "This household is already registered in this village.": "该农户已在本村登记。",
+    "Households": "农户",
+    "Households of your village, registered at the station. Their data is personal: only you and "
+    "county staff see it.": "在服务站登记的本村农户。农户信息属于个人信息：只有您和县级工作人员可见。",
+    "Register a household": "登记农户",
+    "Register": "登记",
+    "Registered": "已登记",
+    "yes": "是",
+    "exited": "脱贫于",
+    "No households registered yet.": "尚未登记农户。",
+    "Registered %(name)s.": "已登记 %(name)s。",
     "Invalid input.": "输入无效。",
     "Not found.": "未找到。",
     "You may not do this.": "您无权执行此操作。",

@@ -1,0 +1,103 @@
+"""A village station's operator registers the households of their village; household data is
+personal, so only they and county staff see the page."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from countyhub.catalog import services
+from countyhub.catalog.models import Household
+from countyhub.core.models import AuditEntry
+from tests.factories.core import VillageFactory
+
+URL = reverse("catalog:station_households")
+
+
+def test_operator_registers_a_household_with_members(client, world):
+    client.force_login(world.users["station_operator"])
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["village"].queryset) == [world.station]
+    response = client.post(
+        URL,
+        {
+            "village": world.station.pk,
+            "head_name": "王大山",
+            "phone": "138 0000 1234",
+            "registered_poor": "on",
+            "poverty_exit_year": "2019",
+            "members": "李红，妻子\n王小山, 儿子\n",
+        },
+    )
+    assert response.status_code == 302
+    household = Household.objects.get(head_name="王大山")
+    assert household.village == world.station and household.registered_poor
+    assert household.poverty_exit_year == 2019 and household.county == world.county
+    assert sorted(household.members.values_list("name", "relation")) == [
+        ("李红", "妻子"),
+        ("王小山", "儿子"),
+    ]
+    assert AuditEntry.objects.filter(action="household.registered").count() == 1
+    assert "王大山" in client.get(URL).content.decode()
+
+
+def test_bad_input_is_named_and_kept(client, world):
+    client.force_login(world.users["station_operator"])
+    response = client.post(
+        URL,
+        {
+            "village": world.station.pk,
+            "head_name": "赵四",
+            "phone": "call me",
+            "poverty_exit_year": "2020",
+            "members": "，妻子",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"phone", "members", "poverty_exit_year"}
+    assert "Line 1" in errors["members"][0]
+    assert 'value="赵四"' in response.content.decode()
+    assert not Household.objects.filter(head_name="赵四").exists()
+
+
+def test_the_same_household_twice_is_refused(world):
+    operator = world.users["station_operator"]
+    services.register_household(
+        actor=operator, village=world.station, head_name="钱五", phone="13900001111"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.register_household(
+            actor=operator, village=world.station, head_name="钱五", phone="13900001111"
+        )
+    assert "head_name" in error.value.message_dict
+
+
+def test_an_operator_registers_only_in_their_own_village(world):
+    elsewhere = VillageFactory(township=world.station.township)
+    with pytest.raises(PermissionDenied):
+        services.register_household(
+            actor=world.users["station_operator"], village=elsewhere, head_name="孙六"
+        )
+    services.register_household(
+        actor=world.users["county_admin"], village=elsewhere, head_name="孙六"
+    )
+
+
+@pytest.mark.parametrize(
+    "role", ["buyer", "seller_staff", "trainer", "analyst", "other_county_admin"]
+)
+def test_others_do_not_get_the_page(client, world, role):
+    client.force_login(world.users[role])
+    assert client.get(URL).status_code == 403
+
+
+def test_operator_sees_only_their_villages_households(client, world):
+    elsewhere = VillageFactory(township=world.station.township)
+    admin = world.users["county_admin"]
+    services.register_household(actor=admin, village=elsewhere, head_name="周七", phone="1")
+    services.register_household(actor=admin, village=world.station, head_name="吴八")
+    client.force_login(world.users["station_operator"])
+    html = client.get(URL).content.decode()
+    assert "吴八" in html and "周七" not in html
