@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, trace, web
+from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, programs, trace, web
 
 app = typer.Typer(
     name="countyhub",
@@ -25,6 +25,7 @@ analyze_app = typer.Typer(
 )
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
+app.add_typer(programs.programs_app, name="programs")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
