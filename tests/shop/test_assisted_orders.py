@@ -387,3 +387,17 @@ def test_the_station_hands_over_an_assisted_order_and_collects_the_cash(world, c
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert order.payment.status == "received"
+
+
+@pytest.mark.slow
+def test_the_demo_station_has_orders_for_villagers(db, client):
+    from countyhub.demo import build_demo
+
+    build_demo()
+    orders = Order.objects.exclude(placed_for_name="")
+    assert orders.count() >= 3
+    assert {o.buyer.username for o in orders} == {"station"}
+    assert {o.station.name for o in orders} == {"桃花村"}
+    assert orders.filter(placed_for_household__isnull=False).exists()
+    client.force_login(orders.first().buyer)
+    assert orders.first().placed_for_name in client.get("/station/").content.decode()
