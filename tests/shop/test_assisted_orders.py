@@ -401,3 +401,11 @@ def test_the_demo_station_has_orders_for_villagers(db, client):
     assert orders.filter(placed_for_household__isnull=False).exists()
     client.force_login(orders.first().buyer)
     assert orders.first().placed_for_name in client.get("/station/").content.decode()
+
+
+def test_the_page_speaks_chinese(world, client):
+    client.force_login(world.users["station_operator"])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    html = client.get(order_url(world)).content.decode()
+    assert "为村民代购" in html and "村民姓名" in html
+    assert "为村民代购" in client.get("/station/").content.decode()
