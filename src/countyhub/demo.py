@@ -249,6 +249,74 @@ def _build_order_history(
     )
 
 
+ASSISTED_VILLAGERS = (("李大爷", "13907310001"), ("赵奶奶", "13907310002"), ("孙婶", "13907310003"))
+
+
+def _build_assisted_orders(county: Any, station: Any, products: list[Any]) -> int:
+    """A few past orders the 桃花村 station operator placed for villagers without a smartphone."""
+    from countyhub.catalog.models import Household
+    from countyhub.core.models import Membership, Role
+    from countyhub.core.money import quantize_cny
+    from countyhub.shop.models import (
+        Checkout,
+        DeliveryMethod,
+        Order,
+        OrderStatus,
+        PaymentMethod,
+    )
+
+    # Its own generator, so the rest of the demo stays as it was.
+    rng = random.Random(SEED)
+    operator = Membership.objects.get(
+        county=county, role=Role.STATION_OPERATOR, village=station
+    ).user
+    households = list(Household.objects.filter(county=county, village=station).order_by("pk")[:2])
+    now = timezone.now()
+    orders, lines = [], []
+    for index, (name, phone) in enumerate(ASSISTED_VILLAGERS * 2):
+        placed_at = now - datetime.timedelta(days=40 - index * 6, hours=rng.randint(1, 8))
+        checkout = Checkout.objects.create(
+            county=county,
+            buyer=operator,
+            idempotency_key=f"demo-assisted-{index}",
+            request_fingerprint="demo",
+        )
+        product = rng.choice(products)
+        quantity = Decimal(rng.randint(1, 2))
+        total = quantize_cny(product.price * quantity)
+        orders.append(
+            Order(
+                county=county,
+                number=f"{placed_at:%Y%m%d}-S{index:05d}",
+                checkout=checkout,
+                buyer=operator,
+                seller_id=product.seller_id,
+                status=OrderStatus.COMPLETED,
+                delivery_method=DeliveryMethod.STATION,
+                station=station,
+                recipient_name=name,
+                phone=phone,
+                payment_method=PaymentMethod.CASH_ON_DELIVERY,
+                total=total,
+                placed_at=placed_at,
+                placed_for_name=name,
+                placed_for_phone=phone,
+                placed_for_household=households[index] if index < len(households) else None,
+            )
+        )
+        lines.append((product, quantity, total))
+    return save_past_orders(
+        orders,
+        lines,
+        paid_after=datetime.timedelta(days=3),
+        history=[
+            (OrderStatus.PLACED, datetime.timedelta(0)),
+            (OrderStatus.DELIVERED, datetime.timedelta(days=3)),
+            (OrderStatus.COMPLETED, datetime.timedelta(days=3)),
+        ],
+    )
+
+
 def save_past_orders(
     orders: list[Any],
     lines: list[tuple[Any, Any, Any]],
@@ -353,6 +421,7 @@ def build_demo(
         ]
         report("order history")
         orders = _build_order_history(county, products, buyers + extra_buyers, rng)
+        orders += _build_assisted_orders(county, villages["桃花村"], products)
         report("traced batches")
         from countyhub.trace.demo import build_traced_batches
 

@@ -101,3 +101,9 @@ def test_operator_sees_only_their_villages_households(client, world):
     client.force_login(world.users["station_operator"])
     html = client.get(URL).content.decode()
     assert "吴八" in html and "周七" not in html
+
+
+def test_the_station_dashboard_links_households_and_received_pallets(client, world):
+    client.force_login(world.users["station_operator"])
+    html = client.get(reverse("shop:station_dashboard")).content.decode()
+    assert f'href="{URL}"' in html and f'href="{reverse("trace:containers")}"' in html

@@ -48,7 +48,7 @@ class OrderAdmin(CountyScopedAdmin):
         "station",
     )
     list_filter = ("status", "payment_method", "delivery_method", "seller", "county")
-    search_fields = ("number", "buyer__username", "recipient_name", "phone")
+    search_fields = ("number", "buyer__username", "recipient_name", "phone", "placed_for_name")
     date_hierarchy = "placed_at"
     list_select_related = ("buyer", "seller", "station")
     readonly_fields = tuple(f.name for f in Order._meta.fields)

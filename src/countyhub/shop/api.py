@@ -63,6 +63,12 @@ class DeliveryOut(Schema):
     address: str
 
 
+class PlacedForOut(Schema):
+    name: str
+    phone: str
+    household_id: int | None
+
+
 class ShipmentOut(Schema):
     carrier: str
     tracking_number: str
@@ -84,6 +90,11 @@ class OrderOut(Schema):
     delivery: DeliveryOut
     lines: list[LineOut]
     shipment: ShipmentOut | None
+    placed_for: PlacedForOut | None = Field(
+        None,
+        description="The villager a station operator ordered for; shown only to the station's "
+        "operators, the seller and county staff.",
+    )
 
 
 class ErrorOut(Schema):
@@ -91,9 +102,17 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
-def order_out(order: Order, *, lines: list[Any] | None = None, new: bool = False) -> dict[str, Any]:
-    """The order as JSON; a `new` order has no shipment and brings its `lines` along."""
+def order_out(
+    order: Order, *, viewer: Any, lines: list[Any] | None = None, new: bool = False
+) -> dict[str, Any]:
+    """The order as JSON for `viewer`; a `new` order has no shipment and brings its `lines` along.
+
+    An order placed for a villager carries their name and phone (also as the recipient): only
+    those who hand it over, ship it or oversee the county see them.
+    """
     shipment = None if new else getattr(order, "shipment", None)
+    show_villager = order.is_assisted and policies.may_see_villager(viewer, order)
+    hide_recipient = order.is_assisted and not show_villager
     return {
         "id": order.pk,
         "number": order.number,
@@ -110,8 +129,8 @@ def order_out(order: Order, *, lines: list[Any] | None = None, new: bool = False
             "method": order.delivery_method,
             "station_id": order.station_id,
             "station": order.station.name if order.station else None,
-            "recipient_name": order.recipient_name,
-            "phone": order.phone,
+            "recipient_name": "" if hide_recipient else order.recipient_name,
+            "phone": "" if hide_recipient else order.phone,
             "address": order.address,
         },
         "lines": [
@@ -134,6 +153,15 @@ def order_out(order: Order, *, lines: list[Any] | None = None, new: bool = False
             if shipment
             else None
         ),
+        "placed_for": (
+            {
+                "name": order.placed_for_name,
+                "phone": order.placed_for_phone,
+                "household_id": order.placed_for_household_id,
+            }
+            if show_villager
+            else None
+        ),
     }
 
 
@@ -150,11 +178,12 @@ def _visible_order(request: HttpRequest, order_id: int) -> Order:
     return order
 
 
-def _fresh(order: Order) -> dict[str, Any]:
+def _fresh(order: Order, viewer: Any) -> dict[str, Any]:
     return order_out(
         Order.objects.select_related("county", "seller", "station", "payment", "shipment")
         .prefetch_related("lines")
-        .get(pk=order.pk)
+        .get(pk=order.pk),
+        viewer=viewer,
     )
 
 
@@ -177,13 +206,13 @@ def create_order(
     order = result.orders[0]
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-        return Status(201, _fresh(order))
-    return Status(201, order_out(order, lines=order.created_lines, new=True))
+        return Status(201, _fresh(order, request.user))
+    return Status(201, order_out(order, viewer=request.user, lines=order.created_lines, new=True))
 
 
 @router.get("/{order_id}", response=OrderOut)
 def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    return order_out(_visible_order(request, order_id))
+    return order_out(_visible_order(request, order_id), viewer=request.user)
 
 
 @router.post("/{order_id}/ship", response=OrderOut)
@@ -198,7 +227,7 @@ def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[st
             carrier=shipment.carrier,
             tracking_number=shipment.tracking_number,
         )
-    return _fresh(order)
+    return _fresh(order, request.user)
 
 
 @router.post("/{order_id}/cancel", response=OrderOut)
@@ -209,4 +238,4 @@ def cancel_order(
     if not policies.may_cancel(request.user, order):
         raise PermissionDenied(_("You may not cancel this order now."))
     services.cancel_order(order=order, actor=request.user, reason=body.reason if body else "")
-    return _fresh(order)
+    return _fresh(order, request.user)

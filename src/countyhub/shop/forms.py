@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from countyhub.catalog.models import Household, Product
+from countyhub.catalog.validators import parse_quantity
 from countyhub.core.models import County, Village
 from countyhub.shop.models import DeliveryMethod, PaymentMethod
 
@@ -46,3 +52,68 @@ class CheckoutForm(forms.Form):
 class ShipForm(forms.Form):
     carrier = forms.CharField(label=_("Carrier"), max_length=60)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
+
+
+class AssistedOrderForm(forms.Form):
+    """The villager a station operator orders for; the product lines are read by `read_lines`."""
+
+    villager_name = forms.CharField(label=_("Villager's name"), max_length=100)
+    villager_phone = forms.CharField(
+        label=_("Villager's phone"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    household = forms.ModelChoiceField(
+        label=_("Registered household"), queryset=Household.objects.none(), required=False
+    )
+    # Makes a double submit replay the first order instead of ordering twice.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args: Any, county: County, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = Household.objects.filter(county=county)
+
+
+@dataclass
+class AssistedLine:
+    """One product line as typed; `quantity` stays the raw text so nothing typed is lost."""
+
+    product: Product
+    quantity_text: str
+    quantity: Decimal | None = None
+    error: str = ""
+
+
+def read_lines(data: Mapping[str, str], *, county: County) -> list[AssistedLine]:
+    """The `quantity-<product id>` inputs of a posted form, for products on sale in the county."""
+    typed = {
+        int(key.removeprefix("quantity-")): value.strip()
+        for key, value in data.items()
+        if key.startswith("quantity-") and key.removeprefix("quantity-").isdigit()
+    }
+    removed = data.get("remove", "")
+    if removed.isdigit():
+        typed.pop(int(removed), None)
+    added = data.get("add", "")
+    if added.isdigit():
+        typed.setdefault(int(added), "1")
+    products = Product.objects.filter(county=county, active=True).select_related("stock")
+    found = products.in_bulk(list(typed))
+    return [
+        AssistedLine(found[product_id], text)
+        for product_id, text in typed.items()
+        if product_id in found
+    ]
+
+
+def check_quantities(lines: list[AssistedLine]) -> bool:
+    """Parse each line's quantity, noting a message on the lines that are wrong."""
+    for line in lines:
+        try:
+            line.quantity = parse_quantity(
+                line.quantity_text, decimal_allowed=line.product.decimal_quantity
+            )
+        except ValidationError as error:
+            line.error = error.messages[0]
+    return all(not line.error for line in lines)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.models import Household, Product, Seller
 from countyhub.core.models import County, CountyScoped, TimestampedModel, Village
 from countyhub.core.money import CNY
 
@@ -113,6 +113,18 @@ class Order(CountyScoped):
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
+    # Assisted buying: a station operator (the buyer) orders for a villager without a phone.
+    # Set only by services.place_assisted_order, which checks the operator, station and county.
+    placed_for_name = models.CharField(_("ordered for"), max_length=100, blank=True)
+    placed_for_phone = models.CharField(_("villager's phone"), max_length=30, blank=True)
+    placed_for_household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assisted_orders",
+        verbose_name=_("villager's household"),
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -124,11 +136,26 @@ class Order(CountyScoped):
                 condition=~Q(delivery_method="station") | Q(station__isnull=False),
                 name="order_station_delivery_has_station",
             ),
+            # An order for a villager is picked up at the station, and we can call the villager.
+            models.CheckConstraint(
+                condition=Q(placed_for_name="")
+                | (Q(delivery_method="station") & ~Q(placed_for_phone="")),
+                name="order_placed_for_at_station_with_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(placed_for_household__isnull=True) | ~Q(placed_for_name=""),
+                name="order_placed_for_household_has_name",
+            ),
         ]
         indexes = [models.Index(fields=["seller", "status"], name="order_seller_status")]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_assisted(self) -> bool:
+        """Placed by a station operator on behalf of a villager."""
+        return bool(self.placed_for_name)
 
 
 class OrderLine(models.Model):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 
-from countyhub.core.models import Role
+from countyhub.core.models import Role, Village
 from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
 from countyhub.shop.models import Order, OrderStatus
 
@@ -52,6 +53,24 @@ def may_confirm_delivery(user: Any, order: Order) -> bool:
         ).exists()
     )
     return at_station or may_fulfil(user, order)
+
+
+def operated_stations(user: Any) -> QuerySet[Village]:
+    """The village service stations a user runs (as their operator)."""
+    if not getattr(user, "is_authenticated", False):
+        return Village.objects.none()
+    return Village.objects.filter(
+        has_service_station=True,
+        membership__user=user,
+        membership__role=Role.STATION_OPERATOR,
+        membership__county_id=models.F("county_id"),
+    ).select_related("county")
+
+
+def may_see_villager(user: Any, order: Order) -> bool:
+    """An assisted order's villager (personal data): the station's operators, the seller who
+    ships it and county staff; not the buyer account as such (an operator who left the station)."""
+    return operated_stations(user).filter(pk=order.station_id).exists() or may_fulfil(user, order)
 
 
 def may_cancel(user: Any, order: Order) -> bool:

@@ -6,9 +6,11 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from countyhub.catalog.models import Household
+from countyhub.core.models import Village
 from countyhub.shop.models import Order, OrderStatus
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
@@ -49,4 +51,46 @@ def orders_at_stations(*, village_ids: list[int]) -> QuerySet[Order]:
         )
         .select_related("station", "seller", "payment", "shipment")
         .order_by("status", "placed_at")
+    )
+
+
+def orders_for_villagers(*, village_ids: list[int], limit: int = 50) -> list[Order]:
+    """The latest orders operators placed for villagers at these stations, newest first."""
+    return list(
+        Order.objects.filter(station_id__in=village_ids)
+        .exclude(placed_for_name="")
+        .select_related("station", "seller", "payment", "placed_for_household")
+        .order_by("-placed_at", "-pk")[:limit]
+    )
+
+
+def households_matching(*, village: Village, q: str, limit: int = 10) -> list[Household]:
+    """Registered households of the station's village by the head's name or the household ID,
+    for picking one (an operator sees their own village's households only, as when registering).
+
+    Only identifying fields are loaded: whether a household is registered poor is not for
+    station operators.
+    """
+    q = q.strip()
+    if not q:
+        return []
+    match = Q(head_name__icontains=q)
+    if q.isdigit():
+        match |= Q(pk=int(q))
+    return list(_identifying(Household.objects.filter(match, village=village))[:limit])
+
+
+def household_in(*, village: Village, household_id: object) -> Household | None:
+    """The chosen household, if the posted ID is one of the village's."""
+    if not str(household_id or "").isdigit():
+        return None
+    chosen = Household.objects.filter(village=village, pk=int(str(household_id)))
+    return _identifying(chosen).first()
+
+
+def _identifying(households: QuerySet[Household]) -> QuerySet[Household]:
+    return (
+        households.select_related("village")
+        .only("pk", "head_name", "county_id", "village__name")
+        .order_by("head_name", "pk")
     )

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.models import Household, Product, Seller
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.audit import record_audit
-from countyhub.core.models import Village
+from countyhub.core.models import Membership, Role, Village
 from countyhub.core.money import quantize_cny
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
@@ -71,6 +71,15 @@ class DeliveryRequest:
     address: str = ""
 
 
+@dataclass(frozen=True)
+class PlacedFor:
+    """The villager a station operator orders for."""
+
+    name: str
+    phone: str
+    household_id: int | None = None
+
+
 @dataclass
 class CheckoutResult:
     checkout: Checkout
@@ -79,13 +88,18 @@ class CheckoutResult:
 
 
 def _fingerprint(
-    lines: Sequence[LineRequest], delivery: DeliveryRequest | None, payment_method: str
+    lines: Sequence[LineRequest],
+    delivery: DeliveryRequest | None,
+    payment_method: str,
+    placed_for: PlacedFor | None = None,
 ) -> str:
     payload = {
         "lines": sorted((line.product_id, str(Decimal(str(line.quantity)))) for line in lines),
         "delivery": delivery.__dict__ if delivery else None,
         "payment": payment_method,
     }
+    if placed_for:
+        payload["placed_for"] = placed_for.__dict__
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -195,9 +209,75 @@ def place_checkout(
     The same `idempotency_key` replays the first result instead of ordering twice, also when two
     identical requests race (the unique key makes the second wait, fail and replay).
     """
+    return _checkout_once(
+        buyer=buyer,
+        lines=lines,
+        delivery=delivery,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        one_seller=one_seller,
+        placed_for=None,
+    )
+
+
+def place_assisted_order(
+    *,
+    operator: Any,
+    station: Village,
+    villager_name: str,
+    villager_phone: str,
+    lines: Sequence[LineRequest],
+    household: Household | None = None,
+    idempotency_key: str = "",
+) -> CheckoutResult:
+    """A station operator orders for a villager (代购): picked up and paid in cash at the station.
+
+    The operator is the buyer (so idempotency keys are theirs); stock, idempotency and one order
+    per seller work as in `place_checkout`.
+    """
+    runs_station = getattr(operator, "is_authenticated", False) and (
+        Membership.objects.filter(
+            user=operator,
+            role=Role.STATION_OPERATOR,
+            village=station,
+            county_id=station.county_id,
+        ).exists()
+    )
+    if not runs_station:
+        raise PermissionDenied(_("Only the operator of this station may order for villagers."))
+    name, phone = villager_name.strip(), villager_phone.strip()
+    if not name:
+        raise CheckoutInvalidError(_("Give the villager's name."), field="villager_name")
+    if not phone:
+        raise CheckoutInvalidError(_("Give the villager's phone number."), field="villager_phone")
+    if household is not None and household.village_id != station.pk:
+        raise CheckoutInvalidError(
+            _("Choose a household registered in this station's village."), field="household"
+        )
+    return _checkout_once(
+        buyer=operator,
+        lines=lines,
+        delivery=DeliveryRequest(DeliveryMethod.STATION, station.pk, name, phone),
+        payment_method=PaymentMethod.CASH_ON_DELIVERY,
+        idempotency_key=idempotency_key,
+        one_seller=False,
+        placed_for=PlacedFor(name, phone, household.pk if household else None),
+    )
+
+
+def _checkout_once(
+    *,
+    buyer: Any,
+    lines: Sequence[LineRequest],
+    delivery: DeliveryRequest | None,
+    payment_method: str,
+    idempotency_key: str,
+    one_seller: bool,
+    placed_for: PlacedFor | None,
+) -> CheckoutResult:
     if payment_method not in PaymentMethod.values:
         raise CheckoutInvalidError(_("Unknown payment method."), field="payment_method")
-    fingerprint = _fingerprint(lines, delivery, payment_method)
+    fingerprint = _fingerprint(lines, delivery, payment_method, placed_for)
     key = idempotency_key.strip()[:100]
     if key:
         existing = Checkout.objects.filter(buyer=buyer, idempotency_key=key).first()
@@ -212,6 +292,7 @@ def place_checkout(
             key=key or f"auto-{uuid.uuid4()}",
             fingerprint=fingerprint,
             one_seller=one_seller,
+            placed_for=placed_for,
         )
     except IntegrityError:
         existing = (
@@ -232,6 +313,7 @@ def _place_checkout(
     key: str,
     fingerprint: str,
     one_seller: bool,
+    placed_for: PlacedFor | None,
 ) -> CheckoutResult:
     quantities = _load_lines(lines, one_seller=one_seller)
     county = next(iter(quantities)).county
@@ -257,6 +339,7 @@ def _place_checkout(
             payment_method=payment_method,
             number=f"{now:%Y%m%d}-{checkout.pk:06d}-{index}",
             now=now,
+            placed_for=placed_for,
         )
         result.orders.append(order)
     return result
@@ -272,6 +355,7 @@ def _create_order(
     payment_method: str,
     number: str,
     now: Any,
+    placed_for: PlacedFor | None = None,
 ) -> Order:
     order_lines = [
         OrderLine(
@@ -298,6 +382,9 @@ def _create_order(
         payment_method=payment_method,
         total=sum((line.line_total for line in order_lines), Decimal("0.00")),
         placed_at=now,
+        placed_for_name=placed_for.name if placed_for else "",
+        placed_for_phone=placed_for.phone if placed_for else "",
+        placed_for_household_id=placed_for.household_id if placed_for else None,
     )
     for line in order_lines:
         line.order = order
@@ -313,6 +400,15 @@ def _create_order(
         county=order.county,
         changes={"total": order.total, "lines": len(order_lines)},
     )
+    if placed_for:
+        # Who was served, not their personal data: the name and phone stay on the order.
+        record_audit(
+            actor=checkout.buyer,
+            action="order.placed_for_villager",
+            target=order,
+            county=order.county,
+            changes={"station": order.station_id, "household": order.placed_for_household_id},
+        )
     return order
 
 

@@ -14,14 +14,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from countyhub.catalog import selectors as catalog_selectors
 from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
-from countyhub.core.models import County, Role
+from countyhub.core.models import County, Village
 from countyhub.shop import policies, selectors, services
 from countyhub.shop.cart import SessionCart
 from countyhub.shop.charts import sales_chart_svg
 from countyhub.shop.errors import InsufficientStockError, ShopError
-from countyhub.shop.forms import CheckoutForm, ShipForm
+from countyhub.shop.forms import (
+    AssistedOrderForm,
+    CheckoutForm,
+    ShipForm,
+    check_quantities,
+    read_lines,
+)
 from countyhub.shop.models import BuyerProfile, DeliveryMethod, Order
 from countyhub.shop.payments import provider_for
 from countyhub.shop.services import DeliveryRequest, LineRequest
@@ -184,6 +191,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "may_confirm_delivery": policies.may_confirm_delivery(request.user, order)
         and order.status == "shipped",
         "may_complete": policies.may_complete(request.user, order) and order.status == "delivered",
+        "show_recipient": not order.is_assisted or policies.may_see_villager(request.user, order),
         "ship_form": ShipForm(),
     }
     return render(request, "shop/order.html", context)
@@ -259,12 +267,90 @@ def seller_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def station_dashboard(request: HttpRequest) -> HttpResponse:
     """A village service station's parcels: hand them over and confirm delivery."""
-    village_ids = list(
-        request.user.memberships.filter(
-            role=Role.STATION_OPERATOR, village__isnull=False
-        ).values_list("village_id", flat=True)
-    )
-    if not village_ids:
+    stations = list(policies.operated_stations(request.user))
+    if not stations:
         raise PermissionDenied
-    orders = selectors.orders_at_stations(village_ids=village_ids)
-    return render(request, "shop/station_dashboard.html", {"orders": orders})
+    village_ids = [station.pk for station in stations]
+    context = {
+        "stations": stations,
+        "orders": selectors.orders_at_stations(village_ids=village_ids),
+        "villager_orders": selectors.orders_for_villagers(village_ids=village_ids),
+    }
+    return render(request, "shop/station_dashboard.html", context)
+
+
+def _operated_station(request: HttpRequest, village_id: int) -> Village:
+    """The station, if this user runs it; any other station is reported missing."""
+    station = policies.operated_stations(request.user).filter(pk=village_id).first()
+    if station is None:
+        raise Http404
+    return station
+
+
+@login_required
+def assisted_order(request: HttpRequest, village_id: int) -> HttpResponse:
+    """The station operator orders for a villager (代购).
+
+    One form holds everything; searching, adding and removing post it back, so nothing typed is
+    lost, and only "place" validates and orders.
+    """
+    station = _operated_station(request, village_id)
+    county = station.county
+    data = request.POST
+    lines = read_lines(data, county=county) if request.method == "POST" else []
+    placing = data.get("action") == "place"
+    # Between steps the form shows what was typed without complaining about what is missing yet.
+    form = (
+        AssistedOrderForm(data, county=county)
+        if placing
+        else AssistedOrderForm(initial=data.dict(), county=county)
+    )
+    if placing:
+        quantities_ok = check_quantities(lines)
+        if not lines:
+            form.add_error(None, _("Add at least one product."))
+        if form.is_valid() and quantities_ok:
+            try:
+                result = services.place_assisted_order(
+                    operator=request.user,
+                    station=station,
+                    villager_name=form.cleaned_data["villager_name"],
+                    villager_phone=form.cleaned_data["villager_phone"],
+                    household=form.cleaned_data["household"],
+                    lines=[LineRequest(line.product.pk, line.quantity) for line in lines],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except InsufficientStockError as error:
+                short = {shortage.product_id: shortage for shortage in error.shortages}
+                for line in lines:
+                    if line.product.pk in short:
+                        line.error = _("Only %(available)s left.") % {
+                            "available": format(short[line.product.pk].available.normalize(), "f")
+                        }
+            except ShopError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Ordered for %(name)s: %(numbers)s.")
+                    % {
+                        "name": form.cleaned_data["villager_name"],
+                        "numbers": ", ".join(order.number for order in result.orders),
+                    },
+                )
+                return redirect("shop:station_dashboard")
+    q = data.get("q", "").strip()
+    household_q = data.get("household_q", "").strip()
+    chosen = form["household"].value()
+    context = {
+        "station": station,
+        "county": county,
+        "form": form,
+        "lines": lines,
+        "q": q,
+        "products": catalog_selectors.storefront_products(county=county, q=q)[:20] if q else [],
+        "household_q": household_q,
+        "households": selectors.households_matching(village=station, q=household_q),
+        "chosen_household": selectors.household_in(village=station, household_id=chosen),
+    }
+    return render(request, "shop/assisted_order.html", context)
