@@ -174,3 +174,9 @@ def test_cached_page_needs_no_csrf_token_and_switches_language_by_get(client, tr
     assert other.post("/i18n/setlang/", {"language": "en", "next": url}).status_code == 403
     assert 'id="authentic"' in html
     assert Scan.objects.filter(batch=traced_batch).count() == 4
+
+
+def test_dose_units_are_shown_by_name_not_by_code(client, traced_batch):
+    html = client.get("/" + path_of(traced_batch), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    fertilising = html.split('class="fertilising')[1].split("</li>")[0]
+    assert "KGM" not in fertilising and "<dd>kg</dd>" in fertilising

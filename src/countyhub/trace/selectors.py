@@ -57,8 +57,8 @@ QUANTITY_LABELS = {
     "inputQuantityList": _("harvest used"),
     "outputQuantityList": _("packed"),
 }
-UOM_LABELS = {"KGM": _("kg"), "H87": _("pieces"), "XBX": _("boxes"), "XBG": _("bags"),
-              "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
+UOM_LABELS = {"KGM": _("kg"), "GRM": _("g"), "H87": _("pieces"), "XBX": _("boxes"),
+              "XBG": _("bags"), "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
 
 
 @dataclass
@@ -99,7 +99,10 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
     for key, label in DETAIL_LABELS.items():
         source = data.get("ilmd", {}) if key.endswith("harvestDate") else data
         if key in source:
-            entry.details.append((str(label), _number(source[key])))
+            value = _number(source[key])
+            if key.endswith("doseUnit"):  # a UN/CEFACT code: show the unit's name
+                value = str(UOM_LABELS.get(value, value))
+            entry.details.append((str(label), value))
     for key, label in QUANTITY_LABELS.items():
         for item in data.get(key, []):
             if "quantity" in item:
