@@ -528,3 +528,27 @@ def test_agrees_with_r_on_students_sleep_data():
     )
     assert corrected.pvalue == pytest.approx(0.009091, abs=5e-7)
     assert r.wilcoxon_p < corrected.pvalue
+
+
+def test_continuity_correction_matches_r_wilcox_test_on_the_sleep_data():
+    # R: wilcox.test(extra ~ group, data = sleep, paired = TRUE) prints V = 0, p-value = 0.009091
+    # (zeros dropped, ties: normal approximation with R's default continuity correction).
+    group_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    group_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    frame = pd.DataFrame({"id": range(10), "b": group_2, "a": group_1})
+    model = BeforeAfter(frame, id="id", pairs={"x": ("b", "a")})
+    as_r = model.fit(continuity_correction=True).measures["x"]
+    assert as_r.wilcoxon_p == pytest.approx(0.009091, abs=5e-7)
+    assert as_r.wilcoxon_method.endswith("continuity-corrected (as R's wilcox.test)")
+    plain = model.fit().measures["x"]
+    assert plain.wilcoxon_p < as_r.wilcoxon_p
+    assert "continuity" not in plain.wilcoxon_method
+
+
+def test_an_exact_wilcoxon_is_never_continuity_corrected():
+    before, after = [1.0, 2.0, 3.0, 4.0, 5.0], [2.5, 4.0, 3.5, 8.0, 10.0]
+    frame = pd.DataFrame({"id": range(5), "b": before, "a": after})
+    model = BeforeAfter(frame, id="id", pairs={"x": ("b", "a")})
+    corrected = model.fit(continuity_correction=True).measures["x"]
+    assert corrected.wilcoxon_method == "exact"
+    assert corrected.wilcoxon_p == model.fit().measures["x"].wilcoxon_p

@@ -263,3 +263,19 @@ def test_users_own_poverty_line_table_carries_its_status(survey_csv, tmp_path):
     assert poverty["line_method"] == "official"
     frame = survey_frame().dropna(subset=["income_2020", "income_2022"])
     assert poverty["share_after"] == pytest.approx((frame["income_2022"] < 4300).mean())
+
+
+def test_continuity_correction_on_the_command_line(tmp_path, survey_csv):
+    out = tmp_path / "out.json"
+    result = run_in_process(
+        survey_csv, "--id", "household", *PAIR_ARGS, "--na", "-99", "--continuity-correction",
+        "--json", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    skills = json.loads(out.read_text())["measures"]["skills"]
+    assert skills["wilcoxon_method"].endswith("continuity-corrected (as R's wilcox.test)")
+    frame = survey_frame()
+    frame = frame[frame["skills_2022"] != -99.0]
+    diff = (frame["skills_2022"] - frame["skills_2020"]).to_numpy()
+    reference = stats.wilcoxon(diff, correction=True, method="asymptotic")
+    assert skills["wilcoxon_p"] == pytest.approx(reference.pvalue, rel=1e-10)

@@ -159,8 +159,14 @@ class BeforeAfter:
         lines.line(self.year_after)
         return lines
 
-    def fit(self, *, confidence: float = 0.95) -> BeforeAfterResults:
-        """Compute every measure's paired tests and, if asked, the poverty shares."""
+    def fit(
+        self, *, confidence: float = 0.95, continuity_correction: bool = False
+    ) -> BeforeAfterResults:
+        """Compute every measure's paired tests and, if asked, the poverty shares.
+
+        ``continuity_correction`` applies to the Wilcoxon test's normal approximation: off, as
+        SPSS and scipy report it; on, as R's ``wilcox.test`` does by default. The exact test is
+        never corrected. Every result names the variant used."""
         if not 0 < confidence < 1:
             raise AnalysisError(f"confidence must be between 0 and 1, not {confidence}")
         measures, warnings = {}, []
@@ -177,6 +183,7 @@ class BeforeAfter:
                 prices=self._prices(name),
                 cpi_status=self._cpi_status(name),
                 null=self._null(name),
+                continuity_correction=continuity_correction,
             )
             measures[name] = result
             if result.sd_diff == 0:
@@ -344,6 +351,7 @@ def _paired_test(
     prices: str,
     cpi_status: str | None,
     null: str,
+    continuity_correction: bool = False,
 ) -> PairedTestResult:
     import numpy as np
 
@@ -359,7 +367,7 @@ def _paired_test(
     constant = np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max()))
     sd_diff = 0.0 if constant else float(diff.std(ddof=1))
     t, p, ci_low, ci_high = _t_test(mean_diff, sd_diff, n, confidence)
-    statistic, wilcoxon_p, method = _wilcoxon(diff)
+    statistic, wilcoxon_p, method = _wilcoxon(diff, continuity_correction=continuity_correction)
     return PairedTestResult(
         measure=name,
         before_column=columns[0],
@@ -418,7 +426,7 @@ def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float]
     return mean - margin, mean + margin
 
 
-def _wilcoxon(diff: np.ndarray) -> tuple[float, float, str]:
+def _wilcoxon(diff: np.ndarray, *, continuity_correction: bool) -> tuple[float, float, str]:
     """Signed-rank statistic, p and the variant actually used (chosen here, so it can be named)."""
     import numpy as np
     from scipy import stats
@@ -430,10 +438,15 @@ def _wilcoxon(diff: np.ndarray) -> tuple[float, float, str]:
     has_ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
     exact = len(diff) <= EXACT_LIMIT and not (has_zeros or has_ties)
     method = "exact" if exact else "asymptotic"
+    corrected = continuity_correction and not exact
     result = stats.wilcoxon(
-        diff, zero_method="wilcox", correction=False, alternative="two-sided", method=method
+        diff, zero_method="wilcox", correction=corrected, alternative="two-sided", method=method
     )
-    label = "exact" if method == "exact" else "normal approximation, tie-corrected"
+    label = "exact"
+    if not exact:
+        label = "normal approximation, tie-corrected" + (
+            ", continuity-corrected (as R's wilcox.test)" if corrected else ""
+        )
     return float(result.statistic), float(result.pvalue), label
 
 

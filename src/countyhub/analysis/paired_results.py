@@ -25,7 +25,9 @@ EFFECT_SIZE = (
 WILCOXON_METHOD = (
     "Wilcoxon signed-rank test (scipy.stats.wilcoxon), two-sided, zero differences dropped "
     "(zero_method='wilcox'); exact distribution when n <= 50 with no zero or tied differences, "
-    "otherwise the normal approximation with tie correction and no continuity correction"
+    "otherwise the normal approximation with tie correction, continuity-corrected only when "
+    "asked (as R's wilcox.test does by default; SPSS and scipy do not); each measure names the "
+    "variant used"
 )
 T_TEST_METHOD = "paired t test on after - before, two-sided; CI from the t distribution"
 MISSING_RULE = "pairwise: a respondent missing either value of a pair is dropped for that measure"

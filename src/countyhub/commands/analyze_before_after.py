@@ -75,6 +75,14 @@ def before_after(
     confidence: Annotated[
         float, typer.Option("--confidence", help="Confidence level of the intervals.")
     ] = 0.95,
+    continuity_correction: Annotated[
+        bool,
+        typer.Option(
+            "--continuity-correction",
+            help="Continuity-correct the Wilcoxon normal approximation, as R's wilcox.test "
+            "(default off, as SPSS and scipy).",
+        ),
+    ] = False,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON.")
     ] = None,
@@ -111,6 +119,7 @@ def before_after(
             poverty_lines=poverty_lines,
             na=na or [],
             confidence=confidence,
+            continuity_correction=continuity_correction,
         )
         _write(results, json_out=json_out, report=report)
     except PovertyLineUnavailableError as exc:
@@ -216,6 +225,7 @@ def _fit(
     poverty_lines: Path | None,
     na: list[str],
     confidence: float,
+    continuity_correction: bool,
 ) -> BeforeAfterResults:
     from countyhub.analysis.deflate import read_cpi
     from countyhub.analysis.paired import BeforeAfter
@@ -236,7 +246,7 @@ def _fit(
         poverty_line="cpi_indexed" if method == "cpi_indexed" else "official",
         poverty_lines=read_poverty_lines(poverty_lines) if poverty_lines is not None else None,
     )
-    return model.fit(confidence=confidence)
+    return model.fit(confidence=confidence, continuity_correction=continuity_correction)
 
 
 def _write(results: BeforeAfterResults, *, json_out: Path | None, report: Path | None) -> None:
