@@ -210,3 +210,13 @@ def test_jin_are_written_as_true_kilograms(world, seller_user):
         "uom": "KGM",
     }
     assert packing_balance(batch, excluding=None) == (55.0, 55.0, 100.0)
+
+
+def test_a_corrected_first_packing_still_commissions_the_units(world, seller_user):
+    batch = make_batch(seller_user, world.product, lot="SER2", serial_count=2)
+    _harvest(batch, seller_user)
+    first = _pack(batch, seller_user, 100, 500)
+    fixed = _pack(batch, seller_user, 90, 450, corrects=first)
+    assert len(fixed.document["outputEPCList"]) == 2
+    second = _pack(batch, seller_user, 10, 50)
+    assert "outputEPCList" not in second.document

@@ -415,9 +415,11 @@ def record_packing(
         )
     moment = _aware(event_time)
     _check_time(batch, moment)
+    # The first packing session commissions the serialised units (also when it is corrected:
+    # the balance leaves the corrected event out, so its correction commissions them again).
     units = (
         ()
-        if packed_units or corrects
+        if packed_units
         else tuple(batch_link(batch, serial=unit.serial).uri for unit in batch.units.all())
     )
     event = Event(
