@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system demo test test-fast lint bench migrate
+.PHONY: help setup system demo test lint bench migrate
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -35,9 +35,10 @@ migrate: setup  ## apply database migrations
 test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest -n 2
 
-lint: setup  ## ruff
+lint: setup  ## ruff, and no model change without its migration
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/countyhub manage makemigrations --check --dry-run
 
 bench: setup  ## benchmarks, side by side with the peers
 	$(BIN)/python -m bench
