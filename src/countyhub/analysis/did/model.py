@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from countyhub.analysis.did.aggregate import (
@@ -20,9 +21,6 @@ from countyhub.analysis.did.panel import SMALL_COHORT, Panel, build_panel
 from countyhub.analysis.did.results import DiDResults, Estimate
 from countyhub.analysis.did.twfe import TwoWayFixedEffects, estimate_twfe
 from countyhub.analysis.errors import AnalysisError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 CONTROLS = ("never", "notyet")
 
@@ -119,7 +117,7 @@ class StaggeredDiD:
             raise AnalysisError(f"alpha must lie between 0 and 1, not {alpha}")
         cells = estimate_cells(self.panel, self.control, progress)
         aggregations = aggregate(self.panel, cells)
-        twfe = estimate_twfe(self.panel)
+        twfe = estimate_twfe(self.panel, alpha=alpha)
         z = float(stats.norm.ppf(1 - alpha / 2))
 
         moments = aggregations.moments
@@ -154,7 +152,6 @@ class StaggeredDiD:
             overall_event_time=single(aggregations.overall_event_time),
             overall_calendar=single(aggregations.overall_calendar),
             twfe=twfe,
-            twfe_ci=(twfe.coef - z * twfe.se, twfe.coef + z * twfe.se),
             staggered=staggered,
             warnings=tuple(_warnings(self.panel, cells.skipped, staggered, twfe)),
             notes=self.panel.notes,
@@ -176,7 +173,7 @@ def _estimates(values: Family, moments: Moments, z: float, critical: float) -> l
         out.append(
             Estimate(
                 att=att,
-                se=se,
+                std_error=se,
                 ci_low=att - z * se,
                 ci_high=att + z * se,
                 band_low=att - critical * se,
@@ -221,14 +218,12 @@ def _warnings(
             for g in panel.cohorts.tolist()
             if g not in post_estimated
         )
-    if not np.isfinite(twfe.se):
+    if not np.isfinite(twfe.std_error):
         out.append("the TWFE standard error is not finite (too few units or periods)")
     return out
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("countyhub")
     except PackageNotFoundError:  # running from a source tree that was never installed

@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from countyhub.analysis.errors import AnalysisError, DataError
 from countyhub.analysis.tables import require_columns, require_numeric
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NEVER = 0  # cohort code of never-treated units, as in R did's gname = 0
 SMALL_COHORT = 5  # below this many units a cohort's effects rest on too few units to trust
@@ -120,8 +117,6 @@ def build_panel(
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    import pandas as pd
-
     codes, uniques = pd.factorize(series, sort=True)
     return codes.astype(np.int64), np.asarray(uniques)
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from countyhub.analysis.errors import DataError
-from countyhub.analysis.tables import table_kind
+from countyhub.analysis.files import table_kind
 
 MISSING_METHODS = ("listwise", "mean")
 
