@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,8 @@ def _text_column(frame: pd.DataFrame, column: str, years: pd.Series) -> dict[int
     }
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
+    """Whether a cell read from a table is missing (NaN, None, pd.NA or NaT)."""
     return bool(pd.isna(value))
 
 

@@ -431,7 +431,9 @@ def _wilcoxon(diff: np.ndarray, *, continuity_correction: bool) -> tuple[float, 
     exact = len(diff) <= EXACT_LIMIT and not (has_zeros or has_ties)
     method = "exact" if exact else "asymptotic"
     corrected = continuity_correction and not exact
-    result = stats.wilcoxon(
+    # scipy-stubs 1.17.1.5 lists method="asymptotic" only in the keepdims=True overload; scipy
+    # 1.17 takes it either way (and no longer takes the old name "approx").
+    result = stats.wilcoxon(  # type: ignore[call-overload]
         diff, zero_method="wilcox", correction=corrected, alternative="two-sided", method=method
     )
     label = "exact"

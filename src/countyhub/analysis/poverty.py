@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 LINE_2010_YUAN = 2300.0
 LINE_PRICE_YEAR = 2010
-OFFICIAL = "official"
-CPI_INDEXED = "cpi_indexed"
+OFFICIAL: Final = "official"
+CPI_INDEXED: Final = "cpi_indexed"
 LineMethod = Literal["official", "cpi_indexed"]
 CPI_INDEXED_STATUS = "not official: 2,300 yuan at 2010 prices x CPI"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,7 @@ class StaggeredDiD:
 
         moments = aggregations.moments
 
-        def family(values: Family, keys: Sequence[object]) -> dict:
+        def family(values: Family, keys: Sequence[Any]) -> dict[Any, Estimate]:
             covariance = moments.covariance(values)
             critical = band_critical_value(covariance, alpha=alpha, seed=seed)
             return dict(zip(keys, _estimates(values, moments, z, critical), strict=True))

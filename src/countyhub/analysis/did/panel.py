@@ -47,7 +47,8 @@ class Panel:
     def cohorts(self) -> np.ndarray:
         """The treated cohorts (first-treatment periods), ascending."""
         values = np.unique(self.cohort)
-        return values[values != NEVER]
+        treated: np.ndarray = values[values != NEVER]
+        return treated
 
     def cohort_sizes(self) -> dict[int, int]:
         """Units per cohort; key 0 counts the never treated."""
@@ -204,7 +205,8 @@ def _keep_not_always_treated(cohort: np.ndarray, first_period: int, notes: list[
             f"dropped {int(always.sum())} unit(s) already treated in the first period "
             f"({first_period}): with no untreated period they have no before to compare with"
         )
-    return ~always
+    keep: np.ndarray = ~always
+    return keep
 
 
 def _recode_late_cohorts(cohort: np.ndarray, last_period: int, notes: list[str]) -> np.ndarray:

@@ -32,16 +32,18 @@ class TwoWayFixedEffects:
 
 def treatment_indicator(panel: Panel) -> np.ndarray:
     treated = panel.cohort != NEVER
-    return (treated[:, None] & (panel.periods[None, :] >= panel.cohort[:, None])).astype(float)
+    indicator: np.ndarray = treated[:, None] & (panel.periods[None, :] >= panel.cohort[:, None])
+    return indicator.astype(float)
 
 
 def _demean(values: np.ndarray) -> np.ndarray:
-    return (
+    demeaned: np.ndarray = (
         values
         - values.mean(axis=1, keepdims=True)
         - values.mean(axis=0, keepdims=True)
         + values.mean(axis=(0, 1), keepdims=True)
     )
+    return demeaned
 
 
 def estimate_twfe(panel: Panel, *, alpha: float) -> TwoWayFixedEffects:

@@ -99,7 +99,8 @@ class ResampleMoments:
         cov = cross - size[:, None, None] * mean[:, :, None] * mean[:, None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(np.einsum("bii->bi", cov))
-            return cov / (sd[:, :, None] * sd[:, None, :])
+            r: np.ndarray = cov / (sd[:, :, None] * sd[:, None, :])
+        return r
 
     def from_counts(self, counts: np.ndarray) -> np.ndarray:
         return self.correlations(counts @ self.features, counts.sum(axis=1))

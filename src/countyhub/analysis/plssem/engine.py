@@ -101,12 +101,14 @@ def chain_effects(paths: np.ndarray, chains: list[tuple[int, ...]]) -> np.ndarra
 
 
 def standardize(values: np.ndarray) -> np.ndarray:
-    return (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
+    z: np.ndarray = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
+    return z
 
 
 def correlation(values: np.ndarray) -> np.ndarray:
     z = standardize(values)
-    return (z.T @ z) / (values.shape[0] - 1)
+    r: np.ndarray = (z.T @ z) / (values.shape[0] - 1)
+    return r
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ class WeightsFit:
 def _solve(a: np.ndarray, b: np.ndarray, failed: np.ndarray) -> np.ndarray:
     """Batched ``solve(a, b)`` that marks the samples whose system is singular as failed."""
     try:
-        return np.linalg.solve(a, b[..., None])[..., 0]
+        solved: np.ndarray = np.linalg.solve(a, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
         out = np.full(b.shape, np.nan)
         for index in range(a.shape[0]):
@@ -131,6 +133,7 @@ def _solve(a: np.ndarray, b: np.ndarray, failed: np.ndarray) -> np.ndarray:
             except np.linalg.LinAlgError:
                 failed[index] = True
         return out
+    return solved
 
 
 def inner_weights(
@@ -138,10 +141,13 @@ def inner_weights(
 ) -> np.ndarray:
     """Inner weights E (B, K, K): the proxy of construct k is sum_j Y_j E[j, k]."""
     both = structure.adjacency + structure.adjacency.T
+    e: np.ndarray
     if scheme == "factorial":
-        return construct_cor * both
+        e = construct_cor * both
+        return e
     if scheme == "centroid":
-        return np.sign(construct_cor) * both
+        e = np.sign(construct_cor) * both
+        return e
     # Path scheme: correlations with successors, regression weights of the predecessors.
     e = construct_cor * structure.adjacency.T
     for k in structure.endogenous:
@@ -154,7 +160,8 @@ def inner_weights(
 def _normalize(w: np.ndarray, r: np.ndarray) -> np.ndarray:
     variance = np.einsum("bpk,bpk->bk", w, r @ w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(variance)[:, None, :]
+        normalized: np.ndarray = w / np.sqrt(variance)[:, None, :]
+    return normalized
 
 
 def _update(

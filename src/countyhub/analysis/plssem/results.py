@@ -100,12 +100,14 @@ class PLSResults(Results):
     def loadings(self) -> np.ndarray:
         """(p,) loading of each indicator on its own construct."""
         owner = self.structure.block_of
-        return self.cross_loadings[np.arange(len(owner)), owner]
+        own: np.ndarray = self.cross_loadings[np.arange(len(owner)), owner]
+        return own
 
     @property
     def own_weights(self) -> np.ndarray:
         owner = self.structure.block_of
-        return self.weights[np.arange(len(owner)), owner]
+        own: np.ndarray = self.weights[np.arange(len(owner)), owner]
+        return own
 
     def path_pairs(self) -> list[tuple[int, int]]:
         return self.structure.path_pairs()
@@ -424,7 +426,7 @@ class PLSResults(Results):
         pairs = self.path_pairs()
         totals = [(int(j), int(k)) for j, k in zip(*np.nonzero(self.total_matrix), strict=True)]
         htmt_pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-        labels = {
+        labels: dict[str, list[tuple[str, ...]]] = {
             "paths": [(names[j], names[k]) for j, k in pairs],
             "outer_loadings": [(names[owner[i]], items[i]) for i in range(len(items))],
             "outer_weights": [(names[owner[i]], items[i]) for i in range(len(items))],
