@@ -61,6 +61,6 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     import matplotlib  # deliberately lazy: see the module docstring
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy, after choosing the backend
 
     return plt.figure(figsize=(width, height))

@@ -248,9 +248,9 @@ class BootstrapResults(Results):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per statistic, indexed by (group, label), with the columns of a JSON row."""
-        # Deliberately lazy: `countyhub analyze sem --bootstrap` never imports pandas (it starts
-        # faster without; tests/analysis/test_plssem_cli.py checks).
-        import pandas as pd
+        # `countyhub analyze sem --bootstrap` never imports pandas: it starts faster without
+        # (tests/analysis/test_plssem_cli.py checks).
+        import pandas as pd  # deliberately lazy
 
         rows = {
             (group, _row_label(group, label)): [
