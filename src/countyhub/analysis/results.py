@@ -16,10 +16,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+from countyhub.analysis.summary import Summary
 
-    from countyhub.analysis.summary import Summary
+if TYPE_CHECKING:
+    # Annotations only: `countyhub analyze sem` renders results without ever importing pandas.
+    import pandas as pd
 
 
 class Results(ABC):
