@@ -35,10 +35,11 @@ migrate: setup  ## apply database migrations
 test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest -n 2
 
-lint: setup  ## ruff, and no model change without its migration
+lint: setup  ## ruff, mypy, and no model change without its migration
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/countyhub manage makemigrations --check --dry-run
+	$(BIN)/mypy
 
 bench: setup  ## benchmarks, side by side with the peers
 	$(BIN)/python -m bench
