@@ -55,7 +55,7 @@ DETAIL_LABELS = {
 QUANTITY_LABELS = {
     "quantityList": _("quantity"),
     "inputQuantityList": _("harvest used"),
-    "outputQuantityList": _("packed"),
+    "outputQuantityList": pgettext_lazy("packing output", "packed"),
 }
 UOM_LABELS = {"KGM": _("kg"), "GRM": _("g"), "H87": _("pieces"), "XBX": _("boxes"),
               "XBG": _("bags"), "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
