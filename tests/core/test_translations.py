@@ -13,13 +13,14 @@ import polib
 import pytest
 from django.apps import apps
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
 import countyhub
 from countyhub.catalog.models import Certification, Product
 from countyhub.programs.models import IncentiveRule, LineKind, Program, ServiceStation
 from countyhub.shop.models import Order, OrderStatus, Payment
 from countyhub.trace.models import Container
+from countyhub.training.models import Session
 
 ROOT = Path(countyhub.__file__).parent
 CATALOGUES = sorted(ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/*.po"))
@@ -88,6 +89,31 @@ def test_compiled_catalogue_matches_its_source(path):
     assert _translations(polib.mofile(compiled)) == _translations(source.translated_entries())
 
 
+def _first_form(entry) -> str:
+    return entry.msgstr_plural[0] if entry.msgid_plural else entry.msgstr
+
+
+def _shown(entry) -> str:
+    context, text, plural = entry.msgctxt, entry.msgid, entry.msgid_plural
+    if plural:
+        return npgettext(context, text, plural, 1) if context else ngettext(text, plural, 1)
+    return pgettext(context, text) if context else gettext(text)
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=_name)
+def test_the_runtime_catalogue_says_what_each_catalogue_says(path):
+    # Django merges the catalogues: LOCALE_PATHS over the apps, an app listed earlier in
+    # INSTALLED_APPS over a later one (django.contrib.admin and sessions come first). An entry that
+    # another catalogue shadows never reaches the user, so it must give a context of its own.
+    with translation.override("zh-hans"):
+        shadowed = {
+            (entry.msgctxt, entry.msgid): (wanted, shown)
+            for entry in polib.pofile(path).translated_entries()
+            if (wanted := _first_form(entry)) != (shown := _shown(entry))
+        }
+    assert shadowed == {}
+
+
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
@@ -108,6 +134,9 @@ def test_compiled_catalogue_matches_its_source(path):
         (lambda: OrderStatus.COMPLETED.label, "已完成"),
         (lambda: pgettext("packing output", "packed"), "包装成品"),
         (lambda: pgettext("course", "completed"), "结业日期"),
+        # Words that Django's own catalogues (admin, sessions) would otherwise take over.
+        (lambda: Session._meta.verbose_name, "班次"),
+        (lambda: pgettext("account", "Log out"), "退出登录"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
