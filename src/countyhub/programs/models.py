@@ -28,7 +28,7 @@ def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
 class ProgramLevel(models.TextChoices):
     NATIONAL = "national", _("national")
     PROVINCIAL = "provincial", _("provincial")
-    COUNTY = "county", _("county")
+    COUNTY = "county", pgettext_lazy("program level", "county")
 
 
 class Program(CountyScoped):
