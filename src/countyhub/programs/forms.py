@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.core.models import County, Village
 from countyhub.programs.incentives import month_end
@@ -156,7 +157,9 @@ class StationForm(forms.Form):
     longitude = forms.DecimalField(
         label=_("longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
     )
-    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    active = forms.BooleanField(
+        label=pgettext_lazy("station", "active"), required=False, initial=True
+    )
 
     def __init__(self, *args, county: County, **kwargs) -> None:
         super().__init__(*args, **kwargs)
