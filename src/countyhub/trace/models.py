@@ -90,9 +90,13 @@ class Batch(CountyScoped):
     longitude = models.DecimalField(
         _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
     )
-    # The chain's last link and length, moved forward only by services.record_events.
+    # The chain's last link and length, moved forward only by services.append_events.
     chain_head = models.CharField(max_length=64, default=GENESIS)
     event_count = models.PositiveIntegerField(default=0)
+    # The version of what the trace page shows, its cache key: append_events moves it with every
+    # append, and database triggers (migration 0008) on any other write of this row or of its
+    # events (an edit in psql), and never back; so a changed record is never served from cache.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("batch")
