@@ -7,8 +7,10 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
 from countyhub.core.models import ApiToken, County, Membership, Role, Village
@@ -42,7 +44,11 @@ def user_for_token(key: str) -> Any | None:
 def grant_role(
     *, actor: Any, user: Any, county: County, role: str, village: Village | None = None
 ) -> Membership:
-    membership, created = Membership.objects.get_or_create(
+    """Give `user` the role in the county (a station operator's, for `village`); granting a
+    role the user holds already only moves an operator to another village."""
+    if village is not None and village.county_id != county.pk:
+        raise ValidationError({"village": _("Choose a village of this county.")})
+    membership, created = Membership.objects.select_for_update().get_or_create(
         user=user, county=county, role=role, defaults={"village": village}
     )
     if role == Role.COUNTY_ADMIN and not user.is_staff:
@@ -55,6 +61,35 @@ def grant_role(
             action="role.granted",
             target=membership,
             county=county,
-            changes={"user": user.pk, "role": role},
+            changes={"user": user.pk, "role": role, "village": village},
+        )
+    elif membership.village_id != (village.pk if village else None):
+        previous = membership.village_id
+        membership.village = village
+        membership.save(update_fields=["village", "updated_at"])
+        record_audit(
+            actor=actor,
+            action="role.changed",
+            target=membership,
+            county=county,
+            changes={"user": user.pk, "role": role, "village": [previous, village]},
         )
     return membership
+
+
+@transaction.atomic
+def revoke_role(*, actor: Any, membership: Membership) -> None:
+    """Take a role away; the audit entry keeps whose role it was."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    record_audit(
+        actor=actor,
+        action="role.revoked",
+        target=membership,
+        county=membership.county,
+        changes={
+            "user": membership.user_id,
+            "role": membership.role,
+            "village": membership.village_id,
+        },
+    )
+    membership.delete()
