@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from countyhub.core.models import AuditEntry, County
 
@@ -24,6 +25,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     if isinstance(value, dict):
@@ -49,13 +52,17 @@ def record_audit(
     )
 
 
-def field_values(instance: models.Model) -> dict[str, Any]:
-    """The record's own columns (foreign keys as ids), as an audit entry keeps them."""
+def _columns(instance: models.Model) -> dict[str, Any]:
     return {
-        field.name: _jsonable(getattr(instance, field.attname))
+        field.name: getattr(instance, field.attname)
         for field in instance._meta.concrete_fields
         if field.name not in UNAUDITED_FIELDS
     }
+
+
+def field_values(instance: models.Model) -> dict[str, Any]:
+    """The record's own columns (foreign keys as ids), as an audit entry keeps them."""
+    return {name: _jsonable(value) for name, value in _columns(instance).items()}
 
 
 def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -66,27 +73,26 @@ def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, l
 @transaction.atomic
 def save_with_audit(*, actor: Any, instance: M, county: County | None) -> M:
     """Validate and save a record with no rules beyond its model's, auditing each changed field
-    (`<model>.created` / `<model>.changed`); an unchanged record writes nothing."""
+    (`<model>.created` / `<model>.changed`); an unchanged record is not written at all."""
     stored = (
         type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
         if instance.pk is not None
         else None
     )
-    before = field_values(stored) if stored is not None else {}
     instance.full_clean()
+    if stored is not None and _columns(stored) == _columns(instance):
+        return instance
     instance.save()
-    # Read back: a form's Decimal("2.5") is the column's "2.50", not a change.
+    # Read back: a form's Decimal("2.5") is the column's "2.50".
     saved = type(instance)._default_manager.get(pk=instance.pk)
-    changes = changed_values(before, field_values(saved))
-    if changes:
-        verb = "changed" if stored is not None else "created"
-        record_audit(
-            actor=actor,
-            action=f"{instance._meta.model_name}.{verb}",
-            target=instance,
-            county=county,
-            changes=changes,
-        )
+    before = field_values(stored) if stored is not None else {}
+    record_audit(
+        actor=actor,
+        action=f"{instance._meta.model_name}.{'changed' if stored is not None else 'created'}",
+        target=instance,
+        county=county,
+        changes=changed_values(before, field_values(saved)),
+    )
     return instance
 
 

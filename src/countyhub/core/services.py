@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,11 +23,30 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@transaction.atomic
 def issue_api_token(*, user: Any) -> str:
-    """Create a token and return its key; only the hash is kept."""
+    """Create a token and return its key; only the hash is kept, and who got a token when."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    token = ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    record_audit(actor=user, action="api_token.issued", target=token, county=None)
     return key
+
+
+@transaction.atomic
+def sign_up(*, username: str, email: str, password: str) -> Any:
+    """A new account of one's own (a buyer's); roles come only from `grant_role`."""
+    user = get_user_model()(username=username, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    record_audit(
+        actor=user,
+        action="user.signed_up",
+        target=user,
+        county=None,
+        changes={"username": username, "email": email},
+    )
+    return user
 
 
 def user_for_token(key: str) -> Any | None:

@@ -286,7 +286,15 @@ def add_task_progress(
             county=task.program.county,
             changes={"status": [previous, status]},
         )
-    return TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
+    note = TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
+    record_audit(
+        actor=author,
+        action="task.progress",
+        target=note,
+        county=task.program.county,
+        changes={"task": task.pk, "evidence": bool(evidence)},
+    )
+    return note
 
 
 # Paid months must not be re-priced: once a rule has paid out, these stay as they were.
