@@ -8,10 +8,8 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
 from countyhub.core.models import ApiToken, County, Membership, Role, Village
@@ -66,8 +64,7 @@ def grant_role(
 ) -> Membership:
     """Give `user` the role in the county (a station operator's, for `village`); granting a
     role the user holds already only moves an operator to another village."""
-    if village is not None and village.county_id != county.pk:
-        raise ValidationError({"village": _("Choose a village of this county.")})
+    Membership(user=user, county=county, role=role, village=village).clean()
     membership, created = Membership.objects.select_for_update().get_or_create(
         user=user, county=county, role=role, defaults={"village": village}
     )
