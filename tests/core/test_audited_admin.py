@@ -23,8 +23,8 @@ ADMIN_IDS = [model._meta.label_lower for model, _admin in REGISTERED]
 # Admins that are not walked, with the reason.
 ADMINS_NOT_WALKED = {
     "programs.servicestation": (
-        "replaced by the stations app (branch `station`); save_station audits, and the admin "
-        "keeps `active` read-only"
+        "replaced by the stations app (branch `station`), whose admin is to call its service; "
+        "until then this admin saves without programs.services.save_station"
     ),
 }
 
