@@ -15,10 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from countyhub.core.services import issue_api_token
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order
+from countyhub.trace.models import Container, ContainerLevel
 from tests.core.audit_walk import assert_audited, tables_written
 from tests.core.conftest import Site
 
@@ -50,6 +52,7 @@ class Post:
     data: Callable[[Site], dict[str, Any]] = lambda site: {}
     writes: bool = True
     json: bool = False
+    method: str = "post"
     # A page answers a valid POST with a redirect (200 or 400 would re-show a refused form).
     status: tuple[int, ...] = (302,)
 
@@ -74,6 +77,21 @@ def _evidence() -> io.BytesIO:
 
 def _latest_run(site: Site) -> int:
     return PayoutRun.objects.filter(county=site.world.county).latest("pk").pk
+
+
+def _now() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def _latest_case(site: Site) -> int:
+    return Container.objects.filter(level=ContainerLevel.CASE).latest("pk").pk
+
+
+PACK_A_CASE = Post(
+    "seller_staff",
+    lambda site: reverse("trace:pack_case") + f"?batch={site.batch.pk}",
+    lambda site: {"event_time": _now(), "quantity": "1"},
+)
 
 
 def _import_file(site: Site) -> io.BytesIO:
@@ -308,6 +326,50 @@ DRIVEN: dict[str, list[Post]] = {
             },
         )
     ],
+    "trace:pack_case": [PACK_A_CASE],
+    "trace:pack_pallet": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:pack_pallet"),
+            lambda site: {"event_time": _now(), "cases": [_latest_case(site)]},
+        ),
+    ],
+    "trace:container": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:container", args=[_latest_case(site)]),
+            lambda site: {"event_time": _now()},
+        ),
+    ],
+    "api:patch_product": [
+        Post(
+            "seller_staff",
+            lambda site: f"/api/products/{site.world.product.pk}",
+            lambda site: {"price": "30.00", "stock": "12"},
+            json=True,
+            method="patch",
+            status=(200,),
+        )
+    ],
+    "api:approve": [
+        Post(
+            "county_admin",
+            lambda site: f"/api/programs/counties/{_county(site)}/payout-runs",
+            lambda site: {"period": "2025-02"},
+            json=True,
+            status=(201,),
+        ),
+        Post(
+            "second_admin",
+            lambda site: (
+                f"/api/programs/counties/{_county(site)}/payout-runs/{_latest_run(site)}/approve"
+            ),
+            json=True,
+            status=(200,),
+        ),
+    ],
     "api:create_token": [
         Post(
             None,
@@ -374,18 +436,10 @@ ALLOWED: dict[str, str] = {
     ),
     "trace:cold_chain": "appends temperature events, as trace:record",
     "trace:import": "appends events of an EPCIS document, as trace:record",
-    "trace:pack_case": (
-        "needs serialised units; trace.services.pack_case audits (tests/trace/"
-        "test_containers_views.py drives the page)"
-    ),
-    "trace:pack_pallet": "needs packed cases; trace.services.pack_pallet audits",
-    "trace:container": "unpacks a case or pallet; trace.services.unpack audits",
     "trace:receive": "station receiving (branch `station`); receive_at_station audits",
     "shop:assisted_order": "station operators' page (branch `station`); _create_order audits",
     "programs:stations": "replaced by the stations app (branch `station`); save_station audits",
-    "api:patch_product": "update_product audits; driven in tests/catalog/test_products.py",
     "api:ship_order": "ship_order audits through _transition, as shop:order_action",
-    "api:approve": "approve_run audits, as programs:approve_run",
     "api:import_epcis": "appends events of an EPCIS document, as trace:import",
 }
 
@@ -471,10 +525,10 @@ def _log_in(client: Any, site: Site, step: Post) -> dict[str, str]:
 
 
 def _post(client: Any, site: Site, step: Post, headers: dict[str, str]) -> Any:
-    url, data = step.url(site), step.data(site)
+    url, data, send = step.url(site), step.data(site), getattr(client, step.method)
     if step.json:
-        return client.post(url, json.dumps(data), content_type="application/json", **headers)
-    return client.post(url, data)
+        return send(url, json.dumps(data), content_type="application/json", **headers)
+    return send(url, data)
 
 
 @pytest.mark.parametrize("name", sorted(DRIVEN))
