@@ -194,9 +194,10 @@ def test_every_admin_addition_is_audited(site, client, rf, model, model_admin):
 def _actions() -> list[tuple[Any, Any, str]]:
     site_wide = [name for name, _function in admin.site.actions]
     return [
-        (model, model_admin, name if isinstance(name, str) else name.__name__)
+        (model, model_admin, action)
         for model, model_admin in REGISTERED
         for name in (*site_wide, *(model_admin.actions or ()))
+        if (action := name if isinstance(name, str) else name.__name__) not in READING_ACTIONS
     ]
 
 
@@ -216,8 +217,8 @@ ACTIONS_WRITING_NOTHING = {
 )
 def test_every_admin_action_is_audited(site, client, rf, model, model_admin, action):
     label = model._meta.label_lower
-    if not walked(model) or action in READING_ACTIONS:
-        pytest.skip(ADMINS_NOT_WALKED.get(label, "reads only"))
+    if not walked(model):
+        pytest.skip(ADMINS_NOT_WALKED[label])
     client.force_login(site.superuser)
     request = rf.get("/")
     request.user = site.superuser
