@@ -29,15 +29,15 @@ class TownshipAdmin(CountyScopedAdmin):
 
 @admin.register(Village)
 class VillageAdmin(CountyScopedAdmin):
-    list_display = ("name", "township", "county", "has_service_station", "station_address")
-    list_filter = ("county", "has_service_station", "township")
+    list_display = ("name", "township", "county")
+    list_filter = ("county", "township")
     search_fields = ("name", "township__name")
     actions = (export_as_csv,)
 
 
 @admin.register(Membership)
 class MembershipAdmin(CountyScopedAdmin):
-    list_display = ("user", "role", "county", "village")
+    list_display = ("user", "role", "county", "station")
     list_filter = ("role", "county")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)

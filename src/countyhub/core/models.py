@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,14 +56,12 @@ class Township(CountyScoped):
 
 
 class Village(CountyScoped):
-    """An administrative village; `has_service_station` marks a village service station."""
+    """An administrative village; its service station, if any, is `village.station`."""
 
     township = models.ForeignKey(
         Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("township")
     )
     name = models.CharField(_("name"), max_length=100)
-    has_service_station = models.BooleanField(_("village service station"), default=False)
-    station_address = models.CharField(_("station address"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("village")
@@ -98,9 +97,14 @@ class Membership(TimestampedModel):
         County, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("county")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    # Only for station operators: the station they run.
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
+    # Only for station operators: the station they run (a station may have several).
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="operator_memberships",
+        verbose_name=_("village service station"),
     )
 
     class Meta:
@@ -109,7 +113,11 @@ class Membership(TimestampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "county", "role"], name="membership_unique_role"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(station__isnull=True) | Q(role="station_operator"),
+                name="membership_station_only_for_operators",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import ApiToken, County, Membership, Role, Village
+from countyhub.core.models import ApiToken, County, Membership, Role
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -40,10 +40,11 @@ def user_for_token(key: str) -> Any | None:
 
 @transaction.atomic
 def grant_role(
-    *, actor: Any, user: Any, county: County, role: str, village: Village | None = None
+    *, actor: Any, user: Any, county: County, role: str, station: Any = None
 ) -> Membership:
+    """Give `user` a role in `county`; a station operator's membership names their station."""
     membership, created = Membership.objects.get_or_create(
-        user=user, county=county, role=role, defaults={"village": village}
+        user=user, county=county, role=role, defaults={"station": station}
     )
     if role == Role.COUNTY_ADMIN and not user.is_staff:
         # County administrators work in the admin, which needs the staff flag.
@@ -55,6 +56,6 @@ def grant_role(
             action="role.granted",
             target=membership,
             county=county,
-            changes={"user": user.pk, "role": role},
+            changes={"user": user.pk, "role": role, "station": membership.station_id},
         )
     return membership

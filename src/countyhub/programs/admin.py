@@ -12,7 +12,6 @@ from countyhub.programs.models import (
     LedgerEntry,
     PayoutRun,
     Program,
-    ServiceStation,
     Task,
 )
 
@@ -39,13 +38,6 @@ class IncentiveRuleAdmin(admin.ModelAdmin):
 class TaskAdmin(admin.ModelAdmin):
     list_display = ("title", "department", "owner", "deadline", "status")
     list_filter = ("status", "department")
-
-
-@admin.register(ServiceStation)
-class ServiceStationAdmin(admin.ModelAdmin):
-    list_display = ("village", "operator_name", "opening_hours", "active")
-    # Stations change through programs.services.save_station, which keeps the village flag.
-    readonly_fields = ("active",)
 
 
 @admin.register(KpiTarget)

@@ -16,10 +16,10 @@ from countyhub.programs.models import (
     Kpi,
     LedgerEntry,
     Program,
-    StationService,
     Task,
     TaskStatus,
 )
+from countyhub.stations.models import StationService
 
 
 class DateInput(forms.DateInput):

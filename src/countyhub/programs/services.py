@@ -1,4 +1,4 @@
-"""Use cases of programs: budget and spending (maker-checker), tasks, village service stations."""
+"""Use cases of programs: budget and spending (maker-checker), tasks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import Village
 from countyhub.core.money import format_money, quantize_cny
 from countyhub.core.permissions import is_county_admin
 from countyhub.programs.errors import (
@@ -26,10 +25,8 @@ from countyhub.programs.models import (
     BudgetLine,
     KpiTarget,
     LedgerEntry,
-    ServiceStation,
     Spending,
     SpendingStatus,
-    StationService,
     Task,
     TaskNote,
     TaskStatus,
@@ -199,63 +196,6 @@ def add_task_progress(
             changes={"status": [previous, status]},
         )
     return TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
-
-
-@transaction.atomic
-def save_station(
-    *,
-    village: Village,
-    actor: Any,
-    operator_name: str,
-    address: str,
-    opening_hours: str,
-    services: list[str],
-    latitude: Decimal,
-    longitude: Decimal,
-    active: bool = True,
-    operator: Any = None,
-    opened_on: datetime.date | None = None,
-) -> ServiceStation:
-    """Create or update a village's station, and keep the platform's village flag in step."""
-    village = Village.objects.select_for_update().get(pk=village.pk)
-    unknown = [s for s in services if s not in StationService.values]
-    if unknown:
-        raise ProgramsError(
-            _("Unknown service: %(services)s.") % {"services": ", ".join(unknown)},
-            field="services",
-        )
-    if not operator_name.strip():
-        raise ProgramsError(_("Give the operator's name."), field="operator_name")
-    if not -90 <= latitude <= 90:
-        raise ProgramsError(_("Latitude must be between -90 and 90."), field="latitude")
-    if not -180 <= longitude <= 180:
-        raise ProgramsError(_("Longitude must be between -180 and 180."), field="longitude")
-    station, created = ServiceStation.objects.update_or_create(
-        village=village,
-        defaults={
-            "county_id": village.county_id,
-            "operator": operator,
-            "operator_name": operator_name.strip(),
-            "address": address.strip(),
-            "opening_hours": opening_hours.strip(),
-            "services": sorted(set(services)),
-            "latitude": latitude,
-            "longitude": longitude,
-            "active": active,
-            **({"opened_on": opened_on} if opened_on else {}),
-        },
-    )
-    village.has_service_station = active
-    village.station_address = station.address if active else village.station_address
-    village.save(update_fields=["has_service_station", "station_address", "updated_at"])
-    record_audit(
-        actor=actor,
-        action="station.created" if created else "station.updated",
-        target=station,
-        county=village.county,
-        changes={"active": active, "services": station.services},
-    )
-    return station
 
 
 @transaction.atomic

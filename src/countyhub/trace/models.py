@@ -318,7 +318,7 @@ class Container(CountyScoped):
     # Where it arrived: a village service station took it in (CBV `receiving`).
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     received_station = models.ForeignKey(
-        "core.Village",
+        "stations.Station",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
