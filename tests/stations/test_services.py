@@ -100,3 +100,21 @@ def test_a_closed_station_takes_no_parcels_and_leaves_its_operators_dashboard(wo
 def test_only_station_operators_name_a_station(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         MembershipFactory(county=world.county, role=Role.BUYER, station=world.station)
+
+
+def test_the_membership_form_names_a_station_only_for_its_operators(world):
+    from django.core.exceptions import ValidationError
+
+    buyer = Membership(user=UserFactory(), county=world.county, role=Role.BUYER)
+    buyer.station = world.station
+    with pytest.raises(ValidationError) as error:
+        buyer.full_clean()
+    assert "station" in error.value.message_dict
+    elsewhere = StationFactory()
+    operator = Membership(user=UserFactory(), county=world.county, role=Role.STATION_OPERATOR)
+    operator.station = elsewhere
+    with pytest.raises(ValidationError) as error:
+        operator.full_clean()
+    assert "station" in error.value.message_dict
+    operator.station = world.station
+    operator.full_clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +123,15 @@ class Membership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.county}"
+
+    def clean(self) -> None:
+        # The database refuses a station on another role; this says so on the admin's form.
+        if self.station_id is None:
+            return
+        if self.role != Role.STATION_OPERATOR:
+            raise ValidationError({"station": _("Only a station operator's role names a station.")})
+        if self.station.county_id != self.county_id:
+            raise ValidationError({"station": _("This station is in another county.")})
 
 
 class AuditEntry(models.Model):
