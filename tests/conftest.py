@@ -7,7 +7,8 @@ import pytest
 
 from countyhub.core.models import Role
 from tests.factories.catalog import ProductFactory, SellerFactory
-from tests.factories.core import CountyFactory, MembershipFactory, UserFactory, VillageFactory
+from tests.factories.core import CountyFactory, MembershipFactory, UserFactory
+from tests.factories.stations import StationFactory
 
 requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -46,7 +47,7 @@ class World:
 def world(db):
     """One county, two sellers with a product each, and a user for every role."""
     county = CountyFactory()
-    station = VillageFactory(township__county=county, has_service_station=True)
+    station = StationFactory(village__township__county=county)
     seller = SellerFactory(county=county)
     other_seller = SellerFactory(county=county)
     product = ProductFactory(county=county, seller=seller, stock=20)
@@ -59,7 +60,7 @@ def world(db):
             user=user,
             county=county,
             role=role,
-            village=station if role == Role.STATION_OPERATOR else None,
+            station=station if role == Role.STATION_OPERATOR else None,
         )
         users[role.value] = user
     seller.staff.add(users[Role.SELLER_STAFF])

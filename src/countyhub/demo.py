@@ -54,15 +54,34 @@ def _build_places(county: Any) -> dict[str, Any]:
     for township_name, village_names in data.TOWNSHIPS.items():
         township = Township.objects.create(county=county, name=township_name)
         for name in village_names:
-            at_station = name in data.STATION_VILLAGES
-            villages[name] = Village.objects.create(
-                county=county,
-                township=township,
-                name=name,
-                has_service_station=at_station,
-                station_address=f"{name}村委会一楼" if at_station else "",
-            )
+            villages[name] = Village.objects.create(county=county, township=township, name=name)
     return villages
+
+
+def _build_stations(villages: dict[str, Any]) -> dict[str, Any]:
+    """The villages' service stations, opened over the last two years; the last one recently
+    took coverage past the 50% mark."""
+    from countyhub import demo_data as data
+    from countyhub.stations.models import StationService
+    from countyhub.stations.services import save_station
+    from countyhub.training.outcomes import add_months
+
+    admin = get_user_model().objects.get(username="admin")
+    services = StationService.values
+    stations = {}
+    for index, name in enumerate([*sorted(data.STATION_VILLAGES), data.LAST_STATION_VILLAGE]):
+        stations[name] = save_station(
+            village=villages[name],
+            actor=admin,
+            operator_name=f"{data.SURNAMES[index]}站长",
+            address=f"{name}村委会一楼",
+            opening_hours="08:00-18:00",
+            services=services[: 2 + index % 3],
+            latitude=Decimal("30.2") + Decimal(index) / 50,
+            longitude=Decimal("110.5") + Decimal(index) / 40,
+            opened_on=add_months(timezone.localdate(), -22 + index * 3),
+        )
+    return stations
 
 
 def _build_households(county: Any, villages: dict[str, Any], rng: random.Random) -> list[Any]:
@@ -184,7 +203,7 @@ def _build_order_history(
     county: Any, products: list[Any], buyers: list[Any], rng: random.Random
 ) -> int:
     """Two years of completed orders, written in bulk (history, not live checkouts)."""
-    from countyhub.core.models import Village
+    from countyhub import demo_data as data
     from countyhub.core.money import quantize_cny
     from countyhub.shop.models import (
         Checkout,
@@ -193,8 +212,14 @@ def _build_order_history(
         OrderStatus,
         PaymentMethod,
     )
+    from countyhub.stations.models import Station
 
-    stations = list(Village.objects.filter(county=county, has_service_station=True))
+    # The stations that were open through the two years of history.
+    stations = list(
+        Station.objects.filter(county=county, village__name__in=data.STATION_VILLAGES).order_by(
+            "village__name"
+        )
+    )
     now = timezone.now()
     planned = []
     for day in range(ORDER_MONTHS * 30, 0, -1):
@@ -268,9 +293,11 @@ def _build_assisted_orders(county: Any, station: Any, products: list[Any]) -> in
     # Its own generator, so the rest of the demo stays as it was.
     rng = random.Random(SEED)
     operator = Membership.objects.get(
-        county=county, role=Role.STATION_OPERATOR, village=station
+        county=county, role=Role.STATION_OPERATOR, station=station
     ).user
-    households = list(Household.objects.filter(county=county, village=station).order_by("pk")[:2])
+    households = list(
+        Household.objects.filter(county=county, village_id=station.village_id).order_by("pk")[:2]
+    )
     now = timezone.now()
     orders, lines = [], []
     for index, (name, phone) in enumerate(ASSISTED_VILLAGERS * 2):
@@ -362,7 +389,7 @@ def save_past_orders(
     return len(orders)
 
 
-def _grant_demo_roles(county: Any, villages: dict[str, Any]) -> list[Any]:
+def _grant_demo_roles(county: Any, stations: dict[str, Any]) -> list[Any]:
     from countyhub.catalog.models import Seller
     from countyhub.core.models import Membership, Role
     from countyhub.shop.models import BuyerProfile
@@ -376,13 +403,13 @@ def _grant_demo_roles(county: Any, villages: dict[str, Any]) -> list[Any]:
         "analyst": Role.ANALYST,
         "buyer": Role.BUYER,
     }
-    station = villages["桃花村"]
+    station = stations["桃花村"]
     for username, role in roles.items():
         Membership.objects.get_or_create(
             user=users[username],
             county=county,
             role=role,
-            defaults={"village": station if role == Role.STATION_OPERATOR else None},
+            defaults={"station": station if role == Role.STATION_OPERATOR else None},
         )
     Seller.objects.filter(county=county).order_by("pk").first().staff.add(users["seller"])
     BuyerProfile.objects.get_or_create(
@@ -414,23 +441,23 @@ def build_demo(
         households = _build_households(county, villages, rng)
         report("catalog")
         products = _build_catalog(county, villages, households)
-        buyers = _grant_demo_roles(county, villages)
+        report("stations")
+        stations = _build_stations(villages)
+        buyers = _grant_demo_roles(county, stations)
         extra_buyers = [
             get_user_model().objects.create_user(username=f"demo-buyer-{i}", password=None)
             for i in range(1, 9)
         ]
         report("order history")
         orders = _build_order_history(county, products, buyers + extra_buyers, rng)
-        orders += _build_assisted_orders(county, villages["桃花村"], products)
+        orders += _build_assisted_orders(county, stations["桃花村"], products)
         report("traced batches")
         from countyhub.trace.demo import build_traced_batches
 
         traced = build_traced_batches(county=county, products=products, rng=rng)
         from countyhub.programs.demo import build_programs_demo
 
-        programs = build_programs_demo(
-            county, villages, rng, password=DEMO_PASSWORD, progress=report
-        )
+        programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders, {traced} traced batches; "

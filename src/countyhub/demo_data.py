@@ -33,6 +33,9 @@ TOWNSHIPS = {
     "红岩镇": ["红岩村", "枣园村", "清泉村", "松坡村"],
 }
 STATION_VILLAGES = {"青石村", "白云村", "红岩村", "桃花村", "龙潭村", "枣园村"}
+# The seventh station opened a few months ago (coverage passes 50% recently); the order
+# history's parcels go to the first six.
+LAST_STATION_VILLAGE = "石门村"
 SELLERS = [
     (
         "青山红苹果专业合作社",

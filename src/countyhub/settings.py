@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "countyhub.core",
+    "countyhub.stations",
     "countyhub.catalog",
     "countyhub.shop",
     "countyhub.training",

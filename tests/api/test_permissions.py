@@ -2,8 +2,11 @@
 
 import pytest
 
+from countyhub.core.models import Role
 from countyhub.shop.models import DeliveryMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
+from tests.factories.core import MembershipFactory, UserFactory
+from tests.factories.stations import StationFactory
 
 ROLES = [
     "anonymous",
@@ -13,6 +16,7 @@ ROLES = [
     "county_admin",
     "other_county_admin",
     "station_operator",
+    "other_station_operator",
     "trainer",
     "analyst",
 ]
@@ -31,6 +35,7 @@ MATRIX = {
         county_admin=200,
         other_county_admin=404,
         station_operator=200,
+        other_station_operator=404,
         trainer=404,
         analyst=404,
     ),
@@ -42,6 +47,7 @@ MATRIX = {
         county_admin=200,
         other_county_admin=404,
         station_operator=403,
+        other_station_operator=404,
         trainer=404,
         analyst=404,
     ),
@@ -53,6 +59,7 @@ MATRIX = {
         county_admin=200,
         other_county_admin=404,
         station_operator=403,
+        other_station_operator=404,
         trainer=404,
         analyst=404,
     ),
@@ -64,6 +71,7 @@ MATRIX = {
         county_admin=200,
         other_county_admin=403,
         station_operator=403,
+        other_station_operator=403,
         trainer=403,
         analyst=403,
     ),
@@ -75,6 +83,7 @@ MATRIX = {
         county_admin=200,
         other_county_admin=404,
         station_operator=404,
+        other_station_operator=404,
         trainer=404,
         analyst=404,
     ),
@@ -86,12 +95,22 @@ MATRIX = {
         county_admin=200,
         other_county_admin=403,
         station_operator=403,
+        other_station_operator=403,
         trainer=403,
         analyst=200,
     ),
     "list products": expect(**dict.fromkeys(ROLES, 200)),
     "place order": expect(**{**dict.fromkeys(ROLES, 201), "anonymous": 401}),
 }
+
+
+@pytest.fixture(autouse=True)
+def _other_station_operator(world):
+    """The operator of another station of the same county: the order is not theirs."""
+    other = StationFactory(village__township__county=world.county)
+    user = UserFactory(username="other-station-operator")
+    MembershipFactory(user=user, county=world.county, role=Role.STATION_OPERATOR, station=other)
+    world.users["other_station_operator"] = user
 
 
 def call(action, api, world, order):

@@ -16,7 +16,9 @@ def test_operator_orders_for_a_villager_and_hands_the_parcel_over(
     world, live_server, browser, screenshots
 ):
     product = world.product
-    household = HouseholdFactory(county=world.county, village=world.station, head_name="李德明")
+    household = HouseholdFactory(
+        county=world.county, village=world.station.village, head_name="李德明"
+    )
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     log_in(page, live_server, "station_operator-user")
     page.goto(f"{live_server.url}/station/")

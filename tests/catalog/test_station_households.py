@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from countyhub.catalog import services
 from countyhub.catalog.models import Household
-from countyhub.core.models import AuditEntry
-from tests.factories.core import VillageFactory
+from countyhub.core.models import AuditEntry, Role
+from tests.factories.core import MembershipFactory, UserFactory, VillageFactory
+from tests.factories.stations import StationFactory
 
 URL = reverse("catalog:station_households")
 
@@ -17,11 +18,11 @@ def test_operator_registers_a_household_with_members(client, world):
     client.force_login(world.users["station_operator"])
     page = client.get(URL)
     assert page.status_code == 200
-    assert list(page.context["form"].fields["village"].queryset) == [world.station]
+    assert list(page.context["form"].fields["village"].queryset) == [world.station.village]
     response = client.post(
         URL,
         {
-            "village": world.station.pk,
+            "village": world.station.village.pk,
             "head_name": "王大山",
             "phone": "138 0000 1234",
             "registered_poor": "on",
@@ -31,7 +32,7 @@ def test_operator_registers_a_household_with_members(client, world):
     )
     assert response.status_code == 302
     household = Household.objects.get(head_name="王大山")
-    assert household.village == world.station and household.registered_poor
+    assert household.village == world.station.village and household.registered_poor
     assert household.poverty_exit_year == 2019 and household.county == world.county
     assert sorted(household.members.values_list("name", "relation")) == [
         ("李红", "妻子"),
@@ -46,7 +47,7 @@ def test_bad_input_is_named_and_kept(client, world):
     response = client.post(
         URL,
         {
-            "village": world.station.pk,
+            "village": world.station.village.pk,
             "head_name": "赵四",
             "phone": "call me",
             "poverty_exit_year": "2020",
@@ -65,17 +66,17 @@ def test_bad_input_is_named_and_kept(client, world):
 def test_the_same_household_twice_is_refused(world):
     operator = world.users["station_operator"]
     services.register_household(
-        actor=operator, village=world.station, head_name="钱五", phone="13900001111"
+        actor=operator, village=world.station.village, head_name="钱五", phone="13900001111"
     )
     with pytest.raises(ValidationError) as error:
         services.register_household(
-            actor=operator, village=world.station, head_name="钱五", phone="13900001111"
+            actor=operator, village=world.station.village, head_name="钱五", phone="13900001111"
         )
     assert "head_name" in error.value.message_dict
 
 
 def test_an_operator_registers_only_in_their_own_village(world):
-    elsewhere = VillageFactory(township=world.station.township)
+    elsewhere = VillageFactory(township=world.station.village.township)
     with pytest.raises(PermissionDenied):
         services.register_household(
             actor=world.users["station_operator"], village=elsewhere, head_name="孙六"
@@ -94,10 +95,10 @@ def test_others_do_not_get_the_page(client, world, role):
 
 
 def test_operator_sees_only_their_villages_households(client, world):
-    elsewhere = VillageFactory(township=world.station.township)
+    elsewhere = VillageFactory(township=world.station.village.township)
     admin = world.users["county_admin"]
     services.register_household(actor=admin, village=elsewhere, head_name="周七", phone="1")
-    services.register_household(actor=admin, village=world.station, head_name="吴八")
+    services.register_household(actor=admin, village=world.station.village, head_name="吴八")
     client.force_login(world.users["station_operator"])
     html = client.get(URL).content.decode()
     assert "吴八" in html and "周七" not in html
@@ -107,3 +108,27 @@ def test_the_station_dashboard_links_households_and_received_pallets(client, wor
     client.force_login(world.users["station_operator"])
     html = client.get(reverse("shop:station_dashboard")).content.decode()
     assert f'href="{URL}"' in html and f'href="{reverse("trace:containers")}"' in html
+
+
+def test_another_stations_operator_neither_reads_nor_registers_this_stations_households(
+    client, world
+):
+    other = StationFactory(village__township=world.station.village.township)
+    other_operator = UserFactory()
+    MembershipFactory(
+        user=other_operator, county=world.county, role=Role.STATION_OPERATOR, station=other
+    )
+    services.register_household(
+        actor=world.users["station_operator"], village=world.station.village, head_name="郑九"
+    )
+    client.force_login(other_operator)
+    page = client.get(URL)
+    assert list(page.context["form"].fields["village"].queryset) == [other.village]
+    assert "郑九" not in page.content.decode()
+    response = client.post(URL, {"village": world.station.village.pk, "head_name": "冯十"})
+    assert response.status_code == 400 and not Household.objects.filter(head_name="冯十").exists()
+    with pytest.raises(PermissionDenied):
+        services.register_household(
+            actor=other_operator, village=world.station.village, head_name="冯十"
+        )
+    services.register_household(actor=other_operator, village=other.village, head_name="冯十")

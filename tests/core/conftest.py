@@ -18,8 +18,9 @@ from countyhub.programs.models import Spending, Task
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.training import services as training_services
 from tests.factories.catalog import HouseholdFactory
-from tests.factories.core import MembershipFactory, UserFactory, VillageFactory
+from tests.factories.core import MembershipFactory, UserFactory
 from tests.factories.programs import RuleFactory, make_order
+from tests.factories.stations import StationFactory
 from tests.factories.trace import make_batch
 from tests.factories.training import SessionFactory
 
@@ -39,7 +40,7 @@ class Site:
     enrollment: Any
     certificate: Any
     batch: Any
-    other_village: Any
+    other_station: Any
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def site(world, settings, tmp_path) -> Site:
         delivery=DeliveryRequest("station", world.station.pk, "王芳", "13800000000"),
         payment_method="bank_transfer",
     ).orders[0]
-    household = HouseholdFactory(county=county, registered_poor=True, village=world.station)
+    household = HouseholdFactory(county=county, registered_poor=True, village=world.station.village)
     household.members.create(name="王芳", relation="head")
     SellerHousehold.objects.create(seller=world.seller, household=household, link="employs")
     rule = RuleFactory(budget_line__program__county=county)
@@ -101,7 +102,7 @@ def site(world, settings, tmp_path) -> Site:
         session=session, actor=admin_user, member=household.members.get()
     )
     batch = make_batch(world.users["seller_staff"], world.product)
-    other_village = VillageFactory(township=world.station.township)
+    other_station = StationFactory(village__township=world.station.village.township)
     return Site(
         world,
         admin_user,
@@ -116,5 +117,5 @@ def site(world, settings, tmp_path) -> Site:
         second_enrollment,
         certificate,
         batch,
-        other_village,
+        other_station,
     )

@@ -21,16 +21,11 @@ REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta
 ADMIN_IDS = [model._meta.label_lower for model, _admin in REGISTERED]
 
 # Admins that are not walked, with the reason.
-ADMINS_NOT_WALKED = {
-    "programs.servicestation": (
-        "replaced by the stations app (branch `station`), whose admin is to call its service; "
-        "until then this admin saves without programs.services.save_station"
-    ),
-}
+ADMINS_NOT_WALKED = {}
 
 # Changes the walk makes where appending to the first text field is not possible or allowed.
 CHANGES: dict[str, Any] = {
-    "core.membership": lambda site, data: {"village": str(site.other_village.pk)},
+    "core.membership": lambda site, data: {"station": str(site.other_station.pk)},
     "programs.kpitarget": lambda site, data: {"target": "250"},
     "trace.traceprofile": lambda site, data: {"division_code": "520999"},
 }
@@ -47,6 +42,7 @@ ADDITIONS: dict[str, Any] = {
         "user": str(site.world.users["buyer"].pk),
         "county": str(site.world.county.pk),
         "role": Role.ANALYST,
+        "station": "",
     },
     "catalog.brand": lambda site: {
         "slug": "new-brand",

@@ -126,7 +126,7 @@ DRIVEN: dict[str, list[Post]] = {
             "station_operator",
             lambda site: reverse("catalog:station_households"),
             lambda site: {
-                "village": site.world.station.pk,
+                "village": site.world.station.village.pk,
                 "head_name": "王大山",
                 "phone": "13800001234",
                 "members": "李红，妻子",
@@ -229,6 +229,22 @@ DRIVEN: dict[str, list[Post]] = {
             "county_admin",
             lambda site: _programs(site, f"tasks/{site.task.pk}/"),
             lambda site: {"text": "已选址", "status": "in_progress"},
+        )
+    ],
+    "programs:stations": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "stations/"),
+            lambda site: {
+                "village": site.other_station.village_id,
+                "operator_name": "李站长",
+                "address": "村委会一楼",
+                "opening_hours": "08:00-18:00",
+                "services": ["parcels"],
+                "latitude": "26.5",
+                "longitude": "106.7",
+                "active": "on",
+            },
         )
     ],
     "programs:rules": [
@@ -436,9 +452,11 @@ ALLOWED: dict[str, str] = {
     ),
     "trace:cold_chain": "appends temperature events, as trace:record",
     "trace:import": "appends events of an EPCIS document, as trace:record",
-    "trace:receive": "station receiving (branch `station`); receive_at_station audits",
-    "shop:assisted_order": "station operators' page (branch `station`); _create_order audits",
-    "programs:stations": "replaced by the stations app (branch `station`); save_station audits",
+    "trace:receive": (
+        "appends a CBV receiving event to each batch inside, as trace:record; the container's "
+        "received station and time are part of that event"
+    ),
+    "shop:assisted_order": "places an order through the checkout service, audited as checkout",
     "api:ship_order": "ship_order audits through _transition, as shop:order_action",
     "api:import_epcis": "appends events of an EPCIS document, as trace:import",
 }

@@ -3,7 +3,8 @@
 import pytest
 
 from countyhub.core.models import AuditEntry, Membership, Role
-from tests.factories.core import UserFactory, VillageFactory
+from tests.factories.core import UserFactory
+from tests.factories.stations import StationFactory
 
 
 @pytest.fixture
@@ -24,21 +25,21 @@ def test_granting_a_county_admin_role_in_the_admin_uses_grant_role(world, client
     assert person.is_staff  # as grant_role arranges, so that they reach the admin
     entry = AuditEntry.objects.get(action="role.granted")
     assert (entry.actor, entry.object_id) == (superuser, str(membership.pk))
-    assert entry.changes == {"user": person.pk, "role": Role.COUNTY_ADMIN, "village": None}
+    assert entry.changes == {"user": person.pk, "role": Role.COUNTY_ADMIN, "station": None}
 
 
 def test_moving_an_operator_and_revoking_a_role_in_the_admin_are_audited(world, client, superuser):
     membership = Membership.objects.get(role=Role.STATION_OPERATOR, county=world.county)
-    other = VillageFactory(township=world.station.township)
+    other = StationFactory(village__township=world.station.village.township)
     client.force_login(superuser)
     url = f"/admin/core/membership/{membership.pk}/change/"
     # Whose role and which role stay as granted; the posted role is ignored.
-    response = client.post(url, {"role": Role.COUNTY_ADMIN, "village": other.pk, "_save": "Save"})
+    response = client.post(url, {"role": Role.COUNTY_ADMIN, "station": other.pk, "_save": "Save"})
     assert response.status_code == 302
     membership.refresh_from_db()
-    assert (membership.role, membership.village) == (Role.STATION_OPERATOR, other)
+    assert (membership.role, membership.station) == (Role.STATION_OPERATOR, other)
     moved = AuditEntry.objects.get(action="role.changed")
-    assert moved.changes["village"] == [world.station.pk, other.pk]
+    assert moved.changes["station"] == [world.station.pk, other.pk]
     response = client.post(f"/admin/core/membership/{membership.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
@@ -48,7 +49,7 @@ def test_moving_an_operator_and_revoking_a_role_in_the_admin_are_audited(world, 
 
 
 def test_a_village_of_another_county_is_refused(world, client, superuser):
-    foreign = VillageFactory()
+    foreign = StationFactory()
     client.force_login(superuser)
     response = client.post(
         "/admin/core/membership/add/",
@@ -56,12 +57,12 @@ def test_a_village_of_another_county_is_refused(world, client, superuser):
             "user": world.users["buyer"].pk,
             "county": world.county.pk,
             "role": Role.STATION_OPERATOR,
-            "village": foreign.pk,
+            "station": foreign.pk,
             "_save": "Save",
         },
     )
     assert response.status_code == 200
-    assert not Membership.objects.filter(village=foreign).exists()
+    assert not Membership.objects.filter(station=foreign).exists()
 
 
 def test_staff_flags_of_accounts_are_audited_and_the_audit_log_cannot_be_deleted(

@@ -17,8 +17,9 @@ from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
 import countyhub
 from countyhub.catalog.models import Certification, Product
-from countyhub.programs.models import IncentiveRule, LineKind, Program, ServiceStation
+from countyhub.programs.models import IncentiveRule, LineKind, Program
 from countyhub.shop.models import Order, OrderStatus, Payment
+from countyhub.stations.models import Station
 from countyhub.trace.models import Container
 from countyhub.training.models import Session
 
@@ -126,7 +127,7 @@ def test_the_runtime_catalogue_says_what_each_catalogue_says(path):
         (lambda: Container._meta.get_field("level").verbose_name, "包装层级"),
         (lambda: Program._meta.get_field("level").verbose_name, "级别"),
         # The other words that meant two things.
-        (lambda: ServiceStation._meta.get_field("active").verbose_name, "运营中"),
+        (lambda: Station._meta.get_field("active").verbose_name, "运营中"),
         (lambda: Certification._meta.get_field("issuer").verbose_name, "发证机构"),
         (lambda: Container._meta.get_field("received_at").verbose_name, "签收时间"),
         (lambda: Payment._meta.get_field("received_at").verbose_name, "到账时间"),

@@ -44,7 +44,6 @@ class VillageFactory(factory.django.DjangoModelFactory):
     township = factory.SubFactory(TownshipFactory)
     county = factory.SelfAttribute("township.county")
     name = factory.Sequence(lambda n: f"村{n}")
-    has_service_station = True
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
 
-from countyhub.core.models import County, Village
+from countyhub import demo_data
+from countyhub.core.models import County
 from countyhub.demo import build_demo
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import (
@@ -9,11 +10,11 @@ from countyhub.programs.models import (
     LineKind,
     PayoutRun,
     RunStatus,
-    ServiceStation,
     Spending,
     SpendingStatus,
     Task,
 )
+from countyhub.stations.models import Station
 from countyhub.training.models import Certificate, Course
 
 
@@ -29,10 +30,11 @@ def test_demo_county_has_programs_training_and_two_years_of_payouts(db, settings
     assert spending.filter(status=SpendingStatus.PENDING).exists()
     assert all(s.decided_by_id != s.recorded_by_id for s in spending if s.decided_by_id)
     assert Task.objects.filter(program=program).count() == 10
-    stations = ServiceStation.objects.filter(county=county, active=True)
-    assert set(stations.values_list("village_id", flat=True)) == set(
-        Village.objects.filter(county=county, has_service_station=True).values_list("pk", flat=True)
-    )
+    stations = Station.objects.filter(county=county, active=True)
+    assert set(stations.values_list("village__name", flat=True)) == {
+        *demo_data.STATION_VILLAGES,
+        demo_data.LAST_STATION_VILLAGE,
+    }
     assert Course.objects.filter(county=county).count() == 5
     assert Certificate.objects.filter(enrollment__user__username="seller").exists()
     runs = PayoutRun.objects.filter(county=county)

@@ -10,20 +10,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from countyhub.catalog.models import SellerHousehold
+from countyhub.core.models import AuditEntry
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.kpis import village_coverage
 from countyhub.programs.models import (
     IncentiveRule,
     LedgerEntry,
     PayoutRun,
-    ServiceStation,
     Spending,
     SpendingStatus,
 )
-from countyhub.programs.services import save_station
+from countyhub.stations.models import Station
+from countyhub.stations.services import save_station
 from tests.factories.catalog import HouseholdFactory
 from tests.factories.core import CountyFactory, MembershipFactory, UserFactory, VillageFactory
 from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
+from tests.factories.stations import StationFactory
 
 PAGES = ["", "budget/", "tasks/", "rules/", "payouts/", "stations/", "report.pdf"]
 
@@ -228,8 +230,8 @@ def test_a_seller_sees_only_its_own_payouts(world, client, budget):
     assert client.get("/programs/my-payouts/").status_code == 403
 
 
-def test_station_keeps_the_platform_flag_in_step(world, client):
-    village = VillageFactory(township__county=world.county, has_service_station=False)
+def test_county_staff_open_change_and_close_a_station(world, client):
+    village = VillageFactory(township__county=world.county)
     client.force_login(world.users["county_admin"])
     url = f"/c/{world.county.slug}/programs/stations/"
     form = {
@@ -243,15 +245,18 @@ def test_station_keeps_the_platform_flag_in_step(world, client):
         "active": "on",
     }
     assert client.post(url, form).status_code == 302
-    village.refresh_from_db()
-    assert village.has_service_station
-    assert village.station_address == "村委会一楼"
-    station = ServiceStation.objects.get(village=village)
+    station = Station.objects.get(village=village)
+    assert station.active and station.address == "村委会一楼"
     assert station.services == ["assisted_buying", "parcels"]
+    assert station.county == world.county and station.opened_on is not None
     form.pop("active")
     client.post(url, form)
-    village.refresh_from_db()
-    assert not village.has_service_station
+    station.refresh_from_db()
+    assert not station.active and Station.objects.filter(village=village).count() == 1
+    assert [e.action for e in AuditEntry.objects.filter(object_type="stations.station")] == [
+        "station.updated",
+        "station.created",
+    ]
     bad = client.post(url, {**form, "latitude": "95"})
     assert "latitude" in bad.context["form"].errors
 
@@ -259,9 +264,9 @@ def test_station_keeps_the_platform_flag_in_step(world, client):
 def test_coverage_is_the_share_of_villages_with_an_active_station(world, client):
     county = CountyFactory()
     admin = world.users["county_admin"]
-    villages = [VillageFactory(township__county=county, has_service_station=False) for _ in "abcd"]
-    villages[0].has_service_station = True  # the platform's flag alone counts too
-    villages[0].save()
+    villages = [VillageFactory(township__county=county) for _ in "abcd"]
+    # A station moved from the old village flag: no coordinates, opening day unknown.
+    StationFactory(village=villages[0], latitude=None, longitude=None, opened_on=None)
     for village, active in ((villages[1], True), (villages[2], False)):
         save_station(
             village=village,

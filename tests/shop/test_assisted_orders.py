@@ -12,7 +12,7 @@ from django.test import Client
 
 from countyhub.catalog.models import Stock
 from countyhub.core.models import AuditEntry, Role
-from countyhub.shop import services
+from countyhub.shop import policies, services
 from countyhub.shop.errors import (
     CheckoutInvalidError,
     IdempotencyConflictError,
@@ -23,7 +23,8 @@ from countyhub.shop.services import LineRequest
 from tests.api.conftest import ApiClient
 from tests.conftest import requires_postgres
 from tests.factories.catalog import HouseholdFactory, ProductFactory
-from tests.factories.core import CountyFactory, MembershipFactory, UserFactory, VillageFactory
+from tests.factories.core import CountyFactory, MembershipFactory, UserFactory
+from tests.factories.stations import StationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +54,7 @@ def assist(world, *, operator=None, station=None, household=None, lines=None, ke
 def household(world):
     return HouseholdFactory(
         county=world.county,
-        village=world.station,
+        village=world.station.village,
         head_name="李大爷",
         registered_poor=True,
         poverty_exit_year=2020,
@@ -62,10 +63,10 @@ def household(world):
 
 @pytest.fixture
 def other_station_operator(world):
-    other_station = VillageFactory(township__county=world.county, has_service_station=True)
+    other_station = StationFactory(village__township__county=world.county)
     user = UserFactory(username="other-station-operator")
     MembershipFactory(
-        user=user, county=world.county, role=Role.STATION_OPERATOR, village=other_station
+        user=user, county=world.county, role=Role.STATION_OPERATOR, station=other_station
     )
     return user
 
@@ -138,7 +139,7 @@ def test_household_must_be_of_the_stations_village(world, where):
         foreign = HouseholdFactory(county=CountyFactory())
     else:
         foreign = HouseholdFactory(county=world.county)  # a village of its own
-    assert foreign.village_id != world.station.pk
+    assert foreign.village_id != world.station.village_id
     with pytest.raises(CheckoutInvalidError) as caught:
         assist(world, household=foreign)
     assert caught.value.field == "household"
@@ -162,12 +163,12 @@ def test_database_refuses_a_villager_order_without_a_phone(world):
 @pytest.mark.django_db(transaction=True)
 def test_operators_and_buyers_racing_for_the_last_units_never_oversell():
     county = CountyFactory()
-    station = VillageFactory(township__county=county, has_service_station=True)
+    station = StationFactory(village__township__county=county)
     product = ProductFactory(county=county, stock=10)
     operators = []
     for index in range(4):
         operator = UserFactory(username=f"op-{index}")
-        MembershipFactory(user=operator, county=county, role=Role.STATION_OPERATOR, village=station)
+        MembershipFactory(user=operator, county=county, role=Role.STATION_OPERATOR, station=station)
         operators.append(operator)
     start = threading.Event()
 
@@ -396,6 +397,23 @@ def test_the_station_hands_over_an_assisted_order_and_collects_the_cash(world, c
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert order.payment.status == "received"
+
+
+def test_another_stations_operator_cannot_hand_over_this_stations_parcel(
+    world, client, other_station_operator
+):
+    order = assist(world).orders[0]
+    services.ship_order(
+        order=order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="1"
+    )
+    client.force_login(other_station_operator)
+    assert order.number not in client.get("/station/").content.decode()
+    response = client.post(f"/orders/{order.number}/deliver/", {"next": "station"})
+    assert response.status_code == 404
+    assert not policies.may_confirm_delivery(other_station_operator, order)
+    assert policies.may_confirm_delivery(world.users["station_operator"], order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
 
 
 @pytest.mark.slow

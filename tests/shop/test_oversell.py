@@ -12,7 +12,8 @@ from countyhub.shop.models import Checkout, DeliveryMethod, Order, OrderLine
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from tests.conftest import requires_postgres
 from tests.factories.catalog import ProductFactory
-from tests.factories.core import CountyFactory, UserFactory, VillageFactory
+from tests.factories.core import CountyFactory, UserFactory
+from tests.factories.stations import StationFactory
 
 INITIAL_STOCK = 40
 ATTEMPTS = 90
@@ -35,7 +36,7 @@ def _in_thread(start, work):
 def test_concurrent_checkouts_never_oversell():
     assert connection.vendor == "postgresql"
     county = CountyFactory()
-    station = VillageFactory(township__county=county)
+    station = StationFactory(village__township__county=county)
     product = ProductFactory(county=county, stock=INITIAL_STOCK)
     buyers = [UserFactory() for _ in range(8)]
     delivery = DeliveryRequest(DeliveryMethod.STATION, station.pk)
@@ -70,7 +71,7 @@ def test_concurrent_checkouts_never_oversell():
 
 def test_a_retried_checkout_racing_itself_orders_once():
     county = CountyFactory()
-    station = VillageFactory(township__county=county)
+    station = StationFactory(village__township__county=county)
     product = ProductFactory(county=county, stock=10)
     buyer = UserFactory()
     start = threading.Event()

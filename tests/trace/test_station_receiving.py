@@ -6,11 +6,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from countyhub.core.models import Role
 from countyhub.trace import services, verification
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import container_uri
 from countyhub.trace.models import Batch, Container, EventKind
 from countyhub.trace.services import LotQuantity
+from tests.factories.core import MembershipFactory, UserFactory
+from tests.factories.stations import StationFactory
 from tests.trace.test_trace_page import path_of
 
 
@@ -79,9 +82,7 @@ def test_anonymous_scanners_see_no_form(client, pallet):
 
 
 def test_a_station_not_ones_own_is_refused(client, world, pallet):
-    from tests.factories.core import VillageFactory
-
-    elsewhere = VillageFactory(township=world.station.township, has_service_station=True)
+    elsewhere = StationFactory(village__township=world.station.village.township)
     client.force_login(world.users["station_operator"])
     response = client.post(
         reverse("trace:receive", args=[pallet.pk]),
@@ -127,3 +128,20 @@ def test_the_operator_lists_what_the_station_received(client, world, pallet):
     assert pallet.sscc in html and world.station.name in html
     client.force_login(world.users["buyer"])
     assert client.get(listing).status_code == 403
+
+
+def test_another_stations_operator_neither_sees_nor_handles_the_pallet(client, world, pallet):
+    other = StationFactory(village__township=world.station.village.township)
+    other_operator = UserFactory()
+    MembershipFactory(
+        user=other_operator, county=world.county, role=Role.STATION_OPERATOR, station=other
+    )
+    services.receive_at_station(
+        actor=world.users["station_operator"], container=pallet, station=world.station
+    )
+    client.force_login(other_operator)
+    assert pallet.sscc not in client.get(reverse("trace:containers")).content.decode()
+    assert client.get(reverse("trace:container", args=[pallet.pk])).status_code in (403, 404)
+    with pytest.raises(PermissionDenied):
+        services.unpack(actor=other_operator, container=Container.objects.get(pk=pallet.pk))
+    assert Container.objects.get(pk=pallet.pk).unpacked_at is None

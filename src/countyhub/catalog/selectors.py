@@ -103,16 +103,16 @@ def registered_poor_households_reached(*, county: County | int) -> int:
 
 
 def household_villages(user: Any) -> QuerySet[Village]:
-    """The villages whose households a user registers: their stations' villages, and every
-    village of the counties they administer."""
+    """The villages whose households a user registers (the station's household register): the
+    villages of the stations they run, and every village of the counties they administer."""
     if not getattr(user, "is_authenticated", False):
         return Village.objects.none()
     counties = admin_county_ids(user)
     if counties is None:
         return Village.objects.all().order_by("name")
-    stations = user.memberships.filter(role=Role.STATION_OPERATOR, village__isnull=False)
+    stations = user.memberships.filter(role=Role.STATION_OPERATOR, station__isnull=False)
     return Village.objects.filter(
-        Q(pk__in=stations.values("village_id")) | Q(county_id__in=counties)
+        Q(pk__in=stations.values("station__village_id")) | Q(county_id__in=counties)
     ).order_by("name")
 
 

@@ -34,8 +34,8 @@ class TownshipAdmin(CountyScopedAdmin):
 
 @admin.register(Village)
 class VillageAdmin(CountyScopedAdmin):
-    list_display = ("name", "township", "county", "has_service_station", "station_address")
-    list_filter = ("county", "has_service_station", "township")
+    list_display = ("name", "township", "county")
+    list_filter = ("county", "township")
     search_fields = ("name", "township__name")
     actions = (export_as_csv,)
 
@@ -43,9 +43,9 @@ class VillageAdmin(CountyScopedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(CountyScopedAdmin):
     """Roles are granted and revoked through the services; whose role it is and which role stay
-    fixed once granted (revoke it and grant another), only an operator's village moves."""
+    fixed once granted (revoke it and grant another), only an operator's station moves."""
 
-    list_display = ("user", "role", "county", "village")
+    list_display = ("user", "role", "county", "station")
     list_filter = ("role", "county")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
@@ -56,7 +56,7 @@ class MembershipAdmin(CountyScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         granted = grant_role(
-            actor=request.user, user=obj.user, county=obj.county, role=obj.role, village=obj.village
+            actor=request.user, user=obj.user, county=obj.county, role=obj.role, station=obj.station
         )
         obj.pk = granted.pk
 

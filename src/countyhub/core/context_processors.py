@@ -13,6 +13,6 @@ def storefront(request: HttpRequest) -> dict[str, Any]:
     )
     is_station_operator = bool(
         getattr(user, "is_authenticated", False)
-        and user.memberships.filter(role=Role.STATION_OPERATOR).exists()
+        and user.memberships.filter(role=Role.STATION_OPERATOR, station__isnull=False).exists()
     )
     return {"is_seller_staff": is_staff_of_seller, "is_station_operator": is_station_operator}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,14 +57,12 @@ class Township(CountyScoped):
 
 
 class Village(CountyScoped):
-    """An administrative village; `has_service_station` marks a village service station."""
+    """An administrative village; its service station, if any, is `village.station`."""
 
     township = models.ForeignKey(
         Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("township")
     )
     name = models.CharField(_("name"), max_length=100)
-    has_service_station = models.BooleanField(_("village service station"), default=False)
-    station_address = models.CharField(_("station address"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("village")
@@ -99,9 +98,14 @@ class Membership(TimestampedModel):
         County, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("county")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    # Only for station operators: the station they run.
-    village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
+    # Only for station operators: the station they run (a station may have several).
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="operator_memberships",
+        verbose_name=_("village service station"),
     )
 
     class Meta:
@@ -110,15 +114,24 @@ class Membership(TimestampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "county", "role"], name="membership_unique_role"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(station__isnull=True) | Q(role="station_operator"),
+                name="membership_station_only_for_operators",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.county}"
 
     def clean(self) -> None:
-        if self.village_id and self.county_id and self.village.county_id != self.county_id:
-            raise ValidationError({"village": _("Choose a village of this county.")})
+        # The database refuses a station on another role; this says so on the admin's form.
+        if self.station_id is None:
+            return
+        if self.role != Role.STATION_OPERATOR:
+            raise ValidationError({"station": _("Only a station operator's role names a station.")})
+        if self.station.county_id != self.county_id:
+            raise ValidationError({"station": _("This station is in another county.")})
 
 
 class AuditEntry(models.Model):

@@ -29,22 +29,32 @@ def may_see_households(user: Any, county: County | int) -> bool:
 
 
 def may_register_household(user: Any, village: Any) -> bool:
-    """A village station's operator registers the households of their own village; county staff
-    those of any village of their county."""
-    return village.pk in station_villages(user, village.county_id) or is_county_admin(
+    """The operators of a village's station register the households of its village; county
+    staff those of any village of their county."""
+    return village.pk in operated_station_villages(user, village.county_id) or is_county_admin(
         user, village.county_id
     )
 
 
-def station_villages(user: Any, county: County | int) -> set[int]:
+def _operator_memberships(user: Any, county: County | int) -> Any:
+    county_id = county if isinstance(county, int) else county.pk
+    return Membership.objects.filter(
+        user=user, county_id=county_id, role=Role.STATION_OPERATOR, station__isnull=False
+    )
+
+
+def operated_station_ids(user: Any, county: County | int) -> set[int]:
+    """The stations of a county a user runs as one of its operators."""
     if Role.STATION_OPERATOR not in roles_in(user, county):
         return set()
-    county_id = county if isinstance(county, int) else county.pk
-    return set(
-        Membership.objects.filter(
-            user=user, county_id=county_id, role=Role.STATION_OPERATOR, village__isnull=False
-        ).values_list("village_id", flat=True)
-    )
+    return set(_operator_memberships(user, county).values_list("station_id", flat=True))
+
+
+def operated_station_villages(user: Any, county: County | int) -> set[int]:
+    """The villages of the stations a user runs."""
+    if Role.STATION_OPERATOR not in roles_in(user, county):
+        return set()
+    return set(_operator_memberships(user, county).values_list("station__village_id", flat=True))
 
 
 def admin_county_ids(user: Any) -> list[int] | None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import ApiToken, County, Membership, Role, Village
+from countyhub.core.models import ApiToken, County, Membership, Role
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -60,13 +60,13 @@ def user_for_token(key: str) -> Any | None:
 
 @transaction.atomic
 def grant_role(
-    *, actor: Any, user: Any, county: County, role: str, village: Village | None = None
+    *, actor: Any, user: Any, county: County, role: str, station: Any = None
 ) -> Membership:
-    """Give `user` the role in the county (a station operator's, for `village`); granting a
-    role the user holds already only moves an operator to another village."""
-    Membership(user=user, county=county, role=role, village=village).clean()
+    """Give `user` the role in the county (a station operator's, for `station`); granting a
+    role the user holds already only moves an operator to another station."""
+    Membership(user=user, county=county, role=role, station=station).clean()
     membership, created = Membership.objects.select_for_update().get_or_create(
-        user=user, county=county, role=role, defaults={"village": village}
+        user=user, county=county, role=role, defaults={"station": station}
     )
     if role == Role.COUNTY_ADMIN and not user.is_staff:
         # County administrators work in the admin, which needs the staff flag.
@@ -78,18 +78,18 @@ def grant_role(
             action="role.granted",
             target=membership,
             county=county,
-            changes={"user": user.pk, "role": role, "village": village},
+            changes={"user": user.pk, "role": role, "station": membership.station_id},
         )
-    elif membership.village_id != (village.pk if village else None):
-        previous = membership.village_id
-        membership.village = village
-        membership.save(update_fields=["village", "updated_at"])
+    elif membership.station_id != (station.pk if station else None):
+        previous = membership.station_id
+        membership.station = station
+        membership.save(update_fields=["station", "updated_at"])
         record_audit(
             actor=actor,
             action="role.changed",
             target=membership,
             county=county,
-            changes={"user": user.pk, "role": role, "village": [previous, village]},
+            changes={"user": user.pk, "role": role, "station": [previous, membership.station_id]},
         )
     return membership
 
@@ -106,7 +106,7 @@ def revoke_role(*, actor: Any, membership: Membership) -> None:
         changes={
             "user": membership.user_id,
             "role": membership.role,
-            "village": membership.village_id,
+            "station": membership.station_id,
         },
     )
     membership.delete()

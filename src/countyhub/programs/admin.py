@@ -20,7 +20,6 @@ from countyhub.programs.models import (
     LedgerEntry,
     PayoutRun,
     Program,
-    ServiceStation,
     Task,
 )
 
@@ -144,13 +143,6 @@ class TaskAdmin(AuditedAdmin):
             services.update_task(actor=request.user, task=obj, **data)
         else:
             obj.pk = services.create_task(actor=request.user, program=obj.program, **data).pk
-
-
-@admin.register(ServiceStation)
-class ServiceStationAdmin(admin.ModelAdmin):
-    list_display = ("village", "operator_name", "opening_hours", "active")
-    # Stations change through programs.services.save_station, which keeps the village flag.
-    readonly_fields = ("active",)
 
 
 @admin.register(KpiTarget)

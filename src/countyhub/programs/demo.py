@@ -1,5 +1,5 @@
-"""The demo county's program, budget, spending, tasks, stations, courses with trainees and two
-years of payouts; called by `countyhub.demo.build_demo` after the order history exists.
+"""The demo county's program, budget, spending, tasks, courses with trainees and two years of
+payouts; called by `countyhub.demo.build_demo` after the order history exists.
 
 Everything goes through the same services the pages use (spending is recorded by one account and
 approved by another, payout runs are evaluated and approved month by month), so the dashboard
@@ -128,28 +128,6 @@ def _tasks(program: Any, owners: list[Any]) -> None:
             deadline=deadline,
             status=TaskStatus.DONE if done else TaskStatus.IN_PROGRESS,
             completed_on=deadline + datetime.timedelta(days=done_after) if done else None,
-        )
-
-
-def _stations(county: Any, villages: dict[str, Any], operator: Any, admin: Any) -> None:
-    from countyhub import demo_data as data
-    from countyhub.programs.models import StationService
-    from countyhub.programs.services import save_station
-
-    services = StationService.values
-    # One station more than the platform's demo flags: coverage passes the 50% mark recently.
-    for index, name in enumerate([*sorted(data.STATION_VILLAGES), "石门村"]):
-        save_station(
-            village=villages[name],
-            actor=admin,
-            operator=operator if name == "桃花村" else None,
-            operator_name=f"{data.SURNAMES[index]}站长",
-            address=f"{name}村委会一楼",
-            opening_hours="08:00-18:00",
-            services=services[: 2 + index % 3],
-            latitude=Decimal("30.2") + Decimal(index) / 50,
-            longitude=Decimal("110.5") + Decimal(index) / 40,
-            opened_on=add_months(timezone.localdate(), -22 + index * 3),
         )
 
 
@@ -362,14 +340,13 @@ def _targets(county: Any) -> None:
 
 def build_programs_demo(
     county: Any,
-    villages: dict[str, Any],
     rng: random.Random,
     *,
     password: str,
     progress: Callable[[str], None] | None = None,
 ) -> str:
     from countyhub.core.models import Membership, Role
-    from countyhub.programs.models import ServiceStation
+    from countyhub.stations.models import Station
 
     report = progress or (lambda _step: None)
     users = get_user_model().objects.in_bulk(
@@ -383,8 +360,6 @@ def build_programs_demo(
     program, lines = _program(county)
     _spending(lines, maker=admin, checker=finance, rng=rng)
     _tasks(program, [admin, finance, users["trainer"]])
-    report("stations")
-    _stations(county, villages, users["station"], admin)
     _poor_employment(county)
     report("orders out of the county")
     buyers = [_user(f"city-buyer-{i}", password) for i in range(1, 7)]
@@ -395,7 +370,7 @@ def build_programs_demo(
     runs = _rules_and_payouts(county, lines, admin, report)
     return (
         f"program with {len(lines)} budget lines, {len(TASKS)} tasks, "
-        f"{ServiceStation.objects.filter(county=county).count()} stations, "
+        f"{Station.objects.filter(county=county).count()} stations, "
         f"{shipped_out} parcels out of the county, "
         f"{certificates} certificates, {runs} approved payout runs"
     )

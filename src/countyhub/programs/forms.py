@@ -15,10 +15,10 @@ from countyhub.programs.models import (
     IncentiveRule,
     Kpi,
     Program,
-    StationService,
     Task,
     TaskStatus,
 )
+from countyhub.stations.models import StationService
 
 
 class DateInput(forms.DateInput):

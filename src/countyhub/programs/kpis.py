@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -26,13 +26,13 @@ from countyhub.programs.models import (
     KpiTarget,
     LedgerEntry,
     Program,
-    ServiceStation,
     Spending,
     SpendingStatus,
     Task,
     TaskStatus,
 )
 from countyhub.shop.models import Order, OrderLine
+from countyhub.stations.models import Station
 from countyhub.training.models import Certificate
 from countyhub.training.outcomes import add_months, training_outcomes
 
@@ -324,33 +324,25 @@ def county_kpis(
 
 
 def village_coverage(county: County) -> Decimal:
-    """Share (%) of administrative villages with an active station or the platform's flag."""
-    villages = Village.objects.filter(county=county)
-    total = villages.count()
+    """Share (%) of administrative villages with an open service station."""
+    total = Village.objects.filter(county=county).count()
     if not total:
         return ZERO
-    covered = (
-        villages.filter(Q(station__active=True) | Q(has_service_station=True)).distinct().count()
-    )
+    covered = Station.objects.filter(county=county, active=True).count()
     return (Decimal(100) * covered / total).quantize(Decimal("0.1"))
 
 
 def _coverage_trend(county: County, months: list[datetime.date]):
     total = Village.objects.filter(county=county).count() or 1
     opened = list(
-        ServiceStation.objects.filter(county=county, active=True).values_list(
-            "opened_on", flat=True
-        )
-    )
-    flagged_only = (
-        Village.objects.filter(county=county, has_service_station=True)
-        .exclude(station__isnull=False)
-        .count()
+        Station.objects.filter(county=county, active=True).values_list("opened_on", flat=True)
     )
     trend = []
     for month in months:
         month_end = add_months(month, 1)
-        count = flagged_only + sum(1 for day in opened if day < month_end)
+        # A station whose opening day is unknown (moved from the old village flag) counts as
+        # open all along, as the flag did.
+        count = sum(1 for day in opened if day is None or day < month_end)
         trend.append((f"{month:%Y-%m}", (Decimal(100) * count / total).quantize(Decimal("0.1"))))
     return trend
 

@@ -1,5 +1,5 @@
 """Programs and their funds, spending (maker-checker), tasks, incentive rules, payout runs and the
-payout ledger, village service stations and KPI targets."""
+payout ledger and KPI targets."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Category, Seller
-from countyhub.core.models import CountyScoped, TimestampedModel, Village
+from countyhub.core.models import CountyScoped, TimestampedModel
 from countyhub.core.money import CNY
 
 # The national demonstration program's default: 20 million CNY of central funds per county.
@@ -436,54 +435,6 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("ledger entries are immutable; book a reversal instead")
-
-
-class StationService(models.TextChoices):
-    PARCELS = "parcels", _("parcel pick-up and dispatch")
-    ASSISTED_BUYING = "assisted_buying", _("assisted buying")
-    ASSISTED_SELLING = "assisted_selling", _("assisted selling")
-    BILL_PAYMENT = "bill_payment", _("bill payment")
-
-
-class ServiceStation(CountyScoped):
-    """A village service station; `core.Village.has_service_station` mirrors `active`."""
-
-    village = models.OneToOneField(
-        Village, on_delete=models.PROTECT, related_name="station", verbose_name=_("village")
-    )
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        verbose_name=_("operator account"),
-    )
-    operator_name = models.CharField(_("operator"), max_length=100)
-    address = models.CharField(_("address"), max_length=200)
-    opening_hours = models.CharField(_("opening hours"), max_length=100)
-    services = models.JSONField(_("services"), default=list)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
-    active = models.BooleanField(pgettext_lazy("station", "active"), default=True)
-    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
-
-    class Meta:
-        verbose_name = _("village service station")
-        verbose_name_plural = _("village service stations")
-        ordering = ["village__name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__gte=-90, latitude__lte=90)
-                & Q(longitude__gte=-180, longitude__lte=180),
-                name="station_coordinates_on_earth",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return str(self.village)
-
-    def service_labels(self) -> list[str]:
-        return [str(StationService(value).label) for value in self.services]
 
 
 class Kpi(models.TextChoices):

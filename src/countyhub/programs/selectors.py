@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 
 from countyhub.core.models import County
-from countyhub.programs.models import LedgerEntry, ServiceStation, Task, TaskStatus
+from countyhub.programs.models import LedgerEntry, Task, TaskStatus
 from countyhub.shop.models import Order
 
 
@@ -40,16 +40,8 @@ def open_tasks_by_owner(*, today: datetime.date) -> dict[Any, list[Task]]:
     return owners
 
 
-def stations_with_parcels(county: County) -> QuerySet[ServiceStation]:
-    return (
-        ServiceStation.objects.filter(county=county)
-        .select_related("village__township", "operator")
-        .order_by("village__township__name", "village__name")
-    )
-
-
 def parcels_per_station(county: County) -> dict[int, int]:
-    """Parcels handled per station village: orders delivered to it, not cancelled."""
+    """Parcels handled per station: orders delivered to it, not cancelled."""
     return dict(
         Order.objects.filter(county=county, station__isnull=False)
         .exclude(status="cancelled")

@@ -1,5 +1,5 @@
 """Use cases of programs: programs and budget lines, spending (maker-checker), tasks, incentive
-rules, KPI targets, village service stations. Every change is audited."""
+rules, KPI targets. Every change is audited."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit, save_with_audit
-from countyhub.core.models import County, Village
+from countyhub.core.models import County
 from countyhub.core.money import format_money, quantize_cny
 from countyhub.core.permissions import is_county_admin
 from countyhub.programs.entitlements import month_end
@@ -31,10 +31,8 @@ from countyhub.programs.models import (
     KpiTarget,
     LedgerEntry,
     Program,
-    ServiceStation,
     Spending,
     SpendingStatus,
-    StationService,
     Task,
     TaskNote,
     TaskStatus,
@@ -384,63 +382,6 @@ def save_incentive_rule(
     for field, value in values.items():
         setattr(rule, field, value)
     return save_with_audit(actor=actor, instance=rule, county=county)
-
-
-@transaction.atomic
-def save_station(
-    *,
-    village: Village,
-    actor: Any,
-    operator_name: str,
-    address: str,
-    opening_hours: str,
-    services: list[str],
-    latitude: Decimal,
-    longitude: Decimal,
-    active: bool = True,
-    operator: Any = None,
-    opened_on: datetime.date | None = None,
-) -> ServiceStation:
-    """Create or update a village's station, and keep the platform's village flag in step."""
-    village = Village.objects.select_for_update().get(pk=village.pk)
-    unknown = [s for s in services if s not in StationService.values]
-    if unknown:
-        raise ProgramsError(
-            _("Unknown service: %(services)s.") % {"services": ", ".join(unknown)},
-            field="services",
-        )
-    if not operator_name.strip():
-        raise ProgramsError(_("Give the operator's name."), field="operator_name")
-    if not -90 <= latitude <= 90:
-        raise ProgramsError(_("Latitude must be between -90 and 90."), field="latitude")
-    if not -180 <= longitude <= 180:
-        raise ProgramsError(_("Longitude must be between -180 and 180."), field="longitude")
-    station, created = ServiceStation.objects.update_or_create(
-        village=village,
-        defaults={
-            "county_id": village.county_id,
-            "operator": operator,
-            "operator_name": operator_name.strip(),
-            "address": address.strip(),
-            "opening_hours": opening_hours.strip(),
-            "services": sorted(set(services)),
-            "latitude": latitude,
-            "longitude": longitude,
-            "active": active,
-            **({"opened_on": opened_on} if opened_on else {}),
-        },
-    )
-    village.has_service_station = active
-    village.station_address = station.address if active else village.station_address
-    village.save(update_fields=["has_service_station", "station_address", "updated_at"])
-    record_audit(
-        actor=actor,
-        action="station.created" if created else "station.updated",
-        target=station,
-        county=village.county,
-        changes={"active": active, "services": station.services},
-    )
-    return station
 
 
 @transaction.atomic

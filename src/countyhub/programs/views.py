@@ -42,6 +42,9 @@ from countyhub.programs.models import (
     TaskNote,
 )
 from countyhub.programs.report import dashboard_pdf
+from countyhub.stations import services as station_services
+from countyhub.stations.errors import StationsError
+from countyhub.stations.selectors import stations_of_county
 
 
 def _staff_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
@@ -53,7 +56,7 @@ def _staff_county(request: HttpRequest, slug: str, *, analysts: bool = False) ->
     raise PermissionDenied
 
 
-def _form_error(form: Any, error: ProgramsError) -> None:
+def _form_error(form: Any, error: ProgramsError | StationsError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -387,7 +390,7 @@ def stations(request: HttpRequest, county_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            station = services.save_station(
+            station = station_services.save_station(
                 village=data["village"],
                 actor=request.user,
                 operator_name=data["operator_name"],
@@ -398,16 +401,13 @@ def stations(request: HttpRequest, county_slug: str) -> HttpResponse:
                 longitude=data["longitude"],
                 active=data["active"],
             )
-        except ProgramsError as error:
+        except StationsError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Station %(name)s saved.") % {"name": station})
             return redirect("programs:stations", county.slug)
     parcels = selectors.parcels_per_station(county)
-    station_list = [
-        (station, parcels.get(station.village_id, 0))
-        for station in selectors.stations_with_parcels(county)
-    ]
+    station_list = [(station, parcels.get(station.pk, 0)) for station in stations_of_county(county)]
     context = {
         "county": county,
         "stations": station_list,

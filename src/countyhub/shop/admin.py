@@ -50,7 +50,7 @@ class OrderAdmin(CountyScopedAdmin):
     list_filter = ("status", "payment_method", "delivery_method", "seller", "county")
     search_fields = ("number", "buyer__username", "recipient_name", "phone", "placed_for_name")
     date_hierarchy = "placed_at"
-    list_select_related = ("buyer", "seller", "station")
+    list_select_related = ("buyer", "seller", "station__village")
     readonly_fields = tuple(f.name for f in Order._meta.fields)
     inlines = (OrderLineInline, OrderEventInline)
     actions = ("mark_paid", "cancel", "confirm_delivery", export_as_csv)

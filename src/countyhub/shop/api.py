@@ -168,7 +168,7 @@ def order_out(
 def _visible_order(request: HttpRequest, order_id: int) -> Order:
     order = (
         policies.visible_orders(request.user)
-        .select_related("county", "seller", "station", "payment", "shipment")
+        .select_related("county", "seller", "station__village", "payment", "shipment")
         .prefetch_related("lines")
         .filter(pk=order_id)
         .first()
@@ -180,7 +180,7 @@ def _visible_order(request: HttpRequest, order_id: int) -> Order:
 
 def _fresh(order: Order, viewer: Any) -> dict[str, Any]:
     return order_out(
-        Order.objects.select_related("county", "seller", "station", "payment", "shipment")
+        Order.objects.select_related("county", "seller", "station__village", "payment", "shipment")
         .prefetch_related("lines")
         .get(pk=order.pk),
         viewer=viewer,

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from countyhub.catalog.models import Household, Product
 from countyhub.catalog.validators import parse_quantity
-from countyhub.core.models import County, Village
+from countyhub.core.models import County
 from countyhub.shop.models import DeliveryMethod, PaymentMethod
+from countyhub.stations.models import Station
+from countyhub.stations.selectors import open_stations
 
 
 class CheckoutForm(forms.Form):
@@ -24,7 +26,7 @@ class CheckoutForm(forms.Form):
         widget=forms.RadioSelect,
     )
     station = forms.ModelChoiceField(
-        label=_("Village service station"), queryset=Village.objects.none(), required=False
+        label=_("Village service station"), queryset=Station.objects.none(), required=False
     )
     recipient_name = forms.CharField(label=_("Recipient"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=30)
@@ -44,9 +46,7 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args: Any, county: County, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = Village.objects.filter(
-            county=county, has_service_station=True
-        )
+        self.fields["station"].queryset = open_stations(county)
 
 
 class ShipForm(forms.Form):

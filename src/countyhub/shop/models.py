@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Household, Product, Seller
-from countyhub.core.models import County, CountyScoped, TimestampedModel, Village
+from countyhub.core.models import County, CountyScoped, TimestampedModel
 from countyhub.core.money import CNY
+from countyhub.stations.models import Station
 
 
 class DeliveryMethod(models.TextChoices):
@@ -47,7 +48,7 @@ class BuyerProfile(TimestampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     station = models.ForeignKey(
-        Village,
+        Station,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -101,7 +102,7 @@ class Order(CountyScoped):
     )
     delivery_method = models.CharField(_("delivery"), max_length=20, choices=DeliveryMethod.choices)
     station = models.ForeignKey(
-        Village,
+        Station,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

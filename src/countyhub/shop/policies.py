@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
 from django.db.models import Q, QuerySet
 
-from countyhub.core.models import Role, Village
+from countyhub.core.models import Role
 from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
 from countyhub.shop.models import Order, OrderStatus
+from countyhub.stations.selectors import operated_stations
 
 
 def visible_orders(user: Any) -> QuerySet[Order]:
@@ -19,12 +19,12 @@ def visible_orders(user: Any) -> QuerySet[Order]:
     if user.is_superuser:
         return Order.objects.all()
     counties = admin_county_ids(user) or []
-    stations = user.memberships.filter(role=Role.STATION_OPERATOR, village__isnull=False)
+    stations = user.memberships.filter(role=Role.STATION_OPERATOR, station__isnull=False)
     return Order.objects.filter(
         Q(buyer=user)
         | Q(seller__staff=user)
         | Q(county_id__in=counties)
-        | Q(station_id__in=stations.values("village_id"))
+        | Q(station_id__in=stations.values("station_id"))
     ).distinct()
 
 
@@ -48,23 +48,12 @@ def may_confirm_delivery(user: Any, order: Order) -> bool:
     station_operator = Role.STATION_OPERATOR in roles_in(user, order.county_id)
     at_station = (
         station_operator
+        and order.station_id is not None
         and user.memberships.filter(
-            role=Role.STATION_OPERATOR, village_id=order.station_id
+            role=Role.STATION_OPERATOR, station_id=order.station_id
         ).exists()
     )
     return at_station or may_fulfil(user, order)
-
-
-def operated_stations(user: Any) -> QuerySet[Village]:
-    """The village service stations a user runs (as their operator)."""
-    if not getattr(user, "is_authenticated", False):
-        return Village.objects.none()
-    return Village.objects.filter(
-        has_service_station=True,
-        membership__user=user,
-        membership__role=Role.STATION_OPERATOR,
-        membership__county_id=models.F("county_id"),
-    ).select_related("county")
 
 
 def may_see_villager(user: Any, order: Order) -> bool:

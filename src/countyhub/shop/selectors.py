@@ -10,21 +10,21 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from countyhub.catalog.models import Household
-from countyhub.core.models import Village
 from countyhub.shop.models import Order, OrderStatus
+from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
 NOT_SOLD = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
 
 def orders_of_buyer(*, buyer: Any) -> QuerySet[Order]:
-    return Order.objects.filter(buyer=buyer).select_related("seller", "county", "station")
+    return Order.objects.filter(buyer=buyer).select_related("seller", "county", "station__village")
 
 
 def orders_awaiting_shipment(*, seller_ids: list[int]) -> QuerySet[Order]:
     return (
         Order.objects.filter(seller_id__in=seller_ids, status__in=TO_FULFIL)
-        .select_related("station", "buyer", "payment")
+        .select_related("station__village", "buyer", "payment")
         .prefetch_related("lines")
         .order_by("placed_at")
     )
@@ -42,29 +42,29 @@ def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tu
     return [(row["month"].strftime("%Y-%m"), row["total"]) for row in rows]
 
 
-def orders_at_stations(*, village_ids: list[int]) -> QuerySet[Order]:
+def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:
     """Parcels on their way to, or waiting at, these village service stations."""
     return (
         Order.objects.filter(
-            station_id__in=village_ids,
+            station_id__in=station_ids,
             status__in=(OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
         )
-        .select_related("station", "seller", "payment", "shipment")
+        .select_related("station__village", "seller", "payment", "shipment")
         .order_by("status", "placed_at")
     )
 
 
-def orders_for_villagers(*, village_ids: list[int], limit: int = 50) -> list[Order]:
+def orders_for_villagers(*, station_ids: list[int], limit: int = 50) -> list[Order]:
     """The latest orders operators placed for villagers at these stations, newest first."""
     return list(
-        Order.objects.filter(station_id__in=village_ids)
+        Order.objects.filter(station_id__in=station_ids)
         .exclude(placed_for_name="")
-        .select_related("station", "seller", "payment", "placed_for_household")
+        .select_related("station__village", "seller", "payment", "placed_for_household")
         .order_by("-placed_at", "-pk")[:limit]
     )
 
 
-def households_matching(*, village: Village, q: str, limit: int = 10) -> list[Household]:
+def households_matching(*, station: Station, q: str, limit: int = 10) -> list[Household]:
     """Registered households of the station's village by the head's name or the household ID,
     for picking one (an operator sees their own village's households only, as when registering).
 
@@ -77,14 +77,15 @@ def households_matching(*, village: Village, q: str, limit: int = 10) -> list[Ho
     match = Q(head_name__icontains=q)
     if q.isdigit():
         match |= Q(pk=int(q))
-    return list(_identifying(Household.objects.filter(match, village=village))[:limit])
+    households = Household.objects.filter(match, village_id=station.village_id)
+    return list(_identifying(households)[:limit])
 
 
-def household_in(*, village: Village, household_id: object) -> Household | None:
-    """The chosen household, if the posted ID is one of the village's."""
+def household_in(*, station: Station, household_id: object) -> Household | None:
+    """The chosen household, if the posted ID is one of the station's village's."""
     if not str(household_id or "").isdigit():
         return None
-    chosen = Household.objects.filter(village=village, pk=int(str(household_id)))
+    chosen = Household.objects.filter(village_id=station.village_id, pk=int(str(household_id)))
     return _identifying(chosen).first()
 
 

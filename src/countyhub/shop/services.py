@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.audit import record_audit
-from countyhub.core.models import Membership, Role, Village
+from countyhub.core.models import Membership, Role
 from countyhub.core.money import quantize_cny
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
@@ -40,6 +40,7 @@ from countyhub.shop.models import (
     Shipment,
 )
 from countyhub.shop.payments import provider_for
+from countyhub.stations.models import Station
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -115,12 +116,12 @@ def _replay(checkout: Checkout, fingerprint: str) -> CheckoutResult:
 
 def _resolve_delivery(
     *, buyer: Any, county_id: int, delivery: DeliveryRequest | None
-) -> tuple[DeliveryRequest, Village | None]:
+) -> tuple[DeliveryRequest, Station | None]:
     """The delivery to use, and the station it goes to (if any)."""
     if delivery is None:
-        profile = BuyerProfile.objects.filter(user=buyer).select_related("station").first()
+        profile = BuyerProfile.objects.filter(user=buyer).select_related("station__village").first()
         station = profile.station if profile else None
-        if station and station.county_id == county_id and station.has_service_station:
+        if station and station.county_id == county_id and station.active:
             # The default station was valid when chosen; re-checked here in memory.
             default = DeliveryRequest(
                 DeliveryMethod.STATION,
@@ -139,9 +140,11 @@ def _resolve_delivery(
     if delivery.method not in DeliveryMethod.values:
         raise CheckoutInvalidError(_("Unknown delivery method."), field="delivery.method")
     if delivery.method == DeliveryMethod.STATION:
-        station = Village.objects.filter(
-            pk=delivery.station_id, county_id=county_id, has_service_station=True
-        ).first()
+        station = (
+            Station.objects.filter(pk=delivery.station_id, county_id=county_id, active=True)
+            .select_related("village")
+            .first()
+        )
         if station is None:
             raise CheckoutInvalidError(
                 _("Choose a village service station of this county."), field="delivery.station_id"
@@ -223,7 +226,7 @@ def place_checkout(
 def place_assisted_order(
     *,
     operator: Any,
-    station: Village,
+    station: Station,
     villager_name: str,
     villager_phone: str,
     lines: Sequence[LineRequest],
@@ -239,7 +242,7 @@ def place_assisted_order(
         Membership.objects.filter(
             user=operator,
             role=Role.STATION_OPERATOR,
-            village=station,
+            station=station,
             county_id=station.county_id,
         ).exists()
     )
@@ -250,7 +253,7 @@ def place_assisted_order(
         raise CheckoutInvalidError(_("Give the villager's name."), field="villager_name")
     if not phone:
         raise CheckoutInvalidError(_("Give the villager's phone number."), field="villager_phone")
-    if household is not None and household.village_id != station.pk:
+    if household is not None and household.village_id != station.village_id:
         raise CheckoutInvalidError(
             _("Choose a household registered in this station's village."), field="household"
         )
@@ -351,7 +354,7 @@ def _create_order(
     seller: Seller,
     seller_lines: list[tuple[Product, Decimal]],
     delivery: DeliveryRequest,
-    station: Village | None,
+    station: Station | None,
     payment_method: str,
     number: str,
     now: Any,
@@ -556,7 +559,7 @@ def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
 
 
 def remember_delivery(
-    *, buyer: Any, station: Village | None, recipient_name: str, phone: str, address: str
+    *, buyer: Any, station: Station | None, recipient_name: str, phone: str, address: str
 ) -> BuyerProfile:
     """Keep a buyer's delivery as the default for the next checkout and for API orders."""
     profile, _created = BuyerProfile.objects.update_or_create(

@@ -12,5 +12,5 @@ urlpatterns = [
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
     path("seller/", views.seller_dashboard, name="seller_dashboard"),
     path("station/", views.station_dashboard, name="station_dashboard"),
-    path("station/<int:village_id>/order/", views.assisted_order, name="assisted_order"),
+    path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from countyhub.catalog import selectors as catalog_selectors
 from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
-from countyhub.core.models import County, Village
+from countyhub.core.models import County
 from countyhub.shop import policies, selectors, services
 from countyhub.shop.cart import SessionCart
 from countyhub.shop.charts import sales_chart_svg
@@ -32,6 +32,8 @@ from countyhub.shop.forms import (
 from countyhub.shop.models import BuyerProfile, DeliveryMethod, Order
 from countyhub.shop.payments import provider_for
 from countyhub.shop.services import DeliveryRequest, LineRequest
+from countyhub.stations.models import Station
+from countyhub.stations.selectors import operated_stations
 
 
 def _county(slug: str) -> County:
@@ -167,7 +169,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def _visible_order(request: HttpRequest, number: str) -> Order:
     order = (
         policies.visible_orders(request.user)
-        .select_related("county", "seller", "station", "payment")
+        .select_related("county", "seller", "station__village", "payment")
         .prefetch_related("lines", "events")
         .filter(number=number)
         .first()
@@ -267,34 +269,34 @@ def seller_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def station_dashboard(request: HttpRequest) -> HttpResponse:
     """A village service station's parcels: hand them over and confirm delivery."""
-    stations = list(policies.operated_stations(request.user))
+    stations = list(operated_stations(request.user))
     if not stations:
         raise PermissionDenied
-    village_ids = [station.pk for station in stations]
+    station_ids = [station.pk for station in stations]
     context = {
         "stations": stations,
-        "orders": selectors.orders_at_stations(village_ids=village_ids),
-        "villager_orders": selectors.orders_for_villagers(village_ids=village_ids),
+        "orders": selectors.orders_at_stations(station_ids=station_ids),
+        "villager_orders": selectors.orders_for_villagers(station_ids=station_ids),
     }
     return render(request, "shop/station_dashboard.html", context)
 
 
-def _operated_station(request: HttpRequest, village_id: int) -> Village:
+def _operated_station(request: HttpRequest, station_id: int) -> Station:
     """The station, if this user runs it; any other station is reported missing."""
-    station = policies.operated_stations(request.user).filter(pk=village_id).first()
+    station = operated_stations(request.user).filter(pk=station_id).first()
     if station is None:
         raise Http404
     return station
 
 
 @login_required
-def assisted_order(request: HttpRequest, village_id: int) -> HttpResponse:
+def assisted_order(request: HttpRequest, station_id: int) -> HttpResponse:
     """The station operator orders for a villager (代购).
 
     One form holds everything; searching, adding and removing post it back, so nothing typed is
     lost, and only "place" validates and orders.
     """
-    station = _operated_station(request, village_id)
+    station = _operated_station(request, station_id)
     county = station.county
     data = request.POST
     lines = read_lines(data, county=county) if request.method == "POST" else []
@@ -350,7 +352,7 @@ def assisted_order(request: HttpRequest, village_id: int) -> HttpResponse:
         "q": q,
         "products": catalog_selectors.storefront_products(county=county, q=q)[:20] if q else [],
         "household_q": household_q,
-        "households": selectors.households_matching(village=station, q=household_q),
-        "chosen_household": selectors.household_in(village=station, household_id=chosen),
+        "households": selectors.households_matching(station=station, q=household_q),
+        "chosen_household": selectors.household_in(station=station, household_id=chosen),
     }
     return render(request, "shop/assisted_order.html", context)

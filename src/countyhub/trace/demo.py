@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from countyhub.core.models import Village
 from countyhub.gs1 import cbv, coldchain
+from countyhub.stations.models import Station
 from countyhub.trace import services
 from countyhub.trace.models import Batch, TraceProfile
 
@@ -173,7 +173,7 @@ def _pack(batches: list[Batch], actor: Any) -> None:
     received = services.pack_pallet(actor=actor, cases=cases[3:], event_time=_at(37, 16))
     # The 桃花村 station's operator (demo user "station") takes it in and hands the goods out.
     operator = get_user_model().objects.get(username="station")
-    station = Village.objects.get(county_id=received.county_id, name="桃花村")
+    station = Station.objects.get(county_id=received.county_id, village__name="桃花村")
     services.receive_at_station(
         actor=operator, container=received, station=station, event_time=_at(36, 9)
     )

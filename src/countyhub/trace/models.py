@@ -327,7 +327,7 @@ class Container(CountyScoped):
         pgettext_lazy("container", "received at"), null=True, blank=True
     )
     received_station = models.ForeignKey(
-        "core.Village",
+        "stations.Station",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from countyhub.core.models import Village
 from countyhub.core.permissions import is_county_admin as is_county_admin
-from countyhub.core.permissions import station_villages
+from countyhub.core.permissions import operated_station_ids
+from countyhub.stations.selectors import open_stations
 from countyhub.trace.models import Batch, Container
 
 
@@ -40,7 +40,7 @@ def may_handle_container(user: Any, container: Container) -> bool:
     return (
         (container.seller_id is not None and container.seller_id in seller_ids_of(user))
         or is_county_admin(user, container.county_id)
-        or container.received_station_id in station_villages(user, container.county_id)
+        or container.received_station_id in operated_station_ids(user, container.county_id)
     )
 
 
@@ -51,8 +51,8 @@ def receiving_stations(user: Any, container: Container) -> list[int]:
         return []
     if is_county_admin(user, container.county_id):
         return list(
-            Village.objects.filter(county_id=container.county_id, has_service_station=True)
-            .order_by("name")
+            open_stations(container.county_id)
+            .order_by("village__name")
             .values_list("pk", flat=True)
         )
-    return sorted(station_villages(user, container.county_id))
+    return sorted(operated_station_ids(user, container.county_id))

@@ -38,7 +38,7 @@ def recall_lines(batches: list[Batch]) -> list[RecallLine]:
     """Every order that received any of `batches`, with how much and where it went."""
     shipments = (
         BatchShipment.objects.filter(batch__in=batches)
-        .select_related("order__station", "order_line", "batch")
+        .select_related("order__station__village", "order_line", "batch")
         .order_by("order__placed_at", "order__number", "pk")
     )
     return [

@@ -25,7 +25,9 @@ def containers_visible_to(user: Any) -> QuerySet[Container]:
     counties' (including pallets that mix several sellers' goods); for a station operator,
     those their station received."""
     counties = admin_county_ids(user)
-    base = Container.objects.select_related("county", "seller", "parent", "received_station")
+    base = Container.objects.select_related(
+        "county", "seller", "parent", "received_station__village"
+    )
     if counties is None:
         return base.all()
     return base.filter(
@@ -37,8 +39,8 @@ def containers_visible_to(user: Any) -> QuerySet[Container]:
 
 def operated_stations(user: Any) -> QuerySet[Any]:
     """The village stations a user operates, in any county."""
-    return user.memberships.filter(role=Role.STATION_OPERATOR, village__isnull=False).values(
-        "village_id"
+    return user.memberships.filter(role=Role.STATION_OPERATOR, station__isnull=False).values(
+        "station_id"
     )
 
 

@@ -108,7 +108,9 @@ def trace_page(batch: Batch) -> TracePage:
             if not route or route[-1][:2] != point[:2]:
                 route.append(point)
     shipped = list(
-        BatchShipment.objects.filter(batch=batch).values_list("order_id", "order__station__name")
+        BatchShipment.objects.filter(batch=batch).values_list(
+            "order_id", "order__station__village__name"
+        )
     )
     destinations = sorted({name for _order, name in shipped if name})
     return TracePage(

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import Village
 from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import Event, EventType, Location, offset_of
+from countyhub.stations.models import Station
 from countyhub.trace import policies
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import container_uri
@@ -26,7 +26,7 @@ def receive_at_station(
     *,
     actor: Any,
     container: Container,
-    station: Village,
+    station: Station,
     event_time: datetime.datetime | None = None,
 ) -> Container:
     """A village service station takes in a case or pallet (CBV `receiving`, disposition

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from countyhub.core.models import Village
 from countyhub.gs1 import keys
+from countyhub.stations.models import Station
 from countyhub.trace import forms, policies, selectors, services
 from countyhub.trace.errors import TraceError
 from countyhub.trace.models import Container
@@ -22,7 +22,10 @@ def _receive_form(request: HttpRequest, container: Container) -> forms.ReceiveFo
     if not stations:
         return None
     return forms.ReceiveForm(
-        request.POST or None, stations=Village.objects.filter(pk__in=stations).order_by("name")
+        request.POST or None,
+        stations=Station.objects.filter(pk__in=stations)
+        .select_related("village")
+        .order_by("village__name"),
     )
 
 
