@@ -2,10 +2,11 @@
 personal, so only they and county staff see the page."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from countyhub.catalog import services
+from countyhub.catalog.errors import CatalogError, CatalogErrorCode
 from countyhub.catalog.models import Household
 from countyhub.core.models import AuditEntry
 from tests.factories.core import VillageFactory
@@ -67,11 +68,12 @@ def test_the_same_household_twice_is_refused(world):
     services.register_household(
         actor=operator, village=world.station, head_name="钱五", phone="13900001111"
     )
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(CatalogError) as error:
         services.register_household(
             actor=operator, village=world.station, head_name="钱五", phone="13900001111"
         )
-    assert "head_name" in error.value.message_dict
+    assert error.value.code == CatalogErrorCode.DUPLICATE_HOUSEHOLD
+    assert error.value.field == "head_name"
 
 
 def test_an_operator_registers_only_in_their_own_village(world):

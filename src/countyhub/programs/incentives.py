@@ -34,7 +34,7 @@ from countyhub.programs.entitlements import (
     orders_shipped_out,
     previous_month,
 )
-from countyhub.programs.errors import InvalidTransitionError, ProgramsError
+from countyhub.programs.errors import InvalidTransitionError, ProgramsError, ProgramsErrorCode
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -209,7 +209,11 @@ def _apply_budgets(drafts: list[_Draft], county: County) -> list[str]:
 
 def _require_admin(actor: Any, county: County) -> None:
     if not is_county_admin(actor, county):
-        raise ProgramsError(_("Only county staff run and approve payouts."), field="county")
+        raise ProgramsError(
+            ProgramsErrorCode.FORBIDDEN,
+            _("Only county staff run and approve payouts."),
+            field="county",
+        )
 
 
 @transaction.atomic
@@ -221,7 +225,11 @@ def evaluate_period(
     County.objects.select_for_update().get(pk=county.pk)  # one evaluation per county at a time
     start, end = month_start(period), month_end(period)
     if start > (today or timezone.localdate()):
-        raise ProgramsError(_("This month has not started yet."), field="period")
+        raise ProgramsError(
+            ProgramsErrorCode.MONTH_NOT_STARTED,
+            _("This month has not started yet."),
+            field="period",
+        )
     PayoutRun.objects.filter(county=county, period_start=start, status=RunStatus.DRAFT).delete()
     rules = (
         IncentiveRule.objects.filter(county=county, active=True, valid_from__lte=end)
@@ -280,7 +288,8 @@ def approve_run(*, run: PayoutRun, actor: Any) -> PayoutRun:
             or ZERO
         )
         if paid != line.already_paid:
-            raise InvalidTransitionError(
+            raise ProgramsError(
+                ProgramsErrorCode.STALE_RUN,
                 _("Payouts changed since this run was evaluated: evaluate the month again."),
                 field="status",
             )
@@ -288,7 +297,8 @@ def approve_run(*, run: PayoutRun, actor: Any) -> PayoutRun:
         net = sum((x.amount for x in lines if x.rule.budget_line_id == budget_id), ZERO)
         remaining = budget_remaining(budget_line)
         if net > remaining:
-            raise InvalidTransitionError(
+            raise ProgramsError(
+                ProgramsErrorCode.OVER_BUDGET,
                 _("Budget line “%(line)s” has %(remaining)s left, the run needs %(net)s.")
                 % {
                     "line": budget_line.name,
