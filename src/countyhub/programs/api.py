@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from countyhub.core.api import errors
 from countyhub.core.models import County, Role
+from countyhub.core.months import parse_month
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.programs import incentives, kpis, selectors
 from countyhub.programs.models import LedgerEntry, PayoutRun
@@ -156,7 +157,7 @@ def _run(run: PayoutRun) -> dict:
 )
 def evaluate(request: HttpRequest, county_slug: str, payload: RunIn):
     county = _county(request, county_slug)
-    period = datetime.datetime.strptime(payload.period, "%Y-%m").date()  # noqa: DTZ007 a month
+    period = parse_month(payload.period)
     run = incentives.evaluate_period(county=county, period=period, actor=request.auth)
     return Status(201, _run(run))
 

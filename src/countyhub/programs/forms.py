@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.core.models import County, Village
-from countyhub.programs.incentives import month_end
+from countyhub.core.months import month_end, parse_month
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -130,7 +129,7 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return datetime.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 a month
+            return parse_month(value)
         except ValueError as error:
             raise forms.ValidationError(_("Give the month as YYYY-MM.")) from error
 

@@ -25,15 +25,9 @@ from django.utils.translation import gettext as _
 from countyhub.core.audit import record_audit
 from countyhub.core.models import County
 from countyhub.core.money import format_money
+from countyhub.core.months import add_months, month_end, month_start
 from countyhub.core.permissions import is_county_admin
-from countyhub.programs.entitlements import (
-    NOT_SALES,
-    entitlements,
-    month_end,
-    month_start,
-    orders_shipped_out,
-    previous_month,
-)
+from countyhub.programs.entitlements import entitlements
 from countyhub.programs.errors import InvalidTransitionError, ProgramsError, ProgramsErrorCode
 from countyhub.programs.models import (
     BudgetLine,
@@ -45,18 +39,6 @@ from countyhub.programs.models import (
     RunStatus,
 )
 from countyhub.programs.services import budget_remaining
-
-# Re-exported: the pages and the KPIs use the same month arithmetic and fact definitions.
-__all__ = [
-    "NOT_SALES",
-    "approve_run",
-    "evaluate_period",
-    "month_end",
-    "month_start",
-    "orders_shipped_out",
-    "previous_month",
-    "run_periods",
-]
 
 ZERO = Decimal("0.00")
 # How far back a run looks for facts that changed in months nothing was paid for.
@@ -105,17 +87,12 @@ def _previously_paid_facts(rule: IncentiveRule, period: datetime.date, key: str)
 def _months_to_check(rule: IncentiveRule, period: datetime.date, paid) -> set[datetime.date]:
     """This month, the CORRECTION_MONTHS before it (late shipments, cancellations, a start-up
     grant that moved), and every earlier month that was paid (so a reversal always arrives)."""
-    first = max(month_start(rule.valid_from), _add_months(period, -CORRECTION_MONTHS))
+    first = max(month_start(rule.valid_from), add_months(period, -CORRECTION_MONTHS))
     months = set()
     while first <= period:
         months.add(first)
-        first = _add_months(first, 1)
+        first = add_months(first, 1)
     return months | {p for p, _key in paid if p < period}
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _drafts_for_rule(rule: IncentiveRule, period: datetime.date) -> list[_Draft]:

@@ -41,6 +41,7 @@ from countyhub.shop.models import (
     Shipment,
 )
 from countyhub.shop.payments import provider_for
+from countyhub.shop.selectors import GOODS_LEFT
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -54,7 +55,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFUNDED: frozenset(),
 }
 # Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
-_GOODS_LEFT = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -572,7 +572,7 @@ def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
         raise InvalidTransitionError(
             _("Nothing was paid: cancel the order instead."), field="status"
         )
-    goods_left = current.status in _GOODS_LEFT
+    goods_left = current.status in GOODS_LEFT
     order = _transition(order, S.REFUNDED, actor=actor, note=reason)
     if goods_left:
         allocation.restock(quantities=_line_quantities(order))
