@@ -1,0 +1,80 @@
+"""What a new step is checked against: the packing balance and the pre-harvest intervals of
+the batch's standing events."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from countyhub.trace.identifiers import units_of
+from countyhub.trace.models import Batch, EventKind, TraceEvent
+from countyhub.trace.selectors.timeline import _P
+
+
+def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[float, float, float]:
+    """(kg harvested, kg already packed, units already packed) from the batch's standing
+    events: corrected events are replaced by their corrections, and `excluding` (the event
+    being corrected) does not count."""
+    rows = list(batch.events.filter(kind__in=[EventKind.HARVEST, EventKind.PACKING]))
+    declared = set(
+        batch.events.filter(kind=EventKind.ERROR_DECLARATION).values_list("corrects_id", flat=True)
+    )
+    harvested = packed_kg = packed_units = 0.0
+    for row in rows:
+        if row.pk in declared or (excluding is not None and row.pk == excluding.pk):
+            continue
+        data = row.document
+        if row.kind == EventKind.HARVEST:
+            harvested += sum(q.get("quantity", 0) for q in data.get("quantityList", []))
+        else:
+            packed_kg += sum(q.get("quantity", 0) for q in data.get("inputQuantityList", []))
+            packed_units += sum(units_of(batch, q) for q in data.get("outputQuantityList", []))
+    return harvested, packed_kg, packed_units
+
+
+@dataclass(frozen=True)
+class SprayInterval:
+    """A spraying before the harvest against its pre-harvest interval (安全间隔期)."""
+
+    product: str
+    sprayed: datetime.date
+    interval_days: int
+    harvested: datetime.date
+
+    @property
+    def days_before_harvest(self) -> int:
+        return (self.harvested - self.sprayed).days
+
+    @property
+    def kept(self) -> bool:
+        return self.days_before_harvest >= self.interval_days
+
+    @property
+    def safe_from(self) -> datetime.date:
+        return self.sprayed + datetime.timedelta(days=self.interval_days)
+
+
+def spray_intervals(
+    rows: list[TraceEvent], *, harvested: datetime.datetime | None = None
+) -> list[SprayInterval]:
+    """Each standing spraying against the (first standing) harvest, or against `harvested`
+    when a harvest is being recorded. Corrected events are left out: their corrections count."""
+    declared = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    standing = [row for row in rows if row.pk not in declared]
+    if harvested is None:
+        harvests = [row.event_time for row in standing if row.kind == EventKind.HARVEST]
+        if not harvests:
+            return []
+        harvested = min(harvests)
+    day = timezone.localtime(harvested).date()
+    intervals = []
+    for row in standing:
+        days = row.document.get(f"{_P}preHarvestIntervalDays")
+        if row.kind != EventKind.SPRAYING or days is None or row.event_time > harvested:
+            continue
+        product = str(row.document.get(f"{_P}sprayProduct", ""))
+        sprayed = timezone.localtime(row.event_time).date()
+        intervals.append(SprayInterval(product, sprayed, int(days), day))
+    return sorted(intervals, key=lambda interval: interval.sprayed)

@@ -1,0 +1,184 @@
+"""Back office: a seller's batches (list, new, detail, serialised units, labels) and recalls."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product
+from countyhub.gs1 import labels
+from countyhub.trace import charts, epc, forms, policies, selectors, services
+from countyhub.trace.errors import TraceError
+from countyhub.trace.identifiers import harvest_lot_uri, lot_uri
+from countyhub.trace.models import Batch, EventKind
+
+
+def _batch_for(request: HttpRequest, pk: int, *, record: bool = False) -> Batch:
+    batch = get_object_or_404(Batch.objects.select_related("product", "seller", "county"), pk=pk)
+    allowed = policies.may_record if record else policies.may_view
+    if not allowed(request.user, batch):
+        raise PermissionDenied
+    return batch
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = list(selectors.batches_visible_to(request.user).order_by("-created_at", "-pk"))
+    if not batches and not policies.seller_ids_of(request.user):
+        raise PermissionDenied
+    ids = [b.pk for b in batches]
+    counts = selectors.scan_counts(ids)
+    rows = [(b, *counts.get(b.pk, (0, 0))) for b in batches]
+    context = {
+        "rows": rows,
+        "county": batches[0].county if batches else None,
+        "scans_chart": charts.scans_svg(selectors.scans_per_day(ids)),
+    }
+    return render(request, "trace/batch_list.html", context)
+
+
+@login_required
+def batch_create(request: HttpRequest) -> HttpResponse:
+    seller_ids = policies.seller_ids_of(request.user)
+    if not seller_ids:
+        raise PermissionDenied
+    products = Product.objects.filter(seller_id__in=seller_ids).order_by("name")
+    form = forms.BatchForm(request.POST or None, products=products)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.create_batch(
+                actor=request.user,
+                product=data["product"],
+                lot=data["lot"],
+                quantity=data["quantity"],
+                plot=data["plot"],
+                production_date=data["production_date"],
+                expiry_date=data["expiry_date"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                serial_count=data["serial_count"] or 0,
+            )
+        except TraceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Batch %(lot)s created.") % {"lot": batch.lot})
+            return redirect("trace:batch", batch.pk)
+    return render(request, "trace/batch_form.html", {"form": form, "draft_key": "batch-new"})
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch_for(request, pk)
+    rows = list(batch.events.order_by("sequence"))
+    corrected = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    entries = []
+    for row in rows:
+        entry = selectors.timeline_entry(row)
+        entry.corrected = row.pk in corrected
+        entries.append(entry)
+    total, recent = selectors.scan_counts([batch.pk]).get(batch.pk, (0, 0))
+    context = {
+        "batch": batch,
+        "county": batch.county,
+        "entries": entries,
+        "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
+        "uri": lot_uri(batch),
+        "harvest_uri": harvest_lot_uri(batch),
+        "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
+        "scans_total": total,
+        "scans_recent": recent,
+        "units": _unit_identifiers(batch),
+        "sheet_form": forms.LabelSheetForm(),
+        "may_record": policies.may_record(request.user, batch),
+        "correctable": list(forms.STEP_FORMS),
+    }
+    return render(request, "trace/batch_detail.html", context)
+
+
+UNITS_ON_PAGE = 200
+
+
+def _unit_identifiers(batch: Batch) -> epc.BatchUnits:
+    """Each serialised unit's Digital Link, EPC URI and RFID tag (SGTIN-96 or SGTIN-198), or
+    why there are no tags (the GTIN's company prefix length is not known)."""
+    return epc.batch_units(batch, limit=UNITS_ON_PAGE)
+
+
+@login_required
+def batch_units_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """All serialised units of a batch for an RFID encoding station (its seller, county staff)."""
+    batch = _batch_for(request, pk)
+    response = HttpResponse(epc.units_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="units-{batch.pk}.csv"'
+    return response
+
+
+def _label_content(batch: Batch) -> labels.LabelContent:
+    dates = []
+    if batch.production_date:
+        dates.append(("采收 Harvested", batch.production_date.isoformat()))
+    if batch.expiry_date:
+        dates.append(("保质期至 Best before", batch.expiry_date.isoformat()))
+    today = timezone.localdate()
+    marks = tuple(
+        str(c.get_kind_display())
+        for c in batch.product.certifications.all()
+        if c.is_valid_on(today)
+    )
+    brand = batch.product.brand
+    return labels.LabelContent(
+        product_name=batch.product.name,
+        uri=lot_uri(batch),
+        brand=f"{brand.parent.name} · {brand.name}" if brand.parent_id else brand.name,
+        lot=batch.lot,
+        dates=tuple(dates),
+        certifications=marks,
+    )
+
+
+@login_required
+def batch_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One label as SVG or PNG, or an A4 sheet as PDF with a configurable grid."""
+    batch = _batch_for(request, pk)
+    content = _label_content(batch)
+    if kind == "svg":
+        return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
+    if kind == "png":
+        return HttpResponse(labels.label_png(content), content_type="image/png")
+    form = forms.LabelSheetForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        return HttpResponse(f"{field}: {errors[0]}", status=400, content_type="text/plain")
+    values = form.cleaned_data if request.GET else {"rows": 7, "columns": 3, "count": 21}
+    try:
+        layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
+    except ValueError as error:
+        return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
+    pdf = labels.label_sheet_pdf([content] * values["count"], layout)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{batch.lot}.pdf"'
+    return response
+
+
+@login_required
+def recall(request: HttpRequest) -> HttpResponse:
+    """Every order that received a batch, for a recall; sellers see their own batches."""
+    lot = request.GET.get("lot", "").strip()
+    batches = list(selectors.batches_visible_to(request.user).filter(lot=lot)) if lot else []
+    if (
+        not policies.seller_ids_of(request.user)
+        and not selectors.batches_visible_to(request.user).exists()
+    ):
+        raise PermissionDenied
+    lines = selectors.recall_lines(batches) if batches else []
+    total = sum((line.quantity for line in lines), Decimal(0))
+    context = {"lot": lot, "batches": batches, "lines": lines, "total": total}
+    return render(request, "trace/recall.html", context)

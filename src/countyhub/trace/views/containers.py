@@ -1,0 +1,170 @@
+"""Back office: packing cases and pallets, their labels, and unpacking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from countyhub.core.permissions import admin_county_ids
+from countyhub.gs1 import keys, labels
+from countyhub.trace import forms, policies, selectors, services
+from countyhub.trace.errors import TraceError
+from countyhub.trace.identifiers import container_uri
+from countyhub.trace.models import Container
+from countyhub.trace.views.batches import _batch_for
+
+
+def _may_pack(user: Any) -> bool:
+    counties = admin_county_ids(user)
+    return bool(policies.seller_ids_of(user)) or counties is None or bool(counties)
+
+
+def _container_for(request: HttpRequest, pk: int) -> Container:
+    container = get_object_or_404(
+        Container.objects.select_related("county", "seller", "parent"), pk=pk
+    )
+    if not policies.may_handle_container(request.user, container):
+        raise PermissionDenied
+    return container
+
+
+@login_required
+def container_list(request: HttpRequest) -> HttpResponse:
+    """Closed cases and pallets, and where to pack new ones; for a station operator, what their
+    station received and has still to unpack."""
+    if not (_may_pack(request.user) or selectors.operated_stations(request.user).exists()):
+        raise PermissionDenied
+    containers = list(
+        selectors.containers_visible_to(request.user)
+        .filter(unpacked_at__isnull=True)
+        .order_by("level", "-packed_at", "-pk")
+    )
+    batches = list(selectors.batches_visible_to(request.user).order_by("-created_at", "-pk"))
+    context = {"containers": containers, "batches": batches, "may_pack": _may_pack(request.user)}
+    return render(request, "trace/containers.html", context)
+
+
+@login_required
+def pack_case(request: HttpRequest) -> HttpResponse:
+    """Pack one batch's serialised units (by checkbox) or a quantity of its lot into a case."""
+    batch_id = request.GET.get("batch", "")
+    if not batch_id.isdigit():
+        return redirect("trace:containers")
+    batch = _batch_for(request, int(batch_id), record=True)
+    units = list(selectors.free_units(batch))
+    form = forms.PackCaseForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = {int(pk) for pk in data.get("units") or []}
+        try:
+            case = services.pack_case(
+                actor=request.user,
+                units=[unit for unit in units if unit.pk in chosen],
+                lots=[services.LotQuantity(batch, data["quantity"])] if data["quantity"] else [],
+                event_time=data["event_time"],
+            )
+        except TraceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Packed case %(sscc)s.") % {"sscc": case.sscc})
+            return redirect(case)
+    context = {
+        "form": form,
+        "batch": batch,
+        "county": batch.county,
+        "left": batch.quantity - selectors.packed_quantity(batch),
+        "draft_key": f"case-{batch.pk}",
+    }
+    return render(request, "trace/case_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def pack_pallet(request: HttpRequest) -> HttpResponse:
+    """Put closed cases onto a new pallet."""
+    if not _may_pack(request.user):
+        raise PermissionDenied
+    form = forms.PackPalletForm(request.POST or None, cases=selectors.packable_cases(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pallet = services.pack_pallet(
+                actor=request.user, cases=list(data["cases"]), event_time=data["event_time"]
+            )
+        except TraceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Packed pallet %(sscc)s.") % {"sscc": pallet.sscc})
+            return redirect(pallet)
+    context = {"form": form, "draft_key": "pallet"}
+    return render(request, "trace/pallet_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def container_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A case or pallet: contents, its logistic label, and unpacking (POST)."""
+    container = _container_for(request, pk)
+    form = forms.ContainerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unpack(
+                actor=request.user, container=container, event_time=form.cleaned_data["event_time"]
+            )
+        except TraceError as error:
+            form.add_error("event_time" if error.field == "event_time" else None, error.message)
+        else:
+            messages.success(request, _("Unpacked %(sscc)s.") % {"sscc": container.sscc})
+            return redirect(container)
+    uri = container_uri(container.sscc)
+    context = {
+        "view": selectors.container_view(container),
+        "container": container,
+        "county": container.county,
+        "uri": uri,
+        "sscc_text": keys.format_sscc(container.sscc),
+        "qr_svg": labels.qr_svg(uri, scale=3),
+        "form": form,
+    }
+    return render(
+        request, "trace/container_detail.html", context, status=400 if form.errors else 200
+    )
+
+
+def _container_label(container: Container) -> labels.LabelContent:
+    lines = selectors.container_view(container).lines
+    products = "、".join(dict.fromkeys(line.batch.product.name for line in lines))
+    lots = ", ".join(dict.fromkeys(line.batch.lot for line in lines))
+    return labels.LabelContent(
+        product_name=f"{container.get_level_display()} · {products}",
+        uri=container_uri(container.sscc),
+        lot=lots or None,
+        dates=(("SSCC", keys.format_sscc(container.sscc)),),
+    )
+
+
+@login_required
+def container_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The logistic label: SVG, or an A4 PDF sheet (default two large labels, one per side)."""
+    container = _container_for(request, pk)
+    content = _container_label(container)
+    if kind == "svg":
+        return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
+    form = forms.LabelSheetForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        return HttpResponse(f"{field}: {errors[0]}", status=400, content_type="text/plain")
+    values = form.cleaned_data if request.GET else {"rows": 2, "columns": 1, "count": 2}
+    try:
+        layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
+    except ValueError as error:
+        return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
+    response = HttpResponse(
+        labels.label_sheet_pdf([content] * values["count"], layout), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="sscc-{container.sscc}.pdf"'
+    return response
