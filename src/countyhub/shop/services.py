@@ -42,6 +42,7 @@ from countyhub.shop.models import (
 )
 from countyhub.shop.payments import provider_for
 from countyhub.shop.selectors import GOODS_LEFT
+from countyhub.shop.signals import order_packed
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -508,10 +509,7 @@ def pack_order(*, order: Order, actor: Any) -> Order:
             _("A bank-transfer order is packed once paid."), field="status"
         )
     order = _transition(order, S.PACKED, actor=actor)
-    # Traceability hook: record which batches the order ships from (first-expiring first).
-    from countyhub.trace.services import record_order_batches
-
-    record_order_batches(order=order, actor=actor)
+    order_packed.send(sender=Order, order=order, actor=actor)
     return order
 
 
