@@ -109,3 +109,13 @@ def test_the_station_dashboard_links_households_and_received_pallets(client, wor
     client.force_login(world.users["station_operator"])
     html = client.get(reverse("shop:station_dashboard")).content.decode()
     assert f'href="{URL}"' in html and f'href="{reverse("trace:containers")}"' in html
+
+
+def test_the_page_names_the_field_of_a_refused_household(client, world):
+    client.force_login(world.users["station_operator"])
+    body = {"village": world.station.pk, "head_name": "钱五", "phone": "13900001111"}
+    assert client.post(URL, body).status_code == 302
+    again = client.post(URL, body)
+    assert again.status_code == 400
+    assert list(again.context["form"].errors) == ["head_name"]
+    assert Household.objects.filter(head_name="钱五").count() == 1
