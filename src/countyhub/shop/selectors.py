@@ -17,7 +17,7 @@ TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
 # An order is a sale unless it was cancelled or refunded; the KPIs, payouts and training
 # outcomes all count sales this way.
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-# The goods have left the seller.
+# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
 GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 

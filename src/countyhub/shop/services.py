@@ -55,7 +55,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
 }
-# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
 
 
 @dataclass(frozen=True)
