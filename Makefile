@@ -38,7 +38,7 @@ test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 lint: setup  ## ruff
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: setup  ## benchmarks, side by side with the peers
 	$(BIN)/python -m bench
