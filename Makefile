@@ -2,15 +2,15 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system demo test test-fast lint bench migrate
+.PHONY: help setup system demo test lint bench migrate messages
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-system:  ## Debian packages (Chromium for browser tests, a CJK font for PDFs), via apt-get when root
+system:  ## Debian packages (Chromium for browser tests, a CJK font for PDFs, gettext), via apt-get when root
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -29,15 +29,29 @@ setup: system $(BIN)/.installed  ## system packages and the Python environment i
 demo: setup  ## build the demo county on SQLite and serve it on http://127.0.0.1:8000
 	$(BIN)/countyhub demo
 
+# Every app gets its own catalogue (a new app too); strings outside the apps (settings, api) go to
+# the project's src/countyhub/locale. Run from src/countyhub, so .venv, tests and docs are never
+# scanned. File-only locations keep the .po files stable when code moves; the .mo files are
+# committed (a fresh clone and an installed wheel need no gettext) and compiled only when their
+# .po changed.
+APP_LOCALES := $(patsubst %/apps.py,%/locale,$(wildcard src/countyhub/*/apps.py))
+
+messages: setup  ## update the zh_Hans .po catalogues from the code (makemessages), compile the .mo files
+	@mkdir -p $(APP_LOCALES)
+	@cd src/countyhub && $(abspath $(BIN))/countyhub manage makemessages -l zh_Hans --add-location file --no-obsolete -v 0
+	@cd src/countyhub && $(abspath $(BIN))/countyhub manage compilemessages -l zh_Hans -v 0
+
 migrate: setup  ## apply database migrations
 	$(BIN)/countyhub manage migrate
 
 test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest -n 2
 
-lint: setup  ## ruff
+lint: setup  ## ruff, mypy, import contracts, and no model change without its migration
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/countyhub manage makemigrations --check --dry-run
+	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: setup  ## benchmarks, side by side with the peers

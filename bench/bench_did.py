@@ -42,7 +42,7 @@ def run_countyhub(frame) -> dict[str, float]:
 
     model = StaggeredDiD(frame, unit="unit", time="year", outcome="y", treated_from="first_treated")
     result = model.fit()
-    return {"simple_att": result.simple.att, "simple_se": result.simple.se}
+    return {"simple_att": result.simple.att, "simple_se": result.simple.std_error}
 
 
 def run_differences(frame, *, every_aggregation: bool = True) -> dict[str, float]:

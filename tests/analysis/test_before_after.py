@@ -19,12 +19,12 @@ ISSUE_MEASURE_KEYS = {
     "mean_before",
     "mean_after",
     "mean_diff",
-    "t",
+    "statistic",
     "df",
-    "p",
+    "pvalue",
     "ci_low",
     "ci_high",
-    "wilcoxon_p",
+    "wilcoxon_pvalue",
     "dz",
     "deflated",
 }
@@ -73,8 +73,8 @@ def test_hand_computed_three_pairs():
     assert result.mean_after == pytest.approx(23.0)
     assert result.mean_diff == pytest.approx(3.0)
     assert result.sd_diff == pytest.approx(math.sqrt(7))
-    assert result.t == pytest.approx(t)
-    assert result.p == pytest.approx(1 - t / math.sqrt(2 + t**2))
+    assert result.statistic == pytest.approx(t)
+    assert result.pvalue == pytest.approx(1 - t / math.sqrt(2 + t**2))
     assert quantile == pytest.approx(4.3027, abs=1e-4)
     margin = quantile * math.sqrt(7 / 3)
     assert result.ci_low == pytest.approx(3 - margin)
@@ -83,7 +83,7 @@ def test_hand_computed_three_pairs():
     # Signed ranks 1, 2, 3 all positive: exact two-sided p = 2 x P(W- = 0) = 2 / 2^3.
     assert result.wilcoxon_method == "exact"
     assert result.wilcoxon_statistic == 0.0
-    assert result.wilcoxon_p == pytest.approx(0.25)
+    assert result.wilcoxon_pvalue == pytest.approx(0.25)
 
 
 def test_agrees_with_scipy_paired_t_test_and_wilcoxon():
@@ -94,13 +94,13 @@ def test_agrees_with_scipy_paired_t_test_and_wilcoxon():
         reference = stats.ttest_rel(frame[after], frame[before])
         interval = reference.confidence_interval(confidence_level=0.9)
         assert_allclose(
-            [r.t, r.p, r.df, r.ci_low, r.ci_high],
+            [r.statistic, r.pvalue, r.df, r.ci_low, r.ci_high],
             [reference.statistic, reference.pvalue, reference.df, interval.low, interval.high],
             rtol=1e-10,
         )
         # scipy's own automatic choice of the Wilcoxon variant gives the same p value.
         auto = stats.wilcoxon(frame[after] - frame[before], zero_method="wilcox")
-        assert r.wilcoxon_p == pytest.approx(auto.pvalue, rel=1e-10)
+        assert r.wilcoxon_pvalue == pytest.approx(auto.pvalue, rel=1e-10)
 
 
 def test_wilcoxon_with_ties_and_zeros_uses_the_normal_approximation():
@@ -111,7 +111,7 @@ def test_wilcoxon_with_ties_and_zeros_uses_the_normal_approximation():
     assert r.wilcoxon_method == "normal approximation, tie-corrected"
     nonzero = (after - before)[after != before]
     reference = stats.wilcoxon(nonzero, method="asymptotic", correction=False)
-    assert r.wilcoxon_p == pytest.approx(reference.pvalue, rel=1e-12)
+    assert r.wilcoxon_pvalue == pytest.approx(reference.pvalue, rel=1e-12)
 
 
 def test_dz_is_mean_difference_over_sd_of_differences_not_an_average_sd_d():
@@ -123,7 +123,7 @@ def test_dz_is_mean_difference_over_sd_of_differences_not_an_average_sd_d():
         (frame["spending_2020"].var() + frame["spending_2022"].var()) / 2
     )
     assert r.dz != pytest.approx(average_sd_d)
-    assert r.dz == pytest.approx(r.t / math.sqrt(r.n))
+    assert r.dz == pytest.approx(r.statistic / math.sqrt(r.n))
 
 
 def test_missing_values_are_dropped_pairwise_and_counted():
@@ -137,7 +137,7 @@ def test_missing_values_are_dropped_pairwise_and_counted():
     assert (result.measures["spending"].n, result.measures["spending"].n_dropped) == (62, 0)
     complete = frame.dropna(subset=["income_2020", "income_2022"])
     reference = stats.ttest_rel(complete["income_2022"], complete["income_2020"])
-    assert result.measures["income"].t == pytest.approx(reference.statistic)
+    assert result.measures["income"].statistic == pytest.approx(reference.statistic)
 
 
 def test_money_is_deflated_to_the_base_year_with_the_shipped_cpi():
@@ -158,7 +158,7 @@ def test_money_is_deflated_to_the_base_year_with_the_shipped_cpi():
     assert income.mean_before == pytest.approx(frame["income_2020"].mean())
     assert income.mean_after == pytest.approx(frame["income_2022"].mean() * to_2020)
     reference = stats.ttest_rel(frame["income_2022"] * to_2020, frame["income_2020"])
-    assert income.t == pytest.approx(reference.statistic)
+    assert income.statistic == pytest.approx(reference.statistic)
     assert not result.measures["skills"].deflated
     assert result.measures["skills"].prices == "as recorded"
     assert result.cpi is not None
@@ -187,7 +187,7 @@ def test_base_year_can_be_the_later_year_and_any_cpi_base_gives_the_same_answer(
         assert result.measures["income"].mean_before == pytest.approx(
             frame["income_2020"].mean() * 1.05
         )
-    assert answers[0].t == pytest.approx(answers[1].t)
+    assert answers[0].statistic == pytest.approx(answers[1].statistic)
     assert answers[0].mean_diff == pytest.approx(answers[1].mean_diff)
 
 
@@ -335,12 +335,12 @@ def test_to_dict_has_the_issue_shape_and_is_strict_json():
 def test_constant_differences_leave_t_and_dz_undefined_with_a_warning():
     result = fit_simple([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
     r = result.measures["x"]
-    assert math.isnan(r.t)
+    assert math.isnan(r.statistic)
     assert math.isnan(r.dz)
     assert r.wilcoxon_method == "normal approximation, tie-corrected"
     assert any("every difference is 1" in w for w in result.warnings)
     record = json.loads(json.dumps(result.to_dict(), allow_nan=False))["measures"]["x"]
-    assert record["t"] is None
+    assert record["statistic"] is None
     assert record["dz"] is None
 
 
@@ -349,12 +349,12 @@ def test_differences_equal_up_to_rounding_count_as_constant():
     r = fit_simple(before, before + 0.1).measures["x"]  # 1.1 - 1.0 != 2.1 - 2.0 in binary
     assert np.ptp((before + 0.1) - before) > 0
     assert r.sd_diff == 0.0
-    assert math.isnan(r.t)
+    assert math.isnan(r.statistic)
 
 
 def test_no_change_at_all_skips_wilcoxon():
     r = fit_simple([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]).measures["x"]
-    assert math.isnan(r.wilcoxon_p)
+    assert math.isnan(r.wilcoxon_pvalue)
     assert r.wilcoxon_method.startswith("not computed")
 
 
@@ -459,9 +459,9 @@ def test_t_p_and_dz_do_not_depend_on_the_unit(values, scale):
     assume(diff.std(ddof=1) > 1e-6 * max(1.0, abs(diff).max()))
     plain = fit_simple(before, after).measures["x"]
     scaled = fit_simple(before * scale, after * scale).measures["x"]
-    assert scaled.t == pytest.approx(plain.t, rel=1e-7)
+    assert scaled.statistic == pytest.approx(plain.statistic, rel=1e-7)
     assert scaled.dz == pytest.approx(plain.dz, rel=1e-7)
-    assert scaled.p == pytest.approx(plain.p, rel=1e-6, abs=1e-12)
+    assert scaled.pvalue == pytest.approx(plain.pvalue, rel=1e-6, abs=1e-12)
     assert scaled.mean_diff == pytest.approx(plain.mean_diff * scale, rel=1e-7)
 
 
@@ -475,9 +475,9 @@ def test_swapping_before_and_after_flips_the_sign_and_a_common_shift_changes_not
     plain = fit_simple(before, after).measures["x"]
     swapped = fit_simple(after, before).measures["x"]
     shifted = fit_simple(before + shift, after + shift).measures["x"]
-    assert swapped.t == pytest.approx(-plain.t, rel=1e-9)
+    assert swapped.statistic == pytest.approx(-plain.statistic, rel=1e-9)
     assert swapped.dz == pytest.approx(-plain.dz, rel=1e-9)
-    assert shifted.t == pytest.approx(plain.t, rel=1e-6)
+    assert shifted.statistic == pytest.approx(plain.statistic, rel=1e-6)
     assert plain.ci_low <= plain.mean_diff <= plain.ci_high
 
 
@@ -513,9 +513,9 @@ def test_agrees_with_r_on_students_sleep_data():
     group_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
     group_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
     r = fit_simple(group_2, group_1).measures["x"]
-    assert r.t == pytest.approx(-4.0621, abs=5e-5)
+    assert r.statistic == pytest.approx(-4.0621, abs=5e-5)
     assert r.df == 9
-    assert r.p == pytest.approx(0.002833, abs=5e-7)
+    assert r.pvalue == pytest.approx(0.002833, abs=5e-7)
     assert (r.ci_low, r.ci_high) == (
         pytest.approx(-2.4598858, abs=5e-8),
         pytest.approx(-0.7001142, abs=5e-8),
@@ -527,7 +527,7 @@ def test_agrees_with_r_on_students_sleep_data():
         np.array(group_1) - np.array(group_2), correction=True, method="asymptotic"
     )
     assert corrected.pvalue == pytest.approx(0.009091, abs=5e-7)
-    assert r.wilcoxon_p < corrected.pvalue
+    assert r.wilcoxon_pvalue < corrected.pvalue
 
 
 def test_continuity_correction_matches_r_wilcox_test_on_the_sleep_data():
@@ -538,10 +538,10 @@ def test_continuity_correction_matches_r_wilcox_test_on_the_sleep_data():
     frame = pd.DataFrame({"id": range(10), "b": group_2, "a": group_1})
     model = BeforeAfter(frame, id="id", pairs={"x": ("b", "a")})
     as_r = model.fit(continuity_correction=True).measures["x"]
-    assert as_r.wilcoxon_p == pytest.approx(0.009091, abs=5e-7)
+    assert as_r.wilcoxon_pvalue == pytest.approx(0.009091, abs=5e-7)
     assert as_r.wilcoxon_method.endswith("continuity-corrected (as R's wilcox.test)")
     plain = model.fit().measures["x"]
-    assert plain.wilcoxon_p < as_r.wilcoxon_p
+    assert plain.wilcoxon_pvalue < as_r.wilcoxon_pvalue
     assert "continuity" not in plain.wilcoxon_method
 
 
@@ -551,4 +551,4 @@ def test_an_exact_wilcoxon_is_never_continuity_corrected():
     model = BeforeAfter(frame, id="id", pairs={"x": ("b", "a")})
     corrected = model.fit(continuity_correction=True).measures["x"]
     assert corrected.wilcoxon_method == "exact"
-    assert corrected.wilcoxon_p == model.fit().measures["x"].wilcoxon_p
+    assert corrected.wilcoxon_pvalue == model.fit().measures["x"].wilcoxon_pvalue

@@ -45,7 +45,7 @@ def fit(frame: pd.DataFrame, spec: dict[str, str] = SPEC, **options):
 def test_mpdta_matches_r_did_reference(mpdta):
     result = fit(mpdta)
     assert_allclose(result.simple.att, -0.0399513, atol=1e-6)
-    assert_allclose(result.simple.se, 0.0120340, atol=1e-6)
+    assert_allclose(result.simple.std_error, 0.0120340, atol=1e-6)
     assert_allclose(result.overall_group.att, -0.031018, atol=1e-6)
     assert_allclose(result.overall_event_time.att, -0.077240, atol=1e-6)
     assert_allclose(result.overall_calendar.att, -0.041700, atol=1e-6)
@@ -80,7 +80,7 @@ def differences_results(mpdta: pd.DataFrame, control: str, formula: str):
 
 
 def estimates(values) -> np.ndarray:
-    return np.array([[e.att, e.se] for e in values])
+    return np.array([[e.att, e.std_error] for e in values])
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,9 @@ def pyfixest_twfe(
 
 def test_twfe_matches_pyfixest_on_mpdta(mpdta):
     result = fit(mpdta)
-    assert_allclose([result.twfe.coef, result.twfe.se], pyfixest_twfe(mpdta, SPEC), atol=1e-10)
+    assert_allclose(
+        [result.twfe.coef, result.twfe.std_error], pyfixest_twfe(mpdta, SPEC), atol=1e-10
+    )
 
 
 def test_twfe_with_time_varying_covariate_matches_pyfixest():
@@ -152,7 +154,7 @@ def test_twfe_with_time_varying_covariate_matches_pyfixest():
     frame["x"] = frame["x"] + np.random.default_rng(3).normal(size=len(frame))
     result = fit(frame, SIM, covariates=["x"])
     expected = pyfixest_twfe(frame, SIM, extra=" + x")
-    assert_allclose([result.twfe.coef, result.twfe.se], expected, atol=1e-10)
+    assert_allclose([result.twfe.coef, result.twfe.std_error], expected, atol=1e-10)
 
 
 # --- a known, dynamic, heterogeneous effect -------------------------------------------------
@@ -172,8 +174,8 @@ def test_recovers_known_effect_where_twfe_is_biased(rollout):
 
     assert result.simple.ci_low <= truth <= result.simple.ci_high
     # The naive estimate misses the truth by many of its own standard errors.
-    assert abs(result.twfe.coef - truth) > 8 * result.twfe.se
-    assert not result.twfe_ci[0] <= truth <= result.twfe_ci[1]
+    assert abs(result.twfe.coef - truth) > 8 * result.twfe.std_error
+    assert not result.twfe.ci_low <= truth <= result.twfe.ci_high
     assert result.staggered
     assert any("staggered" in w for w in result.warnings)
 
@@ -202,7 +204,7 @@ def test_covariates_restore_conditional_parallel_trends():
     for key, truth in cells.items():
         cell = adjusted.att_gt[key]
         assert cell.band_low <= truth <= cell.band_high, key
-    worst = max(abs(plain.att_gt[k].att - v) / plain.att_gt[k].se for k, v in cells.items())
+    worst = max(abs(plain.att_gt[k].att - v) / plain.att_gt[k].std_error for k, v in cells.items())
     assert worst > 5  # without x the trends differ and the plain estimate is off
 
 
@@ -393,11 +395,11 @@ def test_small_cohort_warns(mpdta):
 def test_to_dict_has_the_documented_shape(mpdta):
     out = json.loads(json.dumps(fit(mpdta).to_dict()))
     assert (out["n_units"], out["n_periods"], out["control"]) == (500, 5, "never")
-    assert set(out["simple"]) >= {"att", "se", "ci_low", "ci_high"}
+    assert set(out["simple"]) >= {"att", "std_error", "ci_low", "ci_high"}
     assert set(out["event_time"]) == {"-3", "-2", "-1", "0", "1", "2", "3"}
     assert set(out["group"]) == {"2004", "2006", "2007"}
     assert out["att_gt"]["2006,2007"]["att"] == pytest.approx(-0.041224, abs=1e-6)
-    assert set(out["twfe"]) >= {"coef", "se"}
+    assert set(out["twfe"]) >= {"coef", "std_error", "ci_low", "ci_high"}
     assert out["staggered"] is True
 
 

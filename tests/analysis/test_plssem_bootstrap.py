@@ -35,13 +35,13 @@ def test_statistics_are_consistent_with_the_draws(corp_rep):
     stat = boot.statistics["paths"]
     draws = boot.draws["paths"]
     np.testing.assert_allclose(stat.mean, draws.mean(axis=0))
-    np.testing.assert_allclose(stat.sd, draws.std(axis=0, ddof=1))
-    np.testing.assert_allclose(stat.t, stat.original / stat.sd)
+    np.testing.assert_allclose(stat.std_error, draws.std(axis=0, ddof=1))
+    np.testing.assert_allclose(stat.statistic, stat.original / stat.std_error)
     np.testing.assert_allclose(stat.ci_low, np.quantile(draws, 0.025, axis=0))
     assert np.all(stat.ci_low < stat.original) and np.all(stat.original < stat.ci_high)
     assert np.all(stat.bca_low < stat.bca_high)
     # The strong paths are significant, COMP -> CUSL (0.009) is not.
-    p = dict(zip([" -> ".join(label) for label in stat.labels], stat.p, strict=True))
+    p = dict(zip([" -> ".join(label) for label in stat.labels], stat.pvalue, strict=True))
     assert p["LIKE -> CUSA"] < 0.001 and p["CUSA -> CUSL"] < 0.001
     assert p["COMP -> CUSL"] > 0.5
 
@@ -57,7 +57,7 @@ def test_bootstrap_sd_matches_the_spread_of_independent_samples():
     result = PLSModel.from_syntax(text, simulate_mediation(300, seed=99)).fit()
     boot = result.bootstrap(1000, seed=5)
     for (a, b), sd in zip(
-        boot.statistics["paths"].labels, boot.statistics["paths"].sd, strict=True
+        boot.statistics["paths"].labels, boot.statistics["paths"].std_error, strict=True
     ):
         j, k = result.structure.constructs.index(a), result.structure.constructs.index(b)
         assert sd == pytest.approx(sampling_sd[j, k], rel=0.35), (a, b)
@@ -97,8 +97,22 @@ def test_json_shape_of_the_bootstrap(corp_rep):
     out = corp_rep.bootstrap(200, seed=9).to_dict()
     assert out["resamples"] == 200 and out["seed"] == 9 and out["failed"] == 0
     path = out["paths"]["COMP -> CUSA"]
-    assert set(path) >= {"mean", "sd", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high"}
-    assert set(out["outer_loadings"]["COMP"]["comp_1"]) >= {"mean", "sd", "ci_low", "ci_high"}
+    assert set(path) >= {
+        "mean",
+        "std_error",
+        "statistic",
+        "pvalue",
+        "ci_low",
+        "ci_high",
+        "bca_low",
+        "bca_high",
+    }
+    assert set(out["outer_loadings"]["COMP"]["comp_1"]) >= {
+        "mean",
+        "std_error",
+        "ci_low",
+        "ci_high",
+    }
     assert "LIKE" in out["htmt"]["COMP"]
     assert "COMP -> CUSA -> CUSL" in out["indirect_effects"]
     assert out["total_effects"]["LIKE -> CUSL"]["original"] == pytest.approx(

@@ -50,8 +50,8 @@ def test_json_has_the_documented_shape(tmp_path, model_file):
     assert set(data["outer_weights"]["COMP"]) == {"comp_1", "comp_2", "comp_3"}
     assert set(data["reliability"]["LIKE"]) == {"alpha", "rho_a", "rho_c", "ave"}
     assert set(data["vif_inner"]["CUSL"]) == {"COMP", "LIKE", "CUSA"}
-    assert data["r2_adj"]["CUSL"] < data["r2"]["CUSL"]
-    assert "COMP -> CUSL" in data["f2"] and "COMP -> CUSL" in data["total_effects"]
+    assert data["r_squared_adj"]["CUSL"] < data["r_squared"]["CUSL"]
+    assert "COMP -> CUSL" in data["f_squared"] and "COMP -> CUSL" in data["total_effects"]
     assert data["htmt"]["COMP"]["LIKE"] == data["htmt"]["LIKE"]["COMP"]
     assert data["fornell_larcker"]["COMP"]["COMP"] == pytest.approx(
         data["reliability"]["COMP"]["ave"] ** 0.5
@@ -60,15 +60,20 @@ def test_json_has_the_documented_shape(tmp_path, model_file):
     assert boot["resamples"] == 300 and boot["seed"] == 1 and boot["failed"] == 0
     assert set(boot["paths"]["COMP -> CUSA"]) >= {
         "mean",
-        "sd",
-        "t",
-        "p",
+        "std_error",
+        "statistic",
+        "pvalue",
         "ci_low",
         "ci_high",
         "bca_low",
         "bca_high",
     }
-    assert set(boot["outer_loadings"]["COMP"]["comp_1"]) >= {"mean", "sd", "ci_low", "ci_high"}
+    assert set(boot["outer_loadings"]["COMP"]["comp_1"]) >= {
+        "mean",
+        "std_error",
+        "ci_low",
+        "ci_high",
+    }
 
 
 def test_seeded_runs_are_identical(tmp_path, model_file):

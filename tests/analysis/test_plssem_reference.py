@@ -42,7 +42,7 @@ def test_corp_rep_reproduces_the_published_paths_and_r_squared(corp_rep_fit):
     }
     for path, value in published.items():
         assert round(paths[path], 3) == value, path
-    r2 = corp_rep_fit.to_dict()["r2"]
+    r2 = corp_rep_fit.to_dict()["r_squared"]
     assert round(r2["CUSA"], 3) == 0.295
     assert round(r2["CUSL"], 3) == 0.562
     assert corp_rep_fit.converged
@@ -193,7 +193,7 @@ def test_bootstrap_on_the_same_resamples_agrees_with_seminr(pair):
         mean_col = desc.cols.index(f"{b} Boot Mean")
         sd_col = desc.cols.index(f"{b} Boot SD")
         assert stat.mean[index] == pytest.approx(desc.values[i, mean_col], abs=TOL)
-        assert stat.sd[index] == pytest.approx(desc.values[i, sd_col], abs=TOL)
+        assert stat.std_error[index] == pytest.approx(desc.values[i, sd_col], abs=TOL)
     loads = boot.statistics["outer_loadings"]
     ldesc = theirs.loadings_descriptives
     for index, (construct, item) in enumerate(loads.labels):
@@ -201,6 +201,6 @@ def test_bootstrap_on_the_same_resamples_agrees_with_seminr(pair):
         assert loads.mean[index] == pytest.approx(
             ldesc.values[i, ldesc.cols.index(f"{construct} Boot Mean")], abs=TOL
         )
-        assert loads.sd[index] == pytest.approx(
+        assert loads.std_error[index] == pytest.approx(
             ldesc.values[i, ldesc.cols.index(f"{construct} Boot SD")], abs=TOL
         )

@@ -17,13 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from countyhub.analysis.errors import AnalysisError, DataError
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
+from countyhub.analysis.tables import read_frame, require_columns, require_numeric
 
 LEVELS = "index levels"
 CHAINED = "previous year = 100, chained"
@@ -131,8 +131,6 @@ def chain_previous_year(indices: Mapping[int, float]) -> dict[int, float]:
 
 def national_rural_cpi() -> CPITable:
     """The shipped national rural CPI (NBS, previous year = 100), chained into levels."""
-    import pandas as pd
-
     with resources.as_file(_data_file("rural_cpi.csv")) as path:
         frame = pd.read_csv(path)
     indices = dict(
@@ -157,8 +155,6 @@ def read_cpi(path: str | Path) -> CPITable:
     ``rural_cpi.csv``) instead of ``cpi`` is read as year-on-year indices and chained.
     Optional ``status`` and ``source`` columns are carried into the outputs.
     """
-    from countyhub.analysis.tables import read_frame, require_columns, require_numeric
-
     frame = read_frame(path)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     value_column = _value_column(frame.columns, path)
@@ -223,9 +219,8 @@ def _text_column(frame: pd.DataFrame, column: str, years: pd.Series) -> dict[int
     }
 
 
-def _missing(value: object) -> bool:
-    import pandas as pd
-
+def _missing(value: Any) -> bool:
+    """Whether a cell read from a table is missing (NaN, None, pd.NA or NaT)."""
     return bool(pd.isna(value))
 
 

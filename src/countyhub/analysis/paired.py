@@ -17,8 +17,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
+import pandas as pd
+import scipy
+from scipy import stats
+
+from countyhub import __version__
 from countyhub.analysis.deflate import CPITable, national_rural_cpi, weakest_status
 from countyhub.analysis.errors import AnalysisError, DataError
 from countyhub.analysis.paired_results import (
@@ -38,10 +44,7 @@ from countyhub.analysis.poverty import (
     poverty_line,
     share_below,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
+from countyhub.analysis.tables import require_columns, require_numeric
 
 __all__ = ["BeforeAfter", "BeforeAfterResults", "CPIUse", "PairedTestResult", "PovertyShares"]
 
@@ -319,18 +322,13 @@ class BeforeAfter:
         return line.yuan * cpi.factor(year=line.year, base_year=base)
 
     def _meta(self) -> dict[str, Any]:
-        import numpy
-        import scipy
-
-        from countyhub import __version__
-
         columns = [self.id, *{c for pair in self.pairs.values() for c in pair}]
         digest = hashlib.sha256(
             self.data[sorted(set(columns))].to_csv(index=False).encode()
         ).hexdigest()
         return {
             "countyhub": __version__,
-            "numpy": numpy.__version__,
+            "numpy": np.__version__,
             "scipy": scipy.__version__,
             "source": self.source,
             "id": self.id,
@@ -353,8 +351,6 @@ def _paired_test(
     null: str,
     continuity_correction: bool = False,
 ) -> PairedTestResult:
-    import numpy as np
-
     n = len(before)
     if n < 2:
         raise AnalysisError(
@@ -366,8 +362,10 @@ def _paired_test(
     # Differences equal up to rounding (1.1 - 1.0 vs 2.1 - 2.0) are constant: SD exactly 0.
     constant = np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max()))
     sd_diff = 0.0 if constant else float(diff.std(ddof=1))
-    t, p, ci_low, ci_high = _t_test(mean_diff, sd_diff, n, confidence)
-    statistic, wilcoxon_p, method = _wilcoxon(diff, continuity_correction=continuity_correction)
+    std_error, statistic, pvalue, ci_low, ci_high = _t_test(mean_diff, sd_diff, n, confidence)
+    wilcoxon_statistic, wilcoxon_pvalue, method = _wilcoxon(
+        diff, continuity_correction=continuity_correction
+    )
     return PairedTestResult(
         measure=name,
         before_column=columns[0],
@@ -378,13 +376,14 @@ def _paired_test(
         mean_after=float(after.mean()),
         mean_diff=mean_diff,
         sd_diff=sd_diff,
-        t=t,
+        std_error=std_error,
+        statistic=statistic,
         df=n - 1,
-        p=p,
+        pvalue=pvalue,
         ci_low=ci_low,
         ci_high=ci_high,
-        wilcoxon_statistic=statistic,
-        wilcoxon_p=wilcoxon_p,
+        wilcoxon_statistic=wilcoxon_statistic,
+        wilcoxon_pvalue=wilcoxon_pvalue,
         wilcoxon_method=method,
         n_zero_differences=int(np.count_nonzero(diff == 0)),
         dz=mean_diff / sd_diff if sd_diff > 0 else math.nan,
@@ -400,23 +399,19 @@ def _paired_test(
 
 def _t_test(
     mean_diff: float, sd_diff: float, n: int, confidence: float
-) -> tuple[float, float, float, float]:
-    """t, two-sided p and the CI of the mean difference, computed from their definitions."""
-    from scipy import stats
-
+) -> tuple[float, float, float, float, float]:
+    """SE, t, two-sided p and the CI of the mean difference, computed from their definitions."""
     df = n - 1
-    if sd_diff == 0:
-        return math.nan, math.nan, mean_diff, mean_diff
     standard_error = sd_diff / math.sqrt(n)
+    if sd_diff == 0:
+        return standard_error, math.nan, math.nan, mean_diff, mean_diff
     t = mean_diff / standard_error
     p = float(2 * stats.t.sf(abs(t), df))
     margin = float(stats.t.ppf(0.5 + confidence / 2, df)) * standard_error
-    return t, p, mean_diff - margin, mean_diff + margin
+    return standard_error, t, p, mean_diff - margin, mean_diff + margin
 
 
 def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    from scipy import stats
-
     mean = float(values.mean())
     margin = (
         float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1))
@@ -428,9 +423,6 @@ def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float]
 
 def _wilcoxon(diff: np.ndarray, *, continuity_correction: bool) -> tuple[float, float, str]:
     """Signed-rank statistic, p and the variant actually used (chosen here, so it can be named)."""
-    import numpy as np
-    from scipy import stats
-
     nonzero = diff[diff != 0]
     if len(nonzero) == 0:
         return math.nan, math.nan, "not computed: every difference is zero"
@@ -439,7 +431,9 @@ def _wilcoxon(diff: np.ndarray, *, continuity_correction: bool) -> tuple[float, 
     exact = len(diff) <= EXACT_LIMIT and not (has_zeros or has_ties)
     method = "exact" if exact else "asymptotic"
     corrected = continuity_correction and not exact
-    result = stats.wilcoxon(
+    # scipy-stubs 1.17.1.5 lists method="asymptotic" only in the keepdims=True overload; scipy
+    # 1.17 takes it either way (and no longer takes the old name "approx").
+    result = stats.wilcoxon(  # type: ignore[call-overload]
         diff, zero_method="wilcox", correction=corrected, alternative="two-sided", method=method
     )
     label = "exact"
@@ -480,10 +474,6 @@ def _check_data(
     data: pd.DataFrame, id_column: str, pairs: Mapping[str, tuple[str, str]]
 ) -> pd.DataFrame:
     """A validated copy of the columns used: the id present and unique, the values numeric."""
-    import numpy as np
-
-    from countyhub.analysis.tables import require_columns, require_numeric
-
     columns = list(dict.fromkeys([c for pair in pairs.values() for c in pair]))
     require_columns(data, [id_column], role="id column")
     require_columns(data, columns)

@@ -10,13 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from countyhub.analysis.deflate import weakest_status
+from countyhub.analysis.poverty import PovertyShares
+from countyhub.analysis.report import figure_svg, html_page, new_figure
+from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from countyhub.analysis.poverty import PovertyShares
 
 EFFECT_SIZE = (
     "Cohen's dz = mean difference / SD of the differences (the paired effect size; "
@@ -34,8 +37,13 @@ MISSING_RULE = "pairwise: a respondent missing either value of a pair is dropped
 
 
 @dataclass(frozen=True)
-class PairedTestResult:
-    """The before/after comparison of one measure (differences are after - before)."""
+class PairedTestResult(Results):
+    """The before/after comparison of one measure (differences are after - before).
+
+    ``statistic``, ``pvalue``, ``std_error`` and ``ci_low`` / ``ci_high`` are the paired t test's
+    (``std_error`` is the standard error of the mean difference); the Wilcoxon signed-rank test's
+    are ``wilcoxon_statistic`` and ``wilcoxon_pvalue``.
+    """
 
     measure: str
     before_column: str
@@ -46,13 +54,14 @@ class PairedTestResult:
     mean_after: float
     mean_diff: float
     sd_diff: float
-    t: float
+    std_error: float
+    statistic: float
     df: int
-    p: float
+    pvalue: float
     ci_low: float
     ci_high: float
     wilcoxon_statistic: float
-    wilcoxon_p: float
+    wilcoxon_pvalue: float
     wilcoxon_method: str
     n_zero_differences: int
     dz: float
@@ -66,34 +75,48 @@ class PairedTestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The issue's keys first, then the additions beside them."""
-        return _clean(
-            {
-                "n": self.n,
-                "mean_before": self.mean_before,
-                "mean_after": self.mean_after,
-                "mean_diff": self.mean_diff,
-                "t": self.t,
-                "df": self.df,
-                "p": self.p,
-                "ci_low": self.ci_low,
-                "ci_high": self.ci_high,
-                "wilcoxon_p": self.wilcoxon_p,
-                "dz": self.dz,
-                "deflated": self.deflated,
-                "before_column": self.before_column,
-                "after_column": self.after_column,
-                "n_dropped": self.n_dropped,
-                "sd_diff": self.sd_diff,
-                "confidence": self.confidence,
-                "wilcoxon_statistic": self.wilcoxon_statistic,
-                "wilcoxon_method": self.wilcoxon_method,
-                "n_zero_differences": self.n_zero_differences,
-                "effect_size": "dz",
-                "prices": self.prices,
-                "cpi_status": self.cpi_status,
-                "null_hypothesis": self.null,
-            }
+        return _clean(self._record())
+
+    def _record(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "mean_before": self.mean_before,
+            "mean_after": self.mean_after,
+            "mean_diff": self.mean_diff,
+            "std_error": self.std_error,
+            "statistic": self.statistic,
+            "df": self.df,
+            "pvalue": self.pvalue,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "wilcoxon_pvalue": self.wilcoxon_pvalue,
+            "dz": self.dz,
+            "deflated": self.deflated,
+            "before_column": self.before_column,
+            "after_column": self.after_column,
+            "n_dropped": self.n_dropped,
+            "sd_diff": self.sd_diff,
+            "confidence": self.confidence,
+            "wilcoxon_statistic": self.wilcoxon_statistic,
+            "wilcoxon_method": self.wilcoxon_method,
+            "n_zero_differences": self.n_zero_differences,
+            "effect_size": "dz",
+            "prices": self.prices,
+            "cpi_status": self.cpi_status,
+            "null_hypothesis": self.null,
+        }
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(
+            title=f"Before/after comparison: {self.measure}",
+            tables=[measure_table({self.measure: self}, self.confidence)],
+            lines=[f"H0: {self.null}", f"Wilcoxon: {self.wilcoxon_method}"],
         )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row, indexed by the measure, with the columns of :meth:`to_dict`."""
+        return _frame({self.measure: self})
 
 
 @dataclass(frozen=True)
@@ -128,7 +151,7 @@ class CPIUse:
 
 
 @dataclass(frozen=True)
-class BeforeAfterResults:
+class BeforeAfterResults(Results):
     """The fitted before/after comparison: one ``PairedTestResult`` per measure, plus poverty."""
 
     measures: Mapping[str, PairedTestResult]
@@ -170,55 +193,14 @@ class BeforeAfterResults:
         return lines
 
     def _tables(self) -> list[SummaryTable]:
-        tables = [self._measure_table()]
+        tables = [measure_table(self.measures, self.confidence)]
         if self.poverty is not None:
             tables.append(self.poverty.table())
         return tables
 
-    def _measure_table(self) -> SummaryTable:
-        level = f"{_percent(self.confidence)}"
-        columns = [
-            "n",
-            "dropped",
-            "mean before",
-            "mean after",
-            "mean diff",
-            f"{level} CI low",
-            f"{level} CI high",
-            "t",
-            "df",
-            "p",
-            "Wilcoxon p",
-            "dz",
-            "prices",
-        ]
-        rows: list[tuple[str, Sequence[Cell]]] = [
-            (
-                name,
-                [
-                    r.n,
-                    r.n_dropped,
-                    r.mean_before,
-                    r.mean_after,
-                    r.mean_diff,
-                    r.ci_low,
-                    r.ci_high,
-                    r.t,
-                    r.df,
-                    r.p,
-                    r.wilcoxon_p,
-                    r.dz,
-                    r.prices,
-                ],
-            )
-            for name, r in self.measures.items()
-        ]
-        return SummaryTable(
-            title="Paired tests",
-            columns=columns,
-            rows=rows,
-            note="dz = mean difference / SD of the differences; p values two-sided",
-        )
+    def to_frame(self) -> pd.DataFrame:
+        """One row per measure (the index), with the columns of each measure's ``to_dict``."""
+        return _frame(self.measures)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of the issue, with the additions beside its keys."""
@@ -243,8 +225,6 @@ class BeforeAfterResults:
 
     def to_html(self) -> str:
         """One self-contained page: the tables and the charts, figures inline as SVG."""
-        from countyhub.analysis.report import figure_svg, html_page
-
         sections = [self.summary.as_html()]
         sections.append(
             figure_svg(
@@ -263,11 +243,57 @@ class BeforeAfterResults:
         )
         return html_page("Before/after report", sections, subtitle=subtitle)
 
-    def __str__(self) -> str:
-        return self.summary.as_text()
 
-    def _repr_html_(self) -> str:
-        return self.summary.as_html()
+def measure_table(measures: Mapping[str, PairedTestResult], confidence: float) -> SummaryTable:
+    """The paired tests of each measure as one table (row label: the measure)."""
+    level = f"{_percent(confidence)}"
+    columns = [
+        "n",
+        "dropped",
+        "mean before",
+        "mean after",
+        "mean diff",
+        f"{level} CI low",
+        f"{level} CI high",
+        "t",
+        "df",
+        "p",
+        "Wilcoxon p",
+        "dz",
+        "prices",
+    ]
+    rows: list[tuple[str, Sequence[Cell]]] = [
+        (
+            name,
+            [
+                r.n,
+                r.n_dropped,
+                r.mean_before,
+                r.mean_after,
+                r.mean_diff,
+                r.ci_low,
+                r.ci_high,
+                r.statistic,
+                r.df,
+                r.pvalue,
+                r.wilcoxon_pvalue,
+                r.dz,
+                r.prices,
+            ],
+        )
+        for name, r in measures.items()
+    ]
+    return SummaryTable(
+        title="Paired tests",
+        columns=columns,
+        rows=rows,
+        note="dz = mean difference / SD of the differences; p values two-sided",
+    )
+
+
+def _frame(measures: Mapping[str, PairedTestResult]) -> pd.DataFrame:
+    records = {name: r._record() for name, r in measures.items()}
+    return pd.DataFrame.from_dict(records, orient="index")
 
 
 def _percent(share: float) -> str:
@@ -285,8 +311,6 @@ def _means_figure(results: BeforeAfterResults) -> Figure:
     The bottom row is what the tests are about: the two means' intervals can overlap while the
     paired difference is clearly away from zero.
     """
-    from countyhub.analysis.report import new_figure
-
     count = len(results.measures)
     fig = new_figure(width=max(3.2 * count, 4.5), height=6.0)
     axes = fig.subplots(2, count, squeeze=False)
@@ -303,7 +327,7 @@ def _means_figure(results: BeforeAfterResults) -> Figure:
         top.errorbar([0, 1], means, yerr=[low, high], fmt="o-", capsize=5, color="#2f6f9f")
         top.set_xticks([0, 1], labels)
         top.set_xlim(-0.5, 1.5)
-        top.set_title(f"{name} (p = {r.p:.3g}, dz = {r.dz:.2f})", fontsize=9)
+        top.set_title(f"{name} (p = {r.pvalue:.3g}, dz = {r.dz:.2f})", fontsize=9)
         top.set_ylabel(f"mean, {r.prices}", fontsize=8)
         bottom.errorbar(
             [0],

@@ -17,20 +17,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+import pandas as pd
 
 from countyhub.analysis.deflate import CPITable, weakest_status
 from countyhub.analysis.errors import AnalysisError, DataError
+from countyhub.analysis.report import new_figure
 from countyhub.analysis.summary import Cell, SummaryTable
+from countyhub.analysis.tables import read_frame, require_columns, require_numeric
 
 if TYPE_CHECKING:
-    import numpy as np
     from matplotlib.figure import Figure
 
 LINE_2010_YUAN = 2300.0
 LINE_PRICE_YEAR = 2010
-OFFICIAL = "official"
-CPI_INDEXED = "cpi_indexed"
+OFFICIAL: Final = "official"
+CPI_INDEXED: Final = "cpi_indexed"
 LineMethod = Literal["official", "cpi_indexed"]
 CPI_INDEXED_STATUS = "not official: 2,300 yuan at 2010 prices x CPI"
 
@@ -89,8 +93,6 @@ class OfficialPovertyLines:
 
 def official_poverty_lines() -> OfficialPovertyLines:
     """The official rural poverty line table shipped with countyhub (2010-2020)."""
-    import pandas as pd
-
     file = resources.files("countyhub.analysis").joinpath("data", "poverty_line.csv")
     with resources.as_file(file) as path:
         frame = pd.read_csv(path)
@@ -106,8 +108,6 @@ def official_poverty_lines() -> OfficialPovertyLines:
 
 def read_poverty_lines(path: str | Path) -> OfficialPovertyLines:
     """Read a user's poverty line table: ``year,yuan`` in current prices, optional ``status``."""
-    from countyhub.analysis.tables import read_frame, require_columns, require_numeric
-
     frame = read_frame(path)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     require_columns(frame, ["year", "yuan"], role="poverty line column")
@@ -259,8 +259,6 @@ class PovertyShares:
         )
 
     def figure(self) -> Figure:
-        from countyhub.analysis.report import new_figure
-
         fig = new_figure(width=4.5, height=3.2)
         ax = fig.subplots()
         labels = [str(self.year_before), str(self.year_after)]

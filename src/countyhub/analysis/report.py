@@ -1,4 +1,10 @@
-"""Self-contained HTML reports: one file, inline CSS, figures embedded as SVG."""
+"""Self-contained HTML reports: one file, inline CSS, figures embedded as SVG.
+
+matplotlib is imported by the two figure functions, not with this module: the estimators' results
+import the page renderer, and importing matplotlib costs about half a second that neither the
+estimation nor `countyhub analyze sem` (whose path diagram is hand-written SVG) should pay
+(tests/analysis/test_plssem_cli.py and test_did.py check that it stays out).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +45,7 @@ def html_page(title: str, sections: Sequence[str], *, subtitle: str = "") -> str
 
 def figure_svg(fig: Figure, *, caption: str = "") -> str:
     """Render a matplotlib figure to inline SVG inside a <figure>, and close it."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deliberately lazy: see the module docstring
 
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
@@ -52,9 +58,9 @@ def figure_svg(fig: Figure, *, caption: str = "") -> str:
 
 def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
     """A figure on the non-interactive Agg backend (no display here or on servers)."""
-    import matplotlib
+    import matplotlib  # deliberately lazy: see the module docstring
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy, after choosing the backend
 
     return plt.figure(figsize=(width, height))

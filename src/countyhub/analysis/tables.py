@@ -8,43 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from countyhub.analysis.errors import DataError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
-
-
-def table_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    if suffix in (".xlsx", ".xlsm"):
-        return "excel"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    raise DataError(
-        f"{path}: unsupported file type {suffix or '(none)'!r}; use one of "
-        + ", ".join(SUPPORTED_SUFFIXES)
-    )
-
-
-def _check_exists(path: Path) -> None:
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, not a data file")
+from countyhub.analysis.files import check_exists, table_kind
 
 
 def read_frame(path: str | Path, *, na: Iterable[str] = ()) -> pd.DataFrame:
     """Read a table into a DataFrame; ``na`` markers and blank cells become missing values."""
-    import pandas as pd
-
     path = Path(path)
-    _check_exists(path)
+    check_exists(path)
     kind = table_kind(path)
     markers = [str(m) for m in na]
     try:
@@ -92,8 +66,6 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, role: str = 
 
 def require_numeric(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     """Raise a DataError naming the first non-numeric cell (column and 1-based data row)."""
-    import pandas as pd
-
     source = frame.attrs.get("source", "data")
     for column in columns:
         series = frame[column]

@@ -23,7 +23,6 @@ from countyhub.catalog.models import (
     Stock,
 )
 from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv
-from countyhub.core.audit import record_audit
 
 
 class SellerHouseholdInline(admin.TabularInline):
@@ -148,12 +147,9 @@ class ProductAdmin(CountyScopedAdmin):
             active=active,
         )
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for certification in formset.save(commit=False):
-            certification.county_id = form.instance.county_id
-            certification.save()
-        for removed in formset.deleted_objects:
-            removed.delete()
+    def save_inline(self, request: HttpRequest, parent: Any, obj: Any, county: Any) -> None:
+        obj.county_id = parent.county_id
+        super().save_inline(request, parent, obj, county)
 
     @admin.action(description=_("Put selected products on sale"))
     def put_on_sale(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -198,13 +194,6 @@ class CertificationAdmin(CountyScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Certification, form: Any, change: bool) -> None:
         obj.county_id = obj.product.county_id
         super().save_model(request, obj, form, change)
-        record_audit(
-            actor=request.user,
-            action="certification.saved",
-            target=obj,
-            county=obj.county,
-            changes={"valid_until": obj.valid_until.isoformat()},
-        )
         messages.info(
             request, _("Expired certificates disappear from product pages by themselves.")
         )

@@ -21,6 +21,7 @@ from countyhub.catalog import services
 from countyhub.catalog.errors import ImportRejectedError, RowError
 from countyhub.catalog.models import Brand, Category, Product, Seller, Unit
 from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
+from countyhub.core.audit import save_with_audit
 from countyhub.core.models import County
 
 COLUMNS = (
@@ -210,7 +211,7 @@ def _apply(clean: dict[str, Any], *, county: County, actor: Any, report: ImportR
     for name, value in descriptive.items():
         setattr(product, name, value)
     if descriptive:
-        product.save()
+        save_with_audit(actor=actor, instance=product, county=county)
     return services.update_product(
         product=product,
         actor=actor,

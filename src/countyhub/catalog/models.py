@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
 from countyhub.core.models import CountyScoped, TimestampedModel, Village
@@ -52,7 +53,7 @@ class HouseholdMember(TimestampedModel):
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     relation = models.CharField(_("relation to head"), max_length=40, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
 
@@ -218,7 +219,7 @@ class Product(CountyScoped):
         ),
     )
     image = models.ImageField(_("image"), upload_to="products/", blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
 
     class Meta:
         verbose_name = _("product")
@@ -298,7 +299,7 @@ class Certification(CountyScoped):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=CertificationKind.choices)
     number = models.CharField(_("certificate number"), max_length=60)
-    issuer = models.CharField(_("issuer"), max_length=200)
+    issuer = models.CharField(pgettext_lazy("certificate", "issuer"), max_length=200)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     document = models.FileField(_("scanned document"), upload_to="certifications/", blank=True)

@@ -3,11 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv, is_county_staff
-from countyhub.core.audit import record_audit
-from countyhub.core.models import AuditEntry, County, Membership, Role, Township, Village
+from countyhub.core.audit import delete_with_audit, save_with_audit
+from countyhub.core.models import AuditEntry, County, Membership, Township, Village
+from countyhub.core.services import grant_role, revoke_role
 
 
 @admin.register(County)
@@ -37,25 +42,26 @@ class VillageAdmin(CountyScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(CountyScopedAdmin):
+    """Roles are granted and revoked through the services; whose role it is and which role stay
+    fixed once granted (revoke it and grant another), only an operator's village moves."""
+
     list_display = ("user", "role", "county", "village")
     list_filter = ("role", "county")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
     actions = (export_as_csv,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user", "county", "role") if obj is not None else ()
+
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if obj.role == Role.COUNTY_ADMIN and not obj.user.is_staff:
-            # County administrators work in this admin, which needs the staff flag.
-            obj.user.is_staff = True
-            obj.user.save(update_fields=["is_staff"])
-        record_audit(
-            actor=request.user,
-            action="role.changed" if change else "role.granted",
-            target=obj,
-            county=obj.county,
-            changes={"user": obj.user_id, "role": obj.role},
+        granted = grant_role(
+            actor=request.user, user=obj.user, county=obj.county, role=obj.role, village=obj.village
         )
+        obj.pk = granted.pk
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        revoke_role(actor=request.user, membership=obj)
 
 
 @admin.register(AuditEntry)
@@ -72,5 +78,28 @@ class AuditEntryAdmin(CountyScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_county_staff(request)
+
+
+# Roles are memberships (above), not Django's permission groups, which countyhub never reads.
+admin.site.unregister(Group)
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Accounts: whether one may log in or reach the admin (staff, superuser) is audited."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        save_with_audit(actor=request.user, instance=obj, county=None)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        delete_with_audit(actor=request.user, instance=obj, county=None)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)

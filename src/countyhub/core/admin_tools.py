@@ -10,6 +10,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from countyhub.core.audit import delete_with_audit, record_audit, save_with_audit
+from countyhub.core.models import County
 from countyhub.core.permissions import admin_county_ids
 
 
@@ -18,7 +20,65 @@ def is_county_staff(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff and (user.is_superuser or admin_county_ids(user)))
 
 
-class CountyScopedAdmin(admin.ModelAdmin):
+def county_of(obj: Model, path: str) -> County | None:
+    """Follow a `county_path` ("county", "batch__county", "pk") from a record to its county."""
+    if path == "pk":
+        return obj if isinstance(obj, County) else None
+    target: Any = obj
+    for step in path.split("__"):
+        target = getattr(target, step, None)
+    return target if isinstance(target, County) else None
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes through the audited services: a plain record (one with no rules beyond its model's)
+    is saved by `save_with_audit`, its inline rows and many-to-many links too; an admin whose
+    model has rules overrides `save_model` (and `delete_model`) to call its app's service."""
+
+    county_path = "county"
+
+    def audit_county(self, obj: Model) -> County | None:
+        return county_of(obj, self.county_path)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        save_with_audit(actor=request.user, instance=obj, county=self.audit_county(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        delete_with_audit(actor=request.user, instance=obj, county=self.audit_county(obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        county = self.audit_county(form.instance)
+        for obj in formset.save(commit=False):
+            self.save_inline(request, form.instance, obj, county)
+        for removed in formset.deleted_objects:
+            delete_with_audit(actor=request.user, instance=removed, county=county)
+        formset.save_m2m()
+
+    def save_inline(self, request: HttpRequest, parent: Model, obj: Model, county: Any) -> None:
+        save_with_audit(actor=request.user, instance=obj, county=county)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj = form.instance
+        links = [f.name for f in obj._meta.many_to_many if f.name in form.cleaned_data]
+        before = {name: sorted(getattr(obj, name).values_list("pk", flat=True)) for name in links}
+        super().save_related(request, form, formsets, change)
+        after = {name: sorted(getattr(obj, name).values_list("pk", flat=True)) for name in links}
+        changes = {n: [before[n], after[n]] for n in links if before[n] != after[n]}
+        if changes:
+            record_audit(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.links_changed",
+                target=obj,
+                county=self.audit_county(obj),
+                changes=changes,
+            )
+
+
+class CountyScopedAdmin(AuditedAdmin):
     """Rows of the administrator's counties only; foreign keys offer only those counties' rows."""
 
     county_path = "county"

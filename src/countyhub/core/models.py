@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,10 @@ class Membership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.county}"
+
+    def clean(self) -> None:
+        if self.village_id and self.county_id and self.village.county_id != self.county_id:
+            raise ValidationError({"village": _("Choose a village of this county.")})
 
 
 class AuditEntry(models.Model):

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,11 +21,30 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@transaction.atomic
 def issue_api_token(*, user: Any) -> str:
-    """Create a token and return its key; only the hash is kept."""
+    """Create a token and return its key; only the hash is kept, and who got a token when."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    token = ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    record_audit(actor=user, action="api_token.issued", target=token, county=None)
     return key
+
+
+@transaction.atomic
+def sign_up(*, username: str, email: str, password: str) -> Any:
+    """A new account of one's own (a buyer's); roles come only from `grant_role`."""
+    user = get_user_model()(username=username, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    record_audit(
+        actor=user,
+        action="user.signed_up",
+        target=user,
+        county=None,
+        changes={"username": username, "email": email},
+    )
+    return user
 
 
 def user_for_token(key: str) -> Any | None:
@@ -42,7 +62,10 @@ def user_for_token(key: str) -> Any | None:
 def grant_role(
     *, actor: Any, user: Any, county: County, role: str, village: Village | None = None
 ) -> Membership:
-    membership, created = Membership.objects.get_or_create(
+    """Give `user` the role in the county (a station operator's, for `village`); granting a
+    role the user holds already only moves an operator to another village."""
+    Membership(user=user, county=county, role=role, village=village).clean()
+    membership, created = Membership.objects.select_for_update().get_or_create(
         user=user, county=county, role=role, defaults={"village": village}
     )
     if role == Role.COUNTY_ADMIN and not user.is_staff:
@@ -55,6 +78,35 @@ def grant_role(
             action="role.granted",
             target=membership,
             county=county,
-            changes={"user": user.pk, "role": role},
+            changes={"user": user.pk, "role": role, "village": village},
+        )
+    elif membership.village_id != (village.pk if village else None):
+        previous = membership.village_id
+        membership.village = village
+        membership.save(update_fields=["village", "updated_at"])
+        record_audit(
+            actor=actor,
+            action="role.changed",
+            target=membership,
+            county=county,
+            changes={"user": user.pk, "role": role, "village": [previous, village]},
         )
     return membership
+
+
+@transaction.atomic
+def revoke_role(*, actor: Any, membership: Membership) -> None:
+    """Take a role away; the audit entry keeps whose role it was."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    record_audit(
+        actor=actor,
+        action="role.revoked",
+        target=membership,
+        county=membership.county,
+        changes={
+            "user": membership.user_id,
+            "role": membership.role,
+            "village": membership.village_id,
+        },
+    )
+    membership.delete()

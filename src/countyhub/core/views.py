@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from countyhub.core.forms import SignupForm, ThrottledAuthenticationForm
+from countyhub.core.services import sign_up
 
 
 @require_GET
@@ -24,7 +25,11 @@ class ThrottledLoginView(LoginView):
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = sign_up(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(request.GET.get("next") or "/")
     return render(request, "registration/signup.html", {"form": form})

@@ -404,8 +404,8 @@ def _check_attribute_key(
 @cache
 def _definition(ai: str) -> GS1ApplicationIdentifier | None:
     """biip's definition of exactly this AI (biip's lookup scans its whole table, so cache)."""
-    from biip import ParseError
-    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+    from biip import ParseError  # lazy: see countyhub.gs1
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier  # lazy: see countyhub.gs1
 
     try:
         definition = GS1ApplicationIdentifier.extract(ai)
@@ -440,8 +440,8 @@ def _decode(raw: str, *, part: str, plus_is_space: bool) -> str:
 
 
 def _check_value(ai: str, value: str, *, where: str) -> None:
-    from biip import ParseError
-    from biip.gs1_element_strings import GS1ElementString
+    from biip import ParseError  # lazy: see countyhub.gs1
+    from biip.gs1_element_strings import GS1ElementString  # lazy: see countyhub.gs1
 
     where_part = _part_of(where)
     definition = _definition(ai)

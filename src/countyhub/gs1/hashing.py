@@ -33,14 +33,15 @@ _LOCK = threading.Lock()  # the generator keeps module-level state (namespaces, 
 
 def _refuse_remote_contexts() -> None:
     """Only the two EPCIS contexts bundled with the generator may load; never the network."""
-    from epcis_event_hash_generator import file_document_loader
-    from pyld import jsonld
+    from epcis_event_hash_generator import file_document_loader  # lazy: see countyhub.gs1
+    from pyld import jsonld  # lazy: see countyhub.gs1
 
     bundled = file_document_loader.file_document_loader()
 
     def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url in _BUNDLED_CONTEXTS:
-            return bundled(url, options or {})
+            document: dict[str, Any] = bundled(url, options or {})
+            return document
         raise jsonld.JsonLdError(
             f"remote JSON-LD context {url} is not bundled; inline it in @context",
             "jsonld.LoadDocumentError",
@@ -52,7 +53,7 @@ def _refuse_remote_contexts() -> None:
 
 def prehash_strings(document: dict[str, Any]) -> list[str]:
     """The CBV 2.0 pre-hash string of each event of a JSON-LD EPCISDocument, in order."""
-    from epcis_event_hash_generator import hash_generator, json_to_py
+    from epcis_event_hash_generator import hash_generator, json_to_py  # lazy: see countyhub.gs1
 
     context = document.get("@context")
     for item in context if isinstance(context, list) else [context]:
@@ -65,7 +66,7 @@ def prehash_strings(document: dict[str, Any]) -> list[str]:
         # Namespaces of an earlier document must not leak into this one.
         json_to_py._namespaces.clear()
         events = json_to_py.event_list_from_epcis_document_json(copy.deepcopy(document))
-        prehashes = hash_generator.derive_prehashes_from_events(events)
+        prehashes: list[str] = hash_generator.derive_prehashes_from_events(events)
     expected = len(document["epcisBody"]["eventList"])
     if len(prehashes) != expected:
         # The generator logs and skips events it cannot read; a short list would shift IDs.

@@ -71,8 +71,8 @@ def is_valid_gtin(code: str) -> bool:
 
 def gs1_prefix_usage(gtin: str) -> str | None:
     """What GS1 says the prefix of this GTIN is used for (e.g. 'GS1 China'), via biip's table."""
-    from biip import ParseError
-    from biip.gs1_prefixes import GS1Prefix
+    from biip import ParseError  # lazy: see countyhub.gs1
+    from biip.gs1_prefixes import GS1Prefix  # lazy: see countyhub.gs1
 
     gtin13 = normalise_gtin(gtin)[1:]
     try:
@@ -132,7 +132,7 @@ def company_prefix_length(gtin: str, known: int | None = None) -> int:
     """
     if known is not None:
         return check_company_prefix_length(gtin, known)
-    from biip.gs1_prefixes import GS1CompanyPrefix
+    from biip.gs1_prefixes import GS1CompanyPrefix  # lazy: see countyhub.gs1
 
     gtin14 = normalise_gtin(gtin)
     if is_internal_gtin(gtin14):

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from PIL import Image, ImageDraw, ImageFont
+
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
     from segno import QRCode
@@ -71,7 +73,7 @@ class SheetLayout:
 
 
 def qr_code(uri: str) -> QRCode:
-    import segno
+    import segno  # lazy: see countyhub.gs1
 
     # Error correction M: survives a scuffed label, still small for a ~60-character URI.
     return segno.make(uri, error="m", micro=False)
@@ -148,8 +150,6 @@ def label_png(
     content: LabelContent, *, dpi: int = 300, width_mm: float = 70, height_mm: float = 40
 ) -> bytes:
     """One label as PNG (Pillow): text with the CJK font, the QR code at whole-pixel modules."""
-    from PIL import Image, ImageDraw, ImageFont
-
     pixels_per_mm = dpi / 25.4
     width, height = round(width_mm * pixels_per_mm), round(height_mm * pixels_per_mm)
     image = Image.new("L", (width, height), 255)
@@ -180,21 +180,21 @@ def label_png(
 @cache
 def label_font() -> str:
     """Register the CJK font with reportlab once; return the font name to draw with."""
-    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase import pdfmetrics  # lazy: see countyhub.gs1
 
     if CJK_FONT_FILE.exists():
-        from reportlab.pdfbase.ttfonts import TTFont
+        from reportlab.pdfbase.ttfonts import TTFont  # lazy: see countyhub.gs1
 
         pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, str(CJK_FONT_FILE), subfontIndex=0))
         return CJK_FONT_NAME
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # lazy: see countyhub.gs1
 
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT_NAME))
     return FALLBACK_FONT_NAME
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # lazy: see countyhub.gs1
 
     if stringWidth(text, font, size) <= width:
         return text
@@ -241,7 +241,7 @@ def _draw_label(
 def _draw_badges(
     canvas: Canvas, marks: Sequence[str], x: float, y: float, width: float, size: float
 ) -> None:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # lazy: see countyhub.gs1
 
     font = label_font()
     canvas.setFont(font, size)
@@ -259,7 +259,7 @@ def _draw_badges(
 
 def label_sheet_pdf(labels: Sequence[LabelContent], layout: SheetLayout | None = None) -> bytes:
     """An A4 PDF of `labels` laid out row by row on `layout`'s grid, as many pages as needed."""
-    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.pdfgen.canvas import Canvas  # lazy: see countyhub.gs1
 
     layout = layout or SheetLayout()
     if not labels:

@@ -25,7 +25,7 @@ EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 @cache
 def _schema_validator() -> Any:
-    import jsonschema
+    import jsonschema  # lazy: see countyhub.gs1
 
     schema_text = (
         resources.files("countyhub.gs1").joinpath("data/epcis-json-schema.json").read_text("utf-8")
@@ -74,7 +74,7 @@ def _locate(path: list[Any]) -> tuple[int | None, list[Any]]:
 
 def _leaf_errors(error: Any) -> Iterator[Any]:
     """The most specific errors under `anyOf`/`oneOf`, whose top error says only 'not valid'."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # lazy: see countyhub.gs1
 
     if error.context:
         yield from _leaf_errors(best_match(error.context))
@@ -191,7 +191,9 @@ def _vocabulary_problems(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(persistent, dict):
         for key in ("set", "unset"):
             for i, value in enumerate(persistent.get(key) or []):
-                reason = isinstance(value, str) and cbv.vocabulary_problem("disposition", value)
+                if not isinstance(value, str):
+                    continue
+                reason = cbv.vocabulary_problem("disposition", value)
                 if reason:
                     yield f"persistentDisposition.{key}[{i}]", reason
     lists = (
@@ -215,10 +217,11 @@ def _vocabulary_problems(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
 def _event_problems(index: int, event: Any) -> list[Problem]:
     if not isinstance(event, dict):
         return [Problem(index, "", "an event must be a JSON object")]
+    kind = event.get("type")
     try:
-        event_type = EventType(event.get("type"))
+        event_type = EventType(kind if isinstance(kind, str) else "")
     except ValueError:
-        return [Problem(index, "type", f"unknown event type {event.get('type')!r}")]
+        return [Problem(index, "type", f"unknown event type {kind!r}")]
     found = [
         *_required_problems(event, event_type),
         *_time_problems(event),

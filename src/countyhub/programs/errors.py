@@ -14,6 +14,7 @@ class ProgramsErrorCode(ErrorCode):
     UNKNOWN_SERVICE = ("unknown_service", ErrorKind.INVALID)
     MONTH_NOT_STARTED = ("month_not_started", ErrorKind.INVALID)
     OVER_BUDGET = ("over_budget", ErrorKind.CONFLICT)
+    PAID_OUT = ("paid_out", ErrorKind.CONFLICT)
     STALE_RUN = ("stale_run", ErrorKind.CONFLICT)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
 

@@ -6,14 +6,14 @@ from typing import ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.core.models import County, Village
-from countyhub.core.months import month_end, parse_month
+from countyhub.core.months import parse_month
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
     Kpi,
-    LedgerEntry,
     Program,
     StationService,
     Task,
@@ -78,49 +78,10 @@ class RuleForm(forms.ModelForm):
         )
         widgets: ClassVar = {"valid_from": DateInput, "valid_until": DateInput}
 
-    # Paid months must not be re-priced: once a rule has payouts, these stay as they were.
-    FROZEN_ONCE_PAID = (
-        "kind",
-        "budget_line",
-        "valid_from",
-        "amount",
-        "percent",
-        "threshold",
-        "cap",
-        "order_count",
-    )
-
     def __init__(self, *args, county: County, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.county = county
         self.fields["budget_line"].queryset = BudgetLine.objects.filter(program__county=county)
-
-    def clean(self):
-        data = super().clean()
-        rule = self.instance
-        if rule.pk is None:
-            return data
-        last_paid = LedgerEntry.objects.filter(rule=rule).order_by("-fact_period").first()
-        if last_paid is None:
-            return data
-        for name in self.FROZEN_ONCE_PAID:
-            if name in self.changed_data:
-                self.add_error(
-                    name,
-                    _(
-                        "This rule has paid out already: end it (valid until) and create a new "
-                        "rule instead of changing this."
-                    ),
-                )
-        valid_until = data.get("valid_until")
-        paid_month_end = month_end(last_paid.fact_period)
-        if valid_until and valid_until < paid_month_end:
-            self.add_error(
-                "valid_until",
-                _("Payouts were made up to %(day)s: the rule cannot end before that.")
-                % {"day": paid_month_end},
-            )
-        return data
 
 
 class MonthField(forms.CharField):
@@ -155,7 +116,9 @@ class StationForm(forms.Form):
     longitude = forms.DecimalField(
         label=_("longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
     )
-    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    active = forms.BooleanField(
+        label=pgettext_lazy("station", "active"), required=False, initial=True
+    )
 
     def __init__(self, *args, county: County, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Category, Seller
 from countyhub.core.models import CountyScoped, TimestampedModel, Village
@@ -27,14 +28,16 @@ def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
 class ProgramLevel(models.TextChoices):
     NATIONAL = "national", _("national")
     PROVINCIAL = "provincial", _("provincial")
-    COUNTY = "county", _("county")
+    COUNTY = "county", pgettext_lazy("program level", "county")
 
 
 class Program(CountyScoped):
     """A demonstration program a county takes part in, e.g. NRECDP."""
 
     name = models.CharField(_("name"), max_length=200)
-    level = models.CharField(_("level"), max_length=20, choices=ProgramLevel.choices)
+    level = models.CharField(
+        pgettext_lazy("program", "level"), max_length=20, choices=ProgramLevel.choices
+    )
     designation_year = models.PositiveSmallIntegerField(_("year of designation"))
     central_funds = money_field(_("central funds"), default=NATIONAL_CENTRAL_FUNDS)
     local_matching = money_field(_("local matching funds"), default=Decimal("0.00"))
@@ -251,7 +254,7 @@ class IncentiveRule(CountyScoped):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     order_count = models.PositiveIntegerField(_("orders to reach"), null=True, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("rule", "active"), default=True)
 
     class Meta:
         verbose_name = _("incentive rule")
@@ -355,7 +358,7 @@ class PayoutRun(CountyScoped):
 
 
 class LineKind(models.TextChoices):
-    PAYMENT = "payment", _("payment")
+    PAYMENT = "payment", pgettext_lazy("payout", "payment")
     REVERSAL = "reversal", _("reversal")
 
 
@@ -461,7 +464,7 @@ class ServiceStation(CountyScoped):
     services = models.JSONField(_("services"), default=list)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("station", "active"), default=True)
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
 
     class Meta:

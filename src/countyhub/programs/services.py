@@ -1,8 +1,10 @@
-"""Use cases of programs: budget and spending (maker-checker), tasks, village service stations."""
+"""Use cases of programs: programs and budget lines, spending (maker-checker), tasks, incentive
+rules, KPI targets, village service stations. Every change is audited."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +14,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.core.audit import record_audit
-from countyhub.core.models import Village
+from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.models import County, Village
 from countyhub.core.money import format_money, quantize_cny
+from countyhub.core.months import month_end
 from countyhub.core.permissions import is_county_admin
 from countyhub.programs.errors import (
     InvalidTransitionError,
@@ -23,8 +26,10 @@ from countyhub.programs.errors import (
 )
 from countyhub.programs.models import (
     BudgetLine,
+    IncentiveRule,
     KpiTarget,
     LedgerEntry,
+    Program,
     ServiceStation,
     Spending,
     SpendingStatus,
@@ -171,6 +176,89 @@ def decide_spending(*, spending: Spending, checker: Any, approve: bool) -> Spend
     return spending
 
 
+@transaction.atomic
+def save_program(
+    *,
+    actor: Any,
+    county: County,
+    program: Program | None = None,
+    name: str,
+    level: str,
+    designation_year: int,
+    central_funds: Decimal,
+    local_matching: Decimal,
+    agricultural_categories: Iterable[Any] = (),
+) -> Program:
+    """Create a program of the county, or change one; its funds are audited before and after."""
+    if program is not None:
+        program = Program.objects.select_for_update().get(pk=program.pk, county=county)
+    else:
+        program = Program(county=county)
+    program.name, program.level, program.designation_year = name, level, designation_year
+    program.central_funds, program.local_matching = central_funds, local_matching
+    save_with_audit(actor=actor, instance=program, county=county)
+    categories = sorted(c.pk for c in agricultural_categories)
+    previous = sorted(program.agricultural_categories.values_list("pk", flat=True))
+    if categories != previous:
+        program.agricultural_categories.set(categories)
+        record_audit(
+            actor=actor,
+            action="program.links_changed",
+            target=program,
+            county=county,
+            changes={"agricultural_categories": [previous, categories]},
+        )
+    return program
+
+
+@transaction.atomic
+def save_budget_line(
+    *,
+    actor: Any,
+    program: Program,
+    budget_line: BudgetLine | None = None,
+    name: str,
+    kind: str,
+    amount: Decimal,
+) -> BudgetLine:
+    """Add a budget line to a program, or change one; the amount is audited before and after."""
+    budget_line = _lock_budget_line(budget_line) if budget_line is not None else BudgetLine()
+    budget_line.program, budget_line.name, budget_line.kind = program, name, kind
+    budget_line.amount = amount
+    return save_with_audit(actor=actor, instance=budget_line, county=program.county)
+
+
+@transaction.atomic
+def create_task(
+    *,
+    actor: Any,
+    program: Program,
+    title: str,
+    department: str,
+    owner: Any,
+    deadline: datetime.date,
+) -> Task:
+    """A task of the program for a department, planned; its status moves by progress notes."""
+    task = Task(program=program, title=title, department=department, owner=owner, deadline=deadline)
+    return save_with_audit(actor=actor, instance=task, county=program.county)
+
+
+@transaction.atomic
+def update_task(
+    *,
+    actor: Any,
+    task: Task,
+    title: str,
+    department: str,
+    owner: Any,
+    deadline: datetime.date,
+) -> Task:
+    """Change what a task is, who owns it and by when; not its status (`add_task_progress`)."""
+    task = Task.objects.select_for_update().select_related("program__county").get(pk=task.pk)
+    task.title, task.department, task.owner, task.deadline = title, department, owner, deadline
+    return save_with_audit(actor=actor, instance=task, county=task.program.county)
+
+
 TASK_TRANSITIONS = {
     TaskStatus.PLANNED: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE}),
     TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE}),
@@ -210,7 +298,106 @@ def add_task_progress(
             county=task.program.county,
             changes={"status": [previous, status]},
         )
-    return TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
+    note = TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
+    record_audit(
+        actor=author,
+        action="task.progress",
+        target=note,
+        county=task.program.county,
+        changes={"task": task.pk, "evidence": bool(evidence)},
+    )
+    return note
+
+
+# Paid months must not be re-priced: once a rule has paid out, these stay as they were.
+FROZEN_ONCE_PAID = (
+    "kind",
+    "budget_line",
+    "valid_from",
+    "amount",
+    "percent",
+    "threshold",
+    "cap",
+    "order_count",
+)
+
+
+def _value(value: Any) -> Any:
+    return value.pk if isinstance(value, BudgetLine) else value
+
+
+def check_rule_change(*, rule: IncentiveRule, values: Mapping[str, Any]) -> None:
+    """Refuse a change that would re-price months the rule has paid: its kind, budget line and
+    parameters stay, and it may end (valid until) only after the last paid month."""
+    last_paid = LedgerEntry.objects.filter(rule=rule).order_by("-fact_period").first()
+    if last_paid is None:
+        return
+    stored = {name: _value(getattr(rule, name)) for name in FROZEN_ONCE_PAID}
+    for name in FROZEN_ONCE_PAID:
+        if name in values and _value(values[name]) != stored[name]:
+            raise ProgramsError(
+                ProgramsErrorCode.PAID_OUT,
+                _(
+                    "This rule has paid out already: end it (valid until) and create a new "
+                    "rule instead of changing this."
+                ),
+                field=name,
+            )
+    valid_until = values.get("valid_until")
+    paid_month_end = month_end(last_paid.fact_period)
+    if valid_until and valid_until < paid_month_end:
+        raise ProgramsError(
+            ProgramsErrorCode.PAID_OUT,
+            _("Payouts were made up to %(day)s: the rule cannot end before that.")
+            % {"day": paid_month_end},
+            field="valid_until",
+        )
+
+
+@transaction.atomic
+def save_incentive_rule(
+    *,
+    actor: Any,
+    county: County,
+    rule: IncentiveRule | None = None,
+    name: str,
+    kind: str,
+    budget_line: BudgetLine,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None = None,
+    amount: Decimal | None = None,
+    percent: Decimal | None = None,
+    threshold: Decimal | None = None,
+    cap: Decimal | None = None,
+    order_count: int | None = None,
+    active: bool = True,
+) -> IncentiveRule:
+    """Create a rule, or change one that has not paid out for the months changed; the rule's
+    terms are audited before and after."""
+    values = {
+        "name": name,
+        "kind": kind,
+        "budget_line": budget_line,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "amount": amount,
+        "percent": percent,
+        "threshold": threshold,
+        "cap": cap,
+        "order_count": order_count,
+        "active": active,
+    }
+    if rule is not None:
+        rule = IncentiveRule.objects.select_for_update().get(pk=rule.pk, county=county)
+        # approve_run books payouts under their budget lines' locks: taking this rule's line
+        # lock means no payout can be booked between the check and the save.
+        _lock_budget_line(rule.budget_line)
+        check_rule_change(rule=rule, values=values)
+    else:
+        rule = IncentiveRule(county=county)
+    for field, value in values.items():
+        setattr(rule, field, value)
+    return save_with_audit(actor=actor, instance=rule, county=county)
 
 
 @transaction.atomic

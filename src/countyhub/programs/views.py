@@ -127,12 +127,16 @@ def budget(request: HttpRequest, county_slug: str) -> HttpResponse:
     posted = request.method == "POST"
     program_form = ProgramForm(request.POST if action == "program" else None, county=county)
     line_form = BudgetLineForm(request.POST if action == "line" else None, county=county)
-    if posted and action in ("program", "line"):
-        chosen = program_form if action == "program" else line_form
-        if chosen.is_valid():
-            saved = chosen.save()
-            messages.success(request, _("“%(name)s” saved.") % {"name": saved})
-            return redirect("programs:budget", county.slug)
+    if posted and action == "program" and program_form.is_valid():
+        saved = services.save_program(
+            actor=request.user, county=county, **program_form.cleaned_data
+        )
+        messages.success(request, _("“%(name)s” saved.") % {"name": saved})
+        return redirect("programs:budget", county.slug)
+    if posted and action == "line" and line_form.is_valid():
+        saved = services.save_budget_line(actor=request.user, **line_form.cleaned_data)
+        messages.success(request, _("“%(name)s” saved.") % {"name": saved})
+        return redirect("programs:budget", county.slug)
     form = SpendingForm(
         request.POST if posted and action == "spending" else None,
         request.FILES or None,
@@ -234,7 +238,7 @@ def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _staff_county(request, county_slug)
     form = TaskForm(request.POST or None, county=county, owners=_owners(county))
     if request.method == "POST" and form.is_valid():
-        task = form.save()
+        task = services.create_task(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Task “%(title)s” added.") % {"title": task.title})
         return redirect("programs:tasks", county.slug)
     today = timezone.localdate()
@@ -294,9 +298,15 @@ def rules(request: HttpRequest, county_slug: str, rule_id: int | None = None) ->
     instance = get_object_or_404(IncentiveRule, pk=rule_id, county=county) if rule_id else None
     form = RuleForm(request.POST or None, instance=instance, county=county)
     if request.method == "POST" and form.is_valid():
-        rule = form.save()
-        messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
-        return redirect("programs:rules", county.slug)
+        try:
+            rule = services.save_incentive_rule(
+                actor=request.user, county=county, rule=instance, **form.cleaned_data
+            )
+        except ProgramsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
+            return redirect("programs:rules", county.slug)
     context = {
         "county": county,
         "rules": IncentiveRule.objects.filter(county=county).select_related("budget_line"),

@@ -58,6 +58,14 @@ class OrderAdmin(CountyScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewing only: the actions below move an order, through the services.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Orders are the county's sales records (payouts and KPIs count them): cancel, never delete.
+        return False
+
     def _apply(self, request: HttpRequest, queryset: QuerySet[Order], service: Any) -> None:
         done = 0
         for order in queryset:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.core.models import County, CountyScoped, TimestampedModel, Village
@@ -25,10 +26,10 @@ class PaymentMethod(models.TextChoices):
 class OrderStatus(models.TextChoices):
     PLACED = "placed", _("placed")
     PAID = "paid", _("paid")
-    PACKED = "packed", _("packed")
+    PACKED = "packed", pgettext_lazy("order status", "packed")
     SHIPPED = "shipped", _("shipped")
     DELIVERED = "delivered", _("delivered")
-    COMPLETED = "completed", _("completed")
+    COMPLETED = "completed", pgettext_lazy("order status", "completed")
     CANCELLED = "cancelled", _("cancelled")
     REFUNDED = "refunded", _("refunded")
 
@@ -109,7 +110,9 @@ class Order(CountyScoped):
     recipient_name = models.CharField(_("recipient"), max_length=100)
     phone = models.CharField(_("phone"), max_length=30)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    payment_method = models.CharField(_("payment"), max_length=20, choices=PaymentMethod.choices)
+    payment_method = models.CharField(
+        pgettext_lazy("order", "payment"), max_length=20, choices=PaymentMethod.choices
+    )
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
@@ -226,10 +229,12 @@ class Payment(TimestampedModel):
         _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_at = models.DateTimeField(
+        pgettext_lazy("payment", "received at"), null=True, blank=True
+    )
 
     class Meta:
-        verbose_name = _("payment")
+        verbose_name = pgettext_lazy("order", "payment")
         verbose_name_plural = _("payments")
 
 

@@ -120,7 +120,7 @@ class HarvestForm(StepForm):
 class InspectionForm(StepForm):
     title = forms.CharField(label=_("report title"), max_length=100)
     report_number = forms.CharField(label=_("report number"), max_length=60)
-    issuer = forms.CharField(label=_("issuer"), max_length=200)
+    issuer = forms.CharField(label=pgettext_lazy("inspection report", "issuer"), max_length=200)
     result = forms.ChoiceField(
         label=_("result"), choices=[("pass", _("pass")), ("fail", _("fail"))], initial="pass"
     )

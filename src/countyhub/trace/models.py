@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product, Seller, Unit
 from countyhub.core.models import County, CountyScoped
@@ -89,9 +90,13 @@ class Batch(CountyScoped):
     longitude = models.DecimalField(
         _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
     )
-    # The chain's last link and length, moved forward only by services.record_events.
+    # The chain's last link and length, moved forward only by services.append_events.
     chain_head = models.CharField(max_length=64, default=GENESIS)
     event_count = models.PositiveIntegerField(default=0)
+    # The version of what the trace page shows, its cache key: append_events moves it with every
+    # append, and database triggers (migration 0008) on any other write of this row or of its
+    # events (an edit in psql), and never back; so a changed record is never served from cache.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("batch")
@@ -288,7 +293,9 @@ class Container(CountyScoped):
     good when unpacked. A case may sit on one pallet (`parent`); pallets sit on nothing."""
 
     sscc = models.CharField(_("SSCC"), max_length=18, unique=True)
-    level = models.CharField(_("level"), max_length=10, choices=ContainerLevel.choices)
+    level = models.CharField(
+        pgettext_lazy("container", "level"), max_length=10, choices=ContainerLevel.choices
+    )
     # The seller whose goods fill it; empty when county staff put several sellers' goods together.
     seller = models.ForeignKey(
         Seller,
@@ -316,7 +323,9 @@ class Container(CountyScoped):
         verbose_name=_("packed by"),
     )
     # Where it arrived: a village service station took it in (CBV `receiving`).
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_at = models.DateTimeField(
+        pgettext_lazy("container", "received at"), null=True, blank=True
+    )
     received_station = models.ForeignKey(
         "core.Village",
         on_delete=models.PROTECT,

@@ -10,6 +10,7 @@ class TrainingErrorCode(ErrorCode):
     OTHER_COUNTY = ("other_county", ErrorKind.INVALID)
     NOT_ENROLLED = ("not_enrolled", ErrorKind.INVALID)
     ALREADY_ENROLLED = ("already_enrolled", ErrorKind.CONFLICT)
+    SEATS_TAKEN = ("seats_taken", ErrorKind.CONFLICT)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
 
 

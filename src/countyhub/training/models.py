@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import HouseholdMember
 from countyhub.core.models import CountyScoped, TimestampedModel
@@ -46,8 +47,8 @@ class Session(TimestampedModel):
     capacity = models.PositiveIntegerField(_("capacity"))
 
     class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = pgettext_lazy("training", "session")
+        verbose_name_plural = pgettext_lazy("training", "sessions")
         ordering = ["-date", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="session_capacity_positive")
@@ -67,7 +68,10 @@ class Enrollment(TimestampedModel):
     """A household member or a seller's staff member (a user) on a session."""
 
     session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("session")
+        Session,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name=pgettext_lazy("training", "session"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,7 +1,9 @@
-"""Use cases of training: enroll (waiting list when full), cancel, record attendance, certify."""
+"""Use cases of training: courses and their sessions, enroll (waiting list when full), cancel,
+record attendance, certify. Every change is audited."""
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -11,13 +13,69 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import HouseholdMember
-from countyhub.core.audit import record_audit
+from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.models import County
 from countyhub.training.errors import TrainingError, TrainingErrorCode
-from countyhub.training.models import Certificate, Enrollment, EnrollmentStatus, Session
+from countyhub.training.models import (
+    Certificate,
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    Session,
+)
 
 
 def _lock_session(session: Session) -> Session:
     return Session.objects.select_for_update().select_related("course__county").get(pk=session.pk)
+
+
+@transaction.atomic
+def create_course(
+    *, actor: Any, county: County, title: str, title_en: str = "", syllabus: str, hours: int
+) -> Course:
+    course = Course(county=county, title=title, title_en=title_en, syllabus=syllabus, hours=hours)
+    return save_with_audit(actor=actor, instance=course, county=county)
+
+
+@transaction.atomic
+def update_course(
+    *, actor: Any, course: Course, title: str, title_en: str = "", syllabus: str, hours: int
+) -> Course:
+    course = Course.objects.select_for_update().select_related("county").get(pk=course.pk)
+    course.title, course.title_en, course.syllabus, course.hours = title, title_en, syllabus, hours
+    return save_with_audit(actor=actor, instance=course, county=course.county)
+
+
+@transaction.atomic
+def schedule_session(
+    *, actor: Any, course: Course, date: datetime.date, place: str, trainer: Any, capacity: int
+) -> Session:
+    """A session of the course: when, where, who teaches and how many seats."""
+    session = Session(course=course, date=date, place=place, trainer=trainer, capacity=capacity)
+    return save_with_audit(actor=actor, instance=session, county=course.county)
+
+
+def check_session_change(*, session: Session, capacity: int) -> None:
+    """Refuse fewer seats than the trainees already enrolled (the waiting list has no seat)."""
+    enrolled = Enrollment.objects.filter(session=session, status=EnrollmentStatus.ENROLLED).count()
+    if capacity < enrolled:
+        raise TrainingError(
+            TrainingErrorCode.SEATS_TAKEN,
+            _("%(count)s trainees are enrolled: the session needs at least as many seats.")
+            % {"count": enrolled},
+            field="capacity",
+        )
+
+
+@transaction.atomic
+def update_session(
+    *, actor: Any, session: Session, date: datetime.date, place: str, trainer: Any, capacity: int
+) -> Session:
+    """Move a session or change its trainer or seats; never fewer seats than trainees enrolled."""
+    session = _lock_session(session)
+    check_session_change(session=session, capacity=capacity)
+    session.date, session.place, session.trainer, session.capacity = date, place, trainer, capacity
+    return save_with_audit(actor=actor, instance=session, county=session.course.county)
 
 
 @transaction.atomic

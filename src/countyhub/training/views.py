@@ -47,8 +47,7 @@ def courses(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _training_county(request, county_slug)
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.instance.county = county
-        course = form.save()
+        course = services.create_course(actor=request.user, county=county, **form.cleaned_data)
         messages.success(request, _("Course “%(title)s” added.") % {"title": course.title})
         return redirect("training:course", county.slug, course.pk)
     context = {
@@ -65,8 +64,7 @@ def course_detail(request: HttpRequest, county_slug: str, course_id: int) -> Htt
     course = get_object_or_404(Course, pk=course_id, county=county)
     form = SessionForm(request.POST or None, trainers=_trainers(county))
     if request.method == "POST" and form.is_valid():
-        form.instance.course = course
-        session = form.save()
+        session = services.schedule_session(actor=request.user, course=course, **form.cleaned_data)
         return redirect("training:session", county.slug, session.pk)
     context = {
         "county": county,

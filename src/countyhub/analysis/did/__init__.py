@@ -2,7 +2,7 @@
 
 >>> model = StaggeredDiD(frame, unit="county", time="year", outcome="lemp", treated_from="g")
 >>> result = model.fit()
->>> result.simple.att, result.event_time[0].se, result.twfe.coef
+>>> result.simple.att, result.event_time[0].std_error, result.twfe.coef
 """
 
 from countyhub.analysis.did.model import StaggeredDiD

@@ -69,11 +69,15 @@ class Moments:
         """Sum over units of the outer product of the family's influence functions (k x k)."""
         W, C = family.cell_weights, family.cohort_terms
         cross = W.T @ self.cohort_sums @ C
-        return W.T @ self.gram @ W + cross + cross.T + C.T @ (self.cohort_counts[:, None] * C)
+        covariance: np.ndarray = (
+            W.T @ self.gram @ W + cross + cross.T + C.T @ (self.cohort_counts[:, None] * C)
+        )
+        return covariance
 
     def std_errors(self, family: Family) -> np.ndarray:
         variance = np.clip(np.diag(self.covariance(family)), 0.0, None)
-        return np.sqrt(variance) / self.n_units
+        std_errors: np.ndarray = np.sqrt(variance) / self.n_units
+        return std_errors
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,12 @@ def cell_plan(panel: Panel) -> list[tuple[int, int, int]]:
 
 def control_mask(cohort: np.ndarray, g: int, period: int, control: Control) -> np.ndarray:
     """Comparison units: never treated, or (not-yet) also those first treated after ``period``."""
-    never = cohort == NEVER
+    never: np.ndarray = cohort == NEVER
     if control == "never":
         return never
     # R did: never treated, or treated after max(t, base) + anticipation, other than g itself.
-    return never | ((cohort > period) & (cohort != g))
+    also_later: np.ndarray = never | ((cohort > period) & (cohort != g))
+    return also_later
 
 
 def estimate_cells(

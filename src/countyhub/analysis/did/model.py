@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from countyhub.analysis.did.aggregate import (
@@ -20,9 +22,6 @@ from countyhub.analysis.did.panel import SMALL_COHORT, Panel, build_panel
 from countyhub.analysis.did.results import DiDResults, Estimate
 from countyhub.analysis.did.twfe import TwoWayFixedEffects, estimate_twfe
 from countyhub.analysis.errors import AnalysisError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 CONTROLS = ("never", "notyet")
 
@@ -119,12 +118,12 @@ class StaggeredDiD:
             raise AnalysisError(f"alpha must lie between 0 and 1, not {alpha}")
         cells = estimate_cells(self.panel, self.control, progress)
         aggregations = aggregate(self.panel, cells)
-        twfe = estimate_twfe(self.panel)
+        twfe = estimate_twfe(self.panel, alpha=alpha)
         z = float(stats.norm.ppf(1 - alpha / 2))
 
         moments = aggregations.moments
 
-        def family(values: Family, keys: Sequence[object]) -> dict:
+        def family(values: Family, keys: Sequence[Any]) -> dict[Any, Estimate]:
             covariance = moments.covariance(values)
             critical = band_critical_value(covariance, alpha=alpha, seed=seed)
             return dict(zip(keys, _estimates(values, moments, z, critical), strict=True))
@@ -154,7 +153,6 @@ class StaggeredDiD:
             overall_event_time=single(aggregations.overall_event_time),
             overall_calendar=single(aggregations.overall_calendar),
             twfe=twfe,
-            twfe_ci=(twfe.coef - z * twfe.se, twfe.coef + z * twfe.se),
             staggered=staggered,
             warnings=tuple(_warnings(self.panel, cells.skipped, staggered, twfe)),
             notes=self.panel.notes,
@@ -176,7 +174,7 @@ def _estimates(values: Family, moments: Moments, z: float, critical: float) -> l
         out.append(
             Estimate(
                 att=att,
-                se=se,
+                std_error=se,
                 ci_low=att - z * se,
                 ci_high=att + z * se,
                 band_low=att - critical * se,
@@ -221,14 +219,12 @@ def _warnings(
             for g in panel.cohorts.tolist()
             if g not in post_estimated
         )
-    if not np.isfinite(twfe.se):
+    if not np.isfinite(twfe.std_error):
         out.append("the TWFE standard error is not finite (too few units or periods)")
     return out
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("countyhub")
     except PackageNotFoundError:  # running from a source tree that was never installed

@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from countyhub.analysis.errors import AnalysisError, DataError
 from countyhub.analysis.tables import require_columns, require_numeric
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 NEVER = 0  # cohort code of never-treated units, as in R did's gname = 0
 SMALL_COHORT = 5  # below this many units a cohort's effects rest on too few units to trust
@@ -50,7 +47,8 @@ class Panel:
     def cohorts(self) -> np.ndarray:
         """The treated cohorts (first-treatment periods), ascending."""
         values = np.unique(self.cohort)
-        return values[values != NEVER]
+        treated: np.ndarray = values[values != NEVER]
+        return treated
 
     def cohort_sizes(self) -> dict[int, int]:
         """Units per cohort; key 0 counts the never treated."""
@@ -120,8 +118,6 @@ def build_panel(
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    import pandas as pd
-
     codes, uniques = pd.factorize(series, sort=True)
     return codes.astype(np.int64), np.asarray(uniques)
 
@@ -209,7 +205,8 @@ def _keep_not_always_treated(cohort: np.ndarray, first_period: int, notes: list[
             f"dropped {int(always.sum())} unit(s) already treated in the first period "
             f"({first_period}): with no untreated period they have no before to compare with"
         )
-    return ~always
+    keep: np.ndarray = ~always
+    return keep
 
 
 def _recode_late_cohorts(cohort: np.ndarray, last_period: int, notes: list[str]) -> np.ndarray:

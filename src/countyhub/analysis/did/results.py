@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
+
+from countyhub.analysis.did.twfe import TwoWayFixedEffects
 from countyhub.analysis.report import figure_svg, html_page, new_figure
+from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable, format_cell
-
-if TYPE_CHECKING:
-    from countyhub.analysis.did.twfe import TwoWayFixedEffects
 
 CONTROL_WORDS = {"never": "never-treated units", "notyet": "never- and not-yet-treated units"}
 
@@ -20,7 +21,7 @@ class Estimate:
     """One effect: point estimate, analytic SE, pointwise interval and simultaneous band."""
 
     att: float
-    se: float
+    std_error: float
     ci_low: float
     ci_high: float
     band_low: float
@@ -29,7 +30,7 @@ class Estimate:
     def to_dict(self) -> dict[str, float]:
         return {
             "att": self.att,
-            "se": self.se,
+            "std_error": self.std_error,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "band_low": self.band_low,
@@ -37,7 +38,7 @@ class Estimate:
         }
 
     def cells(self, *, band: bool = True) -> list[Cell]:
-        out: list[Cell] = [self.att, self.se, self.ci_low, self.ci_high]
+        out: list[Cell] = [self.att, self.std_error, self.ci_low, self.ci_high]
         return [*out, self.band_low, self.band_high] if band else out
 
 
@@ -45,7 +46,7 @@ ESTIMATE_COLUMNS = ("ATT", "SE", "CI low", "CI high", "band low", "band high")
 
 
 @dataclass(frozen=True)
-class DiDResults:
+class DiDResults(Results):
     """Callaway & Sant'Anna (2021) group-time effects, their aggregations, and the naive TWFE.
 
     ``att_gt`` is keyed by (cohort, period); ``event_time`` by periods since treatment (negative
@@ -82,7 +83,6 @@ class DiDResults:
     overall_event_time: Estimate
     overall_calendar: Estimate
     twfe: TwoWayFixedEffects
-    twfe_ci: tuple[float, float]
     staggered: bool
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
@@ -113,9 +113,9 @@ class DiDResults:
             f"cohort g's outcome since its base period with that of the {controls}"
             f"{covariates} (Callaway & Sant'Anna 2021). Overall, averaging post-treatment cells "
             f"by cohort size, the effect is {format_cell(self.simple.att, 4)} (SE "
-            f"{format_cell(self.simple.se, 4)}, {level}% CI {format_cell(self.simple.ci_low, 4)} "
-            f"to {format_cell(self.simple.ci_high, 4)}); the naive two-way fixed-effects "
-            f"estimate is {format_cell(self.twfe.coef, 4)}."
+            f"{format_cell(self.simple.std_error, 4)}, {level}% CI "
+            f"{format_cell(self.simple.ci_low, 4)} to {format_cell(self.simple.ci_high, 4)}); "
+            f"the naive two-way fixed-effects estimate is {format_cell(self.twfe.coef, 4)}."
         )
 
     @property
@@ -130,7 +130,10 @@ class DiDResults:
                 ("by group", self.overall_group.cells(band=False)),
                 ("by event time (e >= 0)", self.overall_event_time.cells(band=False)),
                 ("by calendar time", self.overall_calendar.cells(band=False)),
-                ("naive TWFE", [self.twfe.coef, self.twfe.se, *self.twfe_ci]),
+                (
+                    "naive TWFE",
+                    [self.twfe.coef, self.twfe.std_error, self.twfe.ci_low, self.twfe.ci_high],
+                ),
             ],
             note=f"analytic SEs; {level} CI; TWFE SE clustered by {self.unit}",
             digits=4,
@@ -153,11 +156,28 @@ class DiDResults:
             ],
         )
 
-    def __str__(self) -> str:
-        return self.summary.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary.as_html()
+    def to_frame(self) -> pd.DataFrame:
+        """Every estimate, one row each, indexed by (family, key): ``simple``, ``overall_group``,
+        ``overall_event_time``, ``overall_calendar`` (key ""), ``group`` (cohort),
+        ``event_time`` (e), ``calendar`` (period) and ``att_gt`` ("g,t")."""
+        families: dict[str, dict[str, Estimate]] = {
+            "simple": {"": self.simple},
+            "overall_group": {"": self.overall_group},
+            "overall_event_time": {"": self.overall_event_time},
+            "overall_calendar": {"": self.overall_calendar},
+            "group": {str(g): est for g, est in self.group.items()},
+            "event_time": {str(e): est for e, est in self.event_time.items()},
+            "calendar": {str(t): est for t, est in self.calendar.items()},
+            "att_gt": {f"{g},{t}": est for (g, t), est in self.att_gt.items()},
+        }
+        rows = {
+            (family, key): est.to_dict()
+            for family, estimates in families.items()
+            for key, est in estimates.items()
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index = pd.MultiIndex.from_tuples(list(rows), names=["family", "key"])
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``countyhub analyze did --json``; keys are strings."""
@@ -187,9 +207,9 @@ class DiDResults:
             },
             "twfe": {
                 "coef": self.twfe.coef,
-                "se": self.twfe.se,
-                "ci_low": self.twfe_ci[0],
-                "ci_high": self.twfe_ci[1],
+                "std_error": self.twfe.std_error,
+                "ci_low": self.twfe.ci_low,
+                "ci_high": self.twfe.ci_high,
                 "n_obs": self.twfe.n_obs,
                 "bias_vs_simple": self.twfe_bias,
             },
@@ -252,8 +272,9 @@ class DiDResults:
         notes = "".join(f"<li>{esc(n)}</li>" for n in self.notes)
         comparison = (
             f"<p>Naive TWFE: <b>{format_cell(self.twfe.coef, 4)}</b> (SE "
-            f"{format_cell(self.twfe.se, 4)}) against the robust simple ATT "
-            f"<b>{format_cell(self.simple.att, 4)}</b> (SE {format_cell(self.simple.se, 4)}): "
+            f"{format_cell(self.twfe.std_error, 4)}) against the robust simple ATT "
+            f"<b>{format_cell(self.simple.att, 4)}</b> "
+            f"(SE {format_cell(self.simple.std_error, 4)}): "
             f"a difference of {format_cell(self.twfe_bias, 4)}.</p>"
         )
         sections = [

@@ -7,12 +7,9 @@ naive two-way fixed-effects estimate goes wrong (Goodman-Bacon 2021; Callaway & 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 
 def simulate_rollout(
@@ -32,8 +29,6 @@ def simulate_rollout(
     any ATT's truth is a mean of it. With ``covariate_trend`` the outcome's trend depends on the
     unit's covariate ``x``, whose mean differs by cohort: trends are then parallel only given x.
     """
-    import pandas as pd
-
     rng = np.random.default_rng(seed)
     periods_arr = np.asarray(periods, dtype=np.int64)
     choices = np.asarray([0, *cohorts], dtype=np.int64)

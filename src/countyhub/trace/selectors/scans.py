@@ -1,50 +1,26 @@
-"""Scans: the trace page's version outside PostgreSQL, and scan counts for the back office."""
+"""Scans: the version of the trace page a scanned link names, and scan counts for the back
+office."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from countyhub.trace.models import Batch, Scan, SerialisedUnit, TraceEvent
+from countyhub.trace.models import Batch, Scan
 
 
-def page_digest(**lookup: str) -> tuple[int, str] | None:
-    """(batch id, digest of the batch row's chain head and every stored event's content and
-    chain link) for the batch that `lookup` (gtin + lot, or gtin + serial) names, in one query
-    and without decoding JSON; None when no batch has this code.
-
-    The portable page version behind services.record_link_scan (PostgreSQL reads row versions
-    there instead): any appended event moves the chain head, and any edit of stored content
-    changes the text, so a changed record is never served from cache as verified."""
-    event, batch, unit = (m._meta.db_table for m in (TraceEvent, Batch, SerialisedUnit))
-    join, condition, value = "", "b.lot = %s", lookup.get("lot")
-    if "lot" not in lookup:
-        join, condition, value = (
-            f"JOIN {unit} u ON u.batch_id = b.id",
-            "u.serial = %s",
-            lookup["serial"],
-        )
-    # A serial may repeat across batches of one GTIN: the newest batch, as batch_for_serial.
-    sql = (
-        f"SELECT b.id, b.chain_head, b.event_count, e.event_hash, e.chain_hash, "
-        f"CAST(e.document AS TEXT) FROM {batch} b LEFT JOIN {event} e ON e.batch_id = b.id "
-        f"WHERE b.id = (SELECT b.id FROM {batch} b {join} WHERE b.gtin = %s AND {condition} "
-        "ORDER BY b.created_at DESC, b.id DESC LIMIT 1) ORDER BY e.sequence"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lookup["gtin"], value])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    digest = hashlib.sha256()
-    for _batch, head, count, event_hash, link, text in rows:
-        digest.update(f"{head}{count}{event_hash}{link}".encode())
-        digest.update((text or "").encode())
-    return rows[0][0], digest.hexdigest()
+def page_version(
+    *, gtin: str, lot: str | None = None, serial: str | None = None
+) -> tuple[int, int] | None:
+    """(batch id, Batch.version) of the batch a lot link (`gtin` + `lot`) or serial link
+    (`gtin` + `serial`) names, in one query; None when no batch has this code. A serial may
+    repeat across batches of one GTIN: the newest batch, as batch_for_serial. On PostgreSQL
+    services.record_link_scan reads the same inside its one scan statement."""
+    batches = Batch.objects.filter(gtin=gtin)
+    batches = batches.filter(lot=lot) if lot is not None else batches.filter(units__serial=serial)
+    return batches.values_list("pk", "version").first()
 
 
 def scan_counts(batch_ids: list[int], *, days: int = 30) -> dict[int, tuple[int, int]]:

@@ -35,7 +35,7 @@ DETAIL_LABELS = {
 QUANTITY_LABELS = {
     "quantityList": _("quantity"),
     "inputQuantityList": _("harvest used"),
-    "outputQuantityList": _("packed"),
+    "outputQuantityList": pgettext_lazy("packing output", "packed"),
 }
 UOM_LABELS = {"KGM": _("kg"), "GRM": _("g"), "H87": _("pieces"), "XBX": _("boxes"),
               "XBG": _("bags"), "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
@@ -139,7 +139,11 @@ def _aggregation_details(data: dict[str, Any]) -> list[tuple[str, str]]:
         details.append((str(_("case or pallet")), _key_of(data["parentID"])))
     for uri in data.get("childEPCs") or []:
         link = _link_or_none(uri)
-        label = _("case") if link is not None and link.key_ai == "00" else _("unit")
+        label = (
+            _("case")
+            if link is not None and link.key_ai == "00"
+            else pgettext_lazy("serialised item", "unit")
+        )
         details.append((str(label), _key_of(uri)))
     for item in data.get("childQuantityList") or []:
         unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))

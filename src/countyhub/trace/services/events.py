@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,11 +31,24 @@ class NewEvent:
     corrects: TraceEvent | None = None
 
 
-def append_events(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> list[TraceEvent]:
-    """Hash the events (CBV 2.0 hash ID), extend the batch's chain, store them; caller holds
-    the transaction. The batch row is locked so that two recorders cannot fork the chain."""
+def append_events(
+    *,
+    batch: Batch,
+    items: Sequence[NewEvent],
+    actor: Any,
+    hashes: Sequence[str] | None = None,
+) -> list[TraceEvent]:
+    """Hash the events (CBV 2.0 hash ID; `hashes` when the caller has them already), extend the
+    batch's chain, move its version (the trace page's cache key) forward and store the events;
+    caller holds the transaction. The batch row is locked so that two recorders cannot fork
+    the chain.
+
+    Every write of events goes through here. The head, count and version move before the rows
+    are inserted: the database's guard triggers (migration 0008), which move the version on any
+    other write of events, take an inserted row the head already counts as this path's."""
     locked = Batch.objects.select_for_update().get(pk=batch.pk)
-    hashes = event_hash_ids([item.event for item in items], namespaces=NAMESPACES)
+    if hashes is None:
+        hashes = event_hash_ids([item.event for item in items], namespaces=NAMESPACES)
     previous, sequence, rows = locked.chain_head, locked.event_count, []
     for item, event_hash in zip(items, hashes, strict=True):
         event = item.event if item.event.event_id else replace(item.event, event_id=event_hash)
@@ -56,9 +70,11 @@ def append_events(*, batch: Batch, items: Sequence[NewEvent], actor: Any) -> lis
                 recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
         )
+    Batch.objects.filter(pk=locked.pk).update(
+        chain_head=previous, event_count=sequence, version=F("version") + 1
+    )
     TraceEvent.objects.bulk_create(rows)
-    Batch.objects.filter(pk=locked.pk).update(chain_head=previous, event_count=sequence)
-    batch.chain_head, batch.event_count = previous, sequence
+    batch.chain_head, batch.event_count, batch.version = previous, sequence, locked.version + 1
     return rows
 
 
@@ -66,42 +82,27 @@ def append_shared_event(
     *, batches: Sequence[Batch], kind: str, event: Event, actor: Any
 ) -> list[TraceEvent]:
     """Append one event that concerns several batches (lots packed together in a case or on a
-    pallet) to each batch's own chain: hashed once, so every chain holds the same eventID.
-    Caller holds the transaction; batch rows are locked in pk order (as _fefo_batches does) so
-    that two packers never deadlock."""
+    pallet) to each batch's own chain through append_events: hashed once, so every chain holds
+    the same eventID. Caller holds the transaction; batch rows are locked in pk order (as
+    _fefo_batches does) so that two packers never deadlock."""
     ids = sorted({batch.pk for batch in batches})
     locked = list(Batch.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     (event_hash,) = event_hash_ids([event], namespaces=NAMESPACES)
     event = event if event.event_id else replace(event, event_id=event_hash)
-    document = event_to_jsonld(event)
-    rows = []
-    for batch in locked:
-        batch.chain_head = chain_hash(batch.chain_head, event_hash)
-        batch.event_count += 1
-        rows.append(
-            TraceEvent(
-                county_id=batch.county_id,
-                batch=batch,
-                sequence=batch.event_count,
-                kind=kind,
-                event_id=event.event_id,
-                event_time=event.event_time,
-                document=document,
-                namespaces=NAMESPACES,
-                event_hash=event_hash,
-                chain_hash=batch.chain_head,
-                recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
+    rows = [
+        row
+        for batch in locked
+        for row in append_events(
+            batch=batch, items=[NewEvent(kind, event)], actor=actor, hashes=[event_hash]
         )
-        Batch.objects.filter(pk=batch.pk).update(
-            chain_head=batch.chain_head, event_count=batch.event_count
-        )
-    TraceEvent.objects.bulk_create(rows)
+    ]
     heads = {batch.pk: batch for batch in locked}
     for batch in batches:
-        batch.chain_head, batch.event_count = (
-            heads[batch.pk].chain_head,
-            heads[batch.pk].event_count,
+        head = heads[batch.pk]
+        batch.chain_head, batch.event_count, batch.version = (
+            head.chain_head,
+            head.event_count,
+            head.version,
         )
     return rows
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from countyhub.trace import selectors
-from countyhub.trace.models import Batch, Scan, SerialisedUnit, TraceEvent
+from countyhub.trace.models import Batch, Scan, SerialisedUnit
 
 
 def _coarse(value: Any, limit: int) -> Decimal | None:
@@ -27,12 +27,16 @@ def _coarse(value: Any, limit: int) -> Decimal | None:
     return number.quantize(Decimal("0.1"))
 
 
+def _position(latitude: Any, longitude: Any) -> tuple[Decimal, Decimal] | tuple[None, None]:
+    """The scan's place, coarsened to 0.1 degree (about 10 km); none unless both are valid."""
+    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
+    return (None, None) if lat is None or lon is None else (lat, lon)
+
+
 def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -> None:
     """Count one scan: one INSERT (no read, no lock, no model machinery), so bursts lose
     nothing and cost little."""
-    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
-    if lat is None or lon is None:
-        lat = lon = None
+    lat, lon = _position(latitude, longitude)
     table = Scan._meta.db_table
     try:
         with connection.cursor() as cursor:
@@ -47,10 +51,10 @@ def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -
 
 @dataclass(frozen=True)
 class ScannedBatch:
-    """The batch a scanned link names, and a version of what its trace page shows."""
+    """The batch a scanned link names, and the version of what its trace page shows."""
 
     batch_id: int
-    version: str
+    version: int
 
 
 def record_link_scan(
@@ -65,33 +69,24 @@ def record_link_scan(
     return its batch with the version the trace page is cached under; None, counting nothing,
     when no batch has this code.
 
-    The version changes with any change of the batch's stored events, so a tampered record is
-    never served from cache as authentic: the page is rebuilt and its chain verified again.
-    On PostgreSQL this is one statement, one round trip per scan: the scan INSERT and the
-    version read share a CTE, and the version costs no document text. It is each event row's
-    physical version, (xmin, ctid): PostgreSQL never changes a row in place, every UPDATE (also a
-    direct one in psql, also one that writes the old text back) writes a new row version, stamped
-    with the writing transaction's id (xmin) at a new place (ctid, new even within one
-    transaction, and never reused while that transaction is open), and a deleted or re-inserted
-    row drops out of or changes the list. So no edit made through SQL keeps the version, and
-    unlike a trigger-maintained checksum this cannot be switched off (DISABLE TRIGGER,
-    session_replication_role) and needs no schema change; a table rewrite (VACUUM FULL, a
-    restore) only changes versions, costing one rebuild. The batch row's own version is in it
-    too, so an edit of the batch (plot, chain head) shows at once. Elsewhere (SQLite) the version
-    is a digest of the events' text (selectors.page_digest) and the scan a second statement."""
+    The version is Batch.version: append_events moves it with every append, and database
+    triggers with any other write of the batch row or its events (also a direct one in psql),
+    never back to a value a page was cached under; so a tampered record is never served from
+    cache as authentic: the page is rebuilt and its chain verified again. On PostgreSQL the
+    scan is one statement, one round trip: the scan INSERT and the version read share a CTE.
+    Elsewhere (SQLite) the version is read with selectors.page_version and the scan is a second
+    statement."""
     if connection.vendor != "postgresql":
         found = (
-            selectors.page_digest(gtin=gtin, lot=lot)
+            selectors.page_version(gtin=gtin, lot=lot)
             if lot is not None
-            else selectors.page_digest(gtin=gtin, serial=serial or "")
+            else selectors.page_version(gtin=gtin, serial=serial or "")
         )
         if found is None:
             return None
         record_scan(batch_id=found[0], latitude=latitude, longitude=longitude)
         return ScannedBatch(batch_id=found[0], version=found[1])
-    lat, lon = _coarse(latitude, 90), _coarse(longitude, 180)
-    if lat is None or lon is None:
-        lat = lon = None
+    lat, lon = _position(latitude, longitude)
     sql = _scan_sql(by_lot=lot is not None)
     params = [gtin, lot if lot is not None else serial, timezone.now(), lat, lon]
     # What connection.cursor() does before handing out a cursor.
@@ -118,18 +113,15 @@ def record_link_scan(
 @cache
 def _scan_sql(*, by_lot: bool) -> str:
     """record_link_scan's statement on PostgreSQL, for a lot link or a serial link."""
-    batch, event, unit, scan = (m._meta.db_table for m in (Batch, TraceEvent, SerialisedUnit, Scan))
+    batch, unit, scan = (m._meta.db_table for m in (Batch, SerialisedUnit, Scan))
     join, condition = "", "b.lot = %s"
     if not by_lot:
         join, condition = f"JOIN {unit} u ON u.batch_id = b.id", "u.serial = %s"
     return (
-        f"WITH target AS (SELECT b.id, b.xmin::text || b.ctid::text AS version "
-        f"FROM {batch} b {join} "
+        f"WITH target AS (SELECT b.id, b.version FROM {batch} b {join} "
         # A serial may repeat across batches of one GTIN: the newest batch, as batch_for_serial.
         f"WHERE b.gtin = %s AND {condition} ORDER BY b.created_at DESC, b.id DESC LIMIT 1), "
         f"counted AS (INSERT INTO {scan} (batch_id, scanned_at, latitude, longitude) "
         "SELECT id, %s::timestamptz, %s::numeric, %s::numeric FROM target) "
-        "SELECT t.id, t.version || '.' || COALESCE((SELECT md5(string_agg("
-        "e.id::text || ':' || e.xmin::text || e.ctid::text, ',' ORDER BY e.sequence)) "
-        f"FROM {event} e WHERE e.batch_id = t.id), '') FROM target t"
+        "SELECT id, version FROM target"
     )

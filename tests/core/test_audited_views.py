@@ -1,0 +1,586 @@
+"""Every write of the pages and of the API leaves an audit row. Each URL of the resolver is
+classified: driven (posted with valid data, as its user would; the request must write, and
+write an audit entry), allowed (writes without an audit entry by design, with the reason), or
+reading (a POST to it must write nothing). A new URL fails here until it is classified."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from countyhub.core.services import issue_api_token
+from countyhub.programs.models import PayoutRun
+from countyhub.shop.models import Order
+from countyhub.trace.models import Container, ContainerLevel
+from tests.core.audit_walk import assert_audited, tables_written
+from tests.core.conftest import Site
+
+
+def named_urls() -> dict[str, URLPattern]:
+    """Every named URL outside the admin (walked by test_audited_admin), by qualified name."""
+    found: dict[str, URLPattern] = {}
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern).startswith("admin/"):
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                found[f"{namespace}:{pattern.name}" if namespace else pattern.name] = pattern
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+@dataclass
+class Post:
+    """One POST of a driven URL: who posts, where, what; `writes` is False for a step that only
+    prepares the next (a cart in the session)."""
+
+    user: str | None
+    url: Callable[[Site], str]
+    data: Callable[[Site], dict[str, Any]] = lambda site: {}
+    writes: bool = True
+    json: bool = False
+    method: str = "post"
+    # A page answers a valid POST with a redirect (200 or 400 would re-show a refused form).
+    status: tuple[int, ...] = (302,)
+
+
+def _county(site: Site) -> str:
+    return site.world.county.slug
+
+
+def _programs(site: Site, path: str) -> str:
+    return f"/c/{_county(site)}/programs/{path}"
+
+
+def _training(site: Site, path: str) -> str:
+    return f"/c/{_county(site)}/training/{path}"
+
+
+def _evidence() -> io.BytesIO:
+    upload = io.BytesIO(b"%PDF-1.4 invoice")
+    upload.name = "invoice.pdf"
+    return upload
+
+
+def _latest_run(site: Site) -> int:
+    return PayoutRun.objects.filter(county=site.world.county).latest("pk").pk
+
+
+def _now() -> str:
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def _latest_case(site: Site) -> int:
+    return Container.objects.filter(level=ContainerLevel.CASE).latest("pk").pk
+
+
+PACK_A_CASE = Post(
+    "seller_staff",
+    lambda site: reverse("trace:pack_case") + f"?batch={site.batch.pk}",
+    lambda site: {"event_time": _now(), "quantity": "1"},
+)
+
+
+def _import_file(site: Site) -> io.BytesIO:
+    upload = io.BytesIO(f"id,price,stock\n{site.world.product.pk},31.50,9\n".encode())
+    upload.name = "prices.csv"
+    return upload
+
+
+DRIVEN: dict[str, list[Post]] = {
+    "signup": [
+        Post(
+            None,
+            lambda site: reverse("signup"),
+            lambda site: {
+                "username": "new-buyer",
+                "email": "new-buyer@example.invalid",
+                "password1": "a-long-pass-word-42",
+                "password2": "a-long-pass-word-42",
+            },
+        )
+    ],
+    "catalog:import_products": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("catalog:import_products", args=[_county(site)]),
+            lambda site: {"file": _import_file(site)},
+            status=(200,),  # the import page shows its report
+        )
+    ],
+    "catalog:station_households": [
+        Post(
+            "station_operator",
+            lambda site: reverse("catalog:station_households"),
+            lambda site: {
+                "village": site.world.station.pk,
+                "head_name": "王大山",
+                "phone": "13800001234",
+                "members": "李红，妻子",
+            },
+        )
+    ],
+    "shop:checkout": [
+        Post(
+            "buyer",
+            lambda site: reverse("shop:cart_add", args=[_county(site), site.world.product.pk]),
+            lambda site: {"quantity": "1"},
+            writes=False,
+        ),
+        Post(
+            "buyer",
+            lambda site: reverse("shop:checkout", args=[_county(site)]),
+            lambda site: {
+                "delivery_method": "home",
+                "recipient_name": "王芳",
+                "phone": "13800000000",
+                "address": "北京市朝阳区建国路 1 号",
+                "payment_method": "cash_on_delivery",
+                "remember": "on",
+                "idempotency_key": "walk-1",
+            },
+        ),
+    ],
+    "shop:order_action": [
+        Post(
+            "buyer",
+            lambda site: reverse("shop:order_action", args=[site.order.number, "cancel"]),
+        )
+    ],
+    "programs:budget": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "budget/"),
+            lambda site: {
+                "action": "program",
+                "name": "县级电商发展专项",
+                "level": "county",
+                "designation_year": "2024",
+                "central_funds": "0",
+                "local_matching": "500000",
+            },
+        ),
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "budget/"),
+            lambda site: {
+                "action": "line",
+                "program": site.rule.budget_line.program_id,
+                "name": "物流补贴",
+                "kind": "current",
+                "amount": "20000",
+            },
+        ),
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "budget/"),
+            lambda site: {
+                "action": "spending",
+                "budget_line": site.rule.budget_line_id,
+                "date": "2025-03-01",
+                "payee": "县物流公司",
+                "amount": "100",
+                "evidence": _evidence(),
+            },
+        ),
+    ],
+    "programs:targets": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "targets/"),
+            lambda site: {"year": "2025", "online_sales": "2000000"},
+        )
+    ],
+    "programs:decide_spending": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, f"spending/{site.spending.pk}/decide/"),
+            lambda site: {"decision": "approve"},
+        )
+    ],
+    "programs:tasks": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "tasks/"),
+            lambda site: {
+                "program": site.rule.budget_line.program_id,
+                "title": "培训 100 名农村电商带头人",
+                "department": "人社局",
+                "owner": site.admin.pk,
+                "deadline": "2025-12-31",
+            },
+        )
+    ],
+    "programs:task": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, f"tasks/{site.task.pk}/"),
+            lambda site: {"text": "已选址", "status": "in_progress"},
+        )
+    ],
+    "programs:rules": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "rules/"),
+            lambda site: {
+                "name": "培训补贴",
+                "kind": "training_stipend",
+                "budget_line": site.rule.budget_line_id,
+                "valid_from": "2025-01-01",
+                "amount": "200",
+                "active": "on",
+            },
+        )
+    ],
+    "programs:rule": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, f"rules/{site.rule.pk}/"),
+            lambda site: {
+                "name": "物流补贴（续）",
+                "kind": site.rule.kind,
+                "budget_line": site.rule.budget_line_id,
+                "valid_from": "2025-01-01",
+                "valid_until": "2025-12-31",
+                "amount": "2.50",
+                "active": "on",
+            },
+        )
+    ],
+    "programs:payouts": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "payouts/"),
+            lambda site: {"period": "2025-02"},
+        )
+    ],
+    "programs:approve_run": [
+        Post(
+            "county_admin",
+            lambda site: _programs(site, "payouts/"),
+            lambda site: {"period": "2025-02"},
+        ),
+        Post("second_admin", lambda site: _programs(site, f"payouts/{_latest_run(site)}/approve/")),
+    ],
+    "training:courses": [
+        Post(
+            "trainer",
+            lambda site: _training(site, ""),
+            lambda site: {"title": "直播带货", "syllabus": "选品、话术", "hours": "8"},
+        )
+    ],
+    "training:course": [
+        Post(
+            "county_admin",
+            lambda site: _training(site, f"courses/{site.session.course_id}/"),
+            lambda site: {
+                "date": "2025-05-10",
+                "place": "县电商中心",
+                "trainer": site.world.users["trainer"].pk,
+                "capacity": "30",
+            },
+        )
+    ],
+    "training:session": [
+        Post(
+            "trainer",
+            lambda site: _training(site, f"sessions/{site.session.pk}/"),
+            lambda site: {"username": site.world.users["other_seller_staff"].username},
+        )
+    ],
+    "training:attendance": [
+        Post(
+            "trainer",
+            lambda site: _training(site, f"sessions/{site.session.pk}/attendance/"),
+            lambda site: {"present": [site.enrollment.pk]},
+        )
+    ],
+    "training:cancel": [
+        Post("trainer", lambda site: _training(site, f"enrollments/{site.enrollment.pk}/cancel/"))
+    ],
+    "trace:batch_create": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:batch_create"),
+            lambda site: {
+                "product": site.world.product.pk,
+                "lot": "L2026-09",
+                "quantity": "50",
+                "plot": "桃花村5号地",
+                "expiry_date": "2027-06-30",
+                "latitude": "26.6472",
+                "longitude": "106.6302",
+            },
+        )
+    ],
+    "trace:pack_case": [PACK_A_CASE],
+    "trace:pack_pallet": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:pack_pallet"),
+            lambda site: {"event_time": _now(), "cases": [_latest_case(site)]},
+        ),
+    ],
+    "trace:container": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:container", args=[_latest_case(site)]),
+            lambda site: {"event_time": _now()},
+        ),
+    ],
+    "api:patch_product": [
+        Post(
+            "seller_staff",
+            lambda site: f"/api/products/{site.world.product.pk}",
+            lambda site: {"price": "30.00", "stock": "12"},
+            json=True,
+            method="patch",
+            status=(200,),
+        )
+    ],
+    "api:approve": [
+        Post(
+            "county_admin",
+            lambda site: f"/api/programs/counties/{_county(site)}/payout-runs",
+            lambda site: {"period": "2025-02"},
+            json=True,
+            status=(201,),
+        ),
+        Post(
+            "second_admin",
+            lambda site: (
+                f"/api/programs/counties/{_county(site)}/payout-runs/{_latest_run(site)}/approve"
+            ),
+            json=True,
+            status=(200,),
+        ),
+    ],
+    "api:create_token": [
+        Post(
+            None,
+            lambda site: "/api/auth/token",
+            lambda site: {"username": "buyer-user", "password": "pass-word-123"},
+            json=True,
+            status=(200, 201),
+        )
+    ],
+    "api:create_order": [
+        Post(
+            "buyer",
+            lambda site: "/api/orders",
+            lambda site: {
+                "idempotency_key": "walk-api-1",
+                "lines": [{"product_id": site.world.product.pk, "quantity": "1"}],
+                "delivery": {
+                    "method": "home",
+                    "recipient_name": "王芳",
+                    "phone": "13800000000",
+                    "address": "北京市朝阳区建国路 1 号",
+                },
+                "payment_method": "cash_on_delivery",
+            },
+            json=True,
+            status=(200, 201),
+        )
+    ],
+    "api:cancel_order": [
+        Post(
+            "buyer",
+            lambda site: f"/api/orders/{site.order.pk}/cancel",
+            lambda site: {},
+            json=True,
+            status=(200, 201),
+        )
+    ],
+    "api:evaluate": [
+        Post(
+            "county_admin",
+            lambda site: f"/api/programs/counties/{_county(site)}/payout-runs",
+            lambda site: {"period": "2025-02"},
+            json=True,
+            status=(200, 201),
+        )
+    ],
+}
+
+# URLs that write without an audit entry by design, or that the walk does not drive; why.
+ALLOWED: dict[str, str] = {
+    "set_language": "the language choice lives in a cookie",
+    "login": "logging in writes the session and last_login only",
+    "logout": "logging out deletes the session only",
+    "password_change": "Django's view: one's own password, stored hashed",
+    "password_reset": "Django's view: sends an e-mail, writes nothing",
+    "password_reset_confirm": "Django's view: one's own password, by a mailed token",
+    "shop:cart": "the cart lives in the session",
+    "shop:cart_add": "the cart lives in the session",
+    "digital_link": "public QR scans are counted (anonymous Scan rows, no actor, no personal data)",
+    "digital_link_sscc": "public QR scans of cases and pallets are counted, as digital_link",
+    "trace:record": (
+        "appends an EPCIS event: append-only and hash-chained, the event names who recorded it "
+        "and when, so it is its own audit record; a correction is audited (correct_event)"
+    ),
+    "trace:cold_chain": "appends temperature events, as trace:record",
+    "trace:import": "appends events of an EPCIS document, as trace:record",
+    "trace:receive": "station receiving (branch `station`); receive_at_station audits",
+    "shop:assisted_order": "station operators' page (branch `station`); _create_order audits",
+    "programs:stations": "replaced by the stations app (branch `station`); save_station audits",
+    "api:ship_order": "ship_order audits through _transition, as shop:order_action",
+    "api:import_epcis": "appends events of an EPCIS document, as trace:import",
+}
+
+# URLs that only read: a POST to them must write nothing.
+READING = frozenset(
+    {
+        "healthz",
+        "root",
+        "password_change_done",
+        "password_reset_done",
+        "password_reset_complete",
+        "api:api-root",
+        "api:openapi-json",
+        "api:openapi-view",
+        "api:list_products",
+        "api:get_product",
+        "api:get_order",
+        "api:list_households",
+        "api:my_payouts",
+        "api:county_kpis",
+        "api:list_batches",
+        "api:export_batch",
+        "api:export_range",
+        "catalog:home",
+        "catalog:browse",
+        "catalog:product",
+        "shop:orders",
+        "shop:order",
+        "shop:seller_dashboard",
+        "shop:station_dashboard",
+        "programs:dashboard",
+        "programs:report",
+        "programs:province",
+        "programs:my_payouts",
+        "programs:evidence",
+        "programs:run",
+        "programs:export_run",
+        "training:outcomes",
+        "training:my_certificates",
+        "training:certificate_pdf",
+        "training:verify",
+        "trace:batches",
+        "trace:batch",
+        "trace:label",
+        "trace:export",
+        "trace:units_csv",
+        "trace:export_range",
+        "trace:recall",
+        "trace:containers",
+        "trace:container_label",
+    }
+)
+
+
+def test_every_url_is_driven_allowed_or_reading():
+    names = set(named_urls())
+    classified = set(DRIVEN) | set(ALLOWED) | READING
+    assert not names - classified, (
+        "new URLs: drive them in DRIVEN (their writes must be audited), or list them in "
+        "ALLOWED with the reason, or in READING"
+    )
+    assert not classified - names, "classified URLs that no longer exist"
+    assert not (set(DRIVEN) & set(ALLOWED)) and not (set(DRIVEN) | set(ALLOWED)) & READING
+
+
+def _user(site: Site, role: str | None) -> Any:
+    if role is None:
+        return None
+    return site.second_admin if role == "second_admin" else site.world.users[role]
+
+
+def _log_in(client: Any, site: Site, step: Post) -> dict[str, str]:
+    """Log the step's user in (a session, or a bearer token for the API)."""
+    user = _user(site, step.user)
+    if user is not None and step.json:
+        return {"HTTP_AUTHORIZATION": f"Bearer {issue_api_token(user=user)}"}
+    if user is not None and client.session.get("_auth_user_id") == str(user.pk):
+        return {}  # the same person goes on (with the cart in their session)
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    return {}
+
+
+def _post(client: Any, site: Site, step: Post, headers: dict[str, str]) -> Any:
+    url, data, send = step.url(site), step.data(site), getattr(client, step.method)
+    if step.json:
+        return send(url, json.dumps(data), content_type="application/json", **headers)
+    return send(url, data)
+
+
+@pytest.mark.parametrize("name", sorted(DRIVEN))
+def test_every_driven_write_is_audited(site, client, name):
+    for step in DRIVEN[name]:
+        headers = _log_in(client, site, step)
+        with CaptureQueriesContext(connection) as captured:
+            response = _post(client, site, step, headers)
+        assert response.status_code in step.status, response.content.decode()[:3000]
+        assert_audited(captured, f"POST {step.url(site)}", must_write=step.writes)
+
+
+def _arguments(site: Site) -> dict[str, Any]:
+    """A value for each URL parameter, naming records of the site's county."""
+    return {
+        "county_slug": site.world.county.slug,
+        "product_id": site.world.product.pk,
+        "number": site.order.number,
+        "order_id": site.order.pk,
+        "pk": site.batch.pk,
+        "batch_id": site.batch.pk,
+        "run_id": site.run.pk,
+        "fmt": "csv",
+        "kind": "svg",
+        "object_id": site.spending.pk,
+        "code": site.certificate.code,
+    }
+
+
+def test_reading_urls_write_nothing(site, client):
+    """One site for all: none of these may write, so none can spoil the next."""
+    values = _arguments(site)
+    urls = named_urls()
+    client.force_login(site.superuser)
+    wrote = {}
+    for name in sorted(READING):
+        route = urls[name].pattern
+        parameters = [*getattr(route, "converters", {}), *route.regex.groupindex]
+        kwargs = {key: values[key] for key in dict.fromkeys(parameters)}
+        if name == "programs:evidence":
+            kwargs["kind"] = "spending"
+        url = reverse(name, kwargs=kwargs)
+        with CaptureQueriesContext(connection) as captured:
+            client.post(url, {"year": "2025", "q": "x"})
+        if tables_written(captured):
+            wrote[url] = sorted(tables_written(captured))
+    assert not wrote, f"reading URLs wrote: {wrote}"
+
+
+def test_a_driven_checkout_places_an_order(site, client):
+    """The walk's drivers are real: the checkout step did place an order."""
+    before = Order.objects.count()
+    for step in DRIVEN["shop:checkout"]:
+        _post(client, site, step, _log_in(client, site, step))
+    assert Order.objects.count() == before + 1
