@@ -47,11 +47,12 @@ migrate: setup  ## apply database migrations
 test: setup  ## the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(BIN)/pytest -n 2
 
-lint: setup  ## ruff, mypy, and no model change without its migration
+lint: setup  ## ruff, mypy, import contracts, and no model change without its migration
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/countyhub manage makemigrations --check --dry-run
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: setup  ## benchmarks, side by side with the peers
 	$(BIN)/python -m bench

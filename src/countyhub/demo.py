@@ -205,6 +205,7 @@ def _build_order_history(
     """Two years of completed orders, written in bulk (history, not live checkouts)."""
     from countyhub import demo_data as data
     from countyhub.core.money import quantize_cny
+    from countyhub.shop.demo import save_past_orders
     from countyhub.shop.models import (
         Checkout,
         DeliveryMethod,
@@ -282,6 +283,7 @@ def _build_assisted_orders(county: Any, station: Any, products: list[Any]) -> in
     from countyhub.catalog.models import Household
     from countyhub.core.models import Membership, Role
     from countyhub.core.money import quantize_cny
+    from countyhub.shop.demo import save_past_orders
     from countyhub.shop.models import (
         Checkout,
         DeliveryMethod,
@@ -342,51 +344,6 @@ def _build_assisted_orders(county: Any, station: Any, products: list[Any]) -> in
             (OrderStatus.COMPLETED, datetime.timedelta(days=3)),
         ],
     )
-
-
-def save_past_orders(
-    orders: list[Any],
-    lines: list[tuple[Any, Any, Any]],
-    *,
-    paid_after: datetime.timedelta,
-    history: list[tuple[str, datetime.timedelta]],
-) -> int:
-    """Bulk-save finished demo orders with their lines, received payments and status events.
-
-    ``lines`` holds (product, quantity, line total) per order; ``history`` the statuses each
-    order went through, with their delay after placing.
-    """
-    from countyhub.shop.models import Order, OrderEvent, OrderLine, Payment, PaymentStatus
-
-    orders = Order.objects.bulk_create(orders)
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            product=product,
-            product_name=product.name,
-            unit=product.unit,
-            quantity=quantity,
-            unit_price=product.price,
-            line_total=total,
-        )
-        for order, (product, quantity, total) in zip(orders, lines, strict=True)
-    )
-    Payment.objects.bulk_create(
-        Payment(
-            order=order,
-            method=order.payment_method,
-            amount=order.total,
-            status=PaymentStatus.RECEIVED,
-            received_at=order.placed_at + paid_after,
-        )
-        for order in orders
-    )
-    OrderEvent.objects.bulk_create(
-        OrderEvent(order=order, to_status=status, created_at=order.placed_at + offset)
-        for order in orders
-        for status, offset in history
-    )
-    return len(orders)
 
 
 def _grant_demo_roles(county: Any, stations: dict[str, Any]) -> list[Any]:

@@ -151,5 +151,9 @@ def test_permission_matrix(world, api_as, action, role_index):
     assert response.status_code == MATRIX[action][role_index], response.content
     if response.status_code in (401, 403, 404):
         body = response.json()
-        assert set(body) <= {"message", "field"}
+        assert set(body) == {"code", "message", "field"}
+        assert (
+            body["code"]
+            == {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[response.status_code]
+        )
         assert order.number not in response.content.decode()

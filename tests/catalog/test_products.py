@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from countyhub.catalog import selectors, services
+from countyhub.catalog.errors import CatalogError, CatalogErrorCode
 from countyhub.catalog.models import Brand, Certification, CertificationKind, Stock
 from countyhub.catalog.validators import parse_quantity, validate_gtin
 from countyhub.core.models import AuditEntry
@@ -86,10 +87,14 @@ def test_update_product_changes_price_and_stock_and_audits(world):
 
 
 def test_stock_cannot_drop_below_what_orders_hold(world):
-    Stock.objects.filter(product=world.product).update(allocated=5)
-    with pytest.raises(ValidationError) as caught:
-        services.update_product(product=world.product, actor=None, stock_quantity=Decimal(4))
-    assert "stock" in caught.value.message_dict
+    Stock.objects.filter(product=world.product).update(quantity=150, allocated=100)
+    with pytest.raises(CatalogError) as caught:
+        services.update_product(product=world.product, actor=None, stock_quantity=Decimal(99))
+    assert (caught.value.code, caught.value.field) == (
+        CatalogErrorCode.STOCK_BELOW_ALLOCATED,
+        "stock",
+    )
+    assert "100" in caught.value.message  # not 1E+2
 
 
 def test_search_finds_by_name_and_seller(world):

@@ -2,10 +2,11 @@
 personal, so only they and county staff see the page."""
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from countyhub.catalog import services
+from countyhub.catalog.errors import CatalogError, CatalogErrorCode
 from countyhub.catalog.models import Household
 from countyhub.core.models import AuditEntry, Role
 from tests.factories.core import MembershipFactory, UserFactory, VillageFactory
@@ -68,11 +69,12 @@ def test_the_same_household_twice_is_refused(world):
     services.register_household(
         actor=operator, village=world.station.village, head_name="钱五", phone="13900001111"
     )
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(CatalogError) as error:
         services.register_household(
             actor=operator, village=world.station.village, head_name="钱五", phone="13900001111"
         )
-    assert "head_name" in error.value.message_dict
+    assert error.value.code == CatalogErrorCode.DUPLICATE_HOUSEHOLD
+    assert error.value.field == "head_name"
 
 
 def test_an_operator_registers_only_in_their_own_village(world):
@@ -132,3 +134,13 @@ def test_another_stations_operator_neither_reads_nor_registers_this_stations_hou
             actor=other_operator, village=world.station.village, head_name="冯十"
         )
     services.register_household(actor=other_operator, village=other.village, head_name="冯十")
+
+
+def test_the_page_names_the_field_of_a_refused_household(client, world):
+    client.force_login(world.users["station_operator"])
+    body = {"village": world.station.village.pk, "head_name": "钱五", "phone": "13900001111"}
+    assert client.post(URL, body).status_code == 302
+    again = client.post(URL, body)
+    assert again.status_code == 400
+    assert list(again.context["form"].errors) == ["head_name"]
+    assert Household.objects.filter(head_name="钱五").count() == 1

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from countyhub.catalog.models import SellerHousehold, SellerKind
-from countyhub.programs.errors import InvalidTransitionError, ProgramsError
+from countyhub.programs.errors import InvalidTransitionError, ProgramsError, ProgramsErrorCode
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import LedgerEntry, LineKind, RuleKind, RunStatus
 from countyhub.shop.models import OrderStatus
@@ -299,8 +299,9 @@ def test_approved_runs_are_immutable_and_stale_drafts_refused(world, admin, budg
     approve_run(run=run(world.county, admin), actor=admin)  # ...but January's re-run did
     with pytest.raises(InvalidTransitionError):
         approve_run(run=approved, actor=admin)
-    with pytest.raises(InvalidTransitionError, match="evaluate the month again"):
+    with pytest.raises(ProgramsError, match="evaluate the month again") as caught:
         approve_run(run=stale, actor=admin)
+    assert caught.value.code == ProgramsErrorCode.STALE_RUN
     entry = LedgerEntry.objects.first()
     entry.amount = Decimal("999")
     with pytest.raises(ValueError, match="immutable"):

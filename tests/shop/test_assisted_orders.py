@@ -14,9 +14,10 @@ from countyhub.catalog.models import Stock
 from countyhub.core.models import AuditEntry, Role
 from countyhub.shop import policies, services
 from countyhub.shop.errors import (
-    CheckoutInvalidError,
     IdempotencyConflictError,
     InsufficientStockError,
+    ShopError,
+    ShopErrorCode,
 )
 from countyhub.shop.models import DeliveryMethod, Order, OrderStatus, PaymentMethod
 from countyhub.shop.services import LineRequest
@@ -128,9 +129,9 @@ def test_an_operator_cannot_order_to_another_station(world, other_station_operat
     [(" ", "139", "villager_name"), ("李大爷", "", "villager_phone")],
 )
 def test_name_and_phone_are_required(world, name, phone, field):
-    with pytest.raises(CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         assist(world, name=name, phone=phone)
-    assert caught.value.field == field
+    assert (caught.value.code, caught.value.field) == (ShopErrorCode.REQUIRED, field)
 
 
 @pytest.mark.parametrize("where", ["another county", "another village"])
@@ -140,8 +141,9 @@ def test_household_must_be_of_the_stations_village(world, where):
     else:
         foreign = HouseholdFactory(county=world.county)  # a village of its own
     assert foreign.village_id != world.station.village_id
-    with pytest.raises(CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         assist(world, household=foreign)
+    assert caught.value.code == ShopErrorCode.UNKNOWN_HOUSEHOLD
     assert caught.value.field == "household"
 
 

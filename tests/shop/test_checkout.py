@@ -4,9 +4,10 @@ import pytest
 
 from countyhub.catalog.models import Stock, Unit
 from countyhub.shop.errors import (
-    CheckoutInvalidError,
     IdempotencyConflictError,
     InsufficientStockError,
+    ShopError,
+    ShopErrorCode,
 )
 from countyhub.shop.models import (
     BuyerProfile,
@@ -112,13 +113,14 @@ def test_whole_units_are_enforced_and_weights_may_be_decimal(world):
     apples_by_weight = ProductFactory(
         county=world.county, seller=world.seller, unit=Unit.KILOGRAM, stock=5
     )
-    with pytest.raises(CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         place_checkout(
             buyer=world.users["buyer"],
             lines=[LineRequest(world.product.pk, "1.5")],
             delivery=station_delivery(world),
         )
     assert caught.value.field == "lines[0].quantity"
+    assert caught.value.code == ShopErrorCode.INVALID_QUANTITY
     result = place_checkout(
         buyer=world.users["buyer"],
         lines=[LineRequest(apples_by_weight.pk, "2.25")],
@@ -129,28 +131,36 @@ def test_whole_units_are_enforced_and_weights_may_be_decimal(world):
 
 
 @pytest.mark.parametrize(
-    ("delivery", "field"),
+    ("delivery", "code", "field"),
     [
-        (DeliveryRequest("drone"), "delivery.method"),
-        (DeliveryRequest(DeliveryMethod.HOME, address=" "), "delivery.address"),
-        (DeliveryRequest(DeliveryMethod.STATION, station_id=999999), "delivery.station_id"),
+        (DeliveryRequest("drone"), ShopErrorCode.UNKNOWN_DELIVERY_METHOD, "delivery.method"),
+        (
+            DeliveryRequest(DeliveryMethod.HOME, address=" "),
+            ShopErrorCode.REQUIRED,
+            "delivery.address",
+        ),
+        (
+            DeliveryRequest(DeliveryMethod.STATION, station_id=999999),
+            ShopErrorCode.UNKNOWN_STATION,
+            "delivery.station_id",
+        ),
     ],
 )
-def test_bad_delivery_names_the_field(world, delivery, field):
-    with pytest.raises(CheckoutInvalidError) as caught:
+def test_bad_delivery_names_the_field(world, delivery, code, field):
+    with pytest.raises(ShopError) as caught:
         place_checkout(
             buyer=world.users["buyer"],
             lines=[LineRequest(world.product.pk, "1")],
             delivery=delivery,
         )
-    assert caught.value.field == field
+    assert (caught.value.code, caught.value.field) == (code, field)
 
 
 def test_delivery_defaults_to_the_buyers_station(world):
     buyer = world.users["buyer"]
-    with pytest.raises(CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         place_checkout(buyer=buyer, lines=[LineRequest(world.product.pk, "1")], delivery=None)
-    assert caught.value.field == "delivery"
+    assert (caught.value.code, caught.value.field) == (ShopErrorCode.DELIVERY_REQUIRED, "delivery")
     BuyerProfile.objects.create(user=buyer, station=world.station, phone="139")
     result = place_checkout(buyer=buyer, lines=[LineRequest(world.product.pk, "1")], delivery=None)
     assert result.orders[0].station == world.station
@@ -160,7 +170,7 @@ def test_delivery_defaults_to_the_buyers_station(world):
 def test_inactive_products_cannot_be_ordered(world):
     world.product.active = False
     world.product.save()
-    with pytest.raises(CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         place_checkout(
             buyer=world.users["buyer"],
             lines=[LineRequest(world.product.pk, "1")],
@@ -168,3 +178,4 @@ def test_inactive_products_cannot_be_ordered(world):
             payment_method=PaymentMethod.BANK_TRANSFER,
         )
     assert caught.value.field == "lines[0].product_id"
+    assert caught.value.code == ShopErrorCode.UNKNOWN_PRODUCT

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from countyhub.catalog.models import Stock
 from countyhub.core.models import AuditEntry
 from countyhub.shop import services
-from countyhub.shop.errors import InvalidTransitionError
+from countyhub.shop.errors import InvalidTransitionError, ShopError, ShopErrorCode
 from countyhub.shop.models import DeliveryMethod, OrderStatus, PaymentMethod, PaymentStatus
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 
@@ -96,9 +96,9 @@ def test_refund_before_shipping_releases_the_allocation(world):
 def test_shipping_needs_carrier_and_tracking_number(world):
     order = place(world)
     services.pack_order(order=order, actor=world.users["seller_staff"])
-    with pytest.raises(services.CheckoutInvalidError) as caught:
+    with pytest.raises(ShopError) as caught:
         services.ship_order(order=order, actor=None, carrier="邮政", tracking_number=" ")
-    assert caught.value.field == "tracking_number"
+    assert (caught.value.code, caught.value.field) == (ShopErrorCode.REQUIRED, "tracking_number")
 
 
 def test_every_transition_in_the_table_is_reachable_and_terminal_states_are_final():

@@ -98,6 +98,8 @@ def test_import_refuses_the_whole_document_naming_every_problem(api, world, trac
     assert [(p["index"], p["field"]) for p in response.json()["problems"]] == [
         (2, "quantityList[0].epcClass")
     ]
+    assert response.json()["code"] == "invalid_document"
+    assert response.json()["field"] == "quantityList[0].epcClass"
     assert traced_batch.events.count() == 6
 
 
@@ -137,3 +139,5 @@ def test_not_json_names_the_body(client, world):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 422 and response.json()["field"] == "body"
+    assert response.json()["code"] == "invalid_document"
+    assert [p["field"] for p in response.json()["problems"]] == ["body"]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from countyhub.gs1 import keys
 from countyhub.gs1.digital_link import parse
@@ -191,7 +191,7 @@ def test_packed_by_weight_cannot_outweigh_the_harvest(world, seller_user):
     product = ProductFactory(county=world.county, seller=world.seller, unit="kg")
     batch = make_batch(seller_user, product, lot="KG1")
     _harvest(batch, seller_user, kg=60.0)
-    with pytest.raises(TraceError) as error:
+    with translation.override("en"), pytest.raises(TraceError) as error:
         _pack(batch, seller_user, 61, 60)
     assert error.value.field == "packed_quantity" and "60 kg" in error.value.message
     _pack(batch, seller_user, 58, 60)  # trimming loses weight, never gains it

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from countyhub.api.auth import BearerAuth, OptionalBearerAuth
 from countyhub.catalog import selectors, services
 from countyhub.catalog.models import Certification, Product
+from countyhub.core.api import BearerAuth, OptionalBearerAuth, errors
+from countyhub.core.numbers import plain_number
 from countyhub.core.permissions import is_county_admin
 
 router = Router(tags=["products"])
@@ -69,10 +70,6 @@ class ProductPatch(Schema):
     active: bool | None = None
 
 
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def product_out(product: Product) -> dict[str, Any]:
     today = timezone.localdate()
     stock = getattr(product, "stock", None)
@@ -94,7 +91,7 @@ def product_out(product: Product) -> dict[str, Any]:
         "gtin": product.gtin,
         "gs1_company_prefix_length": product.gs1_company_prefix_length,
         "active": product.active,
-        "stock_available": _number(stock.available) if stock else "0",
+        "stock_available": plain_number(stock.available) if stock else "0",
         "certifications": [
             {
                 "kind": c.kind,
@@ -129,7 +126,7 @@ def _visible_product(request: HttpRequest, product_id: int) -> Product:
     return product
 
 
-@router.get("", auth=OptionalBearerAuth(), response=ProductPage)
+@router.get("", auth=OptionalBearerAuth(), response={200: ProductPage, **errors(401, 422)})
 def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> dict[str, Any]:
     products = _products().filter(active=True)
     if filters.county:
@@ -145,12 +142,18 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> dict[
     return {"count": products.count(), "items": [product_out(p) for p in page]}
 
 
-@router.get("/{product_id}", auth=OptionalBearerAuth(), response=ProductOut)
+@router.get(
+    "/{product_id}", auth=OptionalBearerAuth(), response={200: ProductOut, **errors(401, 404)}
+)
 def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
     return product_out(_visible_product(request, product_id))
 
 
-@router.patch("/{product_id}", auth=BearerAuth(), response=ProductOut)
+@router.patch(
+    "/{product_id}",
+    auth=BearerAuth(),
+    response={200: ProductOut, **errors(400, 401, 403, 404, 422)},
+)
 def patch_product(request: HttpRequest, product_id: int, patch: ProductPatch) -> dict[str, Any]:
     product = _visible_product(request, product_id)
     if not _may_manage(request.user, product):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from countyhub.catalog import selectors
+from countyhub.core.api import errors
 from countyhub.core.models import County
 from countyhub.core.permissions import may_see_households
 
@@ -39,7 +40,9 @@ class HouseholdFilters(Schema):
     offset: int = Field(0, ge=0)
 
 
-@router.get("/{county_slug}/households", response=HouseholdPage)
+@router.get(
+    "/{county_slug}/households", response={200: HouseholdPage, **errors(401, 403, 404, 422)}
+)
 def list_households(
     request: HttpRequest, county_slug: str, filters: Query[HouseholdFilters]
 ) -> dict[str, Any]:

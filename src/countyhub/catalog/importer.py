@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from countyhub.catalog import services
+from countyhub.catalog.errors import ImportRejectedError, RowError
 from countyhub.catalog.models import Brand, Category, Product, Seller, Unit
 from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
 from countyhub.core.audit import save_with_audit
@@ -41,26 +42,6 @@ COLUMNS = (
 )
 REQUIRED_FOR_NEW = ("name", "category", "brand", "unit", "price")
 TRUE, FALSE = {"1", "yes", "true", "y", "是"}, {"0", "no", "false", "n", "否"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as a spreadsheet shows it: the header is row 1
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("row %(row)d, column %(column)s: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-
-class ImportRejectedError(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors[:5]))
-        self.errors = errors
 
 
 @dataclass

@@ -83,8 +83,6 @@ def villages_with_sellers(*, county: County | int) -> QuerySet[Village]:
 
 
 def households_of(*, county: County | int, registered_poor: bool | None = None) -> QuerySet[Any]:
-    from countyhub.catalog.models import Household
-
     households = Household.objects.filter(county=county).select_related("village")
     if registered_poor is not None:
         households = households.filter(registered_poor=registered_poor)
@@ -93,8 +91,6 @@ def households_of(*, county: County | int, registered_poor: bool | None = None) 
 
 def registered_poor_households_reached(*, county: County | int) -> int:
     """Registered poor households that a seller employs or buys from."""
-    from countyhub.catalog.models import Household
-
     return (
         Household.objects.filter(county=county, registered_poor=True, sellerhousehold__isnull=False)
         .distinct()

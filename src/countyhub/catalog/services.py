@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from countyhub.catalog.errors import CatalogError, CatalogErrorCode
 from countyhub.catalog.models import Household, HouseholdMember, Product, Stock
 from countyhub.core.audit import record_audit
+from countyhub.core.numbers import plain_number
 from countyhub.core.pagecache import bump_catalog_version
 from countyhub.core.permissions import may_register_household
 
@@ -47,7 +49,9 @@ def update_product(
     changes: dict[str, Any] = {}
     if price is not None and price != product.price:
         if price <= 0:
-            raise ValidationError({"price": _("The price must be more than zero.")})
+            raise CatalogError(
+                CatalogErrorCode.NOT_POSITIVE, _("The price must be more than zero."), field="price"
+            )
         changes["price"] = [product.price, price]
         product.price = price
     if active is not None and active != product.active:
@@ -58,11 +62,11 @@ def update_product(
     if stock_quantity is not None:
         stock, _created = Stock.objects.select_for_update().get_or_create(product=product)
         if stock_quantity < stock.allocated:
-            raise ValidationError(
-                {
-                    "stock": _("Stock cannot be less than the %(allocated)s promised to orders.")
-                    % {"allocated": stock.allocated.normalize()}
-                }
+            raise CatalogError(
+                CatalogErrorCode.STOCK_BELOW_ALLOCATED,
+                _("Stock cannot be less than the %(allocated)s promised to orders.")
+                % {"allocated": plain_number(stock.allocated)},
+                field="stock",
             )
         if stock_quantity != stock.quantity:
             changes["stock"] = [stock.quantity, stock_quantity]
@@ -101,8 +105,10 @@ def register_household(
     head_name, phone = head_name.strip(), phone.strip()
     duplicate = Household.objects.filter(village=village, head_name=head_name, phone=phone)
     if duplicate.exists():
-        raise ValidationError(
-            {"head_name": _("This household is already registered in this village.")}
+        raise CatalogError(
+            CatalogErrorCode.DUPLICATE_HOUSEHOLD,
+            _("This household is already registered in this village."),
+            field="head_name",
         )
     household = Household(
         county_id=village.county_id,

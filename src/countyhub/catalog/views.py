@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from countyhub.catalog import importer, selectors, services
+from countyhub.catalog.cart import SessionCart
+from countyhub.catalog.errors import CatalogError
 from countyhub.catalog.forms import HouseholdForm
 from countyhub.catalog.models import Product, Seller
 from countyhub.core.models import County
 from countyhub.core.pagecache import cache_for_anonymous
 from countyhub.core.permissions import is_county_admin
-from countyhub.shop.cart import SessionCart
 
 PAGE_SIZE = 24
 
@@ -138,7 +139,9 @@ def station_households(request: HttpRequest) -> HttpResponse:
                 poverty_exit_year=data["poverty_exit_year"],
                 members=data["members"],
             )
-        except ValidationError as error:
+        except CatalogError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except ValidationError as error:  # the model's own checks (full_clean)
             for field, problems in error.message_dict.items():
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)

@@ -154,6 +154,7 @@ def recall(
     from rich.console import Console
     from rich.table import Table
 
+    from countyhub.core.numbers import plain_number
     from countyhub.gs1.errors import GS1KeyError
     from countyhub.gs1.keys import normalise_gtin
     from countyhub.trace.models import Batch
@@ -179,7 +180,7 @@ def recall(
                 "status": str(line.status),
                 "product": line.product_name,
                 "lot": line.batch_lot,
-                "quantity": format(line.quantity.normalize(), "f"),
+                "quantity": plain_number(line.quantity),
                 "unit": str(line.unit),
                 "destination": line.destination,
             }

@@ -12,7 +12,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from countyhub.core.api import errors
 from countyhub.core.models import County, Role
+from countyhub.core.months import parse_month
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.programs import incentives, kpis, selectors
 from countyhub.programs.models import LedgerEntry, PayoutRun
@@ -50,7 +52,7 @@ def _entry(entry: LedgerEntry) -> dict:
     }
 
 
-@router.get("/payouts", response=list[EntryOut])
+@router.get("/payouts", response={200: list[EntryOut], **errors(401, 403)})
 def my_payouts(request: HttpRequest) -> list[dict]:
     """The payouts of the sellers the caller works for (newest first)."""
     seller_ids = list(request.auth.seller_staff_of.values_list("pk", flat=True))
@@ -78,7 +80,9 @@ def _county(request: HttpRequest, slug: str, *, analysts: bool = False) -> Count
     raise PermissionDenied
 
 
-@router.get("/counties/{county_slug}/kpis", response=list[KpiOut])
+@router.get(
+    "/counties/{county_slug}/kpis", response={200: list[KpiOut], **errors(401, 403, 404, 422)}
+)
 def county_kpis(request: HttpRequest, county_slug: str, year: int | None = None) -> list[dict]:
     county = _county(request, county_slug, analysts=True)
     board = kpis.county_kpis(county=county, year=year)
@@ -147,15 +151,21 @@ def _run(run: PayoutRun) -> dict:
     }
 
 
-@router.post("/counties/{county_slug}/payout-runs", response={201: RunOut})
+@router.post(
+    "/counties/{county_slug}/payout-runs",
+    response={201: RunOut, **errors(400, 401, 403, 404, 422)},
+)
 def evaluate(request: HttpRequest, county_slug: str, payload: RunIn):
     county = _county(request, county_slug)
-    period = datetime.datetime.strptime(payload.period, "%Y-%m").date()  # noqa: DTZ007 a month
+    period = parse_month(payload.period)
     run = incentives.evaluate_period(county=county, period=period, actor=request.auth)
     return Status(201, _run(run))
 
 
-@router.post("/counties/{county_slug}/payout-runs/{run_id}/approve", response=RunOut)
+@router.post(
+    "/counties/{county_slug}/payout-runs/{run_id}/approve",
+    response={200: RunOut, **errors(401, 403, 404, 409)},
+)
 def approve(request: HttpRequest, county_slug: str, run_id: int) -> dict:
     county = _county(request, county_slug)
     run = get_object_or_404(PayoutRun, pk=run_id, county=county)

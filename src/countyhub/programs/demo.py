@@ -18,7 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from countyhub.training.outcomes import add_months
+from countyhub.core.months import add_months
+from countyhub.shop.demo import save_past_orders
 
 BUDGET_LINES = [
     ("县级电子商务公共服务中心", "investment", "5000000.00"),
@@ -147,7 +148,6 @@ def _orders_out_of_county(county: Any, buyers: list[Any], rng: random.Random) ->
     """Parcels to buyers in the cities, the point of county e-commerce: home deliveries."""
     from countyhub.catalog.models import Product
     from countyhub.core.money import quantize_cny
-    from countyhub.demo import save_past_orders
     from countyhub.shop.models import (
         Checkout,
         DeliveryMethod,
@@ -255,7 +255,8 @@ def _training(county: Any, trainer: Any, admin: Any, seller_user: Any, rng: rand
 
 
 def _rules_and_payouts(county: Any, lines: list[Any], admin: Any, report: Callable) -> int:
-    from countyhub.programs.incentives import approve_run, evaluate_period, month_start
+    from countyhub.core.months import month_start
+    from countyhub.programs.incentives import approve_run, evaluate_period
     from countyhub.programs.models import IncentiveRule, RuleKind
     from countyhub.shop.models import Order, OrderStatus
     from countyhub.shop.services import refund_order

@@ -6,7 +6,6 @@ computed from; `countyhub.programs.incentives` turns entitlements into payout ru
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,25 +19,14 @@ from django.utils.translation import gettext as _
 from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
 from countyhub.core.money import format_money, quantize_cny
+from countyhub.core.months import month_end, month_start
 from countyhub.programs.models import IncentiveRule, RuleKind
-from countyhub.shop.models import DeliveryMethod, Order, OrderStatus
+from countyhub.shop import selectors as shop_selectors
+from countyhub.shop.models import DeliveryMethod, Order
+from countyhub.shop.selectors import GOODS_LEFT
 from countyhub.training.models import Certificate
 
 ZERO = Decimal("0.00")
-GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
-NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def month_end(day: datetime.date) -> datetime.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def previous_month(day: datetime.date) -> datetime.date:
-    return month_start(month_start(day) - datetime.timedelta(days=1))
 
 
 def orders_shipped_out(county: County) -> QuerySet[Order]:
@@ -122,9 +110,7 @@ def _logistics(rule: IncentiveRule, start, end) -> list[Entitlement]:
 
 
 def _sales_reward(rule: IncentiveRule, start, end) -> list[Entitlement]:
-    orders = _orders_in(
-        Order.objects.filter(county=rule.county).exclude(status__in=NOT_SALES), start, end
-    )
+    orders = _orders_in(shop_selectors.sales(county=rule.county), start, end)
     by_seller: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
     names = {}
     for order_id, number, total, seller_id, seller_name in orders.order_by(
@@ -199,7 +185,7 @@ def _startup_grant(rule: IncentiveRule, start, end) -> list[Entitlement]:
     month of its N-th order (cancelled and refunded orders do not count). It is one-off because
     only that one month earns it: if a cancellation moves the N-th order to a later month, the
     grant is reversed in the first month and paid in the later one."""
-    sales = Order.objects.filter(county=rule.county).exclude(status__in=NOT_SALES)
+    sales = shop_selectors.sales(county=rule.county)
     first_orders = Order.objects.filter(county=rule.county).values("seller_id")
     old_shops = first_orders.filter(placed_at__date__lt=rule.valid_from)
     candidates = (

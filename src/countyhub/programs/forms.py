@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import ClassVar
 
 from django import forms
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.core.models import County, Village
+from countyhub.core.months import parse_month
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -90,7 +90,7 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return datetime.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 a month
+            return parse_month(value)
         except ValueError as error:
             raise forms.ValidationError(_("Give the month as YYYY-MM.")) from error
 

@@ -25,16 +25,10 @@ from django.utils.translation import gettext as _
 from countyhub.core.audit import record_audit
 from countyhub.core.models import County
 from countyhub.core.money import format_money
+from countyhub.core.months import add_months, month_end, month_start
 from countyhub.core.permissions import is_county_admin
-from countyhub.programs.entitlements import (
-    NOT_SALES,
-    entitlements,
-    month_end,
-    month_start,
-    orders_shipped_out,
-    previous_month,
-)
-from countyhub.programs.errors import InvalidTransitionError, ProgramsError
+from countyhub.programs.entitlements import entitlements
+from countyhub.programs.errors import InvalidTransitionError, ProgramsError, ProgramsErrorCode
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -45,18 +39,6 @@ from countyhub.programs.models import (
     RunStatus,
 )
 from countyhub.programs.services import budget_remaining
-
-# Re-exported: the pages and the KPIs use the same month arithmetic and fact definitions.
-__all__ = [
-    "NOT_SALES",
-    "approve_run",
-    "evaluate_period",
-    "month_end",
-    "month_start",
-    "orders_shipped_out",
-    "previous_month",
-    "run_periods",
-]
 
 ZERO = Decimal("0.00")
 # How far back a run looks for facts that changed in months nothing was paid for.
@@ -105,17 +87,12 @@ def _previously_paid_facts(rule: IncentiveRule, period: datetime.date, key: str)
 def _months_to_check(rule: IncentiveRule, period: datetime.date, paid) -> set[datetime.date]:
     """This month, the CORRECTION_MONTHS before it (late shipments, cancellations, a start-up
     grant that moved), and every earlier month that was paid (so a reversal always arrives)."""
-    first = max(month_start(rule.valid_from), _add_months(period, -CORRECTION_MONTHS))
+    first = max(month_start(rule.valid_from), add_months(period, -CORRECTION_MONTHS))
     months = set()
     while first <= period:
         months.add(first)
-        first = _add_months(first, 1)
+        first = add_months(first, 1)
     return months | {p for p, _key in paid if p < period}
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _drafts_for_rule(rule: IncentiveRule, period: datetime.date) -> list[_Draft]:
@@ -209,7 +186,11 @@ def _apply_budgets(drafts: list[_Draft], county: County) -> list[str]:
 
 def _require_admin(actor: Any, county: County) -> None:
     if not is_county_admin(actor, county):
-        raise ProgramsError(_("Only county staff run and approve payouts."), field="county")
+        raise ProgramsError(
+            ProgramsErrorCode.FORBIDDEN,
+            _("Only county staff run and approve payouts."),
+            field="county",
+        )
 
 
 @transaction.atomic
@@ -221,7 +202,11 @@ def evaluate_period(
     County.objects.select_for_update().get(pk=county.pk)  # one evaluation per county at a time
     start, end = month_start(period), month_end(period)
     if start > (today or timezone.localdate()):
-        raise ProgramsError(_("This month has not started yet."), field="period")
+        raise ProgramsError(
+            ProgramsErrorCode.MONTH_NOT_STARTED,
+            _("This month has not started yet."),
+            field="period",
+        )
     PayoutRun.objects.filter(county=county, period_start=start, status=RunStatus.DRAFT).delete()
     rules = (
         IncentiveRule.objects.filter(county=county, active=True, valid_from__lte=end)
@@ -280,7 +265,8 @@ def approve_run(*, run: PayoutRun, actor: Any) -> PayoutRun:
             or ZERO
         )
         if paid != line.already_paid:
-            raise InvalidTransitionError(
+            raise ProgramsError(
+                ProgramsErrorCode.STALE_RUN,
                 _("Payouts changed since this run was evaluated: evaluate the month again."),
                 field="status",
             )
@@ -288,7 +274,8 @@ def approve_run(*, run: PayoutRun, actor: Any) -> PayoutRun:
         net = sum((x.amount for x in lines if x.rule.budget_line_id == budget_id), ZERO)
         remaining = budget_remaining(budget_line)
         if net > remaining:
-            raise InvalidTransitionError(
+            raise ProgramsError(
+                ProgramsErrorCode.OVER_BUDGET,
                 _("Budget line “%(line)s” has %(remaining)s left, the run needs %(net)s.")
                 % {
                     "line": budget_line.name,

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from countyhub.catalog.models import Household, SellerHousehold
 from countyhub.core.models import County, Village
-from countyhub.programs.incentives import NOT_SALES, month_start, orders_shipped_out
+from countyhub.core.months import add_months, month_start
+from countyhub.programs.entitlements import orders_shipped_out
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -31,10 +32,12 @@ from countyhub.programs.models import (
     Task,
     TaskStatus,
 )
-from countyhub.shop.models import Order, OrderLine
+from countyhub.shop import selectors as shop_selectors
+from countyhub.shop.models import OrderLine
+from countyhub.shop.selectors import NOT_SALES
 from countyhub.stations.models import Station
 from countyhub.training.models import Certificate
-from countyhub.training.outcomes import add_months, training_outcomes
+from countyhub.training.outcomes import training_outcomes
 
 ZERO = Decimal("0.00")
 # The demonstration program's coverage KPI: more than 50% of administrative villages.
@@ -135,10 +138,6 @@ def _localized_month(field_name: str):
     return TruncMonth(field_name, tzinfo=timezone.get_current_timezone())
 
 
-def _sales_orders(county: County):
-    return Order.objects.filter(county=county).exclude(status__in=NOT_SALES)
-
-
 def _in_year(queryset, field_name: str, start: datetime.date, end: datetime.date):
     return queryset.filter(**{f"{field_name}__date__gte": start, f"{field_name}__date__lte": end})
 
@@ -168,7 +167,7 @@ def county_kpis(
             )
         )
 
-    sales = _sales_orders(county)
+    sales = shop_selectors.sales(county=county)
     recent = _in_year(sales, "placed_at", trend_start, end)
     by_month = recent.annotate(month=_localized_month("placed_at")).values_list("month")
     add(

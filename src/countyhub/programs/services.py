@@ -17,13 +17,12 @@ from django.utils.translation import gettext as _
 from countyhub.core.audit import record_audit, save_with_audit
 from countyhub.core.models import County
 from countyhub.core.money import format_money, quantize_cny
+from countyhub.core.months import month_end
 from countyhub.core.permissions import is_county_admin
-from countyhub.programs.entitlements import month_end
 from countyhub.programs.errors import (
     InvalidTransitionError,
-    MakerCheckerError,
-    OverBudgetError,
     ProgramsError,
+    ProgramsErrorCode,
 )
 from countyhub.programs.models import (
     BudgetLine,
@@ -57,8 +56,9 @@ def budget_remaining(budget_line: BudgetLine, *, include_pending: bool = False) 
     return budget_line.amount - budget_used(budget_line, include_pending=include_pending)
 
 
-def _over_budget(budget_line: BudgetLine, amount: Decimal, remaining: Decimal) -> OverBudgetError:
-    return OverBudgetError(
+def _over_budget(budget_line: BudgetLine, amount: Decimal, remaining: Decimal) -> ProgramsError:
+    return ProgramsError(
+        ProgramsErrorCode.OVER_BUDGET,
         _(
             "%(amount)s is more than what remains on “%(line)s”: budget %(budget)s, "
             "used or awaiting approval %(used)s, remaining %(remaining)s."
@@ -96,13 +96,21 @@ def record_spending(
     """Record a spending awaiting a second person's approval; refuse one the line cannot pay."""
     line = _lock_budget_line(budget_line)
     if not is_county_admin(maker, line.program.county):
-        raise ProgramsError(_("Only county staff record spending."), field="budget_line")
+        raise ProgramsError(
+            ProgramsErrorCode.FORBIDDEN,
+            _("Only county staff record spending."),
+            field="budget_line",
+        )
     if not payee.strip():
-        raise ProgramsError(_("Give the payee."), field="payee")
+        raise ProgramsError(ProgramsErrorCode.REQUIRED, _("Give the payee."), field="payee")
     if amount is None or amount <= 0:
-        raise ProgramsError(_("The amount must be more than zero."), field="amount")
+        raise ProgramsError(
+            ProgramsErrorCode.NOT_POSITIVE, _("The amount must be more than zero."), field="amount"
+        )
     if not evidence:
-        raise ProgramsError(_("Attach the evidence document."), field="evidence")
+        raise ProgramsError(
+            ProgramsErrorCode.REQUIRED, _("Attach the evidence document."), field="evidence"
+        )
     amount = quantize_cny(amount)
     remaining = budget_remaining(line, include_pending=True)
     if amount > remaining:
@@ -133,7 +141,9 @@ def decide_spending(*, spending: Spending, checker: Any, approve: bool) -> Spend
     line = _lock_budget_line(spending.budget_line)
     county = line.program.county
     if not is_county_admin(checker, county):
-        raise ProgramsError(_("Only county staff approve spending."), field="status")
+        raise ProgramsError(
+            ProgramsErrorCode.FORBIDDEN, _("Only county staff approve spending."), field="status"
+        )
     if spending.status != SpendingStatus.PENDING:
         raise InvalidTransitionError(
             _("This spending was already %(status)s.")
@@ -141,8 +151,10 @@ def decide_spending(*, spending: Spending, checker: Any, approve: bool) -> Spend
             field="status",
         )
     if spending.recorded_by_id == checker.pk:
-        raise MakerCheckerError(
-            _("A second person must approve: you recorded this spending."), field="status"
+        raise ProgramsError(
+            ProgramsErrorCode.SAME_PERSON,
+            _("A second person must approve: you recorded this spending."),
+            field="status",
         )
     if approve:
         remaining = budget_remaining(line)
@@ -265,7 +277,7 @@ def add_task_progress(
     """A progress note with optional evidence, and optionally a status change."""
     task = Task.objects.select_for_update().select_related("program__county").get(pk=task.pk)
     if not text.strip():
-        raise ProgramsError(_("Write what was done."), field="text")
+        raise ProgramsError(ProgramsErrorCode.REQUIRED, _("Write what was done."), field="text")
     if status and status != task.status:
         if status not in TASK_TRANSITIONS.get(task.status, frozenset()):
             raise InvalidTransitionError(
@@ -322,6 +334,7 @@ def check_rule_change(*, rule: IncentiveRule, values: Mapping[str, Any]) -> None
     for name in FROZEN_ONCE_PAID:
         if name in values and _value(values[name]) != stored[name]:
             raise ProgramsError(
+                ProgramsErrorCode.PAID_OUT,
                 _(
                     "This rule has paid out already: end it (valid until) and create a new "
                     "rule instead of changing this."
@@ -332,6 +345,7 @@ def check_rule_change(*, rule: IncentiveRule, values: Mapping[str, Any]) -> None
     paid_month_end = month_end(last_paid.fact_period)
     if valid_until and valid_until < paid_month_end:
         raise ProgramsError(
+            ProgramsErrorCode.PAID_OUT,
             _("Payouts were made up to %(day)s: the rule cannot end before that.")
             % {"day": paid_month_end},
             field="valid_until",
@@ -390,7 +404,9 @@ def set_kpi_targets(
 ) -> list[KpiTarget]:
     """Set (or, with None, remove) the county's targets for a year."""
     if not is_county_admin(actor, county):
-        raise ProgramsError(_("Only county staff set targets."), field="year")
+        raise ProgramsError(
+            ProgramsErrorCode.FORBIDDEN, _("Only county staff set targets."), field="year"
+        )
     saved = []
     for kpi, target in targets.items():
         if target is None:

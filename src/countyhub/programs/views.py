@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from countyhub.core.models import County, Membership, Role
+from countyhub.core.months import previous_month
 from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
 from countyhub.programs import incentives, kpis, selectors, services
 from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
@@ -336,7 +337,7 @@ def payouts(request: HttpRequest, county_slug: str) -> HttpResponse:
         "county": county,
         "runs": runs,
         "form": form,
-        "last_month": incentives.previous_month(timezone.localdate()),
+        "last_month": previous_month(timezone.localdate()),
     }
     return render(request, "programs/payouts.html", context, status=400 if form.errors else 200)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -9,7 +10,10 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
+from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
+from countyhub.core.api import ErrorOut, errors
+from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
 from countyhub.shop.models import Order, PaymentMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest
@@ -17,9 +21,29 @@ from countyhub.shop.services import DeliveryRequest, LineRequest
 router = Router(tags=["orders"])
 
 
+# An order line holds at most 12 digits, 3 of them decimals (OrderLine.quantity).
+MAX_QUANTITY = Decimal("999999999.999")
+
+
 class LineIn(Schema):
     product_id: int
-    quantity: str = Field(..., examples=["2", "1.5"])
+    quantity: StrictStr | StrictInt | StrictFloat = Field(
+        ..., examples=["2", "1.5", 2], description="A decimal string or a JSON number."
+    )
+
+    @field_validator("quantity")
+    @classmethod
+    def number_as_text(cls, value: str | int | float) -> str:
+        """A JSON number becomes the decimal text it reads as (0.1 is "0.1"); the service then
+        checks it like a string. Infinities, NaN and numbers no order line can hold are refused."""
+        if isinstance(value, str):
+            return value
+        number = Decimal(str(value))
+        if not number.is_finite() or abs(number) > MAX_QUANTITY:
+            raise ValueError(
+                _("Quantity must be a number up to %(max)s.") % {"max": plain_number(MAX_QUANTITY)}
+            )
+        return plain_number(number)
 
 
 class DeliveryIn(Schema):
@@ -97,9 +121,17 @@ class OrderOut(Schema):
     )
 
 
-class ErrorOut(Schema):
-    message: str
-    field: str | None = None
+class ShortageOut(Schema):
+    product_id: int
+    product_name: str
+    requested: str
+    available: str
+
+
+class StockErrorOut(ErrorOut):
+    shortages: list[ShortageOut] = Field(
+        [], description="With code insufficient_stock: each product short, and what is left."
+    )
 
 
 def order_out(
@@ -138,7 +170,7 @@ def order_out(
                 "product_id": line.product_id,
                 "product_name": line.product_name,
                 "unit": line.unit,
-                "quantity": format(line.quantity.normalize(), "f"),
+                "quantity": plain_number(line.quantity),
                 "unit_price": f"{line.unit_price:.2f}",
                 "line_total": f"{line.line_total:.2f}",
             }
@@ -187,7 +219,7 @@ def _fresh(order: Order, viewer: Any) -> dict[str, Any]:
     )
 
 
-@router.post("", response={201: OrderOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+@router.post("", response={201: OrderOut, **errors(400, 401, 422), 409: StockErrorOut})
 def create_order(
     request: HttpRequest,
     response: HttpResponse,
@@ -210,12 +242,12 @@ def create_order(
     return Status(201, order_out(order, viewer=request.user, lines=order.created_lines, new=True))
 
 
-@router.get("/{order_id}", response=OrderOut)
+@router.get("/{order_id}", response={200: OrderOut, **errors(401, 404)})
 def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return order_out(_visible_order(request, order_id), viewer=request.user)
 
 
-@router.post("/{order_id}/ship", response=OrderOut)
+@router.post("/{order_id}/ship", response={200: OrderOut, **errors(400, 401, 403, 404, 409, 422)})
 def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[str, Any]:
     order = _visible_order(request, order_id)
     if not policies.may_fulfil(request.user, order):
@@ -230,7 +262,7 @@ def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[st
     return _fresh(order, request.user)
 
 
-@router.post("/{order_id}/cancel", response=OrderOut)
+@router.post("/{order_id}/cancel", response={200: OrderOut, **errors(401, 403, 404, 409, 422)})
 def cancel_order(
     request: HttpRequest, order_id: int, body: CancelIn | None = None
 ) -> dict[str, Any]:

@@ -1,30 +1,34 @@
-"""Errors the shop's services raise; each names the field at fault, for forms and the API."""
+"""Errors the shop's services raise; each has a code and names the field at fault."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from typing import Any
+
+from countyhub.core.errors import DomainError, ErrorCode, ErrorKind
+from countyhub.core.numbers import plain_number
 
 
-class ShopErrorCode(Enum):
-    INVALID = "invalid"
-    INSUFFICIENT_STOCK = "insufficient_stock"
-    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
-    INVALID_TRANSITION = "invalid_transition"
+class ShopErrorCode(ErrorCode):
+    REQUIRED = ("required", ErrorKind.INVALID)
+    DELIVERY_REQUIRED = ("delivery_required", ErrorKind.INVALID)
+    UNKNOWN_DELIVERY_METHOD = ("unknown_delivery_method", ErrorKind.INVALID)
+    UNKNOWN_STATION = ("unknown_station", ErrorKind.INVALID)
+    UNKNOWN_PAYMENT_METHOD = ("unknown_payment_method", ErrorKind.INVALID)
+    UNKNOWN_HOUSEHOLD = ("unknown_household", ErrorKind.INVALID)
+    EMPTY_ORDER = ("empty_order", ErrorKind.INVALID)
+    UNKNOWN_PRODUCT = ("unknown_product", ErrorKind.INVALID)
+    INVALID_QUANTITY = ("invalid_quantity", ErrorKind.INVALID)
+    MIXED_SELLERS = ("mixed_sellers", ErrorKind.INVALID)
+    MIXED_COUNTIES = ("mixed_counties", ErrorKind.INVALID)
+    IDEMPOTENCY_CONFLICT = ("idempotency_conflict", ErrorKind.UNPROCESSABLE)
+    INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
+    INSUFFICIENT_STOCK = ("insufficient_stock", ErrorKind.CONFLICT)
 
 
-class ShopError(Exception):
-    code = ShopErrorCode.INVALID
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class CheckoutInvalidError(ShopError):
-    pass
+class ShopError(DomainError):
+    code: ShopErrorCode
 
 
 @dataclass(frozen=True)
@@ -36,16 +40,29 @@ class Shortage:
 
 
 class InsufficientStockError(ShopError):
-    code = ShopErrorCode.INSUFFICIENT_STOCK
-
     def __init__(self, message: str, *, shortages: list[Shortage]) -> None:
-        super().__init__(message, field="lines")
+        super().__init__(ShopErrorCode.INSUFFICIENT_STOCK, message, field="lines")
         self.shortages = shortages
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "shortages": [
+                {
+                    "product_id": s.product_id,
+                    "product_name": s.product_name,
+                    "requested": plain_number(s.requested),
+                    "available": plain_number(s.available),
+                }
+                for s in self.shortages
+            ]
+        }
 
 
 class IdempotencyConflictError(ShopError):
-    code = ShopErrorCode.IDEMPOTENCY_CONFLICT
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(ShopErrorCode.IDEMPOTENCY_CONFLICT, message, field=field)
 
 
 class InvalidTransitionError(ShopError):
-    code = ShopErrorCode.INVALID_TRANSITION
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(ShopErrorCode.INVALID_TRANSITION, message, field=field)

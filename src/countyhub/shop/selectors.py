@@ -14,7 +14,17 @@ from countyhub.shop.models import Order, OrderStatus
 from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
-NOT_SOLD = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+# An order is a sale unless it was cancelled or refunded; the KPIs, payouts and training
+# outcomes all count sales this way.
+NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
+GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+
+def sales(*, county: Any = None) -> QuerySet[Order]:
+    """Orders that count as sales (of `county`, if given)."""
+    orders = Order.objects.exclude(status__in=NOT_SALES)
+    return orders if county is None else orders.filter(county=county)
 
 
 def orders_of_buyer(*, buyer: Any) -> QuerySet[Order]:
@@ -32,8 +42,8 @@ def orders_awaiting_shipment(*, seller_ids: list[int]) -> QuerySet[Order]:
 
 def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tuple[str, Decimal]]:
     rows = (
-        Order.objects.filter(seller_id__in=seller_ids, placed_at__gte=since)
-        .exclude(status__in=NOT_SOLD)
+        sales()
+        .filter(seller_id__in=seller_ids, placed_at__gte=since)
         .annotate(month=TruncMonth("placed_at"))
         .values("month")
         .annotate(total=Sum("total"))

@@ -23,9 +23,10 @@ from countyhub.core.models import Membership, Role
 from countyhub.core.money import quantize_cny
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
-    CheckoutInvalidError,
     IdempotencyConflictError,
     InvalidTransitionError,
+    ShopError,
+    ShopErrorCode,
 )
 from countyhub.shop.models import (
     BuyerProfile,
@@ -40,6 +41,8 @@ from countyhub.shop.models import (
     Shipment,
 )
 from countyhub.shop.payments import provider_for
+from countyhub.shop.selectors import GOODS_LEFT
+from countyhub.shop.signals import order_packed
 from countyhub.stations.models import Station
 
 S = OrderStatus
@@ -53,8 +56,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
 }
-# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
-_GOODS_LEFT = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,20 @@ def _resolve_delivery(
             )
             return default, station
         if not (profile and profile.address):
-            raise CheckoutInvalidError(
-                _("Give a delivery: you have no default address or station."), field="delivery"
+            raise ShopError(
+                ShopErrorCode.DELIVERY_REQUIRED,
+                _("Give a delivery: you have no default address or station."),
+                field="delivery",
             )
         delivery = DeliveryRequest(
             DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
         )
     if delivery.method not in DeliveryMethod.values:
-        raise CheckoutInvalidError(_("Unknown delivery method."), field="delivery.method")
+        raise ShopError(
+            ShopErrorCode.UNKNOWN_DELIVERY_METHOD,
+            _("Unknown delivery method."),
+            field="delivery.method",
+        )
     if delivery.method == DeliveryMethod.STATION:
         station = (
             Station.objects.filter(pk=delivery.station_id, county_id=county_id, active=True)
@@ -146,12 +153,16 @@ def _resolve_delivery(
             .first()
         )
         if station is None:
-            raise CheckoutInvalidError(
-                _("Choose a village service station of this county."), field="delivery.station_id"
+            raise ShopError(
+                ShopErrorCode.UNKNOWN_STATION,
+                _("Choose a village service station of this county."),
+                field="delivery.station_id",
             )
     elif not delivery.address.strip():
-        raise CheckoutInvalidError(
-            _("Give an address for home delivery."), field="delivery.address"
+        raise ShopError(
+            ShopErrorCode.REQUIRED,
+            _("Give an address for home delivery."),
+            field="delivery.address",
         )
     else:
         station = None
@@ -168,7 +179,7 @@ def _resolve_delivery(
 
 def _load_lines(lines: Sequence[LineRequest], *, one_seller: bool) -> dict[Product, Decimal]:
     if not lines:
-        raise CheckoutInvalidError(_("The order has no lines."), field="lines")
+        raise ShopError(ShopErrorCode.EMPTY_ORDER, _("The order has no lines."), field="lines")
     products = Product.objects.select_related("seller", "county").in_bulk(
         [line.product_id for line in lines]
     )
@@ -176,24 +187,29 @@ def _load_lines(lines: Sequence[LineRequest], *, one_seller: bool) -> dict[Produ
     for index, line in enumerate(lines):
         product = products.get(line.product_id)
         if product is None or not product.active:
-            raise CheckoutInvalidError(
-                _("No such product on sale."), field=f"lines[{index}].product_id"
+            raise ShopError(
+                ShopErrorCode.UNKNOWN_PRODUCT,
+                _("No such product on sale."),
+                field=f"lines[{index}].product_id",
             )
         try:
             quantity = parse_quantity(line.quantity, decimal_allowed=product.decimal_quantity)
         except ValidationError as error:
-            raise CheckoutInvalidError(
-                error.messages[0], field=f"lines[{index}].quantity"
+            raise ShopError(
+                ShopErrorCode.INVALID_QUANTITY, error.messages[0], field=f"lines[{index}].quantity"
             ) from error
         quantities[product] += quantity
     if one_seller and len({product.seller_id for product in quantities}) > 1:
-        raise CheckoutInvalidError(
+        raise ShopError(
+            ShopErrorCode.MIXED_SELLERS,
             _("An API order holds products of one seller; place one order per seller."),
             field="lines",
         )
     if len({product.county_id for product in quantities}) > 1:
-        raise CheckoutInvalidError(
-            _("All products of a checkout must be from one county."), field="lines"
+        raise ShopError(
+            ShopErrorCode.MIXED_COUNTIES,
+            _("All products of a checkout must be from one county."),
+            field="lines",
         )
     return dict(quantities)
 
@@ -250,12 +266,18 @@ def place_assisted_order(
         raise PermissionDenied(_("Only the operator of this station may order for villagers."))
     name, phone = villager_name.strip(), villager_phone.strip()
     if not name:
-        raise CheckoutInvalidError(_("Give the villager's name."), field="villager_name")
+        raise ShopError(
+            ShopErrorCode.REQUIRED, _("Give the villager's name."), field="villager_name"
+        )
     if not phone:
-        raise CheckoutInvalidError(_("Give the villager's phone number."), field="villager_phone")
+        raise ShopError(
+            ShopErrorCode.REQUIRED, _("Give the villager's phone number."), field="villager_phone"
+        )
     if household is not None and household.village_id != station.village_id:
-        raise CheckoutInvalidError(
-            _("Choose a household registered in this station's village."), field="household"
+        raise ShopError(
+            ShopErrorCode.UNKNOWN_HOUSEHOLD,
+            _("Choose a household registered in this station's village."),
+            field="household",
         )
     return _checkout_once(
         buyer=operator,
@@ -279,7 +301,11 @@ def _checkout_once(
     placed_for: PlacedFor | None,
 ) -> CheckoutResult:
     if payment_method not in PaymentMethod.values:
-        raise CheckoutInvalidError(_("Unknown payment method."), field="payment_method")
+        raise ShopError(
+            ShopErrorCode.UNKNOWN_PAYMENT_METHOD,
+            _("Unknown payment method."),
+            field="payment_method",
+        )
     fingerprint = _fingerprint(lines, delivery, payment_method, placed_for)
     key = idempotency_key.strip()[:100]
     if key:
@@ -485,19 +511,18 @@ def pack_order(*, order: Order, actor: Any) -> Order:
             _("A bank-transfer order is packed once paid."), field="status"
         )
     order = _transition(order, S.PACKED, actor=actor)
-    # Traceability hook: record which batches the order ships from (first-expiring first).
-    from countyhub.trace.services import record_order_batches
-
-    record_order_batches(order=order, actor=actor)
+    order_packed.send(sender=Order, order=order, actor=actor)
     return order
 
 
 @transaction.atomic
 def ship_order(*, order: Order, actor: Any, carrier: str, tracking_number: str) -> Order:
     if not carrier.strip():
-        raise CheckoutInvalidError(_("Give the carrier."), field="carrier")
+        raise ShopError(ShopErrorCode.REQUIRED, _("Give the carrier."), field="carrier")
     if not tracking_number.strip():
-        raise CheckoutInvalidError(_("Give the tracking number."), field="tracking_number")
+        raise ShopError(
+            ShopErrorCode.REQUIRED, _("Give the tracking number."), field="tracking_number"
+        )
     if _lock(order).status in (S.PLACED, S.PAID):
         # Shipping an unpacked order packs it first, so the event trail stays complete.
         pack_order(order=order, actor=actor)
@@ -547,7 +572,7 @@ def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
         raise InvalidTransitionError(
             _("Nothing was paid: cancel the order instead."), field="status"
         )
-    goods_left = current.status in _GOODS_LEFT
+    goods_left = current.status in GOODS_LEFT
     order = _transition(order, S.REFUNDED, actor=actor, note=reason)
     if goods_left:
         allocation.restock(quantities=_line_quantities(order))

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from countyhub.catalog import selectors as catalog_selectors
+from countyhub.catalog.cart import SessionCart
 from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.models import County
+from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, selectors, services
-from countyhub.shop.cart import SessionCart
 from countyhub.shop.charts import sales_chart_svg
 from countyhub.shop.errors import InsufficientStockError, ShopError
 from countyhub.shop.forms import (
@@ -132,7 +133,7 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
                     _("%(product)s: only %(available)s left.")
                     % {
                         "product": shortage.product_name,
-                        "available": format(shortage.available.normalize(), "f"),
+                        "available": plain_number(shortage.available),
                     },
                 )
         except ShopError as error:
@@ -327,7 +328,7 @@ def assisted_order(request: HttpRequest, station_id: int) -> HttpResponse:
                 for line in lines:
                     if line.product.pk in short:
                         line.error = _("Only %(available)s left.") % {
-                            "available": format(short[line.product.pk].available.normalize(), "f")
+                            "available": plain_number(short[line.product.pk].available)
                         }
             except ShopError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)

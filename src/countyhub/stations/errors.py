@@ -1,18 +1,15 @@
-"""Errors of the stations services; each names the field at fault, for forms and pages."""
+"""Errors of the stations services; each has a code and names the field at fault."""
 
 from __future__ import annotations
 
-from enum import Enum
+from countyhub.core.errors import DomainError, ErrorCode, ErrorKind
 
 
-class StationsErrorCode(Enum):
-    INVALID = "invalid"
+class StationsErrorCode(ErrorCode):
+    REQUIRED = ("required", ErrorKind.INVALID)
+    OUT_OF_RANGE = ("out_of_range", ErrorKind.INVALID)
+    UNKNOWN_SERVICE = ("unknown_service", ErrorKind.INVALID)
 
 
-class StationsError(Exception):
-    code = StationsErrorCode.INVALID
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class StationsError(DomainError):
+    code: StationsErrorCode

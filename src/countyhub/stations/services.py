@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from countyhub.core.audit import record_audit
 from countyhub.core.models import Membership, Role, Village
 from countyhub.core.services import grant_role
-from countyhub.stations.errors import StationsError
+from countyhub.stations.errors import StationsError, StationsErrorCode
 from countyhub.stations.models import Station, StationService
 
 
@@ -36,15 +36,26 @@ def save_station(
     unknown = [s for s in services if s not in StationService.values]
     if unknown:
         raise StationsError(
+            StationsErrorCode.UNKNOWN_SERVICE,
             _("Unknown service: %(services)s.") % {"services": ", ".join(unknown)},
             field="services",
         )
     if not operator_name.strip():
-        raise StationsError(_("Give the operator's name."), field="operator_name")
+        raise StationsError(
+            StationsErrorCode.REQUIRED, _("Give the operator's name."), field="operator_name"
+        )
     if not -90 <= latitude <= 90:
-        raise StationsError(_("Latitude must be between -90 and 90."), field="latitude")
+        raise StationsError(
+            StationsErrorCode.OUT_OF_RANGE,
+            _("Latitude must be between -90 and 90."),
+            field="latitude",
+        )
     if not -180 <= longitude <= 180:
-        raise StationsError(_("Longitude must be between -180 and 180."), field="longitude")
+        raise StationsError(
+            StationsErrorCode.OUT_OF_RANGE,
+            _("Longitude must be between -180 and 180."),
+            field="longitude",
+        )
     fields = {
         "county_id": village.county_id,
         "operator_name": operator_name.strip(),

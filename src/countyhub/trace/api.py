@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
 
+from countyhub.core.api import ErrorOut, errors
+from countyhub.core.numbers import plain_number
+from countyhub.gs1.errors import Problem
 from countyhub.trace import exchange, policies, selectors
 from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.identifiers import lot_uri
@@ -38,6 +42,18 @@ class ImportOut(Schema):
     event_ids: list[str]
 
 
+class ProblemOut(Schema):
+    index: int | None
+    field: str
+    message: str
+
+
+class DocumentErrorOut(ErrorOut):
+    problems: list[ProblemOut] = Field(
+        [], description="With code invalid_document: every problem (event index, field)."
+    )
+
+
 def _batch_out(batch: Batch) -> dict[str, Any]:
     return {
         "id": batch.pk,
@@ -45,9 +61,9 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
         "lot": batch.lot,
         "product_id": batch.product_id,
         "seller_id": batch.seller_id,
-        "quantity": format(batch.quantity.normalize(), "f"),
+        "quantity": plain_number(batch.quantity),
         "unit": batch.unit,
-        "shipped_quantity": format(batch.shipped_quantity.normalize(), "f"),
+        "shipped_quantity": plain_number(batch.shipped_quantity),
         "production_date": batch.production_date,
         "expiry_date": batch.expiry_date,
         "plot": batch.plot,
@@ -56,7 +72,7 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
     }
 
 
-@router.get("/batches", response=list[BatchOut])
+@router.get("/batches", response={200: list[BatchOut], **errors(401)})
 def list_batches(request: HttpRequest) -> list[dict[str, Any]]:
     return [_batch_out(b) for b in selectors.batches_visible_to(request.user).order_by("pk")]
 
@@ -68,14 +84,14 @@ def _visible_batch(request: HttpRequest, batch_id: int) -> Batch:
     return batch
 
 
-@router.get("/batches/{batch_id}/epcis")
+@router.get("/batches/{batch_id}/epcis", response={200: dict[str, Any], **errors(401, 404)})
 def export_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     """The batch's events as an EPCIS 2.0 JSON-LD EPCISDocument."""
     batch = _visible_batch(request, batch_id)
     return selectors.export_document(batch.events.order_by("sequence"))
 
 
-@router.get("/epcis")
+@router.get("/epcis", response={200: dict[str, Any], **errors(401, 422)})
 def export_range(
     request: HttpRequest, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> dict[str, Any]:
@@ -86,12 +102,10 @@ def export_range(
     return selectors.export_document(events)
 
 
-@router.post("/epcis", response={201: ImportOut})
+@router.post("/epcis", response={201: ImportOut, **errors(401, 403), 422: DocumentErrorOut})
 def import_epcis(request: HttpRequest, county_id: int) -> Any:
     """Import an EPCISDocument (the request body) into the county's batches, all or nothing:
     422 with every problem (event index, field, message) and nothing stored."""
-    import json
-
     if not policies.seller_ids_of(request.user) and not policies.is_county_admin(
         request.user, county_id
     ):
@@ -99,27 +113,6 @@ def import_epcis(request: HttpRequest, county_id: int) -> Any:
     try:
         document = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return _problems(request, [{"index": None, "field": "body", "message": str(error)}])
-    try:
-        rows = exchange.import_document(actor=request.user, county_id=county_id, document=document)
-    except DocumentRejectedError as error:
-        problems = [
-            {"index": p.index, "field": p.field, "message": p.message} for p in error.problems
-        ]
-        return _problems(request, problems)
+        raise DocumentRejectedError([Problem(None, "body", str(error))]) from error
+    rows = exchange.import_document(actor=request.user, county_id=county_id, document=document)
     return Status(201, {"imported": len(rows), "event_ids": [row.event_id for row in rows]})
-
-
-def _problems(request: HttpRequest, problems: list[dict[str, Any]]) -> HttpResponse:
-    from countyhub.api.router import api
-
-    first = problems[0]
-    return api.create_response(
-        request,
-        {
-            "message": f"{len(problems)} problem(s); nothing was imported",
-            "field": first["field"] or "document",
-            "problems": problems,
-        },
-        status=422,
-    )

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from countyhub.gs1 import cbv, coldchain
+from countyhub.shop.models import Order
 from countyhub.stations.models import Station
 from countyhub.trace import services
 from countyhub.trace.models import Batch, TraceProfile
@@ -119,8 +120,6 @@ def _cold_chain_trip(batch: Batch, actor: Any, rng: random.Random, *, logger: st
 
 def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random) -> int:
     """One traced lot per product, then the last month's orders take from them (FEFO)."""
-    from countyhub.shop.models import Order
-
     TraceProfile.objects.get_or_create(county=county, defaults={"division_code": DIVISION_CODE})
     actor = get_user_model().objects.get(username="admin")
     batches = []

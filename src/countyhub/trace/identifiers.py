@@ -14,7 +14,7 @@ from countyhub.gs1 import cbv, keys
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.epcis import QuantityElement
 from countyhub.gs1.errors import GS1KeyError
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.models import Batch, ProductForm, ProductIdentifier, TraceProfile
 
 # UN/CEFACT Rec. 20 codes of the catalogue's units. Rec. 20 has no jin (500 g): a jin is
@@ -51,13 +51,14 @@ def _internal_gtin(product: Product, form: str) -> str:
     profile = TraceProfile.objects.select_for_update().filter(county_id=product.county_id).first()
     if profile is None:
         raise TraceError(
+            TraceErrorCode.NO_DIVISION_CODE,
             "The county has no division code for internal GTINs (set its traceability profile).",
             field="product",
         )
     try:
         gtin = keys.internal_gtin(profile.division_code, profile.next_item_number)
     except GS1KeyError as error:
-        raise TraceError(str(error), field="product") from error
+        raise TraceError(TraceErrorCode.INVALID_IDENTIFIER, str(error), field="product") from error
     ProductIdentifier.objects.create(
         product=product, form=form, item_number=profile.next_item_number, gtin=gtin
     )
@@ -113,11 +114,14 @@ def logger_link(county_id: int, serial: str) -> DigitalLink:
     the logger's own serial) in a Digital Link: the deviceID of its readings."""
     profile = TraceProfile.objects.filter(county_id=county_id).first()
     if profile is None:
-        raise TraceError("The county has no division code (set its traceability profile).")
+        raise TraceError(
+            TraceErrorCode.NO_DIVISION_CODE,
+            "The county has no division code (set its traceability profile).",
+        )
     try:
         key = keys.giai(keys.internal_company_prefix(profile.division_code), serial)
     except GS1KeyError as error:
-        raise TraceError(str(error), field="logger") from error
+        raise TraceError(TraceErrorCode.INVALID_IDENTIFIER, str(error), field="logger") from error
     return DigitalLink(key_ai="8004", key=key, domain=trace_domain())
 
 
@@ -134,13 +138,14 @@ def allocate_sscc(county_id: int) -> str:
     profile = TraceProfile.objects.select_for_update().filter(county_id=county_id).first()
     if profile is None:
         raise TraceError(
+            TraceErrorCode.NO_DIVISION_CODE,
             "The county has no division code, so it cannot number cases and pallets.",
             field="county",
         )
     try:
         sscc = keys.internal_sscc(profile.division_code, profile.next_sscc_serial)
     except GS1KeyError as error:
-        raise TraceError(str(error), field="county") from error
+        raise TraceError(TraceErrorCode.INVALID_IDENTIFIER, str(error), field="county") from error
     profile.next_sscc_serial += 1
     profile.save(update_fields=["next_sscc_serial"])
     return sscc

@@ -1,10 +1,18 @@
-"""Errors of the training services; each names the field at fault."""
+"""Errors of the training services; each has a code and names the field at fault."""
 
 from __future__ import annotations
 
+from countyhub.core.errors import DomainError, ErrorCode, ErrorKind
 
-class TrainingError(Exception):
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class TrainingErrorCode(ErrorCode):
+    ONE_TRAINEE = ("one_trainee", ErrorKind.INVALID)
+    OTHER_COUNTY = ("other_county", ErrorKind.INVALID)
+    NOT_ENROLLED = ("not_enrolled", ErrorKind.INVALID)
+    ALREADY_ENROLLED = ("already_enrolled", ErrorKind.CONFLICT)
+    SEATS_TAKEN = ("seats_taken", ErrorKind.CONFLICT)
+    INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
+
+
+class TrainingError(DomainError):
+    code: TrainingErrorCode

@@ -20,21 +20,9 @@ from django.utils import timezone
 
 from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
-from countyhub.shop.models import Order, OrderStatus
+from countyhub.core.months import add_months
+from countyhub.shop import selectors as shop_selectors
 from countyhub.training.models import Certificate
-
-NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 28 exists in every month")
 
 
 @dataclass(frozen=True)
@@ -78,8 +66,7 @@ class _SalesBook:
         self.days: dict[int, list[datetime.date]] = defaultdict(list)
         self.totals: dict[int, list[Decimal]] = defaultdict(list)
         rows = (
-            Order.objects.filter(county=county)
-            .exclude(status__in=NOT_SALES)
+            shop_selectors.sales(county=county)
             .order_by("placed_at")
             .values_list("seller_id", "placed_at", "total")
         )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from countyhub.catalog.models import HouseholdMember
 from countyhub.core.audit import record_audit, save_with_audit
 from countyhub.core.models import County
-from countyhub.training.errors import TrainingError
+from countyhub.training.errors import TrainingError, TrainingErrorCode
 from countyhub.training.models import (
     Certificate,
     Course,
@@ -60,6 +60,7 @@ def check_session_change(*, session: Session, capacity: int) -> None:
     enrolled = Enrollment.objects.filter(session=session, status=EnrollmentStatus.ENROLLED).count()
     if capacity < enrolled:
         raise TrainingError(
+            TrainingErrorCode.SEATS_TAKEN,
             _("%(count)s trainees are enrolled: the session needs at least as many seats.")
             % {"count": enrolled},
             field="capacity",
@@ -88,13 +89,23 @@ def enroll_trainee(
     """Enroll a seller's staff member or a household member; a full session puts them on the
     waiting list. The session row is locked so two enrollments cannot both take the last seat."""
     if (user is None) == (member is None):
-        raise TrainingError(_("Choose one trainee: a person or a household member."), field="user")
+        raise TrainingError(
+            TrainingErrorCode.ONE_TRAINEE,
+            _("Choose one trainee: a person or a household member."),
+            field="user",
+        )
     locked = _lock_session(session)
     if member is not None and member.household.county_id != locked.course.county_id:
-        raise TrainingError(_("Choose a household member of this county."), field="member")
+        raise TrainingError(
+            TrainingErrorCode.OTHER_COUNTY,
+            _("Choose a household member of this county."),
+            field="member",
+        )
     existing = Enrollment.objects.filter(session=locked).exclude(status=EnrollmentStatus.CANCELLED)
     if existing.filter(user=user, member=member).exists():
-        raise TrainingError(_("Already enrolled in this session."), field="user")
+        raise TrainingError(
+            TrainingErrorCode.ALREADY_ENROLLED, _("Already enrolled in this session."), field="user"
+        )
     taken = existing.filter(status=EnrollmentStatus.ENROLLED).count()
     status = EnrollmentStatus.ENROLLED if taken < locked.capacity else EnrollmentStatus.WAITING
     enrollment = Enrollment.objects.create(session=locked, user=user, member=member, status=status)
@@ -114,9 +125,17 @@ def cancel_enrollment(*, enrollment: Enrollment, actor: Any) -> Enrollment | Non
     session = _lock_session(enrollment.session)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if enrollment.status == EnrollmentStatus.CANCELLED:
-        raise TrainingError(_("This enrollment is already cancelled."), field="status")
+        raise TrainingError(
+            TrainingErrorCode.INVALID_TRANSITION,
+            _("This enrollment is already cancelled."),
+            field="status",
+        )
     if Certificate.objects.filter(enrollment=enrollment).exists():
-        raise TrainingError(_("A certified enrollment cannot be cancelled."), field="status")
+        raise TrainingError(
+            TrainingErrorCode.INVALID_TRANSITION,
+            _("A certified enrollment cannot be cancelled."),
+            field="status",
+        )
     freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
     enrollment.status = EnrollmentStatus.CANCELLED
     enrollment.save(update_fields=["status", "updated_at"])
@@ -154,6 +173,7 @@ def record_attendance(
     unknown = present - {e.pk for e in enrolled}
     if unknown:
         raise TrainingError(
+            TrainingErrorCode.NOT_ENROLLED,
             _("Not enrolled in this session: %(ids)s.")
             % {"ids": ", ".join(str(i) for i in sorted(unknown))},
             field="present",

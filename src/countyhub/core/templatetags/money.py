@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from countyhub.core.money import format_money
+from countyhub.core.numbers import plain_number
 
 register = template.Library()
 
@@ -18,4 +19,4 @@ def qty(amount: Decimal | None) -> str:
     """A quantity without trailing zeros: 2, 1.5, 0.25."""
     if amount is None:
         return ""
-    return format(Decimal(amount).normalize(), "f")
+    return plain_number(amount)

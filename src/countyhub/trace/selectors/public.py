@@ -15,6 +15,7 @@ from countyhub.gs1 import coldchain
 from countyhub.trace.models import Batch, BatchShipment, EventKind, TraceEvent
 from countyhub.trace.selectors.steps import SprayInterval, spray_intervals
 from countyhub.trace.selectors.timeline import ColdChainTrip, TimelineEntry, timeline_entry
+from countyhub.trace.verification import verify_batch
 
 
 def _fingerprint(rows: list[TraceEvent]) -> str:
@@ -31,8 +32,6 @@ def chain_verifies(batch: Batch, rows: list[TraceEvent]) -> bool:
     Recomputing CBV hashes costs ~25 ms per event, so the answer is cached under a digest of
     exactly the content checked: any change to a stored event changes the key and forces a full
     recomputation on the next view."""
-    from countyhub.trace.verification import verify_batch
-
     if not rows:
         return False
     key = f"trace:chain:{batch.pk}:{batch.chain_head}:{batch.event_count}:{_fingerprint(rows)}"

@@ -15,7 +15,7 @@ from countyhub.core.audit import record_audit
 from countyhub.gs1 import keys
 from countyhub.gs1.errors import GS1KeyError
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import harvest_gtin, product_gtin
 from countyhub.trace.models import Batch, SerialisedUnit
 
@@ -45,20 +45,38 @@ def create_batch(
     try:
         lot = keys.validate_lot(lot.strip())
     except GS1KeyError as error:
-        raise TraceError(str(error), field="lot") from error
+        raise TraceError(TraceErrorCode.INVALID_IDENTIFIER, str(error), field="lot") from error
     if quantity is None or quantity <= 0:
-        raise TraceError(_("The quantity must be more than zero."), field="quantity")
+        raise TraceError(
+            TraceErrorCode.NOT_POSITIVE, _("The quantity must be more than zero."), field="quantity"
+        )
     if not plot.strip():
-        raise TraceError(_("Name the field or plot."), field="plot")
+        raise TraceError(TraceErrorCode.REQUIRED, _("Name the field or plot."), field="plot")
     if production_date and expiry_date and expiry_date < production_date:
-        raise TraceError(_("The expiry date is before the production date."), field="expiry_date")
+        raise TraceError(
+            TraceErrorCode.INVALID_TIME,
+            _("The expiry date is before the production date."),
+            field="expiry_date",
+        )
     if (latitude is None) != (longitude is None):
-        raise TraceError(_("Give both latitude and longitude, or neither."), field="latitude")
+        raise TraceError(
+            TraceErrorCode.REQUIRED,
+            _("Give both latitude and longitude, or neither."),
+            field="latitude",
+        )
     if not 0 <= serial_count <= 500:
-        raise TraceError(_("Serialise at most 500 units per batch."), field="serial_count")
+        raise TraceError(
+            TraceErrorCode.OUT_OF_RANGE,
+            _("Serialise at most 500 units per batch."),
+            field="serial_count",
+        )
     gtin, harvest = product_gtin(product), harvest_gtin(product)
     if Batch.objects.filter(gtin=gtin, lot=lot).exists():
-        raise TraceError(_("This product already has a batch with this lot number."), field="lot")
+        raise TraceError(
+            TraceErrorCode.DUPLICATE_LOT,
+            _("This product already has a batch with this lot number."),
+            field="lot",
+        )
     batch = Batch.objects.create(
         county_id=product.county_id,
         product=product,

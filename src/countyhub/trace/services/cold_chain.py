@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.gs1 import coldchain
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import logger_link, lot_uri
 from countyhub.trace.models import Batch, EventKind, TraceEvent
 from countyhub.trace.services.batches import _require
@@ -35,14 +35,20 @@ def record_cold_chain(
     _require(policies.may_record(actor, batch))
     device = logger_link(batch.county_id, logger.strip()).uri
     if len(readings) < 2:
-        raise TraceError(_("Give at least two readings."), field="readings")
+        raise TraceError(
+            TraceErrorCode.REQUIRED, _("Give at least two readings."), field="readings"
+        )
     if len(readings) > MAX_READINGS:
         raise TraceError(
-            _("At most %(count)s readings per trip.") % {"count": MAX_READINGS}, field="readings"
+            TraceErrorCode.OUT_OF_RANGE,
+            _("At most %(count)s readings per trip.") % {"count": MAX_READINGS},
+            field="readings",
         )
     if None not in (required_min, required_max) and required_min >= required_max:
         raise TraceError(
-            _("The lowest temperature must be below the highest."), field="required_min"
+            TraceErrorCode.OUT_OF_RANGE,
+            _("The lowest temperature must be below the highest."),
+            field="required_min",
         )
     ordered = sorted(
         (coldchain.Reading(_aware(r.time), r.celsius) for r in readings), key=lambda r: r.time

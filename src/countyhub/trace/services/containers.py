@@ -14,9 +14,10 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
+from countyhub.core.numbers import plain_number
 from countyhub.gs1.epcis import Event, EventType, offset_of
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import (
     allocate_sscc,
     batch_link,
@@ -51,7 +52,11 @@ def _lock_batches(ids: set[int]) -> dict[int, Batch]:
 
 def _one_county(county_ids: set[int], *, field: str) -> int:
     if len(county_ids) != 1:
-        raise TraceError(_("Cases and pallets hold goods of one county only."), field=field)
+        raise TraceError(
+            TraceErrorCode.OTHER_COUNTY,
+            _("Cases and pallets hold goods of one county only."),
+            field=field,
+        )
     return next(iter(county_ids))
 
 
@@ -94,12 +99,18 @@ def pack_case(
     """Pack serialised units and/or quantities of lots into a new case with its own SSCC, and
     record the AggregationEvent (ADD, packing, container_closed) on every batch inside."""
     if not units and not lots:
-        raise TraceError(_("Choose units or a quantity to pack."), field="units")
+        raise TraceError(
+            TraceErrorCode.REQUIRED, _("Choose units or a quantity to pack."), field="units"
+        )
     serials = [unit.pk for unit in units]
     if len(set(serials)) != len(serials):
-        raise TraceError(_("A unit is chosen twice."), field="units")
+        raise TraceError(TraceErrorCode.DUPLICATE, _("A unit is chosen twice."), field="units")
     if len({lot.batch.pk for lot in lots}) != len(lots):
-        raise TraceError(_("A lot is given twice; give its total once."), field="quantity")
+        raise TraceError(
+            TraceErrorCode.DUPLICATE,
+            _("A lot is given twice; give its total once."),
+            field="quantity",
+        )
     batches = _lock_batches({unit.batch_id for unit in units} | {lot.batch.pk for lot in lots})
     for batch in batches.values():
         _require(policies.may_record(actor, batch))
@@ -111,6 +122,7 @@ def pack_case(
     )
     if taken:
         raise TraceError(
+            TraceErrorCode.ALREADY_PACKED,
             _("Unit %(serial)s is already packed in %(sscc)s.")
             % {"serial": taken[0].unit.serial, "sscc": taken[0].container.sscc},
             field="units",
@@ -126,12 +138,17 @@ def pack_case(
     for lot in lots:
         batch = batches[lot.batch.pk]
         if lot.quantity is None or lot.quantity <= 0:
-            raise TraceError(_("The quantity must be more than zero."), field="quantity")
+            raise TraceError(
+                TraceErrorCode.NOT_POSITIVE,
+                _("The quantity must be more than zero."),
+                field="quantity",
+            )
         left = batch.quantity - packed.get(batch.pk, Decimal(0))
         if lot.quantity > left:
             raise TraceError(
+                TraceErrorCode.NOT_ENOUGH_LEFT,
                 _("Lot %(lot)s has only %(left)s left to pack.")
-                % {"lot": batch.lot, "left": format(left.normalize(), "f")},
+                % {"lot": batch.lot, "left": plain_number(left)},
                 field="quantity",
             )
     moment = _aware(event_time)
@@ -194,7 +211,9 @@ def pack_pallet(
     """Put closed cases onto a new pallet with its own SSCC, and record the AggregationEvent
     (ADD, packing, container_closed; the cases' SSCCs as children) on every batch inside."""
     if not cases:
-        raise TraceError(_("Choose the cases to put on the pallet."), field="cases")
+        raise TraceError(
+            TraceErrorCode.REQUIRED, _("Choose the cases to put on the pallet."), field="cases"
+        )
     locked = list(
         Container.objects.select_for_update().filter(pk__in=[c.pk for c in cases]).order_by("pk")
     )
@@ -203,14 +222,21 @@ def pack_pallet(
             raise PermissionDenied(_("Only the goods' seller or county staff may do this."))
         if case.level != ContainerLevel.CASE:
             raise TraceError(
+                TraceErrorCode.NOT_A_CASE,
                 _("%(sscc)s is a pallet; only cases go onto a pallet.") % {"sscc": case.sscc},
                 field="cases",
             )
         if not case.is_open:
-            raise TraceError(_("Case %(sscc)s was unpacked.") % {"sscc": case.sscc}, field="cases")
+            raise TraceError(
+                TraceErrorCode.INVALID_TRANSITION,
+                _("Case %(sscc)s was unpacked.") % {"sscc": case.sscc},
+                field="cases",
+            )
         if case.parent_id is not None:
             raise TraceError(
-                _("Case %(sscc)s is already on a pallet.") % {"sscc": case.sscc}, field="cases"
+                TraceErrorCode.ALREADY_PACKED,
+                _("Case %(sscc)s is already on a pallet.") % {"sscc": case.sscc},
+                field="cases",
             )
     county_id = _one_county({c.county_id for c in locked}, field="cases")
     batches = _lock_batches(_batch_ids_inside(locked))
@@ -218,7 +244,9 @@ def pack_pallet(
     _check_time(batches[min(batches)], moment)
     latest = max(case.packed_at for case in locked)
     if moment < _minute(latest):
-        raise TraceError(_("A case was packed after this time."), field="event_time")
+        raise TraceError(
+            TraceErrorCode.INVALID_TIME, _("A case was packed after this time."), field="event_time"
+        )
     moment = max(moment, latest)
     pallet = Container.objects.create(
         county_id=county_id,
@@ -267,10 +295,13 @@ def unpack(
         raise PermissionDenied(_("Only the goods' seller or county staff may do this."))
     if not locked.is_open:
         raise TraceError(
-            _("%(sscc)s was already unpacked.") % {"sscc": locked.sscc}, field="container"
+            TraceErrorCode.INVALID_TRANSITION,
+            _("%(sscc)s was already unpacked.") % {"sscc": locked.sscc},
+            field="container",
         )
     if locked.parent_id is not None:
         raise TraceError(
+            TraceErrorCode.INVALID_TRANSITION,
             _("This case is on pallet %(sscc)s; unpack the pallet first.")
             % {"sscc": locked.parent.sscc},
             field="container",
@@ -284,7 +315,11 @@ def unpack(
     moment = _aware(event_time)
     _check_time(batches[min(batches)], moment)
     if moment < _minute(locked.packed_at):
-        raise TraceError(_("This is before the container was packed."), field="event_time")
+        raise TraceError(
+            TraceErrorCode.INVALID_TIME,
+            _("This is before the container was packed."),
+            field="event_time",
+        )
     moment = max(moment, locked.packed_at)
     ContainerContent.objects.filter(pk__in=[row.pk for row in contents]).update(current=False)
     Container.objects.filter(parent=locked).update(parent=None)

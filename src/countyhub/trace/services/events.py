@@ -18,7 +18,7 @@ from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import Event, declare_error, event_from_jsonld, event_to_jsonld
 from countyhub.gs1.hashing import chain_hash, event_hash_ids
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import NAMESPACES
 from countyhub.trace.models import Batch, EventKind, TraceEvent
 from countyhub.trace.services.batches import _require
@@ -116,7 +116,9 @@ def _aware(moment: datetime.datetime | None) -> datetime.datetime:
 
 def _check_time(batch: Batch, moment: datetime.datetime) -> None:
     if moment > timezone.now() + datetime.timedelta(minutes=5):
-        raise TraceError(_("The time is in the future."), field="event_time")
+        raise TraceError(
+            TraceErrorCode.INVALID_TIME, _("The time is in the future."), field="event_time"
+        )
 
 
 @transaction.atomic
@@ -132,11 +134,17 @@ def correct_event(
     batch = erroneous.batch
     _require(policies.may_record(actor, batch))
     if erroneous.kind == EventKind.ERROR_DECLARATION:
-        raise TraceError(_("An error declaration cannot itself be corrected."), field="event")
+        raise TraceError(
+            TraceErrorCode.INVALID_CORRECTION,
+            _("An error declaration cannot itself be corrected."),
+            field="event",
+        )
     if TraceEvent.objects.filter(corrects=erroneous, kind=EventKind.ERROR_DECLARATION).exists():
-        raise TraceError(_("This event was already corrected."), field="event")
+        raise TraceError(
+            TraceErrorCode.INVALID_TRANSITION, _("This event was already corrected."), field="event"
+        )
     if reason not in cbv.ERROR_REASONS:
-        raise TraceError(_("Unknown error reason."), field="reason")
+        raise TraceError(TraceErrorCode.UNKNOWN_REASON, _("Unknown error reason."), field="reason")
     (fixed,) = append_events(
         batch=batch, items=[NewEvent(erroneous.kind, corrective, corrects=erroneous)], actor=actor
     )

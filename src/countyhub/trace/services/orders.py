@@ -26,6 +26,12 @@ def _fefo_batches(product_id: int, unit: str) -> list[Batch]:
     return [locked[pk] for pk in ids]
 
 
+def on_order_packed(sender: Any, *, order: Any, actor: Any, **kwargs: Any) -> None:
+    """Receiver of shop's `order_packed`: the batches the order ships from, first-expiring
+    first."""
+    record_order_batches(order=order, actor=actor)
+
+
 @transaction.atomic
 def record_order_batches(
     *, order: Any, actor: Any, event_time: datetime.datetime | None = None

@@ -10,10 +10,11 @@ from urllib.parse import quote
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from countyhub.core.numbers import plain_number
 from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import Event, EventType, Location, QuantityElement, offset_of
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import (
     KG_PER_UNIT,
     batch_link,
@@ -57,26 +58,41 @@ def record_packing(
     but never packs more than was harvested, nor more units than the batch holds."""
     _require(policies.may_record(actor, batch))
     if packed_quantity is None or packed_quantity <= 0:
-        raise TraceError(_("The packed quantity must be more than zero."), field="packed_quantity")
+        raise TraceError(
+            TraceErrorCode.NOT_POSITIVE,
+            _("The packed quantity must be more than zero."),
+            field="packed_quantity",
+        )
     if harvest_used_kg is None or harvest_used_kg <= 0:
-        raise TraceError(_("The harvest used must be more than zero."), field="harvest_used_kg")
+        raise TraceError(
+            TraceErrorCode.NOT_POSITIVE,
+            _("The harvest used must be more than zero."),
+            field="harvest_used_kg",
+        )
     harvested, packed_kg, packed_units = packing_balance(batch, excluding=corrects)
     if not harvested:
-        raise TraceError(_("Record the harvest before packing."), field="harvest_used_kg")
+        raise TraceError(
+            TraceErrorCode.INVALID_TRANSITION,
+            _("Record the harvest before packing."),
+            field="harvest_used_kg",
+        )
     if float(harvest_used_kg) > harvested - packed_kg + 1e-9:
         raise TraceError(
+            TraceErrorCode.NOT_ENOUGH_LEFT,
             _("More harvest used than is left unpacked (%(left)s kg).")
             % {"left": _number(harvested - packed_kg)},
             field="harvest_used_kg",
         )
     if float(packed_quantity) > float(batch.quantity) - packed_units + 1e-9:
         raise TraceError(
+            TraceErrorCode.NOT_ENOUGH_LEFT,
             _("More packed than the batch has left to pack (%(left)s).")
             % {"left": _number(float(batch.quantity) - packed_units)},
             field="packed_quantity",
         )
     if batch.unit in KG_PER_UNIT and packed_quantity * KG_PER_UNIT[batch.unit] > harvest_used_kg:
         raise TraceError(
+            TraceErrorCode.INVALID_QUANTITY,
             _("Packed by weight, the lot cannot weigh more than the harvest used (%(kg)s kg).")
             % {"kg": _number(float(harvest_used_kg))},
             field="packed_quantity",
@@ -120,4 +136,4 @@ def _packed_lot_master_data(batch: Batch) -> dict[str, Any] | None:
 
 
 def _number(value: float) -> str:
-    return format(Decimal(str(round(value, 3))).normalize(), "f")
+    return plain_number(Decimal(str(round(value, 3))))

@@ -14,7 +14,7 @@ from countyhub.gs1 import cbv
 from countyhub.gs1.epcis import Event, EventType, Location, offset_of
 from countyhub.stations.models import Station
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import container_uri
 from countyhub.trace.models import Container, EventKind
 from countyhub.trace.services.containers import _batch_ids_inside, _lock_batches, _minute
@@ -36,6 +36,7 @@ def receive_at_station(
     if station.pk not in policies.receiving_stations(actor, locked):
         if not locked.is_open or locked.parent_id is not None or locked.received_at is not None:
             raise TraceError(
+                TraceErrorCode.INVALID_TRANSITION,
                 _("%(sscc)s cannot be received: it is unpacked, on a pallet or already in.")
                 % {"sscc": locked.sscc},
                 field="container",
@@ -45,7 +46,11 @@ def receive_at_station(
     moment = _aware(event_time)
     _check_time(batches[min(batches)], moment)
     if moment < _minute(locked.packed_at):
-        raise TraceError(_("This is before the container was packed."), field="event_time")
+        raise TraceError(
+            TraceErrorCode.INVALID_TIME,
+            _("This is before the container was packed."),
+            field="event_time",
+        )
     moment = max(moment, locked.packed_at)
     place = Location(
         id=f"urn:countyhub:station:{station.county_id}:{station.pk}",

@@ -14,7 +14,7 @@ from countyhub.gs1 import cbv
 from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
 from countyhub.gs1.epcis import Event, Location
 from countyhub.trace import policies
-from countyhub.trace.errors import TraceError
+from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import VOCABULARY, harvest_lot_uri, lot_uri, plot_uri
 from countyhub.trace.models import Batch, EventKind, TraceEvent
 from countyhub.trace.selectors import spray_intervals
@@ -35,7 +35,11 @@ def _record(
     if corrects is None:
         return append_events(batch=batch, items=[NewEvent(kind, event)], actor=actor)[0]
     if corrects.batch_id != batch.pk or corrects.kind != kind:
-        raise TraceError(_("A correction must be the same step of the same batch."), field="event")
+        raise TraceError(
+            TraceErrorCode.INVALID_CORRECTION,
+            _("A correction must be the same step of the same batch."),
+            field="event",
+        )
     return correct_event(actor=actor, erroneous=corrects, corrective=event)[0]
 
 
@@ -87,13 +91,18 @@ def record_harvest(
     """The harvest: CBV `commissioning` of the lot, with the harvest date in its ILMD."""
     _require(policies.may_record(actor, batch))
     if quantity_kg <= 0:
-        raise TraceError(_("The harvested weight must be more than zero."), field="quantity_kg")
+        raise TraceError(
+            TraceErrorCode.NOT_POSITIVE,
+            _("The harvested weight must be more than zero."),
+            field="quantity_kg",
+        )
     moment = _aware(event_time)
     _check_time(batch, moment)
     rows = list(batch.events.exclude(pk=getattr(corrects, "pk", None)))
     for interval in spray_intervals(rows, harvested=moment):
         if not interval.kept:
             raise TraceError(
+                TraceErrorCode.PRE_HARVEST_INTERVAL,
                 _(
                     "%(product)s was sprayed on %(sprayed)s with a pre-harvest interval of "
                     "%(days)s days: harvest from %(safe)s."
@@ -132,7 +141,11 @@ def record_inspection(
     """An inspection with its certificates and lab reports; conformant only if all pass."""
     _require(policies.may_record(actor, batch))
     if not documents:
-        raise TraceError(_("Attach at least one certificate or lab report."), field="documents")
+        raise TraceError(
+            TraceErrorCode.REQUIRED,
+            _("Attach at least one certificate or lab report."),
+            field="documents",
+        )
     moment = _aware(event_time)
     _check_time(batch, moment)
     # Before packing the inspector samples the harvest; afterwards, the packed product.

@@ -12,14 +12,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from countyhub.core.models import County
+from countyhub.core.months import add_months, parse_month
 from countyhub.programs.errors import ProgramsError
 from countyhub.programs.incentives import approve_run, evaluate_period
-from countyhub.training.outcomes import add_months
 
 
 def _month(text: str, option: str) -> datetime.date:
     try:
-        return datetime.datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 a month, no time
+        return parse_month(text)
     except ValueError as error:
         raise CommandError(f"{option}: give the month as YYYY-MM, not {text!r}") from error
 

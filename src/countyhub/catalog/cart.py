@@ -1,4 +1,5 @@
-"""The cart lives in the session, one per county, as {product id: quantity string}."""
+"""The storefront cart lives in the session, one per county, as {product id: quantity string};
+checkout (shop) turns it into orders."""
 
 from __future__ import annotations
 
