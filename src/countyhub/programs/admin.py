@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from countyhub.core.admin_tools import AuditedAdmin
 from countyhub.programs import services
 from countyhub.programs.errors import ProgramsError
+from countyhub.programs.forms import RULE_FIELDS
 from countyhub.programs.models import (
     BudgetLine,
     IncentiveRule,
@@ -84,21 +85,6 @@ class IncentiveRuleForm(forms.ModelForm):
             except ProgramsError as error:
                 self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
-
-
-RULE_FIELDS = (
-    "name",
-    "kind",
-    "budget_line",
-    "valid_from",
-    "valid_until",
-    "amount",
-    "percent",
-    "threshold",
-    "cap",
-    "order_count",
-    "active",
-)
 
 
 @admin.register(IncentiveRule)

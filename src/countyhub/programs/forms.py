@@ -60,22 +60,26 @@ class TaskNoteForm(forms.Form):
     evidence = forms.FileField(label=_("evidence"), required=False)
 
 
+# What a county sets on an incentive rule, on the rules page and in the admin alike.
+RULE_FIELDS = (
+    "name",
+    "kind",
+    "budget_line",
+    "valid_from",
+    "valid_until",
+    "amount",
+    "percent",
+    "threshold",
+    "cap",
+    "order_count",
+    "active",
+)
+
+
 class RuleForm(forms.ModelForm):
     class Meta:
         model = IncentiveRule
-        fields = (
-            "name",
-            "kind",
-            "budget_line",
-            "valid_from",
-            "valid_until",
-            "amount",
-            "percent",
-            "threshold",
-            "cap",
-            "order_count",
-            "active",
-        )
+        fields = RULE_FIELDS
         widgets: ClassVar = {"valid_from": DateInput, "valid_until": DateInput}
 
     def __init__(self, *args, county: County, **kwargs) -> None:
