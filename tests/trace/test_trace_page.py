@@ -5,9 +5,11 @@ from django.test import override_settings
 from django.utils import translation
 
 from countyhub.catalog.models import Certification, SellerKind
+from countyhub.gs1 import cbv
+from countyhub.trace import services
 from countyhub.trace.models import EventKind, Scan, TraceEvent
 from tests.factories.catalog import HouseholdFactory
-from tests.trace.conftest import days_ago
+from tests.trace.conftest import days_ago, record_history
 
 
 def path_of(batch, serial=None):
@@ -180,3 +182,20 @@ def test_dose_units_are_shown_by_name_not_by_code(client, traced_batch):
     html = client.get("/" + path_of(traced_batch), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     fertilising = html.split('class="fertilising')[1].split("</li>")[0]
     assert "KGM" not in fertilising and "<dd>kg</dd>" in fertilising
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "sprinkler"), ("zh-hans", "喷灌")])
+def test_irrigation_method_is_shown_by_name_not_by_code(
+    client, batch, seller_user, language, shown
+):
+    services.record_farming_step(
+        actor=seller_user,
+        batch=batch,
+        step=cbv.FarmingStep.IRRIGATION,
+        details=cbv.Irrigation(volume_m3=30.0, method="sprinkler"),
+        event_time=days_ago(60),
+    )
+    record_history(batch, seller_user)
+    html = client.get("/" + path_of(batch), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    irrigation = html.split('class="irrigation')[1].split("</li>")[0]
+    assert f"<dd>{shown}</dd>" in irrigation

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from countyhub.catalog.models import Product
 from countyhub.gs1 import coldchain
 from countyhub.trace.identifiers import KG_PER_UNIT
+from countyhub.trace.models import IrrigationMethod
 from countyhub.trace.selectors import packing_balance
 
 
@@ -101,7 +102,7 @@ class IrrigationForm(StepForm):
     volume_m3 = forms.FloatField(label=_("water (m³)"), min_value=0.01)
     method = forms.ChoiceField(
         label=_("irrigation method"),
-        choices=[("drip", _("drip")), ("sprinkler", _("sprinkler")), ("flood", _("flood"))],
+        choices=IrrigationMethod.choices,
     )
 
 

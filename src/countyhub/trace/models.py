@@ -154,6 +154,14 @@ class SerialisedUnit(models.Model):
         return self.serial
 
 
+class IrrigationMethod(models.TextChoices):
+    """How a plot was watered, as recorded in the county vocabulary's `irrigationMethod`."""
+
+    DRIP = "drip", _("drip")
+    SPRINKLER = "sprinkler", _("sprinkler")
+    FLOOD = "flood", _("flood")
+
+
 class EventKind(models.TextChoices):
     PLANTING = "planting", _("planting")
     FERTILISING = "fertilising", _("fertilising")

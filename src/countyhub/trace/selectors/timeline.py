@@ -16,7 +16,7 @@ from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts
-from countyhub.trace.models import EventKind, TraceEvent
+from countyhub.trace.models import EventKind, IrrigationMethod, TraceEvent
 
 _P = f"{cbv.COUNTY_PREFIX}:"
 DETAIL_LABELS = {
@@ -82,6 +82,8 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
             value = _number(source[key])
             if key.endswith("doseUnit"):  # a UN/CEFACT code: show the unit's name
                 value = str(UOM_LABELS.get(value, value))
+            elif key.endswith("irrigationMethod") and value in IrrigationMethod.values:
+                value = str(IrrigationMethod(value).label)
             entry.details.append((str(label), value))
     for key, label in QUANTITY_LABELS.items():
         for item in data.get(key, []):
