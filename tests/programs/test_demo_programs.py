@@ -1,8 +1,8 @@
 """`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
 
-from countyhub import demo_data
 from countyhub.core.models import County
 from countyhub.demo import build_demo
+from countyhub.demo import data as demo_data
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import (
     Kpi,
