@@ -8,8 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from countyhub.catalog.models import Seller
-from countyhub.core.models import Membership, Role
-from countyhub.shop.models import BuyerProfile
+from countyhub.core.audit import record_audit
+from countyhub.core.models import Role
+from countyhub.core.services import grant_role
+from countyhub.shop.services import remember_delivery
 
 DEMO_PASSWORD = "countyhub-demo"
 DEMO_USERNAMES = ("admin", "seller", "station", "trainer", "analyst", "buyer")
@@ -44,8 +46,9 @@ def demo_user(username: str, password: str | None = DEMO_PASSWORD) -> Any:
     return user
 
 
-def grant_demo_roles(county: Any, stations: dict[str, Any]) -> list[Any]:
-
+def grant_demo_roles(county: Any, stations: dict[str, Any], admin: Any) -> list[Any]:
+    """The demo accounts' roles in the county, as its administrator grants them; the seller
+    account joins its cooperative's staff, the buyer keeps the 桃花村 station as default."""
     users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_USERNAMES)}
     roles = {
         "admin": Role.COUNTY_ADMIN,
@@ -57,15 +60,28 @@ def grant_demo_roles(county: Any, stations: dict[str, Any]) -> list[Any]:
     }
     station = stations["桃花村"]
     for username, role in roles.items():
-        Membership.objects.get_or_create(
+        grant_role(
+            actor=admin,
             user=users[username],
             county=county,
             role=role,
-            defaults={"station": station if role == Role.STATION_OPERATOR else None},
+            station=station if role == Role.STATION_OPERATOR else None,
         )
-    Seller.objects.filter(county=county).order_by("pk").first().staff.add(users["seller"])
-    BuyerProfile.objects.get_or_create(
-        user=users["buyer"],
-        defaults={"recipient_name": "王芳", "phone": "13800001111", "station": station},
+    seller = Seller.objects.filter(county=county).order_by("pk").first()
+    seller.staff.add(users["seller"])
+    # As the seller admin records a change of its staff.
+    record_audit(
+        actor=admin,
+        action="seller.links_changed",
+        target=seller,
+        county=county,
+        changes={"staff": [[], [users["seller"].pk]]},
+    )
+    remember_delivery(
+        buyer=users["buyer"],
+        station=station,
+        recipient_name="王芳",
+        phone="13800001111",
+        address="",
     )
     return [users["buyer"]]

@@ -15,12 +15,15 @@ from countyhub.catalog.models import (
     Category,
     Certification,
     CertificationKind,
-    Product,
+    Household,
     Seller,
     SellerHousehold,
-    Stock,
 )
+from countyhub.catalog.services import create_product
+from countyhub.core.audit import save_with_audit
 from countyhub.demo import data
+
+Link = SellerHousehold.Link
 
 
 def gtin(index: int) -> str:
@@ -28,21 +31,27 @@ def gtin(index: int) -> str:
     return body + ean.calc_check_digit(body)
 
 
-def build_catalog(county: Any, villages: dict[str, Any], households: list[Any]) -> list[Any]:
+def build_catalog(
+    county: Any, villages: dict[str, Any], households: list[Any], admin: Any
+) -> list[Any]:
+    """What county staff enter in the admin (brands, categories, sellers and the households
+    they buy from, certificates) and the products sellers put on sale with their stock."""
+
+    def save(instance: Any) -> Any:
+        return save_with_audit(actor=admin, instance=instance, county=county)
+
     name, slug, story = data.PUBLIC_BRAND
-    public = Brand.objects.create(county=county, name=name, slug=slug, story=story)
+    public = save(Brand(county=county, name=name, slug=slug, story=story))
     brands = {slug: public}
     for name, slug, story in data.PRODUCT_BRANDS:
-        brands[slug] = Brand.objects.create(
-            county=county, name=name, slug=slug, story=story, parent=public
-        )
+        brands[slug] = save(Brand(county=county, name=name, slug=slug, story=story, parent=public))
     categories = {
-        slug: Category.objects.create(county=county, name=name, name_en=english, slug=slug)
+        slug: save(Category(county=county, name=name, name_en=english, slug=slug))
         for name, english, slug in data.CATEGORIES
     }
     sellers = []
     for index, (name, kind, village, story) in enumerate(data.SELLERS):
-        seller = Seller.objects.create(
+        seller = Seller(
             county=county,
             name=name,
             kind=kind,
@@ -54,16 +63,16 @@ def build_catalog(county: Any, villages: dict[str, Any], households: list[Any]) 
             bank_account_name=name,
             bank_account_number=f"62210000{index:08d}",
         )
-        links = households[index :: len(data.SELLERS)]
-        SellerHousehold.objects.bulk_create(
-            SellerHousehold(seller=seller, household=h, link=SellerHousehold.Link.BUYS_FROM)
-            for h in links
-        )
+        save(seller)
+        for household in households[index :: len(data.SELLERS)]:
+            save(SellerHousehold(seller=seller, household=household, link=Link.BUYS_FROM))
         sellers.append(seller)
     products = []
     for index, row in enumerate(data.PRODUCTS):
         name, name_en, category, brand, seller, unit, net, price, stock = row
-        product = Product.objects.create(
+        product = create_product(
+            actor=admin,
+            stock_quantity=Decimal(stock),
             county=county,
             seller=sellers[seller],
             brand=brands[brand],
@@ -76,7 +85,6 @@ def build_catalog(county: Any, villages: dict[str, Any], households: list[Any]) 
             price=Decimal(price),
             gtin=gtin(index + 1),
         )
-        Stock.objects.create(product=product, quantity=Decimal(stock))
         products.append(product)
     today = timezone.localdate()
     kinds = [
@@ -89,7 +97,7 @@ def build_catalog(county: Any, villages: dict[str, Any], households: list[Any]) 
         until = (
             today - datetime.timedelta(days=30) if expired else today.replace(year=today.year + 2)
         )
-        Certification.objects.create(
+        certification = Certification(
             county=county,
             product=product,
             kind=kinds[index % len(kinds)],
@@ -100,4 +108,14 @@ def build_catalog(county: Any, villages: dict[str, Any], households: list[Any]) 
             valid_from=today.replace(year=today.year - 3),
             valid_until=until,
         )
+        save(certification)
     return products
+
+
+def employ_poor_households(county: Any, admin: Any) -> None:
+    """Three sellers employ registered poor households (who then earn the logistics subsidy)."""
+    sellers = list(Seller.objects.filter(county=county).order_by("pk")[:3])
+    poor = Household.objects.filter(county=county, registered_poor=True).order_by("pk")
+    for index, household in enumerate(poor[:9]):
+        link = SellerHousehold(seller=sellers[index % 3], household=household, link=Link.EMPLOYS)
+        save_with_audit(actor=admin, instance=link, county=county)

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from countyhub.catalog.models import Household, HouseholdMember
+from countyhub.catalog.services import register_household
+from countyhub.core.audit import save_with_audit
 from countyhub.core.models import Township, Village
 from countyhub.core.months import add_months
 from countyhub.demo import data
@@ -16,12 +17,19 @@ from countyhub.stations.models import StationService
 from countyhub.stations.services import save_station
 
 
-def build_places(county: Any) -> dict[str, Any]:
+def build_places(county: Any, admin: Any) -> dict[str, Any]:
+    """Townships and villages, entered by county staff in the admin."""
     villages = {}
     for township_name, village_names in data.TOWNSHIPS.items():
-        township = Township.objects.create(county=county, name=township_name)
+        township = save_with_audit(
+            actor=admin, instance=Township(county=county, name=township_name), county=county
+        )
         for name in village_names:
-            villages[name] = Village.objects.create(county=county, township=township, name=name)
+            villages[name] = save_with_audit(
+                actor=admin,
+                instance=Village(county=county, township=township, name=name),
+                county=county,
+            )
     return villages
 
 
@@ -45,26 +53,26 @@ def build_stations(villages: dict[str, Any], admin: Any) -> dict[str, Any]:
     return stations
 
 
-def build_households(county: Any, villages: dict[str, Any], rng: random.Random) -> list[Any]:
+def build_households(villages: dict[str, Any], admin: Any, rng: random.Random) -> list[Any]:
+    """Farmer households with their members, a third of them registered poor, registered by
+    county staff as a station operator registers them."""
     households = []
     village_list = list(villages.values())
     for index in range(48):
         poor = index % 3 == 0
-        household = Household.objects.create(
-            county=county,
-            head_name=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
-            village=village_list[index % len(village_list)],
-            registered_poor=poor,
-            poverty_exit_year=rng.choice([2017, 2018, 2019, 2020]) if poor else None,
-        )
-        HouseholdMember.objects.bulk_create(
-            HouseholdMember(
-                household=household,
-                name=household.head_name[0] + rng.choice(data.GIVEN_NAMES),
-                relation=relation,
-                birth_year=rng.randint(1950, 2015),
+        head_name = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES)
+        exit_year = rng.choice([2017, 2018, 2019, 2020]) if poor else None
+        relations = ["配偶", "子女", "子女"][: rng.randint(1, 3)]
+        households.append(
+            register_household(
+                actor=admin,
+                village=village_list[index % len(village_list)],
+                head_name=head_name,
+                # A phone each: two heads of the same name in a village are two households.
+                phone=f"1370731{index:04d}",
+                registered_poor=poor,
+                poverty_exit_year=exit_year,
+                members=[(head_name[0] + rng.choice(data.GIVEN_NAMES), r) for r in relations],
             )
-            for relation in ["配偶", "子女", "子女"][: rng.randint(1, 3)]
         )
-        households.append(household)
     return households

@@ -18,26 +18,33 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from countyhub.catalog.models import Category, Household, Seller, SellerHousehold
-from countyhub.core.models import Membership, Role
+from countyhub.catalog.models import Category
+from countyhub.core.models import Role
 from countyhub.core.months import add_months, month_start
+from countyhub.core.services import grant_role
 from countyhub.demo import data
 from countyhub.demo.accounts import demo_user
-from countyhub.demo.orders import build_orders_out_of_county
+from countyhub.demo.clock import on_day, pinned
 from countyhub.demo.training import build_training
+from countyhub.programs.entitlements import poor_household_sellers
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import (
-    BudgetLine,
-    IncentiveRule,
+    NATIONAL_CENTRAL_FUNDS,
     Kpi,
-    KpiTarget,
-    Program,
     ProgramLevel,
     RuleKind,
-    Task,
     TaskStatus,
 )
-from countyhub.programs.services import decide_spending, record_spending
+from countyhub.programs.services import (
+    add_task_progress,
+    create_task,
+    decide_spending,
+    record_spending,
+    save_budget_line,
+    save_incentive_rule,
+    save_program,
+    set_kpi_targets,
+)
 from countyhub.shop.models import Order, OrderStatus
 from countyhub.shop.services import refund_order
 from countyhub.stations.models import Station
@@ -45,135 +52,141 @@ from countyhub.stations.models import Station
 EVIDENCE = b"%PDF-1.4\n% demo invoice\n"
 
 
-def _program(county: Any) -> tuple[Any, list[Any]]:
-
-    today = timezone.localdate()
-    program = Program.objects.create(
+def _program(county: Any, admin: Any) -> tuple[Any, list[Any]]:
+    program = save_program(
+        actor=admin,
         county=county,
         name="电子商务进农村综合示范",
         level=ProgramLevel.NATIONAL,
-        designation_year=today.year - 2,
+        designation_year=timezone.localdate().year - 2,
+        central_funds=NATIONAL_CENTRAL_FUNDS,
         local_matching=Decimal("5000000.00"),
-    )
-    program.agricultural_categories.set(
-        Category.objects.filter(county=county).exclude(slug="crafts")
+        agricultural_categories=Category.objects.filter(county=county).exclude(slug="crafts"),
     )
     lines = [
-        BudgetLine.objects.create(program=program, name=name, kind=kind, amount=Decimal(amount))
+        save_budget_line(actor=admin, program=program, name=name, kind=kind, amount=Decimal(amount))
         for name, kind, amount in data.BUDGET_LINES
     ]
     return program, lines
 
 
 def _spending(lines: list[Any], maker: Any, checker: Any, rng: random.Random) -> int:
-
+    """Spending recorded on its day by one official and decided the next by another."""
     today = timezone.localdate()
     count = 0
     payees = ["县建设工程公司", "邮政分公司", "县职业技术学校", "品牌策划公司", "冷链设备公司"]
     for index in range(18):
         line = lines[index % len(lines)]
-        spending = record_spending(
-            budget_line=line,
-            maker=maker,
-            date=today - datetime.timedelta(days=700 - index * 38),
-            payee=rng.choice(payees),
-            amount=Decimal(rng.randrange(50, 400) * 1000),
-            evidence=ContentFile(EVIDENCE, name=f"invoice-{index + 1}.pdf"),
-            description="示范项目资金支出",
-        )
+        day = today - datetime.timedelta(days=700 - index * 38)
+        with pinned(on_day(day, 15)):
+            spending = record_spending(
+                budget_line=line,
+                maker=maker,
+                date=day,
+                payee=rng.choice(payees),
+                amount=Decimal(rng.randrange(50, 400) * 1000),
+                evidence=ContentFile(EVIDENCE, name=f"invoice-{index + 1}.pdf"),
+                description="示范项目资金支出",
+            )
         if index < 16:  # the last two still await the second signature
-            decide_spending(spending=spending, checker=checker, approve=index != 7)
+            with pinned(on_day(day + datetime.timedelta(days=1), 10)):
+                decide_spending(spending=spending, checker=checker, approve=index != 7)
         count += 1
     return count
 
 
-def _tasks(program: Any, owners: list[Any]) -> None:
-
+def _tasks(program: Any, admin: Any, owners: list[Any]) -> None:
+    """Tasks planned two years ago; those done were reported done by their owners that day."""
     today = timezone.localdate()
-    for index, (title, department, deadline_in, done_after) in enumerate(data.TASKS):
-        deadline = today + datetime.timedelta(days=deadline_in)
-        done = done_after is not None
-        Task.objects.create(
-            program=program,
-            title=title,
-            department=department,
-            owner=owners[index % len(owners)],
-            deadline=deadline,
-            status=TaskStatus.DONE if done else TaskStatus.IN_PROGRESS,
-            completed_on=deadline + datetime.timedelta(days=done_after) if done else None,
-        )
+    with pinned(on_day(add_months(today, -24), 9)):
+        tasks = [
+            create_task(
+                actor=admin,
+                program=program,
+                title=title,
+                department=department,
+                owner=owners[index % len(owners)],
+                deadline=today + datetime.timedelta(days=deadline_in),
+            )
+            for index, (title, department, deadline_in, _done_after) in enumerate(data.TASKS)
+        ]
+    for task, (_title, _department, _deadline_in, done_after) in zip(
+        tasks, data.TASKS, strict=True
+    ):
+        if done_after is None:
+            started = min(task.deadline - datetime.timedelta(days=60), today)
+            with pinned(on_day(started, 9)):
+                add_task_progress(
+                    task=task, author=task.owner, text="已启动", status=TaskStatus.IN_PROGRESS
+                )
+        else:
+            with pinned(on_day(task.deadline + datetime.timedelta(days=done_after), 17)):
+                add_task_progress(
+                    task=task, author=task.owner, text="已完成", status=TaskStatus.DONE
+                )
 
 
-def _poor_employment(county: Any) -> None:
-    """Three sellers employ registered poor households (who then earn the logistics subsidy)."""
-
-    sellers = list(Seller.objects.filter(county=county).order_by("pk")[:3])
-    poor = list(Household.objects.filter(county=county, registered_poor=True).order_by("pk"))
-    SellerHousehold.objects.bulk_create(
-        SellerHousehold(seller=sellers[i % 3], household=h, link=SellerHousehold.Link.EMPLOYS)
-        for i, h in enumerate(poor[:9])
-    )
+RULES = [
+    ("贫困户电商物流补贴", RuleKind.LOGISTICS_SUBSIDY, 1, {"amount": Decimal("1.50")}),
+    (
+        "网络销售奖励",
+        RuleKind.SALES_REWARD,
+        3,
+        {"percent": Decimal("3"), "threshold": Decimal("3000.00"), "cap": Decimal("800.00")},
+    ),
+    ("电商培训结业补贴", RuleKind.TRAINING_STIPEND, 2, {"amount": Decimal("200.00")}),
+    (
+        "新开网店启动奖励",
+        RuleKind.STARTUP_GRANT,
+        4,
+        {"amount": Decimal("2000.00"), "order_count": 30, "months": 18},
+    ),
+]
 
 
 def _rules_and_payouts(county: Any, lines: list[Any], admin: Any, report: Callable) -> int:
-
-    today = timezone.localdate()
-    first_month = month_start(add_months(today, -24))
-    logistics, training, marketing, park = lines[1], lines[2], lines[3], lines[4]
-    IncentiveRule.objects.create(
-        county=county,
-        name="贫困户电商物流补贴",
-        kind=RuleKind.LOGISTICS_SUBSIDY,
-        budget_line=logistics,
-        valid_from=first_month,
-        amount=Decimal("1.50"),
-    )
-    IncentiveRule.objects.create(
-        county=county,
-        name="网络销售奖励",
-        kind=RuleKind.SALES_REWARD,
-        budget_line=marketing,
-        valid_from=first_month,
-        percent=Decimal("3"),
-        threshold=Decimal("3000.00"),
-        cap=Decimal("800.00"),
-    )
-    IncentiveRule.objects.create(
-        county=county,
-        name="电商培训结业补贴",
-        kind=RuleKind.TRAINING_STIPEND,
-        budget_line=training,
-        valid_from=first_month,
-        amount=Decimal("200.00"),
-    )
-    IncentiveRule.objects.create(
-        county=county,
-        name="新开网店启动奖励",
-        kind=RuleKind.STARTUP_GRANT,
-        budget_line=park,
-        valid_from=first_month,
-        valid_until=add_months(first_month, 18),
-        amount=Decimal("2000.00"),
-        order_count=30,
-    )
+    """Four rules from two years ago; each month's payout run is evaluated and approved on
+    the second of the next month."""
+    first_month = month_start(add_months(timezone.localdate(), -24))
+    with pinned(on_day(first_month, 9)):
+        for name, kind, line, terms in RULES:
+            terms = dict(terms)
+            months = terms.pop("months", None)
+            save_incentive_rule(
+                actor=admin,
+                county=county,
+                name=name,
+                kind=kind,
+                budget_line=lines[line],
+                valid_from=first_month,
+                valid_until=add_months(first_month, months) if months else None,
+                **terms,
+            )
     runs = 0
     for offset in range(24):
         period = add_months(first_month, offset)
         report(f"payouts {period:%Y-%m}")
-        run = evaluate_period(county=county, period=period, actor=admin)
-        approve_run(run=run, actor=admin)
+        run_day = add_months(period, 1) + datetime.timedelta(days=1)
+        with pinned(on_day(run_day, 10)):
+            run = evaluate_period(county=county, period=period, actor=admin)
+            approve_run(run=run, actor=admin)
         runs += 1
         if offset == 12:
-            # Two parcels of an earlier month come back: the next run books the reversals.
-            for order in Order.objects.filter(
-                county=county, delivery_method="home", status=OrderStatus.COMPLETED
-            ).order_by("placed_at")[:2]:
-                refund_order(order=order, actor=admin, reason="质量问题退货")
+            # Two parcels the logistics subsidy paid for come back: the next run books the
+            # reversals.
+            parcels = Order.objects.filter(
+                county=county,
+                delivery_method="home",
+                status=OrderStatus.COMPLETED,
+                seller__in=poor_household_sellers(county),
+            )
+            with pinned(on_day(run_day, 15)):
+                for order in parcels.order_by("placed_at")[:2]:
+                    refund_order(order=order, actor=admin, reason="质量问题退货")
     return runs
 
 
-def _targets(county: Any) -> None:
-
+def _targets(county: Any, admin: Any) -> None:
     year = timezone.localdate().year
     targets = {
         Kpi.ONLINE_SALES: "150000",
@@ -188,9 +201,11 @@ def _targets(county: Any) -> None:
         Kpi.FUNDS_SPENT: "10000000",
     }
     for y in (year - 1, year):
-        KpiTarget.objects.bulk_create(
-            KpiTarget(county=county, kpi=kpi, year=y, target=Decimal(value))
-            for kpi, value in targets.items()
+        set_kpi_targets(
+            county=county,
+            year=y,
+            targets={kpi: Decimal(value) for kpi, value in targets.items()},
+            actor=admin,
         )
 
 
@@ -201,30 +216,24 @@ def build_programs_demo(
     password: str,
     progress: Callable[[str], None] | None = None,
 ) -> str:
-
     report = progress or (lambda _step: None)
     users = get_user_model().objects.in_bulk(
         ["admin", "seller", "station", "trainer"], field_name="username"
     )
     # Maker-checker needs a second county official: the finance officer approves spending.
     finance = demo_user("finance", password)
-    Membership.objects.get_or_create(user=finance, county=county, role=Role.COUNTY_ADMIN)
     admin = users["admin"]
+    grant_role(actor=admin, user=finance, county=county, role=Role.COUNTY_ADMIN)
     report("program and budget")
-    program, lines = _program(county)
+    program, lines = _program(county, admin)
     _spending(lines, maker=admin, checker=finance, rng=rng)
-    _tasks(program, [admin, finance, users["trainer"]])
-    _poor_employment(county)
-    report("orders out of the county")
-    buyers = [demo_user(f"city-buyer-{i}", password) for i in range(1, 7)]
-    shipped_out = build_orders_out_of_county(county, buyers, rng)
+    _tasks(program, admin, [admin, finance, users["trainer"]])
     report("training")
     certificates = build_training(county, users["trainer"], admin, users["seller"], rng)
-    _targets(county)
+    _targets(county, admin)
     runs = _rules_and_payouts(county, lines, admin, report)
     return (
         f"program with {len(lines)} budget lines, {len(data.TASKS)} tasks, "
         f"{Station.objects.filter(county=county).count()} stations, "
-        f"{shipped_out} parcels out of the county, "
         f"{certificates} certificates, {runs} approved payout runs"
     )
