@@ -1,6 +1,6 @@
 """`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
 
-from countyhub.demo import data as demo_data
+from countyhub.demo import data
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import (
     Kpi,
@@ -28,8 +28,8 @@ def test_demo_county_has_programs_training_and_two_years_of_payouts(demo_county,
     assert Task.objects.filter(program=program).count() == 10
     stations = Station.objects.filter(county=county, active=True)
     assert set(stations.values_list("village__name", flat=True)) == {
-        *demo_data.STATION_VILLAGES,
-        demo_data.LAST_STATION_VILLAGE,
+        *data.STATION_VILLAGES,
+        data.LAST_STATION_VILLAGE,
     }
     assert Course.objects.filter(county=county).count() == 5
     assert Certificate.objects.filter(enrollment__user__username="seller").exists()

@@ -99,18 +99,19 @@ class Staff:
         return self.stations.get(order.station_id) or self.of_seller(order.seller_id)
 
 
-def _steps(staff: Staff, order: Order, number: int) -> dict[str, Callable[[], Order]]:
+def _steps(staff: Staff, order: Order) -> dict[str, Callable[[], Order]]:
+    """What each step's click calls, and who clicks."""
     seller_staff = staff.of_seller(order.seller_id)
     return {
         "paid": lambda: services.mark_order_paid(
-            order=order, actor=staff.admin, reference=f"QSNS{number:08d}"
+            order=order, actor=staff.admin, reference=f"QSNS{order.pk:08d}"
         ),
         "packed": lambda: services.pack_order(order=order, actor=seller_staff),
         "shipped": lambda: services.ship_order(
             order=order,
             actor=seller_staff,
             carrier="中国邮政" if order.delivery_method == DeliveryMethod.HOME else "县域共同配送",
-            tracking_number=f"QS{number:010d}",
+            tracking_number=f"QS{order.pk:010d}",
         ),
         "delivered": lambda: services.confirm_delivery(order=order, actor=staff.hands_over(order)),
         "completed": lambda: services.complete_order(order=order, actor=order.buyer),
@@ -169,14 +170,16 @@ def place_past_orders(county: Any, plans: list[PlannedOrder]) -> int:
     staff = Staff(county, admin)
     now = timezone.now()
     plans = sorted(plans, key=lambda plan: plan.placed_at)
-    months = itertools.groupby(plans, key=lambda plan: timezone.localtime(plan.placed_at).month)
+    months = itertools.groupby(
+        plans, key=lambda plan: timezone.localtime(plan.placed_at).strftime("%Y-%m")
+    )
     for _month, month_plans in months:
         month_plans = list(month_plans)
         _restock(month_plans, staff)
         for plan in month_plans:
             with pinned(plan.placed_at):
                 order = _place(plan)
-            steps = _steps(staff, order, order.pk)
+            steps = _steps(staff, order)
             for step, moment in _moments(plan, now):
                 with pinned(moment):
                     steps[step]()
