@@ -418,20 +418,6 @@ def test_another_stations_operator_cannot_hand_over_this_stations_parcel(
     assert order.status == OrderStatus.SHIPPED
 
 
-@pytest.mark.slow
-def test_the_demo_station_has_orders_for_villagers(db, client):
-    from countyhub.demo import build_demo
-
-    build_demo()
-    orders = Order.objects.exclude(placed_for_name="")
-    assert orders.count() >= 3
-    assert {o.buyer.username for o in orders} == {"station"}
-    assert {o.station.name for o in orders} == {"桃花村"}
-    assert orders.filter(placed_for_household__isnull=False).exists()
-    client.force_login(orders.first().buyer)
-    assert orders.first().placed_for_name in client.get("/station/").content.decode()
-
-
 def test_the_page_speaks_chinese(world, client):
     client.force_login(world.users["station_operator"])
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"

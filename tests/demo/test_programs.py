@@ -1,8 +1,6 @@
 """`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
 
-from countyhub import demo_data
-from countyhub.core.models import County
-from countyhub.demo import build_demo
+from countyhub.demo import data
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import (
     Kpi,
@@ -18,10 +16,8 @@ from countyhub.stations.models import Station
 from countyhub.training.models import Certificate, Course
 
 
-def test_demo_county_has_programs_training_and_two_years_of_payouts(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    build_demo()
-    county = County.objects.get()
+def test_demo_county_has_programs_training_and_two_years_of_payouts(demo_county, db):
+    county = demo_county
     program = county.program_set.get()
     assert program.budget_lines.count() == 6
     assert {line.kind for line in program.budget_lines.all()} == {"current", "investment"}
@@ -32,8 +28,8 @@ def test_demo_county_has_programs_training_and_two_years_of_payouts(db, settings
     assert Task.objects.filter(program=program).count() == 10
     stations = Station.objects.filter(county=county, active=True)
     assert set(stations.values_list("village__name", flat=True)) == {
-        *demo_data.STATION_VILLAGES,
-        demo_data.LAST_STATION_VILLAGE,
+        *data.STATION_VILLAGES,
+        data.LAST_STATION_VILLAGE,
     }
     assert Course.objects.filter(county=county).count() == 5
     assert Certificate.objects.filter(enrollment__user__username="seller").exists()

@@ -13,15 +13,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from countyhub.demo import data
 from countyhub.gs1 import cbv, coldchain
 from countyhub.shop.models import Order
 from countyhub.stations.models import Station
 from countyhub.trace import services
 from countyhub.trace.models import Batch, TraceProfile
-
-DIVISION_CODE = "520199"  # the demo county's stand-in administrative division code
-CENTRE = (Decimal("26.58000"), Decimal("106.71000"))
-PACKHOUSE = ("县电商公共服务中心分拣包装车间", (Decimal("26.60150"), Decimal("106.72800")))
 
 
 def _at(days_ago: int, hour: int) -> datetime.datetime:
@@ -93,8 +90,8 @@ def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
         packed_quantity=batch.quantity,
         harvest_used_kg=Decimal(str(weight)),
         event_time=_at(38, 14),
-        packhouse=PACKHOUSE[0],
-        packhouse_position=PACKHOUSE[1],
+        packhouse=data.PACKHOUSE[0],
+        packhouse_position=data.PACKHOUSE[1],
     )
 
 
@@ -120,7 +117,9 @@ def _cold_chain_trip(batch: Batch, actor: Any, rng: random.Random, *, logger: st
 
 def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random) -> int:
     """One traced lot per product, then the last month's orders take from them (FEFO)."""
-    TraceProfile.objects.get_or_create(county=county, defaults={"division_code": DIVISION_CODE})
+    TraceProfile.objects.get_or_create(
+        county=county, defaults={"division_code": data.DIVISION_CODE}
+    )
     actor = get_user_model().objects.get(username="admin")
     batches = []
     for index, product in enumerate(products):
@@ -133,8 +132,8 @@ def build_traced_batches(*, county: Any, products: list[Any], rng: random.Random
             plot=f"{product.seller.village.name}{rng.randint(1, 12)}号地",
             production_date=harvest,
             expiry_date=harvest + datetime.timedelta(days=180),
-            latitude=CENTRE[0] + Decimal(rng.randint(-300, 300)) / 10000,
-            longitude=CENTRE[1] + Decimal(rng.randint(-300, 300)) / 10000,
+            latitude=data.CENTRE[0] + Decimal(rng.randint(-300, 300)) / 10000,
+            longitude=data.CENTRE[1] + Decimal(rng.randint(-300, 300)) / 10000,
             serial_count=5 if index == 0 else 0,
         )
         _history(batch, actor, rng)

@@ -1,4 +1,7 @@
-"""The fictional demo county: names and products. Data only; demo.py builds it."""
+"""The fictional demo county's tables: places, people, products, the program and its courses.
+Data only; the other modules of `countyhub.demo` build from them."""
+
+from decimal import Decimal
 
 COUNTY = {
     "slug": "qingshan",
@@ -205,3 +208,45 @@ PRODUCTS = [
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN_NAMES = ["建国", "秀英", "桂兰", "国强", "丽", "军", "芳", "伟", "明", "海燕", "志强", "红梅"]
+
+ASSISTED_VILLAGERS = (("李大爷", "13907310001"), ("赵奶奶", "13907310002"), ("孙婶", "13907310003"))
+BUDGET_LINES = [
+    ("县级电子商务公共服务中心", "investment", "5000000.00"),
+    ("物流配送与村级服务站点", "investment", "6000000.00"),
+    ("电商培训", "current", "2000000.00"),
+    ("品牌培育与营销推广", "current", "3000000.00"),
+    ("电子商务产业园", "investment", "5000000.00"),
+    ("农产品冷链", "investment", "4000000.00"),
+]
+TASKS = [
+    ("建成县级电子商务公共服务中心并投入运营", "商务局", -600, 30),
+    ("完成 12 个村级服务站点选址", "商务局", -540, -10),
+    ("出台电商物流补贴实施细则", "财政局", -500, 5),
+    ("县域公用品牌“青山好物”注册与发布", "农业农村局", -420, 0),
+    ("冷链仓储中心立项", "发改局", -300, 20),
+    ("开展电商运营培训 500 人次", "人社局", -200, -5),
+    ("电子商务产业园招商 20 家", "商务局", -60, None),
+    ("村级站点快递进村全覆盖", "邮政管理局", 45, None),
+    ("贫困户网上销售台账季度核查", "乡村振兴局", 20, None),
+    ("年度示范县绩效自评报告", "商务局", 120, None),
+]
+COURSES = [
+    ("电子商务运营", "E-Commerce Operation", 24, "开店流程、选品定价、客服、平台规则、数据分析"),
+    ("直播带货", "Live-stream selling", 16, "直播间布置、话术、选品、合规与售后"),
+    ("农产品摄影", "Product photography", 8, "手机拍摄、布光、主图与详情页"),
+    ("包装与物流", "Packaging and logistics", 8, "生鲜包装、破损控制、快递选择与运费"),
+    ("跨境电商基础", "Cross-border basics", 16, "海关编码、跨境平台、国际物流、结汇"),
+]
+OUT_OF_COUNTY = [
+    "北京市朝阳区建国路 88 号",
+    "上海市浦东新区世纪大道 100 号",
+    "广东省广州市天河区天河路 208 号",
+    "浙江省杭州市西湖区文三路 90 号",
+    "四川省成都市武侯区人民南路 4 段",
+    "湖北省武汉市江汉区解放大道 690 号",
+]
+DIVISION_CODE = "520199"  # the demo county's stand-in administrative division code
+CENTRE = (Decimal("26.58000"), Decimal("106.71000"))
+PACKHOUSE = ("县电商公共服务中心分拣包装车间", (Decimal("26.60150"), Decimal("106.72800")))
+SEED = 2024
+ORDER_MONTHS = 24

@@ -1,12 +1,13 @@
+"""The demo county: built once, its places, products and two years of orders."""
+
 from countyhub.catalog.models import Product, Stock
 from countyhub.core.models import County, Village
 from countyhub.demo import build_demo
 from countyhub.shop.models import Order
 
 
-def test_demo_builds_a_county_once(db):
-    build_demo()
-    build_demo()
+def test_demo_builds_a_county_once(demo_county, db):
+    assert build_demo().endswith("accounts (0 new)")
     county = County.objects.get()
     assert Village.objects.filter(county=county).count() == 12
     assert Product.objects.filter(county=county).count() == 30

@@ -1,0 +1,79 @@
+"""The demo county, built idempotently by `countyhub demo`; the only maker of demo accounts.
+
+One module per domain builds its part from the tables in `data`: `places` (villages, stations,
+households), `catalog`, `orders` (two years of history), `trace`, `training` and `programs`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from countyhub.core.audit import save_with_audit
+from countyhub.core.models import County
+from countyhub.demo import data
+from countyhub.demo.accounts import (
+    DEMO_PASSWORD,
+    DEMO_USERNAMES,
+    demo_user,
+    ensure_demo_accounts,
+    grant_demo_roles,
+)
+from countyhub.demo.catalog import build_catalog, employ_poor_households
+from countyhub.demo.orders import (
+    build_assisted_orders,
+    build_orders_out_of_county,
+    build_station_orders,
+)
+from countyhub.demo.places import build_households, build_places, build_stations
+from countyhub.demo.programs import build_programs_demo
+from countyhub.demo.trace import build_traced_batches
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERNAMES", "build_demo", "ensure_demo_accounts"]
+
+
+def build_demo(
+    *, console: Console | None = None, progress: Callable[[str], None] | None = None
+) -> str:
+    """Build the demo county; safe to run again (nothing is duplicated)."""
+    created = ensure_demo_accounts()
+    report = progress or (lambda _step: None)
+    with transaction.atomic():
+        existing = County.objects.filter(slug=data.COUNTY["slug"]).first()
+        if existing is not None:
+            return f"{existing.name} already built; {len(DEMO_USERNAMES)} accounts ({created} new)"
+        admin = get_user_model().objects.get(username="admin")
+        county = save_with_audit(actor=admin, instance=County(**data.COUNTY), county=None)
+        rng = random.Random(data.SEED)
+        report("villages")
+        villages = build_places(county, admin)
+        report("households")
+        households = build_households(villages, admin, rng)
+        report("catalog")
+        products = build_catalog(county, villages, households, admin)
+        employ_poor_households(county, admin)
+        report("stations")
+        stations = build_stations(villages, admin)
+        buyers = grant_demo_roles(county, stations, admin)
+        extra_buyers = [demo_user(f"demo-buyer-{i}", password=None) for i in range(1, 9)]
+        report("order history")
+        orders = build_station_orders(county, products, buyers + extra_buyers, rng)
+        orders += build_assisted_orders(county, stations["桃花村"], products)
+        report("orders out of the county")
+        parcels = build_orders_out_of_county(county, products, rng)
+        report("traced batches")
+        traced = build_traced_batches(county=county, products=products, rng=rng)
+        programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
+    return (
+        f"{county.name}: {len(villages)} villages, {len(households)} households, "
+        f"{len(products)} products, {orders} past orders to the stations, "
+        f"{parcels} parcels out of the county, {traced} traced batches; "
+        f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
+    )
