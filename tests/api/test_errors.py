@@ -112,3 +112,13 @@ def test_non_finite_or_absurd_numbers_are_refused_naming_the_line(world, api_as,
     )
     assert response.json()["message"].startswith("lines[1].quantity: ")
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", ["abc", "1e30", "9" * 30, "Infinity", "NaN", "2.5"])
+def test_bad_quantity_strings_are_refused_naming_the_line(world, api_as, quantity):
+    body = order_body(world)
+    body["lines"][0]["quantity"] = quantity
+    response = api_as(world.users["buyer"]).post("/api/orders", body)
+    assert response.status_code == 400, response.json()
+    assert response.json()["field"] == "lines[0].quantity"
+    assert not Order.objects.exists()

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from countyhub.catalog.models import Stock
 from countyhub.shop import services
 from countyhub.shop.models import Order, OrderStatus
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
@@ -40,11 +41,14 @@ def test_buyer_searches_adds_to_cart_and_checks_out_to_a_station(world, client):
     assert order.number in history
 
 
-def test_checkout_shows_shortages_on_the_form(world, client):
+def test_stock_sold_before_checkout_is_named_and_nothing_is_ordered(world, client):
+    """Stock sold between reading the cart and placing the order: the buyer sees the cart
+    repaired to what is left and confirms it; no order is placed behind their back."""
     client.force_login(world.users["buyer"])
     county = world.county.slug
-    client.post(f"/c/{county}/cart/add/{world.product.pk}/", {"quantity": "25"})
+    client.post(f"/c/{county}/cart/add/{world.product.pk}/", {"quantity": "15"})
     page = client.get(f"/c/{county}/checkout/")
+    Stock.objects.filter(product=world.product).update(quantity=12)
     response = client.post(
         f"/c/{county}/checkout/",
         {
@@ -56,9 +60,11 @@ def test_checkout_shows_shortages_on_the_form(world, client):
             "idempotency_key": checkout_key(page),
         },
     )
-    assert response.status_code == 200
-    assert "20" in response.content.decode()
+    assert response.status_code == 302 and response.url == f"/c/{county}/cart/"
     assert Order.objects.count() == 0
+    cart = client.get(response.url).content.decode()
+    warning = cart.split('<li class="warning">')[1].split("</li>")[0]
+    assert warning == f"{world.product.name}：仅剩 12。" and 'value="12"' in cart
 
 
 def test_htmx_add_to_cart_updates_the_badge(world, client):

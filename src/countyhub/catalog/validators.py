@@ -15,6 +15,8 @@ from countyhub.gs1.errors import GS1KeyError
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 QUANTITY_PLACES = 3
+# An order line holds at most 12 digits, 3 of them decimals (OrderLine.quantity).
+MAX_QUANTITY = Decimal("999999999.999")
 
 
 def validate_gtin(value: str) -> None:
@@ -53,8 +55,16 @@ def parse_quantity(raw: object, *, decimal_allowed: bool) -> Decimal:
         quantity = Decimal(str(raw).strip())
     except InvalidOperation as error:
         raise ValidationError(_("Quantity must be a number."), code="quantity_format") from error
-    if not quantity.is_finite() or quantity <= 0:
+    if not quantity.is_finite():
+        raise ValidationError(_("Quantity must be a number."), code="quantity_format")
+    if quantity <= 0:
         raise ValidationError(_("Quantity must be more than zero."), code="quantity_positive")
+    # Checked before the places: quantizing a 30-digit number overflows Decimal's precision.
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(
+            _("Quantity must be a number up to %(max)s.") % {"max": "999999999.999"},
+            code="quantity_max",
+        )
     if quantity != quantity.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
         raise ValidationError(
             _("Quantity has at most three decimal places."), code="quantity_places"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
+from countyhub.catalog.validators import MAX_QUANTITY
 from countyhub.core.api import ErrorOut, errors
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
@@ -19,10 +20,6 @@ from countyhub.shop.models import Order, PaymentMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest
 
 router = Router(tags=["orders"])
-
-
-# An order line holds at most 12 digits, 3 of them decimals (OrderLine.quantity).
-MAX_QUANTITY = Decimal("999999999.999")
 
 
 class LineIn(Schema):

@@ -89,6 +89,15 @@ class CheckoutResult:
     replayed: bool = False
 
 
+def _quantity_text(quantity: object) -> str:
+    """The quantity as the fingerprint has always spelled it; text that is no number stays as
+    typed, for the line's own check to refuse by name."""
+    try:
+        return str(Decimal(str(quantity)))
+    except ArithmeticError:
+        return str(quantity)
+
+
 def _fingerprint(
     lines: Sequence[LineRequest],
     delivery: DeliveryRequest | None,
@@ -96,7 +105,7 @@ def _fingerprint(
     placed_for: PlacedFor | None = None,
 ) -> str:
     payload = {
-        "lines": sorted((line.product_id, str(Decimal(str(line.quantity)))) for line in lines),
+        "lines": sorted((line.product_id, _quantity_text(line.quantity)) for line in lines),
         "delivery": delivery.__dict__ if delivery else None,
         "payment": payment_method,
     }

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from countyhub.catalog import selectors as catalog_selectors
 from countyhub.catalog.cart import SessionCart
 from countyhub.catalog.models import Product
-from countyhub.catalog.validators import parse_quantity
 from countyhub.core.models import County
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, selectors, services
@@ -47,16 +46,13 @@ def cart_add(request: HttpRequest, county_slug: str, product_id: int) -> HttpRes
     product = get_object_or_404(Product, county=county, pk=product_id, active=True)
     cart = SessionCart(request, county)
     try:
-        quantity = parse_quantity(
-            request.POST.get("quantity", "1"), decimal_allowed=product.decimal_quantity
-        )
+        cart.add(product, request.POST.get("quantity", "1"))
     except ValidationError as error:
         message = error.messages[0]
         if request.htmx:
-            return HttpResponse(f'<span class="errorlist">{message}</span>')
+            return render(request, "shop/_cart_error.html", {"message": message})
         messages.error(request, message)
         return redirect("catalog:product", county.slug, product.pk)
-    cart.add(product, quantity)
     if request.htmx:
         return render(
             request, "shop/_cart_added.html", {"county": county, "cart_count": cart.count()}
@@ -69,22 +65,31 @@ def cart(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
     session_cart = SessionCart(request, county)
     if request.method == "POST":
-        for key, value in request.POST.items():
-            if key.startswith("quantity-") and key[9:].isdigit():
-                try:
-                    quantity = Decimal(value or "0")
-                except ArithmeticError:
-                    continue
-                session_cart.set(int(key[9:]), quantity)
+        _update_cart(request, session_cart)
         return redirect("shop:cart", county.slug)
-    lines = session_cart.lines()
+    contents = session_cart.contents()
+    for repair in contents.repairs:
+        messages.warning(request, repair)
     context = {
         "county": county,
-        "lines": lines,
-        "total": sum((line.line_total for line in lines), Decimal("0.00")),
-        "cart_count": len(lines),
+        "lines": contents.lines,
+        "total": contents.total,
+        "cart_count": len(contents.lines),
     }
     return render(request, "shop/cart.html", context)
+
+
+def _update_cart(request: HttpRequest, session_cart: SessionCart) -> None:
+    """Set each posted quantity (0 or empty removes the line); a refused one is named and the
+    line keeps what it held."""
+    for line in session_cart.contents().lines:
+        raw = request.POST.get(f"quantity-{line.product.pk}")
+        if raw is None:
+            continue
+        try:
+            session_cart.set(line.product, raw)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
 
 
 def _delivery_defaults(request: HttpRequest) -> dict[str, object]:
@@ -104,7 +109,13 @@ def _delivery_defaults(request: HttpRequest) -> dict[str, object]:
 def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
     session_cart = SessionCart(request, county)
-    lines = session_cart.lines()
+    contents = session_cart.contents()
+    for repair in contents.repairs:
+        messages.warning(request, repair)
+    if contents.repairs and request.method == "POST":
+        # The cart changed under the buyer: they confirm the new quantities before ordering.
+        return redirect("shop:cart", county.slug)
+    lines = contents.lines
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("catalog:home", county.slug)
