@@ -254,3 +254,33 @@ def test_browse_page_query_count_does_not_grow_with_products(
     with django_assert_max_num_queries(12):
         response = client.get(f"/c/{world.county.slug}/products/")
     assert response.content.decode().count('class="card"') == 12
+
+
+def test_a_checkout_of_two_sellers_shows_both_orders_and_the_grand_total(world, client):
+    client.force_login(world.users["buyer"])
+    county = world.county.slug
+    client.post(f"/c/{county}/cart/add/{world.product.pk}/", {"quantity": "2"})
+    client.post(f"/c/{county}/cart/add/{world.other_product.pk}/", {"quantity": "1"})
+    page = client.get(f"/c/{county}/checkout/")
+    response = client.post(
+        f"/c/{county}/checkout/",
+        {
+            "delivery_method": "station",
+            "station": world.station.pk,
+            "recipient_name": "王芳",
+            "phone": "13800000000",
+            "payment_method": "cash_on_delivery",
+            "idempotency_key": checkout_key(page),
+        },
+    )
+    orders = list(Order.objects.order_by("pk"))
+    assert len(orders) == 2
+    assert response.status_code == 302
+    html = client.get(response.url).content.decode()
+    for order in orders:
+        assert order.number in html and order.seller.name in html
+    grand = html.split('id="grand-total">')[1].split("<")[0]
+    assert grand == f"¥{orders[0].total + orders[1].total:,.2f}"
+    # Nobody else sees the buyer's checkout.
+    client.force_login(world.users["other_seller_staff"])
+    assert client.get(response.url).status_code == 404

@@ -7,6 +7,7 @@ urlpatterns = [
     path("c/<slug:county_slug>/cart/", views.cart, name="cart"),
     path("c/<slug:county_slug>/cart/add/<int:product_id>/", views.cart_add, name="cart_add"),
     path("c/<slug:county_slug>/checkout/", views.checkout, name="checkout"),
+    path("checkouts/<int:checkout_id>/", views.checkout_placed, name="checkout_placed"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),

@@ -29,7 +29,7 @@ from countyhub.shop.forms import (
     check_quantities,
     read_lines,
 )
-from countyhub.shop.models import BuyerProfile, DeliveryMethod, Order
+from countyhub.shop.models import BuyerProfile, Checkout, DeliveryMethod, Order
 from countyhub.shop.payments import provider_for
 from countyhub.shop.services import DeliveryRequest, LineRequest
 from countyhub.stations.models import Station
@@ -161,7 +161,9 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
                 )
             session_cart.clear()
             messages.success(request, _("Thank you! Your order is placed."))
-            return redirect("shop:order", result.orders[0].number)
+            if len(result.orders) == 1:
+                return redirect("shop:order", result.orders[0].number)
+            return redirect("shop:checkout_placed", result.checkout.pk)
     context = {
         "county": county,
         "form": form,
@@ -170,6 +172,20 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
         "cart_count": len(lines),
     }
     return render(request, "shop/checkout.html", context)
+
+
+@login_required
+def checkout_placed(request: HttpRequest, checkout_id: int) -> HttpResponse:
+    """The thank-you page of a checkout that became one order per seller: each order with its
+    total, and what the buyer pays in all."""
+    checkout = get_object_or_404(Checkout, pk=checkout_id, buyer=request.user)
+    orders = list(checkout.orders.select_related("seller", "county").order_by("pk"))
+    context = {
+        "orders": orders,
+        "county": orders[0].county if orders else None,
+        "grand_total": sum((order.total for order in orders), Decimal("0.00")),
+    }
+    return render(request, "shop/checkout_placed.html", context)
 
 
 @login_required
