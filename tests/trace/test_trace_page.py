@@ -199,3 +199,25 @@ def test_irrigation_method_is_shown_by_name_not_by_code(
     html = client.get("/" + path_of(batch), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     irrigation = html.split('class="irrigation')[1].split("</li>")[0]
     assert f"<dd>{shown}</dd>" in irrigation
+
+
+def test_product_page_and_trace_page_link_each_other(client, traced_batch):
+    product = traced_batch.product
+    page = client.get(f"/c/{product.county.slug}/p/{product.pk}/").content.decode()
+    trace_path = page.split('id="trace-link" href="')[1].split('"')[0]
+    assert trace_path == "/" + path_of(traced_batch)
+    trace_page = client.get(trace_path).content.decode()
+    buy = trace_page.split('id="buy-link" href="')[1].split('"')[0]
+    assert buy == f"/c/{product.county.slug}/p/{product.pk}/"
+
+
+def test_no_trace_link_without_a_recorded_lot_and_no_buy_link_when_off_sale(
+    client, world, traced_batch
+):
+    other = world.other_product
+    page = client.get(f"/c/{other.county.slug}/p/{other.pk}/").content.decode()
+    assert 'id="trace-link"' not in page
+    traced_batch.product.active = False
+    traced_batch.product.save(update_fields=["active"])
+    trace_page = client.get("/" + path_of(traced_batch) + "?lang=en").content.decode()
+    assert 'id="buy-link"' not in trace_page
