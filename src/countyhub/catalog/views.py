@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -60,9 +61,11 @@ def browse(request: HttpRequest, county_slug: str) -> HttpResponse:
         "q": request.GET.get("q", "")[:100],
     }
     products = selectors.storefront_products(county=county, **filters).order_by("name", "pk")
+    page_obj = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "county": county,
-        "products": products[:PAGE_SIZE],
+        "products": page_obj.object_list,
+        "page_obj": page_obj,
         "filters": filters,
         "categories": selectors.county_categories(county=county),
         "brands": selectors.county_brands(county=county),

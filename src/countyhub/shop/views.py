@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,6 +35,8 @@ from countyhub.shop.payments import provider_for
 from countyhub.shop.services import DeliveryRequest, LineRequest
 from countyhub.stations.models import Station
 from countyhub.stations.selectors import operated_stations
+
+ORDERS_PER_PAGE = 25
 
 
 def _county(slug: str) -> County:
@@ -190,8 +193,11 @@ def checkout_placed(request: HttpRequest, checkout_id: int) -> HttpResponse:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    orders = selectors.orders_of_buyer(buyer=request.user)[:100]
-    return render(request, "shop/orders.html", {"orders": orders})
+    orders = selectors.orders_of_buyer(buyer=request.user).order_by("-placed_at", "-pk")
+    page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "shop/orders.html", {"orders": page_obj.object_list, "page_obj": page_obj}
+    )
 
 
 def _visible_order(request: HttpRequest, number: str) -> Order:
