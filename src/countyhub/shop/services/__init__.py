@@ -1,0 +1,39 @@
+"""The shop's use cases, one module per stage of an order; the rest imports from here."""
+
+from countyhub.shop.services.buyers import remember_delivery
+from countyhub.shop.services.checkout import (
+    CheckoutResult,
+    DeliveryRequest,
+    LineRequest,
+    PlacedFor,
+    place_assisted_order,
+    place_checkout,
+)
+from countyhub.shop.services.orders import (
+    ALLOWED_TRANSITIONS,
+    cancel_order,
+    complete_order,
+    confirm_delivery,
+    mark_order_paid,
+    pack_order,
+    refund_order,
+    ship_order,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "CheckoutResult",
+    "DeliveryRequest",
+    "LineRequest",
+    "PlacedFor",
+    "cancel_order",
+    "complete_order",
+    "confirm_delivery",
+    "mark_order_paid",
+    "pack_order",
+    "place_assisted_order",
+    "place_checkout",
+    "refund_order",
+    "remember_delivery",
+    "ship_order",
+]

@@ -1,0 +1,19 @@
+"""The shop's pages, one module per audience; urls.py imports them from here."""
+
+from countyhub.shop.views.cart import cart, cart_add, checkout, checkout_placed
+from countyhub.shop.views.orders import order_action, order_detail, order_list
+from countyhub.shop.views.seller import seller_dashboard
+from countyhub.shop.views.station import assisted_order, station_dashboard
+
+__all__ = [
+    "assisted_order",
+    "cart",
+    "cart_add",
+    "checkout",
+    "checkout_placed",
+    "order_action",
+    "order_detail",
+    "order_list",
+    "seller_dashboard",
+    "station_dashboard",
+]
