@@ -113,6 +113,22 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Log-in and rate-limit counters must be shared by every worker and host: Redis when configured,
+# else a table in the database (core's migration 0005 creates it), never process memory.
+CACHES["throttle"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "countyhub_throttle_cache",
+    }
+)
+# Behind a reverse proxy of the deployment's own, the header it writes the client's address in
+# (e.g. "X-Forwarded-For") and how many such proxies stand in front; unset, REMOTE_ADDR counts.
+COUNTYHUB_TRUSTED_PROXY_HEADER = os.environ.get("COUNTYHUB_TRUSTED_PROXY_HEADER", "")
+COUNTYHUB_TRUSTED_PROXY_COUNT = int(os.environ.get("COUNTYHUB_TRUSTED_PROXY_COUNT", "1"))
+# API tokens stop working this many days after they were issued.
+COUNTYHUB_API_TOKEN_DAYS = int(os.environ.get("COUNTYHUB_API_TOKEN_DAYS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -14,6 +14,13 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", core_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/signup/", core_views.signup, name="signup"),
+    path("accounts/verify/<str:uidb64>/<str:token>/", core_views.verify, name="verify_email"),
+    path("accounts/verify/resend/", core_views.resend_verification, name="resend_verification"),
+    path(
+        "accounts/password_reset/",
+        core_views.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     # GS1 Digital Link URIs (/01/<gtin>/10/<lot>...) printed in QR codes resolve here.

@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from countyhub.core.services import issue_api_token
+from countyhub.core.email_verification import verification_tokens
+from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order
 from countyhub.trace.models import Container, ContainerLevel
@@ -111,7 +115,14 @@ DRIVEN: dict[str, list[Post]] = {
                 "password1": "a-long-pass-word-42",
                 "password2": "a-long-pass-word-42",
             },
+            status=(200,),  # "check your e-mail"
         )
+    ],
+    "verify_email": [
+        Post(None, lambda site: _verification_path(site), method="get", status=(302,)),
+    ],
+    "api:revoke_token": [
+        Post("buyer", lambda site: "/api/auth/token", json=True, method="delete", status=(204,)),
     ],
     "catalog:import_products": [
         Post(
@@ -438,7 +449,8 @@ DRIVEN: dict[str, list[Post]] = {
 ALLOWED: dict[str, str] = {
     "set_language": "the language choice lives in a cookie",
     "login": "logging in writes the session and last_login only",
-    "logout": "logging out deletes the session only",
+    "logout": "deletes the session; revoking the user's API tokens is audited (revoke_user_tokens)",
+    "resend_verification": "sends an e-mail, writes only a rate-limit counter",
     "password_change": "Django's view: one's own password, stored hashed",
     "password_reset": "Django's view: sends an e-mail, writes nothing",
     "password_reset_confirm": "Django's view: one's own password, by a mailed token",
@@ -470,6 +482,7 @@ READING = frozenset(
         "password_reset_done",
         "password_reset_complete",
         "api:api-root",
+        "api:list_tokens",
         "api:openapi-json",
         "api:openapi-view",
         "api:list_products",
@@ -528,6 +541,15 @@ def _user(site: Site, role: str | None) -> Any:
     if role is None:
         return None
     return site.second_admin if role == "second_admin" else site.world.users[role]
+
+
+def _verification_path(site: Site) -> str:
+    """A new sign-up's link, as its e-mail carries it."""
+    user = get_user_model().objects.filter(username="to-verify").first() or sign_up(
+        username="to-verify", email="to-verify@example.invalid", password="x-9-long-pw"
+    )
+    token = verification_tokens.make_token(user)
+    return reverse("verify_email", args=[urlsafe_base64_encode(force_bytes(user.pk)), token])
 
 
 def _log_in(client: Any, site: Site, step: Post) -> dict[str, str]:

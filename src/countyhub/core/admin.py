@@ -8,11 +8,16 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv, is_county_staff
 from countyhub.core.audit import delete_with_audit, save_with_audit
-from countyhub.core.models import AuditEntry, County, Membership, Township, Village
-from countyhub.core.services import grant_role, revoke_role
+from countyhub.core.forms import ThrottledAdminAuthenticationForm
+from countyhub.core.models import ApiToken, AuditEntry, County, Membership, Township, Village
+from countyhub.core.services import grant_role, revoke_api_token, revoke_role, revoke_user_tokens
+
+# The admin's log-in goes through the same throttle as the site's and the API's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(County)
@@ -103,3 +108,49 @@ class AccountAdmin(UserAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+    @admin.action(description=_("Revoke all API tokens of the selected accounts"))
+    def revoke_api_tokens(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        revoked = sum(
+            revoke_user_tokens(actor=request.user, user=user, because="revoked_by_admin")
+            for user in queryset
+        )
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": revoked})
+
+    actions = ("revoke_api_tokens",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed per user and revoked, never edited or deleted: a revoked token stays as
+    the record of who could call the API when. Superusers only: tokens are no county's data."""
+
+    list_display = ("user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "prefix")
+    readonly_fields = tuple(f.name for f in ApiToken._meta.fields if f.name != "key_hash")
+    exclude = ("key_hash",)
+    actions = ("revoke",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(
+            revoke_api_token(actor=request.user, token=token, because="revoked_by_admin")
+            for token in queryset
+        )
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": revoked})

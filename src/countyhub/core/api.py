@@ -3,18 +3,26 @@ the token endpoint. countyhub.api mounts the routers and turns errors into respo
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from countyhub.core.services import issue_api_token, user_for_token
-from countyhub.core.throttle import clear_login_failures, login_blocked, record_login_failure
+from countyhub.core import throttle
+from countyhub.core.forms import wait_message
+from countyhub.core.selectors import tokens_of
+from countyhub.core.services import (
+    issue_api_token,
+    revoke_api_token,
+    token_for_key,
+    user_for_token,
+)
 
 
 class BearerAuth(HttpBearer):
@@ -61,14 +69,42 @@ class TokenOut(Schema):
     token: str
 
 
+class TokenInfoOut(Schema):
+    """A token as its owner sees it in a list: never the key, only how it starts."""
+
+    id: int
+    prefix: str
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+
+
 @router.post("/token", auth=None, response={200: TokenOut, **errors(401, 422, 429)})
 def create_token(request: HttpRequest, credentials: Credentials) -> dict[str, str]:
-    address = request.META.get("REMOTE_ADDR", "")
-    if login_blocked(username=credentials.username, address=address):
-        raise HttpError(429, _("Too many failed log-ins; try again in 15 minutes."))
+    address = throttle.client_address(request)
+    verdict = throttle.check_login(username=credentials.username, address=address)
+    if not verdict.allowed:
+        raise HttpError(429, wait_message(verdict.wait_seconds))
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        record_login_failure(username=credentials.username, address=address)
+        throttle.record_login_failure(username=credentials.username, address=address)
         raise HttpError(401, _("Wrong username or password."))
-    clear_login_failures(username=credentials.username, address=address)
+    throttle.record_login_success(username=credentials.username, address=address)
     return {"token": issue_api_token(user=user)}
+
+
+@router.delete("/token", auth=BearerAuth(), response={204: None, **errors(401)})
+def revoke_token(request: HttpRequest) -> Status:
+    """Log out: the token this request carries stops working."""
+    key = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    token = token_for_key(key)
+    if token is not None:
+        revoke_api_token(actor=request.user, token=token, because="revoked_by_owner")
+    return Status(204, None)
+
+
+@router.get("/tokens", auth=BearerAuth(), response={200: list[TokenInfoOut], **errors(401)})
+def list_tokens(request: HttpRequest) -> list[Any]:
+    """The caller's tokens, newest first, revoked and expired ones included."""
+    return list(tokens_of(request.user))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -172,12 +174,41 @@ class ApiToken(models.Model):
         verbose_name=_("user"),
     )
     key_hash = models.CharField(max_length=64, unique=True)
+    # The key's first characters, so that its owner can tell tokens apart in a list.
+    prefix = models.CharField(_("starts with"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_because = models.CharField(_("revoked because"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.created_at:%Y-%m-%d}"
+        return f"{self.user} · {self.prefix}… · {self.created_at:%Y-%m-%d}"
+
+    def is_usable(self, now: datetime.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class EmailAddress(models.Model):
+    """The address a buyer signed up with, and when they proved it theirs. Accounts made by staff
+    (in the admin, by `grant_role`, in the demo) have none: their address was given by staff."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="email_address",
+        verbose_name=_("user"),
+    )
+    email = models.EmailField(_("e-mail"))
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail address")
+        verbose_name_plural = _("e-mail addresses")
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,4 +1,4 @@
-"""Use cases of counties and people: API tokens and roles."""
+"""Use cases of counties and people: sign-up and e-mail verification, API tokens, roles."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import ApiToken, County, Membership, Role
+from countyhub.core.models import ApiToken, County, EmailAddress, Membership, Role
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -23,20 +24,94 @@ def hash_token(key: str) -> str:
 
 @transaction.atomic
 def issue_api_token(*, user: Any) -> str:
-    """Create a token and return its key; only the hash is kept, and who got a token when."""
+    """Create a token and return its key; only the hash is kept, and who got a token when.
+    It expires after COUNTYHUB_API_TOKEN_DAYS (0: never)."""
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=hash_token(key))
-    record_audit(actor=user, action="api_token.issued", target=token, county=None)
+    days = settings.COUNTYHUB_API_TOKEN_DAYS
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(key),
+        prefix=key[:8],
+        expires_at=timezone.now() + datetime.timedelta(days=days) if days > 0 else None,
+    )
+    record_audit(
+        actor=user,
+        action="api_token.issued",
+        target=token,
+        county=None,
+        changes={"expires_at": token.expires_at.isoformat() if token.expires_at else None},
+    )
     return key
 
 
+def user_for_token(key: str) -> Any | None:
+    token = (
+        ApiToken.objects.select_related("user", "user__email_address")
+        .filter(key_hash=hash_token(key))
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.user.is_active or not token.is_usable(now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # A write per API call would cost more than the call; minutes are precise enough.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    return ApiToken.objects.filter(key_hash=hash_token(key)).first()
+
+
 @transaction.atomic
-def sign_up(*, username: str, email: str, password: str) -> Any:
-    """A new account of one's own (a buyer's); roles come only from `grant_role`."""
+def revoke_api_token(*, actor: Any, token: ApiToken, because: str) -> bool:
+    """Stop one token working; False if it had stopped already."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        return False
+    locked.revoked_at = timezone.now()
+    locked.revoked_because = because
+    locked.save(update_fields=["revoked_at", "revoked_because"])
+    record_audit(
+        actor=actor,
+        action="api_token.revoked",
+        target=locked,
+        county=None,
+        changes={"because": because},
+    )
+    return True
+
+
+@transaction.atomic
+def revoke_user_tokens(*, actor: Any, user: Any, because: str) -> int:
+    """Stop every token of `user` (on log-out, a password change, or from the admin)."""
+    revoked = 0
+    for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at=None):
+        revoked += revoke_api_token(actor=actor, token=token, because=because)
+    return revoked
+
+
+def email_taken(email: str) -> bool:
+    User = get_user_model()
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
+@transaction.atomic
+def sign_up(*, username: str, email: str, password: str) -> Any | None:
+    """A new account of one's own (a buyer's), its address still to be proved; roles come only
+    from `grant_role`. None when the address belongs to an account already: the caller tells the
+    owner of that address, and the person signing up learns nothing they could not by e-mail."""
+    email = email.strip()
+    if email_taken(email):
+        return None
     user = get_user_model()(username=username, email=email)
     user.set_password(password)
     user.full_clean()
     user.save()
+    EmailAddress.objects.create(user=user, email=email)
     record_audit(
         actor=user,
         action="user.signed_up",
@@ -47,15 +122,15 @@ def sign_up(*, username: str, email: str, password: str) -> Any:
     return user
 
 
-def user_for_token(key: str) -> Any | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
-    if token is None or not token.user.is_active:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # A write per API call would cost more than the call; minutes are precise enough.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+@transaction.atomic
+def verify_email(*, user: Any) -> EmailAddress:
+    """The owner followed the link sent to the address: it is theirs."""
+    address = EmailAddress.objects.select_for_update().get(user=user)
+    if address.verified_at is None:
+        address.verified_at = timezone.now()
+        address.save(update_fields=["verified_at"])
+        record_audit(actor=user, action="email.verified", target=address, county=None)
+    return address
 
 
 @transaction.atomic

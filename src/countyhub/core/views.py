@@ -1,12 +1,32 @@
-from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from __future__ import annotations
 
-from countyhub.core.forms import SignupForm, ThrottledAuthenticationForm
-from countyhub.core.services import sign_up
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, PasswordResetView
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from countyhub.core import throttle
+from countyhub.core.email_verification import send_after_commit, user_for_link, verification_link
+from countyhub.core.forms import (
+    SignupForm,
+    ThrottledAuthenticationForm,
+    ThrottledPasswordResetForm,
+    wait_message,
+)
+from countyhub.core.selectors import email_verified
+from countyhub.core.services import sign_up, verify_email
+
+SIGNUPS_PER_ADDRESS_AN_HOUR = 10
+VERIFICATION_MAILS_AN_HOUR = 3
 
 
 @require_GET
@@ -17,19 +37,108 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """Where to go after an action: the `next` asked for, if it is on this site; else `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
 class ThrottledLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # This browser now knows the account: others' failures will not slow its owner down.
+        response.set_cookie(
+            throttle.DEVICE_COOKIE,
+            throttle.device_cookie_value(form.get_user().get_username()),
+            max_age=throttle.DEVICE_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        verdict = throttle.allow_request(
+            scope="signup",
+            identity=throttle.client_address(request),
+            limit=SIGNUPS_PER_ADDRESS_AN_HOUR,
+            period_seconds=3600,
+        )
+        if not verdict.allowed:
+            form.add_error(None, wait_message(verdict.wait_seconds))
+            return render(request, "registration/signup.html", {"form": form})
+        email = form.cleaned_data["email"]
         user = sign_up(
             username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
+            email=email,
             password=form.cleaned_data["password1"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(request.GET.get("next") or "/")
+        if user is None:
+            # The address has an account: tell its owner, and show this visitor the same page
+            # as anyone else, so that the form does not reveal whose address is registered.
+            send_after_commit(
+                to=email,
+                template="address_taken",
+                context={"login_url": request.build_absolute_uri("/accounts/login/")},
+            )
+        else:
+            send_after_commit(
+                to=email,
+                template="verify",
+                context={"user": user, "link": verification_link(request, user)},
+            )
+        return render(request, "registration/verify_sent.html", {"email": email})
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+def verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user = user_for_link(uidb64, token)
+    if user is None:
+        return render(request, "registration/verify_failed.html", status=400)
+    verify_email(user=user)
+    if not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Your e-mail address is verified."))
+    return redirect("/")
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponseBase:
+    user = request.user
+    if email_verified(user):
+        return redirect(safe_next(request))
+    verdict = throttle.allow_request(
+        scope="verify-mail",
+        identity=str(user.pk),
+        limit=VERIFICATION_MAILS_AN_HOUR,
+        period_seconds=3600,
+    )
+    if not verdict.allowed:
+        messages.error(request, wait_message(verdict.wait_seconds))
+    else:
+        send_after_commit(
+            to=user.email_address.email,  # type: ignore[union-attr]
+            template="verify",
+            context={"user": user, "link": verification_link(request, user)},
+        )
+        messages.success(request, _("We sent the link again; it is valid for three days."))
+    return redirect(safe_next(request))

@@ -22,6 +22,7 @@ class ShopErrorCode(ErrorCode):
     INVALID_QUANTITY = ("invalid_quantity", ErrorKind.INVALID)
     MIXED_SELLERS = ("mixed_sellers", ErrorKind.INVALID)
     MIXED_COUNTIES = ("mixed_counties", ErrorKind.INVALID)
+    EMAIL_UNVERIFIED = ("email_unverified", ErrorKind.FORBIDDEN)
     IDEMPOTENCY_CONFLICT = ("idempotency_conflict", ErrorKind.UNPROCESSABLE)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
     INSUFFICIENT_STOCK = ("insufficient_stock", ErrorKind.CONFLICT)

@@ -21,6 +21,7 @@ from countyhub.catalog.validators import parse_quantity
 from countyhub.core.audit import record_audit
 from countyhub.core.models import Membership, Role
 from countyhub.core.money import quantize_cny
+from countyhub.core.selectors import email_verified
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
     IdempotencyConflictError,
@@ -221,7 +222,14 @@ def place_checkout(
 
     The same `idempotency_key` replays the first result instead of ordering twice, also when two
     identical requests race (the unique key makes the second wait, fail and replay).
+    A buyer who signed up orders once they have proved their e-mail address.
     """
+    if not email_verified(buyer):
+        raise ShopError(
+            ShopErrorCode.EMAIL_UNVERIFIED,
+            _("Confirm your e-mail address first: follow the link we sent you."),
+            field="buyer",
+        )
     return _checkout_once(
         buyer=buyer,
         lines=lines,

@@ -16,6 +16,7 @@ from countyhub.catalog.cart import SessionCart
 from countyhub.catalog.models import Product
 from countyhub.core.models import County
 from countyhub.core.numbers import plain_number
+from countyhub.core.selectors import email_verified
 from countyhub.shop import services
 from countyhub.shop.errors import InsufficientStockError, ShopError
 from countyhub.shop.forms import (
@@ -159,6 +160,7 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
         "lines": lines,
         "total": sum((line.line_total for line in lines), Decimal("0.00")),
         "cart_count": len(lines),
+        "email_unverified": not email_verified(request.user),
     }
     return render(request, "shop/checkout.html", context)
 
