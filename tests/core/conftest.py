@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from countyhub.catalog.models import Certification, SellerHousehold
-from countyhub.core.models import Role
-from countyhub.core.services import issue_api_token
+from countyhub.core.models import Province, Role
+from countyhub.core.services import appoint_province_official, issue_api_token
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
@@ -105,6 +105,10 @@ def site(world, settings, tmp_path) -> Site:
     batch = make_batch(world.users["seller_staff"], world.product)
     other_station = StationFactory(village__township=world.station.village.township)
     issue_api_token(user=world.users["buyer"])  # for the admin's token list and revoking
+    province = Province.objects.create(name="示范省", code="52")
+    county.province = province
+    county.save()
+    appoint_province_official(actor=superuser, user=world.users["analyst"], province=province)
     return Site(
         world,
         admin_user,

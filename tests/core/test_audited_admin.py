@@ -38,6 +38,11 @@ ADDITIONS: dict[str, Any] = {
         "password2": "a-long-pass-word-42",
     },
     "core.county": lambda site: {"slug": "new-county", "name": "新县"},
+    "core.province": lambda site: {"name": "新省"},
+    "core.provinceofficial": lambda site: {
+        "user": str(site.world.users["trainer"].pk),
+        "province": str(site.world.county.province_id),
+    },
     "core.membership": lambda site: {
         "user": str(site.world.users["buyer"].pk),
         "county": str(site.world.county.pk),

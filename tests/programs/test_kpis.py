@@ -7,12 +7,15 @@ from decimal import Decimal
 import pytest
 
 from countyhub.catalog.models import HouseholdMember, SellerHousehold
+from countyhub.core.models import Province
+from countyhub.core.services import appoint_province_official
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import Kpi, KpiTarget, Task, TaskStatus
 from countyhub.shop.models import OrderStatus
 from countyhub.training.services import enroll_trainee, record_attendance
 from tests.factories.catalog import CategoryFactory, HouseholdFactory, ProductFactory
+from tests.factories.core import CountyFactory, UserFactory
 from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
 from tests.factories.training import SessionFactory
 
@@ -107,13 +110,27 @@ def test_dashboard_page_and_pdf_report(facts, client, tmp_path):
     assert "¥220.00" in text
 
 
-def test_province_view_compares_counties(facts, client):
-    client.force_login(facts.users["county_admin"])
+def test_province_view_compares_the_officials_counties_only(facts, client):
+    province = Province.objects.create(name="示范省", code="52")
+    facts.county.province = province
+    facts.county.save()
+    elsewhere = CountyFactory(name="远方县", province=Province.objects.create(name="远方省"))
+    official = UserFactory(username="province-official")
+    appoint_province_official(actor=None, user=official, province=province)
+
+    client.force_login(official)
     html = client.get("/programs/province/", {"year": "2025"}).content.decode()
-    assert facts.county.name in html
+    assert facts.county.name in html and elsewhere.name not in html
     assert html.count('class="hbar-chart"') == 6
-    client.force_login(facts.users["seller_staff"])
-    assert client.get("/programs/province/").status_code == 403
+    assert 'href="/programs/province/"' in client.get("/orders/").content.decode()
+    # A county's own administrators and analysts compare no other county.
+    for role in ("county_admin", "analyst", "seller_staff"):
+        client.force_login(facts.users[role])
+        assert client.get("/programs/province/").status_code == 403
+        assert 'href="/programs/province/"' not in client.get("/orders/").content.decode()
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    html = client.get("/programs/province/", {"year": "2025"}).content.decode()
+    assert facts.county.name in html and elsewhere.name in html
 
 
 def test_dashboard_query_count_does_not_grow_with_orders(facts, django_assert_max_num_queries):

@@ -10,11 +10,32 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv, is_county_staff
+from countyhub.core.admin_tools import (
+    AuditedAdmin,
+    CountyScopedAdmin,
+    export_as_csv,
+    is_county_staff,
+)
 from countyhub.core.audit import delete_with_audit, save_with_audit
 from countyhub.core.forms import ThrottledAdminAuthenticationForm
-from countyhub.core.models import ApiToken, AuditEntry, County, Membership, Township, Village
-from countyhub.core.services import grant_role, revoke_api_token, revoke_role, revoke_user_tokens
+from countyhub.core.models import (
+    ApiToken,
+    AuditEntry,
+    County,
+    Membership,
+    Province,
+    ProvinceOfficial,
+    Township,
+    Village,
+)
+from countyhub.core.services import (
+    appoint_province_official,
+    grant_role,
+    remove_province_official,
+    revoke_api_token,
+    revoke_role,
+    revoke_user_tokens,
+)
 
 # The admin's log-in goes through the same throttle as the site's and the API's.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -23,11 +44,61 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 @admin.register(County)
 class CountyAdmin(CountyScopedAdmin):
     county_path = "pk"
-    list_display = ("name", "name_en", "slug", "service_center")
+    list_display = ("name", "name_en", "slug", "service_center", "province")
     search_fields = ("name", "name_en", "slug")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Which province sees a county is the province's business, not the county's.
+        return () if request.user.is_superuser else ("province",)
+
+
+class SuperuserOnlyAdmin(AuditedAdmin):
+    """Above any county: only superusers see or change these."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def audit_county(self, obj: Any) -> County | None:
+        return None
+
+
+@admin.register(Province)
+class ProvinceAdmin(SuperuserOnlyAdmin):
+    list_display = ("name", "name_en", "code")
+    search_fields = ("name", "name_en", "code")
+
+
+@admin.register(ProvinceOfficial)
+class ProvinceOfficialAdmin(SuperuserOnlyAdmin):
+    list_display = ("user", "province")
+    list_filter = ("province",)
+    autocomplete_fields = ("user",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # appoint another, remove this one
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.pk = appoint_province_official(
+            actor=request.user, user=obj.user, province=obj.province
+        ).pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        remove_province_official(actor=request.user, official=obj)
 
 
 @admin.register(Township)

@@ -19,6 +19,23 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class Province(TimestampedModel):
+    """A province whose officials compare its counties (aggregates only, nothing personal)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    # The first two digits of the GB/T 2260 administrative division code, e.g. 52 for Guizhou.
+    code = models.CharField(_("division code"), max_length=2, blank=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class County(TimestampedModel):
     """The tenant: every other record belongs to exactly one county."""
 
@@ -26,6 +43,14 @@ class County(TimestampedModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
     service_center = models.CharField(_("e-commerce public service center"), max_length=200)
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counties",
+        verbose_name=_("province"),
+    )
 
     class Meta:
         verbose_name = _("county")
@@ -162,6 +187,31 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ProvinceOfficial(TimestampedModel):
+    """The province-level role: sees its province's counties side by side, and nothing else of
+    theirs (a county role is a Membership)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="province_roles",
+        verbose_name=_("user"),
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.CASCADE, related_name="officials", verbose_name=_("province")
+    )
+
+    class Meta:
+        verbose_name = _("province official")
+        verbose_name_plural = _("province officials")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "province"], name="province_official_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.province}"
 
 
 class ApiToken(models.Model):

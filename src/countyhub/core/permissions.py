@@ -66,3 +66,12 @@ def admin_county_ids(user: Any) -> list[int] | None:
             "county_id", flat=True
         )
     )
+
+
+def province_county_ids(user: Any) -> list[int] | None:
+    """The counties a province-level official compares; None means all (a superuser)."""
+    if getattr(user, "is_superuser", False):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(County.objects.filter(province__officials__user=user).values_list("pk", flat=True))

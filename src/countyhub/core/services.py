@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from countyhub.core.audit import record_audit
-from countyhub.core.models import ApiToken, County, EmailAddress, Membership, Role
+from countyhub.core.models import (
+    ApiToken,
+    County,
+    EmailAddress,
+    Membership,
+    Province,
+    ProvinceOfficial,
+    Role,
+)
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -185,3 +193,29 @@ def revoke_role(*, actor: Any, membership: Membership) -> None:
         },
     )
     membership.delete()
+
+
+@transaction.atomic
+def appoint_province_official(*, actor: Any, user: Any, province: Province) -> ProvinceOfficial:
+    official, created = ProvinceOfficial.objects.get_or_create(user=user, province=province)
+    if created:
+        record_audit(
+            actor=actor,
+            action="province_official.appointed",
+            target=official,
+            county=None,
+            changes={"user": user.pk, "province": province.pk},
+        )
+    return official
+
+
+@transaction.atomic
+def remove_province_official(*, actor: Any, official: ProvinceOfficial) -> None:
+    record_audit(
+        actor=actor,
+        action="province_official.removed",
+        target=official,
+        county=None,
+        changes={"user": official.user_id, "province": official.province_id},
+    )
+    official.delete()

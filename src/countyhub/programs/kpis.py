@@ -416,10 +416,16 @@ class ProvinceRow:
     values: dict[str, KpiValue]
 
 
-def province_view(*, year: int, today: datetime.date | None = None) -> list[ProvinceRow]:
-    """Every county side by side on the headline KPIs (aggregates only, nothing personal)."""
+def province_view(
+    *, year: int, county_ids: list[int] | None, today: datetime.date | None = None
+) -> list[ProvinceRow]:
+    """The counties side by side on the headline KPIs (aggregates only, nothing personal);
+    `county_ids` None: every county."""
+    counties = County.objects.order_by("name")
+    if county_ids is not None:
+        counties = counties.filter(pk__in=county_ids)
     rows = []
-    for county in County.objects.order_by("name"):
+    for county in counties:
         dashboard = county_kpis(county=county, year=year, today=today)
         rows.append(ProvinceRow(county, {k: dashboard.kpi(k) for k in PROVINCE_KPIS}))
     return rows

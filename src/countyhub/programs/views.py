@@ -16,9 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from countyhub.core.models import County, Membership, Role
+from countyhub.core.models import County, Role
 from countyhub.core.months import previous_month
-from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
+from countyhub.core.permissions import (
+    is_county_admin,
+    province_county_ids,
+    roles_in,
+)
 from countyhub.programs import incentives, kpis, selectors, services
 from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
 from countyhub.programs.errors import ProgramsError
@@ -100,15 +104,13 @@ def dashboard_report(request: HttpRequest, county_slug: str) -> HttpResponse:
 
 @login_required
 def province(request: HttpRequest) -> HttpResponse:
-    """Counties compared; for the people who administer or analyse at least one county."""
-    user = request.user
-    if (
-        admin_county_ids(user) == []
-        and not Membership.objects.filter(user=user, role=Role.ANALYST).exists()
-    ):
+    """Counties compared, for a province's officials (their province's counties) and superusers
+    (every county); a county's own staff compare nothing beyond their county's dashboard."""
+    county_ids = province_county_ids(request.user)
+    if county_ids == []:
         raise PermissionDenied
     year = _year(request)
-    rows = kpis.province_view(year=year)
+    rows = kpis.province_view(year=year, county_ids=county_ids)
     charts = [
         (
             str(kpis.Kpi(key).label),
