@@ -37,3 +37,21 @@ def test_visitors_with_a_session_get_fresh_pages(world, client):
     Product.objects.filter(pk=world.product.pk).update(price=Decimal("77.00"))
     assert "¥77.00" in client.get(product_url(world)).content.decode()
     assert cache.get("pagecache:catalog-version") is None
+
+
+def test_a_page_showing_one_visitors_message_is_never_served_to_another(world):
+    from django.test import Client
+
+    typist = Client()
+    refused = typist.post(
+        f"/c/{world.county.slug}/cart/add/{world.product.pk}/", {"quantity": "abc"}, follow=True
+    )
+    assert "quantity" in refused.content.decode().lower() or "数量" in refused.content.decode()
+    message = refused.context["messages"]
+    assert message  # the typist saw their own message
+    for _ in range(5):
+        page = Client().get(product_url(world)).content.decode()
+        assert 'class="messages"' not in page and "abc" not in page
+        for shown in message:
+            assert str(shown) not in page
+

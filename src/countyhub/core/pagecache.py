@@ -1,7 +1,8 @@
 """Whole-page cache for anonymous storefront visitors (most traffic: phones browsing products).
 
-Only requests without a session cookie are served from the cache, so nothing personal (cart,
-log-in, messages) can leak between visitors; the key holds the path, query and language. Pages
+Only requests without a session or messages cookie are served from the cache, and a response is
+stored only if it shows no message and sets no cookie of its own, so nothing personal (cart, log-in,
+a refused quantity) can leak between visitors; the key holds the path, query and language. Pages
 cached here carry no CSRF token in their HTML: the storefront script takes it from the cookie,
 which this decorator makes sure is set. A catalog change bumps a version number in the cache, so
 with a shared cache (REDIS_URL) changes show at once; with the per-process cache, within TIMEOUT.
@@ -21,6 +22,8 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 TIMEOUT = 60
+# django.contrib.messages' cookie storage (the first the default FallbackStorage tries).
+MESSAGES_COOKIE = "messages"
 VERSION_KEY = "pagecache:catalog-version"
 
 
@@ -40,11 +43,24 @@ def _key(request: HttpRequest) -> str:
     return f"pagecache:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _visitor_is_anonymous(request: HttpRequest) -> bool:
+    personal_cookies = {settings.SESSION_COOKIE_NAME, MESSAGES_COOKIE}
+    return request.method == "GET" and not personal_cookies & request.COOKIES.keys()
+
+
+def _response_is_personal(request: HttpRequest, response: HttpResponse) -> bool:
+    """A message was shown or queued, or the view set a cookie: this page is one visitor's."""
+    storage = getattr(request, "_messages", None)
+    shown = storage is not None and bool(
+        getattr(storage, "_loaded_messages", None) or getattr(storage, "_queued_messages", None)
+    )
+    return shown or bool(response.cookies)
+
+
 def cache_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        anonymous = request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        if not anonymous:
+        if not _visitor_is_anonymous(request):
             return view(request, *args, **kwargs)
         get_token(request)  # sets the CSRF cookie that the page's script sends back
         key = _key(request)
@@ -52,7 +68,11 @@ def cache_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if cached is not None:
             return HttpResponse(cached, content_type="text/html; charset=utf-8")
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not _response_is_personal(request, response)
+        ):
             cache.set(key, response.content, TIMEOUT)
         return response
 
