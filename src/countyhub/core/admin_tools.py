@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import admin
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from countyhub.core.audit import delete_with_audit, record_audit, save_with_audit
 from countyhub.core.models import County
 from countyhub.core.permissions import admin_county_ids
+from countyhub.core.spreadsheets import SafeCsvWriter
 
 
 def is_county_staff(request: HttpRequest) -> bool:
@@ -130,7 +130,7 @@ def export_as_csv(
         f'attachment; filename="{modeladmin.model._meta.model_name}.csv"'
     )
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(columns)
     for obj in queryset:
         row = []

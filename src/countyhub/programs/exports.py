@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
 from countyhub.programs.models import PayoutRun
 
 HEADER = [
@@ -74,7 +74,7 @@ def run_rows(run: PayoutRun) -> list[list[object]]:
 
 def run_csv(run: PayoutRun) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(HEADER)
     writer.writerows(run_rows(run))
     # A byte-order mark so that spreadsheet programs read the Chinese names as UTF-8.
@@ -93,7 +93,7 @@ def run_xlsx(run: PayoutRun) -> bytes:
         cell.font = Font(bold=True)
     amount_columns = [HEADER.index(n) + 1 for n in ("entitlement", "already paid", "amount")]
     for row in run_rows(run):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     for column in amount_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = "#,##0.00"
