@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext
 
 .DEFAULT_GOAL := help
+# The targets here are development on this machine (production sets DJANGO_SECRET_KEY and leaves
+# DJANGO_DEBUG unset); an explicit DJANGO_DEBUG=0 make ... still wins.
+export DJANGO_DEBUG ?= 1
 .PHONY: help setup system demo test lint bench migrate messages
 
 help:  ## list the targets

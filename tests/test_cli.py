@@ -5,12 +5,15 @@ import sys
 import pytest
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-m", "countyhub.cli", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**environment, **(env or {})},
         check=False,
     )
 
@@ -45,6 +48,37 @@ def test_manage_check_passes(debug, tmp_path):
     result = run_cli(*args, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_defaults_plus_a_secret_key_pass_the_deploy_check(tmp_path):
+    env = {
+        "DJANGO_SECRET_KEY": "x" * 64 + "-test-only-secret-key-value",
+        "COUNTYHUB_VAR_DIR": str(tmp_path),
+    }
+    result = run_cli(
+        "manage", "check", "--deploy", "--fail-level", "WARNING", env=env, unset=("DJANGO_DEBUG",)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_cli(
+        "manage",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        env=env,
+        unset=("DJANGO_DEBUG",),
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_without_a_secret_key_only_development_starts(tmp_path):
+    result = run_cli(
+        "manage",
+        "check",
+        env={"COUNTYHUB_VAR_DIR": str(tmp_path)},
+        unset=("DJANGO_DEBUG", "DJANGO_SECRET_KEY"),
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

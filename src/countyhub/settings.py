@@ -1,7 +1,9 @@
 """One settings module, driven by the environment (12-factor, as Saleor does).
 
-DJANGO_DEBUG=0 selects production behaviour: a secret key must come from the environment, cookies
-are secure and HSTS is on, so that `countyhub manage check --deploy` is clean.
+Production behaviour is the default: a secret key must come from the environment, cookies are
+secure and HSTS is on, so that `countyhub manage check --deploy` is clean with only
+DJANGO_SECRET_KEY set. DJANGO_DEBUG=1 turns development on; `countyhub demo`, the Makefile and the
+test suite set it for themselves, `countyhub serve` never does.
 """
 
 import os
@@ -22,12 +24,14 @@ def _env_bool(name: str, default: bool) -> bool:
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("COUNTYHUB_VAR_DIR", Path.cwd() / "var"))
 
-DEBUG = _env_bool("DJANGO_DEBUG", True)
+DEBUG = _env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=1 for development on this machine)"
+        )
     SECRET_KEY = "dev-only-insecure-key-countyhub-never-use-in-production"
 
 ALLOWED_HOSTS = [

@@ -54,4 +54,3 @@ def test_a_page_showing_one_visitors_message_is_never_served_to_another(world):
         assert 'class="messages"' not in page and "abc" not in page
         for shown in message:
             assert str(shown) not in page
-

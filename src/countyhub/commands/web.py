@@ -67,6 +67,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
 ) -> None:
     """Migrate, build the demo county (idempotently), print the demo accounts, and serve."""
+    # The demo is development on one's own machine: debug pages, no HTTPS redirect. Only the
+    # demo turns this on; `countyhub serve` runs as production unless told otherwise.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     _setup_django()
     from django.core.management import call_command
     from rich.console import Console
