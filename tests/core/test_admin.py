@@ -77,3 +77,24 @@ def test_mark_paid_action_and_csv_export(world, client, county_admin):
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][0] == "number"
     assert rows[1][0] == order.number
+
+
+def test_admin_filters_offer_only_the_administrators_counties(world, client, county_admin):
+    from tests.factories.catalog import BrandFactory, SellerFactory
+    from tests.factories.core import CountyFactory
+
+    elsewhere = CountyFactory(name="远方县")
+    ProductFactory(
+        county=elsewhere,
+        seller=SellerFactory(county=elsewhere, name="远方合作社"),
+        brand=BrandFactory(county=elsewhere, name="远方品牌"),
+    )
+    client.force_login(county_admin)
+    for url in ("/admin/catalog/product/", "/admin/catalog/seller/", "/admin/shop/order/"):
+        html = client.get(url).content.decode()
+        assert "远方" not in html, url
+    assert world.seller.name in client.get("/admin/catalog/product/").content.decode()
+    # A superuser's filters still offer every county.
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert "远方县" in client.get("/admin/catalog/product/").content.decode()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +109,19 @@ class CountyScopedAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return bool(request.user.is_superuser)
+
+    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
+        """A filter on a relation offers only what this administrator's rows point to, so that
+        the sidebar never lists other counties, their sellers or brands."""
+        if self._county_ids(request) is None:
+            return super().get_list_filter(request)
+        return [self._related_only(entry) for entry in super().get_list_filter(request)]
+
+    def _related_only(self, entry: Any) -> Any:
+        if not isinstance(entry, str):
+            return entry
+        field = get_fields_from_path(self.model, entry)[-1]
+        return (entry, admin.RelatedOnlyFieldListFilter) if field.is_relation else entry
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         county_ids = self._county_ids(request)
