@@ -7,8 +7,6 @@ edits that product; a row without one creates a product.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -19,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog import services
 from countyhub.catalog.errors import ImportRejectedError, RowError
-from countyhub.catalog.models import Brand, Category, Product, Seller, Unit
+from countyhub.catalog.models import Brand, Category, Product, Seller, Stock, Unit
 from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
 from countyhub.core.audit import save_with_audit
 from countyhub.core.models import County
+from countyhub.core.tabular import Limits, TableError, read_table
 
 COLUMNS = (
     "id",
@@ -42,6 +41,12 @@ COLUMNS = (
 )
 REQUIRED_FOR_NEW = ("name", "category", "brand", "unit", "price")
 TRUE, FALSE = {"1", "yes", "true", "y", "是"}, {"0", "no", "false", "n", "否"}
+MAX_ROWS = 5_000
+NUMBER_FIELDS = {
+    "price": Product._meta.get_field("price"),
+    "stock": Stock._meta.get_field("quantity"),
+}
+TEXT_COLUMNS = ("name", "name_en", "net_content", "description")
 
 
 @dataclass
@@ -52,20 +57,13 @@ class ImportReport:
 
 
 def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
-    """Rows as dicts of stripped strings, from a .csv (UTF-8, with or without BOM) or .xlsx."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
-        values = [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    elif filename.lower().endswith(".csv"):
-        text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
-        values = [[cell.strip() for cell in row] for row in csv.reader(text)]
-    else:
-        raise ImportRejectedError([RowError(0, "file", _("Upload a .csv or .xlsx file."))])
+    """Rows as dicts of stripped strings, from a .csv (UTF-8 with or without BOM, GB18030,
+    UTF-16 with BOM) or .xlsx, read within the caps of `core.tabular`."""
+    try:
+        values = read_table(upload, filename, Limits(rows=MAX_ROWS, columns=len(COLUMNS) + 10))
+    except TableError as problem:
+        place = "file" if problem.column == 0 else _("column %(n)d") % {"n": problem.column}
+        raise ImportRejectedError([RowError(problem.row, place, problem.message)]) from problem
     if not values:
         raise ImportRejectedError([RowError(1, "header", _("The file is empty."))])
     header = [name.lower() for name in values[0]]
@@ -80,19 +78,35 @@ def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
 
 
 def _decimal(value: str, column: str, row: int, errors: list[RowError], places: int) -> Any:
+    """A number ≥ 0 that fits its database column (digits before and after the point)."""
+    field = NUMBER_FIELDS[column]
     try:
         number = Decimal(value.replace(",", ""))
     except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
         errors.append(RowError(row, column, _("Not a number.")))
         return None
-    if number < 0 or number != number.quantize(Decimal(1).scaleb(-places)):
+    whole_digits = field.max_digits - field.decimal_places
+    if number < 0 or number.normalize().as_tuple().exponent < -places:  # type: ignore[operator]
         errors.append(
             RowError(
                 row, column, _("Give a number ≥ 0 with at most %(n)d decimals.") % {"n": places}
             )
         )
         return None
-    return number
+    if number >= Decimal(10) ** whole_digits:
+        errors.append(
+            RowError(
+                row,
+                column,
+                _("Too large: at most %(n)d digits before the decimal point.")
+                % {"n": whole_digits},
+            )
+        )
+        return None
+    # 12.500 is 12.50: the column keeps `places` decimals.
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def _validate_row(
@@ -160,8 +174,13 @@ def _validate_row(
         if flag not in TRUE | FALSE:
             errors.append(RowError(number, "active", _("Write yes or no.")))
         clean["active"] = flag in TRUE
-    for column in ("name", "name_en", "net_content", "description"):
+    for column in TEXT_COLUMNS:
         if row.get(column):
+            limit = Product._meta.get_field(column).max_length
+            if limit and len(row[column]) > limit:
+                errors.append(
+                    RowError(number, column, _("At most %(n)d characters.") % {"n": limit})
+                )
             clean[column] = row[column]
     return clean
 
