@@ -9,17 +9,38 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv, is_county_staff
+from countyhub.core.admin_tools import (
+    CountyScopedAdmin,
+    PictureUploadForm,
+    export_as_csv,
+    is_county_staff,
+)
 from countyhub.core.audit import delete_with_audit, save_with_audit
 from countyhub.core.models import AuditEntry, County, Membership, Township, Village
-from countyhub.core.services import grant_role, revoke_role
+from countyhub.core.services import grant_role, revoke_role, set_county_banner
+
+
+class CountyForm(PictureUploadForm):
+    picture_fields = ("banner",)
+
+    class Meta:
+        model = County
+        fields = "__all__"
 
 
 @admin.register(County)
 class CountyAdmin(CountyScopedAdmin):
+    form = CountyForm
     county_path = "pk"
     list_display = ("name", "name_en", "slug", "service_center")
     search_fields = ("name", "name_en", "slug")
+
+    def save_model(self, request: HttpRequest, obj: County, form: Any, change: bool) -> None:
+        """A new banner is redrawn by the service; the rest of the county is a plain record."""
+        upload = form.new_picture("banner")
+        super().save_model(request, obj, form, change)
+        if upload is not None:
+            set_county_banner(actor=request.user, county=obj, upload=upload)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)

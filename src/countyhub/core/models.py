@@ -24,6 +24,8 @@ class County(TimestampedModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
     service_center = models.CharField(_("e-commerce public service center"), max_length=200)
+    # Drawn to one size by catalog.images.set_county_banner; empty: the storefront shows none.
+    banner = models.ImageField(_("banner"), upload_to="counties/", blank=True)
 
     class Meta:
         verbose_name = _("county")

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 from countyhub.core.forms import SignupForm, ThrottledAuthenticationForm
 from countyhub.core.services import sign_up
@@ -15,6 +17,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file from MEDIA_ROOT, in development and the demo only (settings.SERVE_MEDIA);
+    in production the web server or the object store serves them."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 class ThrottledLoginView(LoginView):
