@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from countyhub.catalog import images
@@ -27,8 +28,13 @@ ORIENTATION = 0x0112
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def _media_and_english(settings, tmp_path, client):
     settings.MEDIA_ROOT = tmp_path
+    # The refusals are read in English (pages by their cookie); test_translations checks the
+    # Chinese.
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
 
 
 def picture(
@@ -282,13 +288,14 @@ def test_the_product_page_shows_a_gallery_in_order(world, client):
     page = client.get(url).content.decode()
     gallery = page[page.index('class="gallery"') :]
     assert gallery.index(first.gallery.url) < gallery.index(second.gallery.url)
-    assert f'src="{first.gallery.url}" width="800" height="800" alt="红苹果"' in page
-    assert f'alt="{world.product.name}" loading="lazy"' in page  # no description: the name
+    assert f'src="{first.gallery.url}" width="800" height="800" alt="red apples"' in page
+    name = world.product.name_en or world.product.name
+    assert f'alt="{name}" loading="lazy"' in page  # no description: the product's name
     assert 'href="#picture-2"' in page
     assert "catalog/gallery.js" in page
     assert "<script>" not in page.split("</main>")[0]  # no inline script in the page's content
-    client.cookies["django_language"] = "en"
-    assert 'alt="red apples"' in client.get(url).content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    assert 'alt="红苹果"' in client.get(url).content.decode()
 
 
 def test_the_api_gives_each_product_its_picture_urls(world, client):
@@ -338,3 +345,31 @@ def test_county_staff_set_the_banner_and_brand_logos_shown_on_the_home_page(worl
     page = client.get(reverse("catalog:home", args=[world.county.slug])).content.decode()
     assert f'<img class="banner" src="{world.county.banner.url}" width="1600" height="480"' in page
     assert brand.logo.url in page
+
+
+def test_county_staff_add_reorder_and_remove_pictures_in_the_admin(world, client):
+    from tests.core.audit_walk import form_data, form_errors
+
+    admin_user = world.users["county_admin"]
+    client.force_login(admin_user)
+    product = world.product
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = form_data(client.get(url).content.decode(), "product_form")
+    data.update({"images-0-upload": picture(), "images-0-alt_text": "一箱苹果", "_save": "Save"})
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response.content.decode())
+    added = product.images.get()
+    assert (added.alt_text, opened(added.thumbnail.name).size) == ("一箱苹果", (320, 320))
+    assert AuditEntry.objects.filter(action="productimage.added", actor=admin_user).exists()
+
+    data = form_data(client.get(url).content.decode(), "product_form")
+    data.update({"images-1-upload": SimpleUploadedFile("a.jpg", b"text", "image/jpeg")})
+    refused = client.post(url, {**data, "_save": "Save"})
+    assert refused.status_code == 200
+    assert "“a.jpg” is not a JPEG, PNG or WebP picture." in refused.content.decode()
+
+    data = form_data(client.get(url).content.decode(), "product_form")
+    data.update({"images-0-DELETE": "on", "_save": "Save"})
+    assert client.post(url, data).status_code == 302
+    assert not product.images.exists()
+    assert AuditEntry.objects.filter(action="productimage.deleted", actor=admin_user).exists()

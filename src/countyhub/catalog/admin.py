@@ -24,7 +24,12 @@ from countyhub.catalog.models import (
     SellerHousehold,
     Stock,
 )
-from countyhub.core.admin_tools import CountyScopedAdmin, PictureUploadForm, export_as_csv
+from countyhub.core.admin_tools import (
+    CountyScopedAdmin,
+    PictureUploadForm,
+    export_as_csv,
+    is_county_staff,
+)
 from countyhub.core.audit import save_with_audit
 
 
@@ -148,6 +153,20 @@ class ProductImageInline(admin.TabularInline):
     extra = 1
     readonly_fields = ("preview",)
     fields = ("preview", "upload", "position", "alt_text", "alt_text_en")
+
+    # County staff work without Django's model permissions (CountyScopedAdmin); removing a
+    # picture is no loss of a record, so they may do that too.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
 
     @admin.display(description=_("thumbnail"))
     def preview(self, picture: ProductImage) -> str:
