@@ -373,3 +373,14 @@ def test_county_staff_add_reorder_and_remove_pictures_in_the_admin(world, client
     assert client.post(url, data).status_code == 302
     assert not product.images.exists()
     assert AuditEntry.objects.filter(action="productimage.deleted", actor=admin_user).exists()
+
+
+def test_a_product_takes_at_most_twelve_pictures(world):
+    seller = world.users["seller_staff"]
+    for _ in range(images.MAX_PICTURES_PER_PRODUCT):
+        images.add_product_image(actor=seller, product=world.product, upload=picture(size=(64, 48)))
+    with pytest.raises(images.CatalogError) as refused:
+        images.add_product_image(actor=seller, product=world.product, upload=picture(size=(64, 48)))
+    assert refused.value.code == images.CatalogErrorCode.TOO_MANY_PICTURES
+    assert world.product.images.count() == 12
+    assert sorted(world.product.images.values_list("position", flat=True)) == list(range(12))
