@@ -384,3 +384,28 @@ def test_a_product_takes_at_most_twelve_pictures(world):
     assert refused.value.code == images.CatalogErrorCode.TOO_MANY_PICTURES
     assert world.product.images.count() == 12
     assert sorted(world.product.images.values_list("position", flat=True)) == list(range(12))
+
+
+def test_county_staff_upload_the_banner_and_a_logo_in_the_admin(world, client):
+    from tests.core.audit_walk import form_data, form_errors
+
+    client.force_login(world.users["county_admin"])
+    county, brand = world.county, world.product.brand
+    url = reverse("admin:core_county_change", args=[county.pk])
+    data = form_data(client.get(url).content.decode(), "county_form")
+    response = client.post(url, {**data, "banner": picture(size=(2000, 900)), "_save": "Save"})
+    assert response.status_code == 302, form_errors(response.content.decode())
+    county.refresh_from_db()
+    assert opened(county.banner.name).size == (1600, 480)
+    assert AuditEntry.objects.filter(action="county.banner_changed").exists()
+
+    url = reverse("admin:catalog_brand_change", args=[brand.pk])
+    data = form_data(client.get(url).content.decode(), "brand_form")
+    refused = client.post(url, {**data, "logo": pixel_bomb(), "_save": "Save"})
+    assert refused.status_code == 200
+    brand.refresh_from_db()
+    assert not brand.logo
+    response = client.post(url, {**data, "logo": picture("PNG"), "_save": "Save"})
+    assert response.status_code == 302, form_errors(response.content.decode())
+    brand.refresh_from_db()
+    assert opened(brand.logo.name).size == (256, 256)
