@@ -155,10 +155,20 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # whitenoise serves from here; it must exist even before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-MEDIA_URL = "media/"
+# Uploads (product pictures, logos, banners) are written through the storage API to
+# STORAGES["default"]: files under MEDIA_ROOT by default, object storage where a deployment sets
+# another backend (see README, "Pictures and other uploads").
+MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("COUNTYHUB_MEDIA_ROOT", VAR_DIR / "media"))
+# countyhub itself serves MEDIA_URL only for development and the demo; in production the web
+# server (or the object store) does.
+SERVE_MEDIA = _env_bool("COUNTYHUB_SERVE_MEDIA", DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get(
+            "COUNTYHUB_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -1,3 +1,6 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -33,3 +36,14 @@ urlpatterns = [
     path("", include("countyhub.programs.urls")),
     path("", include("countyhub.training.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    # Development and the demo only (settings.SERVE_MEDIA): production serves uploads elsewhere.
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            core_views.media,
+            name="media",
+        ),
+    )

@@ -65,6 +65,8 @@ def admin_form(product, **changes):
         "stock_quantity": "10",
         "certifications-TOTAL_FORMS": "0",
         "certifications-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
     }
     form.update(changes)
     return form

@@ -51,6 +51,8 @@ def test_editing_price_and_stock_in_admin_is_audited(world, client, county_admin
         "stock_quantity": "44",
         "certifications-TOTAL_FORMS": "0",
         "certifications-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
     }
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:3000]

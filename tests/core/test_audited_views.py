@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from PIL import Image
 
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
@@ -104,6 +105,14 @@ def _import_file(site: Site) -> io.BytesIO:
     return upload
 
 
+def _picture() -> io.BytesIO:
+    upload = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(upload, "PNG")
+    upload.seek(0)
+    upload.name = "apples.png"
+    return upload
+
+
 DRIVEN: dict[str, list[Post]] = {
     "signup": [
         Post(
@@ -131,6 +140,22 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"file": _import_file(site)},
             status=(200,),  # the import page shows its report
         )
+    ],
+    "catalog:product_pictures": [
+        Post(
+            "seller_staff",
+            lambda site: reverse(
+                "catalog:product_pictures", args=[_county(site), site.world.product.pk]
+            ),
+            lambda site: {"action": "add", "image": _picture(), "alt_text": "一箱苹果"},
+        ),
+        Post(
+            "seller_staff",
+            lambda site: reverse(
+                "catalog:product_pictures", args=[_county(site), site.world.product.pk]
+            ),
+            lambda site: {"action": "remove", "picture": site.world.product.images.get().pk},
+        ),
     ],
     "catalog:station_households": [
         Post(
@@ -477,6 +502,7 @@ ALLOWED: dict[str, str] = {
 READING = frozenset(
     {
         "healthz",
+        "media",
         "root",
         "password_change_done",
         "password_reset_done",
@@ -597,6 +623,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "kind": "svg",
         "object_id": site.spending.pk,
         "code": site.certificate.code,
+        "path": "products/none.jpg",
     }
 
 

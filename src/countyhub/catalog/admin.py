@@ -8,9 +8,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.catalog import services
+from countyhub.catalog import images, services
 from countyhub.catalog.models import (
     Brand,
     Category,
@@ -18,11 +19,18 @@ from countyhub.catalog.models import (
     Household,
     HouseholdMember,
     Product,
+    ProductImage,
     Seller,
     SellerHousehold,
     Stock,
 )
-from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv
+from countyhub.core.admin_tools import (
+    CountyScopedAdmin,
+    PictureUploadForm,
+    export_as_csv,
+    is_county_staff,
+)
+from countyhub.core.audit import save_with_audit
 
 
 class SellerHouseholdInline(admin.TabularInline):
@@ -57,11 +65,27 @@ class HouseholdAdmin(CountyScopedAdmin):
     actions = (export_as_csv,)
 
 
+class BrandForm(PictureUploadForm):
+    picture_fields = ("logo",)
+
+    class Meta:
+        model = Brand
+        fields = "__all__"
+
+
 @admin.register(Brand)
 class BrandAdmin(CountyScopedAdmin):
+    form = BrandForm
     list_display = ("name", "parent", "slug", "county")
     list_filter = ("county",)
     search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Brand, form: Any, change: bool) -> None:
+        """A new logo is redrawn by the service; the rest of the brand is a plain record."""
+        upload = form.new_picture("logo")
+        super().save_model(request, obj, form, change)
+        if upload is not None:
+            images.set_brand_logo(actor=request.user, brand=obj, upload=upload)
 
 
 @admin.register(Category)
@@ -90,7 +114,6 @@ class ProductForm(forms.ModelForm):
             "price",
             "gtin",
             "gs1_company_prefix_length",
-            "image",
             "active",
         )
 
@@ -106,6 +129,52 @@ class CertificationInline(admin.TabularInline):
     exclude = ("county",)
 
 
+class ProductImageForm(PictureUploadForm):
+    """A new row takes a file (redrawn by the service); an existing one changes its order and
+    descriptions only."""
+
+    upload = forms.FileField(label=_("picture"), required=False)
+    picture_fields = ("upload",)
+
+    class Meta:
+        model = ProductImage
+        fields = ("upload", "position", "alt_text", "alt_text_en")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None and self.has_changed() and not cleaned.get("upload"):
+            self.add_error("upload", _("Choose a picture to upload."))
+        return cleaned
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    readonly_fields = ("preview",)
+    fields = ("preview", "upload", "position", "alt_text", "alt_text_en")
+
+    # County staff work without Django's model permissions (CountyScopedAdmin); removing a
+    # picture is no loss of a record, so they may do that too.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_county_staff(request)
+
+    @admin.display(description=_("thumbnail"))
+    def preview(self, picture: ProductImage) -> str:
+        if not picture.pk:
+            return ""
+        return format_html('<img src="{}" width="80" height="80" alt="">', picture.thumbnail.url)
+
+
 @admin.register(Product)
 class ProductAdmin(CountyScopedAdmin):
     form = ProductForm
@@ -113,7 +182,7 @@ class ProductAdmin(CountyScopedAdmin):
     list_filter = ("active", "category", "brand", "seller", "unit", "county")
     search_fields = ("name", "name_en", "gtin", "seller__name")
     list_select_related = ("seller", "brand", "category", "stock")
-    inlines = (CertificationInline,)
+    inlines = (ProductImageInline, CertificationInline)
     actions = ("put_on_sale", "take_off_sale", export_as_csv)
 
     @admin.display(description=_("in stock"))
@@ -150,6 +219,35 @@ class ProductAdmin(CountyScopedAdmin):
     def save_inline(self, request: HttpRequest, parent: Any, obj: Any, county: Any) -> None:
         obj.county_id = parent.county_id
         super().save_inline(request, parent, obj, county)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Pictures go through their services: a new one is checked and drawn in its sizes, a
+        removed one takes its files along."""
+        if formset.model is not ProductImage:
+            super().save_formset(request, form, formset, change)
+            return
+        product = form.instance
+        # The admin's change message reads these, as ModelFormSet.save() would have set them.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            if inline in formset.deleted_forms or not inline.has_changed():
+                continue
+            if inline.instance.pk is None:
+                added = images.add_product_image(
+                    actor=request.user,
+                    product=product,
+                    upload=inline.cleaned_data["upload"],
+                    alt_text=inline.cleaned_data.get("alt_text", ""),
+                    alt_text_en=inline.cleaned_data.get("alt_text_en", ""),
+                )
+                formset.new_objects.append(added)
+            else:
+                save_with_audit(actor=request.user, instance=inline.instance, county=product.county)
+                formset.changed_objects.append((inline.instance, inline.changed_data))
+        for removed in formset.deleted_forms:
+            if removed.instance.pk is not None:
+                formset.deleted_objects.append(removed.instance)
+                images.delete_product_image(actor=request.user, picture=removed.instance)
 
     @admin.action(description=_("Put selected products on sale"))
     def put_on_sale(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:

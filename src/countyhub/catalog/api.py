@@ -28,6 +28,17 @@ class CertificationOut(Schema):
     valid_until: str
 
 
+class PictureOut(Schema):
+    """A product picture's files, each as its storage gives the URL (a path on this site with
+    the default file storage, a full URL with object storage)."""
+
+    image: str
+    thumbnail: str
+    gallery: str
+    alt_text: str
+    alt_text_en: str
+
+
 class ProductOut(Schema):
     id: int
     county: str
@@ -48,6 +59,7 @@ class ProductOut(Schema):
     active: bool
     stock_available: str
     certifications: list[CertificationOut]
+    pictures: list[PictureOut]
 
 
 class ProductFilters(Schema):
@@ -102,13 +114,26 @@ def product_out(product: Product) -> dict[str, Any]:
             for c in product.certifications.all()
             if c.is_valid_on(today)
         ],
+        "pictures": [
+            {
+                "image": picture.image.url,
+                "thumbnail": picture.thumbnail.url,
+                "gallery": picture.gallery.url,
+                "alt_text": picture.alt_text,
+                "alt_text_en": picture.alt_text_en,
+            }
+            for picture in product.pictures
+        ],
     }
 
 
 def _products() -> QuerySet[Product]:
     return Product.objects.select_related(
         "county", "category", "brand__parent", "seller", "stock"
-    ).prefetch_related(Prefetch("certifications", queryset=Certification.objects.all()))
+    ).prefetch_related(
+        Prefetch("certifications", queryset=Certification.objects.all()),
+        selectors.with_pictures(),
+    )
 
 
 def _may_manage(user: Any, product: Product) -> bool:

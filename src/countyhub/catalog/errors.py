@@ -17,6 +17,8 @@ class CatalogErrorCode(ErrorCode):
     STOCK_BELOW_ALLOCATED = ("stock_below_allocated", ErrorKind.INVALID)
     DUPLICATE_HOUSEHOLD = ("duplicate_household", ErrorKind.CONFLICT)
     IMPORT_REJECTED = ("import_rejected", ErrorKind.UNPROCESSABLE)
+    TOO_MANY_PICTURES = ("too_many_pictures", ErrorKind.CONFLICT)
+    PICTURES_CHANGED = ("pictures_changed", ErrorKind.CONFLICT)
 
 
 class CatalogError(DomainError):

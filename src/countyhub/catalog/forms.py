@@ -69,3 +69,22 @@ class HouseholdForm(forms.Form):
                 "poverty_exit_year", _("Only a registered poor household has an exit year.")
             )
         return data
+
+
+class ProductPictureForm(forms.Form):
+    """A picture a seller adds to a product; the service checks the file by its content."""
+
+    image = forms.FileField(
+        label=_("picture"),
+        help_text=_("A JPEG, PNG or WebP photo, up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("what it shows"),
+        max_length=200,
+        required=False,
+        help_text=_("For people who cannot see it, e.g. “a box of red apples”."),
+    )
+    alt_text_en = forms.CharField(
+        label=_("what it shows, in English"), max_length=200, required=False
+    )

@@ -218,7 +218,6 @@ class Product(CountyScoped):
             "6 to 12. Needed for RFID tags only when GS1's table does not know it."
         ),
     )
-    image = models.ImageField(_("image"), upload_to="products/", blank=True)
     active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
 
     class Meta:
@@ -247,6 +246,39 @@ class Product(CountyScoped):
     @property
     def decimal_quantity(self) -> bool:
         return self.unit in DECIMAL_UNITS
+
+
+class ProductImage(TimestampedModel):
+    """One picture of a product, kept with the sizes the pages show (drawn by
+    `catalog.images.add_product_image`); the first by `position` is the product's face."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product")
+    )
+    image = models.ImageField(_("picture"), upload_to="products/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/")
+    gallery = models.ImageField(_("gallery picture"), upload_to="products/")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    alt_text = models.CharField(
+        _("description"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+    alt_text_en = models.CharField(_("English description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("product picture")
+        verbose_name_plural = _("product pictures")
+        ordering = ["product_id", "position", "pk"]
+        indexes = [models.Index(fields=["product", "position"], name="productimage_product_pos")]
+
+    def __str__(self) -> str:
+        return f"{self.product} #{self.position + 1}"
+
+    @property
+    def files(self) -> list[str]:
+        return [self.image.name, self.thumbnail.name, self.gallery.name]
 
 
 class Stock(TimestampedModel):

@@ -6,18 +6,39 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from countyhub.catalog.models import Brand, Category, Certification, Household, Product
+from countyhub.catalog.models import (
+    Brand,
+    Category,
+    Certification,
+    Household,
+    Product,
+    ProductImage,
+)
 from countyhub.core.models import County, Role, Village
 from countyhub.core.permissions import admin_county_ids
 
 
 def on_sale(*, county: County | int) -> QuerySet[Product]:
-    return Product.objects.filter(county=county, active=True).select_related(
-        "stock", "brand", "seller", "category"
+    """Products on sale, each with its `pictures` in order (one query for a whole list)."""
+    return (
+        Product.objects.filter(county=county, active=True)
+        .select_related("stock", "brand", "seller", "category")
+        .prefetch_related(with_pictures())
     )
+
+
+def with_pictures() -> Prefetch:
+    """Prefetch a product's pictures, in their order, as the list `product.pictures`."""
+    return Prefetch(
+        "images", queryset=ProductImage.objects.order_by("position", "pk"), to_attr="pictures"
+    )
+
+
+def pictures_of(product: Product) -> list[ProductImage]:
+    return list(product.images.order_by("position", "pk"))
 
 
 def search_products(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:

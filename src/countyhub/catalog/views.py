@@ -10,11 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from countyhub.catalog import importer, selectors, services
+from countyhub.catalog import images, importer, selectors, services
 from countyhub.catalog.cart import SessionCart
 from countyhub.catalog.errors import CatalogError
-from countyhub.catalog.forms import HouseholdForm
-from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.forms import HouseholdForm, ProductPictureForm
+from countyhub.catalog.models import Product, ProductImage, Seller
+from countyhub.core.images import ImageError
 from countyhub.core.models import County
 from countyhub.core.pagecache import cache_for_anonymous
 from countyhub.core.permissions import is_county_admin
@@ -90,6 +91,8 @@ def product_detail(request: HttpRequest, county_slug: str, product_id: int) -> H
     context = {
         "county": county,
         "product": product,
+        "pictures": selectors.pictures_of(product),
+        "may_change_pictures": images.may_change_pictures(request.user, product),
         "certifications": selectors.current_certifications(product=product),
         "cart_count": SessionCart(request, county).count(),
     }
@@ -119,6 +122,60 @@ def import_products_page(request: HttpRequest, county_slug: str) -> HttpResponse
         else:
             context["report"] = report
     return render(request, "catalog/import.html", context)
+
+
+@login_required
+def product_pictures(request: HttpRequest, county_slug: str, product_id: int) -> HttpResponse:
+    """A product's pictures for its seller (and county staff): add one, move one earlier or
+    later, remove one. Anybody else is told the page does not exist."""
+    county = _county(county_slug)
+    product = get_object_or_404(
+        Product.objects.select_related("county"), county=county, pk=product_id
+    )
+    if not images.may_change_pictures(request.user, product):
+        raise Http404
+    form = ProductPictureForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "add":
+            form = ProductPictureForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    images.add_product_image(
+                        actor=request.user,
+                        product=product,
+                        upload=form.cleaned_data["image"],
+                        alt_text=form.cleaned_data["alt_text"],
+                        alt_text_en=form.cleaned_data["alt_text_en"],
+                    )
+                except (CatalogError, ImageError) as error:
+                    form.add_error("image", error.message)
+                else:
+                    messages.success(request, _("Picture added."))
+                    return redirect("catalog:product_pictures", county.slug, product.pk)
+        elif action in ("earlier", "later", "remove"):
+            picture_id = request.POST.get("picture", "")
+            picture = get_object_or_404(
+                ProductImage, product=product, pk=int(picture_id) if picture_id.isdigit() else 0
+            )
+            if action == "remove":
+                images.delete_product_image(actor=request.user, picture=picture)
+                messages.success(request, _("Picture removed."))
+            else:
+                step = -1 if action == "earlier" else 1
+                images.move_product_image(actor=request.user, picture=picture, step=step)
+            return redirect("catalog:product_pictures", county.slug, product.pk)
+        else:
+            return HttpResponse(status=400)
+    context = {
+        "county": county,
+        "product": product,
+        "pictures": selectors.pictures_of(product),
+        "form": form,
+    }
+    return render(
+        request, "catalog/product_pictures.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from countyhub.core.admin_tools import (
     AuditedAdmin,
     CountyScopedAdmin,
+    PictureUploadForm,
     export_as_csv,
     is_county_staff,
 )
@@ -35,17 +36,34 @@ from countyhub.core.services import (
     revoke_api_token,
     revoke_role,
     revoke_user_tokens,
+    set_county_banner,
 )
 
 # The admin's log-in goes through the same throttle as the site's and the API's.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
+class CountyForm(PictureUploadForm):
+    picture_fields = ("banner",)
+
+    class Meta:
+        model = County
+        fields = "__all__"
+
+
 @admin.register(County)
 class CountyAdmin(CountyScopedAdmin):
+    form = CountyForm
     county_path = "pk"
     list_display = ("name", "name_en", "slug", "service_center", "province")
     search_fields = ("name", "name_en", "slug")
+
+    def save_model(self, request: HttpRequest, obj: County, form: Any, change: bool) -> None:
+        """A new banner is redrawn by the service; the rest of the county is a plain record."""
+        upload = form.new_picture("banner")
+        super().save_model(request, obj, form, change)
+        if upload is not None:
+            set_county_banner(actor=request.user, county=obj, upload=upload)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)

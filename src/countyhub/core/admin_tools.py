@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from countyhub.core import images
 from countyhub.core.audit import delete_with_audit, record_audit, save_with_audit
 from countyhub.core.models import County
 from countyhub.core.permissions import admin_county_ids
@@ -30,6 +33,32 @@ def county_of(obj: Model, path: str) -> County | None:
     for step in path.split("__"):
         target = getattr(target, step, None)
     return target if isinstance(target, County) else None
+
+
+class PictureUploadForm(forms.ModelForm):
+    """An admin form whose `picture_fields` take uploads checked as pictures here (a refusal
+    shows on the field) and stored by a service in `save_model`, never by the form."""
+
+    picture_fields: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.picture_fields:
+            upload = cleaned.get(name)
+            if upload and name in self.changed_data:
+                try:
+                    images.check_upload(upload)
+                except images.ImageError as error:
+                    self.add_error(name, ValidationError(error.message, code=error.code.value))
+        return cleaned
+
+    def new_picture(self, name: str) -> Any:
+        """The file uploaded to `name`, taken off the record (the service stores it), or None."""
+        upload = self.cleaned_data.get(name)
+        if not upload or name not in self.changed_data:
+            return None
+        setattr(self.instance, name, self.initial.get(name) or "")
+        return upload
 
 
 class AuditedAdmin(admin.ModelAdmin):

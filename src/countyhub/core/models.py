@@ -51,6 +51,8 @@ class County(TimestampedModel):
         related_name="counties",
         verbose_name=_("province"),
     )
+    # Drawn to one size by catalog.images.set_county_banner; empty: the storefront shows none.
+    banner = models.ImageField(_("banner"), upload_to="counties/", blank=True)
 
     class Meta:
         verbose_name = _("county")

@@ -1,4 +1,5 @@
-"""Use cases of counties and people: sign-up and e-mail verification, API tokens, roles."""
+"""Use cases of counties and people: sign-up and e-mail verification, API tokens, roles, the
+county's banner."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from countyhub.core import images
 from countyhub.core.audit import record_audit
 from countyhub.core.models import (
     ApiToken,
@@ -22,6 +26,8 @@ from countyhub.core.models import (
     ProvinceOfficial,
     Role,
 )
+from countyhub.core.pagecache import bump_catalog_version
+from countyhub.core.permissions import is_county_admin
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -219,3 +225,25 @@ def remove_province_official(*, actor: Any, official: ProvinceOfficial) -> None:
         changes={"user": official.user_id, "province": official.province_id},
     )
     official.delete()
+
+
+def set_county_banner(*, actor: Any, county: County, upload: Any) -> County:
+    """The banner across the county's storefront (county administrators); the old file is
+    deleted once the change is committed."""
+    if not is_county_admin(actor, county):
+        raise PermissionDenied(_("Only county staff may change the county."))
+    checked = images.check_upload(upload)
+    old = county.banner.name
+    county.banner.name = images.save_rendition(images.Banner, checked, folder="counties")
+    county.save(update_fields=["banner", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: images.delete_stored(old))
+    transaction.on_commit(bump_catalog_version)
+    record_audit(
+        actor=actor,
+        action="county.banner_changed",
+        target=county,
+        county=county,
+        changes={"banner": [old, county.banner.name], "file": checked.name},
+    )
+    return county

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
 
 from countyhub.core import throttle
 from countyhub.core.email_verification import send_after_commit, user_for_link, verification_link
@@ -45,6 +46,13 @@ def safe_next(request: HttpRequest, fallback: str = "/") -> str:
     ):
         return target
     return fallback
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file from MEDIA_ROOT, in development and the demo only (settings.SERVE_MEDIA);
+    in production the web server or the object store serves them."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 class ThrottledLoginView(LoginView):

@@ -1,7 +1,8 @@
 """The demo county, built idempotently by `countyhub demo`; the only maker of demo accounts.
 
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
-households), `catalog`, `orders` (two years of history), `trace`, `training` and `programs`.
+households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
+(two years of history), `trace`, `training` and `programs`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from countyhub.demo.accounts import (
     grant_demo_roles,
 )
 from countyhub.demo.catalog import build_catalog, employ_poor_households
+from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
     build_assisted_orders,
     build_orders_out_of_county,
@@ -59,6 +61,8 @@ def build_demo(
         report("catalog")
         products = build_catalog(county, villages, households, admin)
         employ_poor_households(county, admin)
+        report("pictures")
+        build_pictures(county, products, admin)
         report("stations")
         stations = build_stations(villages, admin)
         buyers = grant_demo_roles(county, stations, admin)
