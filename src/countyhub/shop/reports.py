@@ -1,0 +1,71 @@
+"""The seller's sales report: sales by product and calendar month (the county's time zone),
+built once and rendered as a table, a chart and CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from countyhub.shop import selectors
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text a spreadsheet shows as typed: a leading apostrophe stops it being read as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    name: str
+    values: tuple[Decimal, ...]  # one per month of the report
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.values, Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class SalesReport:
+    months: tuple[str, ...]  # "YYYY-MM", oldest first
+    rows: tuple[ProductRow, ...]  # best-selling product first
+
+    @classmethod
+    def build(
+        cls, *, seller_ids: list[int], count: int = 12, today: datetime.date | None = None
+    ) -> SalesReport:
+        months = selectors.last_months(count=count, today=today)
+        labels = tuple(f"{month:%Y-%m}" for month in months)
+        rows = tuple(
+            ProductRow(name, tuple(values.get(label, Decimal("0.00")) for label in labels))
+            for name, values in selectors.product_month_sales(seller_ids=seller_ids, months=months)
+        )
+        return cls(labels, rows)
+
+    @property
+    def monthly(self) -> list[tuple[str, Decimal]]:
+        """(month, total of all products) for each month: the chart's bars."""
+        return [
+            (month, sum((row.values[i] for row in self.rows), Decimal("0.00")))
+            for i, month in enumerate(self.months)
+        ]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((row.total for row in self.rows), Decimal("0.00"))
+
+    def csv(self) -> bytes:
+        """The table as CSV: a product a row, a month a column, amounts in yuan."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["product", *self.months, "total"])
+        for row in self.rows:
+            writer.writerow([spreadsheet_text(row.name), *row.values, row.total])
+        writer.writerow(["total", *(total for _month, total in self.monthly), self.total])
+        # A byte-order mark so that spreadsheet programs read the Chinese names as UTF-8.
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
