@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from countyhub.catalog import services as catalog_services
 from countyhub.catalog.errors import CatalogError
 from countyhub.catalog.models import Product, Seller
+from countyhub.core.numbers import plain_number
 from countyhub.shop import reports, selectors
 from countyhub.shop.charts import sales_chart_svg
 from countyhub.shop.forms import OrderSearchForm, ProductQuickEditForm, ShipForm
@@ -47,6 +48,12 @@ def _own_products(sellers: list[Seller]) -> Any:
     )
 
 
+def _edit_form(product: Product, data: Any = None) -> ProductQuickEditForm:
+    """The in-place form of one product's row; ids carry the product so rows do not clash."""
+    initial = {"price": product.price, "stock": plain_number(product.stock.quantity)}
+    return ProductQuickEditForm(data, initial=initial, auto_id=f"p{product.pk}-%s")
+
+
 def _dashboard(
     request: HttpRequest,
     sellers: list[Seller],
@@ -63,14 +70,7 @@ def _dashboard(
     )
     for product in products_page.object_list:
         # The product being edited keeps what was typed and its errors.
-        product.edit_form = (
-            edited[1]
-            if edited and edited[0] == product.pk
-            else ProductQuickEditForm(
-                initial={"price": product.price, "stock": product.stock.quantity},
-                auto_id=f"p{product.pk}-%s",
-            )
-        )
+        product.edit_form = edited[1] if edited and edited[0] == product.pk else _edit_form(product)
     context = {
         "sellers": sellers,
         "county": sellers[0].county,
@@ -101,7 +101,7 @@ def seller_product(request: HttpRequest, product_id: int) -> HttpResponse:
     product = _own_products(sellers).filter(pk=product_id).first()
     if product is None:
         raise Http404
-    form = ProductQuickEditForm(request.POST, auto_id=f"p{product.pk}-%s")
+    form = _edit_form(product, request.POST)
     if form.is_valid():
         try:
             catalog_services.update_product(
@@ -121,10 +121,7 @@ def seller_product(request: HttpRequest, product_id: int) -> HttpResponse:
         return _dashboard(request, sellers, edited=(product.pk, form))
     if request.htmx:
         product = _own_products(sellers).get(pk=product.pk)
-        product.edit_form = ProductQuickEditForm(
-            initial={"price": product.price, "stock": product.stock.quantity},
-            auto_id=f"p{product.pk}-%s",
-        )
+        product.edit_form = _edit_form(product)
         return render(request, "shop/_product_row.html", {"product": product, "saved": True})
     messages.success(request, _("%(product)s saved.") % {"product": product.name})
     return redirect("shop:seller_dashboard")
