@@ -75,7 +75,7 @@ def test_htmx_edit_answers_with_the_row(seller_client, world):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.startswith(f'<tr id="product-{world.product.pk}">') and "Saved." in html
-    assert 'value="12.00"' in html
+    assert 'value="12.00"' in html and 'value="3"' in html  # stock as typed, not 3.000
 
 
 def test_a_refusal_shows_on_its_field(seller_client, world):
@@ -138,3 +138,15 @@ def test_products_and_orders_to_ship_are_paged_apart(seller_client, world):
     ).content.decode()
     assert 'href="?page=2&amp;products_page=1"' in second
     assert len(re.findall(r'<tr id="product-', second)) == 6
+
+
+def test_the_dashboard_takes_a_fixed_number_of_queries(
+    seller_client, world, django_assert_max_num_queries
+):
+    ProductFactory.create_batch(20, county=world.county, seller=world.seller, stock=5)
+    for i in range(20):
+        make_order(
+            world.seller, day=datetime.date(2026, 3, 1) + datetime.timedelta(i), status="paid"
+        )
+    with django_assert_max_num_queries(16):
+        seller_client.get("/seller/")
