@@ -108,3 +108,14 @@ def test_only_seller_staff_have_a_sales_report(client, world):
     client.force_login(world.users["buyer"])
     assert client.get("/seller/sales/").status_code == 403
     assert OrderStatus.CANCELLED  # the report leaves cancelled orders out (above)
+
+
+def test_a_calendar_year_or_the_last_12_months(world, report_csv):
+    sold(world, at=county_time(2025, 3, 1, 12), name="茶叶", total="4.00")
+    sold(world, at=county_time(2026, 12, 1, 12), name="茶叶", total="6.00")
+    year = report_csv(year="2025")
+    assert year[0][1] == "2025-01" and year[0][12] == "2025-12"
+    assert year[-1][-1] == "4.00"
+    assert report_csv()[-1][-1] == "6.00"  # 2026-01 .. 2026-12
+    assert report_csv(year="1900")[0][1] == "2026-01"  # a year out of range: the default
+    assert report_csv(year="abc")[0][1] == "2026-01"

@@ -36,10 +36,8 @@ class SalesReport:
     rows: tuple[ProductRow, ...]  # best-selling product first
 
     @classmethod
-    def build(
-        cls, *, seller_ids: list[int], count: int = 12, today: datetime.date | None = None
-    ) -> SalesReport:
-        months = selectors.last_months(count=count, today=today)
+    def build(cls, *, seller_ids: list[int], months: list[datetime.date]) -> SalesReport:
+        """The report over `months` (first days, oldest first), e.g. `selectors.last_months()`."""
         labels = tuple(f"{month:%Y-%m}" for month in months)
         rows = tuple(
             ProductRow(name, tuple(values.get(label, Decimal("0.00")) for label in labels))

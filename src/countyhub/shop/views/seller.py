@@ -6,6 +6,7 @@ seller's product or order is missing (404)."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -167,18 +169,33 @@ def packing_slips(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _report_months(request: HttpRequest) -> tuple[list[datetime.date], int | None]:
+    """The months asked for: a calendar year (`?year=2025`), else the last 12 months."""
+    this_year = timezone.localdate().year
+    year = request.GET.get("year", "")
+    if year.isdigit() and this_year - 20 <= int(year) <= this_year:
+        return [datetime.date(int(year), month, 1) for month in range(1, 13)], int(year)
+    return selectors.last_months(), None
+
+
 @login_required
 def sales_report(request: HttpRequest) -> HttpResponse:
-    """Sales by product and month over the last 12 months, as a table, a chart and CSV."""
+    """Sales by product and month over the last 12 months or a calendar year, as a table, a
+    chart and CSV."""
     sellers = _sellers(request)
-    report = reports.SalesReport.build(seller_ids=[s.pk for s in sellers])
+    months, year = _report_months(request)
+    report = reports.SalesReport.build(seller_ids=[s.pk for s in sellers], months=months)
     if request.GET.get("format") == "csv":
         response = HttpResponse(report.csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="sales.csv"'
+        name = f"sales-{year}" if year else f"sales-{report.months[0]}-{report.months[-1]}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
+    this_year = timezone.localdate().year
     context = {
         "sellers": sellers,
         "report": report,
+        "year": year,
+        "years": range(this_year, this_year - 3, -1),
         "chart": sales_chart_svg(report.monthly, label=_("Sales by month")),
     }
     return render(request, "shop/sales_report.html", context)
