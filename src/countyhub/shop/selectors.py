@@ -55,7 +55,9 @@ def seller_orders(
 
     The seller comes first so that the (seller, placed_at) and (seller, status) indexes bound
     the rows; the text search then only scans that seller's orders. An order number is matched
-    exactly (the unique index) or by its start; names, phones and product names by substring.
+    by its start, case-sensitively on the upper-cased text, which PostgreSQL answers from the
+    `varchar_pattern_ops` index Django adds for the unique number; names, phones and product
+    names by substring.
     """
     orders = Order.objects.filter(seller_id__in=seller_ids)
     if status:
@@ -70,7 +72,7 @@ def seller_orders(
     if q:
         with_product = OrderLine.objects.filter(order=OuterRef("pk"), product_name__icontains=q)
         orders = orders.filter(
-            Q(number__istartswith=q)
+            Q(number__startswith=q.upper())
             | Q(recipient_name__icontains=q)
             | Q(placed_for_name__icontains=q)
             | Q(buyer__username__icontains=q)
