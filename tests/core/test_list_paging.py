@@ -1,6 +1,7 @@
 """Lists that grow are paged with counts and page links, in both languages (issue 11): the
-station's households, trace batches, the budget's spendings, payout runs, courses and a
-course's sessions. Every record is on some page, once."""
+station's households, trace batches, the budget's spendings, payout runs, work tasks
+(grouped by department within a page), courses and a course's sessions.
+Every record is on some page, once."""
 
 import datetime
 import re
@@ -10,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from countyhub.programs.models import PayoutRun, Spending
+from countyhub.programs.models import PayoutRun, Spending, Task
 from tests.factories.catalog import HouseholdFactory
-from tests.factories.programs import BudgetLineFactory
+from tests.factories.programs import BudgetLineFactory, ProgramFactory
 from tests.factories.trace import make_batch
 from tests.factories.training import CourseFactory, SessionFactory
 
@@ -61,6 +62,20 @@ def _runs(world):
     )
 
 
+def _tasks(world):
+    program = ProgramFactory(county=world.county)
+    for i in range(COUNT):
+        Task.objects.create(
+            program=program,
+            title=f"任务{i:02d}",
+            department="商务局" if i % 2 else "农业农村局",
+            owner=world.users["county_admin"],
+            deadline=datetime.date(2025, 6, 1) + datetime.timedelta(i),
+        )
+    url = reverse("programs:tasks", args=[world.county.slug]) + "?by=department"
+    return "county_admin", url, r">(任务\d+)</a>"
+
+
 def _courses(world):
     for i in range(COUNT):
         CourseFactory(county=world.county, title=f"课程{i:02d}", title_en=f"Course {i:02d}")
@@ -81,7 +96,7 @@ def _sessions(world):
 
 @pytest.mark.parametrize(
     "make",
-    [_households, _batches, _spendings, _runs, _courses, _sessions],
+    [_households, _batches, _spendings, _runs, _tasks, _courses, _sessions],
     ids=lambda f: f.__name__,
 )
 def test_every_record_is_on_some_page_once(client, world, settings, tmp_path, make):
@@ -89,8 +104,11 @@ def test_every_record_is_on_some_page_once(client, world, settings, tmp_path, ma
     role, url, pattern = make(world)
     client.force_login(world.users[role])
     first = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    second = client.get(url + "?page=2", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert f"{COUNT} items · page 1 of 2" in first and 'rel="next" href="?page=2"' in first
+    query = url.partition("?")[2]
+    next_page = f"?{query}&amp;page=2" if query else "?page=2"
+    page_2 = url + ("&" if query else "?") + "page=2"
+    second = client.get(page_2, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{COUNT} items · page 1 of 2" in first and f'rel="next" href="{next_page}"' in first
     assert f"共 {COUNT} 件 · 第 2 / 2 页" in second
     shown = re.findall(pattern, first) + re.findall(pattern, second)
     assert len(shown) == COUNT and len(set(shown)) == COUNT, shown

@@ -4,6 +4,8 @@ payout runs, stations; and a seller's own payouts. Thin: parse, call a service, 
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
@@ -258,10 +260,15 @@ def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
         return redirect("programs:tasks", county.slug)
     today = timezone.localdate()
     by = request.GET.get("by", "deadline")
-    if by == "department":
-        groups = selectors.tasks_by_department(county)
-    else:
-        groups = [("", list(selectors.tasks_of_county(county).order_by("deadline", "pk")))]
+    order = ("department", "deadline", "pk") if by == "department" else ("deadline", "pk")
+    page_obj = _page(request, selectors.tasks_of_county(county).order_by(*order))
+    tasks = list(page_obj.object_list)
+    # Grouped within the page: a department that spans two pages is headed on both.
+    groups = (
+        [(name, list(group)) for name, group in groupby(tasks, key=attrgetter("department"))]
+        if by == "department"
+        else [("", tasks)]
+    )
     overdue = {
         task.pk for _g, group in groups for task in group if selectors.is_overdue(task, today)
     }
@@ -270,6 +277,7 @@ def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
         "groups": groups,
         "overdue": overdue,
         "by": by,
+        "page_obj": page_obj,
         "form": form,
         "today": today,
     }
