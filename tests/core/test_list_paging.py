@@ -1,5 +1,5 @@
 """Lists that grow are paged with counts and page links, in both languages (issue 11): the
-station's households, trace batches, the budget's spendings, payout runs, work tasks
+station's households, trace batches, closed cases and pallets, the budget's spendings, payout runs, work tasks
 (grouped by department within a page), courses and a course's sessions.
 Every record is on some page, once."""
 
@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from countyhub.programs.models import PayoutRun, Spending, Task
+from countyhub.trace.services import LotQuantity, pack_case
 from tests.factories.catalog import HouseholdFactory
 from tests.factories.programs import BudgetLineFactory, ProgramFactory
 from tests.factories.trace import make_batch
@@ -35,6 +36,14 @@ def _batches(world):
     for i in range(COUNT):
         make_batch(actor, world.product, lot=f"LOT-{i:02d}")
     return "seller_staff", reverse("trace:batches"), r">(LOT-\d+)</a>"
+
+
+def _containers(world):
+    actor = world.users["seller_staff"]
+    batch = make_batch(actor, world.product, lot="LOT-C", quantity=str(COUNT))
+    for _i in range(COUNT):
+        pack_case(actor=actor, lots=[LotQuantity(batch, Decimal(1))])
+    return "seller_staff", reverse("trace:containers"), r">(\d{18})</a>"
 
 
 def _spendings(world):
@@ -96,7 +105,7 @@ def _sessions(world):
 
 @pytest.mark.parametrize(
     "make",
-    [_households, _batches, _spendings, _runs, _tasks, _courses, _sessions],
+    [_households, _batches, _containers, _spendings, _runs, _tasks, _courses, _sessions],
     ids=lambda f: f.__name__,
 )
 def test_every_record_is_on_some_page_once(client, world, settings, tmp_path, make):
