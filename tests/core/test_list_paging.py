@@ -1,6 +1,6 @@
 """Lists that grow are paged with counts and page links, in both languages (issue 11): the
-station's households, trace batches, closed cases and pallets, the budget's spendings, payout runs, work tasks
-(grouped by department within a page), courses and a course's sessions.
+station's households, trace batches, closed cases and pallets, the budget's spendings, payout
+runs, work tasks (grouped by department within a page), courses and a course's sessions.
 Every record is on some page, once."""
 
 import datetime
