@@ -395,6 +395,13 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"event_time": _now()},
         ),
     ],
+    "shop:seller_product": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("shop:seller_product", args=[site.world.product.pk]),
+            lambda site: {"price": "30.00", "stock": "12"},
+        )
+    ],
     "api:patch_product": [
         Post(
             "seller_staff",
@@ -526,6 +533,9 @@ READING = frozenset(
         "shop:orders",
         "shop:order",
         "shop:seller_dashboard",
+        "shop:seller_orders",
+        "shop:packing_slips",
+        "shop:sales_report",
         "shop:station_dashboard",
         "shop:checkout_placed",
         "programs:dashboard",

@@ -5,7 +5,9 @@ stock adds up."""
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from countyhub.catalog.models import Stock
+from django.db.models import Count
+
+from countyhub.catalog.models import Seller, Stock
 from countyhub.core.models import AuditEntry
 from countyhub.demo import data
 from countyhub.shop.models import (
@@ -92,3 +94,17 @@ def test_the_demo_station_has_orders_for_villagers(demo_county, db, client):
     assert orders.filter(placed_for_household__isnull=False).exists()
     client.force_login(orders.first().buyer)
     assert orders.first().placed_for_name in client.get("/station/").content.decode()
+
+
+def test_the_demo_sellers_work_pages_show_every_order_and_12_months(demo_county, db, client):
+    """Seen on the demo: the 'last 12 months' chart drew 13 bars without values, and the order
+    list stopped at 100 of 124."""
+    seller = Seller.objects.filter(staff__isnull=False).annotate(n=Count("orders")).latest("n")
+    staff = seller.staff.first()
+    orders = Order.objects.filter(seller__staff=staff).count()
+    client.force_login(staff)
+    dashboard = client.get("/seller/").content.decode()
+    assert dashboard.count('<g class="bar">') == 12
+    assert dashboard.count('<text class="value"') == 12
+    listed = client.get("/seller/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{orders} items · page 1 of" in listed

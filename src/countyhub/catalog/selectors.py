@@ -138,5 +138,5 @@ def households_in(villages: QuerySet[Village]) -> QuerySet[Household]:
         Household.objects.filter(village__in=villages)
         .select_related("village")
         .prefetch_related("members")
-        .order_by("village__name", "head_name")
+        .order_by("village__name", "head_name", "pk")
     )

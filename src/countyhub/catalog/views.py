@@ -208,7 +208,10 @@ def station_households(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Registered %(name)s.") % {"name": household.head_name})
             return redirect("catalog:station_households")
-    context = {"form": form, "households": selectors.households_in(villages)}
+    page_obj = Paginator(selectors.households_in(villages), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"form": form, "households": page_obj.object_list, "page_obj": page_obj}
     return render(
         request, "catalog/station_households.html", context, status=400 if form.errors else 200
     )

@@ -21,13 +21,6 @@ def is_overdue(task: Task, today: datetime.date) -> bool:
     return task.status != TaskStatus.DONE and task.deadline < today
 
 
-def tasks_by_department(county: County) -> list[tuple[str, list[Task]]]:
-    groups: dict[str, list[Task]] = defaultdict(list)
-    for task in tasks_of_county(county).order_by("department", "deadline", "pk"):
-        groups[task.department].append(task)
-    return sorted(groups.items())
-
-
 def open_tasks_by_owner(*, today: datetime.date) -> dict[Any, list[Task]]:
     """Every owner's open tasks, for the weekly digest (overdue first, then by deadline)."""
     owners: dict[Any, list[Task]] = defaultdict(list)

@@ -4,12 +4,15 @@ payout runs, stations; and a seller's own payouts. Thin: parse, call a service, 
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -50,6 +53,12 @@ from countyhub.programs.report import dashboard_pdf
 from countyhub.stations import services as station_services
 from countyhub.stations.errors import StationsError
 from countyhub.stations.selectors import stations_of_county
+
+PER_PAGE = 25
+
+
+def _page(request: HttpRequest, items: Any) -> Page[Any]:
+    return Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
 
 
 def _staff_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
@@ -164,13 +173,18 @@ def budget(request: HttpRequest, county_slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Spending recorded; a second person must approve it."))
             return redirect("programs:budget", county.slug)
+    page_obj = _page(
+        request,
+        Spending.objects.filter(budget_line__program__county=county)
+        .select_related("budget_line", "recorded_by", "decided_by")
+        .order_by("-date", "-pk"),
+    )
     context = {
         "county": county,
         "programs": county.program_set.prefetch_related("budget_lines"),
         "budget": kpis.budget_use(county),
-        "spendings": Spending.objects.filter(budget_line__program__county=county)
-        .select_related("budget_line", "recorded_by", "decided_by")
-        .order_by("-date", "-pk")[:200],
+        "spendings": page_obj.object_list,
+        "page_obj": page_obj,
         "form": form,
         "program_form": program_form,
         "line_form": line_form,
@@ -248,10 +262,15 @@ def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
         return redirect("programs:tasks", county.slug)
     today = timezone.localdate()
     by = request.GET.get("by", "deadline")
-    if by == "department":
-        groups = selectors.tasks_by_department(county)
-    else:
-        groups = [("", list(selectors.tasks_of_county(county).order_by("deadline", "pk")))]
+    order = ("department", "deadline", "pk") if by == "department" else ("deadline", "pk")
+    page_obj = _page(request, selectors.tasks_of_county(county).order_by(*order))
+    tasks = list(page_obj.object_list)
+    # Grouped within the page: a department that spans two pages is headed on both.
+    groups = (
+        [(name, list(group)) for name, group in groupby(tasks, key=attrgetter("department"))]
+        if by == "department"
+        else [("", tasks)]
+    )
     overdue = {
         task.pk for _g, group in groups for task in group if selectors.is_overdue(task, today)
     }
@@ -260,6 +279,7 @@ def tasks(request: HttpRequest, county_slug: str) -> HttpResponse:
         "groups": groups,
         "overdue": overdue,
         "by": by,
+        "page_obj": page_obj,
         "form": form,
         "today": today,
     }
@@ -334,10 +354,11 @@ def payouts(request: HttpRequest, county_slug: str) -> HttpResponse:
             _form_error(form, error)
         else:
             return redirect("programs:run", county.slug, run.pk)
-    runs = PayoutRun.objects.filter(county=county).prefetch_related("lines")[:60]
+    page_obj = _page(request, PayoutRun.objects.filter(county=county).prefetch_related("lines"))
     context = {
         "county": county,
-        "runs": runs,
+        "runs": page_obj.object_list,
+        "page_obj": page_obj,
         "form": form,
         "last_month": previous_month(timezone.localdate()),
     }
@@ -430,10 +451,12 @@ def my_payouts(request: HttpRequest) -> HttpResponse:
     if not sellers:
         raise PermissionDenied
     entries = selectors.ledger_of_sellers([s.pk for s in sellers])
+    page_obj = _page(request, entries)
     context = {
         "sellers": sellers,
         "county": sellers[0].county,
-        "entries": entries[:500],
+        "entries": page_obj.object_list,
+        "page_obj": page_obj,
         "total": selectors.ledger_total(entries),
     }
     return render(request, "programs/my_payouts.html", context)

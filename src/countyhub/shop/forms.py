@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from countyhub.catalog.models import Household, Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.models import County
-from countyhub.shop.models import DeliveryMethod, PaymentMethod
+from countyhub.shop.models import DeliveryMethod, OrderStatus, PaymentMethod
 from countyhub.stations.models import Station
 from countyhub.stations.selectors import open_stations
 
@@ -117,3 +117,47 @@ def check_quantities(lines: list[AssistedLine]) -> bool:
         except ValidationError as error:
             line.error = error.messages[0]
     return all(not line.error for line in lines)
+
+
+class OrderSearchForm(forms.Form):
+    """The seller's order list: a search over number, buyer, phone and product, and filters."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *OrderStatus.choices], required=False
+    )
+    placed_from = forms.DateField(
+        label=_("Placed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    placed_to = forms.DateField(
+        label=_("Placed until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    station = forms.ModelChoiceField(
+        label=_("Village service station"),
+        queryset=Station.objects.none(),
+        required=False,
+        empty_label=_("Any station or home delivery"),
+    )
+
+    def __init__(self, *args: Any, county_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = Station.objects.filter(county_id__in=county_ids)
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `selectors.seller_orders`; a wrong filter is dropped."""
+        data = self.cleaned_data if self.is_valid() else {}
+        station = data.get("station")
+        return {
+            "q": data.get("q", ""),
+            "status": data.get("status", ""),
+            "placed_from": data.get("placed_from"),
+            "placed_to": data.get("placed_to"),
+            "station_id": station.pk if station else None,
+        }
+
+
+class ProductQuickEditForm(forms.Form):
+    """Price and stock on hand, changed from the seller's dashboard (catalog.update_product)."""
+
+    price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2)
+    stock = forms.DecimalField(label=_("In stock"), max_digits=12, decimal_places=3, min_value=0)

@@ -151,7 +151,11 @@ class Order(CountyScoped):
                 name="order_placed_for_household_has_name",
             ),
         ]
-        indexes = [models.Index(fields=["seller", "status"], name="order_seller_status")]
+        indexes = [
+            models.Index(fields=["seller", "status"], name="order_seller_status"),
+            # The seller's order list: newest first, searched and filtered within one seller.
+            models.Index(fields=["seller", "-placed_at"], name="order_seller_placed"),
+        ]
 
     def __str__(self) -> str:
         return self.number

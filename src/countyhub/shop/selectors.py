@@ -6,11 +6,13 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from countyhub.catalog.models import Household
-from countyhub.shop.models import Order, OrderStatus
+from countyhub.core.months import add_months, month_start
+from countyhub.shop.models import Order, OrderLine, OrderStatus
 from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
@@ -40,16 +42,103 @@ def orders_awaiting_shipment(*, seller_ids: list[int]) -> QuerySet[Order]:
     )
 
 
-def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tuple[str, Decimal]]:
+def seller_orders(
+    *,
+    seller_ids: list[int],
+    q: str = "",
+    status: str = "",
+    placed_from: datetime.date | None = None,
+    placed_to: datetime.date | None = None,
+    station_id: int | None = None,
+) -> QuerySet[Order]:
+    """The sellers' orders of every status, newest first, narrowed by a search and filters.
+
+    The seller comes first so that the (seller, placed_at) and (seller, status) indexes bound
+    the rows; the text search then only scans that seller's orders. An order number is matched
+    by its start, case-sensitively on the upper-cased text, which PostgreSQL answers from the
+    `varchar_pattern_ops` index Django adds for the unique number; names, phones and product
+    names by substring.
+    """
+    orders = Order.objects.filter(seller_id__in=seller_ids)
+    if status:
+        orders = orders.filter(status=status)
+    if placed_from:
+        orders = orders.filter(placed_at__gte=_local_midnight(placed_from))
+    if placed_to:
+        orders = orders.filter(placed_at__lt=_local_midnight(placed_to + datetime.timedelta(1)))
+    if station_id:
+        orders = orders.filter(station_id=station_id)
+    q = q.strip()
+    if q:
+        with_product = OrderLine.objects.filter(order=OuterRef("pk"), product_name__icontains=q)
+        orders = orders.filter(
+            Q(number__startswith=q.upper())
+            | Q(recipient_name__icontains=q)
+            | Q(placed_for_name__icontains=q)
+            | Q(buyer__username__icontains=q)
+            | Q(phone__contains=q)
+            | Q(placed_for_phone__contains=q)
+            | Exists(with_product)
+        )
+    return (
+        orders.select_related("station__village", "buyer", "payment")
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-pk")
+    )
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    """The start of `day` in the county's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def last_months(*, count: int = 12, today: datetime.date | None = None) -> list[datetime.date]:
+    """The first days of the last `count` calendar months, this one included, oldest first."""
+    this_month = month_start(today or timezone.localdate())
+    return [add_months(this_month, offset) for offset in range(1 - count, 1)]
+
+
+def monthly_sales(
+    *, seller_ids: list[int], months: list[datetime.date]
+) -> list[tuple[str, Decimal]]:
+    """Sales per calendar month (county time), one entry per month asked for, zero if none."""
     rows = (
         sales()
-        .filter(seller_id__in=seller_ids, placed_at__gte=since)
+        .filter(
+            seller_id__in=seller_ids,
+            placed_at__gte=_local_midnight(months[0]),
+            placed_at__lt=_local_midnight(add_months(months[-1], 1)),
+        )
         .annotate(month=TruncMonth("placed_at"))
         .values("month")
         .annotate(total=Sum("total"))
-        .order_by("month")
     )
-    return [(row["month"].strftime("%Y-%m"), row["total"]) for row in rows]
+    totals = {timezone.localtime(row["month"]).date(): row["total"] for row in rows}
+    return [(f"{month:%Y-%m}", totals.get(month, Decimal("0.00"))) for month in months]
+
+
+def product_month_sales(
+    *, seller_ids: list[int], months: list[datetime.date]
+) -> list[tuple[str, dict[str, Decimal]]]:
+    """Sales per product name and calendar month (county time), best-selling product first:
+    [(product name, {"2026-01": value, ...})]. Cancelled and refunded orders are not sales."""
+    rows = (
+        OrderLine.objects.filter(
+            order__seller_id__in=seller_ids,
+            order__placed_at__gte=_local_midnight(months[0]),
+            order__placed_at__lt=_local_midnight(add_months(months[-1], 1)),
+        )
+        .exclude(order__status__in=NOT_SALES)
+        .annotate(month=TruncMonth("order__placed_at"))
+        .values("product_id", "product_name", "month")
+        .annotate(value=Sum("line_total"))
+    )
+    by_product: dict[int, tuple[str, dict[str, Decimal]]] = {}
+    for row in rows:
+        _name, values = by_product.setdefault(row["product_id"], (row["product_name"], {}))
+        label = f"{timezone.localtime(row['month']):%Y-%m}"
+        values[label] = values.get(label, Decimal("0.00")) + row["value"]
+    return sorted(by_product.values(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 
 def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:

@@ -12,6 +12,10 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
     path("seller/", views.seller_dashboard, name="seller_dashboard"),
+    path("seller/orders/", views.seller_orders, name="seller_orders"),
+    path("seller/slips/", views.packing_slips, name="packing_slips"),
+    path("seller/sales/", views.sales_report, name="sales_report"),
+    path("seller/products/<int:product_id>/", views.seller_product, name="seller_product"),
     path("station/", views.station_dashboard, name="station_dashboard"),
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,8 @@ from countyhub.training.errors import TrainingError
 from countyhub.training.forms import CourseForm, EnrollForm, SessionForm
 from countyhub.training.models import Certificate, Course, Enrollment, EnrollmentStatus, Session
 from countyhub.training.outcomes import training_outcomes
+
+PER_PAGE = 25
 
 
 def _training_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
@@ -50,9 +53,14 @@ def courses(request: HttpRequest, county_slug: str) -> HttpResponse:
         course = services.create_course(actor=request.user, county=county, **form.cleaned_data)
         messages.success(request, _("Course “%(title)s” added.") % {"title": course.title})
         return redirect("training:course", county.slug, course.pk)
+    page_obj = Paginator(
+        Course.objects.filter(county=county).prefetch_related("sessions").order_by("title", "pk"),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
     context = {
         "county": county,
-        "courses": Course.objects.filter(county=county).prefetch_related("sessions"),
+        "courses": page_obj.object_list,
+        "page_obj": page_obj,
         "form": form,
     }
     return render(request, "training/courses.html", context, status=400 if form.errors else 200)
@@ -66,10 +74,14 @@ def course_detail(request: HttpRequest, county_slug: str, course_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         session = services.schedule_session(actor=request.user, course=course, **form.cleaned_data)
         return redirect("training:session", county.slug, session.pk)
+    page_obj = Paginator(course.sessions.select_related("trainer"), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "county": county,
         "course": course,
-        "sessions": course.sessions.select_related("trainer"),
+        "sessions": page_obj.object_list,
+        "page_obj": page_obj,
         "form": form,
     }
     return render(request, "training/course.html", context, status=400 if form.errors else 200)

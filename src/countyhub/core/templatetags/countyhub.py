@@ -16,8 +16,9 @@ def localized(obj: Any, field: str = "name") -> str:
 
 
 @register.simple_tag(takes_context=True)
-def page_query(context: dict[str, Any], number: int) -> str:
-    """The current query string with `page` set to `number`, filters kept."""
+def page_query(context: dict[str, Any], number: int, parameter: str = "") -> str:
+    """The current query string with `page` (or `parameter`, where a page has two paged lists)
+    set to `number`, filters and the other list's page kept."""
     query = context["request"].GET.copy()
-    query["page"] = str(number)
+    query[parameter or "page"] = str(number)
     return "?" + query.urlencode()

@@ -2,7 +2,13 @@
 
 from countyhub.shop.views.cart import cart, cart_add, checkout, checkout_placed
 from countyhub.shop.views.orders import order_action, order_detail, order_list
-from countyhub.shop.views.seller import seller_dashboard
+from countyhub.shop.views.seller import (
+    packing_slips,
+    sales_report,
+    seller_dashboard,
+    seller_orders,
+    seller_product,
+)
 from countyhub.shop.views.station import assisted_order, station_dashboard
 
 __all__ = [
@@ -14,6 +20,10 @@ __all__ = [
     "order_action",
     "order_detail",
     "order_list",
+    "packing_slips",
+    "sales_report",
     "seller_dashboard",
+    "seller_orders",
+    "seller_product",
     "station_dashboard",
 ]

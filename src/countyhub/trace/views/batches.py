@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +20,8 @@ from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import harvest_lot_uri, lot_uri
 from countyhub.trace.models import Batch, EventKind
 
+BATCHES_PER_PAGE = 25
+
 
 def _batch_for(request: HttpRequest, pk: int, *, record: bool = False) -> Batch:
     batch = get_object_or_404(Batch.objects.select_related("product", "seller", "county"), pk=pk)
@@ -30,16 +33,21 @@ def _batch_for(request: HttpRequest, pk: int, *, record: bool = False) -> Batch:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = list(selectors.batches_visible_to(request.user).order_by("-created_at", "-pk"))
+    visible = selectors.batches_visible_to(request.user).order_by("-created_at", "-pk")
+    page_obj = Paginator(visible, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    batches = list(page_obj.object_list)
     if not batches and not policies.seller_ids_of(request.user):
         raise PermissionDenied
-    ids = [b.pk for b in batches]
-    counts = selectors.scan_counts(ids)
+    counts = selectors.scan_counts([b.pk for b in batches])
     rows = [(b, *counts.get(b.pk, (0, 0))) for b in batches]
     context = {
         "rows": rows,
+        "page_obj": page_obj,
         "county": batches[0].county if batches else None,
-        "scans_chart": charts.scans_svg(selectors.scans_per_day(ids)),
+        # The chart counts the scans of every batch the user sees, not only this page's.
+        "scans_chart": charts.scans_svg(
+            selectors.scans_per_day(list(visible.values_list("pk", flat=True)))
+        ),
     }
     return render(request, "trace/batch_list.html", context)
 

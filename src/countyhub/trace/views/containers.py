@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import container_uri
 from countyhub.trace.models import Container
 from countyhub.trace.views.batches import _batch_for
+
+CONTAINERS_PER_PAGE = 25
 
 
 def _may_pack(user: Any) -> bool:
@@ -40,13 +43,19 @@ def container_list(request: HttpRequest) -> HttpResponse:
     station received and has still to unpack."""
     if not (_may_pack(request.user) or selectors.operated_stations(request.user).exists()):
         raise PermissionDenied
-    containers = list(
+    containers = (
         selectors.containers_visible_to(request.user)
         .filter(unpacked_at__isnull=True)
         .order_by("level", "-packed_at", "-pk")
     )
+    page_obj = Paginator(containers, CONTAINERS_PER_PAGE).get_page(request.GET.get("page"))
     batches = list(selectors.batches_visible_to(request.user).order_by("-created_at", "-pk"))
-    context = {"containers": containers, "batches": batches, "may_pack": _may_pack(request.user)}
+    context = {
+        "containers": page_obj.object_list,
+        "page_obj": page_obj,
+        "batches": batches,
+        "may_pack": _may_pack(request.user),
+    }
     return render(request, "trace/containers.html", context)
 
 
