@@ -117,3 +117,39 @@ def check_quantities(lines: list[AssistedLine]) -> bool:
         except ValidationError as error:
             line.error = error.messages[0]
     return all(not line.error for line in lines)
+
+
+class HandOverForm(forms.Form):
+    """The station operator hands a parcel over: the buyer's pickup code and the cash taken
+    (county staff give a reason instead of the code). The service checks everything."""
+
+    code = forms.CharField(
+        label=_("Pickup code"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    cash_collected = forms.DecimalField(
+        label=_("Cash collected"), max_digits=12, decimal_places=2, required=False, min_value=0
+    )
+    difference_reason = forms.CharField(
+        label=_("Reason for a different amount"), max_length=300, required=False
+    )
+    staff_reason = forms.CharField(
+        label=_("Why county staff confirm"), max_length=300, required=False
+    )
+
+
+class CloseDayForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.HiddenInput)
+    cash_counted = forms.DecimalField(
+        label=_("Cash in the till"), max_digits=12, decimal_places=2, min_value=0
+    )
+    difference_reason = forms.CharField(
+        label=_("Reason for a difference"), max_length=300, required=False
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction (a day closed before)"),
+        max_length=300,
+        required=False,
+    )

@@ -14,4 +14,14 @@ urlpatterns = [
     path("seller/", views.seller_dashboard, name="seller_dashboard"),
     path("station/", views.station_dashboard, name="station_dashboard"),
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
+    path("station/<int:station_id>/day/", views.station_day, name="station_day"),
+    path("station/days/<int:pk>/", views.station_day_sheet, name="station_day_sheet"),
+    path("station/parcels/<str:number>/receive/", views.station_receive, name="station_receive"),
+    path(
+        "station/parcels/<str:number>/hand-over/",
+        views.station_hand_over,
+        name="station_hand_over",
+    ),
+    path("station/parcels/<str:number>/return/", views.station_return, name="station_return"),
+    path("station/parcels/<str:number>/slip/", views.station_slip, name="station_slip"),
 ]

@@ -3,7 +3,16 @@
 from countyhub.shop.views.cart import cart, cart_add, checkout, checkout_placed
 from countyhub.shop.views.orders import order_action, order_detail, order_list
 from countyhub.shop.views.seller import seller_dashboard
-from countyhub.shop.views.station import assisted_order, station_dashboard
+from countyhub.shop.views.station import (
+    assisted_order,
+    station_dashboard,
+    station_day,
+    station_day_sheet,
+    station_hand_over,
+    station_receive,
+    station_return,
+    station_slip,
+)
 
 __all__ = [
     "assisted_order",
@@ -16,4 +25,10 @@ __all__ = [
     "order_list",
     "seller_dashboard",
     "station_dashboard",
+    "station_day",
+    "station_day_sheet",
+    "station_hand_over",
+    "station_receive",
+    "station_return",
+    "station_slip",
 ]
