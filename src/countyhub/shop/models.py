@@ -401,7 +401,7 @@ class StationDay(models.Model):
 
 
 class StationDayLineKind(models.TextChoices):
-    RECEIVED = "received", _("received")
+    RECEIVED = "received", pgettext_lazy("parcel", "received")
     HANDED_OVER = "handed_over", _("handed over")
     RETURNED = "returned", _("returned to the seller")
 
