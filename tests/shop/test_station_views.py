@@ -26,6 +26,12 @@ def shipped(world, quantity="1"):
     return order
 
 
+@pytest.fixture(autouse=True)
+def _in_english(client):
+    # The messages asserted below are the English ones; the site's default language is Chinese.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def other_operator(world):
     user = UserFactory(username="other-station-operator")
