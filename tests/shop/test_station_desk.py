@@ -2,12 +2,14 @@
 with the cash taken, returned, and the operator's closed day."""
 
 import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from countyhub.catalog.models import Stock
@@ -21,10 +23,13 @@ from countyhub.shop.models import (
     PaymentMethod,
     PaymentStatus,
     StationDay,
+    StationHandover,
 )
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.shop.services.station_desk import MAX_PICKUP_FAILURES, new_pickup_code
-from tests.factories.core import MembershipFactory, UserFactory
+from tests.conftest import requires_postgres
+from tests.factories.catalog import ProductFactory
+from tests.factories.core import CountyFactory, MembershipFactory, UserFactory
 from tests.factories.stations import StationFactory
 
 S = OrderStatus
@@ -412,3 +417,68 @@ def test_the_day_is_the_countys_calendar_day(world):
     )
     assert [h.order_id for h in march_second.handed_over] == [order.pk]
     assert march_first.handed_over == []
+
+
+@requires_postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_hand_a_parcel_over_once_and_wrong_codes_are_all_counted():
+    """Two operators at one counter: a parcel is handed over (and its cash taken) once, and
+    guesses racing each other cannot slip past the limit."""
+    county = CountyFactory()
+    station = StationFactory(village__township__county=county)
+    product = ProductFactory(county=county, stock=10)
+    buyer, seller_staff = UserFactory(username="b"), UserFactory(username="s")
+    product.seller.staff.add(seller_staff)
+    operators = []
+    for index in range(2):
+        operator = UserFactory(username=f"op-{index}")
+        MembershipFactory(user=operator, county=county, role=Role.STATION_OPERATOR, station=station)
+        operators.append(operator)
+    orders = [
+        place_checkout(
+            buyer=buyer,
+            lines=[LineRequest(product.pk, "1")],
+            delivery=DeliveryRequest(DeliveryMethod.STATION, station.pk, "王芳", "1"),
+        ).orders[0]
+        for _ in range(2)
+    ]
+    for order in orders:
+        services.ship_order(order=order, actor=seller_staff, carrier="邮政", tracking_number="1")
+        services.receive_at_station(order=order, actor=operators[0])
+    handed, guessed = orders
+    start = threading.Event()
+
+    def attempt(number):
+        try:
+            start.wait(timeout=30)
+            if number < 4:
+                services.hand_over(
+                    order=Order.objects.get(pk=handed.pk),
+                    actor=operators[number % 2],
+                    code=handed.pickup_code,
+                    cash_collected=handed.total,
+                )
+                return "handed"
+            services.hand_over(
+                order=Order.objects.get(pk=guessed.pk),
+                actor=operators[number % 2],
+                code=wrong(guessed.pickup_code),
+                cash_collected=guessed.total,
+            )
+            return "handed"
+        except ShopError as error:
+            return error.code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = pool.map(attempt, range(4 + 2 * MAX_PICKUP_FAILURES))
+        start.set()
+        outcomes = list(futures)
+    assert outcomes[:4].count("handed") == 1
+    assert StationHandover.objects.filter(order=handed).count() == 1
+    guessed.refresh_from_db()
+    assert guessed.pickup_failures == MAX_PICKUP_FAILURES
+    assert outcomes[4:].count(ShopErrorCode.WRONG_PICKUP_CODE) == MAX_PICKUP_FAILURES
+    assert outcomes[4:].count(ShopErrorCode.PICKUP_LOCKED) == MAX_PICKUP_FAILURES
