@@ -6,9 +6,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from countyhub.shop import services
 from countyhub.shop.models import Order, OrderStatus, PaymentStatus, StationDay
+from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from tests.browser.test_buyer_and_seller import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -117,3 +119,40 @@ def test_buyer_orders_from_two_sellers_and_the_operator_hands_over_and_closes_th
     operator.emulate_media(media="print")
     assert not operator.locator("header.top").is_visible()
     assert not operator.get_by_role("button", name="Print").is_visible()
+
+
+def test_the_station_desk_pages_fit_a_phone_in_chinese(world, live_server, browser, screenshots):
+    operator = world.users["station_operator"]
+    order = place_checkout(
+        buyer=world.users["buyer"],
+        lines=[LineRequest(world.product.pk, "1")],
+        delivery=DeliveryRequest("station", world.station.pk, "王芳", "13800000000"),
+    ).orders[0]
+    services.ship_order(
+        order=order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="1"
+    )
+    services.receive_at_station(order=order, actor=operator)
+    assisted = services.place_assisted_order(
+        operator=operator,
+        station=world.station,
+        villager_name="李大爷",
+        villager_phone="13900001111",
+        lines=[LineRequest(world.other_product.pk, "1")],
+    ).orders[0]
+    closed = services.close_station_day(
+        station=world.station, day=timezone.localdate(), actor=operator, cash_counted="0"
+    )
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}/c/{world.county.slug}/")
+    page.get_by_role("button", name="简体中文").click()
+    log_in(page, live_server, "station_operator-user")
+    for name, path, text in (
+        ("dashboard", "/station/", "交付"),
+        ("day", f"/station/{world.station.pk}/day/", "更正已结账的日结"),
+        ("sheet", f"/station/days/{closed.pk}/", "服务站日结单"),
+        ("slip", f"/station/parcels/{assisted.number}/slip/", "取件单"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert text in page.locator("main").inner_text(), name
+        fits_the_phone(page)
+        screenshots(page, name)
