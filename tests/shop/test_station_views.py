@@ -193,3 +193,20 @@ def test_the_slip_for_a_villager_carries_the_pickup_code(world, client):
     assert order.pickup_code in dashboard
     slip = client.get(f"/station/parcels/{order.number}/slip/").content.decode()
     assert order.pickup_code in slip and "李大爷" in slip
+
+
+def test_county_staff_read_closed_days_in_the_admin_and_other_counties_do_not(world, client):
+    operator = world.users["station_operator"]
+    order = shipped(world)
+    services.receive_at_station(order=order, actor=operator)
+    services.hand_over(order=order, actor=operator, code=order.pickup_code, cash_collected="25")
+    closed = services.close_station_day(
+        station=world.station, day=timezone.localdate(), actor=operator, cash_counted="25"
+    )
+    client.force_login(world.users["county_admin"])
+    assert client.get(f"/admin/shop/stationday/{closed.pk}/change/").status_code == 200
+    listing = client.get("/admin/shop/stationhandover/").content.decode()
+    assert order.number in listing
+    client.force_login(world.users["other_county_admin"])
+    assert client.get(f"/admin/shop/stationday/{closed.pk}/change/").status_code == 302
+    assert order.number not in client.get("/admin/shop/stationhandover/").content.decode()
