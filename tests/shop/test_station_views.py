@@ -210,3 +210,14 @@ def test_county_staff_read_closed_days_in_the_admin_and_other_counties_do_not(wo
     client.force_login(world.users["other_county_admin"])
     assert client.get(f"/admin/shop/stationday/{closed.pk}/change/").status_code == 302
     assert order.number not in client.get("/admin/shop/stationhandover/").content.decode()
+
+
+def test_the_api_gives_the_pickup_code_to_the_buyer_only(world, client):
+    from tests.api.conftest import ApiClient
+
+    order = shipped(world)
+    body = ApiClient(client, world.users["buyer"]).get(f"/api/orders/{order.pk}").json()
+    assert body["pickup_code"] == order.pickup_code
+    for role in ("seller_staff", "station_operator", "county_admin"):
+        body = ApiClient(client, world.users[role]).get(f"/api/orders/{order.pk}").json()
+        assert body["pickup_code"] is None, role
