@@ -554,6 +554,7 @@ READING = frozenset(
         "shop:seller_dashboard",
         "shop:station_dashboard",
         "shop:station_day_sheet",
+        "shop:station_day_sheet_pdf",
         "shop:station_slip",
         "shop:checkout_placed",
         "programs:dashboard",

@@ -1,6 +1,8 @@
 """The station desk's pages: the dashboard's parcels, the hand-over with the pickup code, the
 day and its printable sheet, the slip for a villager; and who may see each."""
 
+import subprocess
+
 import pytest
 from django.utils import timezone
 
@@ -221,3 +223,35 @@ def test_the_api_gives_the_pickup_code_to_the_buyer_only(world, client):
     for role in ("seller_staff", "station_operator", "county_admin"):
         body = ApiClient(client, world.users[role]).get(f"/api/orders/{order.pk}").json()
         assert body["pickup_code"] is None, role
+
+
+def test_the_day_sheet_is_also_a_pdf_with_every_parcel_and_the_cash(world, client, tmp_path):
+    operator = world.users["station_operator"]
+    orders = [shipped(world) for _ in range(2)]
+    for order in orders:
+        services.receive_at_station(order=order, actor=operator)
+    services.hand_over(
+        order=orders[0], actor=operator, code=orders[0].pickup_code, cash_collected="25"
+    )
+    services.return_to_seller(order=orders[1], actor=operator, reason="七天无人领取")
+    closed = services.close_station_day(
+        station=world.station, day=timezone.localdate(), actor=operator, cash_counted="25"
+    )
+    client.force_login(operator)
+    assert (
+        f"/station/days/{closed.pk}/sheet.pdf"
+        in client.get(f"/station/days/{closed.pk}/").content.decode()
+    )
+    response = client.get(f"/station/days/{closed.pk}/sheet.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    (tmp_path / "sheet.pdf").write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert orders[0].number in text and orders[1].number in text
+    assert "七天无人领取" in text and "¥25.00" in text
+    client.force_login(world.users["seller_staff"])
+    assert client.get(f"/station/days/{closed.pk}/sheet.pdf").status_code == 404

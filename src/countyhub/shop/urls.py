@@ -16,6 +16,11 @@ urlpatterns = [
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
     path("station/<int:station_id>/day/", views.station_day, name="station_day"),
     path("station/days/<int:pk>/", views.station_day_sheet, name="station_day_sheet"),
+    path(
+        "station/days/<int:pk>/sheet.pdf",
+        views.station_day_sheet_pdf,
+        name="station_day_sheet_pdf",
+    ),
     path("station/parcels/<str:number>/receive/", views.station_receive, name="station_receive"),
     path(
         "station/parcels/<str:number>/hand-over/",

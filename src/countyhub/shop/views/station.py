@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from countyhub.catalog import selectors as catalog_selectors
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, selectors, services
+from countyhub.shop.day_sheet import day_sheet_pdf
 from countyhub.shop.errors import InsufficientStockError, ShopError
 from countyhub.shop.forms import (
     AssistedOrderForm,
@@ -302,6 +303,23 @@ def station_day_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "corrected_by": StationDay.objects.filter(corrects=closed).first(),
     }
     return render(request, "shop/station_day_sheet.html", context)
+
+
+@login_required
+def station_day_sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The closed day's sheet as a PDF (the same records as the printable page)."""
+    closed = (
+        StationDay.objects.select_related("station__county", "station__village", "closed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if closed is None or not policies.may_work_station_desk(request.user, closed.station):
+        raise Http404
+    response = HttpResponse(day_sheet_pdf(closed), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="station-day-{closed.station_id}-{closed.day:%Y%m%d}.pdf"'
+    )
+    return response
 
 
 @login_required
