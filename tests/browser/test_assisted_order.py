@@ -58,16 +58,27 @@ def test_operator_orders_for_a_villager_and_hands_the_parcel_over(
     page.wait_for_url(re.compile(r"/station/$"))
     order = Order.objects.get()
     assert (order.placed_for_name, order.placed_for_household) == ("李德明", household)
-    assert "李德明 13907319999" in page.locator(f"#villager-order-{order.number}").inner_text()
+    villager_row = page.locator(f"#villager-order-{order.number}")
+    assert "李德明 13907319999" in villager_row.inner_text()
+    assert order.pickup_code in villager_row.inner_text()
     screenshots(page, "order-placed")
+    villager_row.get_by_role("link", name="Print slip").click()
+    page.wait_for_url(re.compile(rf"/station/parcels/{order.number}/slip/$"))
+    assert page.locator("#slip-code").inner_text() == order.pickup_code
+    screenshots(page, "slip")
+    page.go_back()
 
     services.ship_order(
         order=order, actor=world.users["seller_staff"], carrier="中国邮政", tracking_number="YZ1"
     )
     page.reload()
+    page.locator(f"#order-{order.number} button.receive").click()
+    page.wait_for_selector(f"#order-{order.number} form.hand-over")
     screenshots(page, "parcel-arrived")
-    page.locator(f"#order-{order.number} button.deliver").click()
-    page.wait_for_load_state()
+    # The villager brings the printed slip with the pickup code.
+    page.fill(f"#code-{order.pk}", order.pickup_code)
+    page.locator(f"#order-{order.number} button.hand-over").click()
+    page.wait_for_selector(f"#order-{order.number}", state="detached")
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert order.payment.status == PaymentStatus.RECEIVED

@@ -99,6 +99,42 @@ PACK_A_CASE = Post(
 )
 
 
+def _latest(site: Site) -> Order:
+    return Order.objects.filter(station=site.world.station).latest("pk")
+
+
+def _desk(site: Site, name: str) -> str:
+    return reverse(name, args=[_latest(site).number])
+
+
+# A cash-on-delivery parcel to the station, shipped by its seller: what the desk works on.
+TO_THE_STATION = [
+    Post(
+        "buyer",
+        lambda site: reverse("shop:cart_add", args=[_county(site), site.world.product.pk]),
+        lambda site: {"quantity": "1"},
+        writes=False,
+    ),
+    Post(
+        "buyer",
+        lambda site: reverse("shop:checkout", args=[_county(site)]),
+        lambda site: {
+            "delivery_method": "station",
+            "station": str(site.world.station.pk),
+            "recipient_name": "王芳",
+            "phone": "13800000000",
+            "payment_method": "cash_on_delivery",
+            "idempotency_key": "walk-desk",
+        },
+    ),
+    Post(
+        "seller_staff",
+        lambda site: reverse("shop:order_action", args=[_latest(site).number, "ship"]),
+        lambda site: {"carrier": "邮政", "tracking_number": "YZ1"},
+    ),
+]
+
+
 def _import_file(site: Site) -> io.BytesIO:
     upload = io.BytesIO(f"id,price,stock\n{site.world.product.pk},31.50,9\n".encode())
     upload.name = "prices.csv"
@@ -194,6 +230,35 @@ DRIVEN: dict[str, list[Post]] = {
         Post(
             "buyer",
             lambda site: reverse("shop:order_action", args=[site.order.number, "cancel"]),
+        )
+    ],
+    "shop:station_receive": [
+        *TO_THE_STATION,
+        Post("station_operator", lambda site: _desk(site, "shop:station_receive")),
+    ],
+    "shop:station_hand_over": [
+        *TO_THE_STATION,
+        Post("station_operator", lambda site: _desk(site, "shop:station_receive")),
+        Post(
+            "station_operator",
+            lambda site: _desk(site, "shop:station_hand_over"),
+            lambda site: {"code": _latest(site).pickup_code, "cash_collected": "25.00"},
+        ),
+    ],
+    "shop:station_return": [
+        *TO_THE_STATION,
+        Post("station_operator", lambda site: _desk(site, "shop:station_receive")),
+        Post(
+            "station_operator",
+            lambda site: _desk(site, "shop:station_return"),
+            lambda site: {"reason": "七天无人领取"},
+        ),
+    ],
+    "shop:station_day": [
+        Post(
+            "station_operator",
+            lambda site: reverse("shop:station_day", args=[site.world.station.pk]),
+            lambda site: {"day": timezone.localdate().isoformat(), "cash_counted": "0"},
         )
     ],
     "programs:budget": [
@@ -537,6 +602,9 @@ READING = frozenset(
         "shop:packing_slips",
         "shop:sales_report",
         "shop:station_dashboard",
+        "shop:station_day_sheet",
+        "shop:station_day_sheet_pdf",
+        "shop:station_slip",
         "shop:checkout_placed",
         "programs:dashboard",
         "programs:report",

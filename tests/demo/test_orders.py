@@ -6,11 +6,13 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db.models import Count
+from django.utils import timezone
 
 from countyhub.catalog.models import Seller, Stock
 from countyhub.core.models import AuditEntry
 from countyhub.demo import data
 from countyhub.shop.models import (
+    DeliveryMethod,
     Order,
     OrderEvent,
     OrderLine,
@@ -18,10 +20,13 @@ from countyhub.shop.models import (
     PaymentMethod,
     PaymentStatus,
     Shipment,
+    StationDay,
+    StationHandover,
 )
 
 S = OrderStatus
 CASH_PATH = [S.PLACED, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
+STATION_PATH = [S.PLACED, S.PACKED, S.SHIPPED, S.AT_STATION, S.DELIVERED, S.COMPLETED]
 BANK_PATH = [S.PLACED, S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
 
 
@@ -41,6 +46,8 @@ def test_every_past_order_has_the_events_and_audit_entries_of_a_real_checkout(de
     shipped = set(Shipment.objects.values_list("order_id", flat=True))
     for order in orders:
         path = BANK_PATH if order.payment_method == PaymentMethod.BANK_TRANSFER else CASH_PATH
+        if order.delivery_method == DeliveryMethod.STATION:
+            path = STATION_PATH
         if order.status == S.REFUNDED:
             path = [*path, S.REFUNDED]
         assert [status for status, _at in events[order.pk]] == path, order.number
@@ -49,6 +56,11 @@ def test_every_past_order_has_the_events_and_audit_entries_of_a_real_checkout(de
         # Each step's audit entry was written when the step happened, not when the demo ran.
         assert audited[order.pk] == {f"order.{status}": at for status, at in events[order.pk]} | (
             {"order.placed_for_villager": order.placed_at} if order.placed_for_name else {}
+        ) | (
+            # The station's hand-over, with the cash taken, when it was delivered.
+            {"order.handed_over": dict(events[order.pk])[S.DELIVERED]}
+            if order.delivery_method == DeliveryMethod.STATION
+            else {}
         )
         assert order.pk in shipped
         expected_payment = PaymentStatus.REFUNDED if order.status == S.REFUNDED else "received"
@@ -108,3 +120,35 @@ def test_the_demo_sellers_work_pages_show_every_order_and_12_months(demo_county,
     assert dashboard.count('<text class="value"') == 12
     listed = client.get("/seller/orders/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"{orders} items · page 1 of" in listed
+
+
+def test_every_station_parcel_was_handed_over_at_the_desk_with_its_cash(demo_county, db):
+    station_orders = Order.objects.filter(
+        county=demo_county, delivery_method=DeliveryMethod.STATION
+    )
+    handovers = StationHandover.objects.filter(order__in=station_orders).select_related("order")
+    assert handovers.count() == station_orders.count()
+    for handover in handovers:
+        assert handover.cash_collected == handover.cash_due == handover.order.total
+        # Only stations without an operator account were confirmed by county staff.
+        by_operator = handover.handed_over_by.username == "station"
+        assert by_operator == (handover.station.name == "桃花村")
+        assert bool(handover.staff_reason) != by_operator
+    assert not station_orders.filter(pickup_failures__gt=0).exists()
+
+
+def test_the_demo_has_a_closed_station_day_with_its_sheet(demo_county, db, client):
+    closed = StationDay.objects.get(station__county=demo_county)
+    assert closed.station.name == "桃花村" and closed.closed_by.username == "station"
+    assert closed.handed_over > 0 and closed.corrects is None
+    assert timezone.localdate(closed.closed_at) == closed.day
+    handovers = StationHandover.objects.filter(
+        station=closed.station, handed_over_at__date=closed.day
+    )
+    assert closed.handed_over == handovers.count()
+    assert closed.cash_collected == closed.cash_counted == sum(h.cash_collected for h in handovers)
+    assert closed.lines.filter(kind="handed_over").count() == closed.handed_over
+    client.force_login(closed.closed_by)
+    sheet = client.get(f"/station/days/{closed.pk}/").content.decode()
+    assert closed.day.isoformat() in sheet
+    assert closed.lines.first().order.number in sheet

@@ -393,9 +393,13 @@ def test_the_station_hands_over_an_assisted_order_and_collects_the_cash(world, c
         order=order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="1"
     )
     client.force_login(world.users["station_operator"])
+    client.post(f"/station/parcels/{order.number}/receive/")
     dashboard = client.get("/station/").content.decode()
     assert "Collect" in dashboard
-    client.post(f"/orders/{order.number}/deliver/", {"next": "station"})
+    client.post(
+        f"/station/parcels/{order.number}/hand-over/",
+        {"code": order.pickup_code, "cash_collected": str(order.total)},
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert order.payment.status == "received"
@@ -408,14 +412,18 @@ def test_another_stations_operator_cannot_hand_over_this_stations_parcel(
     services.ship_order(
         order=order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="1"
     )
+    services.receive_at_station(order=order, actor=world.users["station_operator"])
     client.force_login(other_station_operator)
     assert order.number not in client.get("/station/").content.decode()
-    response = client.post(f"/orders/{order.number}/deliver/", {"next": "station"})
+    response = client.post(
+        f"/station/parcels/{order.number}/hand-over/",
+        {"code": order.pickup_code, "cash_collected": str(order.total)},
+    )
     assert response.status_code == 404
-    assert not policies.may_confirm_delivery(other_station_operator, order)
-    assert policies.may_confirm_delivery(world.users["station_operator"], order)
+    assert not policies.may_work_station_desk(other_station_operator, order.station)
+    assert policies.may_work_station_desk(world.users["station_operator"], order.station)
     order.refresh_from_db()
-    assert order.status == OrderStatus.SHIPPED
+    assert order.status == OrderStatus.AT_STATION
 
 
 def test_the_page_speaks_chinese(world, client):

@@ -31,7 +31,11 @@ def test_cash_on_delivery_runs_to_completion_and_stock_leaves_on_shipping(world)
     services.pack_order(order=order, actor=staff)
     services.ship_order(order=order, actor=staff, carrier="邮政", tracking_number="YZ1")
     assert (stock(world).quantity, stock(world).allocated) == (16, 0)
-    services.confirm_delivery(order=order, actor=world.users["station_operator"])
+    operator = world.users["station_operator"]
+    services.receive_at_station(order=order, actor=operator)
+    services.hand_over(
+        order=order, actor=operator, code=order.pickup_code, cash_collected=order.total
+    )
     services.complete_order(order=order, actor=world.users["buyer"])
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
@@ -40,6 +44,7 @@ def test_cash_on_delivery_runs_to_completion_and_stock_leaves_on_shipping(world)
         "placed",
         "packed",
         "shipped",
+        "at_station",
         "delivered",
         "completed",
     ]

@@ -207,7 +207,11 @@ def test_station_hands_over_and_buyer_confirms_receipt(world, client):
     page = client.get("/station/").content.decode()
     assert order.number in page
     assert "¥25.00" in page  # cash to collect
-    client.post(f"/orders/{order.number}/deliver/", {"next": "station"})
+    client.post(f"/station/parcels/{order.number}/receive/")
+    client.post(
+        f"/station/parcels/{order.number}/hand-over/",
+        {"code": order.pickup_code, "cash_collected": "25.00"},
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     assert order.payment.status == PaymentStatus.RECEIVED

@@ -30,6 +30,7 @@ from countyhub.demo.orders import (
     build_assisted_orders,
     build_orders_out_of_county,
     build_station_orders,
+    close_a_station_day,
 )
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
@@ -70,6 +71,7 @@ def build_demo(
         report("order history")
         orders = build_station_orders(county, products, buyers + extra_buyers, rng)
         orders += build_assisted_orders(county, stations["桃花村"], products)
+        close_a_station_day(county, stations["桃花村"])
         report("orders out of the county")
         parcels = build_orders_out_of_county(county, products, rng)
         report("traced batches")

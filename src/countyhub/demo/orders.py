@@ -27,25 +27,34 @@ from countyhub.catalog.services import update_product
 from countyhub.core.models import Membership, Role
 from countyhub.demo import data
 from countyhub.demo.accounts import demo_user
-from countyhub.demo.clock import pinned
-from countyhub.shop import services
-from countyhub.shop.models import DeliveryMethod, Order, PaymentMethod
-from countyhub.shop.services import DeliveryRequest, LineRequest
+from countyhub.demo.clock import on_day, pinned
+from countyhub.shop import selectors, services
+from countyhub.shop.models import (
+    DeliveryMethod,
+    Order,
+    PaymentMethod,
+    StationDay,
+    StationHandover,
+)
+from countyhub.shop.services import DeliveryRequest, LineRequest, station_desk
 from countyhub.stations.models import Station
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 # When each step happens after the order is placed, by kind of order. Packing and shipping take
-# a day; a station hands parcels out in three days, a courier to the cities in five.
+# a day; a parcel reaches its station the next day and is picked up the day after, a courier
+# delivers to the cities in five.
 TO_STATION = (
     ("packed", 20 * HOUR),
     ("shipped", DAY),
+    ("at_station", 2 * DAY),
     ("delivered", 3 * DAY),
     ("completed", 5 * DAY),
 )
 FOR_VILLAGER = (
     ("packed", 20 * HOUR),
     ("shipped", DAY),
+    ("at_station", 2 * DAY),
     ("delivered", 3 * DAY),
     ("completed", 3 * DAY + 2 * HOUR),
 )
@@ -74,10 +83,15 @@ class PlannedOrder:
     household: Household | None = None
 
 
+# Why county staff confirm what a station without an operator account received and handed over.
+NO_OPERATOR = "该站尚无操作员账号，由县服务中心确认交付"
+
+
 class Staff:
     """Who clicks for the county, a seller and a station: the seller's staff pack and ship and
-    restock (county staff for a seller without an account), a station's operator hands over
-    its parcels (the seller's staff where a station has no operator account)."""
+    restock (county staff for a seller without an account), a station's operator receives and
+    hands over its parcels with the buyer's pickup code (county staff, with the reason, where
+    a station has no operator account)."""
 
     def __init__(self, county: Any, admin: Any) -> None:
         self.admin = admin
@@ -95,8 +109,24 @@ class Staff:
     def of_seller(self, seller_id: int) -> Any:
         return self.sellers[seller_id]
 
-    def hands_over(self, order: Order) -> Any:
-        return self.stations.get(order.station_id) or self.of_seller(order.seller_id)
+    def at_station(self, order: Order) -> Any:
+        return self.stations.get(order.station_id) or self.admin
+
+
+def _deliver(staff: Staff, order: Order) -> Order:
+    """A station parcel is handed over at the desk, the cash due taken; a courier's delivery is
+    confirmed by the seller."""
+    if order.delivery_method != DeliveryMethod.STATION:
+        return services.confirm_delivery(order=order, actor=staff.of_seller(order.seller_id))
+    actor = staff.at_station(order)
+    services.hand_over(
+        order=order,
+        actor=actor,
+        code=order.pickup_code,
+        cash_collected=station_desk.cash_due(order),
+        staff_reason="" if actor is not staff.admin else NO_OPERATOR,
+    )
+    return order
 
 
 def _steps(staff: Staff, order: Order) -> dict[str, Callable[[], Order]]:
@@ -113,7 +143,10 @@ def _steps(staff: Staff, order: Order) -> dict[str, Callable[[], Order]]:
             carrier="中国邮政" if order.delivery_method == DeliveryMethod.HOME else "县域共同配送",
             tracking_number=f"QS{order.pk:010d}",
         ),
-        "delivered": lambda: services.confirm_delivery(order=order, actor=staff.hands_over(order)),
+        "at_station": lambda: services.receive_at_station(
+            order=order, actor=staff.at_station(order)
+        ),
+        "delivered": lambda: _deliver(staff, order),
         "completed": lambda: services.complete_order(order=order, actor=order.buyer),
     }
 
@@ -284,3 +317,23 @@ def build_orders_out_of_county(county: Any, products: list[Any], rng: random.Ran
             )
         )
     return place_past_orders(county, plans)
+
+
+def close_a_station_day(county: Any, station: Any) -> StationDay:
+    """The 桃花村 operator closes the last day before today its desk handed parcels over, at
+    the end of the day, the cash in the till as collected."""
+    operator = Membership.objects.get(
+        county=county, role=Role.STATION_OPERATOR, station=station
+    ).user
+    today = timezone.localdate()
+    last = (
+        StationHandover.objects.filter(station=station)
+        .filter(handed_over_at__lt=on_day(today, 0))
+        .latest("handed_over_at")
+    )
+    day = timezone.localdate(last.handed_over_at)
+    with pinned(on_day(day, 23) + datetime.timedelta(minutes=59)):
+        figures = selectors.station_day_figures(station=station, day=day)
+        return services.close_station_day(
+            station=station, day=day, actor=operator, cash_counted=figures.cash_collected
+        )

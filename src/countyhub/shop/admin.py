@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv
 from countyhub.shop import services
 from countyhub.shop.errors import ShopError
-from countyhub.shop.models import Order, OrderEvent, OrderLine
+from countyhub.shop.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    StationDay,
+    StationDayLine,
+    StationHandover,
+)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -88,3 +95,64 @@ class OrderAdmin(CountyScopedAdmin):
     @admin.action(description=_("Confirm delivery"))
     def confirm_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(request, queryset, services.confirm_delivery)
+
+
+class ReadOnlyStationDeskAdmin(CountyScopedAdmin):
+    """The station desk's records are written by its services only (a closed day is corrected
+    by a new one at the station's day page): county staff read them here."""
+
+    county_path = "station__county"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StationDayLineInline(admin.TabularInline):
+    model = StationDayLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "order", "seller_name", "cash_due", "cash_collected", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StationDay)
+class StationDayAdmin(ReadOnlyStationDeskAdmin):
+    list_display = (
+        "day",
+        "station",
+        "closed_by",
+        "closed_at",
+        "received",
+        "handed_over",
+        "returned",
+        "cash_collected",
+        "cash_counted",
+        "corrects",
+    )
+    list_filter = ("station",)
+    date_hierarchy = "day"
+    inlines = (StationDayLineInline,)
+
+
+@admin.register(StationHandover)
+class StationHandoverAdmin(ReadOnlyStationDeskAdmin):
+    list_display = (
+        "order",
+        "station",
+        "handed_over_by",
+        "handed_over_at",
+        "cash_due",
+        "cash_collected",
+        "difference_reason",
+        "staff_reason",
+    )
+    list_filter = ("station",)
+    date_hierarchy = "handed_over_at"

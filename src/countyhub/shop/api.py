@@ -116,6 +116,11 @@ class OrderOut(Schema):
         description="The villager a station operator ordered for; shown only to the station's "
         "operators, the seller and county staff.",
     )
+    pickup_code: str | None = Field(
+        None,
+        description="The code the buyer gives at the village station to collect the parcel; "
+        "shown only to the buyer, while the parcel waits to be collected.",
+    )
 
 
 class ShortageOut(Schema):
@@ -189,6 +194,11 @@ def order_out(
                 "household_id": order.placed_for_household_id,
             }
             if show_villager
+            else None
+        ),
+        "pickup_code": (
+            order.pickup_code
+            if order.awaits_pickup and order.buyer_id == getattr(viewer, "pk", None)
             else None
         ),
     }

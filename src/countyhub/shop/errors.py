@@ -26,6 +26,12 @@ class ShopErrorCode(ErrorCode):
     IDEMPOTENCY_CONFLICT = ("idempotency_conflict", ErrorKind.UNPROCESSABLE)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
     INSUFFICIENT_STOCK = ("insufficient_stock", ErrorKind.CONFLICT)
+    NOT_A_STATION_ORDER = ("not_a_station_order", ErrorKind.INVALID)
+    STATION_HANDOVER = ("station_handover", ErrorKind.CONFLICT)
+    WRONG_PICKUP_CODE = ("wrong_pickup_code", ErrorKind.INVALID)
+    PICKUP_LOCKED = ("pickup_locked", ErrorKind.CONFLICT)
+    INVALID_AMOUNT = ("invalid_amount", ErrorKind.INVALID)
+    DAY_NOT_BEGUN = ("day_not_begun", ErrorKind.INVALID)
 
 
 class ShopError(DomainError):

@@ -161,3 +161,39 @@ class ProductQuickEditForm(forms.Form):
 
     price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2)
     stock = forms.DecimalField(label=_("In stock"), max_digits=12, decimal_places=3, min_value=0)
+
+
+class HandOverForm(forms.Form):
+    """The station operator hands a parcel over: the buyer's pickup code and the cash taken
+    (county staff give a reason instead of the code). The service checks everything."""
+
+    code = forms.CharField(
+        label=_("Pickup code"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    cash_collected = forms.DecimalField(
+        label=_("Cash collected"), max_digits=12, decimal_places=2, required=False, min_value=0
+    )
+    difference_reason = forms.CharField(
+        label=_("Reason for a different amount"), max_length=300, required=False
+    )
+    staff_reason = forms.CharField(
+        label=_("Why county staff confirm"), max_length=300, required=False
+    )
+
+
+class CloseDayForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.HiddenInput)
+    cash_counted = forms.DecimalField(
+        label=_("Cash in the till"), max_digits=12, decimal_places=2, min_value=0
+    )
+    difference_reason = forms.CharField(
+        label=_("Reason for a difference"), max_length=300, required=False
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction (a day closed before)"),
+        max_length=300,
+        required=False,
+    )

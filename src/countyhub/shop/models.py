@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -29,10 +33,25 @@ class OrderStatus(models.TextChoices):
     PAID = "paid", _("paid")
     PACKED = "packed", pgettext_lazy("order status", "packed")
     SHIPPED = "shipped", _("shipped")
+    # Arrived at the village service station, waiting for the buyer with the pickup code.
+    AT_STATION = "at_station", _("ready for pickup")
     DELIVERED = "delivered", _("delivered")
     COMPLETED = "completed", pgettext_lazy("order status", "completed")
     CANCELLED = "cancelled", _("cancelled")
     REFUNDED = "refunded", _("refunded")
+    # Not collected at the station: the parcel went back to the seller, its goods to stock.
+    RETURNED = "returned", _("returned to the seller")
+
+
+# Statuses in which a station order still waits for its buyer: its pickup code must be unique
+# among these at its station.
+PICKUP_OPEN = (
+    OrderStatus.PLACED,
+    OrderStatus.PAID,
+    OrderStatus.PACKED,
+    OrderStatus.SHIPPED,
+    OrderStatus.AT_STATION,
+)
 
 
 class BuyerProfile(TimestampedModel):
@@ -129,6 +148,10 @@ class Order(CountyScoped):
         related_name="assisted_orders",
         verbose_name=_("villager's household"),
     )
+    # A station order's pickup code (set at placement by shop.services.station_desk), shown to
+    # the buyer and asked by the operator at hand-over; wrong tries are counted and limited.
+    pickup_code = models.CharField(_("pickup code"), max_length=6, blank=True)
+    pickup_failures = models.PositiveSmallIntegerField(_("wrong pickup codes"), default=0)
 
     class Meta:
         verbose_name = _("order")
@@ -150,6 +173,11 @@ class Order(CountyScoped):
                 condition=Q(placed_for_household__isnull=True) | ~Q(placed_for_name=""),
                 name="order_placed_for_household_has_name",
             ),
+            models.UniqueConstraint(
+                fields=["station", "pickup_code"],
+                condition=Q(status__in=PICKUP_OPEN) & ~Q(pickup_code=""),
+                name="order_pickup_code_unique_at_station",
+            ),
         ]
         indexes = [
             models.Index(fields=["seller", "status"], name="order_seller_status"),
@@ -164,6 +192,11 @@ class Order(CountyScoped):
     def is_assisted(self) -> bool:
         """Placed by a station operator on behalf of a villager."""
         return bool(self.placed_for_name)
+
+    @property
+    def awaits_pickup(self) -> bool:
+        """A station order whose buyer has yet to collect it with the pickup code."""
+        return bool(self.pickup_code) and self.status in PICKUP_OPEN
 
 
 class OrderLine(models.Model):
@@ -254,3 +287,148 @@ class Shipment(TimestampedModel):
     class Meta:
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
+
+
+class StationHandover(models.Model):
+    """A station parcel handed to its buyer: who handed it over, and the cash taken for it.
+
+    Written once by shop.services.station_desk.hand_over; the cash differs from the amount due
+    only with a reason. County staff hand over without the code only with a reason too."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="handover", verbose_name=_("order")
+    )
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        verbose_name=_("village service station"),
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("handed over by")
+    )
+    handed_over_at = models.DateTimeField(_("handed over at"), db_index=True)
+    cash_due = models.DecimalField(_("cash due"), max_digits=12, decimal_places=2)
+    cash_collected = models.DecimalField(_("cash collected"), max_digits=12, decimal_places=2)
+    difference_reason = models.CharField(_("reason for the difference"), max_length=300, blank=True)
+    # Set when county staff confirmed the hand-over instead of the station's operator.
+    staff_reason = models.CharField(_("why staff confirmed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("station hand-over")
+        verbose_name_plural = _("station hand-overs")
+        ordering = ["handed_over_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cash_collected__gte=0), name="handover_cash_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_collected=models.F("cash_due")) | ~Q(difference_reason=""),
+                name="handover_difference_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} @ {self.station}"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.cash_collected - self.cash_due
+
+
+class StationDay(models.Model):
+    """A station operator's closed day: what the station received, handed over and returned,
+    the cash taken and counted. Immutable: a correction is a new record that `corrects` it."""
+
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        related_name="days",
+        verbose_name=_("village service station"),
+    )
+    # The calendar day in the county's time zone (settings.TIME_ZONE).
+    day = models.DateField(_("day"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("closed by")
+    )
+    closed_at = models.DateTimeField(_("closed at"))
+    received = models.PositiveIntegerField(_("parcels received"))
+    handed_over = models.PositiveIntegerField(_("parcels handed over"))
+    returned = models.PositiveIntegerField(_("parcels returned"))
+    cash_due = models.DecimalField(_("cash due"), max_digits=12, decimal_places=2)
+    cash_collected = models.DecimalField(_("cash collected"), max_digits=12, decimal_places=2)
+    # What the operator counted in the till, and why it differs from what was collected.
+    cash_counted = models.DecimalField(_("cash counted"), max_digits=12, decimal_places=2)
+    difference_reason = models.CharField(_("reason for the difference"), max_length=300, blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+    correction_reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("station day")
+        verbose_name_plural = _("station days")
+        ordering = ["-day", "-closed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "day"],
+                condition=Q(corrects__isnull=True),
+                name="station_day_closed_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_counted=models.F("cash_collected")) | ~Q(difference_reason=""),
+                name="station_day_difference_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(correction_reason=""),
+                name="station_day_correction_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.day}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A closed day is a record of what was handed over: it is never rewritten.
+        if not self._state.adding:
+            raise ValidationError(_("A closed station day cannot be changed; correct it."))
+        super().save(*args, **kwargs)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.cash_counted - self.cash_collected
+
+
+class StationDayLineKind(models.TextChoices):
+    RECEIVED = "received", pgettext_lazy("parcel", "received")
+    HANDED_OVER = "handed_over", _("handed over")
+    RETURNED = "returned", _("returned to the seller")
+
+
+class StationDayLine(models.Model):
+    """One parcel of a closed station day, as it stood at the close."""
+
+    station_day = models.ForeignKey(
+        StationDay, on_delete=models.PROTECT, related_name="lines", verbose_name=_("station day")
+    )
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, verbose_name=_("order"))
+    kind = models.CharField(_("kind"), max_length=20, choices=StationDayLineKind.choices)
+    seller_name = models.CharField(_("seller"), max_length=200)
+    cash_due = models.DecimalField(_("cash due"), max_digits=12, decimal_places=2, default=0)
+    cash_collected = models.DecimalField(
+        _("cash collected"), max_digits=12, decimal_places=2, default=0
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("station day line")
+        verbose_name_plural = _("station day lines")
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.station_day} {self.kind} {self.order}"

@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from countyhub.core.models import Role
-from countyhub.core.permissions import admin_county_ids, is_county_admin, roles_in
-from countyhub.shop.models import Order, OrderStatus
+from countyhub.core.permissions import admin_county_ids, is_county_admin
+from countyhub.shop.models import DeliveryMethod, Order, OrderStatus
+from countyhub.stations.models import Station
 from countyhub.stations.selectors import operated_stations
 
 
@@ -45,15 +46,20 @@ def may_mark_paid(user: Any, order: Order) -> bool:
 
 
 def may_confirm_delivery(user: Any, order: Order) -> bool:
-    station_operator = Role.STATION_OPERATOR in roles_in(user, order.county_id)
-    at_station = (
-        station_operator
-        and order.station_id is not None
-        and user.memberships.filter(
-            role=Role.STATION_OPERATOR, station_id=order.station_id
-        ).exists()
-    )
-    return at_station or may_fulfil(user, order)
+    """A courier's home delivery: the seller or county staff. A station parcel is handed over
+    at the station desk instead (may_work_station_desk)."""
+    return order.delivery_method != DeliveryMethod.STATION and may_fulfil(user, order)
+
+
+def runs_station(user: Any, station_id: int | None) -> bool:
+    """One of the station's operators (an open station, in the operator's county)."""
+    return station_id is not None and operated_stations(user).filter(pk=station_id).exists()
+
+
+def may_work_station_desk(user: Any, station: Station) -> bool:
+    """Receive, hand over and return a station's parcels and close its day: the station's
+    operators, or county staff (whose hand-over needs a reason and is audited)."""
+    return runs_station(user, station.pk) or is_county_admin(user, station.county_id)
 
 
 def may_see_villager(user: Any, order: Order) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,15 +14,28 @@ from django.utils import timezone
 
 from countyhub.catalog.models import Household
 from countyhub.core.months import add_months, month_start
-from countyhub.shop.models import Order, OrderLine, OrderStatus
+from countyhub.shop.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    StationDay,
+    StationHandover,
+)
 from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
-# An order is a sale unless it was cancelled or refunded; the KPIs, payouts and training
-# outcomes all count sales this way.
-NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
-# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
-GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+# An order is a sale unless it was cancelled, refunded or returned (not collected at the
+# station); the KPIs, payouts and training outcomes all count sales this way.
+NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
+# Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left
+# (a returned parcel's goods are back on the shelf).
+GOODS_LEFT = (
+    OrderStatus.SHIPPED,
+    OrderStatus.AT_STATION,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+)
 
 
 def sales(*, county: Any = None) -> QuerySet[Order]:
@@ -146,7 +161,7 @@ def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:
     return (
         Order.objects.filter(
             station_id__in=station_ids,
-            status__in=(OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+            status__in=(OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.AT_STATION),
         )
         .select_related("station__village", "seller", "payment", "shipment")
         .order_by("status", "placed_at")
@@ -193,4 +208,75 @@ def _identifying(households: QuerySet[Household]) -> QuerySet[Household]:
         households.select_related("village")
         .only("pk", "head_name", "county_id", "village__name")
         .order_by("head_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class StationDayFigures:
+    """What a station did on a day (in the county's time zone), as its close records it."""
+
+    station: Station
+    day: datetime.date
+    received: list[OrderEvent]
+    handed_over: list[StationHandover]
+    returned: list[OrderEvent]
+
+    @property
+    def cash_due(self) -> Decimal:
+        return sum((h.cash_due for h in self.handed_over), Decimal("0.00"))
+
+    @property
+    def cash_collected(self) -> Decimal:
+        return sum((h.cash_collected for h in self.handed_over), Decimal("0.00"))
+
+    def cash_by_seller(self) -> list[tuple[str, Decimal]]:
+        """The cash taken for each seller: what the station hands over to the county's service
+        center, which pays the sellers."""
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for handover in self.handed_over:
+            totals[handover.order.seller.name] += handover.cash_collected
+        return sorted(totals.items())
+
+
+def _local_day(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    return start, end
+
+
+def station_day_figures(*, station: Station, day: datetime.date) -> StationDayFigures:
+    start, end = _local_day(day)
+
+    def events(status: str) -> list[OrderEvent]:
+        return list(
+            OrderEvent.objects.filter(
+                order__station=station, to_status=status, created_at__gte=start, created_at__lt=end
+            )
+            .select_related("order__seller")
+            .order_by("created_at", "pk")
+        )
+
+    return StationDayFigures(
+        station=station,
+        day=day,
+        received=events(OrderStatus.AT_STATION),
+        handed_over=list(
+            StationHandover.objects.filter(
+                station=station, handed_over_at__gte=start, handed_over_at__lt=end
+            )
+            .select_related("order__seller", "handed_over_by")
+            .order_by("handed_over_at", "pk")
+        ),
+        returned=events(OrderStatus.RETURNED),
+    )
+
+
+def station_days(*, station: Station, limit: int = 30) -> list[StationDay]:
+    """The station's closed days, the latest record of each day first."""
+    return list(
+        StationDay.objects.filter(station=station)
+        .select_related("closed_by", "corrects")
+        .order_by("-day", "-pk")[:limit]
     )

@@ -18,4 +18,19 @@ urlpatterns = [
     path("seller/products/<int:product_id>/", views.seller_product, name="seller_product"),
     path("station/", views.station_dashboard, name="station_dashboard"),
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
+    path("station/<int:station_id>/day/", views.station_day, name="station_day"),
+    path("station/days/<int:pk>/", views.station_day_sheet, name="station_day_sheet"),
+    path(
+        "station/days/<int:pk>/sheet.pdf",
+        views.station_day_sheet_pdf,
+        name="station_day_sheet_pdf",
+    ),
+    path("station/parcels/<str:number>/receive/", views.station_receive, name="station_receive"),
+    path(
+        "station/parcels/<str:number>/hand-over/",
+        views.station_hand_over,
+        name="station_hand_over",
+    ),
+    path("station/parcels/<str:number>/return/", views.station_return, name="station_return"),
+    path("station/parcels/<str:number>/slip/", views.station_slip, name="station_slip"),
 ]

@@ -19,6 +19,12 @@ from countyhub.shop.services.orders import (
     refund_order,
     ship_order,
 )
+from countyhub.shop.services.station_desk import (
+    close_station_day,
+    hand_over,
+    receive_at_station,
+    return_to_seller,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -27,13 +33,17 @@ __all__ = [
     "LineRequest",
     "PlacedFor",
     "cancel_order",
+    "close_station_day",
     "complete_order",
     "confirm_delivery",
+    "hand_over",
     "mark_order_paid",
     "pack_order",
     "place_assisted_order",
     "place_checkout",
+    "receive_at_station",
     "refund_order",
     "remember_delivery",
+    "return_to_seller",
     "ship_order",
 ]

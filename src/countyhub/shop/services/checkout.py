@@ -39,6 +39,7 @@ from countyhub.shop.models import (
     PaymentMethod,
 )
 from countyhub.shop.payments import provider_for
+from countyhub.shop.services.station_desk import new_pickup_code
 from countyhub.stations.models import Station
 
 S = OrderStatus
@@ -416,6 +417,7 @@ def _create_order(
         placed_for_name=placed_for.name if placed_for else "",
         placed_for_phone=placed_for.phone if placed_for else "",
         placed_for_household_id=placed_for.household_id if placed_for else None,
+        pickup_code=new_pickup_code(station.pk) if station else "",
     )
     for line in order_lines:
         line.order = order

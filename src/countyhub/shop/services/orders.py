@@ -18,6 +18,7 @@ from countyhub.shop.errors import (
     ShopErrorCode,
 )
 from countyhub.shop.models import (
+    DeliveryMethod,
     Order,
     OrderEvent,
     OrderStatus,
@@ -33,11 +34,15 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PLACED: frozenset({S.PAID, S.PACKED, S.CANCELLED}),
     S.PAID: frozenset({S.PACKED, S.REFUNDED}),
     S.PACKED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
-    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
+    # A station parcel is received at the station (AT_STATION) before it is handed over;
+    # only a home delivery goes straight to DELIVERED (see confirm_delivery).
+    S.SHIPPED: frozenset({S.AT_STATION, S.DELIVERED, S.REFUNDED}),
+    S.AT_STATION: frozenset({S.DELIVERED, S.RETURNED, S.REFUNDED}),
     S.DELIVERED: frozenset({S.COMPLETED, S.REFUNDED}),
     S.COMPLETED: frozenset({S.REFUNDED}),
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
+    S.RETURNED: frozenset({S.REFUNDED}),
 }
 
 
@@ -139,10 +144,19 @@ def ship_order(*, order: Order, actor: Any, carrier: str, tracking_number: str) 
 
 @transaction.atomic
 def confirm_delivery(*, order: Order, actor: Any) -> Order:
+    """A courier's home delivery arrived (and its cash was collected). A station parcel is
+    handed over at the station instead (station_desk.hand_over): its operator checks the
+    pickup code and records the cash, so the seller cannot mark it delivered and paid."""
+    if _lock(order).delivery_method == DeliveryMethod.STATION:
+        raise ShopError(
+            ShopErrorCode.STATION_HANDOVER,
+            _("A station parcel is handed over by the station with its pickup code."),
+            field="status",
+        )
     order = _transition(order, S.DELIVERED, actor=actor)
     payment = order.payment
     if payment.status == PaymentStatus.PENDING:
-        # Cash on delivery: the courier or station collected the money at hand-over.
+        # Cash on delivery: the courier collected the money at hand-over.
         payment.status = PaymentStatus.RECEIVED
         payment.received_at = timezone.now()
         payment.save()
@@ -176,7 +190,8 @@ def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
     order = _transition(order, S.REFUNDED, actor=actor, note=reason)
     if goods_left:
         allocation.restock(quantities=_line_quantities(order))
-    else:
+    elif current.status != S.RETURNED:
+        # A returned parcel's goods went back to stock when it was returned.
         allocation.release_allocation(quantities=_line_quantities(order))
     order.payment.status = PaymentStatus.REFUNDED
     order.payment.save()

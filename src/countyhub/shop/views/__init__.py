@@ -9,7 +9,17 @@ from countyhub.shop.views.seller import (
     seller_orders,
     seller_product,
 )
-from countyhub.shop.views.station import assisted_order, station_dashboard
+from countyhub.shop.views.station import (
+    assisted_order,
+    station_dashboard,
+    station_day,
+    station_day_sheet,
+    station_day_sheet_pdf,
+    station_hand_over,
+    station_receive,
+    station_return,
+    station_slip,
+)
 
 __all__ = [
     "assisted_order",
@@ -26,4 +36,11 @@ __all__ = [
     "seller_orders",
     "seller_product",
     "station_dashboard",
+    "station_day",
+    "station_day_sheet",
+    "station_day_sheet_pdf",
+    "station_hand_over",
+    "station_receive",
+    "station_return",
+    "station_slip",
 ]

@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 from countyhub.shop import policies, selectors, services
 from countyhub.shop.errors import ShopError
 from countyhub.shop.forms import (
+    HandOverForm,
     ShipForm,
 )
 from countyhub.shop.models import Order
 from countyhub.shop.payments import provider_for
+from countyhub.shop.services.station_desk import cash_due
 
 ORDERS_PER_PAGE = 25
 
@@ -47,6 +49,8 @@ def _visible_order(request: HttpRequest, number: str) -> Order:
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _visible_order(request, number)
+    runs_station = policies.runs_station(request.user, order.station_id)
+    desk = order.station is not None and policies.may_work_station_desk(request.user, order.station)
     context = {
         "order": order,
         "county": order.county,
@@ -60,6 +64,11 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "may_complete": policies.may_complete(request.user, order) and order.status == "delivered",
         "show_recipient": not order.is_assisted or policies.may_see_villager(request.user, order),
         "ship_form": ShipForm(),
+        # The station desk, for the station's operators and county staff (shop.views.station).
+        "show_pickup_code": order.buyer_id == request.user.pk,
+        "desk": desk,
+        "runs_station": runs_station,
+        "handover_form": HandOverForm(initial={"cash_collected": cash_due(order)}),
     }
     return render(request, "shop/order.html", context)
 
