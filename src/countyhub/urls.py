@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("countyhub.shop.urls")),
     path("", include("countyhub.programs.urls")),
     path("", include("countyhub.training.urls")),
+    path("", include("countyhub.notifications.urls")),
 ]

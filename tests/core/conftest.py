@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from countyhub.catalog.models import Certification, SellerHousehold
 from countyhub.core.models import Role
+from countyhub.notifications.models import StockThreshold
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
@@ -103,6 +104,7 @@ def site(world, settings, tmp_path) -> Site:
     )
     batch = make_batch(world.users["seller_staff"], world.product)
     other_station = StationFactory(village__township=world.station.village.township)
+    StockThreshold.objects.create(seller=world.seller, product=world.product, threshold=4)
     return Site(
         world,
         admin_user,

@@ -101,6 +101,13 @@ def _import_file(site: Site) -> io.BytesIO:
 
 
 DRIVEN: dict[str, list[Post]] = {
+    "notifications:preferences": [
+        Post(
+            "buyer",
+            lambda site: reverse("notifications:preferences"),
+            lambda site: {"language": "en", "phone": "13800000009", "order_placed__email": "on"},
+        )
+    ],
     "signup": [
         Post(
             None,

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.notifications.models import Channel, Kind, NotificationContact
+
+
+def field_name(kind: str, channel: str) -> str:
+    return f"{kind}__{channel}"
+
+
+class PreferencesForm(forms.Form):
+    """A checkbox per kind and channel the user may receive, their language and phone."""
+
+    language = forms.ChoiceField(label=_("language of the messages"), choices=settings.LANGUAGES)
+    phone = NotificationContact._meta.get_field("phone").formfield()
+
+    def __init__(self, *args: Any, choices: dict[tuple[str, str], bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        for (kind, channel), wanted in choices.items():
+            self.fields[field_name(kind, channel)] = forms.BooleanField(
+                label=f"{Kind(kind).label}: {Channel(channel).label}",
+                required=False,
+                initial=wanted,
+            )
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        """Per kind: its label and its channels' checkboxes (e-mail, then SMS)."""
+        kinds = dict.fromkeys(kind for kind, _channel in self.choices)
+        return [
+            (
+                Kind(kind).label,
+                [
+                    self[field_name(kind, channel)]
+                    for channel in Channel
+                    if (kind, channel) in self.choices
+                ],
+            )
+            for kind in kinds
+        ]
+
+    def chosen(self) -> dict[tuple[str, str], bool]:
+        return {key: bool(self.cleaned_data.get(field_name(*key))) for key in self.choices}

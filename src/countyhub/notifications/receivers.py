@@ -1,0 +1,75 @@
+"""The shop's events, turned into notifications. Connected in NotificationsConfig.ready().
+
+Each receiver runs inside the shop's transaction, so the outbox rows commit or roll back with the
+order; it runs in a savepoint of its own and logs its failure instead of raising, because a
+message that cannot be written is not worth losing the order for.
+
+Wiring a further event is one entry of `EVENT_KINDS` (an order status reached) or one call of
+`countyhub.notifications.services.notify(kind, order=..., context=..., key=...)` in the app that
+knows the event (a refund decided, an order ready for pickup).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from countyhub.notifications.models import Kind
+from countyhub.notifications.services import (
+    is_suppressed,
+    notify,
+    notify_low_stock,
+    tracking_url,
+)
+from countyhub.shop.models import OrderEvent, OrderStatus, Shipment
+
+log = logging.getLogger(__name__)
+
+# The kinds sent when an order reaches a status (its OrderEvent is written).
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    OrderStatus.PLACED: (Kind.ORDER_PLACED, Kind.SELLER_NEW_ORDER),
+}
+
+
+def _safely(what: str, action: Any) -> None:
+    try:
+        with transaction.atomic():
+            action()
+    except Exception:  # never let a message break the order: log it and go on
+        log.exception("could not queue notifications for %s", what)
+
+
+def on_order_event(sender: Any, instance: OrderEvent, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw") or is_suppressed():
+        return
+    order = instance.order
+
+    def queue() -> None:
+        for kind in EVENT_KINDS.get(instance.to_status, ()):
+            notify(kind, order=order)
+        if instance.to_status == OrderStatus.PLACED:
+            notify_low_stock(order)
+
+    _safely(f"order {order.number} {instance.to_status}", queue)
+
+
+def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -> None:
+    """Shipped: the buyer gets the carrier and tracking number (the shipment row is written
+    after the order's event), and a station's operators hear that parcels are on the way."""
+    if not created or kwargs.get("raw") or is_suppressed():
+        return
+    order = instance.order
+
+    def queue() -> None:
+        tracking = {
+            "carrier": instance.carrier,
+            "tracking_number": instance.tracking_number,
+            "tracking_url": tracking_url(instance.carrier, instance.tracking_number),
+        }
+        notify(Kind.ORDER_SHIPPED, order=order, context=tracking)
+        if order.station_id is not None:
+            notify(Kind.OPERATOR_PARCELS_ARRIVING, order=order, context=tracking)
+
+    _safely(f"order {order.number} shipped", queue)
