@@ -17,7 +17,12 @@ class PreferencesForm(forms.Form):
     """A checkbox per kind and channel the user may receive, their language and phone."""
 
     language = forms.ChoiceField(label=_("language of the messages"), choices=settings.LANGUAGES)
-    phone = NotificationContact._meta.get_field("phone").formfield()
+    phone = forms.CharField(
+        label=NotificationContact._meta.get_field("phone").verbose_name,
+        required=False,
+        max_length=30,
+        validators=NotificationContact._meta.get_field("phone").validators,
+    )
 
     def __init__(self, *args: Any, choices: dict[tuple[str, str], bool], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
