@@ -63,7 +63,9 @@ def test_a_user_saves_choices_language_and_phone_and_the_change_is_audited(world
     # The page shows what was saved, in English now that the page is asked in English.
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'name="order_placed__email" id="id_order_placed__email" aria-label' in page
-    assert 'id="id_order_shipped__email" aria-label="your order was shipped: e-mail" checked' in page
+    assert (
+        'id="id_order_shipped__email" aria-label="your order was shipped: e-mail" checked' in page
+    )
 
 
 def test_saving_the_same_choices_again_writes_no_audit_entry(world, client):
@@ -94,7 +96,12 @@ def test_nobody_reads_or_changes_another_users_choices(world, client):
     before = preferences_of(seller_staff)
     client.post(
         f"{URL}?user={seller_staff.pk}",
-        {"user": seller_staff.pk, "language": "zh-hans", "phone": "", "seller_new_order__email": ""},
+        {
+            "user": seller_staff.pk,
+            "language": "zh-hans",
+            "phone": "",
+            "seller_new_order__email": "",
+        },
     )
     assert preferences_of(seller_staff) == before
     assert NotificationContact.objects.get(user=seller_staff).phone == "13900000002"
