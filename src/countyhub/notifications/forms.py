@@ -6,7 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.notifications.models import Channel, Kind, NotificationContact
+from countyhub.notifications.kinds import KINDS
+from countyhub.notifications.models import Audience, Channel, Kind, NotificationContact
 
 
 def field_name(kind: str, channel: str) -> str:
@@ -34,20 +35,18 @@ class PreferencesForm(forms.Form):
                 initial=wanted,
             )
 
-    def rows(self) -> list[tuple[str, list[Any]]]:
-        """Per kind: its label and its channels' checkboxes (e-mail, then SMS)."""
-        kinds = dict.fromkeys(kind for kind, _channel in self.choices)
-        return [
-            (
-                Kind(kind).label,
-                [
-                    self[field_name(kind, channel)]
-                    for channel in Channel
-                    if (kind, channel) in self.choices
-                ],
-            )
-            for kind in kinds
-        ]
+    def groups(self) -> list[tuple[str, list[tuple[str, list[Any]]]]]:
+        """Per audience (as a buyer, seller, operator): each kind's label and its channels'
+        checkboxes (e-mail, then SMS)."""
+        grouped: dict[str, list[tuple[str, list[Any]]]] = {}
+        for kind in dict.fromkeys(kind for kind, _channel in self.choices):
+            boxes = [
+                self[field_name(kind, channel)]
+                for channel in Channel
+                if (kind, channel) in self.choices
+            ]
+            grouped.setdefault(KINDS[kind].audience, []).append((Kind(kind).label, boxes))
+        return [(Audience(audience).label, rows) for audience, rows in grouped.items()]
 
     def chosen(self) -> dict[tuple[str, str], bool]:
         return {key: bool(self.cleaned_data.get(field_name(*key))) for key in self.choices}
