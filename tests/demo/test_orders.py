@@ -8,6 +8,7 @@ from decimal import Decimal
 from countyhub.catalog.models import Stock
 from countyhub.core.models import AuditEntry
 from countyhub.demo import data
+from countyhub.notifications.models import Notification
 from countyhub.shop.models import (
     Order,
     OrderEvent,
@@ -92,3 +93,9 @@ def test_the_demo_station_has_orders_for_villagers(demo_county, db, client):
     assert orders.filter(placed_for_household__isnull=False).exists()
     client.force_login(orders.first().buyer)
     assert orders.first().placed_for_name in client.get("/station/").content.decode()
+
+
+def test_two_years_of_history_tell_nobody_today(demo_county, db):
+    """Replayed orders are history: nobody receives an e-mail or text message for them."""
+    assert Order.objects.filter(county=demo_county).exists()
+    assert not Notification.objects.exists()

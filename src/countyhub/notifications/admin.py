@@ -17,7 +17,7 @@ from countyhub.notifications.models import Notification, StockThreshold
 
 @admin.register(Notification)
 class NotificationAdmin(CountyScopedAdmin):
-    list_display = ("created_at", "kind", "channel", "address", "status", "attempts", "sent_at")
+    list_display = ("created_at", "kind", "channel", "address", "subject", "status", "attempts")
     list_filter = ("status", "channel", "kind")
     search_fields = ("address", "subject", "idempotency_key")
     date_hierarchy = "created_at"

@@ -11,8 +11,14 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models load only now, so the receivers' module is imported here (Django's contract).
-        from countyhub.notifications.receivers import on_order_event, on_shipment
+        from countyhub.notifications.receivers import (
+            on_order_event,
+            on_ready_for_pickup,
+            on_shipment,
+        )
         from countyhub.shop.models import OrderEvent, Shipment
+        from countyhub.shop.signals import order_ready_for_pickup
 
         post_save.connect(on_order_event, sender=OrderEvent, dispatch_uid="notify.order_event")
         post_save.connect(on_shipment, sender=Shipment, dispatch_uid="notify.shipment")
+        order_ready_for_pickup.connect(on_ready_for_pickup, dispatch_uid="notify.ready_for_pickup")

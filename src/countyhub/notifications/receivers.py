@@ -4,9 +4,10 @@ Each receiver runs inside the shop's transaction, so the outbox rows commit or r
 order; it runs in a savepoint of its own and logs its failure instead of raising, because a
 message that cannot be written is not worth losing the order for.
 
-Wiring a further event is one entry of `EVENT_KINDS` (an order status reached) or one call of
-`countyhub.notifications.services.notify(kind, order=..., context=..., key=...)` in the app that
-knows the event (a refund decided, an order ready for pickup).
+Wiring a further event is one entry of `EVENT_KINDS` (an order status reached), one `send` of a
+shop signal received here (`order_ready_for_pickup`), or, in an app above this one, one call of
+`countyhub.notifications.services.notify(kind, order=..., context=..., key=...)` (a refund
+requested or decided).
 """
 
 from __future__ import annotations
@@ -73,3 +74,13 @@ def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -
             notify(Kind.OPERATOR_PARCELS_ARRIVING, order=order, context=tracking)
 
     _safely(f"order {order.number} shipped", queue)
+
+
+def on_ready_for_pickup(sender: Any, order: Any, pickup_code: str, **kwargs: Any) -> None:
+    """`shop.signals.order_ready_for_pickup`: the buyer (or villager) comes with the code."""
+    if is_suppressed():
+        return
+    _safely(
+        f"order {order.number} ready for pickup",
+        lambda: notify(Kind.READY_FOR_PICKUP, order=order, context={"pickup_code": pickup_code}),
+    )

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -234,7 +235,7 @@ def notify_low_stock(order: Order) -> list[Notification]:
     """After the order's allocation: tell the seller of each product whose available stock
     this order took below its threshold (once, when it crosses)."""
     written: list[Notification] = []
-    lines = order.lines.select_related("product")
+    lines = list(order.lines.select_related("product"))
     stocks = {s.product_id: s for s in Stock.objects.filter(product__in=[x.product for x in lines])}
     for line in lines:
         stock = stocks.get(line.product_id)
@@ -307,7 +308,7 @@ def deliver_many(ids: Iterable[int]) -> int:
     return sum(deliver(pk) for pk in ids)
 
 
-def due(now: datetime.datetime | None = None) -> Any:
+def due(now: datetime.datetime | None = None) -> QuerySet[Notification]:
     """Messages waiting to be sent: queued, or failed with attempts left and the wait over."""
     return Notification.objects.filter(
         status__in=[Status.QUEUED, Status.FAILED],
