@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from countyhub.core.models import AuditEntry
@@ -11,8 +15,9 @@ from countyhub.notifications.models import (
     Kind,
     NotificationContact,
     NotificationPreference,
+    StockThreshold,
 )
-from countyhub.notifications.services import chosen, preferences_of
+from countyhub.notifications.services import chosen, preferences_of, set_seller_threshold
 from countyhub.shop.models import DeliveryMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 
@@ -127,3 +132,33 @@ def test_turning_a_channel_on_is_honoured(world, client, django_capture_on_commi
     # No phone given: the SMS has nowhere to go, the e-mail goes, in English.
     (to_buyer,) = [m for m in mail.outbox if m.to == [buyer.email]]
     assert to_buyer.subject.startswith("Order ")
+
+
+def test_seller_staff_set_their_sellers_low_stock_threshold_only(world, client):
+    staff = world.users["seller_staff"]
+    client.force_login(staff)
+    page = client.get(URL).content.decode()
+    assert f'name="threshold_{world.seller.pk}"' in page
+    assert f'name="threshold_{world.other_seller.pk}"' not in page
+    data = {"language": "zh-hans", "phone": "", f"threshold_{world.seller.pk}": "8"}
+    data[f"threshold_{world.other_seller.pk}"] = "9"  # not theirs: ignored
+    assert client.post(URL, data).status_code == 302
+    assert list(StockThreshold.objects.values_list("seller_id", "product_id", "threshold")) == [
+        (world.seller.pk, None, Decimal("8.000"))
+    ]
+    entry = AuditEntry.objects.get(action="stock_threshold.changed")
+    assert (entry.actor, entry.changes) == (staff, {"threshold": [None, "8"]})
+    assert 'value="8"' in client.get(URL).content.decode()
+    # Emptied: back to the default.
+    client.post(URL, {**data, f"threshold_{world.seller.pk}": ""})
+    assert not StockThreshold.objects.exists()
+
+
+def test_a_threshold_is_set_by_the_sellers_staff_only(world, client):
+    with pytest.raises(PermissionDenied):
+        set_seller_threshold(
+            actor=world.users["other_seller_staff"], seller=world.seller, threshold=Decimal(3)
+        )
+    client.force_login(world.users["buyer"])
+    assert "threshold_" not in client.get(URL).content.decode()
+    assert not StockThreshold.objects.exists()

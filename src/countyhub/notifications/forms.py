@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,9 +26,27 @@ class PreferencesForm(forms.Form):
         validators=NotificationContact._meta.get_field("phone").validators,
     )
 
-    def __init__(self, *args: Any, choices: dict[tuple[str, str], bool], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        choices: dict[tuple[str, str], bool],
+        thresholds: dict[Any, Decimal | None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.choices = choices
+        self.thresholds = thresholds
+        for seller, threshold in thresholds.items():
+            self.fields[f"threshold_{seller.pk}"] = forms.DecimalField(
+                label=_("%(seller)s: tell me when a product has less than") % {"seller": seller},
+                help_text=_("Empty: below %(default)s.")
+                % {"default": settings.COUNTYHUB_LOW_STOCK_THRESHOLD},
+                required=False,
+                min_value=0,
+                max_digits=12,
+                decimal_places=3,
+                initial=threshold.normalize() if threshold is not None else None,
+            )
         for (kind, channel), wanted in choices.items():
             self.fields[field_name(kind, channel)] = forms.BooleanField(
                 label=f"{Kind(kind).label}: {Channel(channel).label}",
@@ -50,3 +69,11 @@ class PreferencesForm(forms.Form):
 
     def chosen(self) -> dict[tuple[str, str], bool]:
         return {key: bool(self.cleaned_data.get(field_name(*key))) for key in self.choices}
+
+    def threshold_fields(self) -> list[Any]:
+        return [self[f"threshold_{seller.pk}"] for seller in self.thresholds]
+
+    def chosen_thresholds(self) -> dict[Any, Decimal | None]:
+        return {
+            seller: self.cleaned_data.get(f"threshold_{seller.pk}") for seller in self.thresholds
+        }

@@ -20,11 +20,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Stock
 from countyhub.core.audit import record_audit
@@ -397,3 +399,43 @@ def set_preferences(
             county=None,
             changes=changes,
         )
+
+
+def seller_thresholds(user: Any) -> dict[Any, Decimal | None]:
+    """The sellers a user works for, each with its own low-stock threshold (None: the default)."""
+    sellers = list(user.seller_staff_of.order_by("name", "pk"))
+    own = dict(
+        StockThreshold.objects.filter(seller__in=sellers, product__isnull=True).values_list(
+            "seller_id", "threshold"
+        )
+    )
+    return {seller: own.get(seller.pk) for seller in sellers}
+
+
+@transaction.atomic
+def set_seller_threshold(*, actor: Any, seller: Any, threshold: Decimal | None) -> None:
+    """A seller's staff set below how much available stock they are told (None: the default)."""
+    if not seller.staff.filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("Only the seller's staff set its low-stock threshold."))
+    existing = (
+        StockThreshold.objects.select_for_update()
+        .filter(seller=seller, product__isnull=True)
+        .first()
+    )
+    before = existing.threshold if existing else None
+    if before == threshold:
+        return
+    if threshold is None:
+        existing.delete()
+    elif existing is not None:
+        existing.threshold = threshold
+        existing.save(update_fields=["threshold"])
+    else:
+        StockThreshold.objects.create(seller=seller, threshold=threshold)
+    record_audit(
+        actor=actor,
+        action="stock_threshold.changed",
+        target=seller,
+        county=seller.county,
+        changes={"threshold": [before, threshold]},
+    )
