@@ -183,6 +183,13 @@ def test_shipping_tells_the_buyer_the_tracking_and_the_station_its_parcel(
     to_operator = next(m for m in mail.outbox if m.to == [world.users["station_operator"].email])
     assert "SF123" in to_operator.body and "王芳" in to_operator.body
     assert len(mail.outbox) == 2
+    # The buyer gave no phone for messages: the text goes to the order's delivery phone.
+    text = Notification.objects.get(kind=Kind.ORDER_SHIPPED, channel=Channel.SMS)
+    assert (text.user, text.address, text.status) == (
+        world.users["buyer"],
+        "13800000000",
+        Status.SENT,
+    )
 
 
 def test_a_carrier_without_a_tracking_page_gives_the_number(

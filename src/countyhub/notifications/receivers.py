@@ -20,8 +20,10 @@ from django.db import transaction
 from countyhub.notifications.models import Kind
 from countyhub.notifications.services import (
     is_suppressed,
+    low_stock_messages,
+    message,
     notify,
-    notify_low_stock,
+    queue,
     tracking_url,
 )
 from countyhub.shop.models import OrderEvent, OrderStatus, Shipment
@@ -43,17 +45,19 @@ def _safely(what: str, action: Any) -> None:
 
 
 def on_order_event(sender: Any, instance: OrderEvent, created: bool, **kwargs: Any) -> None:
-    if not created or kwargs.get("raw") or is_suppressed():
+    kinds = EVENT_KINDS.get(instance.to_status, ())
+    if not created or kwargs.get("raw") or is_suppressed() or not kinds:
         return
     order = instance.order
 
-    def queue() -> None:
-        for kind in EVENT_KINDS.get(instance.to_status, ()):
-            notify(kind, order=order)
+    def queue_all() -> None:
+        lines = list(order.lines.select_related("product__stock"))
+        messages = [message(kind, order, context={"lines": lines}) for kind in kinds]
         if instance.to_status == OrderStatus.PLACED:
-            notify_low_stock(order)
+            messages += low_stock_messages(order, lines)
+        queue(messages)
 
-    _safely(f"order {order.number} {instance.to_status}", queue)
+    _safely(f"order {order.number} {instance.to_status}", queue_all)
 
 
 def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -> None:
@@ -63,17 +67,18 @@ def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -
         return
     order = instance.order
 
-    def queue() -> None:
+    def queue_all() -> None:
         tracking = {
             "carrier": instance.carrier,
             "tracking_number": instance.tracking_number,
             "tracking_url": tracking_url(instance.carrier, instance.tracking_number),
         }
-        notify(Kind.ORDER_SHIPPED, order=order, context=tracking)
+        kinds = [Kind.ORDER_SHIPPED]
         if order.station_id is not None:
-            notify(Kind.OPERATOR_PARCELS_ARRIVING, order=order, context=tracking)
+            kinds.append(Kind.OPERATOR_PARCELS_ARRIVING)
+        queue([message(kind, order, context=tracking) for kind in kinds])
 
-    _safely(f"order {order.number} shipped", queue)
+    _safely(f"order {order.number} shipped", queue_all)
 
 
 def on_ready_for_pickup(sender: Any, order: Any, pickup_code: str, **kwargs: Any) -> None:

@@ -15,20 +15,19 @@ import datetime
 import logging
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product, Stock
 from countyhub.core.audit import record_audit
 from countyhub.core.models import Membership, Role
 from countyhub.core.money import format_money
@@ -44,7 +43,7 @@ from countyhub.notifications.models import (
     StockThreshold,
 )
 from countyhub.notifications.providers import send_email, sms_provider
-from countyhub.shop.models import BuyerProfile, Order
+from countyhub.shop.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,8 @@ def is_suppressed() -> bool:
 
 @dataclass(frozen=True)
 class Recipient:
-    """A user (channels by their choices) or a phone with no account (a villager: SMS only)."""
+    """A user (channels by their choices; `phone` if they gave none of their own) or a phone
+    with no account (a villager: SMS only)."""
 
     user: Any = None
     phone: str = ""
@@ -96,7 +96,7 @@ def recipients_for(audience: str, order: Order) -> list[Recipient]:
         if order.is_assisted:
             # The operator placed it at the desk; the villager has a phone and no account.
             return [Recipient(phone=order.placed_for_phone)]
-        return [Recipient(user=order.buyer)]
+        return [Recipient(user=order.buyer, phone=order.phone)]
     if audience == Audience.SELLER:
         return [Recipient(user=user) for user in order.seller.staff.filter(is_active=True)]
     if order.station_id is None:
@@ -110,10 +110,9 @@ def recipients_for(audience: str, order: Order) -> list[Recipient]:
 def contact_of(user: Any) -> tuple[str, str]:
     """The user's language and mobile phone for text messages."""
     contact = NotificationContact.objects.filter(user=user).first()
-    phone = contact.phone if contact else ""
-    if not phone:
-        phone = BuyerProfile.objects.filter(user=user).values_list("phone", flat=True).first() or ""
-    return (contact.language if contact else settings.LANGUAGE_CODE), phone
+    if contact is None:
+        return settings.LANGUAGE_CODE, ""
+    return contact.language, contact.phone
 
 
 def chosen(user: Any, kind: str) -> dict[str, bool]:
@@ -125,19 +124,6 @@ def chosen(user: Any, kind: str) -> dict[str, bool]:
         )
     )
     return {channel: choice.get(channel, spec.default_for(channel)) for channel in Channel}
-
-
-def _routes(recipient: Recipient, kind: str) -> list[tuple[str, str, str]]:
-    """(channel, address, language) for each message the recipient gets of this kind."""
-    if recipient.user is None:
-        return [(Channel.SMS, recipient.phone, settings.LANGUAGE_CODE)] if recipient.phone else []
-    language, phone = contact_of(recipient.user)
-    addresses = {Channel.EMAIL: recipient.user.email, Channel.SMS: phone}
-    return [
-        (channel, addresses[channel], language)
-        for channel, wanted in chosen(recipient.user, kind).items()
-        if wanted and addresses[channel]
-    ]
 
 
 def order_url(order: Order) -> str:
@@ -173,6 +159,124 @@ def _order_context(order: Order) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Message:
+    """One kind about one order, for its recipients; `key` names what it is about when an order
+    may have several of the kind (a refund request: `refund:<pk>`)."""
+
+    kind: str
+    order: Order
+    recipients: list[Recipient]
+    context: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+
+
+def message(
+    kind: str,
+    order: Order,
+    *,
+    context: dict[str, Any] | None = None,
+    key: str = "",
+    recipients: Iterable[Recipient] | None = None,
+) -> Message:
+    """A message of `kind` about `order` for the kind's audience (or `recipients`)."""
+    if recipients is None:
+        recipients = recipients_for(KINDS[kind].audience, order)
+    return Message(kind, order, list(recipients), context or {}, key)
+
+
+class _Routes:
+    """Each recipient's channels, addresses and language for a batch of messages, read in
+    two queries, whoever the recipients are."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        users = {r.user.pk for m in messages for r in m.recipients if r.user is not None}
+        kinds = {m.kind for m in messages}
+        self.contacts = (
+            {c.user_id: c for c in NotificationContact.objects.filter(user_id__in=users)}
+            if users
+            else {}
+        )
+        self.choices = (
+            {
+                (user_id, kind, channel): enabled
+                for user_id, kind, channel, enabled in NotificationPreference.objects.filter(
+                    user_id__in=users, kind__in=kinds
+                ).values_list("user_id", "kind", "channel", "enabled")
+            }
+            if users
+            else {}
+        )
+
+    def wants(self, user_id: int, kind: str, channel: str) -> bool:
+        return self.choices.get((user_id, kind, channel), KINDS[kind].default_for(channel))
+
+    def of(self, recipient: Recipient, kind: str) -> list[tuple[str, str, str]]:
+        """(channel, address, language) of each message the recipient gets of this kind."""
+        if recipient.user is None:
+            return (
+                [(Channel.SMS, recipient.phone, settings.LANGUAGE_CODE)] if recipient.phone else []
+            )
+        user = recipient.user
+        contact = self.contacts.get(user.pk)
+        addresses = {
+            Channel.EMAIL: user.email,
+            # A buyer who gave no phone for messages is texted at the order's delivery phone.
+            Channel.SMS: (contact.phone if contact else "") or recipient.phone,
+        }
+        language = contact.language if contact else settings.LANGUAGE_CODE
+        return [
+            (channel, addresses[channel], language)
+            for channel in Channel
+            if self.wants(user.pk, kind, channel) and addresses[channel]
+        ]
+
+
+def queue(messages: list[Message]) -> list[Notification]:
+    """Write the messages into the outbox, inside the caller's transaction, each rendered in
+    its recipient's language; they are delivered after the commit. The same kind, key and
+    recipient is written once, however often it is queued. Returns what waits to be sent."""
+    if is_suppressed() or not messages:
+        return []
+    routes = _Routes(messages)
+    rows = []
+    for item in messages:
+        values = {**_order_context(item.order), **item.context}
+        about = item.key or f"order:{item.order.pk}"
+        params = {name: str(values.get(name, "")) for name in SMS_PARAMS[item.kind]}
+        for recipient in item.recipients:
+            for channel, address, language in routes.of(recipient, item.kind):
+                subject, body = render(item.kind, channel, language, values)
+                rows.append(
+                    Notification(
+                        idempotency_key=f"{item.kind}:{about}:{recipient.key}:{channel}",
+                        county=item.order.county,
+                        user=recipient.user,
+                        address=address,
+                        channel=channel,
+                        kind=item.kind,
+                        language=language,
+                        subject=subject[:200],
+                        body=body,
+                        params=params,
+                        next_attempt_at=timezone.now(),
+                    )
+                )
+    if not rows:
+        return []
+    # A row already written (a replayed event) stays as it is: the unique key refuses the copy.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    waiting = list(
+        Notification.objects.filter(
+            idempotency_key__in=[row.idempotency_key for row in rows],
+            status=Status.QUEUED,
+            attempts=0,
+        )
+    )
+    _deliver_after_commit([n.pk for n in waiting])
+    return waiting
+
+
 def notify(
     kind: str,
     *,
@@ -181,38 +285,13 @@ def notify(
     key: str = "",
     recipients: Iterable[Recipient] | None = None,
 ) -> list[Notification]:
-    """Queue `kind` about `order` for its audience (or `recipients`), inside the caller's
-    transaction; delivery follows the commit. `key` names what the message is about when an
-    order may have several (a refund request: `f"refund:{refund.pk}"`); the same kind, key and
-    recipient is written once, however often this is called."""
+    """Queue `kind` about `order` for the kind's audience (or `recipients`): the one call an
+    app above this one makes inside its transaction, e.g.
+    `notify(Kind.REFUND_DECIDED, order=order, key=f"refund:{refund.pk}",
+    context={"decision": refund.get_status_display(), "reason": refund.reason})`."""
     if is_suppressed():
         return []
-    spec = KINDS[kind]
-    values = {**_order_context(order), **(context or {})}
-    about = key or f"order:{order.pk}"
-    written = []
-    for recipient in recipients if recipients is not None else recipients_for(spec.audience, order):
-        for channel, address, language in _routes(recipient, kind):
-            subject, body = render(kind, channel, language, values)
-            notification, created = Notification.objects.get_or_create(
-                idempotency_key=f"{kind}:{about}:{recipient.key}:{channel}",
-                defaults={
-                    "county": order.county,
-                    "user": recipient.user,
-                    "address": address,
-                    "channel": channel,
-                    "kind": kind,
-                    "language": language,
-                    "subject": subject[:200],
-                    "body": body,
-                    "params": {name: str(values.get(name, "")) for name in SMS_PARAMS[kind]},
-                    "next_attempt_at": timezone.now(),
-                },
-            )
-            if created:
-                written.append(notification)
-    _deliver_after_commit([n.pk for n in written])
-    return written
+    return queue([message(kind, order, context=context, key=key, recipients=recipients)])
 
 
 def _deliver_after_commit(ids: list[int]) -> None:
@@ -222,40 +301,42 @@ def _deliver_after_commit(ids: list[int]) -> None:
     transaction.on_commit(lambda: deliver_many(ids), robust=True)
 
 
-def _threshold(product: Product) -> Decimal:
-    own = StockThreshold.objects.filter(product=product).values_list("threshold", flat=True)
-    for_seller = StockThreshold.objects.filter(
-        seller_id=product.seller_id, product__isnull=True
-    ).values_list("threshold", flat=True)
-    found = own.first()
-    if found is None:
-        found = for_seller.first()
-    return found if found is not None else Decimal(settings.COUNTYHUB_LOW_STOCK_THRESHOLD)
-
-
-def notify_low_stock(order: Order) -> list[Notification]:
-    """After the order's allocation: tell the seller of each product whose available stock
-    this order took below its threshold (once, when it crosses)."""
-    written: list[Notification] = []
-    lines = list(order.lines.select_related("product"))
-    stocks = {s.product_id: s for s in Stock.objects.filter(product__in=[x.product for x in lines])}
+def low_stock_messages(order: Order, lines: list[Any]) -> list[Message]:
+    """After the order's allocation: a message to the seller for each product whose available
+    stock this order took below its threshold (once, when it crosses). `lines` are the order's
+    lines with `product__stock` selected."""
+    products = [line.product for line in lines]
+    thresholds = StockThreshold.objects.filter(
+        Q(product__in=products) | Q(seller_id=order.seller_id, product__isnull=True)
+    ).values_list("product_id", "threshold")
+    own = {product_id: threshold for product_id, threshold in thresholds if product_id}
+    default = next(
+        (threshold for product_id, threshold in thresholds if product_id is None),
+        Decimal(settings.COUNTYHUB_LOW_STOCK_THRESHOLD),
+    )
+    messages: list[Message] = []
+    staff: list[Recipient] | None = None
     for line in lines:
-        stock = stocks.get(line.product_id)
-        if stock is None:
+        stock = getattr(line.product, "stock", None)
+        threshold = own.get(line.product_id, default)
+        if stock is None or not stock.available < threshold <= stock.available + line.quantity:
             continue
-        threshold = _threshold(line.product)
-        if stock.available < threshold <= stock.available + line.quantity:
-            written += notify(
+        if staff is None:
+            staff = recipients_for(Audience.SELLER, order)
+        messages.append(
+            message(
                 Kind.SELLER_LOW_STOCK,
-                order=order,
+                order,
                 key=f"order:{order.pk}:product:{line.product_id}",
+                recipients=staff,
                 context={
                     "product": line.product.name,
                     "available": f"{stock.available.normalize():f} {line.unit}",
                     "threshold": f"{threshold.normalize():f}",
                 },
             )
-    return written
+        )
+    return messages
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
