@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY set. DJANGO_DEBUG=1 turns development on; `countyhub demo`, th
 test suite set it for themselves, `countyhub serve` never does.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "countyhub.training",
     "countyhub.programs",
     "countyhub.trace",
+    "countyhub.notifications",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,40 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "countyhub@localhost")
+# DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend sends through this server.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+
+# Notifications: links in messages are absolute URLs on this site.
+SITE_URL = os.environ.get("COUNTYHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Text messages: "console" prints them (development, the demo); "aliyun" sends through 阿里云短信.
+COUNTYHUB_SMS_PROVIDER = os.environ.get("COUNTYHUB_SMS_PROVIDER", "console")
+COUNTYHUB_ALIYUN_SMS = {
+    "ACCESS_KEY_ID": os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": os.environ.get("ALIYUN_SMS_SIGN_NAME", ""),
+    # JSON: the registered template code per notification kind, {"order_shipped": "SMS_1234"}.
+    "TEMPLATES": json.loads(os.environ.get("COUNTYHUB_ALIYUN_SMS_TEMPLATES", "{}")),
+    "ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+}
+# Tracking pages per carrier (matched in the carrier's name, case-insensitive); JSON to override.
+COUNTYHUB_TRACKING_URLS = json.loads(
+    os.environ.get(
+        "COUNTYHUB_TRACKING_URLS",
+        json.dumps({"顺丰": "https://www.sf-express.com/chn/sc/waybill/list?waybillNo={number}"}),
+    )
+)
+# A seller hears of a product's stock running low below this, unless they set their own.
+COUNTYHUB_LOW_STOCK_THRESHOLD = os.environ.get("COUNTYHUB_LOW_STOCK_THRESHOLD", "5")
+# A failed message is retried after 1, 2, 4, 8 minutes..., at most this many times.
+COUNTYHUB_NOTIFICATION_MAX_ATTEMPTS = int(
+    os.environ.get("COUNTYHUB_NOTIFICATION_MAX_ATTEMPTS", "6")
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from countyhub.catalog.models import Certification, SellerHousehold
 from countyhub.core.models import Province, Role
 from countyhub.core.services import appoint_province_official, issue_api_token
+from countyhub.notifications.models import StockThreshold
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
@@ -109,6 +110,7 @@ def site(world, settings, tmp_path) -> Site:
     county.province = province
     county.save()
     appoint_province_official(actor=superuser, user=world.users["analyst"], province=province)
+    StockThreshold.objects.create(seller=world.seller, product=world.product, threshold=4)
     return Site(
         world,
         admin_user,

@@ -28,6 +28,7 @@ CHANGES: dict[str, Any] = {
     "core.membership": lambda site, data: {"station": str(site.other_station.pk)},
     "programs.kpitarget": lambda site, data: {"target": "250"},
     "trace.traceprofile": lambda site, data: {"division_code": "520999"},
+    "notifications.stockthreshold": lambda site, data: {"threshold": "7"},
 }
 
 # New records for the add forms: what must differ from the copied record to be a valid new one.
@@ -67,6 +68,11 @@ ADDITIONS: dict[str, Any] = {
         "target": "60",
     },
     "trace.traceprofile": lambda site: {"county": str(site.world.county.pk)},
+    "notifications.stockthreshold": lambda site: {
+        "seller": str(site.world.other_seller.pk),
+        "product": "",
+        "threshold": "3",
+    },
 }
 
 # Add forms that are not submitted, with the reason.

@@ -150,6 +150,13 @@ def _picture() -> io.BytesIO:
 
 
 DRIVEN: dict[str, list[Post]] = {
+    "notifications:preferences": [
+        Post(
+            "buyer",
+            lambda site: reverse("notifications:preferences"),
+            lambda site: {"language": "en", "phone": "13800000009", "order_placed__email": "on"},
+        )
+    ],
     "signup": [
         Post(
             None,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from countyhub.catalog.models import Seller, Stock
 from countyhub.core.models import AuditEntry
 from countyhub.demo import data
+from countyhub.notifications.models import Notification
 from countyhub.shop.models import (
     DeliveryMethod,
     Order,
@@ -152,3 +153,9 @@ def test_the_demo_has_a_closed_station_day_with_its_sheet(demo_county, db, clien
     sheet = client.get(f"/station/days/{closed.pk}/").content.decode()
     assert closed.day.isoformat() in sheet
     assert closed.lines.first().order.number in sheet
+
+
+def test_two_years_of_history_tell_nobody_today(demo_county, db):
+    """Replayed orders are history: nobody receives an e-mail or text message for them."""
+    assert Order.objects.filter(county=demo_county).exists()
+    assert not Notification.objects.exists()

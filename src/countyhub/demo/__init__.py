@@ -35,6 +35,7 @@ from countyhub.demo.orders import (
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
 from countyhub.demo.trace import build_traced_batches
+from countyhub.notifications.services import suppressed as notifications_suppressed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,7 +49,8 @@ def build_demo(
     """Build the demo county; safe to run again (nothing is duplicated)."""
     created = ensure_demo_accounts()
     report = progress or (lambda _step: None)
-    with transaction.atomic():
+    # The demo replays two years of history: nobody is told of those orders today.
+    with transaction.atomic(), notifications_suppressed():
         existing = County.objects.filter(slug=data.COUNTY["slug"]).first()
         if existing is not None:
             return f"{existing.name} already built; {len(DEMO_USERNAMES)} accounts ({created} new)"

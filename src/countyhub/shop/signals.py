@@ -8,5 +8,6 @@ from django.dispatch import Signal
 order_packed = Signal()
 
 # Sent inside the transaction that records a parcel received at its village service station,
-# with `order` and `actor` (its OrderEvent to "at_station" is written): the buyer can pick it up.
+# with `order` (whose pickup_code the buyer brings) and `actor`; notifications tells the buyer
+# (or the villager an operator ordered for) to come with the code.
 order_ready_for_pickup = Signal()
