@@ -15,6 +15,7 @@ from countyhub.core.models import Role
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
+from countyhub.shop.models import ShippingRate
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.training import services as training_services
 from tests.factories.catalog import HouseholdFactory
@@ -103,6 +104,13 @@ def site(world, settings, tmp_path) -> Site:
     )
     batch = make_batch(world.users["seller_staff"], world.product)
     other_station = StationFactory(village__township=world.station.village.township)
+    ShippingRate.objects.create(
+        county=county,
+        seller=world.seller,
+        delivery_method="home",
+        region_code="",
+        first_fee=Decimal("8.00"),
+    )
     return Site(
         world,
         admin_user,

@@ -28,6 +28,7 @@ CHANGES: dict[str, Any] = {
     "core.membership": lambda site, data: {"station": str(site.other_station.pk)},
     "programs.kpitarget": lambda site, data: {"target": "250"},
     "trace.traceprofile": lambda site, data: {"division_code": "520999"},
+    "shop.shippingrate": lambda site, data: {"first_fee": "9.00"},
 }
 
 # New records for the add forms: what must differ from the copied record to be a valid new one.
@@ -50,6 +51,7 @@ ADDITIONS: dict[str, Any] = {
         "parent": str(site.world.product.brand_id),
     },
     "catalog.category": lambda site: {"slug": "new-category", "name": "新类别"},
+    "shop.shippingrate": lambda site: {"region_code": "11", "region_name": ""},
     "catalog.product": lambda site: {"gtin": "", "name": "新商品"},
     "catalog.household": lambda site: {"head_name": "新农户", "phone": "13900000001"},
     "training.course": lambda site: {"county": str(site.world.county.pk), "title": "新课程"},

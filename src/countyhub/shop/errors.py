@@ -25,6 +25,10 @@ class ShopErrorCode(ErrorCode):
     IDEMPOTENCY_CONFLICT = ("idempotency_conflict", ErrorKind.UNPROCESSABLE)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
     INSUFFICIENT_STOCK = ("insufficient_stock", ErrorKind.CONFLICT)
+    INVALID_REGION = ("invalid_region", ErrorKind.INVALID)
+    NO_SHIPPING_RATE = ("no_shipping_rate", ErrorKind.INVALID)
+    SHIPPING_CHANGED = ("shipping_changed", ErrorKind.CONFLICT)
+    INVALID_SHIPPING_RATE = ("invalid_shipping_rate", ErrorKind.INVALID)
 
 
 class ShopError(DomainError):

@@ -12,6 +12,13 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/<slug:action>/", views.order_action, name="order_action"),
     path("seller/", views.seller_dashboard, name="seller_dashboard"),
+    path("seller/shipping/", views.shipping_rates, name="shipping_rates"),
+    path("seller/shipping/<int:rate_id>/", views.shipping_rate_edit, name="shipping_rate_edit"),
+    path(
+        "seller/shipping/<int:rate_id>/delete/",
+        views.shipping_rate_delete,
+        name="shipping_rate_delete",
+    ),
     path("station/", views.station_dashboard, name="station_dashboard"),
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
 ]

@@ -3,6 +3,7 @@
 from countyhub.shop.views.cart import cart, cart_add, checkout, checkout_placed
 from countyhub.shop.views.orders import order_action, order_detail, order_list
 from countyhub.shop.views.seller import seller_dashboard
+from countyhub.shop.views.shipping import shipping_rate_delete, shipping_rate_edit, shipping_rates
 from countyhub.shop.views.station import assisted_order, station_dashboard
 
 __all__ = [
@@ -15,5 +16,8 @@ __all__ = [
     "order_detail",
     "order_list",
     "seller_dashboard",
+    "shipping_rate_delete",
+    "shipping_rate_edit",
+    "shipping_rates",
     "station_dashboard",
 ]
