@@ -31,6 +31,7 @@ from countyhub.demo.orders import (
 )
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
+from countyhub.demo.shipping import build_shipping_rates
 from countyhub.demo.trace import build_traced_batches
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def build_demo(
         report("catalog")
         products = build_catalog(county, villages, households, admin)
         employ_poor_households(county, admin)
+        build_shipping_rates(county, admin)
         report("stations")
         stations = build_stations(villages, admin)
         buyers = grant_demo_roles(county, stations, admin)
