@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.core.models import County, CountyScoped, TimestampedModel
 from countyhub.core.money import CNY
+from countyhub.shop.regions import region_label
 from countyhub.stations.models import Station
 
 
@@ -359,4 +360,4 @@ class ShippingRate(CountyScoped):
             return str(_("village service stations"))
         if not self.region_code:
             return str(_("everywhere"))
-        return self.region_name or self.region_code
+        return self.region_name or region_label(self.region_code)

@@ -151,8 +151,6 @@ def _validate(rate: ShippingRate) -> None:
             _("A station rate covers the county's stations; leave the region empty."),
             field="region_code",
         )
-    if not rate.region_name and rate.region_code:
-        rate.region_name = region_label(rate.region_code)
     clash = ShippingRate.objects.filter(
         seller_id=rate.seller_id,
         delivery_method=rate.delivery_method,
