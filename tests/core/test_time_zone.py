@@ -115,3 +115,18 @@ def test_csv_export_writes_local_times_with_offset(world, settings):
     text = response.content.decode("utf-8-sig")
     assert "2026-03-07T01:30:00+08:00" in text
     assert order.number in text
+
+
+def test_the_public_trace_page_shows_the_countys_local_times(world, client):
+    from tests.trace.conftest import make_batch, record_history
+    from tests.trace.test_trace_page import path_of
+
+    # Each step was recorded at 09:00 in Beijing; Urumqi's clocks read 07:00 then.
+    batch = record_history(
+        make_batch(world.users["seller_staff"], world.product), world.users["seller_staff"]
+    )
+    world.county.time_zone = "Asia/Urumqi"
+    world.county.save()
+    html = client.get("/" + path_of(batch)).content.decode()
+    assert " 07:00" in html
+    assert " 09:00" not in html
