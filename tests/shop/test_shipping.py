@@ -338,6 +338,23 @@ def test_checkout_page_asks_again_when_the_delivery_changes_the_fee(world, clien
     assert 'id="shipping-fee">¥7.00' in detail
 
 
+def test_the_checkout_requotes_shipping_when_the_delivery_changes(world, client):
+    home_rate(world, first_fee=D("7.00"))
+    client.force_login(world.users["buyer"])
+    put_in_cart(client, world)
+    url = reverse("shop:checkout", args=[world.county.slug])
+    quote = client.get(
+        url, {"delivery_method": "home", "region_code": "52"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "¥57.00" in quote
+    assert 'id="shown-shipping-fee" name="shown_shipping_fee" value="7.00" hx-swap-oob' in quote
+    elsewhere = client.get(
+        url, {"delivery_method": "home", "region_code": "11"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert 'id="shipping-refusal"' in elsewhere
+    assert world.seller.name in elsewhere
+
+
 def test_the_seller_manages_its_own_rates_with_an_audit(world, client):
     staff = world.users["seller_staff"]
     client.force_login(staff)

@@ -154,6 +154,8 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("catalog:home", county.slug)
+    if request.htmx and request.method == "GET":
+        return _shipping_quote(request, county, lines)
     form = CheckoutForm(request.POST or None, county=county, initial=_delivery_defaults(request))
     chosen = form.data if form.is_bound else form.initial
     shipping = _shipping(
@@ -219,6 +221,21 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
         "cart_count": len(lines),
     }
     return render(request, "shop/checkout.html", context)
+
+
+def _shipping_quote(request: HttpRequest, county: County, lines: list[CartLine]) -> HttpResponse:
+    """The checkout's shipping for the delivery now chosen on the page, and the fee it shows."""
+    shipping = _shipping(
+        county, lines, request.GET.get("delivery_method", ""), request.GET.get("region_code", "")
+    )
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    context = {
+        "total": total,
+        "shipping": shipping,
+        "grand_total": total + shipping.fee,
+        "oob": True,
+    }
+    return render(request, "shop/_checkout_shipping.html", context)
 
 
 def _shown_fee(request: HttpRequest) -> Decimal | None:
