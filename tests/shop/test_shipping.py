@@ -473,3 +473,37 @@ def test_a_station_rate_with_a_region_and_a_duplicate_are_refused_on_their_field
             ),
         )
     assert bad_code.value.field == "region_code"
+
+
+def test_a_remembered_home_delivery_keeps_its_province_for_the_next_quote(world, client):
+    home_rate(world, first_fee=D("7.00"))  # Guizhou only
+    client.force_login(world.users["buyer"])
+    put_in_cart(client, world)
+    url = reverse("shop:checkout", args=[world.county.slug])
+    page = client.get(
+        url, {"delivery_method": "home", "region_code": "52"}, headers={"HX-Request": "true"}
+    )
+    assert "¥57.00" in page.content.decode()
+    client.post(
+        url,
+        {
+            "delivery_method": "home",
+            "recipient_name": "王芳",
+            "phone": "13800000000",
+            "address": "贵阳市某路1号",
+            "region_code": "52",
+            "payment_method": "cash_on_delivery",
+            "remember": "on",
+            "idempotency_key": "remember-region",
+            "shown_shipping_fee": "7.00",
+        },
+    )
+    assert world.users["buyer"].buyer_profile.region_code == "52"
+    put_in_cart(client, world)
+    cart = client.get(reverse("shop:cart", args=[world.county.slug])).content.decode()
+    assert "¥57.00" in cart  # the default delivery to Guizhou, quoted before checkout
+    # An API order without a delivery uses the remembered one, region and fee included.
+    result = place_checkout(
+        buyer=world.users["buyer"], lines=[LineRequest(world.product.pk, "1")], delivery=None
+    )
+    assert (result.orders[0].region_code, result.orders[0].shipping_fee) == ("52", D("7.00"))

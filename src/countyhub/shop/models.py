@@ -51,6 +51,7 @@ class BuyerProfile(TimestampedModel):
     recipient_name = models.CharField(_("recipient"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     station = models.ForeignKey(
         Station,
         on_delete=models.SET_NULL,

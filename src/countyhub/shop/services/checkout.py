@@ -141,7 +141,12 @@ def _resolve_delivery(
                 field="delivery",
             )
         delivery = DeliveryRequest(
-            DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
+            DeliveryMethod.HOME,
+            None,
+            profile.recipient_name,
+            profile.phone,
+            profile.address,
+            profile.region_code,
         )
     if delivery.method not in DeliveryMethod.values:
         raise ShopError(

@@ -101,7 +101,7 @@ def cart(request: HttpRequest, county_slug: str) -> HttpResponse:
         county,
         contents.lines,
         str(defaults.get("delivery_method", DeliveryMethod.STATION)),
-        "",
+        str(defaults.get("region_code", "")),
     )
     context = {
         "county": county,
@@ -137,6 +137,7 @@ def _delivery_defaults(request: HttpRequest) -> dict[str, object]:
         "recipient_name": profile.recipient_name,
         "phone": profile.phone,
         "address": profile.address,
+        "region_code": profile.region_code,
     }
 
 
@@ -204,6 +205,7 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
                     recipient_name=data["recipient_name"],
                     phone=data["phone"],
                     address=data["address"],
+                    region_code=data["region_code"],
                 )
             session_cart.clear()
             messages.success(request, _("Thank you! Your order is placed."))
