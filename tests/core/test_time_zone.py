@@ -130,3 +130,16 @@ def test_the_public_trace_page_shows_the_countys_local_times(world, client):
     html = client.get("/" + path_of(batch)).content.decode()
     assert " 07:00" in html
     assert " 09:00" not in html
+
+
+def test_the_admin_shows_a_county_administrators_times_in_the_countys_zone(world, client, settings):
+    settings.TIME_ZONE = "UTC"
+    order = place(world)
+    client.force_login(world.users["county_admin"])
+    listing = client.get("/admin/shop/order/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert order.number in listing
+    assert "2026年3月7日 01:30" in listing
+    change = client.get(
+        f"/admin/shop/order/{order.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "01:30" in change and "17:30" not in change

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
@@ -82,12 +83,35 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 class CountyScopedAdmin(AuditedAdmin):
-    """Rows of the administrator's counties only; foreign keys offer only those counties' rows."""
+    """Rows of the administrator's counties only; foreign keys offer only those counties' rows;
+    times in their county's zone when the administrator's counties share one."""
 
     county_path = "county"
 
     def _county_ids(self, request: HttpRequest) -> list[int] | None:
         return admin_county_ids(request.user)
+
+    def _activate_county_zone(self, request: HttpRequest) -> None:
+        county_ids = self._county_ids(request)
+        if not county_ids:
+            return
+        zones = set(County.objects.filter(pk__in=county_ids).values_list("time_zone", flat=True))
+        if len(zones) == 1:
+            timezone.activate(ZoneInfo(zones.pop()))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        self._activate_county_zone(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        self._activate_county_zone(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
