@@ -87,6 +87,7 @@ class ProductForm(forms.ModelForm):
             "description",
             "unit",
             "net_content",
+            "shipping_weight",
             "price",
             "gtin",
             "gs1_company_prefix_length",
