@@ -258,10 +258,11 @@ def test_placing_an_order_costs_a_bounded_number_of_queries(
     api = api_as(world.users["buyer"])
     body = {"lines": [{"product_id": world.product.pk, "quantity": "1"}]}
     # token, idempotency check, products, profile, checkout, lock, update, the station's pickup
-    # codes in use, order, lines, payment, event, audit, and the savepoint/transaction statements;
+    # codes in use, the sellers' shipping rates, the county time zone (cached after the first
+    # request), order, lines, payment, event, audit, and the savepoint/transaction statements;
     # the notifications (a savepoint around: lines, seller staff, thresholds, contacts, choices,
     # insert, read back)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(27):
         response = api.post("/api/orders", body, headers={"Idempotency-Key": "q"})
     assert response.status_code == 201
     assert response.json()["delivery"]["station"] == world.station.name

@@ -17,6 +17,7 @@ from countyhub.notifications.models import StockThreshold
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
+from countyhub.shop.models import ShippingRate
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.training import services as training_services
 from tests.factories.catalog import HouseholdFactory
@@ -111,6 +112,13 @@ def site(world, settings, tmp_path) -> Site:
     county.save()
     appoint_province_official(actor=superuser, user=world.users["analyst"], province=province)
     StockThreshold.objects.create(seller=world.seller, product=world.product, threshold=4)
+    ShippingRate.objects.create(
+        county=county,
+        seller=world.seller,
+        delivery_method="home",
+        region_code="",
+        first_fee=Decimal("8.00"),
+    )
     return Site(
         world,
         admin_user,

@@ -29,6 +29,7 @@ CHANGES: dict[str, Any] = {
     "programs.kpitarget": lambda site, data: {"target": "250"},
     "trace.traceprofile": lambda site, data: {"division_code": "520999"},
     "notifications.stockthreshold": lambda site, data: {"threshold": "7"},
+    "shop.shippingrate": lambda site, data: {"first_fee": "9.00"},
 }
 
 # New records for the add forms: what must differ from the copied record to be a valid new one.
@@ -56,6 +57,7 @@ ADDITIONS: dict[str, Any] = {
         "parent": str(site.world.product.brand_id),
     },
     "catalog.category": lambda site: {"slug": "new-category", "name": "新类别"},
+    "shop.shippingrate": lambda site: {"region_code": "11", "region_name": ""},
     "catalog.product": lambda site: {"gtin": "", "name": "新商品"},
     "catalog.household": lambda site: {"head_name": "新农户", "phone": "13900000001"},
     "training.course": lambda site: {"county": str(site.world.county.pk), "title": "新课程"},

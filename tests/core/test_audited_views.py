@@ -24,7 +24,7 @@ from PIL import Image
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
-from countyhub.shop.models import Order
+from countyhub.shop.models import Order, ShippingRate
 from countyhub.trace.models import Container, ContainerLevel
 from tests.core.audit_walk import assert_audited, tables_written
 from tests.core.conftest import Site
@@ -149,6 +149,24 @@ def _picture() -> io.BytesIO:
     return upload
 
 
+def _rate_form(site: Site) -> dict[str, str]:
+    return {
+        "seller": str(site.world.seller.pk),
+        "delivery_method": "home",
+        "region_code": "52",
+        "first_weight": "1",
+        "first_fee": "8.00",
+        "additional_fee": "3.00",
+    }
+
+
+def _latest_rate() -> int:
+    return ShippingRate.objects.latest("pk").pk
+
+
+ADD_A_SHIPPING_RATE = Post("seller_staff", lambda site: reverse("shop:shipping_rates"), _rate_form)
+
+
 DRIVEN: dict[str, list[Post]] = {
     "notifications:preferences": [
         Post(
@@ -231,6 +249,22 @@ DRIVEN: dict[str, list[Post]] = {
                 "remember": "on",
                 "idempotency_key": "walk-1",
             },
+        ),
+    ],
+    "shop:shipping_rates": [ADD_A_SHIPPING_RATE],
+    "shop:shipping_rate_edit": [
+        ADD_A_SHIPPING_RATE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("shop:shipping_rate_edit", args=[_latest_rate()]),
+            lambda site: {**_rate_form(site), "first_fee": "9.00"},
+        ),
+    ],
+    "shop:shipping_rate_delete": [
+        ADD_A_SHIPPING_RATE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("shop:shipping_rate_delete", args=[_latest_rate()]),
         ),
     ],
     "shop:order_action": [

@@ -159,3 +159,21 @@ def test_two_years_of_history_tell_nobody_today(demo_county, db):
     """Replayed orders are history: nobody receives an e-mail or text message for them."""
     assert Order.objects.filter(county=demo_county).exists()
     assert not Notification.objects.exists()
+
+
+def test_parcels_out_of_the_county_carry_shipping_fees(demo_county, db):
+    """Sellers' rates price the city parcels (less for Guizhou, free from an amount); parcels
+    to the county's stations are free by county policy; every total is goods plus shipping."""
+    from countyhub.shop.models import ShippingRate
+
+    assert ShippingRate.objects.filter(county=demo_county).count() == 2 * len(data.SELLERS)
+    orders = list(Order.objects.filter(county=demo_county).prefetch_related("lines"))
+    home = [order for order in orders if order.delivery_method == "home"]
+    assert home and all(order.region_code for order in home)
+    charged = [order for order in home if order.shipping_fee > 0]
+    assert charged and len(charged) < len(home)  # some reach the free-shipping amount
+    assert all(order.goods_total >= Decimal("199.00") for order in home if not order.shipping_fee)
+    assert not any(order.shipping_fee for order in orders if order.delivery_method == "station")
+    for order in orders:
+        goods = sum((line.line_total for line in order.lines.all()), Decimal("0.00"))
+        assert order.total == goods + order.shipping_fee, order.number

@@ -111,6 +111,7 @@ class ProductForm(forms.ModelForm):
             "description",
             "unit",
             "net_content",
+            "shipping_weight",
             "price",
             "gtin",
             "gs1_company_prefix_length",

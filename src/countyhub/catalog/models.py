@@ -182,6 +182,7 @@ class Unit(models.TextChoices):
 
 # Farm produce sold by weight may be bought in fractions.
 DECIMAL_UNITS = frozenset({Unit.KILOGRAM, Unit.JIN})
+UNIT_KILOGRAMS = {Unit.KILOGRAM: Decimal("1"), Unit.JIN: Decimal("0.5")}
 
 
 class Product(CountyScoped):
@@ -219,6 +220,15 @@ class Product(CountyScoped):
         ),
     )
     active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
+    # What one unit weighs packed, for shipping fees; kg and jin weigh themselves when empty.
+    shipping_weight = models.DecimalField(
+        _("shipping weight per unit (kg)"),
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -226,6 +236,10 @@ class Product(CountyScoped):
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(
+                condition=Q(shipping_weight__isnull=True) | Q(shipping_weight__gt=0),
+                name="product_shipping_weight_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(gs1_company_prefix_length__isnull=True)
                 | Q(gs1_company_prefix_length__gte=6, gs1_company_prefix_length__lte=12),
@@ -246,6 +260,14 @@ class Product(CountyScoped):
     @property
     def decimal_quantity(self) -> bool:
         return self.unit in DECIMAL_UNITS
+
+    @property
+    def unit_weight(self) -> Decimal:
+        """Kilograms per unit for shipping: the weight given, else what a kg or jin weighs;
+        a piece, box, bag or bottle without a weight counts as nothing beyond the first band."""
+        if self.shipping_weight is not None:
+            return self.shipping_weight
+        return UNIT_KILOGRAMS.get(self.unit, Decimal("0"))
 
 
 class ProductImage(TimestampedModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin
@@ -11,10 +13,12 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.core import images
 from countyhub.core.audit import delete_with_audit, record_audit, save_with_audit
+from countyhub.core.local_time import local_iso
 from countyhub.core.models import County
 from countyhub.core.permissions import admin_county_ids
 from countyhub.core.spreadsheets import SafeCsvWriter
@@ -110,12 +114,35 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 class CountyScopedAdmin(AuditedAdmin):
-    """Rows of the administrator's counties only; foreign keys offer only those counties' rows."""
+    """Rows of the administrator's counties only; foreign keys offer only those counties' rows;
+    times in their county's zone when the administrator's counties share one."""
 
     county_path = "county"
 
     def _county_ids(self, request: HttpRequest) -> list[int] | None:
         return admin_county_ids(request.user)
+
+    def _activate_county_zone(self, request: HttpRequest) -> None:
+        county_ids = self._county_ids(request)
+        if not county_ids:
+            return
+        zones = set(County.objects.filter(pk__in=county_ids).values_list("time_zone", flat=True))
+        if len(zones) == 1:
+            timezone.activate(ZoneInfo(zones.pop()))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        self._activate_county_zone(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        self._activate_county_zone(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
@@ -167,7 +194,8 @@ class CountyScopedAdmin(AuditedAdmin):
 def export_as_csv(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> HttpResponse:
-    """The list's columns, as CSV with a BOM so that Excel opens the Chinese text correctly."""
+    """The list's columns, as CSV with a BOM so that Excel opens the Chinese text correctly;
+    times in the record's county's zone with their offset (`2026-03-07T01:30:00+08:00`)."""
     columns = [c for c in modeladmin.get_list_display(request) if c != "__str__"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -176,6 +204,7 @@ def export_as_csv(
     response.write("\ufeff")
     writer = SafeCsvWriter(response)
     writer.writerow(columns)
+    county_path = getattr(modeladmin, "county_path", "county")
     for obj in queryset:
         row = []
         for column in columns:
@@ -186,5 +215,12 @@ def export_as_csv(
                 attribute = getattr(obj, column)
                 display = getattr(obj, f"get_{column}_display", None)
                 row.append(display() if display else attribute)
-        writer.writerow(row)
+        county = county_of(obj, county_path)
+        writer.writerow([_csv_value(cell, county) for cell in row])
     return response
+
+
+def _csv_value(value: Any, county: County | None) -> Any:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return local_iso(value, county)
+    return value

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +39,15 @@ class Province(TimestampedModel):
         return self.name
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name that zoneinfo knows, such as Asia/Shanghai."""
+    if value not in available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as Asia/Shanghai."),
+            params={"value": value},
+        )
+
+
 class County(TimestampedModel):
     """The tenant: every other record belongs to exactly one county."""
 
@@ -53,14 +65,38 @@ class County(TimestampedModel):
     )
     # Drawn to one size by catalog.images.set_county_banner; empty: the storefront shows none.
     banner = models.ImageField(_("banner"), upload_to="counties/", blank=True)
+    # Pages, order numbers and exports show the county's local time, whatever the server's.
+    time_zone = models.CharField(
+        _("time zone"), max_length=60, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    # County policy for parcels to village service stations: free (0) or one flat fee per
+    # order, for sellers who set no station rate of their own.
+    station_delivery_fee = models.DecimalField(
+        _("station delivery fee (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("0 makes pick-up at a village service station free."),
+    )
 
     class Meta:
         verbose_name = _("county")
         verbose_name_plural = _("counties")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(station_delivery_fee__gte=0),
+                name="county_station_delivery_fee_not_negative",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class CountyScoped(TimestampedModel):

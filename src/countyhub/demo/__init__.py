@@ -34,6 +34,7 @@ from countyhub.demo.orders import (
 )
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
+from countyhub.demo.shipping import build_shipping_rates
 from countyhub.demo.trace import build_traced_batches
 from countyhub.notifications.services import suppressed as notifications_suppressed
 
@@ -66,6 +67,7 @@ def build_demo(
         employ_poor_households(county, admin)
         report("pictures")
         build_pictures(county, products, admin)
+        build_shipping_rates(county, admin)
         report("stations")
         stations = build_stations(villages, admin)
         buyers = grant_demo_roles(county, stations, admin)

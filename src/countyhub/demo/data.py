@@ -245,6 +245,21 @@ OUT_OF_COUNTY = [
     "四川省成都市武侯区人民南路 4 段",
     "湖北省武汉市江汉区解放大道 690 号",
 ]
+# The GB/T 2260 county of each address above, which picks the seller's shipping rate.
+OUT_OF_COUNTY_REGIONS = {
+    "北京市朝阳区建国路 88 号": "110105",
+    "上海市浦东新区世纪大道 100 号": "310115",
+    "广东省广州市天河区天河路 208 号": "440106",
+    "浙江省杭州市西湖区文三路 90 号": "330106",
+    "四川省成都市武侯区人民南路 4 段": "510107",
+    "湖北省武汉市江汉区解放大道 690 号": "420103",
+}
+# Every seller's home delivery rates: (region code, region, first kg, each further kg, free
+# from); parcels to the county's stations are free by county policy.
+SHIPPING_RATES = [
+    ("", "全国", "12.00", "5.00", "199.00"),
+    ("52", "贵州省", "6.00", "2.00", "99.00"),
+]
 DIVISION_CODE = "520199"  # the demo county's stand-in administrative division code
 CENTRE = (Decimal("26.58000"), Decimal("106.71000"))
 PACKHOUSE = ("县电商公共服务中心分拣包装车间", (Decimal("26.60150"), Decimal("106.72800")))

@@ -310,7 +310,12 @@ def build_orders_out_of_county(county: Any, products: list[Any], rng: random.Ran
                 product=product,
                 quantity=quantity,
                 delivery=DeliveryRequest(
-                    DeliveryMethod.HOME, None, buyer.username, "13900000000", address
+                    DeliveryMethod.HOME,
+                    None,
+                    buyer.username,
+                    "13900000000",
+                    address,
+                    data.OUT_OF_COUNTY_REGIONS[address],
                 ),
                 steps=TO_THE_CITY,
                 payment_method=PaymentMethod.BANK_TRANSFER,

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms.models import construct_instance
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +16,15 @@ from countyhub.shop.models import (
     Order,
     OrderEvent,
     OrderLine,
+    ShippingRate,
     StationDay,
     StationDayLine,
     StationHandover,
+)
+from countyhub.shop.services.shipping import (
+    check_shipping_rate,
+    delete_shipping_rate,
+    save_shipping_rate,
 )
 
 
@@ -51,6 +59,7 @@ class OrderAdmin(CountyScopedAdmin):
         "seller",
         "status",
         "payment_method",
+        "shipping_fee",
         "total",
         "station",
     )
@@ -156,3 +165,55 @@ class StationHandoverAdmin(ReadOnlyStationDeskAdmin):
     )
     list_filter = ("station",)
     date_hierarchy = "handed_over_at"
+
+
+class ShippingRateAdminForm(forms.ModelForm):
+    class Meta:
+        model = ShippingRate
+        fields = (
+            "seller",
+            "delivery_method",
+            "region_code",
+            "region_name",
+            "first_weight",
+            "first_fee",
+            "additional_fee",
+            "free_above",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                # The service's refusals show on the field, as on the seller's own page.
+                check_shipping_rate(construct_instance(self, self.instance))
+            except ShopError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+@admin.register(ShippingRate)
+class ShippingRateAdmin(CountyScopedAdmin):
+    """Sellers' rates, changed through the shipping service (the county comes from the seller)."""
+
+    form = ShippingRateAdminForm
+    list_display = (
+        "seller",
+        "delivery_method",
+        "region_code",
+        "region_name",
+        "first_weight",
+        "first_fee",
+        "additional_fee",
+        "free_above",
+    )
+    list_filter = ("delivery_method", "seller", "county")
+    search_fields = ("seller__name", "region_code", "region_name")
+    list_select_related = ("seller",)
+    actions = (export_as_csv,)
+
+    def save_model(self, request: HttpRequest, obj: ShippingRate, form: Any, change: bool) -> None:
+        save_shipping_rate(actor=request.user, rate=obj, check_actor=False)
+
+    def delete_model(self, request: HttpRequest, obj: ShippingRate) -> None:
+        delete_shipping_rate(actor=request.user, rate=obj, check_actor=False)

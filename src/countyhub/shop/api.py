@@ -14,6 +14,7 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from countyhub.catalog.validators import MAX_QUANTITY
 from countyhub.core.api import ErrorOut, errors
+from countyhub.core.local_time import local_iso
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
 from countyhub.shop.models import Order, PaymentMethod
@@ -49,6 +50,12 @@ class DeliveryIn(Schema):
     recipient_name: str = ""
     phone: str = ""
     address: str = ""
+    region_code: str = Field(
+        "",
+        examples=["52", "522701"],
+        description="Home delivery: the GB/T 2260 code (province, city or county) of the "
+        "address, which chooses the seller's shipping rate.",
+    )
 
 
 class OrderIn(Schema):
@@ -82,6 +89,7 @@ class DeliveryOut(Schema):
     recipient_name: str
     phone: str
     address: str
+    region_code: str
 
 
 class PlacedForOut(Schema):
@@ -103,8 +111,10 @@ class OrderOut(Schema):
     seller_id: int
     seller: str
     status: str
-    placed_at: str
-    total: str
+    placed_at: str = Field(..., description="In the county's time zone, with its offset.")
+    goods_total: str
+    shipping_fee: str
+    total: str = Field(..., description="Goods plus shipping: what the buyer pays.")
     currency: str
     payment_method: str
     payment_status: str
@@ -154,7 +164,9 @@ def order_out(
         "seller_id": order.seller_id,
         "seller": order.seller.name,
         "status": order.status,
-        "placed_at": order.placed_at.isoformat(),
+        "placed_at": local_iso(order.placed_at, order.county),
+        "goods_total": f"{order.goods_total:.2f}",
+        "shipping_fee": f"{order.shipping_fee:.2f}",
         "total": f"{order.total:.2f}",
         "currency": order.currency,
         "payment_method": order.payment_method,
@@ -166,6 +178,7 @@ def order_out(
             "recipient_name": "" if hide_recipient else order.recipient_name,
             "phone": "" if hide_recipient else order.phone,
             "address": order.address,
+            "region_code": order.region_code,
         },
         "lines": [
             {
@@ -182,7 +195,7 @@ def order_out(
             {
                 "carrier": shipment.carrier,
                 "tracking_number": shipment.tracking_number,
-                "shipped_at": shipment.shipped_at.isoformat(),
+                "shipped_at": local_iso(shipment.shipped_at, order.county),
             }
             if shipment
             else None

@@ -32,6 +32,10 @@ class ShopErrorCode(ErrorCode):
     PICKUP_LOCKED = ("pickup_locked", ErrorKind.CONFLICT)
     INVALID_AMOUNT = ("invalid_amount", ErrorKind.INVALID)
     DAY_NOT_BEGUN = ("day_not_begun", ErrorKind.INVALID)
+    INVALID_REGION = ("invalid_region", ErrorKind.INVALID)
+    NO_SHIPPING_RATE = ("no_shipping_rate", ErrorKind.INVALID)
+    SHIPPING_CHANGED = ("shipping_changed", ErrorKind.CONFLICT)
+    INVALID_SHIPPING_RATE = ("invalid_shipping_rate", ErrorKind.INVALID)
 
 
 class ShopError(DomainError):

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from countyhub.catalog.models import Household, Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.models import County
-from countyhub.shop.models import DeliveryMethod, OrderStatus, PaymentMethod
+from countyhub.shop.models import DeliveryMethod, OrderStatus, PaymentMethod, ShippingRate
+from countyhub.shop.regions import PROVINCES
 from countyhub.stations.models import Station
 from countyhub.stations.selectors import open_stations
 
@@ -31,6 +32,7 @@ class CheckoutForm(forms.Form):
     recipient_name = forms.CharField(label=_("Recipient"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=30)
     address = forms.CharField(label=_("Address (home delivery)"), max_length=300, required=False)
+    region_code = forms.ChoiceField(label=_("Province (home delivery)"), required=False)
     payment_method = forms.ChoiceField(
         label=_("Payment"),
         choices=PaymentMethod.choices,
@@ -47,6 +49,7 @@ class CheckoutForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = open_stations(county)
+        self.fields["region_code"].choices = [("", "—"), *PROVINCES.items()]
 
 
 class ShipForm(forms.Form):
@@ -197,3 +200,26 @@ class CloseDayForm(forms.Form):
         max_length=300,
         required=False,
     )
+
+
+class ShippingRateForm(forms.ModelForm):
+    """A seller's rate; the seller is one of the user's own, the service checks the rest."""
+
+    class Meta:
+        model = ShippingRate
+        fields = (
+            "seller",
+            "delivery_method",
+            "region_code",
+            "region_name",
+            "first_weight",
+            "first_fee",
+            "additional_fee",
+            "free_above",
+        )
+
+    def __init__(self, *args: Any, sellers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].widget.attrs["inputmode"] = "numeric"
+        self.fields["seller"].queryset = sellers
+        self.fields["seller"].empty_label = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.core.models import County, CountyScoped, TimestampedModel
 from countyhub.core.money import CNY
+from countyhub.shop.regions import region_label
 from countyhub.stations.models import Station
 
 
@@ -66,6 +68,7 @@ class BuyerProfile(TimestampedModel):
     recipient_name = models.CharField(_("recipient"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     station = models.ForeignKey(
         Station,
         on_delete=models.SET_NULL,
@@ -130,10 +133,16 @@ class Order(CountyScoped):
     recipient_name = models.CharField(_("recipient"), max_length=100)
     phone = models.CharField(_("phone"), max_length=30)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The GB/T 2260 division of a home delivery's address, which its shipping rate matched.
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
     payment_method = models.CharField(
         pgettext_lazy("order", "payment"), max_length=20, choices=PaymentMethod.choices
     )
+    # Goods plus shipping_fee: what the buyer pays.
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(
+        _("shipping fee"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
     # Assisted buying: a station operator (the buyer) orders for a villager without a phone.
@@ -159,6 +168,10 @@ class Order(CountyScoped):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0) & Q(shipping_fee__lte=models.F("total")),
+                name="order_shipping_fee_within_total",
+            ),
             models.CheckConstraint(
                 condition=~Q(delivery_method="station") | Q(station__isnull=False),
                 name="order_station_delivery_has_station",
@@ -197,6 +210,10 @@ class Order(CountyScoped):
     def awaits_pickup(self) -> bool:
         """A station order whose buyer has yet to collect it with the pickup code."""
         return bool(self.pickup_code) and self.status in PICKUP_OPEN
+
+    @property
+    def goods_total(self) -> Decimal:
+        return self.total - self.shipping_fee
 
 
 class OrderLine(models.Model):
@@ -432,3 +449,96 @@ class StationDayLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_day} {self.kind} {self.order}"
+
+
+# GB/T 2260 administrative division codes: 2 digits a province, 4 a prefecture, 6 a county.
+validate_region_code = RegexValidator(
+    r"^(\d{2}|\d{4}|\d{6})$",
+    _("Give a GB/T 2260 division code of 2 (province), 4 (city) or 6 (county) digits."),
+)
+
+
+class ShippingRate(CountyScoped):
+    """What a seller charges to ship one order by one delivery method to one region.
+
+    For home delivery, `region_code` is a GB/T 2260 prefix matched against the delivery's
+    region (the longest matching prefix wins; empty matches everywhere). Station delivery stays
+    in the county, so a station rate has no region. The fee is `first_fee` for up to
+    `first_weight` kg, plus `additional_fee` for each further kilogram or part of one; goods
+    of `free_above` or more (满额包邮) ship free.
+    """
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="shipping_rates", verbose_name=_("seller")
+    )
+    delivery_method = models.CharField(_("delivery"), max_length=20, choices=DeliveryMethod.choices)
+    region_code = models.CharField(
+        _("region code"),
+        max_length=6,
+        blank=True,
+        validators=[validate_region_code],
+        help_text=_("Empty for everywhere; 52 a province, 5227 a city, 522701 a county."),
+    )
+    region_name = models.CharField(_("region"), max_length=100, blank=True)
+    first_weight = models.DecimalField(
+        _("first weight (kg)"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    first_fee = models.DecimalField(
+        _("first weight fee (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    additional_fee = models.DecimalField(
+        _("fee per additional kg (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    free_above = models.DecimalField(
+        _("free shipping from (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Orders whose goods reach this amount ship free; empty for never."),
+    )
+
+    class Meta:
+        verbose_name = _("shipping rate")
+        verbose_name_plural = _("shipping rates")
+        ordering = ["seller", "delivery_method", "region_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "delivery_method", "region_code"],
+                name="shipping_rate_unique_per_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_weight__gt=0)
+                & Q(first_fee__gte=0)
+                & Q(additional_fee__gte=0)
+                & (Q(free_above__isnull=True) | Q(free_above__gt=0)),
+                name="shipping_rate_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_method="home") | Q(region_code=""),
+                name="shipping_rate_station_has_no_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller} · {self.get_delivery_method_display()} · {self.destination}"
+
+    @property
+    def destination(self) -> str:
+        if self.delivery_method == DeliveryMethod.STATION:
+            return str(_("village service stations"))
+        if not self.region_code:
+            return str(_("everywhere"))
+        return self.region_name or region_label(self.region_code)

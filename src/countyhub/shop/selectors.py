@@ -51,7 +51,7 @@ def orders_of_buyer(*, buyer: Any) -> QuerySet[Order]:
 def orders_awaiting_shipment(*, seller_ids: list[int]) -> QuerySet[Order]:
     return (
         Order.objects.filter(seller_id__in=seller_ids, status__in=TO_FULFIL)
-        .select_related("station__village", "buyer", "payment")
+        .select_related("station__village", "buyer", "payment", "county")
         .prefetch_related("lines")
         .order_by("placed_at")
     )
@@ -163,7 +163,7 @@ def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:
             station_id__in=station_ids,
             status__in=(OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.AT_STATION),
         )
-        .select_related("station__village", "seller", "payment", "shipment")
+        .select_related("station__village", "seller", "payment", "shipment", "county")
         .order_by("status", "placed_at")
     )
 
@@ -173,7 +173,7 @@ def orders_for_villagers(*, station_ids: list[int], limit: int = 50) -> list[Ord
     return list(
         Order.objects.filter(station_id__in=station_ids)
         .exclude(placed_for_name="")
-        .select_related("station__village", "seller", "payment", "placed_for_household")
+        .select_related("station__village", "seller", "payment", "placed_for_household", "county")
         .order_by("-placed_at", "-pk")[:limit]
     )
 

@@ -16,6 +16,13 @@ urlpatterns = [
     path("seller/slips/", views.packing_slips, name="packing_slips"),
     path("seller/sales/", views.sales_report, name="sales_report"),
     path("seller/products/<int:product_id>/", views.seller_product, name="seller_product"),
+    path("seller/shipping/", views.shipping_rates, name="shipping_rates"),
+    path("seller/shipping/<int:rate_id>/", views.shipping_rate_edit, name="shipping_rate_edit"),
+    path(
+        "seller/shipping/<int:rate_id>/delete/",
+        views.shipping_rate_delete,
+        name="shipping_rate_delete",
+    ),
     path("station/", views.station_dashboard, name="station_dashboard"),
     path("station/<int:station_id>/order/", views.assisted_order, name="assisted_order"),
     path("station/<int:station_id>/day/", views.station_day, name="station_day"),

@@ -18,7 +18,13 @@ S = OrderStatus
 
 @transaction.atomic
 def remember_delivery(
-    *, buyer: Any, station: Station | None, recipient_name: str, phone: str, address: str
+    *,
+    buyer: Any,
+    station: Station | None,
+    recipient_name: str,
+    phone: str,
+    address: str,
+    region_code: str = "",
 ) -> BuyerProfile:
     """Keep a buyer's delivery as the default for the next checkout and for API orders.
 
@@ -30,6 +36,7 @@ def remember_delivery(
         "recipient_name": recipient_name,
         "phone": phone,
         "address": address,
+        "region_code": region_code,
     }
     profile = BuyerProfile.objects.select_for_update().filter(user=buyer).first()
     created = profile is None

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.catalog.validators import parse_quantity
 from countyhub.core.audit import record_audit
+from countyhub.core.local_time import local_date
 from countyhub.core.models import Membership, Role
-from countyhub.core.money import quantize_cny
+from countyhub.core.money import format_money, quantize_cny
 from countyhub.core.selectors import email_verified
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
@@ -37,8 +38,10 @@ from countyhub.shop.models import (
     OrderLine,
     OrderStatus,
     PaymentMethod,
+    validate_region_code,
 )
 from countyhub.shop.payments import provider_for
+from countyhub.shop.services.shipping import ShippingQuote, quote_shipping
 from countyhub.shop.services.station_desk import new_pickup_code
 from countyhub.stations.models import Station
 
@@ -58,6 +61,8 @@ class DeliveryRequest:
     recipient_name: str = ""
     phone: str = ""
     address: str = ""
+    # GB/T 2260 code (2, 4 or 6 digits) of a home delivery's address, for its shipping rate.
+    region_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,13 @@ def _fingerprint(
     payment_method: str,
     placed_for: PlacedFor | None = None,
 ) -> str:
+    delivery_payload = dict(delivery.__dict__) if delivery else None
+    if delivery_payload is not None and not delivery_payload["region_code"]:
+        # Without a region the request is the one it was before regions: the same fingerprint.
+        del delivery_payload["region_code"]
     payload = {
         "lines": sorted((line.product_id, _quantity_text(line.quantity)) for line in lines),
-        "delivery": delivery.__dict__ if delivery else None,
+        "delivery": delivery_payload,
         "payment": payment_method,
     }
     if placed_for:
@@ -134,7 +143,12 @@ def _resolve_delivery(
                 field="delivery",
             )
         delivery = DeliveryRequest(
-            DeliveryMethod.HOME, None, profile.recipient_name, profile.phone, profile.address
+            DeliveryMethod.HOME,
+            None,
+            profile.recipient_name,
+            profile.phone,
+            profile.address,
+            profile.region_code,
         )
     if delivery.method not in DeliveryMethod.values:
         raise ShopError(
@@ -162,6 +176,7 @@ def _resolve_delivery(
         )
     else:
         station = None
+        _check_region(delivery.region_code.strip())
     recipient = delivery.recipient_name.strip() or buyer.get_full_name() or buyer.get_username()
     resolved = DeliveryRequest(
         delivery.method,
@@ -169,8 +184,20 @@ def _resolve_delivery(
         recipient,
         delivery.phone.strip(),
         delivery.address.strip(),
+        "" if station else delivery.region_code.strip(),
     )
     return resolved, station
+
+
+def _check_region(region_code: str) -> None:
+    if not region_code:
+        return
+    try:
+        validate_region_code(region_code)
+    except ValidationError as error:
+        raise ShopError(
+            ShopErrorCode.INVALID_REGION, error.messages[0], field="delivery.region_code"
+        ) from error
 
 
 def _load_lines(lines: Sequence[LineRequest], *, one_seller: bool) -> dict[Product, Decimal]:
@@ -218,12 +245,17 @@ def place_checkout(
     payment_method: str = PaymentMethod.CASH_ON_DELIVERY,
     idempotency_key: str = "",
     one_seller: bool = False,
+    shown_shipping_fee: Decimal | None = None,
 ) -> CheckoutResult:
-    """Create one order per seller and allocate their stock in the same transaction.
+    """Create one order per seller, with its shipping fee, and allocate their stock in the same
+    transaction.
 
     The same `idempotency_key` replays the first result instead of ordering twice, also when two
     identical requests race (the unique key makes the second wait, fail and replay).
     A buyer who signed up orders once they have proved their e-mail address.
+
+    `shown_shipping_fee`, the shipping the buyer was shown, refuses the checkout if shipping now
+    costs something else; it is no part of the request's fingerprint, as it follows from it.
     """
     if not email_verified(buyer):
         raise ShopError(
@@ -239,6 +271,7 @@ def place_checkout(
         idempotency_key=idempotency_key,
         one_seller=one_seller,
         placed_for=None,
+        shown_shipping_fee=shown_shipping_fee,
     )
 
 
@@ -302,6 +335,7 @@ def _checkout_once(
     idempotency_key: str,
     one_seller: bool,
     placed_for: PlacedFor | None,
+    shown_shipping_fee: Decimal | None = None,
 ) -> CheckoutResult:
     if payment_method not in PaymentMethod.values:
         raise ShopError(
@@ -325,6 +359,7 @@ def _checkout_once(
             fingerprint=fingerprint,
             one_seller=one_seller,
             placed_for=placed_for,
+            shown_shipping_fee=shown_shipping_fee,
         )
     except IntegrityError:
         existing = (
@@ -346,10 +381,31 @@ def _place_checkout(
     fingerprint: str,
     one_seller: bool,
     placed_for: PlacedFor | None,
+    shown_shipping_fee: Decimal | None,
 ) -> CheckoutResult:
     quantities = _load_lines(lines, one_seller=one_seller)
     county = next(iter(quantities)).county
     resolved, station = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
+    quotes = {
+        quote.seller.pk: quote
+        for quote in quote_shipping(
+            county=county,
+            lines=quantities,
+            method=resolved.method,
+            region_code=resolved.region_code,
+        )
+    }
+    shipping = sum((quote.fee for quote in quotes.values()), Decimal("0.00"))
+    if shown_shipping_fee is not None and shipping != shown_shipping_fee:
+        raise ShopError(
+            ShopErrorCode.SHIPPING_CHANGED,
+            _(
+                "Shipping for this delivery is %(fee)s; check the new total and place the order "
+                "again."
+            )
+            % {"fee": format_money(shipping)},
+            field="delivery",
+        )
     checkout = Checkout.objects.create(
         county=county, buyer=buyer, idempotency_key=key, request_fingerprint=fingerprint
     )
@@ -358,6 +414,8 @@ def _place_checkout(
     for product, quantity in quantities.items():
         by_seller[product.seller].append((product, quantity))
     now = timezone.now()
+    # The county's calendar day: an order placed at 01:30 in Beijing on the 7th is the 7th's.
+    day = local_date(now, county)
     result = CheckoutResult(checkout=checkout)
     for index, (seller, seller_lines) in enumerate(
         sorted(by_seller.items(), key=lambda item: item[0].pk), start=1
@@ -369,8 +427,9 @@ def _place_checkout(
             delivery=resolved,
             station=station,
             payment_method=payment_method,
-            number=f"{now:%Y%m%d}-{checkout.pk:06d}-{index}",
+            number=f"{day:%Y%m%d}-{checkout.pk:06d}-{index}",
             now=now,
+            shipping=quotes[seller.pk],
             placed_for=placed_for,
         )
         result.orders.append(order)
@@ -387,6 +446,7 @@ def _create_order(
     payment_method: str,
     number: str,
     now: Any,
+    shipping: ShippingQuote,
     placed_for: PlacedFor | None = None,
 ) -> Order:
     order_lines = [
@@ -411,8 +471,10 @@ def _create_order(
         recipient_name=delivery.recipient_name,
         phone=delivery.phone,
         address=delivery.address,
+        region_code=delivery.region_code,
         payment_method=payment_method,
-        total=sum((line.line_total for line in order_lines), Decimal("0.00")),
+        total=sum((line.line_total for line in order_lines), shipping.fee),
+        shipping_fee=shipping.fee,
         placed_at=now,
         placed_for_name=placed_for.name if placed_for else "",
         placed_for_phone=placed_for.phone if placed_for else "",
@@ -431,7 +493,11 @@ def _create_order(
         action="order.placed",
         target=order,
         county=order.county,
-        changes={"total": order.total, "lines": len(order_lines)},
+        changes={
+            "total": order.total,
+            "shipping_fee": order.shipping_fee,
+            "lines": len(order_lines),
+        },
     )
     if placed_for:
         # Who was served, not their personal data: the name and phone stay on the order.

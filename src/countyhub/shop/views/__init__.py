@@ -9,6 +9,7 @@ from countyhub.shop.views.seller import (
     seller_orders,
     seller_product,
 )
+from countyhub.shop.views.shipping import shipping_rate_delete, shipping_rate_edit, shipping_rates
 from countyhub.shop.views.station import (
     assisted_order,
     station_dashboard,
@@ -35,6 +36,9 @@ __all__ = [
     "seller_dashboard",
     "seller_orders",
     "seller_product",
+    "shipping_rate_delete",
+    "shipping_rate_edit",
+    "shipping_rates",
     "station_dashboard",
     "station_day",
     "station_day_sheet",

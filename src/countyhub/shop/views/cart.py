@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from countyhub.catalog.cart import SessionCart
+from countyhub.catalog.cart import CartLine, SessionCart
 from countyhub.catalog.models import Product
 from countyhub.core.models import County
 from countyhub.core.numbers import plain_number
@@ -24,6 +26,41 @@ from countyhub.shop.forms import (
 )
 from countyhub.shop.models import BuyerProfile, Checkout, DeliveryMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest
+from countyhub.shop.services.shipping import ShippingQuote, quote_shipping
+
+
+@dataclass
+class Shipping:
+    """What the cart's parcels cost by one delivery, shown before the buyer orders; or why
+    they cannot go there."""
+
+    method: str
+    quotes: list[ShippingQuote] = field(default_factory=list)
+    refusal: str = ""
+
+    @property
+    def fee(self) -> Decimal:
+        return sum((quote.fee for quote in self.quotes), Decimal("0.00"))
+
+    @property
+    def method_label(self) -> str:
+        return str(DeliveryMethod(self.method).label)
+
+
+def _shipping(county: County, lines: Sequence[CartLine], method: str, region: str) -> Shipping:
+    if method not in DeliveryMethod.values:
+        method = DeliveryMethod.STATION
+    shipping = Shipping(method)
+    try:
+        shipping.quotes = quote_shipping(
+            county=county,
+            lines={line.product: line.quantity for line in lines},
+            method=method,
+            region_code=region,
+        )
+    except ShopError as error:
+        shipping.refusal = error.message
+    return shipping
 
 
 def _county(slug: str) -> County:
@@ -60,10 +97,19 @@ def cart(request: HttpRequest, county_slug: str) -> HttpResponse:
     contents = session_cart.contents()
     for repair in contents.repairs:
         messages.warning(request, repair)
+    defaults = _delivery_defaults(request) if request.user.is_authenticated else {}
+    shipping = _shipping(
+        county,
+        contents.lines,
+        str(defaults.get("delivery_method", DeliveryMethod.STATION)),
+        str(defaults.get("region_code", "")),
+    )
     context = {
         "county": county,
         "lines": contents.lines,
         "total": contents.total,
+        "shipping": shipping,
+        "grand_total": contents.total + shipping.fee,
         "cart_count": len(contents.lines),
     }
     return render(request, "shop/cart.html", context)
@@ -92,6 +138,7 @@ def _delivery_defaults(request: HttpRequest) -> dict[str, object]:
         "recipient_name": profile.recipient_name,
         "phone": profile.phone,
         "address": profile.address,
+        "region_code": profile.region_code,
     }
 
 
@@ -109,12 +156,22 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("catalog:home", county.slug)
+    if request.htmx and request.method == "GET":
+        return _shipping_quote(request, county, lines)
     form = CheckoutForm(request.POST or None, county=county, initial=_delivery_defaults(request))
+    chosen = form.data if form.is_bound else form.initial
+    shipping = _shipping(
+        county,
+        lines,
+        str(chosen.get("delivery_method") or DeliveryMethod.STATION),
+        str(chosen.get("region_code") or ""),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         station = data["station"]
         try:
             result = services.place_checkout(
+                shown_shipping_fee=_shown_fee(request),
                 buyer=request.user,
                 lines=[LineRequest(line.product.pk, line.quantity) for line in lines],
                 delivery=DeliveryRequest(
@@ -123,6 +180,7 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
                     data["recipient_name"],
                     data["phone"],
                     data["address"],
+                    data["region_code"],
                 ),
                 payment_method=data["payment_method"],
                 idempotency_key=data["idempotency_key"],
@@ -148,21 +206,48 @@ def checkout(request: HttpRequest, county_slug: str) -> HttpResponse:
                     recipient_name=data["recipient_name"],
                     phone=data["phone"],
                     address=data["address"],
+                    region_code=data["region_code"],
                 )
             session_cart.clear()
             messages.success(request, _("Thank you! Your order is placed."))
             if len(result.orders) == 1:
                 return redirect("shop:order", result.orders[0].number)
             return redirect("shop:checkout_placed", result.checkout.pk)
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
     context = {
         "county": county,
         "form": form,
         "lines": lines,
-        "total": sum((line.line_total for line in lines), Decimal("0.00")),
+        "total": total,
+        "shipping": shipping,
+        "grand_total": total + shipping.fee,
         "cart_count": len(lines),
         "email_unverified": not email_verified(request.user),
     }
     return render(request, "shop/checkout.html", context)
+
+
+def _shipping_quote(request: HttpRequest, county: County, lines: list[CartLine]) -> HttpResponse:
+    """The checkout's shipping for the delivery now chosen on the page, and the fee it shows."""
+    shipping = _shipping(
+        county, lines, request.GET.get("delivery_method", ""), request.GET.get("region_code", "")
+    )
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    context = {
+        "total": total,
+        "shipping": shipping,
+        "grand_total": total + shipping.fee,
+        "oob": True,
+    }
+    return render(request, "shop/_checkout_shipping.html", context)
+
+
+def _shown_fee(request: HttpRequest) -> Decimal | None:
+    """The shipping the page showed before this submit; a page without it checks nothing."""
+    try:
+        return Decimal(request.POST.get("shown_shipping_fee", ""))
+    except InvalidOperation:
+        return None
 
 
 @login_required

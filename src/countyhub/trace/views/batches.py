@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product
+from countyhub.core.local_time import activate_county_time_zone
 from countyhub.gs1 import labels
 from countyhub.trace import charts, epc, forms, policies, selectors, services
 from countyhub.trace.errors import TraceError
@@ -28,6 +29,8 @@ def _batch_for(request: HttpRequest, pk: int, *, record: bool = False) -> Batch:
     allowed = policies.may_record if record else policies.may_view
     if not allowed(request.user, batch):
         raise PermissionDenied
+    # Its pages show and take times in the batch's county's zone (no county in the address).
+    activate_county_time_zone(batch.county)
     return batch
 
 

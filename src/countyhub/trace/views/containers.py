@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from countyhub.core.local_time import activate_county_time_zone
 from countyhub.core.permissions import admin_county_ids
 from countyhub.gs1 import keys, labels
 from countyhub.trace import forms, policies, selectors, services
@@ -34,6 +35,7 @@ def _container_for(request: HttpRequest, pk: int) -> Container:
     )
     if not policies.may_handle_container(request.user, container):
         raise PermissionDenied
+    activate_county_time_zone(container.county)
     return container
 
 

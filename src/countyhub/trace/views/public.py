@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Product
+from countyhub.core.local_time import activate_county_time_zone
 from countyhub.core.templatetags.countyhub import localized
 from countyhub.gs1 import keys
 from countyhub.gs1.digital_link import parse as parse_digital_link
@@ -100,6 +101,7 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
         )
         if batch is None:  # deleted since the scan was counted
             return _unknown_batch(request, path)
+        activate_county_time_zone(batch.county)
         page = selectors.trace_page(batch)
         page.serial = link.serial
         context = {
@@ -159,6 +161,7 @@ def _container_page(request: HttpRequest, sscc: str, path: str) -> HttpResponse:
             reason=_("We have no case or pallet with this code. Check the label."),
             code=f"/{path}",
         )
+    activate_county_time_zone(container.county)
     context = {
         "view": selectors.container_view(container),
         "county": container.county,
