@@ -25,6 +25,8 @@ class ShopErrorCode(ErrorCode):
     IDEMPOTENCY_CONFLICT = ("idempotency_conflict", ErrorKind.UNPROCESSABLE)
     INVALID_TRANSITION = ("invalid_transition", ErrorKind.CONFLICT)
     INSUFFICIENT_STOCK = ("insufficient_stock", ErrorKind.CONFLICT)
+    UNKNOWN_LINE = ("unknown_line", ErrorKind.INVALID)
+    NOTHING_TO_REFUND = ("nothing_to_refund", ErrorKind.CONFLICT)
 
 
 class ShopError(DomainError):

@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from countyhub.catalog.models import Household
@@ -15,8 +15,11 @@ from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
 # An order is a sale unless it was cancelled or refunded; the KPIs, payouts and training
-# outcomes all count sales this way.
+# outcomes all count sales this way, and count each sale's money net of what was refunded of it
+# (a refund of some lines leaves the order a sale): NET_TOTAL and NET_LINE_TOTAL.
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+NET_TOTAL = F("total") - F("refunded_total")
+NET_LINE_TOTAL = F("line_total") - F("refunded_amount")
 # Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left.
 GOODS_LEFT = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
@@ -46,10 +49,10 @@ def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tu
         .filter(seller_id__in=seller_ids, placed_at__gte=since)
         .annotate(month=TruncMonth("placed_at"))
         .values("month")
-        .annotate(total=Sum("total"))
+        .annotate(net=Sum(NET_TOTAL))
         .order_by("month")
     )
-    return [(row["month"].strftime("%Y-%m"), row["total"]) for row in rows]
+    return [(row["month"].strftime("%Y-%m"), row["net"]) for row in rows]
 
 
 def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:

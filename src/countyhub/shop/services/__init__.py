@@ -16,6 +16,8 @@ from countyhub.shop.services.orders import (
     confirm_delivery,
     mark_order_paid,
     pack_order,
+    record_refund,
+    refund_amounts,
     refund_order,
     ship_order,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "pack_order",
     "place_assisted_order",
     "place_checkout",
+    "record_refund",
+    "refund_amounts",
     "refund_order",
     "remember_delivery",
     "ship_order",
