@@ -230,3 +230,20 @@ def test_a_refusal_may_go_to_the_county_or_lapses(world, pears):
     again.refresh_from_db()
     assert again.status == RequestStatus.CLOSED
     assert order.refunds.count() == 0
+
+
+def test_the_deadlines_command_escalates_once(world, pears, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.AFTERSALES_SELLER_ANSWER_HOURS = 0
+    order = place_paid(world, pears)
+    request = ask(world, order, {line_of(order, pears).pk: Decimal(1)}, kind="refund_only")
+    out = StringIO()
+    call_command("run_aftersales_deadlines", stdout=out)
+    assert "escalated: 1" in out.getvalue()
+    call_command("run_aftersales_deadlines", stdout=out)
+    assert "nothing due" in out.getvalue()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.ESCALATED

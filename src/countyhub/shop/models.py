@@ -212,6 +212,36 @@ class OrderLine(models.Model):
         return f"{self.product_name} × {self.quantity}"
 
 
+class OrderEventKind(models.TextChoices):
+    """The steps an order event records besides a change of status (whose kind is blank)."""
+
+    REFUND = "refund", _("part refunded")
+    AFTERSALE_REQUESTED = "aftersale.requested", _("refund requested")
+    AFTERSALE_AGREED = "aftersale.agreed", _("seller agreed to refund")
+    AFTERSALE_REFUSED = "aftersale.refused", _("seller refused the refund")
+    AFTERSALE_RETURN_REQUESTED = "aftersale.return_requested", _("seller asked for the goods back")
+    AFTERSALE_RETURN_SHIPPED = "aftersale.return_shipped", _("buyer sent the goods back")
+    AFTERSALE_RETURN_RECEIVED = "aftersale.return_received", _("seller received the goods back")
+    AFTERSALE_ESCALATED = "aftersale.escalated", _("buyer asked the county to step in")
+    AFTERSALE_WITHDRAWN = "aftersale.withdrawn", _("buyer withdrew the request")
+    AFTERSALE_DECIDED_REFUND = "aftersale.decided_refund", _("county decided: refund")
+    AFTERSALE_DECIDED_NO_REFUND = "aftersale.decided_no_refund", _("county decided: no refund")
+    AFTERSALE_REFUNDED = "aftersale.refunded", _("refund paid")
+    AFTERSALE_LAPSED_REQUESTED = (
+        "aftersale.lapsed_requested",
+        _("seller did not answer in time: to the county"),
+    )
+    AFTERSALE_LAPSED_RETURN_REQUESTED = (
+        "aftersale.lapsed_return_requested",
+        _("goods not sent back in time: closed"),
+    )
+    AFTERSALE_LAPSED_RETURN_SHIPPED = (
+        "aftersale.lapsed_return_shipped",
+        _("return not confirmed in time: to the county"),
+    )
+    AFTERSALE_LAPSED_REFUSED = "aftersale.lapsed_refused", _("refusal not disputed in time: closed")
+
+
 class OrderEvent(models.Model):
     """One row per status transition, written in the transition's transaction; and one per step
     that leaves the status as it is (a refund of some lines, an after-sales step), named by
@@ -223,7 +253,7 @@ class OrderEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
     # Blank for a status transition; else the step, e.g. "refund" or "aftersale.requested".
-    kind = models.CharField(_("step"), max_length=40, blank=True)
+    kind = models.CharField(_("step"), max_length=40, blank=True, choices=OrderEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
