@@ -285,10 +285,10 @@ def record_refund(
     record_audit(
         actor=actor,
         action="order.refund",
-        target=current,
+        target=refund,
         county=current.county,
         changes={
-            "refund": refund.pk,
+            "order": current.number,
             "amount": total,
             "lines": {str(line_id): str(q) for line_id, q in quantities.items()},
             "refunded_total": current.refunded_total,
