@@ -90,3 +90,25 @@ def test_a_refund_after_payout_is_reversed_through_the_ledger(world, refunded_pe
     approve_run(run=again, actor=admin)
     ledger = list(LedgerEntry.objects.order_by("pk").values_list("kind", "amount"))
     assert ledger == [(LineKind.PAYMENT, Decimal("3.75")), (LineKind.REVERSAL, Decimal("-2.50"))]
+
+
+def test_the_recall_shows_what_was_refunded_of_a_line(world, pears, client):
+    from countyhub.trace.selectors import recall_lines
+    from tests.factories.trace import make_batch
+
+    batch = make_batch(world.users["seller_staff"], pears, lot="PEAR-1", quantity="10")
+    order = place_paid(world, pears)
+    request = services.request_aftersale(
+        order=order,
+        actor=world.users["buyer"],
+        kind="return_and_refund",
+        goods_received=True,
+        reason="damaged",
+        quantities={line_of(order, pears).pk: Decimal(2)},
+    )
+    refund(world, request)
+    [line] = recall_lines([batch])
+    assert (line.order_number, line.quantity, line.refunded_quantity) == (order.number, 3, 2)
+    client.force_login(world.users["seller_staff"])
+    page = client.get("/trace/recall/", {"lot": "PEAR-1"}).content.decode()
+    assert 'class="muted refunded"' in page

@@ -130,6 +130,7 @@ def _completed(seller: Seller, *, method: str, before: datetime.datetime) -> lis
             payment_method=method,
             placed_at__lt=before,
             lines__quantity__gte=2,
+            aftersales__isnull=True,
         )
         .distinct()
         .order_by("-placed_at")
@@ -154,7 +155,7 @@ def build_aftersales(county: Any, admin: Any, seller_staff: Any) -> int:
     disputed = city_orders[1]
 
     def one(order: Order, **kwargs: Any) -> Any:
-        line = order.lines.get()
+        line = order.lines.order_by("pk").first()
         return services.request_aftersale(
             order=order,
             actor=order.buyer,
@@ -207,8 +208,7 @@ def build_aftersales(county: Any, admin: Any, seller_staff: Any) -> int:
         services.run_deadlines()
 
     waiting = (
-        Order.objects.filter(seller=seller, status=OrderStatus.COMPLETED)
-        .exclude(pk__in=[spoiled.pk, lapsed.pk, disputed.pk])
+        Order.objects.filter(seller=seller, status=OrderStatus.COMPLETED, aftersales__isnull=True)
         .order_by("-placed_at")
         .first()
     )

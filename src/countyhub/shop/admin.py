@@ -10,14 +10,43 @@ from django.utils.translation import gettext_lazy as _
 from countyhub.core.admin_tools import CountyScopedAdmin, export_as_csv
 from countyhub.shop import services
 from countyhub.shop.errors import ShopError
-from countyhub.shop.models import Order, OrderEvent, OrderLine
+from countyhub.shop.models import Order, OrderEvent, OrderLine, Refund
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ("product", "product_name", "unit", "quantity", "unit_price", "line_total")
+    readonly_fields = (
+        "product",
+        "product_name",
+        "unit",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "refunded_quantity",
+        "refunded_amount",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    """Refunds are made by shop.services.record_refund (after-sales, or refund_order), never here."""
+
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "amount",
+        "currency",
+        "method",
+        "reference",
+        "refunded_by",
+        "refunded_at",
+        "note",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -27,7 +56,7 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
+    readonly_fields = ("created_at", "from_status", "to_status", "kind", "actor", "note")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -45,6 +74,7 @@ class OrderAdmin(CountyScopedAdmin):
         "status",
         "payment_method",
         "total",
+        "refunded_total",
         "station",
     )
     list_filter = ("status", "payment_method", "delivery_method", "seller", "county")
@@ -52,7 +82,7 @@ class OrderAdmin(CountyScopedAdmin):
     date_hierarchy = "placed_at"
     list_select_related = ("buyer", "seller", "station__village")
     readonly_fields = tuple(f.name for f in Order._meta.fields)
-    inlines = (OrderLineInline, OrderEventInline)
+    inlines = (OrderLineInline, RefundInline, OrderEventInline)
     actions = ("mark_paid", "cancel", "confirm_delivery", export_as_csv)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

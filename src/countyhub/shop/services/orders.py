@@ -166,7 +166,10 @@ def complete_order(*, order: Order, actor: Any) -> Order:
 def cancel_order(*, order: Order, actor: Any, reason: str = "") -> Order:
     """Cancel before any money arrived; the allocation returns to stock."""
     if _lock(order).payment.status == PaymentStatus.RECEIVED:
-        raise InvalidTransitionError(_("The order is paid: refund it instead."), field="status")
+        raise InvalidTransitionError(
+            _("The order is paid: the buyer asks for a refund in after-sales instead."),
+            field="status",
+        )
     order = _transition(order, S.CANCELLED, actor=actor, note=reason)
     allocation.release_allocation(quantities=_line_quantities(order))
     return order
