@@ -33,7 +33,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 class RefundInline(admin.TabularInline):
-    """Refunds are made by shop.services.record_refund (after-sales, or refund_order), never here."""
+    """Refunds are made by shop.services.record_refund (after-sales, refund_order), not here."""
 
     model = Refund
     extra = 0
