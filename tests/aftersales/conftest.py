@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from countyhub.catalog.models import Unit
@@ -17,6 +18,14 @@ from tests.factories.catalog import ProductFactory
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    # Messages are asserted in English.
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def photo(name="broken.png", image_format="PNG", size=(64, 48)) -> SimpleUploadedFile:

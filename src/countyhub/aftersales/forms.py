@@ -10,8 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.aftersales.models import Reason, RequestKind
+from countyhub.catalog.models import Unit
 from countyhub.core.numbers import plain_number
 from countyhub.shop.models import Order
+
+
+def _unit(code: str) -> str:
+    return str(Unit(code).label) if code in Unit.values else code
 
 
 class PhotosInput(forms.ClearableFileInput):
@@ -56,7 +61,7 @@ class RequestForm(forms.Form):
                 continue
             name = f"line_{line.pk}"
             self.fields[name] = forms.DecimalField(
-                label=f"{line.product_name} ({plain_number(left)} {line.unit})",
+                label=f"{line.product_name} ({plain_number(left)} {_unit(line.unit)})",
                 required=False,
                 min_value=Decimal(0),
                 max_digits=12,

@@ -119,7 +119,8 @@ def _sales_reward(rule: IncentiveRule, start, end) -> list[Entitlement]:
     for order_id, number, total, seller_id, seller_name in orders.order_by(
         "placed_at", "pk"
     ).values_list("pk", "number", "net", "seller_id", "seller__name"):
-        by_seller[seller_id].append((order_id, number, total))
+        # SQLite hands back a difference of decimals unquantized (1833.330000000000).
+        by_seller[seller_id].append((order_id, number, quantize_cny(total)))
         names[seller_id] = seller_name
     result = []
     for seller_id, rows in sorted(by_seller.items()):

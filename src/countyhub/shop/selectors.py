@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from countyhub.catalog.models import Household
+from countyhub.core.money import quantize_cny
 from countyhub.shop.models import Order, OrderStatus
 from countyhub.stations.models import Station
 
@@ -52,7 +53,8 @@ def monthly_sales(*, seller_ids: list[int], since: datetime.datetime) -> list[tu
         .annotate(net=Sum(NET_TOTAL))
         .order_by("month")
     )
-    return [(row["month"].strftime("%Y-%m"), row["net"]) for row in rows]
+    # SQLite hands back a sum of differences unquantized: to the fen, as every figure of money.
+    return [(row["month"].strftime("%Y-%m"), quantize_cny(row["net"])) for row in rows]
 
 
 def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
+from countyhub.core.money import quantize_cny
 from countyhub.core.months import add_months
 from countyhub.shop import selectors as shop_selectors
 from countyhub.training.models import Certificate
@@ -74,7 +75,7 @@ class _SalesBook:
         )
         for seller_id, placed_at, total in rows:
             self.days[seller_id].append(timezone.localtime(placed_at).date())
-            self.totals[seller_id].append(total)
+            self.totals[seller_id].append(quantize_cny(total))  # SQLite: unquantized
 
     def sales(
         self, seller_ids: set[int], start: datetime.date, end: datetime.date
