@@ -113,3 +113,18 @@ def test_seller_asks_return_and_county_sees_disputes(world, pears, order, client
     assert request.status == RequestStatus.REFUNDED
     order.refresh_from_db()
     assert order.refunded_total == Decimal("12.50")
+
+
+def test_a_refused_step_shows_on_its_field(world, pears, order, client):
+    request = request_of(world, order, pears)
+    client.force_login(world.users["seller_staff"])
+    url = reverse("aftersales:action", args=[request.pk, "agree"])
+    assert client.post(url).status_code == 302
+    client.force_login(world.users["county_admin"])
+    response = client.post(
+        reverse("aftersales:action", args=[request.pk, "pay-refund"]), {"reference": ""}
+    )
+    assert response.status_code == 200
+    assert "reference of the bank transfer" in str(response.context["refund_form"].errors)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.AGREED

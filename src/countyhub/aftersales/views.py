@@ -117,9 +117,9 @@ def _forms(user: Any, found: AfterSaleRequest) -> dict[str, forms.Form | None]:
     }
 
 
-@login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _visible(request, pk)
+def _detail(
+    request: HttpRequest, found: AfterSaleRequest, bound: dict[str, forms.Form] | None = None
+) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {
         "item": found,
@@ -131,74 +131,82 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_withdraw": policies.is_buyer(user, found)
         and found.status in (R.REQUESTED, R.RETURN_REQUESTED, R.REFUSED, R.ESCALATED),
         **_forms(user, found),
+        **(bound or {}),
     }
     return render(request, "aftersales/detail.html", context)
 
 
-def _with_form(
-    form_class: type[forms.Form], call: Callable[[AfterSaleRequest, Any, dict], Any]
-) -> Callable[[HttpRequest, AfterSaleRequest], forms.Form | None]:
-    def act(request: HttpRequest, found: AfterSaleRequest) -> forms.Form | None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            return form
-        call(found, request.user, form.cleaned_data)
-        return None
-
-    return act
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _visible(request, pk))
 
 
-def _plain(call: Callable[..., Any]) -> Callable[[HttpRequest, AfterSaleRequest], None]:
-    def act(request: HttpRequest, found: AfterSaleRequest) -> None:
-        call(request=found, actor=request.user)
+Step = Callable[[AfterSaleRequest, Any, dict[str, Any]], Any]
 
-    return act
-
-
-ACTIONS: dict[str, Callable[[HttpRequest, AfterSaleRequest], forms.Form | None]] = {
-    "agree": _plain(services.agree),
-    "refuse": _with_form(
-        NoteForm, lambda r, a, d: services.refuse(request=r, actor=a, note=d["note"])
+# Each step: the form it posts (and the name the page shows it under), and the service call.
+ACTIONS: dict[str, tuple[type[forms.Form] | None, str, Step]] = {
+    "agree": (None, "", lambda r, a, d: services.agree(request=r, actor=a)),
+    "refuse": (
+        NoteForm,
+        "refuse_form",
+        lambda r, a, d: services.refuse(request=r, actor=a, note=d["note"]),
     ),
-    "ask-return": _with_form(
+    "ask-return": (
         ReturnAddressForm,
+        "return_form",
         lambda r, a, d: services.ask_return(request=r, actor=a, address=d["address"]),
     ),
-    "ship-return": _with_form(
+    "ship-return": (
         ReturnShipmentForm,
+        "ship_form",
         lambda r, a, d: services.ship_return(
             request=r, actor=a, carrier=d["carrier"], tracking_number=d["tracking_number"]
         ),
     ),
-    "receive-return": _plain(services.receive_return),
-    "escalate": _plain(services.escalate),
-    "withdraw": _plain(services.withdraw),
-    "decide": _with_form(
+    "receive-return": (None, "", lambda r, a, d: services.receive_return(request=r, actor=a)),
+    "escalate": (None, "", lambda r, a, d: services.escalate(request=r, actor=a)),
+    "withdraw": (None, "", lambda r, a, d: services.withdraw(request=r, actor=a)),
+    "decide": (
         DecisionForm,
+        "decision_form",
         lambda r, a, d: services.decide(request=r, actor=a, refund=d["refund"], note=d["note"]),
     ),
-    "pay-refund": _with_form(
+    "pay-refund": (
         RefundForm,
+        "refund_form",
         lambda r, a, d: services.pay_refund(request=r, actor=a, reference=d["reference"]),
     ),
+}
+# A service's field name, as the step's form names it.
+FORM_FIELDS = {
+    "seller_note": "note",
+    "county_note": "note",
+    "return_address": "address",
+    "return_carrier": "carrier",
+    "return_tracking": "tracking_number",
 }
 
 
 @login_required
 @require_POST
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """One step from the request's page; the services check who may take it."""
+    """One step from the request's page; the services check who may take it. A refused step
+    shows the page again with the refusal on the form's field."""
     found = _visible(request, pk)
     if action not in ACTIONS:
         raise Http404
+    form_class, form_name, call = ACTIONS[action]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return _detail(request, found, {form_name: form})
     try:
-        invalid = ACTIONS[action](request, found)
+        call(found, request.user, form.cleaned_data if form else {})
     except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if invalid is not None:
-            errors = [str(e) for field_errors in invalid.errors.values() for e in field_errors]
-            messages.error(request, " ".join(errors))
-        else:
-            messages.success(request, _("After-sales request updated."))
+        if form is None:
+            messages.error(request, error.message)
+            return redirect("aftersales:detail", found.pk)
+        field = FORM_FIELDS.get(error.field or "", error.field)
+        form.add_error(field if field in form.fields else None, error.message)
+        return _detail(request, found, {form_name: form})
+    messages.success(request, _("After-sales request updated."))
     return redirect("aftersales:detail", found.pk)
