@@ -128,3 +128,10 @@ def test_a_refused_step_shows_on_its_field(world, pears, order, client):
     assert "reference of the bank transfer" in str(response.context["refund_form"].errors)
     request.refresh_from_db()
     assert request.status == RequestStatus.AGREED
+
+
+def test_asking_again_leads_to_the_request_in_progress(world, pears, order, client):
+    request = request_of(world, order, pears)
+    client.force_login(world.users["buyer"])
+    response = client.get(reverse("aftersales:new", args=[order.number]))
+    assert response.headers["Location"] == reverse("aftersales:detail", args=[request.pk])

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from countyhub.catalog.models import Seller
+from countyhub.catalog.models import Seller, Unit
 from countyhub.core.models import CountyScoped
 from countyhub.core.money import CNY
 from countyhub.shop.models import Order, OrderLine, Refund
@@ -150,6 +150,11 @@ class AfterSaleLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_line.product_name} × {self.quantity}"
+
+    @property
+    def unit_label(self) -> str:
+        unit = self.order_line.unit
+        return str(Unit(unit).label) if unit in Unit.values else unit
 
 
 class AfterSalePhoto(models.Model):

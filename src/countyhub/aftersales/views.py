@@ -25,7 +25,7 @@ from countyhub.aftersales.forms import (
     ReturnAddressForm,
     ReturnShipmentForm,
 )
-from countyhub.aftersales.models import AfterSaleRequest, RequestStatus
+from countyhub.aftersales.models import OPEN_STATUSES, AfterSaleRequest, RequestStatus
 from countyhub.core.errors import DomainError
 from countyhub.shop.policies import visible_orders
 
@@ -61,6 +61,10 @@ def new_request(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     if not policies.may_request(request.user, order):
         raise PermissionDenied
+    in_progress = order.aftersales.filter(status__in=OPEN_STATUSES).first()
+    if in_progress is not None:
+        messages.info(request, _("This order already has an after-sales request in progress."))
+        return redirect("aftersales:detail", in_progress.pk)
     form = RequestForm(request.POST or None, request.FILES or None, order=order)
     if request.method == "POST" and form.is_valid():
         try:
