@@ -55,3 +55,21 @@ def test_a_buyer_cannot_ask_on_another_buyers_order(world, pears, client):
     seller = ApiClient(client, world.users["seller_staff"])
     assert seller.post("/api/aftersales", body).status_code == 403
     assert not AfterSaleRequest.objects.exists()
+
+
+def test_the_order_api_shows_what_was_refunded(world, pears, client):
+    from countyhub.aftersales import services
+
+    order = place_paid(world, pears)
+    request = services.request_aftersale(
+        order=order,
+        actor=world.users["buyer"],
+        kind="refund_only",
+        goods_received=True,
+        reason="damaged",
+        quantities={line_of(order, pears).pk: Decimal(1)},
+    )
+    services.agree(request=request, actor=world.users["seller_staff"])
+    services.pay_refund(request=request, actor=world.users["county_admin"], reference="BK")
+    body = ApiClient(client, world.users["buyer"]).get(f"/api/orders/{order.pk}").json()
+    assert (body["total"], body["refunded_total"]) == ("137.50", "12.50")

@@ -105,6 +105,9 @@ class OrderOut(Schema):
     status: str
     placed_at: str
     total: str
+    refunded_total: str = Field(
+        ..., description="Money given back so far (after-sales); net sales are total − this."
+    )
     currency: str
     payment_method: str
     payment_status: str
@@ -151,6 +154,7 @@ def order_out(
         "status": order.status,
         "placed_at": order.placed_at.isoformat(),
         "total": f"{order.total:.2f}",
+        "refunded_total": f"{order.refunded_total:.2f}",
         "currency": order.currency,
         "payment_method": order.payment_method,
         "payment_status": order.payment.status,
