@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "countyhub.stations",
     "countyhub.catalog",
     "countyhub.shop",
+    "countyhub.aftersales",
     "countyhub.training",
     "countyhub.programs",
     "countyhub.trace",
@@ -178,6 +179,18 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# After-sales deadlines, enforced by `countyhub manage run_aftersales_deadlines` (run it from the
+# scheduler, e.g. every 15 minutes): the seller answers a request within this many hours or it
+# goes to the county; the buyer sends asked-for goods back within N days or the request closes;
+# the seller confirms receiving them within M days or it goes to the county; a refused buyer
+# takes it to the county within K days or it closes.
+AFTERSALES_SELLER_ANSWER_HOURS = int(os.environ.get("COUNTYHUB_AFTERSALES_ANSWER_HOURS", "48"))
+AFTERSALES_RETURN_SHIPMENT_DAYS = int(os.environ.get("COUNTYHUB_AFTERSALES_RETURN_DAYS", "7"))
+AFTERSALES_RETURN_RECEIPT_DAYS = int(os.environ.get("COUNTYHUB_AFTERSALES_RECEIPT_DAYS", "10"))
+AFTERSALES_ESCALATION_DAYS = int(os.environ.get("COUNTYHUB_AFTERSALES_ESCALATION_DAYS", "7"))
+AFTERSALES_PHOTO_COUNT = 5
+AFTERSALES_PHOTO_MAX_BYTES = 5 * 2**20
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", catalog_views.root, name="root"),
     path("", include("countyhub.catalog.urls")),
     path("", include("countyhub.shop.urls")),
+    path("", include("countyhub.aftersales.urls")),
     path("", include("countyhub.programs.urls")),
     path("", include("countyhub.training.urls")),
     path("", include("countyhub.notifications.urls")),

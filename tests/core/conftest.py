@@ -17,6 +17,7 @@ from countyhub.notifications.models import StockThreshold
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import Spending, Task
+from countyhub.shop import services as shop_services
 from countyhub.shop.models import ShippingRate
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.training import services as training_services
@@ -44,6 +45,7 @@ class Site:
     certificate: Any
     batch: Any
     other_station: Any
+    paid_order: Any = None  # paid by bank transfer and shipped: after-sales may refund it
 
 
 @pytest.fixture
@@ -106,6 +108,16 @@ def site(world, settings, tmp_path) -> Site:
     )
     batch = make_batch(world.users["seller_staff"], world.product)
     other_station = StationFactory(village__township=world.station.village.township)
+    paid_order = place_checkout(
+        buyer=world.users["buyer"],
+        lines=[LineRequest(world.product.pk, "2")],
+        delivery=DeliveryRequest("station", world.station.pk, "王芳", "13800000000"),
+        payment_method="bank_transfer",
+    ).orders[0]
+    shop_services.mark_order_paid(order=paid_order, actor=admin_user, reference="TX-1")
+    shop_services.ship_order(
+        order=paid_order, actor=world.users["seller_staff"], carrier="邮政", tracking_number="Y1"
+    )
     issue_api_token(user=world.users["buyer"])  # for the admin's token list and revoking
     province = Province.objects.create(name="示范省", code="52")
     county.province = province
@@ -134,4 +146,5 @@ def site(world, settings, tmp_path) -> Site:
         certificate,
         batch,
         other_station,
+        paid_order,
     )

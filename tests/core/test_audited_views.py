@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -21,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from countyhub.aftersales.models import AfterSaleRequest
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
@@ -167,7 +169,76 @@ def _latest_rate() -> int:
 ADD_A_SHIPPING_RATE = Post("seller_staff", lambda site: reverse("shop:shipping_rates"), _rate_form)
 
 
+def _aftersale_request(site: Site) -> dict[str, Any]:
+    line = site.paid_order.lines.get()
+    return {
+        "kind": "return_and_refund",
+        "goods_received": "yes",
+        "reason": "damaged",
+        f"line_{line.pk}": "1",
+        "photos": [SimpleUploadedFile("broken.png", _png(), content_type="image/png")],
+    }
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _aftersale_action(action: str) -> Callable[[Site], str]:
+    return lambda site: reverse(
+        "aftersales:action", args=[AfterSaleRequest.objects.latest("pk").pk, action]
+    )
+
+
+ASK_FOR_A_REFUND = Post(
+    "buyer",
+    lambda site: reverse("aftersales:new", args=[site.paid_order.number]),
+    _aftersale_request,
+)
+
+
+def _api_request(site: Site) -> dict[str, Any]:
+    line = site.paid_order.lines.get()
+    return {
+        "order_id": site.paid_order.pk,
+        "kind": "refund_only",
+        "goods_received": True,
+        "reason": "damaged",
+        "lines": [{"order_line_id": line.pk, "quantity": "1"}],
+    }
+
+
+API_ASK_FOR_A_REFUND = Post(
+    "buyer", lambda site: "/api/aftersales", _api_request, json=True, status=(201,)
+)
+
 DRIVEN: dict[str, list[Post]] = {
+    "aftersales:new": [ASK_FOR_A_REFUND],
+    "api:create_aftersale": [API_ASK_FOR_A_REFUND],
+    "api:aftersale_step": [
+        API_ASK_FOR_A_REFUND,
+        Post(
+            "seller_staff",
+            lambda site: f"/api/aftersales/{AfterSaleRequest.objects.latest('pk').pk}/agree",
+            json=True,
+            status=(200,),
+        ),
+    ],
+    "aftersales:action": [
+        ASK_FOR_A_REFUND,
+        Post("seller_staff", _aftersale_action("ask-return"), lambda site: {"address": "仓库"}),
+        Post(
+            "buyer",
+            _aftersale_action("ship-return"),
+            lambda site: {"carrier": "中通", "tracking_number": "ZT1"},
+        ),
+        Post("seller_staff", _aftersale_action("receive-return")),
+        Post("county_admin", _aftersale_action("pay-refund"), lambda site: {"reference": "B1"}),
+    ],
     "notifications:preferences": [
         Post(
             "buyer",
@@ -638,6 +709,10 @@ READING = frozenset(
         "catalog:product",
         "shop:orders",
         "shop:order",
+        "aftersales:list",
+        "aftersales:detail",
+        "api:list_aftersales",
+        "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
         "shop:packing_slips",
@@ -733,6 +808,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "county_slug": site.world.county.slug,
         "product_id": site.world.product.pk,
         "number": site.order.number,
+        "request_id": site.order.pk,
         "order_id": site.order.pk,
         "checkout_id": site.order.checkout_id,
         "pk": site.batch.pk,

@@ -85,7 +85,9 @@ def test_refund_after_shipping_restocks_the_goods(world):
         order=order, actor=world.users["seller_staff"], carrier="顺丰", tracking_number="SF"
     )
     assert stock(world).quantity == 16
-    services.refund_order(order=order, actor=world.users["county_admin"], reason="damaged")
+    services.refund_order(
+        order=order, actor=world.users["county_admin"], reason="damaged", reference="BK-1"
+    )
     assert (stock(world).quantity, stock(world).allocated) == (20, 0)
     order.payment.refresh_from_db()
     assert order.payment.status == PaymentStatus.REFUNDED
@@ -94,7 +96,7 @@ def test_refund_after_shipping_restocks_the_goods(world):
 def test_refund_before_shipping_releases_the_allocation(world):
     order = place(world, payment=PaymentMethod.BANK_TRANSFER)
     services.mark_order_paid(order=order, actor=world.users["county_admin"])
-    services.refund_order(order=order, actor=world.users["county_admin"])
+    services.refund_order(order=order, actor=world.users["county_admin"], reference="BK-2")
     assert (stock(world).quantity, stock(world).allocated) == (20, 0)
 
 

@@ -292,7 +292,9 @@ def test_an_uncollected_parcel_goes_back_to_the_seller_and_its_goods_to_stock(wo
 def test_a_returned_paid_order_is_refunded_without_touching_stock_again(world):
     order = at_station(world, payment=PaymentMethod.BANK_TRANSFER)
     services.return_to_seller(order=order, actor=world.users["station_operator"], reason="拒收")
-    services.refund_order(order=order, actor=world.users["county_admin"], reason="拒收")
+    services.refund_order(
+        order=order, actor=world.users["county_admin"], reason="拒收", reference="TX-R1"
+    )
     stock = Stock.objects.get(product=world.product)
     assert (stock.quantity, stock.allocated) == (20, 0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from countyhub.aftersales.api import router as aftersales_router
 from countyhub.api import errors
 from countyhub.catalog.api import router as catalog_router
 from countyhub.catalog.households_api import router as households_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/products", catalog_router)
 api.add_router("/orders", shop_router)
+api.add_router("/aftersales", aftersales_router)
 api.add_router("/counties", households_router)
 api.add_router("/programs", programs_router)
 api.add_router("/trace", trace_router)

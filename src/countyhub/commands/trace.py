@@ -181,6 +181,7 @@ def recall(
                 "product": line.product_name,
                 "lot": line.batch_lot,
                 "quantity": plain_number(line.quantity),
+                "refunded_quantity": plain_number(line.refunded_quantity),
                 "unit": str(line.unit),
                 "destination": line.destination,
             }

@@ -2,7 +2,7 @@
 
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
 households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
-(two years of history), `trace`, `training` and `programs`.
+(two years of history), `trace`, `aftersales`, `training` and `programs`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from countyhub.demo.accounts import (
     ensure_demo_accounts,
     grant_demo_roles,
 )
+from countyhub.demo.aftersales import build_aftersales
 from countyhub.demo.catalog import build_catalog, employ_poor_households
 from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
@@ -80,10 +81,14 @@ def build_demo(
         parcels = build_orders_out_of_county(county, products, rng)
         report("traced batches")
         traced = build_traced_batches(county=county, products=products, rng=rng)
+        report("after-sales")
+        seller_staff = get_user_model().objects.get(username="seller")
+        aftersales = build_aftersales(county, admin, seller_staff)
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
-        f"{parcels} parcels out of the county, {traced} traced batches; "
+        f"{parcels} parcels out of the county, {traced} traced batches, "
+        f"{aftersales} after-sales requests; "
         f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
     )

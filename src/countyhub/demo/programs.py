@@ -182,7 +182,12 @@ def _rules_and_payouts(county: Any, lines: list[Any], admin: Any, report: Callab
             )
             with pinned(on_day(run_day, 15)):
                 for order in parcels.order_by("placed_at")[:2]:
-                    refund_order(order=order, actor=admin, reason="质量问题退货")
+                    refund_order(
+                        order=order,
+                        actor=admin,
+                        reason="质量问题退货",
+                        reference=f"退款 {order.number}",
+                    )
     return runs
 
 

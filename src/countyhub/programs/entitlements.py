@@ -23,7 +23,7 @@ from countyhub.core.months import month_end, month_start
 from countyhub.programs.models import IncentiveRule, RuleKind
 from countyhub.shop import selectors as shop_selectors
 from countyhub.shop.models import DeliveryMethod, Order
-from countyhub.shop.selectors import GOODS_LEFT
+from countyhub.shop.selectors import GOODS_LEFT, NET_TOTAL
 from countyhub.training.models import Certificate
 
 ZERO = Decimal("0.00")
@@ -110,13 +110,17 @@ def _logistics(rule: IncentiveRule, start, end) -> list[Entitlement]:
 
 
 def _sales_reward(rule: IncentiveRule, start, end) -> list[Entitlement]:
-    orders = _orders_in(shop_selectors.sales(county=rule.county), start, end)
+    # Net of refunds: a refund of some lines lowers the sales, and the next run books a reversal.
+    orders = _orders_in(shop_selectors.sales(county=rule.county), start, end).annotate(
+        net=NET_TOTAL
+    )
     by_seller: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
     names = {}
     for order_id, number, total, seller_id, seller_name in orders.order_by(
         "placed_at", "pk"
-    ).values_list("pk", "number", "total", "seller_id", "seller__name"):
-        by_seller[seller_id].append((order_id, number, total))
+    ).values_list("pk", "number", "net", "seller_id", "seller__name"):
+        # SQLite hands back a difference of decimals unquantized (1833.330000000000).
+        by_seller[seller_id].append((order_id, number, quantize_cny(total)))
         names[seller_id] = seller_name
     result = []
     for seller_id, rows in sorted(by_seller.items()):

@@ -34,7 +34,7 @@ from countyhub.programs.models import (
 )
 from countyhub.shop import selectors as shop_selectors
 from countyhub.shop.models import OrderLine
-from countyhub.shop.selectors import NOT_SALES
+from countyhub.shop.selectors import NET_LINE_TOTAL, NET_TOTAL, NOT_SALES
 from countyhub.stations.models import Station
 from countyhub.training.models import Certificate
 from countyhub.training.outcomes import training_outcomes
@@ -172,8 +172,8 @@ def county_kpis(
     by_month = recent.annotate(month=_localized_month("placed_at")).values_list("month")
     add(
         Kpi.ONLINE_SALES,
-        _in_year(sales, "placed_at", start, end).aggregate(t=Sum("total"))["t"] or ZERO,
-        _series(by_month.annotate(v=Sum("total")).values_list("month", "v"), months),
+        _in_year(sales, "placed_at", start, end).aggregate(t=Sum(NET_TOTAL))["t"] or ZERO,
+        _series(by_month.annotate(v=Sum(NET_TOTAL)).values_list("month", "v"), months),
     )
 
     categories = Program.agricultural_categories.through.objects.filter(
@@ -184,13 +184,13 @@ def county_kpis(
     ).exclude(order__status__in=NOT_SALES)
     add(
         Kpi.AGRICULTURAL_SALES,
-        _in_year(farm_lines, "order__placed_at", start, end).aggregate(t=Sum("line_total"))["t"]
+        _in_year(farm_lines, "order__placed_at", start, end).aggregate(t=Sum(NET_LINE_TOTAL))["t"]
         or ZERO,
         _series(
             _in_year(farm_lines, "order__placed_at", trend_start, end)
             .annotate(month=_localized_month("order__placed_at"))
             .values_list("month")
-            .annotate(v=Sum("line_total"))
+            .annotate(v=Sum(NET_LINE_TOTAL))
             .values_list("month", "v"),
             months,
         ),

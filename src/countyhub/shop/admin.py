@@ -16,6 +16,7 @@ from countyhub.shop.models import (
     Order,
     OrderEvent,
     OrderLine,
+    Refund,
     ShippingRate,
     StationDay,
     StationDayLine,
@@ -32,7 +33,36 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ("product", "product_name", "unit", "quantity", "unit_price", "line_total")
+    readonly_fields = (
+        "product",
+        "product_name",
+        "unit",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "refunded_quantity",
+        "refunded_amount",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    """Refunds are made by shop.services.record_refund (after-sales, refund_order), not here."""
+
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "amount",
+        "currency",
+        "method",
+        "reference",
+        "refunded_by",
+        "refunded_at",
+        "note",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -42,7 +72,7 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
+    readonly_fields = ("created_at", "from_status", "to_status", "kind", "actor", "note")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -61,6 +91,7 @@ class OrderAdmin(CountyScopedAdmin):
         "payment_method",
         "shipping_fee",
         "total",
+        "refunded_total",
         "station",
     )
     list_filter = ("status", "payment_method", "delivery_method", "seller", "county")
@@ -68,7 +99,7 @@ class OrderAdmin(CountyScopedAdmin):
     date_hierarchy = "placed_at"
     list_select_related = ("buyer", "seller", "station__village")
     readonly_fields = tuple(f.name for f in Order._meta.fields)
-    inlines = (OrderLineInline, OrderEventInline)
+    inlines = (OrderLineInline, RefundInline, OrderEventInline)
     actions = ("mark_paid", "cancel", "confirm_delivery", export_as_csv)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

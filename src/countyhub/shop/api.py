@@ -115,6 +115,9 @@ class OrderOut(Schema):
     goods_total: str
     shipping_fee: str
     total: str = Field(..., description="Goods plus shipping: what the buyer pays.")
+    refunded_total: str = Field(
+        ..., description="Money given back so far (after-sales); net sales are total − this."
+    )
     currency: str
     payment_method: str
     payment_status: str
@@ -168,6 +171,7 @@ def order_out(
         "goods_total": f"{order.goods_total:.2f}",
         "shipping_fee": f"{order.shipping_fee:.2f}",
         "total": f"{order.total:.2f}",
+        "refunded_total": f"{order.refunded_total:.2f}",
         "currency": order.currency,
         "payment_method": order.payment_method,
         "payment_status": order.payment.status,

@@ -36,6 +36,8 @@ class ShopErrorCode(ErrorCode):
     NO_SHIPPING_RATE = ("no_shipping_rate", ErrorKind.INVALID)
     SHIPPING_CHANGED = ("shipping_changed", ErrorKind.CONFLICT)
     INVALID_SHIPPING_RATE = ("invalid_shipping_rate", ErrorKind.INVALID)
+    UNKNOWN_LINE = ("unknown_line", ErrorKind.INVALID)
+    NOTHING_TO_REFUND = ("nothing_to_refund", ErrorKind.CONFLICT)
 
 
 class ShopError(DomainError):

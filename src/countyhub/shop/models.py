@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -143,6 +143,11 @@ class Order(CountyScoped):
     shipping_fee = models.DecimalField(
         _("shipping fee"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
+    # What was given back so far (shop.services.orders.record_refund): every figure of sales
+    # counts `total - refunded_total`; a whole refund also makes the order REFUNDED.
+    refunded_total = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
     # Assisted buying: a station operator (the buyer) orders for a villager without a phone.
@@ -168,6 +173,10 @@ class Order(CountyScoped):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=F("total")),
+                name="order_refunded_within_total",
+            ),
             models.CheckConstraint(
                 condition=Q(shipping_fee__gte=0) & Q(shipping_fee__lte=models.F("total")),
                 name="order_shipping_fee_within_total",
@@ -226,6 +235,13 @@ class OrderLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    # Given back after a refund of this line (goods and money); never more than was bought.
+    refunded_quantity = models.DecimalField(
+        _("refunded quantity"), max_digits=12, decimal_places=3, default=Decimal("0.000")
+    )
+    refunded_amount = models.DecimalField(
+        _("refunded amount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -234,20 +250,62 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="order_line_quantity_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__gte=0) & Q(refunded_quantity__lte=F("quantity")),
+                name="order_line_refunded_quantity_within",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("line_total")),
+                name="order_line_refunded_amount_within",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product_name} × {self.quantity}"
 
 
+class OrderEventKind(models.TextChoices):
+    """The steps an order event records besides a change of status (whose kind is blank)."""
+
+    REFUND = "refund", _("part refunded")
+    AFTERSALE_REQUESTED = "aftersale.requested", _("refund requested")
+    AFTERSALE_AGREED = "aftersale.agreed", _("seller agreed to refund")
+    AFTERSALE_REFUSED = "aftersale.refused", _("seller refused the refund")
+    AFTERSALE_RETURN_REQUESTED = "aftersale.return_requested", _("seller asked for the goods back")
+    AFTERSALE_RETURN_SHIPPED = "aftersale.return_shipped", _("buyer sent the goods back")
+    AFTERSALE_RETURN_RECEIVED = "aftersale.return_received", _("seller received the goods back")
+    AFTERSALE_ESCALATED = "aftersale.escalated", _("buyer asked the county to step in")
+    AFTERSALE_WITHDRAWN = "aftersale.withdrawn", _("buyer withdrew the request")
+    AFTERSALE_DECIDED_REFUND = "aftersale.decided_refund", _("county decided: refund")
+    AFTERSALE_DECIDED_NO_REFUND = "aftersale.decided_no_refund", _("county decided: no refund")
+    AFTERSALE_REFUNDED = "aftersale.refunded", _("refund paid")
+    AFTERSALE_LAPSED_REQUESTED = (
+        "aftersale.lapsed_requested",
+        _("seller did not answer in time: to the county"),
+    )
+    AFTERSALE_LAPSED_RETURN_REQUESTED = (
+        "aftersale.lapsed_return_requested",
+        _("goods not sent back in time: closed"),
+    )
+    AFTERSALE_LAPSED_RETURN_SHIPPED = (
+        "aftersale.lapsed_return_shipped",
+        _("return not confirmed in time: to the county"),
+    )
+    AFTERSALE_LAPSED_REFUSED = "aftersale.lapsed_refused", _("refusal not disputed in time: closed")
+
+
 class OrderEvent(models.Model):
-    """One row per status transition, written in the transition's transaction."""
+    """One row per status transition, written in the transition's transaction; and one per step
+    that leaves the status as it is (a refund of some lines, an after-sales step), named by
+    `kind` so that notifications can hang off every step."""
 
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
     )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    # Blank for a status transition; else the step, e.g. "refund" or "aftersale.requested".
+    kind = models.CharField(_("step"), max_length=40, blank=True, choices=OrderEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -291,6 +349,40 @@ class Payment(TimestampedModel):
     class Meta:
         verbose_name = pgettext_lazy("order", "payment")
         verbose_name_plural = _("payments")
+
+
+class Refund(TimestampedModel):
+    """Money given back for an order, through its payment provider; one row per refund."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=CNY)
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    # The bank transfer's reference or who handed the cash back; a gateway's refund id.
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    refunded_at = models.DateTimeField(_("refunded at"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["refunded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} −{self.amount}"
 
 
 class Shipment(TimestampedModel):

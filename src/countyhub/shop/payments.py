@@ -1,16 +1,20 @@
-"""Payment providers behind one small interface; a real gateway implements the same two methods.
+"""Payment providers behind one small interface; a real gateway implements the same methods.
 
 Built in: cash on delivery (collected by the courier or station, confirmed on delivery) and bank
-transfer (staff mark the order paid when the money arrives). There is deliberately no fake gateway.
+transfer (staff mark the order paid when the money arrives). Both give money back by hand: staff
+transfer it or hand the cash over and record that with `refund`. There is deliberately no fake
+gateway.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol
 
 from django.utils.translation import gettext as _
 
 from countyhub.core.money import format_money
+from countyhub.shop.errors import ShopError, ShopErrorCode
 from countyhub.shop.models import Order, Payment, PaymentMethod
 
 
@@ -22,6 +26,11 @@ class PaymentProvider(Protocol):
     def open_payment(self, *, order: Order) -> Payment: ...
 
     def instructions(self, *, order: Order) -> str: ...
+
+    def refund(self, *, order: Order, amount: Decimal, reference: str) -> str:
+        """Give `amount` back for `order`; the reference of the refund (a gateway's id, the
+        transfer's reference). Raises ShopError if the refund cannot be made as asked."""
+        ...
 
 
 class CashOnDelivery:
@@ -35,6 +44,10 @@ class CashOnDelivery:
         return _("Pay %(amount)s in cash when the parcel is handed over.") % {
             "amount": format_money(order.total)
         }
+
+    def refund(self, *, order: Order, amount: Decimal, reference: str) -> str:
+        # The seller or station hands the cash back; a note of who and where is enough.
+        return reference.strip()
 
 
 class BankTransfer:
@@ -53,6 +66,16 @@ class BankTransfer:
             "center": order.county.service_center,
             "number": order.number,
         }
+
+    def refund(self, *, order: Order, amount: Decimal, reference: str) -> str:
+        # Staff transfer the money back to the buyer; the bank's reference proves it.
+        if not reference.strip():
+            raise ShopError(
+                ShopErrorCode.REQUIRED,
+                _("Give the reference of the bank transfer that paid the money back."),
+                field="reference",
+            )
+        return reference.strip()
 
 
 PROVIDERS: dict[str, PaymentProvider] = {

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from countyhub.catalog.models import Household
+from countyhub.core.money import quantize_cny
 from countyhub.core.months import add_months, month_start
 from countyhub.shop.models import (
     Order,
@@ -26,8 +27,13 @@ from countyhub.stations.models import Station
 
 TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
 # An order is a sale unless it was cancelled, refunded or returned (not collected at the
-# station); the KPIs, payouts and training outcomes all count sales this way.
+# station); the KPIs, payouts and training outcomes all count sales this way, and count each
+# sale's money net of what was refunded of it (a refund of some lines leaves the order a sale):
+# NET_TOTAL and NET_LINE_TOTAL. A sale is of goods: the shipping fee is the courier's money, not
+# the seller's (a whole refund, which gives the fee back too, makes the order REFUNDED).
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
+NET_TOTAL = F("total") - F("shipping_fee") - F("refunded_total")
+NET_LINE_TOTAL = F("line_total") - F("refunded_amount")
 # Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left
 # (a returned parcel's goods are back on the shelf).
 GOODS_LEFT = (
@@ -126,9 +132,10 @@ def monthly_sales(
         )
         .annotate(month=TruncMonth("placed_at"))
         .values("month")
-        .annotate(total=Sum("total"))
+        .annotate(net=Sum(NET_TOTAL))
     )
-    totals = {timezone.localtime(row["month"]).date(): row["total"] for row in rows}
+    # SQLite hands back a sum of differences unquantized: to the fen, as every figure of money.
+    totals = {timezone.localtime(row["month"]).date(): quantize_cny(row["net"]) for row in rows}
     return [(f"{month:%Y-%m}", totals.get(month, Decimal("0.00"))) for month in months]
 
 
@@ -146,13 +153,13 @@ def product_month_sales(
         .exclude(order__status__in=NOT_SALES)
         .annotate(month=TruncMonth("order__placed_at"))
         .values("product_id", "product_name", "month")
-        .annotate(value=Sum("line_total"))
+        .annotate(value=Sum(NET_LINE_TOTAL))
     )
     by_product: dict[int, tuple[str, dict[str, Decimal]]] = {}
     for row in rows:
         _name, values = by_product.setdefault(row["product_id"], (row["product_name"], {}))
         label = f"{timezone.localtime(row['month']):%Y-%m}"
-        values[label] = values.get(label, Decimal("0.00")) + row["value"]
+        values[label] = values.get(label, Decimal("0.00")) + quantize_cny(row["value"])
     return sorted(by_product.values(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 

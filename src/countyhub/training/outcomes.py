@@ -4,7 +4,8 @@ how much in the 6 and 12 months after, against the sellers none of whose people 
 A trainee's sellers are the sellers they are staff of (a user), or for a household member the
 sellers that employ their household and the household's own shop (a seller of kind "farmer
 household" linked to it). A seller merely buying the household's produce does not make the
-household sell online. Sales are the totals of orders not cancelled or refunded.
+household sell online. Sales are the totals of orders not cancelled or refunded, net of the
+refunds of some of their lines.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from countyhub.catalog.models import Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
+from countyhub.core.money import quantize_cny
 from countyhub.core.months import add_months
 from countyhub.shop import selectors as shop_selectors
 from countyhub.training.models import Certificate
@@ -67,12 +69,13 @@ class _SalesBook:
         self.totals: dict[int, list[Decimal]] = defaultdict(list)
         rows = (
             shop_selectors.sales(county=county)
+            .annotate(net=shop_selectors.NET_TOTAL)
             .order_by("placed_at")
-            .values_list("seller_id", "placed_at", "total")
+            .values_list("seller_id", "placed_at", "net")
         )
         for seller_id, placed_at, total in rows:
             self.days[seller_id].append(timezone.localtime(placed_at).date())
-            self.totals[seller_id].append(total)
+            self.totals[seller_id].append(quantize_cny(total))  # SQLite: unquantized
 
     def sales(
         self, seller_ids: set[int], start: datetime.date, end: datetime.date

@@ -16,6 +16,8 @@ from countyhub.shop.services.orders import (
     confirm_delivery,
     mark_order_paid,
     pack_order,
+    record_refund,
+    refund_amounts,
     refund_order,
     ship_order,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "place_assisted_order",
     "place_checkout",
     "receive_at_station",
+    "record_refund",
+    "refund_amounts",
     "refund_order",
     "remember_delivery",
     "return_to_seller",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit
+from countyhub.core.money import quantize_cny
 from countyhub.shop import allocation
 from countyhub.shop.errors import (
     InvalidTransitionError,
@@ -21,12 +23,14 @@ from countyhub.shop.models import (
     DeliveryMethod,
     Order,
     OrderEvent,
+    OrderLine,
     OrderStatus,
     PaymentStatus,
+    Refund,
     Shipment,
 )
 from countyhub.shop.payments import provider_for
-from countyhub.shop.selectors import GOODS_LEFT
+from countyhub.shop.selectors import GOODS_LEFT, TO_FULFIL
 from countyhub.shop.signals import order_packed
 
 S = OrderStatus
@@ -47,9 +51,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def _line_quantities(order: Order) -> dict[int, Decimal]:
+    """What the order still holds per product: lines refunded before shipping no longer ship."""
     quantities: dict[int, Decimal] = defaultdict(Decimal)
-    for product_id, quantity in order.lines.values_list("product_id", "quantity"):
-        quantities[product_id] += quantity
+    for product_id, quantity, refunded in order.lines.values_list(
+        "product_id", "quantity", "refunded_quantity"
+    ):
+        if quantity > refunded:
+            quantities[product_id] += quantity - refunded
     return dict(quantities)
 
 
@@ -172,27 +180,157 @@ def complete_order(*, order: Order, actor: Any) -> Order:
 def cancel_order(*, order: Order, actor: Any, reason: str = "") -> Order:
     """Cancel before any money arrived; the allocation returns to stock."""
     if _lock(order).payment.status == PaymentStatus.RECEIVED:
-        raise InvalidTransitionError(_("The order is paid: refund it instead."), field="status")
+        raise InvalidTransitionError(
+            _("The order is paid: the buyer asks for a refund in after-sales instead."),
+            field="status",
+        )
     order = _transition(order, S.CANCELLED, actor=actor, note=reason)
     allocation.release_allocation(quantities=_line_quantities(order))
     return order
 
 
-@transaction.atomic
-def refund_order(*, order: Order, actor: Any, reason: str = "") -> Order:
-    """Give the money back; goods not yet shipped are released, shipped goods are restocked."""
+def refund_amounts(
+    order: Order, lines: list[OrderLine], quantities: Mapping[int, Decimal]
+) -> tuple[dict[int, Decimal], Decimal]:
+    """The money each line gives back for `quantities` (by line id) and the refund's total.
+
+    A line's part is its unit price times the quantity, except that the last of a line gives
+    back the rest of the line (no fen lost to rounding); when every line is wholly refunded the
+    refund also gives back the rest of the order (fees), so that the order is refunded to 0.
+    Refuses quantities above what is left, and lines of another order."""
+    by_id = {line.pk: line for line in lines}
+    amounts: dict[int, Decimal] = {}
+    for line_id, quantity in quantities.items():
+        line = by_id.get(line_id)
+        if line is None:
+            raise ShopError(
+                ShopErrorCode.UNKNOWN_LINE, _("This line is not on the order."), field="lines"
+            )
+        left = line.quantity - line.refunded_quantity
+        if quantity <= 0 or quantity > left:
+            raise ShopError(
+                ShopErrorCode.INVALID_QUANTITY,
+                _("%(product)s: refund more than 0 and at most %(left)s.")
+                % {"product": line.product_name, "left": f"{left.normalize():f}"},
+                field="lines",
+            )
+        if quantity == left:
+            amounts[line_id] = line.line_total - line.refunded_amount
+        else:
+            amounts[line_id] = min(
+                quantize_cny(line.unit_price * quantity), line.line_total - line.refunded_amount
+            )
+    total = sum(amounts.values(), Decimal("0.00"))
+    all_back = all(
+        line.refunded_quantity + quantities.get(line.pk, Decimal(0)) == line.quantity
+        for line in lines
+    )
+    if all_back:
+        total = order.total - order.refunded_total
+    return amounts, total
+
+
+def _refundable(order: Order) -> Order:
     current = _lock(order)
     if current.payment.status != PaymentStatus.RECEIVED:
         raise InvalidTransitionError(
             _("Nothing was paid: cancel the order instead."), field="status"
         )
+    return current
+
+
+@transaction.atomic
+def record_refund(
+    *,
+    order: Order,
+    quantities: Mapping[int, Decimal],
+    actor: Any,
+    reference: str = "",
+    note: str = "",
+) -> Refund:
+    """Give back the money of `quantities` (order line id -> quantity) through the order's
+    payment provider. Lines never shipped release their allocation; goods that left come back on
+    the shelf only when received (the caller restocks them). The whole order refunded makes it
+    REFUNDED; a part leaves its status and lowers its net sales (`total - refunded_total`)."""
+    current = _refundable(order)
+    lines = list(OrderLine.objects.select_for_update().filter(order=current).order_by("pk"))
+    amounts, total = refund_amounts(current, lines, quantities)
+    if total <= 0:
+        raise ShopError(
+            ShopErrorCode.NOTHING_TO_REFUND, _("There is no money left to refund."), field="lines"
+        )
+    reference = provider_for(current.payment_method).refund(
+        order=current, amount=total, reference=reference
+    )
+    unshipped: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.pk in quantities:
+            line.refunded_quantity += quantities[line.pk]
+            line.refunded_amount += amounts[line.pk]
+            line.save(update_fields=["refunded_quantity", "refunded_amount"])
+            unshipped[line.product_id] += quantities[line.pk]
+    if current.status in TO_FULFIL:
+        # Still on the shelf, allocated: the allocation goes. Goods that left come back only
+        # when received, and a parcel returned from the station went back to stock already.
+        allocation.release_allocation(quantities=unshipped)
+    current.refunded_total += total
+    current.save(update_fields=["refunded_total", "updated_at"])
+    order.refunded_total = current.refunded_total
+    now = timezone.now()
+    refund = Refund.objects.create(
+        order=current,
+        amount=total,
+        currency=current.currency,
+        method=current.payment_method,
+        reference=reference,
+        refunded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        refunded_at=now,
+        note=note[:300],
+    )
+    if current.refunded_total == current.total:
+        _transition(order, S.REFUNDED, actor=actor, note=note[:300])
+        current.payment.status = PaymentStatus.REFUNDED
+        current.payment.save(update_fields=["status", "updated_at"])
+    else:
+        OrderEvent.objects.create(
+            order=current,
+            from_status=current.status,
+            to_status=current.status,
+            kind="refund",
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            note=note[:300],
+            created_at=now,
+        )
+    record_audit(
+        actor=actor,
+        action="order.refund",
+        target=refund,
+        county=current.county,
+        changes={
+            "order": current.number,
+            "amount": total,
+            "lines": {str(line_id): str(q) for line_id, q in quantities.items()},
+            "refunded_total": current.refunded_total,
+            "reference": reference,
+        },
+    )
+    return refund
+
+
+@transaction.atomic
+def refund_order(*, order: Order, actor: Any, reason: str = "", reference: str = "") -> Order:
+    """Give all the money left back, the goods having come back (staff, the demo): goods not yet
+    shipped are released, shipped goods are restocked."""
+    current = _refundable(order)
+    left = {
+        line.pk: line.quantity - line.refunded_quantity
+        for line in current.lines.all()
+        if line.quantity > line.refunded_quantity
+    }
     goods_left = current.status in GOODS_LEFT
-    order = _transition(order, S.REFUNDED, actor=actor, note=reason)
+    returned = _line_quantities(current)
+    record_refund(order=order, quantities=left, actor=actor, reference=reference, note=reason)
     if goods_left:
-        allocation.restock(quantities=_line_quantities(order))
-    elif current.status != S.RETURNED:
-        # A returned parcel's goods went back to stock when it was returned.
-        allocation.release_allocation(quantities=_line_quantities(order))
-    order.payment.status = PaymentStatus.REFUNDED
-    order.payment.save()
+        allocation.restock(quantities=returned)
+    order.refresh_from_db()
     return order

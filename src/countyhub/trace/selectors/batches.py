@@ -29,6 +29,9 @@ class RecallLine:
     status: str
     product_name: str
     quantity: Any
+    # Of the order line this shipment went into, how much was refunded (returned or not): a
+    # recall need not chase goods the buyer already gave back.
+    refunded_quantity: Any
     unit: str
     destination: str
     batch_lot: str
@@ -48,6 +51,7 @@ def recall_lines(batches: list[Batch]) -> list[RecallLine]:
             status=s.order.get_status_display(),
             product_name=s.order_line.product_name,
             quantity=s.quantity,
+            refunded_quantity=s.order_line.refunded_quantity,
             unit=s.batch.get_unit_display(),
             destination=s.order.station.name if s.order.station else s.order.address,
             batch_lot=s.batch.lot,
