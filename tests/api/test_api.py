@@ -111,6 +111,7 @@ def test_create_order_returns_201_with_the_order(world, api_as):
             "product_name": world.product.name,
             "unit": "box",
             "quantity": "3",
+            "quantity_text": "3 boxes",
             "unit_price": "25.00",
             "line_total": "75.00",
         }

@@ -85,6 +85,7 @@ class ProductForm(forms.ModelForm):
             "name",
             "name_en",
             "description",
+            "description_en",
             "unit",
             "net_content",
             "price",

@@ -29,7 +29,7 @@ class RecallLine:
     status: str
     product_name: str
     quantity: Any
-    unit: str
+    unit: str  # the catalog's unit code: `quantity|with_unit:unit` shows "2 boxes"
     destination: str
     batch_lot: str
 
@@ -48,7 +48,7 @@ def recall_lines(batches: list[Batch]) -> list[RecallLine]:
             status=s.order.get_status_display(),
             product_name=s.order_line.product_name,
             quantity=s.quantity,
-            unit=s.batch.get_unit_display(),
+            unit=s.batch.unit,
             destination=s.order.station.name if s.order.station else s.order.address,
             batch_lot=s.batch.lot,
         )
