@@ -98,7 +98,9 @@ def test_product_detail_shows_price_and_only_valid_certifications(world, api_as)
 
 def test_create_order_returns_201_with_the_order(world, api_as):
     response = api_as(world.users["buyer"]).post(
-        "/api/orders", order_body(world, "3"), headers={"Idempotency-Key": "abc"}
+        "/api/orders",
+        order_body(world, "3"),
+        headers={"Idempotency-Key": "abc", "Accept-Language": "en"},
     )
     assert response.status_code == 201
     body = response.json()
