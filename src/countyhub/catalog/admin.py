@@ -35,7 +35,7 @@ class SellerHouseholdInline(admin.TabularInline):
 class SellerAdmin(CountyScopedAdmin):
     list_display = ("name", "kind", "village", "contact_name", "phone", "county")
     list_filter = ("kind", "county", "village")
-    search_fields = ("name", "contact_name", "phone")
+    search_fields = ("name", "name_en", "contact_name", "phone")
     filter_horizontal = ("staff",)
     inlines = (SellerHouseholdInline,)
     actions = (export_as_csv,)
@@ -59,9 +59,9 @@ class HouseholdAdmin(CountyScopedAdmin):
 
 @admin.register(Brand)
 class BrandAdmin(CountyScopedAdmin):
-    list_display = ("name", "parent", "slug", "county")
+    list_display = ("name", "name_en", "parent", "slug", "county")
     list_filter = ("county",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_en")
 
 
 @admin.register(Category)
