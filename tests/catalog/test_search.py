@@ -61,6 +61,14 @@ def test_english_honey_finds_honey(shelf):
     assert found(county, "HONEY") == [honey]
 
 
+def test_a_last_latin_word_matches_as_typed_but_chinese_words_stay_whole(shelf):
+    county, _rice, apples, honey = shelf
+    assert found(county, "hon") == [honey]  # the storefront searches as the buyer types
+    assert found(county, "fuji app") == [apples]
+    assert found(county, "app fuji") == []  # only the last word is being typed
+    assert found(county, "苹") == []  # Chinese: no prefix (苹果 is the word)
+
+
 def test_every_word_of_the_query_must_match(shelf):
     county, rice, _apples, _honey = shelf
     assert found(county, "富硒 大米") == [rice]

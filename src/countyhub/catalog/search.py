@@ -136,24 +136,35 @@ def query_words(q: str) -> list[str]:
     return list(dict.fromkeys(words(q[:MAX_QUERY_CHARS])))[:MAX_QUERY_WORDS]
 
 
+def _is_latin(word: str) -> bool:
+    return word.isascii() and word.isalnum()
+
+
 def search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
     """The products of `queryset` that have every word of `q`, best first (then by name). A
-    query without a word (only punctuation, say) finds nothing."""
+    query without a word (only punctuation, say) finds nothing. The storefront searches as the
+    buyer types, so a last word in Latin letters also matches longer words (hon: honey); a
+    Chinese word arrives whole from the input method."""
     terms = query_words(q)
     if not terms:
         return queryset.none()
+    prefix = terms.pop() if _is_latin(terms[-1]) else ""
     if connection.vendor == "postgresql":
         query = SearchQuery(" ".join(terms), config="simple", search_type="plain")
+        if prefix:
+            # Only ASCII letters and digits: nothing in it can be tsquery syntax.
+            typed = SearchQuery(f"{prefix}:*", config="simple", search_type="raw")
+            query = query & typed if terms else typed
         ranked = queryset.filter(search_words__document=query).annotate(
             search_rank=SearchRank(F("search_words__document"), query)
         )
         return ranked.order_by("-search_rank", "name", "pk")
     score: Any = Value(0)
-    for term in terms:
-        padded = f" {term} "
-        in_name = Q(search_words__names__contains=padded)
-        in_label = Q(search_words__labels__contains=padded)
-        in_story = Q(search_words__stories__contains=padded)
+    needles = [f" {term} " for term in terms] + ([f" {prefix}"] if prefix else [])
+    for needle in needles:
+        in_name = Q(search_words__names__contains=needle)
+        in_label = Q(search_words__labels__contains=needle)
+        in_story = Q(search_words__stories__contains=needle)
         queryset = queryset.filter(in_name | in_label | in_story)
         score += Case(
             When(in_name, then=Value(3)),
