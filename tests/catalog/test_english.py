@@ -12,9 +12,11 @@ from django.utils import timezone, translation
 from countyhub.catalog.units import quantity_with_unit
 from countyhub.shop.models import DeliveryMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
+from countyhub.trace.identifiers import lot_uri
 from countyhub.trace.models import TraceEvent
 from countyhub.trace.selectors.timeline import timeline_entry
 from tests.factories.catalog import BrandFactory, ProductFactory, SellerFactory, public_brand
+from tests.factories.trace import make_batch
 
 
 @pytest.mark.parametrize(
@@ -155,3 +157,25 @@ def test_the_english_order_page_shows_1_box_and_2_boxes(client, world):
     assert "<td>1 box</td>" in page(client, reverse("shop:order", args=[one.number]), "en")
     assert "<td>2 boxes</td>" in page(client, reverse("shop:order", args=[two.number]), "en")
     assert "<td>2 箱</td>" in page(client, reverse("shop:order", args=[two.number]), "zh-hans")
+
+
+def test_english_order_and_trace_pages_name_the_seller_and_brand_in_english(client, world):
+    seller, brand = world.seller, world.product.brand
+    seller.name_en = "Peach Blossom Orchard Cooperative"
+    seller.save()
+    brand.name_en = "Qingshan Goods"
+    brand.save()
+    buyer = world.users["buyer"]
+    order = place_checkout(
+        buyer=buyer,
+        lines=[LineRequest(world.product.pk, 1)],
+        delivery=DeliveryRequest(DeliveryMethod.STATION, world.station.pk),
+    ).orders[0]
+    client.force_login(buyer)
+    for url in (reverse("shop:order", args=[order.number]), reverse("shop:orders")):
+        html = page(client, url, "en")
+        assert "Peach Blossom Orchard Cooperative" in html and seller.name not in html
+    batch = make_batch(world.users["seller_staff"], world.product)
+    trace_page = page(client, "/" + lot_uri(batch).split("/", 3)[3], "en")
+    assert "Peach Blossom Orchard Cooperative" in trace_page and "Qingshan Goods" in trace_page
+    assert seller.name not in trace_page
