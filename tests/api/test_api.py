@@ -98,7 +98,9 @@ def test_product_detail_shows_price_and_only_valid_certifications(world, api_as)
 
 def test_create_order_returns_201_with_the_order(world, api_as):
     response = api_as(world.users["buyer"]).post(
-        "/api/orders", order_body(world, "3"), headers={"Idempotency-Key": "abc"}
+        "/api/orders",
+        order_body(world, "3"),
+        headers={"Idempotency-Key": "abc", "Accept-Language": "en"},
     )
     assert response.status_code == 201
     body = response.json()
@@ -111,6 +113,7 @@ def test_create_order_returns_201_with_the_order(world, api_as):
             "product_name": world.product.name,
             "unit": "box",
             "quantity": "3",
+            "quantity_text": "3 boxes",
             "unit_price": "25.00",
             "line_total": "75.00",
         }

@@ -43,7 +43,7 @@ class SellerHouseholdInline(admin.TabularInline):
 class SellerAdmin(CountyScopedAdmin):
     list_display = ("name", "kind", "village", "contact_name", "phone", "county")
     list_filter = ("kind", "county", "village")
-    search_fields = ("name", "contact_name", "phone")
+    search_fields = ("name", "name_en", "contact_name", "phone")
     filter_horizontal = ("staff",)
     inlines = (SellerHouseholdInline,)
     actions = (export_as_csv,)
@@ -76,9 +76,9 @@ class BrandForm(PictureUploadForm):
 @admin.register(Brand)
 class BrandAdmin(CountyScopedAdmin):
     form = BrandForm
-    list_display = ("name", "parent", "slug", "county")
+    list_display = ("name", "name_en", "parent", "slug", "county")
     list_filter = ("county",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_en")
 
     def save_model(self, request: HttpRequest, obj: Brand, form: Any, change: bool) -> None:
         """A new logo is redrawn by the service; the rest of the brand is a plain record."""
@@ -109,6 +109,7 @@ class ProductForm(forms.ModelForm):
             "name",
             "name_en",
             "description",
+            "description_en",
             "unit",
             "net_content",
             "shipping_weight",

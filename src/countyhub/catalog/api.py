@@ -162,7 +162,8 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> dict[
         products = products.filter(brand__slug=filters.brand) | products.filter(
             brand__parent__slug=filters.brand
         )
-    products = selectors.search_products(products, filters.q).order_by("pk")
+    # Best match first for a query; by id otherwise, which keeps offset paging stable.
+    products = selectors.search_products(products.order_by("pk"), filters.q)
     page = products[filters.offset : filters.offset + filters.limit]
     return {"count": products.count(), "items": [product_out(p) for p in page]}
 

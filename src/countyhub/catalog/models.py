@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -67,6 +68,7 @@ class HouseholdMember(TimestampedModel):
 
 class Seller(CountyScoped):
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=SellerKind.choices)
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("village")
@@ -74,6 +76,7 @@ class Seller(CountyScoped):
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     story = models.TextField(_("producer story"), blank=True)
+    story_en = models.TextField(_("producer story in English"), blank=True)
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
     bank_account_name = models.CharField(_("account holder"), max_length=100, blank=True)
     bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
@@ -121,6 +124,7 @@ class Brand(CountyScoped):
     """1+N: one county public brand (no parent) over N product brands."""
 
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"))
     parent = models.ForeignKey(
         "self",
@@ -132,6 +136,7 @@ class Brand(CountyScoped):
     )
     logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
     story = models.TextField(_("story"), blank=True)
+    story_en = models.TextField(_("story in English"), blank=True)
 
     class Meta:
         verbose_name = _("brand")
@@ -198,6 +203,7 @@ class Product(CountyScoped):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
     net_content = models.CharField(_("net content"), max_length=50, blank=True)
     price = models.DecimalField(
@@ -373,3 +379,31 @@ class Certification(CountyScoped):
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day <= self.valid_until
+
+
+class ProductSearch(models.Model):
+    """A product's words for the storefront search, kept by `catalog.search` whenever the
+    product, its brand, seller or category changes (`countyhub manage rebuild_search_index`
+    rebuilds them all). Each text holds the words jieba finds in both languages, lower-cased,
+    with a space on either side of every word, so that a whole word is found as " word "."""
+
+    product = models.OneToOneField(
+        Product,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_words",
+        verbose_name=_("product"),
+    )
+    names = models.TextField(_("words of the name"))
+    labels = models.TextField(_("words of the brand, seller and category"))
+    stories = models.TextField(_("words of the stories"))
+    # PostgreSQL only (NULL on SQLite): the three texts weighted A, B, C, under a GIN index that
+    # migration 0005 creates there.
+    document = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("product search words")
+        verbose_name_plural = _("product search words")
+
+    def __str__(self) -> str:
+        return str(self.product_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from countyhub.catalog import search
 from countyhub.catalog.models import (
     Brand,
     Category,
@@ -42,27 +42,11 @@ def pictures_of(product: Product) -> list[ProductImage]:
 
 
 def search_products(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
-    """PostgreSQL full-text search over name, description and seller; icontains on SQLite."""
-    q = q.strip()
-    if not q:
+    """The products with every word of `q`, best match first (`catalog.search`); all of
+    `queryset` for an empty query."""
+    if not q.strip():
         return queryset
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        # The 'simple' configuration keeps Chinese text as-is; icontains catches words inside a
-        # longer Chinese run, which the tokenizer does not split.
-        vector = SearchVector("name", "name_en", "description", "seller__name", config="simple")
-        query = SearchQuery(q, config="simple", search_type="websearch")
-        matches = queryset.annotate(search=vector).filter(
-            Q(search=query) | Q(name__icontains=q) | Q(name_en__icontains=q)
-        )
-        return matches.distinct()
-    return queryset.filter(
-        Q(name__icontains=q)
-        | Q(name_en__icontains=q)
-        | Q(description__icontains=q)
-        | Q(seller__name__icontains=q)
-    )
+    return search.search(queryset, q)
 
 
 def storefront_products(
@@ -80,7 +64,7 @@ def storefront_products(
         products = products.filter(Q(brand__slug=brand) | Q(brand__parent__slug=brand))
     if village:
         products = products.filter(seller__village_id=village)
-    return search_products(products, q)
+    return search_products(products.order_by("name", "pk"), q)
 
 
 def current_certifications(

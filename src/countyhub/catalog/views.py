@@ -61,7 +61,7 @@ def browse(request: HttpRequest, county_slug: str) -> HttpResponse:
         "village": int(village) if village.isdigit() else None,
         "q": request.GET.get("q", "")[:100],
     }
-    products = selectors.storefront_products(county=county, **filters).order_by("name", "pk")
+    products = selectors.storefront_products(county=county, **filters)  # best match first
     page_obj = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "county": county,

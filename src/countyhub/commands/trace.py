@@ -154,6 +154,7 @@ def recall(
     from rich.console import Console
     from rich.table import Table
 
+    from countyhub.catalog.units import quantity_with_unit
     from countyhub.core.numbers import plain_number
     from countyhub.gs1.errors import GS1KeyError
     from countyhub.gs1.keys import normalise_gtin
@@ -198,7 +199,7 @@ def recall(
             f"{line.placed_at:%Y-%m-%d}",
             str(line.status),
             f"{line.product_name} ({line.batch_lot})",
-            f"{format(line.quantity.normalize(), 'f')} {line.unit}",
+            quantity_with_unit(line.quantity, line.unit),
             line.destination,
         )
     Console(width=140).print(table)

@@ -40,25 +40,32 @@ def build_catalog(
     def save(instance: Any) -> Any:
         return save_with_audit(actor=admin, instance=instance, county=county)
 
-    name, slug, story = data.PUBLIC_BRAND
-    public = save(Brand(county=county, name=name, slug=slug, story=story))
-    brands = {slug: public}
+    def brand(name: str, slug: str, story: str, parent: Any = None) -> Any:
+        name_en, story_en = data.BRANDS_EN[slug]
+        fields = {"name": name, "name_en": name_en, "story": story, "story_en": story_en}
+        return save(Brand(county=county, slug=slug, parent=parent, **fields))
+
+    public = brand(*data.PUBLIC_BRAND)
+    brands = {public.slug: public}
     for name, slug, story in data.PRODUCT_BRANDS:
-        brands[slug] = save(Brand(county=county, name=name, slug=slug, story=story, parent=public))
+        brands[slug] = brand(name, slug, story, parent=public)
     categories = {
         slug: save(Category(county=county, name=name, name_en=english, slug=slug))
         for name, english, slug in data.CATEGORIES
     }
     sellers = []
     for index, (name, kind, village, story) in enumerate(data.SELLERS):
+        name_en, story_en = data.SELLERS_EN[name]
         seller = Seller(
             county=county,
             name=name,
+            name_en=name_en,
             kind=kind,
             village=villages[village],
             contact_name="负责人",
             phone=f"1390000{index:04d}",
             story=story,
+            story_en=story_en,
             bank_name="青山农商银行",
             bank_account_name=name,
             bank_account_number=f"62210000{index:08d}",
@@ -80,6 +87,7 @@ def build_catalog(
             name=name,
             name_en=name_en,
             description=f"{name}，产自{sellers[seller].village.name}。{brands[brand].story}",
+            description_en=f"{name_en}, from {sellers[seller].name_en}. {brands[brand].story_en}",
             unit=unit,
             net_content=net,
             price=Decimal(price),

@@ -53,6 +53,65 @@ SELLERS = [
     ("青山农产品有限公司", "enterprise", "青石村", "县里的龙头企业，负责分拣、包装与冷链。"),
     ("枣园李大姐家庭农场", "household", "枣园村", "李大姐一家养土鸡、做手工布鞋。"),
 ]
+# The English pages' names and stories of the brands (by slug) and the sellers (by name).
+BRANDS_EN = {
+    "qingshan-goods": (
+        "Qingshan Goods",
+        "Qingshan County's public brand: good things grown among green hills and clear water, "
+        "each one traceable to its village and household.",
+    ),
+    "qingshan-apple": (
+        "Qingshan Red Apples",
+        "Hillside orchards 800 metres up; warm days and cool nights make the apples crisp and "
+        "sweet.",
+    ),
+    "qingshan-honey": (
+        "Qingshan Wildflower Honey",
+        "The cooperative buys its farmers' native-bee honey, taken only once a year.",
+    ),
+    "qingshan-tea": (
+        "Qingshan Cloud Mist Tea",
+        "Early spring tea from the clouds and mist of the high hills, pan-fired by hand.",
+    ),
+    "qingshan-rice": (
+        "Qingshan Selenium Rice",
+        "Rice from selenium-rich soil; contract farming raises the incomes of poor households.",
+    ),
+    "qingshan-wild": (
+        "Qingshan Mountain Treasures",
+        "Shiitake, black fungus, walnuts and more from under the forest canopy.",
+    ),
+}
+SELLERS_EN = {
+    "青山红苹果专业合作社": (
+        "Qingshan Red Apple Cooperative",
+        "42 fruit-growing households, 15 of them registered poor households.",
+    ),
+    "白云蜂业合作社": (
+        "Baiyun Beekeeping Cooperative",
+        "Beekeepers keep their hives on the hillsides; the cooperative tests and brands the honey.",
+    ),
+    "云雾茶叶专业合作社": (
+        "Cloud Mist Tea Cooperative",
+        "Since the old tea gardens were renewed, the tea farmers' incomes have doubled.",
+    ),
+    "清泉富硒米合作社": (
+        "Qingquan Selenium Rice Cooperative",
+        "Contract farming with a guaranteed purchase price.",
+    ),
+    "红岩山珍合作社": (
+        "Hongyan Mountain Produce Cooperative",
+        "Buys shiitake, black fungus and walnuts gathered in the forests.",
+    ),
+    "青山农产品有限公司": (
+        "Qingshan Agricultural Products Co., Ltd.",
+        "The county's leading enterprise: sorting, packing and the cold chain.",
+    ),
+    "枣园李大姐家庭农场": (
+        "Sister Li's Family Farm",
+        "Sister Li's family raise free-range chickens and make handmade cloth shoes.",
+    ),
+}
 # (name, English name, category slug, brand slug, seller index, unit, net content, price, stock)
 PRODUCTS = [
     (

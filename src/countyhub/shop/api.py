@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
+from countyhub.catalog.units import quantity_with_unit
 from countyhub.catalog.validators import MAX_QUANTITY
 from countyhub.core.api import ErrorOut, errors
 from countyhub.core.local_time import local_iso
@@ -78,6 +79,8 @@ class LineOut(Schema):
     product_name: str
     unit: str
     quantity: str
+    # The quantity with its unit in the request's language: "1 box", "2 boxes", "2 箱".
+    quantity_text: str
     unit_price: str
     line_total: str
 
@@ -190,6 +193,7 @@ def order_out(
                 "product_name": line.product_name,
                 "unit": line.unit,
                 "quantity": plain_number(line.quantity),
+                "quantity_text": quantity_with_unit(line.quantity, line.unit),
                 "unit_price": f"{line.unit_price:.2f}",
                 "line_total": f"{line.line_total:.2f}",
             }

@@ -1,6 +1,9 @@
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -13,6 +16,17 @@ def localized(obj: Any, field: str = "name") -> str:
     if (get_language() or "").startswith("en"):
         return getattr(obj, f"{field}_en", "") or value
     return value
+
+
+@register.simple_tag
+def lang_attr(obj: Any, field: str = "name") -> SafeString:
+    """` lang="zh-hans"` on the element that shows `obj|localized:field` when an English page
+    falls back to the Chinese text (no English variant), so that screen readers and browsers
+    read it as Chinese; nothing otherwise."""
+    english_page = (get_language() or "").startswith("en")
+    if english_page and getattr(obj, field, "") and not getattr(obj, f"{field}_en", ""):
+        return format_html(' lang="{}"', settings.LANGUAGE_CODE)
+    return SafeString("")
 
 
 @register.simple_tag(takes_context=True)

@@ -32,7 +32,7 @@ class RecallLine:
     # Of the order line this shipment went into, how much was refunded (returned or not): a
     # recall need not chase goods the buyer already gave back.
     refunded_quantity: Any
-    unit: str
+    unit: str  # the catalog's unit code: `quantity|with_unit:unit` shows "2 boxes"
     destination: str
     batch_lot: str
 
@@ -52,7 +52,7 @@ def recall_lines(batches: list[Batch]) -> list[RecallLine]:
             product_name=s.order_line.product_name,
             quantity=s.quantity,
             refunded_quantity=s.order_line.refunded_quantity,
-            unit=s.batch.get_unit_display(),
+            unit=s.batch.unit,
             destination=s.order.station.name if s.order.station else s.order.address,
             batch_lot=s.batch.lot,
         )

@@ -11,6 +11,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from countyhub.catalog.models import Unit
+from countyhub.catalog.units import GRAM, LITRE, quantity_with_unit
 from countyhub.gs1 import cbv, coldchain, keys
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.digital_link import parse as parse_digital_link
@@ -39,6 +41,9 @@ QUANTITY_LABELS = {
 }
 UOM_LABELS = {"KGM": _("kg"), "GRM": _("g"), "H87": _("pieces"), "XBX": _("boxes"),
               "XBG": _("bags"), "XBO": _("bottles"), "LTR": _("litres")}  # fmt: skip
+# An event's quantity in the catalog's units, so that it reads "1 box", "2 boxes".
+UOM_UNITS = {"KGM": Unit.KILOGRAM, "GRM": GRAM, "H87": Unit.PIECE, "XBX": Unit.BOX,
+             "XBG": Unit.BAG, "XBO": Unit.BOTTLE, "LTR": LITRE}  # fmt: skip
 
 
 @dataclass
@@ -65,6 +70,11 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def _amount(item: dict[str, Any]) -> str:
+    uom = item.get("uom", "")
+    return quantity_with_unit(item["quantity"], UOM_UNITS.get(uom, uom))
+
+
 def timeline_entry(row: TraceEvent) -> TimelineEntry:
     data = row.document
     entry = TimelineEntry(
@@ -88,8 +98,7 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
     for key, label in QUANTITY_LABELS.items():
         for item in data.get(key, []):
             if "quantity" in item:
-                unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
-                entry.details.append((str(label), f"{_number(item['quantity'])} {unit}"))
+                entry.details.append((str(label), _amount(item)))
     entry.details += _cold_chain_details(row.kind, data)
     if data.get("type") == "AggregationEvent":
         entry.details += _aggregation_details(data)
@@ -148,8 +157,7 @@ def _aggregation_details(data: dict[str, Any]) -> list[tuple[str, str]]:
         )
         details.append((str(label), _key_of(uri)))
     for item in data.get("childQuantityList") or []:
-        unit = UOM_LABELS.get(item.get("uom", ""), item.get("uom", ""))
-        amount = f"{_number(item['quantity'])} {unit}".strip() if "quantity" in item else ""
+        amount = _amount(item) if "quantity" in item else ""
         lot = _key_of(item.get("epcClass", ""))
         details.append((str(_("lot %(lot)s") % {"lot": lot}), amount))
     return details
