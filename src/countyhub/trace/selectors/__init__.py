@@ -22,7 +22,7 @@ from countyhub.trace.selectors.public import (
     trace_page,
 )
 from countyhub.trace.selectors.scans import page_version, scan_counts, scans_per_day
-from countyhub.trace.selectors.steps import packing_balance, spray_intervals
+from countyhub.trace.selectors.steps import packing_balance, spray_intervals, step_name, steps_of
 from countyhub.trace.selectors.timeline import timeline_entry
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
     "scan_counts",
     "scans_per_day",
     "spray_intervals",
+    "step_name",
+    "steps_of",
     "timeline_entry",
     "trace_page",
 ]
