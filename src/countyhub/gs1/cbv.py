@@ -370,6 +370,7 @@ class AttachedDocument:
     result: DocumentResult
     issuer: str | None = None
     title: str | None = None
+    standard: str | None = None  # the standard checked against, e.g. "GB 2763-2021"
 
     def __post_init__(self) -> None:
         if self.kind not in ("certificate", "lab_report"):
@@ -384,6 +385,7 @@ class AttachedDocument:
             _property("result"): self.result.value,
             _property("issuer"): self.issuer,
             _property("title"): self.title,
+            _property("standard"): self.standard,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -395,6 +397,7 @@ class AttachedDocument:
             result=DocumentResult(data[_property("result")]),
             issuer=data.get(_property("issuer")),
             title=data.get(_property("title")),
+            standard=data.get(_property("standard")),
         )
 
 

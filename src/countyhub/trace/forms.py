@@ -119,16 +119,26 @@ class HarvestForm(StepForm):
 
 
 class InspectionForm(StepForm):
+    """Nothing is pre-set that the inspector did not see: the standard or certificates checked
+    and the result are what is entered."""
+
     title = forms.CharField(label=_("report title"), max_length=100)
     report_number = forms.CharField(label=_("report number"), max_length=60)
     issuer = forms.CharField(label=pgettext_lazy("inspection report", "issuer"), max_length=200)
-    result = forms.ChoiceField(
-        label=_("result"), choices=[("pass", _("pass")), ("fail", _("fail"))], initial="pass"
+    standard = forms.CharField(
+        label=_("standard checked"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. GB 2763-2021; or tick the certificates checked"),
     )
     certifications = forms.MultipleChoiceField(
         label=_("certificates checked"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    result = forms.ChoiceField(
+        label=_("result"),
+        choices=[("", _("choose the result")), ("pass", _("pass")), ("fail", _("fail"))],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -138,8 +148,14 @@ class InspectionForm(StepForm):
         self.fields["certifications"].choices = [
             (str(c.pk), f"{c.get_kind_display()} {c.number}") for c in valid
         ]
-        self.fields["certifications"].initial = [str(c.pk) for c in valid]
-        self.fields["title"].initial = _("pesticide residue test")
+        if not valid:
+            del self.fields["certifications"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("standard") and not data.get("certifications") and not self.errors:
+            self.add_error("standard", _("Name the standard or tick the certificates checked."))
+        return data
 
 
 class PackingForm(StepForm):
@@ -218,6 +234,7 @@ def initial_from(row: Any) -> dict[str, Any]:
                     "packhouse": (data.get("readPoint") or {}).get("county:placeName")},
         "inspection": {"title": report.get("county:title"), "issuer": report.get("county:issuer"),
                        "result": report.get("county:result"),
+                       "standard": report.get("county:standard"),
                        "report_number": report_number},
     }  # fmt: skip
     values.update({k: v for k, v in by_step.get(row.kind, {}).items() if v is not None})

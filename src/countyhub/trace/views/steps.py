@@ -28,17 +28,19 @@ def _documents(batch: Batch, data: dict[str, Any]) -> list[cbv.AttachedDocument]
             result=cbv.DocumentResult(data["result"]),
             issuer=data["issuer"],
             title=data["title"],
+            standard=data["standard"] or None,
         )
     ]
     certificates = Certification.objects.filter(
-        product=batch.product, pk__in=[int(pk) for pk in data["certifications"]]
+        product=batch.product, pk__in=[int(pk) for pk in data.get("certifications", [])]
     )
     documents += [
         cbv.AttachedDocument(
             kind="certificate",
             uri=f"urn:countyhub:certificate:{c.kind}:"
             + "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in c.number),
-            result=cbv.DocumentResult.PASS,
+            # The inspector's result: a certificate checked is not passed by being held.
+            result=cbv.DocumentResult(data["result"]),
             issuer=c.issuer,
             title=c.get_kind_display(),
         )
