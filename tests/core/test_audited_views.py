@@ -509,6 +509,7 @@ READING = frozenset(
         "trace:recall",
         "trace:containers",
         "trace:container_label",
+        "trace:vocabulary",
     }
 )
 

@@ -3,8 +3,10 @@ before the step it needs; nothing in the future; every spraying (imported too) i
 check; the steps offered fit the product's category."""
 
 import datetime
+import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from countyhub.catalog.models import Category
@@ -178,3 +180,45 @@ def test_honey_is_not_planted_or_sprayed_but_has_apiary_steps(honey_batch, selle
         assert [e.label for e in trace_page(honey_batch).entries][-1] == "extraction"
     with translation.override("zh-hans"):
         assert [e.label for e in trace_page(honey_batch).entries][-1] == "摇蜜"
+
+
+def test_the_back_office_offers_the_products_own_steps(client, world, honey_batch):
+    client.force_login(world.users["seller_staff"])
+    html = client.get(
+        reverse("trace:batch", args=[honey_batch.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    offered = re.findall(r'id="step-([a-z_]+)">([^<]+)<', html)
+    assert offered == [
+        ("hives_placed", "hives placed"), ("feeding", "feeding"), ("treatment", "treatment"),
+        ("harvest", "extraction"), ("inspection", "inspection"), ("packing", "packing"),
+    ]  # fmt: skip
+    planting = client.get(reverse("trace:record", args=[honey_batch.pk, "planting"]))
+    assert planting.status_code == 404
+    url = reverse("trace:record", args=[honey_batch.pk, "treatment"])
+    when = days_ago(20).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"event_time": when, "product": "草酸", "withdrawal_days": "14",
+                                  "dose_unit": "GRM"})  # fmt: skip
+    assert response.status_code == 302
+    event = honey_batch.events.get(kind=EventKind.TREATMENT)
+    assert event.document["bizStep"] == VOCABULARY.biz_step(cbv.FarmingStep.TREATMENT)
+    assert event.document["county:withdrawalPeriodDays"] == 14
+    # Its correction form comes back with what was recorded.
+    form = client.get(url, {"corrects": event.pk}).content.decode()
+    assert 'value="草酸"' in form and 'value="14"' in form
+
+
+def test_the_county_publishes_its_step_vocabulary(client):
+    response = client.get(reverse("trace:vocabulary"))
+    assert response["Content-Type"] == "application/ld+json"
+    document = response.json()
+    assert document["@id"] == VOCABULARY.namespace
+    honey = document["county:categories"]["honey"]
+    assert [step["name"] for step in honey] == [
+        "hives placed", "feeding", "treatment", "extraction",
+    ]  # fmt: skip
+    assert honey[-1]["bizStep"] == "commissioning"
+    terms = {term["@id"]: term for term in document["@graph"]}
+    labels = terms[VOCABULARY.biz_step(cbv.FarmingStep.HIVES_PLACED)]["rdfs:label"]
+    assert {"@value": "放蜂", "@language": "zh-Hans"} in labels
+    tea = [step["name"] for step in document["county:categories"]["tea"]]
+    assert "plucking" in tea and "processing" in tea and "spraying" in tea

@@ -98,6 +98,24 @@ class SprayingForm(StepForm):
     dose_unit = forms.ChoiceField(label=_("dose unit"), choices=DOSE_UNITS, initial="LTR")
 
 
+class TreatmentForm(StepForm):
+    """A hive or livestock treatment, with the withdrawal period (休药期) on its label."""
+
+    product = forms.CharField(label=_("treatment product"), max_length=100)
+    withdrawal_days = forms.IntegerField(
+        label=_("withdrawal period (days)"), min_value=0, max_value=365
+    )
+    dose = forms.FloatField(label=_("dose"), min_value=0.001, required=False)
+    dose_unit = forms.ChoiceField(label=_("dose unit"), choices=DOSE_UNITS, initial="GRM")
+
+
+class ActivityForm(StepForm):
+    """A step recorded as what was done and with what (feeding, inoculation, making...)."""
+
+    description = forms.CharField(label=_("what was done"), max_length=200)
+    material = forms.CharField(label=_("material used"), max_length=100, required=False)
+
+
 class IrrigationForm(StepForm):
     volume_m3 = forms.FloatField(label=_("water (m³)"), min_value=0.01)
     method = forms.ChoiceField(
@@ -188,6 +206,13 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "fertilising": FertilisingForm,
     "spraying": SprayingForm,
     "irrigation": IrrigationForm,
+    "hives_placed": ActivityForm,
+    "feeding": ActivityForm,
+    "treatment": TreatmentForm,
+    "processing": ActivityForm,
+    "inoculation": ActivityForm,
+    "fruiting": ActivityForm,
+    "making": ActivityForm,
     "harvest": HarvestForm,
     "inspection": InspectionForm,
     "packing": PackingForm,
@@ -228,6 +253,9 @@ def initial_from(row: Any) -> dict[str, Any]:
                      "dose": county("dose"), "dose_unit": county("doseUnit")},
         "irrigation": {"volume_m3": county("irrigationVolumeM3"),
                        "method": county("irrigationMethod")},
+        "treatment": {"product": county("treatmentProduct"),
+                      "withdrawal_days": county("withdrawalPeriodDays"),
+                      "dose": county("dose"), "dose_unit": county("doseUnit")},
         "harvest": {"quantity_kg": quantities[0].get("quantity")},
         "packing": {"packed_quantity": outputs[0].get("quantity"),
                     "harvest_used_kg": inputs[0].get("quantity"),
@@ -237,7 +265,8 @@ def initial_from(row: Any) -> dict[str, Any]:
                        "standard": report.get("county:standard"),
                        "report_number": report_number},
     }  # fmt: skip
-    values.update({k: v for k, v in by_step.get(row.kind, {}).items() if v is not None})
+    activity = {"description": county("description"), "material": county("material")}
+    values.update({k: v for k, v in by_step.get(row.kind, activity).items() if v is not None})
     return values
 
 

@@ -100,3 +100,15 @@ def step_name(step: farming.Step) -> str:
 def steps_of(batch: Batch) -> tuple[farming.Step, ...]:
     """The steps offered for the batch's product, by its category."""
     return farming.steps_for(batch.product.category.slug)
+
+
+def offered_steps(batch: Batch) -> list[tuple[str, str]]:
+    """(URL step, name) of every step the back office offers for the batch: its category's
+    steps in the order of the lot's life (its harvest-like step under `harvest`), then the
+    inspection and the packing that every lot may have."""
+    steps = [(step.code, step_name(step)) for step in steps_of(batch)]
+    return [
+        *steps,
+        (EventKind.INSPECTION.value, str(EventKind.INSPECTION.label)),
+        (EventKind.PACKING.value, str(EventKind.PACKING.label)),
+    ]

@@ -89,7 +89,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "county": batch.county,
         "entries": entries,
-        "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
+        "steps": selectors.offered_steps(batch),
         "uri": lot_uri(batch),
         "harvest_uri": harvest_lot_uri(batch),
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),

@@ -8,7 +8,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Product
 from countyhub.core.templatetags.countyhub import localized
-from countyhub.gs1 import keys
+from countyhub.gs1 import farming, keys
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, selectors, services
-from countyhub.trace.identifiers import lot_uri, trace_domain
+from countyhub.trace.identifiers import VOCABULARY, lot_uri, trace_domain
 from countyhub.trace.models import ProductIdentifier
 from countyhub.trace.views.receiving import _receive_form
 
@@ -166,3 +166,12 @@ def _container_page(request: HttpRequest, sscc: str, path: str) -> HttpResponse:
         "receive_form": _receive_form(request, container),
     }
     return render(request, "trace/container_page.html", context)
+
+
+def vocabulary(request: HttpRequest) -> HttpResponse:
+    """The county's CBV extension (its production steps per product category) as JSON-LD, for
+    whoever reads the county's events: public, like the vocabulary namespace it documents."""
+    document = farming.extension_document(VOCABULARY)
+    return JsonResponse(
+        document, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False}
+    )
