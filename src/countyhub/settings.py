@@ -174,3 +174,7 @@ LOGGING = {
 
 # The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
 TRACE_DOMAIN = os.environ.get("COUNTYHUB_TRACE_DOMAIN", "trace.countyhub.example")
+# A map tile server's URL template ({z}/{x}/{y}) for the trace page's route map, e.g.
+# "https://tiles.example.cn/{z}/{x}/{y}.png". Empty: a plain drawn map with place names only,
+# so no scan makes the visitor's phone ask a third party for anything.
+COUNTYHUB_MAP_TILES = os.environ.get("COUNTYHUB_MAP_TILES", "")

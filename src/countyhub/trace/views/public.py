@@ -102,10 +102,17 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
             return _unknown_batch(request, path)
         page = selectors.trace_page(batch)
         page.serial = link.serial
+        located = [
+            (number, stop.latitude, stop.longitude, stop.name)
+            for number, stop in enumerate(page.route, 1)
+            if stop.latitude is not None and stop.longitude is not None
+        ]
         context = {
             "page": page,
             "batch": batch,
-            "route_svg": charts.route_svg(page.route),
+            "route_svg": charts.route_svg(located),
+            "route_points": [list(point) for point in located],
+            "map_tiles": settings.COUNTYHUB_MAP_TILES,
             "uri": lot_uri(batch),
         }
         article = render_to_string("trace/_trace_article.html", context)
