@@ -168,6 +168,7 @@ class InspectionForm(StepForm):
         ]
         if not valid:
             del self.fields["certifications"]
+        self.fields["title"].initial = _("pesticide residue test")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
