@@ -162,11 +162,12 @@ def test_honey_is_not_planted_or_sprayed_but_has_apiary_steps(honey_batch, selle
         honey_batch, seller_user, cbv.FarmingStep.TREATMENT,
         cbv.Treatment(product="氟胺氰菊酯条", withdrawal_days=30), days_ago(40),
     )  # fmt: skip
-    with pytest.raises(TraceError) as error:
+    with pytest.raises(TraceError) as error, translation.override("en"):
         services.record_harvest(
             actor=seller_user, batch=honey_batch, quantity_kg=80.0, event_time=days_ago(15)
         )
     assert error.value.code == TraceErrorCode.PRE_HARVEST_INTERVAL
+    assert "with a withdrawal period of 30 days" in str(error.value.message)
     # Feeding cannot come before the hives were placed.
     _refused(
         lambda: _step(honey_batch, seller_user, cbv.FarmingStep.FEEDING,

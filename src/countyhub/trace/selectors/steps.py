@@ -46,6 +46,7 @@ class SprayInterval:
     interval_days: int
     harvested: datetime.date
     after_harvest: bool = False
+    withdrawal: bool = False  # a treatment's withdrawal period, not a spraying's interval
 
     @property
     def days_before_harvest(self) -> int:
@@ -86,7 +87,12 @@ def spray_intervals(
             sprayed = timezone.localtime(row.event_time).date()
             intervals.append(
                 SprayInterval(
-                    product, sprayed, int(days), day, after_harvest=row.event_time > harvested
+                    product,
+                    sprayed,
+                    int(days),
+                    day,
+                    after_harvest=row.event_time > harvested,
+                    withdrawal=days_key.endswith("withdrawalPeriodDays"),
                 )
             )
     return sorted(intervals, key=lambda interval: interval.sprayed)

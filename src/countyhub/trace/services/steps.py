@@ -195,12 +195,20 @@ def record_harvest(
     rows = list(batch.events.exclude(pk=getattr(corrects, "pk", None)))
     for interval in spray_intervals(rows, harvested=moment):
         if not interval.kept and not interval.after_harvest:
-            raise TraceError(
-                TraceErrorCode.PRE_HARVEST_INTERVAL,
+            message = (
                 _(
+                    "%(product)s was applied on %(sprayed)s with a withdrawal period of "
+                    "%(days)s days: harvest from %(safe)s."
+                )
+                if interval.withdrawal
+                else _(
                     "%(product)s was sprayed on %(sprayed)s with a pre-harvest interval of "
                     "%(days)s days: harvest from %(safe)s."
                 )
+            )
+            raise TraceError(
+                TraceErrorCode.PRE_HARVEST_INTERVAL,
+                message
                 % {
                     "product": interval.product,
                     "sprayed": interval.sprayed.isoformat(),
