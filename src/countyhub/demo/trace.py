@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -45,13 +46,13 @@ def _step(batch: Batch, actor: Any, step: cbv.FarmingStep, details: Any, when: A
     )
 
 
-def _crop_steps(batch: Batch, actor: Any, rng: random.Random, *, grain: bool) -> None:
+def _crop_steps(batch: Batch, actor: Any, draws: Draws, *, grain: bool) -> None:
     crop = CROPS.get(batch.product.name, batch.product.name)
     _step(
         batch,
         actor,
         cbv.FarmingStep.PLANTING,
-        cbv.Planting(crop=crop, area_mu=round(rng.uniform(3, 30), 1)),
+        cbv.Planting(crop=crop, area_mu=draws.area),
         _at(160, 8),
     )
     _step(
@@ -65,9 +66,7 @@ def _crop_steps(batch: Batch, actor: Any, rng: random.Random, *, grain: bool) ->
         batch,
         actor,
         cbv.FarmingStep.IRRIGATION,
-        cbv.Irrigation(
-            volume_m3=round(rng.uniform(10, 60), 1), method="flood" if grain else "drip"
-        ),
+        cbv.Irrigation(volume_m3=draws.water, method="flood" if grain else "drip"),
         _at(90, 6),
     )
     spray = (
@@ -80,7 +79,7 @@ def _crop_steps(batch: Batch, actor: Any, rng: random.Random, *, grain: bool) ->
     _step(batch, actor, cbv.FarmingStep.SPRAYING, spray, _at(60, 7))  # fmt: skip
 
 
-def _tea_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
+def _tea_steps(batch: Batch, actor: Any, draws: Draws) -> None:
     # The tea bushes were planted years ago; this lot's record starts with the season's care.
     _step(
         batch,
@@ -94,8 +93,8 @@ def _tea_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
           _at(55, 7))  # fmt: skip
 
 
-def _honey_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
-    hives = rng.randint(40, 90)
+def _honey_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    hives = round(draws.area * 3)
     _step(
         batch,
         actor,
@@ -115,7 +114,7 @@ def _honey_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
                         dose_unit="GRM"), _at(65, 18))  # fmt: skip
 
 
-def _mushroom_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
+def _mushroom_steps(batch: Batch, actor: Any, draws: Draws) -> None:
     if not any(mark in batch.product.name for mark in ("香菇", "木耳")):
         return  # wild mushrooms, nuts and dried dates: only picked
     _step(
@@ -123,7 +122,7 @@ def _mushroom_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
         actor,
         cbv.FarmingStep.INOCULATION,
         cbv.Activity(
-            description=f"{rng.randint(2, 6)}000 根菌棒接种",
+            description=f"{round(draws.water * 100)} 根菌棒接种",
             material="香菇菌种 808" if "香菇" in batch.product.name else "黑木耳菌种",
         ),
         _at(130, 9),
@@ -132,7 +131,7 @@ def _mushroom_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
           cbv.Activity(description="出菇期林下遮阴、喷水保湿"), _at(60, 8))  # fmt: skip
 
 
-def _livestock_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
+def _livestock_steps(batch: Batch, actor: Any, draws: Draws) -> None:
     _step(
         batch,
         actor,
@@ -144,7 +143,7 @@ def _livestock_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
           cbv.Treatment(product="板蓝根散", withdrawal_days=7), _at(70, 8))  # fmt: skip
 
 
-def _handicraft_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
+def _handicraft_steps(batch: Batch, actor: Any, draws: Draws) -> None:
     material = "棉布、麻线" if "布鞋" in batch.product.name else "本地竹子、稻草"
     _step(
         batch,
@@ -155,16 +154,26 @@ def _handicraft_steps(batch: Batch, actor: Any, rng: random.Random) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Draws:
+    """The two random values every lot's history draws (as it did when every lot had the
+    planting-to-packing history), so the demo's later parts see the same random sequence."""
+
+    area: float  # mu
+    water: float  # m³
+
+
 def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
     """The lot's life as its kind of product lives it (farming.VOCABULARIES): a fruit is planted
     and sprayed, honey comes from hives placed, fed, treated and extracted, a basket is made."""
+    draws = Draws(area=round(rng.uniform(3, 30), 1), water=round(rng.uniform(10, 60), 1))
     kind = farming.vocabulary_of(batch.product.category.slug)
     if kind in ("fruit", "grain"):
-        _crop_steps(batch, actor, rng, grain=kind == "grain")
+        _crop_steps(batch, actor, draws, grain=kind == "grain")
     else:
         steps = {"tea": _tea_steps, "honey": _honey_steps, "mushroom": _mushroom_steps,
                  "livestock": _livestock_steps, "handicraft": _handicraft_steps}  # fmt: skip
-        steps[kind](batch, actor, rng)
+        steps[kind](batch, actor, draws)
     weight = float(batch.quantity) * (5.0 if batch.unit != "kg" else 1.0)
     services.record_harvest(actor=actor, batch=batch, quantity_kg=weight, event_time=_at(40, 9))
     if kind == "tea":
