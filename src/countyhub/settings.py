@@ -9,6 +9,7 @@ test suite set it for themselves, `countyhub serve` never does.
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -274,3 +275,11 @@ LOGGING = {
 
 # The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
 TRACE_DOMAIN = os.environ.get("COUNTYHUB_TRACE_DOMAIN", "trace.countyhub.example")
+# A map tile server's URL template ({z}/{x}/{y}) for the trace page's route map, e.g.
+# "https://tiles.example.cn/{z}/{x}/{y}.png". Empty: a plain drawn map with place names only,
+# so no scan makes the visitor's phone ask a third party for anything.
+COUNTYHUB_MAP_TILES = os.environ.get("COUNTYHUB_MAP_TILES", "")
+if COUNTYHUB_MAP_TILES:
+    # The route map's tiles are the one image from another site the policy lets in.
+    _tiles = urlsplit(COUNTYHUB_MAP_TILES)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")

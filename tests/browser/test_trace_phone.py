@@ -133,7 +133,10 @@ def test_seller_records_and_buyer_scans(live_server, browser, seller_account, tm
     page.fill("input[name=event_time]", "2026-10-06T10:00")
     page.fill("input[name=report_number]", "QS-2026-118")
     page.fill("input[name=issuer]", "青山县农产品质量安全检测站")
-    assert page.is_checked("input[name=certifications]")  # the valid green-food certificate
+    # Nothing pre-ticked or pre-chosen: the inspector ticks what was checked and the result.
+    assert not page.is_checked("input[name=certifications]")  # the valid green-food certificate
+    page.check("input[name=certifications]")
+    page.select_option("select[name=result]", "pass")
     shot(page, "04-inspection")
     page.click("#step-form button")
     page.wait_for_selector("#events li.inspection")

@@ -742,6 +742,7 @@ READING = frozenset(
         "trace:recall",
         "trace:containers",
         "trace:container_label",
+        "trace:vocabulary",
     }
 )
 

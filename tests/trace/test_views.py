@@ -167,6 +167,9 @@ def test_label_sheet_grid_is_configurable_and_checked(client, world, traced_batc
     assert "Pages:           2" in info.stdout  # 9 labels, 8 per page
     bad = client.get(url, {"rows": 20, "columns": 8, "count": 1})
     assert bad.status_code == 400 and b"rows/columns" in bad.content
+    # Big enough a grid, but its labels too small for the text: refused, not cut.
+    bad = client.get(url, {"rows": 12, "columns": 7, "count": 1})
+    assert bad.status_code == 400 and b"fewer rows or columns" in bad.content
     bad = client.get(url, {"rows": "x", "columns": 2, "count": 1})
     assert bad.status_code == 400 and bad.content.startswith(b"rows")
 

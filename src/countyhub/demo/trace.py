@@ -1,12 +1,14 @@
-"""Traced batches for the demo county: every product gets a lot with a complete history (planting
-to packing), recent orders record the batches they shipped from, a few scans are counted, and
-some lots go into cases and onto pallets."""
+"""Traced batches for the demo county: every product gets a lot with the history its kind of
+product has (an apple is planted and sprayed, honey extracted from hives, a basket made), recent
+orders record the batches they shipped from, a few scans are counted, and some lots go into cases
+and onto pallets."""
 
 from __future__ import annotations
 
 import datetime
 import math
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from countyhub.demo import data
-from countyhub.gs1 import cbv, coldchain
+from countyhub.gs1 import cbv, coldchain, farming
 from countyhub.shop.models import Order
 from countyhub.stations.models import Station
 from countyhub.trace import services
@@ -26,40 +28,159 @@ def _at(days_ago: int, hour: int) -> datetime.datetime:
     return moment.replace(hour=hour, minute=30, second=0, microsecond=0)
 
 
-def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
-    crop = batch.product.name
+# The crop a product comes from, where its name is not the crop's.
+CROPS = {"小磨香油": "芝麻", "农家菜籽油": "油菜", "富硒大米": "水稻", "富硒糙米": "水稻",
+         "小米": "谷子", "苹果脆片": "苹果"}  # fmt: skip
+# The standard each kind of product is tested against.
+STANDARDS = {
+    "honey": ("GB 14963-2011", "蜂蜜理化与兽药残留检测"),
+    "livestock": ("GB 31650-2019", "兽药残留检测"),
+    "handicraft": ("县手工艺品质量规范 2024", "外观与做工检验"),
+}
+DEFAULT_STANDARD = ("GB 2763-2021", "农药残留检测")
+
+
+def _step(batch: Batch, actor: Any, step: cbv.FarmingStep, details: Any, when: Any) -> None:
     services.record_farming_step(
-        actor=actor,
-        batch=batch,
-        step=cbv.FarmingStep.PLANTING,
-        details=cbv.Planting(crop=crop, area_mu=round(rng.uniform(3, 30), 1)),
-        event_time=_at(160, 8),
+        actor=actor, batch=batch, step=step, details=details, event_time=when
     )
-    services.record_farming_step(
-        actor=actor,
-        batch=batch,
-        step=cbv.FarmingStep.FERTILISING,
-        details=cbv.Fertilising(product="腐熟农家肥", dose=200.0, dose_unit="KGM", per_area_mu=1.0),
-        event_time=_at(120, 7),
+
+
+def _crop_steps(batch: Batch, actor: Any, draws: Draws, *, grain: bool) -> None:
+    crop = CROPS.get(batch.product.name, batch.product.name)
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.PLANTING,
+        cbv.Planting(crop=crop, area_mu=draws.area),
+        _at(160, 8),
     )
-    services.record_farming_step(
-        actor=actor,
-        batch=batch,
-        step=cbv.FarmingStep.IRRIGATION,
-        details=cbv.Irrigation(volume_m3=round(rng.uniform(10, 60), 1), method="drip"),
-        event_time=_at(90, 6),
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.FERTILISING,
+        cbv.Fertilising(product="腐熟农家肥", dose=200.0, dose_unit="KGM", per_area_mu=1.0),
+        _at(120, 7),
     )
-    services.record_farming_step(
-        actor=actor,
-        batch=batch,
-        step=cbv.FarmingStep.SPRAYING,
-        details=cbv.Spraying(
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.IRRIGATION,
+        cbv.Irrigation(volume_m3=draws.water, method="flood" if grain else "drip"),
+        _at(90, 6),
+    )
+    spray = (
+        cbv.Spraying(product="井冈霉素", pre_harvest_interval_days=14, dose=0.2, dose_unit="LTR")
+        if grain
+        else cbv.Spraying(
             product="苦参碱水剂", pre_harvest_interval_days=10, dose=0.3, dose_unit="LTR"
-        ),
-        event_time=_at(60, 7),
+        )
     )
+    _step(batch, actor, cbv.FarmingStep.SPRAYING, spray, _at(60, 7))  # fmt: skip
+
+
+def _tea_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    # The tea bushes were planted years ago; this lot's record starts with the season's care.
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.FERTILISING,
+        cbv.Fertilising(product="菜籽饼肥", dose=150.0, dose_unit="KGM", per_area_mu=1.0),
+        _at(100, 7),
+    )
+    _step(batch, actor, cbv.FarmingStep.SPRAYING,
+          cbv.Spraying(product="印楝素", pre_harvest_interval_days=7, dose=0.1, dose_unit="LTR"),
+          _at(55, 7))  # fmt: skip
+
+
+def _honey_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    hives = round(draws.area * 3)
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.HIVES_PLACED,
+        cbv.Activity(description=f"{hives} 箱中蜂放到{batch.plot}", material="中华蜜蜂"),
+        _at(75, 8),
+    )
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.FEEDING,
+        cbv.Activity(description="流蜜期前奖励饲喂", material="白糖水 1:1"),
+        _at(70, 17),
+    )
+    _step(batch, actor, cbv.FarmingStep.TREATMENT,
+          cbv.Treatment(product="草酸（防治蜂螨）", withdrawal_days=14, dose=3.0,
+                        dose_unit="GRM"), _at(65, 18))  # fmt: skip
+
+
+def _mushroom_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    if not any(mark in batch.product.name for mark in ("香菇", "木耳")):
+        return  # wild mushrooms, nuts and dried dates: only picked
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.INOCULATION,
+        cbv.Activity(
+            description=f"{round(draws.water * 100)} 根菌棒接种",
+            material="香菇菌种 808" if "香菇" in batch.product.name else "黑木耳菌种",
+        ),
+        _at(130, 9),
+    )
+    _step(batch, actor, cbv.FarmingStep.FRUITING,
+          cbv.Activity(description="出菇期林下遮阴、喷水保湿"), _at(60, 8))  # fmt: skip
+
+
+def _livestock_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.FEEDING,
+        cbv.Activity(description="林下散养，补饲", material="玉米、麸皮"),
+        _at(90, 7),
+    )
+    _step(batch, actor, cbv.FarmingStep.TREATMENT,
+          cbv.Treatment(product="板蓝根散", withdrawal_days=7), _at(70, 8))  # fmt: skip
+
+
+def _handicraft_steps(batch: Batch, actor: Any, draws: Draws) -> None:
+    material = "棉布、麻线" if "布鞋" in batch.product.name else "本地竹子、稻草"
+    _step(
+        batch,
+        actor,
+        cbv.FarmingStep.MAKING,
+        cbv.Activity(description="农闲时在家手工制作", material=material),
+        _at(60, 9),
+    )
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The two random values every lot's history draws (as it did when every lot had the
+    planting-to-packing history), so the demo's later parts see the same random sequence."""
+
+    area: float  # mu
+    water: float  # m³
+
+
+def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
+    """The lot's life as its kind of product lives it (farming.VOCABULARIES): a fruit is planted
+    and sprayed, honey comes from hives placed, fed, treated and extracted, a basket is made."""
+    draws = Draws(area=round(rng.uniform(3, 30), 1), water=round(rng.uniform(10, 60), 1))
+    kind = farming.vocabulary_of(batch.product.category.slug)
+    if kind in ("fruit", "grain"):
+        _crop_steps(batch, actor, draws, grain=kind == "grain")
+    else:
+        steps = {"tea": _tea_steps, "honey": _honey_steps, "mushroom": _mushroom_steps,
+                 "livestock": _livestock_steps, "handicraft": _handicraft_steps}  # fmt: skip
+        steps[kind](batch, actor, draws)
     weight = float(batch.quantity) * (5.0 if batch.unit != "kg" else 1.0)
     services.record_harvest(actor=actor, batch=batch, quantity_kg=weight, event_time=_at(40, 9))
+    if kind == "tea":
+        _step(batch, actor, cbv.FarmingStep.PROCESSING,
+              cbv.Activity(description="摊青、杀青、揉捻、烘干", material="滚筒杀青机"),
+              _at(40, 15))  # fmt: skip
+    standard, test = STANDARDS.get(kind, DEFAULT_STANDARD)
     today = timezone.localdate()
     documents = [
         cbv.AttachedDocument(
@@ -67,7 +188,8 @@ def _history(batch: Batch, actor: Any, rng: random.Random) -> None:
             uri=f"urn:countyhub:lab-report:{batch.county_id}:QS-{batch.lot}",
             result=cbv.DocumentResult.PASS,
             issuer="青山县农产品质量安全检测站",
-            title="农药残留快速检测",
+            title=test,
+            standard=standard,
         ),
         *(
             cbv.AttachedDocument(

@@ -16,8 +16,10 @@ def harvest_event(
     quantity_kg: float,
     event_time: datetime,
     farm: str,
+    step_name: str | None = None,
 ) -> Event:
-    """A harvest: CBV has no `harvesting`, so it is `commissioning` of the lot (CBV.ttl)."""
+    """A harvest: CBV has no `harvesting`, so it is `commissioning` of the lot (CBV.ttl).
+    `step_name` names the category's harvest-like step (extraction, plucking) in the event."""
     return Event(
         type=EventType.OBJECT,
         event_time=event_time,
@@ -28,12 +30,13 @@ def harvest_event(
         quantity_list=(QuantityElement(epc_class=lot_uri, quantity=quantity_kg, uom="KGM"),),
         read_point=Location(id=farm),
         ilmd={f"{cbv.COUNTY_PREFIX}:harvestDate": event_time.date().isoformat()},
+        extensions={f"{cbv.COUNTY_PREFIX}:step": step_name} if step_name else {},
     )
 
 
 def farming_event(
     step: cbv.FarmingStep,
-    details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
+    details: cbv.StepDetails,
     *,
     subject: str,
     event_time: datetime,

@@ -190,6 +190,14 @@ class FarmingStep(StrEnum):
     FERTILISING = "fertilising"
     SPRAYING = "spraying"
     IRRIGATION = "irrigation"
+    # Steps of other product categories (countyhub.gs1.farming lists which category uses which).
+    HIVES_PLACED = "hives_placed"
+    FEEDING = "feeding"
+    TREATMENT = "treatment"
+    PROCESSING = "processing"
+    INOCULATION = "inoculation"
+    FRUITING = "fruiting"
+    MAKING = "making"
 
 
 @dataclass(frozen=True)
@@ -282,12 +290,66 @@ class Irrigation:
         return {_property(k): v for k, v in values.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class Treatment:
+    """A veterinary treatment (of hives, of livestock): nothing of the lot may be taken before
+    its withdrawal period (休药期) has passed, the way a spraying's pre-harvest interval works."""
+
+    product: str
+    withdrawal_days: int
+    dose: float | None = None
+    dose_unit: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.withdrawal_days < 0:
+            raise ValueError(f"withdrawal period {self.withdrawal_days} days: must be >= 0")
+
+    def extensions(self) -> dict[str, Any]:
+        values = {
+            "treatmentProduct": self.product,
+            "withdrawalPeriodDays": self.withdrawal_days,
+            "dose": self.dose,
+            "doseUnit": self.dose_unit,
+        }
+        return {_property(k): v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A step whose record is what was done and with what (feeding, inoculation, processing,
+    making): a short description and, optionally, the material used."""
+
+    description: str
+    material: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.description.strip():
+            raise ValueError("an activity needs a description")
+
+    def extensions(self) -> dict[str, Any]:
+        values = {"description": self.description, "material": self.material}
+        return {_property(k): v for k, v in values.items() if v is not None}
+
+
+StepDetails = Planting | Fertilising | Spraying | Irrigation | Treatment | Activity
 FARMING_DETAILS: dict[FarmingStep, type] = {
     FarmingStep.PLANTING: Planting,
     FarmingStep.FERTILISING: Fertilising,
     FarmingStep.SPRAYING: Spraying,
     FarmingStep.IRRIGATION: Irrigation,
+    FarmingStep.HIVES_PLACED: Activity,
+    FarmingStep.FEEDING: Activity,
+    FarmingStep.TREATMENT: Treatment,
+    FarmingStep.PROCESSING: Activity,
+    FarmingStep.INOCULATION: Activity,
+    FarmingStep.FRUITING: Activity,
+    FarmingStep.MAKING: Activity,
 }
+# Properties holding a waiting period before harvest, and the product it is for.
+INTERVAL_PROPERTIES = (
+    (_property("preHarvestIntervalDays"), _property("sprayProduct")),
+    (_property("withdrawalPeriodDays"), _property("treatmentProduct")),
+)
 
 
 class DocumentResult(StrEnum):
@@ -308,6 +370,7 @@ class AttachedDocument:
     result: DocumentResult
     issuer: str | None = None
     title: str | None = None
+    standard: str | None = None  # the standard checked against, e.g. "GB 2763-2021"
 
     def __post_init__(self) -> None:
         if self.kind not in ("certificate", "lab_report"):
@@ -322,6 +385,7 @@ class AttachedDocument:
             _property("result"): self.result.value,
             _property("issuer"): self.issuer,
             _property("title"): self.title,
+            _property("standard"): self.standard,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -333,6 +397,7 @@ class AttachedDocument:
             result=DocumentResult(data[_property("result")]),
             issuer=data.get(_property("issuer")),
             title=data.get(_property("title")),
+            standard=data.get(_property("standard")),
         )
 
 

@@ -9,7 +9,7 @@ reportlab's STSong-Light CID font (not embedded) is the fallback when that file 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -91,6 +91,103 @@ def qr_png(uri: str, *, scale: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+class LabelTooSmallError(ValueError):
+    """The label's text (or its QR code) does not fit at the smallest legible size."""
+
+
+MIN_TEXT_PT = 4.5  # smaller print cannot be read on a jar or a box
+MIN_MODULE_MM = 0.25  # a smaller QR module does not scan reliably from a printed label
+LINE_SPACING = 1.25
+
+
+@dataclass(frozen=True)
+class FittedLine:
+    text: str
+    size: float  # in the unit of the measure (points for PDF, mm for SVG, pixels for PNG)
+    bold: bool = False
+
+
+def _wrap(
+    text: str, measure: Callable[[str, float], float], size: float, width: float
+) -> list[str]:
+    """Break at spaces; a word wider than the line (a long Chinese name) between characters.
+    Nothing is cut off: every character of `text` is on one of the lines."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if measure(candidate, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        for char in word:
+            if current and measure(current + char, size) > width:
+                lines.append(current)
+                current = ""
+            current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+def fit_lines(
+    lines: Sequence[str],
+    measure: Callable[[str, float], float],
+    *,
+    width: float,
+    height: float,
+    largest: float,
+    smallest: float,
+) -> list[FittedLine]:
+    """The label's lines at the largest size (the first line, the product name, a fifth
+    larger) at which they fit in `width` x `height`: first each on one line down to half of
+    `largest` (an identifier or a date reads best unbroken), then wrapped down to `smallest`.
+    Refuses when not even that fits."""
+
+    def attempt(size: float, wrap: bool) -> list[FittedLine] | None:
+        fitted = []
+        for number, line in enumerate(lines):
+            line_size = size * (1.2 if number == 0 else 1.0)
+            parts = _wrap(line, measure, line_size, width) if wrap else [line]
+            fitted += [FittedLine(part, line_size, bold=number == 0) for part in parts]
+        widest = max((measure(line.text, line.size) for line in fitted), default=0.0)
+        if widest <= width and sum(line.size * LINE_SPACING for line in fitted) <= height:
+            return fitted
+        return None
+
+    for wrap, floor in ((False, max(smallest, largest * 0.5)), (True, smallest)):
+        size = largest
+        while size >= floor - 1e-9:
+            fitted = attempt(size, wrap)
+            if fitted is not None:
+                return fitted
+            size *= 0.92
+    raise LabelTooSmallError(
+        f"the label's text does not fit even at the smallest legible size ({MIN_TEXT_PT} pt): "
+        "choose fewer rows or columns (bigger labels)"
+    )
+
+
+def _qr_module(qr_size: float, modules: int, module_mm: float) -> float:
+    module = qr_size / modules
+    if module * module_mm < MIN_MODULE_MM:
+        raise LabelTooSmallError(
+            f"the QR code would have {module * module_mm:.2f} mm modules (at least "
+            f"{MIN_MODULE_MM} mm scan reliably): choose fewer rows or columns (bigger labels)"
+        )
+    return module
+
+
+@cache
+def _pdf_measure() -> Callable[[str, float], float]:
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # lazy: see countyhub.gs1
+
+    font = label_font()
+    return lambda text, size: float(stringWidth(text, font, size))
+
+
 def _label_lines(content: LabelContent) -> list[str]:
     lines = [content.product_name]
     if content.brand:
@@ -105,8 +202,8 @@ def label_svg(content: LabelContent, *, width_mm: float = 70, height_mm: float =
     """One label as SVG: text on the left, QR code on the right, certification badges below."""
     qr = qr_code(content.uri)
     modules = len(qr.matrix) + 8  # with the 4-module quiet zone on each side
-    qr_size = height_mm - 4
-    module = qr_size / modules
+    qr_size = min(height_mm - 4, width_mm * 0.45)
+    module = _qr_module(qr_size, modules, 1.0)
     qr_x, qr_y = width_mm - qr_size - 2, 2
     rects = [
         f'<rect x="{qr_x + (x + 4) * module:.3f}" y="{qr_y + (y + 4) * module:.3f}" '
@@ -115,19 +212,33 @@ def label_svg(content: LabelContent, *, width_mm: float = 70, height_mm: float =
         for x, dark in enumerate(row)
         if dark
     ]
-    text_x, size = 2.5, min(3.5, height_mm / 10)
+    text_x = 2.5
+    size = min(3.5, height_mm / 10)
+    badge_height = size + 2 if content.certifications else 0.0
+    measure = _pdf_measure()  # font units scale with the size, so millimetres work as well
+    fitted = fit_lines(
+        _label_lines(content),
+        measure,
+        width=qr_x - text_x - 1.5,
+        height=height_mm - 4 - badge_height - 2,
+        largest=size,
+        smallest=MIN_TEXT_PT / MM,
+    )
     texts = []
-    for i, line in enumerate(_label_lines(content)):
-        weight = ' font-weight="bold"' if i == 0 else ""
-        line_size = size * 1.2 if i == 0 else size
+    y = 2.0
+    for line in fitted:
+        y += line.size * LINE_SPACING
+        weight = ' font-weight="bold"' if line.bold else ""
         texts.append(
-            f'<text x="{text_x}" y="{4 + size + i * size * 1.35:.2f}" '
-            f'font-size="{line_size:.2f}"{weight}>{escape(line)}</text>'
+            f'<text x="{text_x}" y="{y - line.size * 0.25:.2f}" '
+            f'font-size="{line.size:.2f}"{weight}>{escape(line.text)}</text>'
         )
     badges = []
     badge_x = text_x
     for mark in content.certifications:
         badge_width = 2 + len(mark) * size * 0.9
+        if badge_x + badge_width > qr_x - 1:
+            break  # a badge that does not fit is left off rather than drawn over the QR code
         badges.append(
             f'<rect x="{badge_x:.2f}" y="{height_mm - size - 4:.2f}" width="{badge_width:.2f}" '
             f'height="{size + 2:.2f}" rx="1" fill="none" stroke="#1b5e20" stroke-width="0.3"/>'
@@ -155,26 +266,38 @@ def label_png(
     image = Image.new("L", (width, height), 255)
     qr = qr_code(content.uri)
     modules = len(qr.matrix) + 8
-    module = max(1, int((height - 4 * pixels_per_mm) // modules))
+    qr_side = min(height - 4 * pixels_per_mm, width * 0.45)
+    module = int(_qr_module(qr_side, modules, 1 / pixels_per_mm))
     qr_image = Image.open(io.BytesIO(qr_png(content.uri, scale=module)))
-    image.paste(
-        qr_image.convert("L"),
-        (width - qr_image.width - round(pixels_per_mm), round(2 * pixels_per_mm)),
-    )
+    qr_left = width - qr_image.width - round(pixels_per_mm)
+    image.paste(qr_image.convert("L"), (qr_left, round(2 * pixels_per_mm)))
     draw = ImageDraw.Draw(image)
-    size = round(3.2 * pixels_per_mm)
-    font = (
-        ImageFont.truetype(str(CJK_FONT_FILE), size, index=0)
-        if CJK_FONT_FILE.exists()
-        else ImageFont.load_default(size)
+    margin = round(2 * pixels_per_mm)
+    lines = _label_lines(content)
+    if content.certifications:
+        lines.append("  ".join(content.certifications))
+    fitted = fit_lines(
+        lines,
+        lambda text, size: float(_png_font(round(size)).getlength(text)),
+        width=qr_left - 2 * margin,  # a margin each side: the text stays clear of the QR code
+        height=height - 2 * margin,
+        largest=3.2 * pixels_per_mm,
+        smallest=MIN_TEXT_PT / 72 * dpi,
     )
-    y = round(2 * pixels_per_mm)
-    for line in [*_label_lines(content), "  ".join(content.certifications)]:
-        draw.text((round(2 * pixels_per_mm), y), line, fill=0, font=font)
-        y += round(size * 1.3)
+    y = margin
+    for line in fitted:
+        draw.text((margin, y), line.text, fill=0, font=_png_font(round(line.size)))
+        y += round(line.size * LINE_SPACING)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
+
+
+@cache
+def _png_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if CJK_FONT_FILE.exists():
+        return ImageFont.truetype(str(CJK_FONT_FILE), size, index=0)
+    return ImageFont.load_default(size)
 
 
 @cache
@@ -193,16 +316,6 @@ def label_font() -> str:
     return FALLBACK_FONT_NAME
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # lazy: see countyhub.gs1
-
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
 def _draw_label(
     canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
 ) -> None:
@@ -213,7 +326,7 @@ def _draw_label(
     qr = qr_code(content.uri)
     modules = len(qr.matrix) + 8
     qr_size = min(h - 2 * MM, w * 0.45)
-    module = qr_size / modules
+    module = _qr_module(qr_size, modules, 1 / MM)
     qr_x, qr_y = x + w - qr_size - MM, y + (h - qr_size) / 2
     canvas.setFillGray(0)
     for row_number, row in enumerate(qr.matrix):
@@ -228,14 +341,23 @@ def _draw_label(
                     fill=1,
                 )
     text_width = w - qr_size - 3 * MM
-    size = max(5.0, min(9.0, h / 9))
-    cursor = y + h - MM - size
-    for number, line in enumerate(_label_lines(content)):
-        line_size = size * 1.2 if number == 0 else size * 0.85
-        canvas.setFont(font, line_size)
-        canvas.drawString(x + 1.5 * MM, cursor, _fit(line, font, line_size, text_width))
-        cursor -= line_size * 1.25
-    _draw_badges(canvas, content.certifications, x + 1.5 * MM, y + 1.5 * MM, text_width, size * 0.8)
+    size = max(MIN_TEXT_PT, min(9.0, h / 9))
+    badge_size = max(MIN_TEXT_PT, size * 0.8)
+    badges = badge_size + 2.5 + 0.5 * MM if content.certifications else 0.0
+    fitted = fit_lines(
+        _label_lines(content),
+        _pdf_measure(),
+        width=text_width,
+        height=h - 2.5 * MM - badges,
+        largest=size,
+        smallest=MIN_TEXT_PT,
+    )
+    cursor = y + h - MM
+    for line in fitted:
+        cursor -= line.size * LINE_SPACING
+        canvas.setFont(font, line.size)
+        canvas.drawString(x + 1.5 * MM, cursor + line.size * 0.25, line.text)
+    _draw_badges(canvas, content.certifications, x + 1.5 * MM, y + 1.5 * MM, text_width, badge_size)
 
 
 def _draw_badges(

@@ -12,14 +12,16 @@ from django.utils.safestring import SafeString, mark_safe
 from countyhub.gs1.coldchain import ColdChainSummary
 
 
-def route_svg(points: Sequence[tuple[float, float, str]], *, width: int = 320) -> SafeString:
-    """The places the batch went, as numbered dots joined in time order (north up)."""
+def route_svg(points: Sequence[tuple[int, float, float, str]], *, width: int = 320) -> SafeString:
+    """A plain map of the places the batch went (north up): dots numbered as the list of places
+    (`number`, latitude, longitude, name), joined in time order, each with its name beside it,
+    so it reads without map tiles."""
     if not points:
         return mark_safe("")
     height = width * 2 // 3
-    pad = 24
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
+    pad = 28
+    lats = [p[1] for p in points]
+    lons = [p[2] for p in points]
     span = max(max(lats) - min(lats), max(lons) - min(lons), 0.01)
     mid_lat, mid_lon = (max(lats) + min(lats)) / 2, (max(lons) + min(lons)) / 2
     scale = (min(width, height) - 2 * pad) / span
@@ -27,7 +29,7 @@ def route_svg(points: Sequence[tuple[float, float, str]], *, width: int = 320) -
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return width / 2 + (lon - mid_lon) * scale, height / 2 - (lat - mid_lat) * scale
 
-    coords = [xy(lat, lon) for lat, lon, _label in points]
+    coords = [xy(lat, lon) for _number, lat, lon, _name in points]
     parts = [
         f'<svg class="route" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="route">',
@@ -39,12 +41,18 @@ def route_svg(points: Sequence[tuple[float, float, str]], *, width: int = 320) -
             f'<polyline points="{path}" fill="none" stroke="#2e7d32" stroke-width="2.5" '
             'stroke-dasharray="6 4"/>'
         )
-    for number, ((x, y), (lat, lon, label)) in enumerate(zip(coords, points, strict=True), 1):
+    for (x, y), (number, lat, lon, name) in zip(coords, points, strict=True):
+        # Names on the right half of the map go to the dot's left, so they stay inside.
+        left = x > width / 2
+        anchor, dx = ("end", -13) if left else ("start", 13)
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#2e7d32"/>'
+            f'<g class="stop"><circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#2e7d32"/>'
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
             f'fill="white">{number}</text>'
-            f"<title>{escape(label)} ({lat:.3f}, {lon:.3f})</title>"
+            f'<text class="place" x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" '
+            f'font-size="11" fill="#1b3d1f" stroke="#eef5ea" stroke-width="3" '
+            f'paint-order="stroke">{escape(name)}</text>'
+            f"<title>{number}. {escape(name)} ({lat:.3f}, {lon:.3f})</title></g>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -23,6 +23,8 @@ class TraceErrorCode(ErrorCode):
     OTHER_COUNTY = ("other_county", ErrorKind.INVALID)
     NOT_A_CASE = ("not_a_case", ErrorKind.INVALID)
     PRE_HARVEST_INTERVAL = ("pre_harvest_interval", ErrorKind.INVALID)
+    OUT_OF_ORDER = ("out_of_order", ErrorKind.INVALID)
+    STEP_NOT_FOR_PRODUCT = ("step_not_for_product", ErrorKind.INVALID)
     DUPLICATE_LOT = ("duplicate_lot", ErrorKind.CONFLICT)
     ALREADY_PACKED = ("already_packed", ErrorKind.CONFLICT)
     NOT_ENOUGH_LEFT = ("not_enough_left", ErrorKind.CONFLICT)

@@ -98,6 +98,24 @@ class SprayingForm(StepForm):
     dose_unit = forms.ChoiceField(label=_("dose unit"), choices=DOSE_UNITS, initial="LTR")
 
 
+class TreatmentForm(StepForm):
+    """A hive or livestock treatment, with the withdrawal period (休药期) on its label."""
+
+    product = forms.CharField(label=_("treatment product"), max_length=100)
+    withdrawal_days = forms.IntegerField(
+        label=_("withdrawal period (days)"), min_value=0, max_value=365
+    )
+    dose = forms.FloatField(label=_("dose"), min_value=0.001, required=False)
+    dose_unit = forms.ChoiceField(label=_("dose unit"), choices=DOSE_UNITS, initial="GRM")
+
+
+class ActivityForm(StepForm):
+    """A step recorded as what was done and with what (feeding, inoculation, making...)."""
+
+    description = forms.CharField(label=_("what was done"), max_length=200)
+    material = forms.CharField(label=_("material used"), max_length=100, required=False)
+
+
 class IrrigationForm(StepForm):
     volume_m3 = forms.FloatField(label=_("water (m³)"), min_value=0.01)
     method = forms.ChoiceField(
@@ -119,16 +137,26 @@ class HarvestForm(StepForm):
 
 
 class InspectionForm(StepForm):
+    """Nothing is pre-set that the inspector did not see: the standard or certificates checked
+    and the result are what is entered."""
+
     title = forms.CharField(label=_("report title"), max_length=100)
     report_number = forms.CharField(label=_("report number"), max_length=60)
     issuer = forms.CharField(label=pgettext_lazy("inspection report", "issuer"), max_length=200)
-    result = forms.ChoiceField(
-        label=_("result"), choices=[("pass", _("pass")), ("fail", _("fail"))], initial="pass"
+    standard = forms.CharField(
+        label=_("standard checked"),
+        max_length=100,
+        required=False,
+        help_text=_("e.g. GB 2763-2021; or tick the certificates checked"),
     )
     certifications = forms.MultipleChoiceField(
         label=_("certificates checked"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    result = forms.ChoiceField(
+        label=_("result"),
+        choices=[("", _("choose the result")), ("pass", _("pass")), ("fail", _("fail"))],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -138,8 +166,15 @@ class InspectionForm(StepForm):
         self.fields["certifications"].choices = [
             (str(c.pk), f"{c.get_kind_display()} {c.number}") for c in valid
         ]
-        self.fields["certifications"].initial = [str(c.pk) for c in valid]
+        if not valid:
+            del self.fields["certifications"]
         self.fields["title"].initial = _("pesticide residue test")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("standard") and not data.get("certifications") and not self.errors:
+            self.add_error("standard", _("Name the standard or tick the certificates checked."))
+        return data
 
 
 class PackingForm(StepForm):
@@ -172,6 +207,13 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     "fertilising": FertilisingForm,
     "spraying": SprayingForm,
     "irrigation": IrrigationForm,
+    "hives_placed": ActivityForm,
+    "feeding": ActivityForm,
+    "treatment": TreatmentForm,
+    "processing": ActivityForm,
+    "inoculation": ActivityForm,
+    "fruiting": ActivityForm,
+    "making": ActivityForm,
     "harvest": HarvestForm,
     "inspection": InspectionForm,
     "packing": PackingForm,
@@ -212,15 +254,20 @@ def initial_from(row: Any) -> dict[str, Any]:
                      "dose": county("dose"), "dose_unit": county("doseUnit")},
         "irrigation": {"volume_m3": county("irrigationVolumeM3"),
                        "method": county("irrigationMethod")},
+        "treatment": {"product": county("treatmentProduct"),
+                      "withdrawal_days": county("withdrawalPeriodDays"),
+                      "dose": county("dose"), "dose_unit": county("doseUnit")},
         "harvest": {"quantity_kg": quantities[0].get("quantity")},
         "packing": {"packed_quantity": outputs[0].get("quantity"),
                     "harvest_used_kg": inputs[0].get("quantity"),
                     "packhouse": (data.get("readPoint") or {}).get("county:placeName")},
         "inspection": {"title": report.get("county:title"), "issuer": report.get("county:issuer"),
                        "result": report.get("county:result"),
+                       "standard": report.get("county:standard"),
                        "report_number": report_number},
     }  # fmt: skip
-    values.update({k: v for k, v in by_step.get(row.kind, {}).items() if v is not None})
+    activity = {"description": county("description"), "material": county("material")}
+    values.update({k: v for k, v in by_step.get(row.kind, activity).items() if v is not None})
     return values
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("export/", views.trace_export_range, name="export_range"),
     path("import/", views.import_events, name="import"),
     path("recall/", views.recall, name="recall"),
+    path("vocabulary.jsonld", views.vocabulary, name="vocabulary"),
     path("containers/", views.container_list, name="containers"),
     path("containers/case/new/", views.pack_case, name="pack_case"),
     path("containers/pallet/new/", views.pack_pallet, name="pack_pallet"),

@@ -22,7 +22,13 @@ from countyhub.trace.selectors.public import (
     trace_page,
 )
 from countyhub.trace.selectors.scans import page_version, scan_counts, scans_per_day
-from countyhub.trace.selectors.steps import packing_balance, spray_intervals
+from countyhub.trace.selectors.steps import (
+    offered_steps,
+    packing_balance,
+    spray_intervals,
+    step_name,
+    steps_of,
+)
 from countyhub.trace.selectors.timeline import timeline_entry
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "events_between",
     "export_document",
     "free_units",
+    "offered_steps",
     "operated_stations",
     "packable_cases",
     "packed_quantity",
@@ -45,6 +52,8 @@ __all__ = [
     "scan_counts",
     "scans_per_day",
     "spray_intervals",
+    "step_name",
+    "steps_of",
     "timeline_entry",
     "trace_page",
 ]

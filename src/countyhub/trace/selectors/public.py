@@ -43,13 +43,42 @@ def chain_verifies(batch: Batch, rows: list[TraceEvent]) -> bool:
 
 
 @dataclass
+class RouteStop:
+    """A place the lot went, with what happened there, in time order; coordinates if known."""
+
+    name: str
+    steps: list[str]
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def _route(batch: Batch, entries: list[TimelineEntry]) -> list[RouteStop]:
+    """Named places in time order. Events at the plot carry its coordinates but no name (the
+    plot is the batch's): they are named after it. Consecutive events at one place are one stop."""
+    stops: list[RouteStop] = []
+    for entry in entries:
+        if entry.corrected:
+            continue
+        name = entry.place or (batch.plot if entry.latitude is not None else "")
+        if not name:
+            continue
+        here = (name, entry.latitude, entry.longitude)
+        if stops and (stops[-1].name, stops[-1].latitude, stops[-1].longitude) == here:
+            if str(entry.label) not in stops[-1].steps:
+                stops[-1].steps.append(str(entry.label))
+            continue
+        stops.append(RouteStop(name, [str(entry.label)], entry.latitude, entry.longitude))
+    return stops
+
+
+@dataclass
 class TracePage:
     batch: Batch
     entries: list[TimelineEntry]
     certifications: list[tuple[Certification, bool]]
     inspections: list[TimelineEntry]
     authentic: bool
-    route: list[tuple[float, float, str]]
+    route: list[RouteStop]
     shipped_orders: int
     destinations: list[str]
     spray_intervals: list[SprayInterval] = field(default_factory=list)
@@ -100,12 +129,7 @@ def trace_page(batch: Batch) -> TracePage:
             "kind", "valid_until"
         )
     ]
-    route = []
-    for entry in entries:
-        if entry.latitude is not None and not entry.corrected:
-            point = (entry.latitude, entry.longitude, str(entry.label))
-            if not route or route[-1][:2] != point[:2]:
-                route.append(point)
+    route = _route(batch, entries)
     shipped = list(
         BatchShipment.objects.filter(batch=batch).values_list(
             "order_id", "order__station__village__name"

@@ -7,10 +7,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from countyhub.gs1 import cbv, farming
 from countyhub.trace.identifiers import units_of
 from countyhub.trace.models import Batch, EventKind, TraceEvent
-from countyhub.trace.selectors.timeline import _P
 
 
 def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[float, float, float]:
@@ -36,12 +37,16 @@ def packing_balance(batch: Batch, *, excluding: TraceEvent | None) -> tuple[floa
 
 @dataclass(frozen=True)
 class SprayInterval:
-    """A spraying before the harvest against its pre-harvest interval (安全间隔期)."""
+    """A spraying (or a hive or livestock treatment) against its pre-harvest interval (安全间隔期)
+    or withdrawal period (休药期). One dated after the harvest is listed too: the page must show
+    every spraying of the lot, and such a one cannot have kept any interval."""
 
     product: str
     sprayed: datetime.date
     interval_days: int
     harvested: datetime.date
+    after_harvest: bool = False
+    withdrawal: bool = False  # a treatment's withdrawal period, not a spraying's interval
 
     @property
     def days_before_harvest(self) -> int:
@@ -49,7 +54,7 @@ class SprayInterval:
 
     @property
     def kept(self) -> bool:
-        return self.days_before_harvest >= self.interval_days
+        return not self.after_harvest and self.days_before_harvest >= self.interval_days
 
     @property
     def safe_from(self) -> datetime.date:
@@ -59,8 +64,9 @@ class SprayInterval:
 def spray_intervals(
     rows: list[TraceEvent], *, harvested: datetime.datetime | None = None
 ) -> list[SprayInterval]:
-    """Each standing spraying against the (first standing) harvest, or against `harvested`
-    when a harvest is being recorded. Corrected events are left out: their corrections count."""
+    """Every standing event with a waiting period (recorded here or imported, whatever its kind)
+    against the (first standing) harvest, or against `harvested` when a harvest is being
+    recorded. Corrected events are left out: their corrections count."""
     declared = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
     standing = [row for row in rows if row.pk not in declared]
     if harvested is None:
@@ -71,10 +77,44 @@ def spray_intervals(
     day = timezone.localtime(harvested).date()
     intervals = []
     for row in standing:
-        days = row.document.get(f"{_P}preHarvestIntervalDays")
-        if row.kind != EventKind.SPRAYING or days is None or row.event_time > harvested:
+        if row.kind == EventKind.ERROR_DECLARATION:
             continue
-        product = str(row.document.get(f"{_P}sprayProduct", ""))
-        sprayed = timezone.localtime(row.event_time).date()
-        intervals.append(SprayInterval(product, sprayed, int(days), day))
+        for days_key, product_key in cbv.INTERVAL_PROPERTIES:
+            days = row.document.get(days_key)
+            if days is None:
+                continue
+            product = str(row.document.get(product_key, ""))
+            sprayed = timezone.localtime(row.event_time).date()
+            intervals.append(
+                SprayInterval(
+                    product,
+                    sprayed,
+                    int(days),
+                    day,
+                    after_harvest=row.event_time > harvested,
+                    withdrawal=days_key.endswith("withdrawalPeriodDays"),
+                )
+            )
     return sorted(intervals, key=lambda interval: interval.sprayed)
+
+
+def step_name(step: farming.Step) -> str:
+    """The step's name in the language of the request."""
+    return step.name_zh if (get_language() or "").startswith("zh") else step.name_en
+
+
+def steps_of(batch: Batch) -> tuple[farming.Step, ...]:
+    """The steps offered for the batch's product, by its category."""
+    return farming.steps_for(batch.product.category.slug)
+
+
+def offered_steps(batch: Batch) -> list[tuple[str, str]]:
+    """(URL step, name) of every step the back office offers for the batch: its category's
+    steps in the order of the lot's life (its harvest-like step under `harvest`), then the
+    inspection and the packing that every lot may have."""
+    steps = [(step.code, step_name(step)) for step in steps_of(batch)]
+    return [
+        *steps,
+        (EventKind.INSPECTION.value, str(EventKind.INSPECTION.label)),
+        (EventKind.PACKING.value, str(EventKind.PACKING.label)),
+    ]

@@ -13,12 +13,13 @@ from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Unit
 from countyhub.catalog.units import GRAM, LITRE, quantity_with_unit
-from countyhub.gs1 import cbv, coldchain, keys
+from countyhub.gs1 import cbv, coldchain, farming, keys
 from countyhub.gs1.digital_link import DigitalLink
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts
 from countyhub.trace.models import EventKind, IrrigationMethod, TraceEvent
+from countyhub.trace.selectors.steps import step_name
 
 _P = f"{cbv.COUNTY_PREFIX}:"
 DETAIL_LABELS = {
@@ -32,6 +33,10 @@ DETAIL_LABELS = {
     f"{_P}doseUnit": _("dose unit"),
     f"{_P}irrigationVolumeM3": _("water (m³)"),
     f"{_P}irrigationMethod": _("irrigation method"),
+    f"{_P}treatmentProduct": _("treatment product"),
+    f"{_P}withdrawalPeriodDays": _("withdrawal period (days)"),
+    f"{_P}description": _("what was done"),
+    f"{_P}material": _("material used"),
     f"{_P}harvestDate": _("harvest date"),
 }
 QUANTITY_LABELS = {
@@ -86,6 +91,9 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         event_id=row.event_id,
         pk=row.pk,
     )
+    named = _harvest_step_named(data.get(f"{_P}step"))
+    if row.kind == EventKind.HARVEST and named is not None:
+        entry.label = step_name(named)
     for key, label in DETAIL_LABELS.items():
         source = data.get("ilmd", {}) if key.endswith("harvestDate") else data
         if key in source:
@@ -110,6 +118,19 @@ def timeline_entry(row: TraceEvent) -> TimelineEntry:
         entry.longitude = float(point[f"{_P}longitude"])
     entry.is_correction = row.corrects_id is not None and row.kind != EventKind.ERROR_DECLARATION
     return entry
+
+
+def _harvest_step_named(name: Any) -> farming.Step | None:
+    """The category's harvest-like step (extraction, plucking) an event names, if any."""
+    return next(
+        (
+            step
+            for steps in farming.VOCABULARIES.values()
+            for step in steps
+            if step.is_harvest and step.name_en == name
+        ),
+        None,
+    )
 
 
 def _cold_chain_details(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:

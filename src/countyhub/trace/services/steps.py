@@ -8,16 +8,17 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.gs1 import cbv
+from countyhub.gs1 import cbv, farming
 from countyhub.gs1.builders import farming_event, harvest_event, inspection_event
 from countyhub.gs1.epcis import Event, Location
 from countyhub.trace import policies
 from countyhub.trace.errors import TraceError, TraceErrorCode
 from countyhub.trace.identifiers import VOCABULARY, harvest_lot_uri, lot_uri, plot_uri
 from countyhub.trace.models import Batch, EventKind, TraceEvent
-from countyhub.trace.selectors import spray_intervals
+from countyhub.trace.selectors import spray_intervals, step_name, steps_of
 from countyhub.trace.services.batches import _require
 from countyhub.trace.services.events import (
     NewEvent,
@@ -43,6 +44,95 @@ def _record(
     return correct_event(actor=actor, erroneous=corrects, corrective=event)[0]
 
 
+# Events that close a lot's field steps: from its harvest on, what happens is the lot's, not the
+# field's (an inspection, a recall, a correction), and packing and shipping come after it.
+CLOSING_KINDS = (
+    EventKind.HARVEST,
+    EventKind.PACKING,
+    EventKind.SHIPPING,
+    EventKind.CASE_PACKING,
+    EventKind.PALLETISING,
+    EventKind.RECEIVING,
+)
+
+
+def _standing(batch: Batch, corrects: TraceEvent | None) -> list[TraceEvent]:
+    """The batch's events that stand: not declared erroneous, not the one being corrected."""
+    rows = list(batch.events.order_by("event_time", "sequence"))
+    declared = {row.corrects_id for row in rows if row.kind == EventKind.ERROR_DECLARATION}
+    skip = declared | {getattr(corrects, "pk", None)}
+    return [row for row in rows if row.pk not in skip and row.kind != EventKind.ERROR_DECLARATION]
+
+
+def _offered(batch: Batch, code: str) -> farming.Step:
+    step = next((s for s in steps_of(batch) if s.code == code), None)
+    if step is None:
+        raise TraceError(
+            TraceErrorCode.STEP_NOT_FOR_PRODUCT,
+            _("This step is not one of %(product)s's steps.") % {"product": batch.product.name},
+            field="step",
+        )
+    return step
+
+
+def _kind_name(batch: Batch, kind: str) -> str:
+    step = next((s for s in steps_of(batch) if s.code == kind), None)
+    if step is not None:
+        return step_name(step)
+    return str(EventKind(kind).label) if kind in EventKind.values else kind
+
+
+def _check_order(
+    batch: Batch, step: farming.Step, moment: datetime.datetime, rows: list[TraceEvent]
+) -> None:
+    """The lot's life in order: no field step after its harvest (or packing, or shipping);
+    no harvest after the lot was packed or shipped; no step before a step it needs, nor after
+    a recorded step that needs it."""
+    closing = [row for row in rows if row.kind in CLOSING_KINDS]
+    if step.is_harvest:
+        closing = [row for row in closing if row.kind != EventKind.HARVEST]
+    if (step.field or step.is_harvest) and closing and moment > closing[0].event_time:
+        first = closing[0]
+        raise TraceError(
+            TraceErrorCode.OUT_OF_ORDER,
+            _(
+                "%(step)s cannot come after the %(closed)s of %(date)s. Record what happened "
+                "later as what it is (an inspection, a recall), or correct a wrong record."
+            )
+            % {
+                "step": step_name(step),
+                "closed": _kind_name(batch, first.kind),
+                "date": timezone.localtime(first.event_time).strftime("%Y-%m-%d %H:%M"),
+            },
+            field="event_time",
+        )
+    needed = [row for row in rows if step.needs and row.kind == step.needs]
+    if needed and moment < needed[0].event_time:
+        raise TraceError(
+            TraceErrorCode.OUT_OF_ORDER,
+            _("%(step)s cannot come before the %(needed)s of %(date)s.")
+            % {
+                "step": step_name(step),
+                "needed": _kind_name(batch, needed[0].kind),
+                "date": timezone.localtime(needed[0].event_time).strftime("%Y-%m-%d %H:%M"),
+            },
+            field="event_time",
+        )
+    dependants = {s.code for s in steps_of(batch) if s.needs == step.code}
+    earlier = [row for row in rows if row.kind in dependants and row.event_time < moment]
+    if earlier:
+        raise TraceError(
+            TraceErrorCode.OUT_OF_ORDER,
+            _("%(step)s cannot come after the %(later)s of %(date)s, which needs it first.")
+            % {
+                "step": step_name(step),
+                "later": _kind_name(batch, earlier[0].kind),
+                "date": timezone.localtime(earlier[0].event_time).strftime("%Y-%m-%d %H:%M"),
+            },
+            field="event_time",
+        )
+
+
 def _location(batch: Batch) -> Location:
     extensions = {}
     if batch.latitude is not None and batch.longitude is not None:
@@ -59,14 +149,16 @@ def record_farming_step(
     actor: Any,
     batch: Batch,
     step: cbv.FarmingStep,
-    details: cbv.Planting | cbv.Fertilising | cbv.Spraying | cbv.Irrigation,
+    details: cbv.StepDetails,
     event_time: datetime.datetime | None = None,
     corrects: TraceEvent | None = None,
 ) -> TraceEvent:
-    """Planting, fertilising, spraying or irrigation, as a county-vocabulary ObjectEvent."""
+    """A step of the product's category (planting, spraying, hives placed, inoculation...), as
+    a county-vocabulary ObjectEvent, in its place in the lot's life."""
     _require(policies.may_record(actor, batch))
     moment = _aware(event_time)
     _check_time(batch, moment)
+    _check_order(batch, _offered(batch, step.value), moment, _standing(batch, corrects))
     event = farming_event(
         step,
         details,
@@ -98,15 +190,25 @@ def record_harvest(
         )
     moment = _aware(event_time)
     _check_time(batch, moment)
+    step = farming.harvest_of(batch.product.category.slug)
+    _check_order(batch, step, moment, _standing(batch, corrects))
     rows = list(batch.events.exclude(pk=getattr(corrects, "pk", None)))
     for interval in spray_intervals(rows, harvested=moment):
-        if not interval.kept:
-            raise TraceError(
-                TraceErrorCode.PRE_HARVEST_INTERVAL,
+        if not interval.kept and not interval.after_harvest:
+            message = (
                 _(
+                    "%(product)s was applied on %(sprayed)s with a withdrawal period of "
+                    "%(days)s days: harvest from %(safe)s."
+                )
+                if interval.withdrawal
+                else _(
                     "%(product)s was sprayed on %(sprayed)s with a pre-harvest interval of "
                     "%(days)s days: harvest from %(safe)s."
                 )
+            )
+            raise TraceError(
+                TraceErrorCode.PRE_HARVEST_INTERVAL,
+                message
                 % {
                     "product": interval.product,
                     "sprayed": interval.sprayed.isoformat(),
@@ -120,6 +222,7 @@ def record_harvest(
         quantity_kg=quantity_kg,
         event_time=moment,
         farm=plot_uri(batch),
+        step_name=None if step.name_en == "harvest" else step.name_en,
     )
     event = replace(event, read_point=_location(batch))
     row = _record(batch=batch, kind=EventKind.HARVEST, event=event, actor=actor, corrects=corrects)

@@ -20,7 +20,7 @@ from countyhub.trace.views.containers import (
     pack_pallet,
 )
 from countyhub.trace.views.exchange import batch_export, import_events, trace_export_range
-from countyhub.trace.views.public import resolve
+from countyhub.trace.views.public import resolve, vocabulary
 from countyhub.trace.views.receiving import receive_container
 from countyhub.trace.views.steps import record_step
 
@@ -43,4 +43,5 @@ __all__ = [
     "record_step",
     "resolve",
     "trace_export_range",
+    "vocabulary",
 ]

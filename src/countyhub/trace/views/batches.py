@@ -100,7 +100,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "county": batch.county,
         "entries": entries,
-        "steps": [(key, EventKind(key).label) for key in forms.STEP_FORMS],
+        "steps": selectors.offered_steps(batch),
         "uri": lot_uri(batch),
         "harvest_uri": harvest_lot_uri(batch),
         "qr_svg": labels.qr_svg(lot_uri(batch), scale=3),
@@ -160,10 +160,13 @@ def batch_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """One label as SVG or PNG, or an A4 sheet as PDF with a configurable grid."""
     batch = _batch_for(request, pk)
     content = _label_content(batch)
-    if kind == "svg":
-        return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
-    if kind == "png":
-        return HttpResponse(labels.label_png(content), content_type="image/png")
+    try:
+        if kind == "svg":
+            return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
+        if kind == "png":
+            return HttpResponse(labels.label_png(content), content_type="image/png")
+    except labels.LabelTooSmallError as error:  # a name too long for the single label
+        return HttpResponse(str(error), status=400, content_type="text/plain")
     form = forms.LabelSheetForm(request.GET or None)
     if request.GET and not form.is_valid():
         field, errors = next(iter(form.errors.items()))
@@ -171,9 +174,9 @@ def batch_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     values = form.cleaned_data if request.GET else {"rows": 7, "columns": 3, "count": 21}
     try:
         layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
-    except ValueError as error:
+        pdf = labels.label_sheet_pdf([content] * values["count"], layout)
+    except ValueError as error:  # too small a label for its text or its QR code
         return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
-    pdf = labels.label_sheet_pdf([content] * values["count"], layout)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-{batch.lot}.pdf"'
     return response

@@ -172,10 +172,9 @@ def container_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     values = form.cleaned_data if request.GET else {"rows": 2, "columns": 1, "count": 2}
     try:
         layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
-    except ValueError as error:
+        pdf = labels.label_sheet_pdf([content] * values["count"], layout)
+    except ValueError as error:  # too small a label for its text or its QR code
         return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
-    response = HttpResponse(
-        labels.label_sheet_pdf([content] * values["count"], layout), content_type="application/pdf"
-    )
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="sscc-{container.sscc}.pdf"'
     return response

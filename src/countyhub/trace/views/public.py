@@ -8,7 +8,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -21,11 +21,11 @@ from django.views.decorators.cache import never_cache
 from countyhub.catalog.models import Product
 from countyhub.core.local_time import activate_county_time_zone
 from countyhub.core.templatetags.countyhub import localized
-from countyhub.gs1 import keys
+from countyhub.gs1 import farming, keys
 from countyhub.gs1.digital_link import parse as parse_digital_link
 from countyhub.gs1.errors import DigitalLinkError
 from countyhub.trace import charts, selectors, services
-from countyhub.trace.identifiers import lot_uri, trace_domain
+from countyhub.trace.identifiers import VOCABULARY, lot_uri, trace_domain
 from countyhub.trace.models import ProductIdentifier
 from countyhub.trace.views.receiving import _receive_form
 
@@ -104,10 +104,17 @@ def resolve(request: HttpRequest, path: str) -> HttpResponse:
         activate_county_time_zone(batch.county)
         page = selectors.trace_page(batch)
         page.serial = link.serial
+        located = [
+            (number, stop.latitude, stop.longitude, stop.name)
+            for number, stop in enumerate(page.route, 1)
+            if stop.latitude is not None and stop.longitude is not None
+        ]
         context = {
             "page": page,
             "batch": batch,
-            "route_svg": charts.route_svg(page.route),
+            "route_svg": charts.route_svg(located),
+            "route_points": [list(point) for point in located],
+            "map_tiles": settings.COUNTYHUB_MAP_TILES,
             "uri": lot_uri(batch),
         }
         article = render_to_string("trace/_trace_article.html", context)
@@ -169,3 +176,12 @@ def _container_page(request: HttpRequest, sscc: str, path: str) -> HttpResponse:
         "receive_form": _receive_form(request, container),
     }
     return render(request, "trace/container_page.html", context)
+
+
+def vocabulary(request: HttpRequest) -> HttpResponse:
+    """The county's CBV extension (its production steps per product category) as JSON-LD, for
+    whoever reads the county's events: public, like the vocabulary namespace it documents."""
+    document = farming.extension_document(VOCABULARY)
+    return JsonResponse(
+        document, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False}
+    )

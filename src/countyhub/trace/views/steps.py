@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Certification
 from countyhub.gs1 import cbv
-from countyhub.trace import forms, services
+from countyhub.trace import forms, selectors, services
 from countyhub.trace.errors import TraceError
-from countyhub.trace.models import Batch, EventKind
+from countyhub.trace.models import Batch
 from countyhub.trace.views.batches import _batch_for
 from countyhub.trace.views.public import _friendly
 
@@ -28,17 +28,19 @@ def _documents(batch: Batch, data: dict[str, Any]) -> list[cbv.AttachedDocument]
             result=cbv.DocumentResult(data["result"]),
             issuer=data["issuer"],
             title=data["title"],
+            standard=data["standard"] or None,
         )
     ]
     certificates = Certification.objects.filter(
-        product=batch.product, pk__in=[int(pk) for pk in data["certifications"]]
+        product=batch.product, pk__in=[int(pk) for pk in data.get("certifications", [])]
     )
     documents += [
         cbv.AttachedDocument(
             kind="certificate",
             uri=f"urn:countyhub:certificate:{c.kind}:"
             + "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in c.number),
-            result=cbv.DocumentResult.PASS,
+            # The inspector's result: a certificate checked is not passed by being held.
+            result=cbv.DocumentResult(data["result"]),
             issuer=c.issuer,
             title=c.get_kind_display(),
         )
@@ -76,6 +78,15 @@ def _record_step(
         )
     elif step == "irrigation":
         details = cbv.Irrigation(volume_m3=data["volume_m3"], method=data["method"])
+    elif step == "treatment":
+        details = cbv.Treatment(
+            product=data["product"],
+            withdrawal_days=data["withdrawal_days"],
+            dose=data["dose"],
+            dose_unit=data["dose_unit"] if data["dose"] else None,
+        )
+    elif forms.STEP_FORMS[step] is forms.ActivityForm:
+        details = cbv.Activity(description=data["description"], material=data["material"] or None)
     elif step == "harvest":
         services.record_harvest(quantity_kg=data["quantity_kg"], **common)
         return
@@ -97,9 +108,10 @@ def _record_step(
 def record_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One short form per step; a failed submit re-renders with what was typed, and the page
     keeps a draft in the phone's storage in case the connection drops while sending."""
-    if step not in forms.STEP_FORMS:
-        return _friendly(request, status=404, reason=_("Unknown step."), code=step)
     batch = _batch_for(request, pk, record=True)
+    offered = dict(selectors.offered_steps(batch))
+    if step not in offered:  # a step of another kind of product (honey is not sprayed)
+        return _friendly(request, status=404, reason=_("Unknown step."), code=step)
     corrects = None
     corrects_id = request.POST.get("corrects") or request.GET.get("corrects")
     if corrects_id:
@@ -124,7 +136,7 @@ def record_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         "batch": batch,
         "county": batch.county,
         "step": step,
-        "step_label": EventKind(step).label,
+        "step_label": offered[step],
         "draft_key": f"{step}-{batch.pk}" + (f"-c{corrects.pk}" if corrects else ""),
         "corrects": corrects,
     }
