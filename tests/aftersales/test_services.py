@@ -247,3 +247,22 @@ def test_the_deadlines_command_escalates_once(world, pears, settings):
     assert "nothing due" in out.getvalue()
     request.refresh_from_db()
     assert request.status == RequestStatus.ESCALATED
+
+
+def test_the_seller_hears_of_the_request_and_the_buyer_of_each_answer(
+    world, pears, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    order = place_paid(world, pears)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        request = ask(world, order, {line_of(order, pears).pk: Decimal("1")})
+    assert [m.to for m in mail.outbox] == [[world.users["seller_staff"].email]]
+    assert order.number in mail.outbox[0].body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse(request=request, actor=world.users["seller_staff"], note="已超时")
+    (to_buyer,) = mail.outbox
+    assert to_buyer.to == [world.users["buyer"].email]
+    assert "refused by the seller" in to_buyer.body and "已超时" in to_buyer.body

@@ -37,12 +37,16 @@ from countyhub.aftersales.models import (
     RequestStatus,
 )
 from countyhub.core.audit import record_audit
+from countyhub.notifications.models import Kind
+from countyhub.notifications.services import notify_safely
 from countyhub.shop import allocation
 from countyhub.shop.models import Order, OrderEvent, OrderLine, OrderStatus, PaymentStatus
 from countyhub.shop.selectors import GOODS_LEFT
 from countyhub.shop.services import record_refund, refund_amounts
 
 R = RequestStatus
+# The steps the buyer hears of: the seller's (or the county's) answer and the money paid back.
+DECISIONS = (R.AGREED, R.REFUSED, R.RETURN_REQUESTED, R.REFUNDED, R.CLOSED)
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -114,6 +118,14 @@ def _move(
         county=locked.county,
         changes={"status": [previous, target], **(changes or {})},
     )
+    if target in DECISIONS:
+        # The label stays lazy: each recipient reads the decision in their own language.
+        notify_safely(
+            Kind.REFUND_DECIDED,
+            order=locked.order,
+            key=f"aftersale:{locked.pk}:{target}",
+            context={"decision": R(target).label, "reason": note},
+        )
     request.refresh_from_db()
     return locked
 
@@ -243,6 +255,12 @@ def request_aftersale(
             "lines": {str(line_id): str(q) for line_id, q in quantities.items()},
             "photos": len(photos),
         },
+    )
+    notify_safely(
+        Kind.SELLER_REFUND_REQUESTED,
+        order=locked,
+        key=f"aftersale:{request.pk}",
+        context={"reason": Reason(reason).label},
     )
     return request
 

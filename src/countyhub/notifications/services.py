@@ -294,6 +294,18 @@ def notify(
     return queue([message(kind, order, context=context, key=key, recipients=recipients)])
 
 
+def notify_safely(
+    kind: str, *, order: Order, context: dict[str, Any] | None = None, key: str = ""
+) -> None:
+    """`notify`, in a savepoint whose failure is logged: a message never undoes the business
+    step that caused it (a refund, a decision)."""
+    try:
+        with transaction.atomic():
+            notify(kind, order=order, context=context, key=key)
+    except Exception:
+        log.exception("could not queue %s for order %s", kind, order.number)
+
+
 def _deliver_after_commit(ids: list[int]) -> None:
     if not ids or settings.REDIS_URL:
         # With Redis configured the background worker drains the outbox.
