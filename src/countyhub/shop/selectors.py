@@ -175,13 +175,13 @@ def orders_at_stations(*, station_ids: list[int]) -> QuerySet[Order]:
     )
 
 
-def orders_for_villagers(*, station_ids: list[int], limit: int = 50) -> list[Order]:
-    """The latest orders operators placed for villagers at these stations, newest first."""
-    return list(
+def orders_for_villagers(*, station_ids: list[int]) -> QuerySet[Order]:
+    """The orders operators placed for villagers at these stations, newest first."""
+    return (
         Order.objects.filter(station_id__in=station_ids)
         .exclude(placed_for_name="")
         .select_related("station__village", "seller", "payment", "placed_for_household", "county")
-        .order_by("-placed_at", "-pk")[:limit]
+        .order_by("-placed_at", "-pk")
     )
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +35,10 @@ from countyhub.shop.services import LineRequest, station_desk
 from countyhub.stations.models import Station
 from countyhub.stations.selectors import operated_stations
 
+# The desk's two lists grow with the station: each is paged, with counts and page links.
+PARCELS_PER_PAGE = 30
+VILLAGER_ORDERS_PER_PAGE = 25
+
 
 @login_required
 def station_dashboard(request: HttpRequest) -> HttpResponse:
@@ -50,7 +55,10 @@ def _render_dashboard(
     if not stations:
         raise PermissionDenied
     station_ids = [station.pk for station in stations]
-    orders = list(selectors.orders_at_stations(station_ids=station_ids))
+    parcels_page = Paginator(
+        selectors.orders_at_stations(station_ids=station_ids), PARCELS_PER_PAGE
+    ).get_page(request.GET.get("parcels_page"))
+    orders = list(parcels_page)
     failed = failed or {}
     for order in orders:
         order.due = station_desk.cash_due(order)
@@ -61,7 +69,10 @@ def _render_dashboard(
     context = {
         "stations": stations,
         "orders": orders,
-        "villager_orders": selectors.orders_for_villagers(station_ids=station_ids),
+        "parcels_page": parcels_page,
+        "villager_orders": Paginator(
+            selectors.orders_for_villagers(station_ids=station_ids), VILLAGER_ORDERS_PER_PAGE
+        ).get_page(request.GET.get("page")),
     }
     return render(request, "shop/station_dashboard.html", context, status=status)
 
