@@ -46,6 +46,9 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # Before the admin: the site's registration/ templates (log-in, password change and reset)
+    # are found before the admin's, which the app loader would otherwise take.
+    "countyhub.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,7 +59,6 @@ INSTALLED_APPS = [
     "django_htmx",
     # Its static Swagger UI, not a CDN copy: the Content-Security-Policy allows only this site.
     "ninja",
-    "countyhub.core",
     "countyhub.stations",
     "countyhub.catalog",
     "countyhub.shop",

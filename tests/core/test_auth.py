@@ -259,3 +259,22 @@ def test_sign_up_is_rate_limited_per_address(db, client):
     refused = client.post("/accounts/signup/", {**SIGN_UP, "username": "one-more"})
     assert refused.context["form"].non_field_errors()
     assert not get_user_model().objects.filter(username="one-more").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/password_change/",
+        "/accounts/password_change/done/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/done/",
+    ],
+)
+def test_account_pages_use_the_sites_templates_not_the_admins(world, client, url):
+    client.force_login(world.users["buyer"])
+    response = client.get(url)
+    assert response.status_code == 200
+    names = [t.origin.name for t in response.templates if t.origin and t.origin.name]
+    assert names and all("/contrib/admin/" not in name for name in names), names
+    assert any("/core/templates/base.html" in name for name in names)
