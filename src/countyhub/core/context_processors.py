@@ -4,23 +4,26 @@ from django.http import HttpRequest
 
 from countyhub.core.models import Role
 
+# The county roles whose places the header links to: a county's programs (its administrators and
+# analysts) and its training (its trainers).
+PROGRAMS_ROLES = (Role.COUNTY_ADMIN, Role.ANALYST)
+
 
 def storefront(request: HttpRequest) -> dict[str, Any]:
-    """Whether the header shows the seller, station and province links."""
+    """The header's links to each role's places: seller dashboard, station, a county's programs
+    and training, the province view. One query for the county roles, whatever the user holds."""
     user = request.user
-    is_staff_of_seller = bool(
-        getattr(user, "is_authenticated", False) and user.seller_staff_of.exists()
-    )
-    is_station_operator = bool(
-        getattr(user, "is_authenticated", False)
-        and user.memberships.filter(role=Role.STATION_OPERATOR, station__isnull=False).exists()
-    )
-    is_province_official = bool(
-        getattr(user, "is_authenticated", False)
-        and (user.is_superuser or user.province_roles.exists())
-    )
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    memberships = list(user.memberships.select_related("county").order_by("county__name"))
+    programs_counties = {m.county for m in memberships if m.role in PROGRAMS_ROLES}
+    training_counties = {m.county for m in memberships if m.role == Role.TRAINER}
     return {
-        "is_seller_staff": is_staff_of_seller,
-        "is_station_operator": is_station_operator,
-        "is_province_official": is_province_official,
+        "is_seller_staff": user.seller_staff_of.exists(),
+        "is_station_operator": any(
+            m.role == Role.STATION_OPERATOR and m.station_id for m in memberships
+        ),
+        "is_province_official": user.is_superuser or user.province_roles.exists(),
+        "programs_counties": sorted(programs_counties, key=lambda county: county.name),
+        "training_counties": sorted(training_counties - programs_counties, key=lambda c: c.name),
     }
