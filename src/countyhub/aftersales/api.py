@@ -20,7 +20,7 @@ from countyhub.shop.policies import visible_orders
 router = Router(tags=["after-sales"])
 
 
-class LineIn(Schema):
+class ReturnLineIn(Schema):
     order_line_id: int
     quantity: str
 
@@ -31,7 +31,7 @@ class RequestIn(Schema):
     goods_received: bool
     reason: str
     description: str = ""
-    lines: list[LineIn]
+    lines: list[ReturnLineIn]
 
 
 class StepIn(Schema):
@@ -46,7 +46,7 @@ class StepIn(Schema):
     reference: str = ""
 
 
-class LineOut(Schema):
+class RequestLineOut(Schema):
     order_line_id: int
     product_name: str
     quantity: str
@@ -71,7 +71,7 @@ class RequestOut(Schema):
     return_tracking: str
     county_note: str
     refund_reference: str | None
-    lines: list[LineOut]
+    lines: list[RequestLineOut]
     photos: list[str]
 
 

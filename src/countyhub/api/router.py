@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.parser import Parser
 
 from countyhub.aftersales.api import router as aftersales_router
 from countyhub.api import errors
@@ -10,11 +14,21 @@ from countyhub.catalog.api import router as catalog_router
 from countyhub.catalog.households_api import router as households_router
 from countyhub.core.api import BearerAuth
 from countyhub.core.api import router as auth_router
+from countyhub.core.json_input import parse_json
 from countyhub.programs.api import router as programs_router
 from countyhub.shop.api import router as shop_router
 from countyhub.trace.api import router as trace_router
 
+
+class BoundedParser(Parser):
+    """JSON bodies through parse_json: too deep or broken is a 400 with a message saying so."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], parse_json(request.body))
+
+
 api = NinjaAPI(
+    parser=BoundedParser(),
     title="countyhub API",
     version="1",
     description="Products, orders and stock of a county e-commerce public service center. "
@@ -22,11 +36,15 @@ api = NinjaAPI(
     auth=BearerAuth(),
     urls_namespace="api",
 )
-api.add_router("/auth", auth_router)
-api.add_router("/products", catalog_router)
-api.add_router("/orders", shop_router)
-api.add_router("/aftersales", aftersales_router)
-api.add_router("/counties", households_router)
-api.add_router("/programs", programs_router)
-api.add_router("/trace", trace_router)
+for prefix, router in [
+    ("/auth", auth_router),
+    ("/products", catalog_router),
+    ("/orders", shop_router),
+    ("/aftersales", aftersales_router),
+    ("/counties", households_router),
+    ("/programs", programs_router),
+    ("/trace", trace_router),
+]:
+    errors.document_common_errors(router)
+    api.add_router(prefix, router)
 errors.install(api)

@@ -68,7 +68,8 @@ class ProductFilters(Schema):
     brand: str = ""
     q: str = ""
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    # Bounded: a 64-bit overflow would reach the database as an error, not as an empty page.
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class ProductPage(Schema):

@@ -103,7 +103,7 @@ class RunIn(Schema):
     period: str = Field(..., examples=["2025-01"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class LineOut(Schema):
+class PayoutLineOut(Schema):
     rule: str
     kind: str
     fact_period: str
@@ -122,7 +122,7 @@ class RunOut(Schema):
     status: str
     total: str
     notes: list[str]
-    lines: list[LineOut]
+    lines: list[PayoutLineOut]
 
 
 def _run(run: PayoutRun) -> dict:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
@@ -18,7 +19,7 @@ from countyhub.core.api import ErrorOut, errors
 from countyhub.core.local_time import local_iso
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
-from countyhub.shop.models import Order, PaymentMethod
+from countyhub.shop.models import Order, OrderEvent, PaymentMethod, Shipment
 from countyhub.shop.services import DeliveryRequest, LineRequest
 
 router = Router(tags=["orders"])
@@ -45,14 +46,20 @@ class LineIn(Schema):
         return plain_number(number)
 
 
+def _longest(model: type[Model], field: str) -> int | None:
+    """The column's length: longer text is refused as input, never left to fail in the database."""
+    return cast(int | None, model._meta.get_field(field).max_length)
+
+
 class DeliveryIn(Schema):
-    method: str = Field(..., examples=["station", "home"])
+    method: str = Field(..., examples=["station", "home"], max_length=20)
     station_id: int | None = None
-    recipient_name: str = ""
-    phone: str = ""
-    address: str = ""
+    recipient_name: str = Field("", max_length=_longest(Order, "recipient_name"))
+    phone: str = Field("", max_length=_longest(Order, "phone"))
+    address: str = Field("", max_length=_longest(Order, "address"))
     region_code: str = Field(
         "",
+        max_length=_longest(Order, "region_code"),
         examples=["52", "522701"],
         description="Home delivery: the GB/T 2260 code (province, city or county) of the "
         "address, which chooses the seller's shipping rate.",
@@ -66,15 +73,15 @@ class OrderIn(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str
-    tracking_number: str
+    carrier: str = Field(..., max_length=_longest(Shipment, "carrier"))
+    tracking_number: str = Field(..., max_length=_longest(Shipment, "tracking_number"))
 
 
 class CancelIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=_longest(OrderEvent, "note"))
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     product_id: int
     product_name: str
     unit: str
@@ -125,7 +132,7 @@ class OrderOut(Schema):
     payment_method: str
     payment_status: str
     delivery: DeliveryOut
-    lines: list[LineOut]
+    lines: list[OrderLineOut]
     shipment: ShipmentOut | None
     placed_for: PlacedForOut | None = Field(
         None,

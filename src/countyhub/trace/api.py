@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -11,6 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from countyhub.core.api import ErrorOut, errors
+from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.core.numbers import plain_number
 from countyhub.gs1.errors import Problem
 from countyhub.trace import exchange, policies, selectors
@@ -111,8 +111,8 @@ def import_epcis(request: HttpRequest, county_id: int) -> Any:
     ):
         raise PermissionDenied
     try:
-        document = json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = parse_json(request.body or b"null")
+    except JSONInputError as error:
         raise DocumentRejectedError([Problem(None, "body", str(error))]) from error
     rows = exchange.import_document(actor=request.user, county_id=county_id, document=document)
     return Status(201, {"imported": len(rows), "event_ids": [row.event_id for row in rows]})
