@@ -102,3 +102,23 @@ def test_a_body_django_will_not_hold_is_413_not_400(world, client, settings):
         headers={"Authorization": f"Bearer {token}"},
     )
     _json_error(response, 413, "request_too_large")
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/orders/9223372036854775808"),
+        ("get", "/api/products/9223372036854775808"),
+        ("post", "/api/trace/epcis?county_id=9223372036854775808"),
+        ("get", "/api/orders/0"),
+    ],
+)
+def test_an_id_past_what_its_column_holds_is_422(world, api_as, method, url):
+    response = getattr(api_as(world.users["buyer"]), method)(url)
+    _json_error(response, 422, "invalid_input")
+
+
+def test_a_line_product_id_past_the_column_is_422(world, api_as):
+    body = {"lines": [{"product_id": 2**63, "quantity": "1"}]}
+    response = api_as(world.users["buyer"]).post("/api/orders", body)
+    assert _json_error(response, 422, "invalid_input")["field"] == "lines[0].product_id"

@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 from countyhub.aftersales import policies, services
 from countyhub.aftersales.errors import AftersalesError, AftersalesErrorCode
 from countyhub.aftersales.models import AfterSaleRequest
-from countyhub.core.api import errors
+from countyhub.core.api import Id, errors
 from countyhub.core.numbers import plain_number
 from countyhub.shop.policies import visible_orders
 
@@ -21,12 +21,12 @@ router = Router(tags=["after-sales"])
 
 
 class ReturnLineIn(Schema):
-    order_line_id: int
+    order_line_id: Id
     quantity: str
 
 
 class RequestIn(Schema):
-    order_id: int
+    order_id: Id
     kind: str
     goods_received: bool
     reason: str
@@ -107,7 +107,7 @@ def request_out(item: AfterSaleRequest) -> dict[str, Any]:
     }
 
 
-def _visible(request: HttpRequest, request_id: int) -> AfterSaleRequest:
+def _visible(request: HttpRequest, request_id: Id) -> AfterSaleRequest:
     found = (
         policies.visible_requests(request.user)
         .select_related("order", "refund")
@@ -164,7 +164,7 @@ def create_aftersale(request: HttpRequest, payload: RequestIn) -> Status[dict[st
 
 
 @router.get("/{request_id}", response={200: RequestOut, **errors(401, 404)})
-def get_aftersale(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def get_aftersale(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     return request_out(_visible(request, request_id))
 
 
@@ -185,7 +185,7 @@ STEPS = {
 
 @router.post("/{request_id}/{step}", response={200: RequestOut, **errors(400, 401, 403, 404, 409)})
 def aftersale_step(
-    request: HttpRequest, request_id: int, step: str, body: StepIn | None = None
+    request: HttpRequest, request_id: Id, step: str, body: StepIn | None = None
 ) -> dict[str, Any]:
     """One step: agree, refuse, ask-return, ship-return, receive-return, escalate, withdraw,
     decide, pay-refund; the service checks who may take it (403) and when (409)."""

@@ -4,8 +4,9 @@ the token endpoint. countyhub.api mounts the routers and turns errors into respo
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -23,6 +24,10 @@ from countyhub.core.services import (
     token_for_key,
     user_for_token,
 )
+
+# A row id sent to the API: past what an id column holds (BigAutoField: signed 64 bits) it would
+# reach the database as an overflow, a server error; bounded, it is a 422 like any bad input.
+Id = Annotated[int, Ge(1), Le(2**63 - 1)]
 
 
 class BearerAuth(HttpBearer):

@@ -15,7 +15,7 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from countyhub.catalog.units import quantity_with_unit
 from countyhub.catalog.validators import MAX_QUANTITY
-from countyhub.core.api import ErrorOut, errors
+from countyhub.core.api import ErrorOut, Id, errors
 from countyhub.core.local_time import local_iso
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
@@ -26,7 +26,7 @@ router = Router(tags=["orders"])
 
 
 class LineIn(Schema):
-    product_id: int
+    product_id: Id
     quantity: StrictStr | StrictInt | StrictFloat = Field(
         ..., examples=["2", "1.5", 2], description="A decimal string or a JSON number."
     )
@@ -53,7 +53,7 @@ def _longest(model: type[Model], field: str) -> int | None:
 
 class DeliveryIn(Schema):
     method: str = Field(..., examples=["station", "home"], max_length=20)
-    station_id: int | None = None
+    station_id: Id | None = None
     recipient_name: str = Field("", max_length=_longest(Order, "recipient_name"))
     phone: str = Field("", max_length=_longest(Order, "phone"))
     address: str = Field("", max_length=_longest(Order, "address"))
@@ -232,7 +232,7 @@ def order_out(
     }
 
 
-def _visible_order(request: HttpRequest, order_id: int) -> Order:
+def _visible_order(request: HttpRequest, order_id: Id) -> Order:
     order = (
         policies.visible_orders(request.user)
         .select_related("county", "seller", "station__village", "payment", "shipment")
@@ -278,12 +278,12 @@ def create_order(
 
 
 @router.get("/{order_id}", response={200: OrderOut, **errors(401, 404)})
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def get_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     return order_out(_visible_order(request, order_id), viewer=request.user)
 
 
 @router.post("/{order_id}/ship", response={200: OrderOut, **errors(400, 401, 403, 404, 409, 422)})
-def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[str, Any]:
+def ship_order(request: HttpRequest, order_id: Id, shipment: ShipIn) -> dict[str, Any]:
     order = _visible_order(request, order_id)
     if not policies.may_fulfil(request.user, order):
         raise PermissionDenied(_("Only the order's seller or county staff ship it."))
@@ -299,7 +299,7 @@ def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[st
 
 @router.post("/{order_id}/cancel", response={200: OrderOut, **errors(401, 403, 404, 409, 422)})
 def cancel_order(
-    request: HttpRequest, order_id: int, body: CancelIn | None = None
+    request: HttpRequest, order_id: Id, body: CancelIn | None = None
 ) -> dict[str, Any]:
     order = _visible_order(request, order_id)
     if not policies.may_cancel(request.user, order):
