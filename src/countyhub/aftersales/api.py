@@ -8,13 +8,14 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from countyhub.aftersales import policies, services
 from countyhub.aftersales.errors import AftersalesError, AftersalesErrorCode
 from countyhub.aftersales.models import AfterSaleRequest
-from countyhub.core.api import Id, errors
+from countyhub.core.api import Id, column_length, errors
 from countyhub.core.numbers import plain_number
+from countyhub.shop.models import Refund
 from countyhub.shop.policies import visible_orders
 
 router = Router(tags=["after-sales"])
@@ -30,7 +31,7 @@ class RequestIn(Schema):
     kind: str
     goods_received: bool
     reason: str
-    description: str = ""
+    description: str = Field("", max_length=column_length(AfterSaleRequest, "description"))
     lines: list[ReturnLineIn]
 
 
@@ -38,12 +39,12 @@ class StepIn(Schema):
     """The words a step needs: `note` (refuse, decide), `address` (ask-return), `carrier` and
     `tracking_number` (ship-return), `refund` (decide), `reference` (pay-refund)."""
 
-    note: str = ""
-    address: str = ""
-    carrier: str = ""
-    tracking_number: str = ""
+    note: str = Field("", max_length=column_length(AfterSaleRequest, "seller_note"))
+    address: str = Field("", max_length=column_length(AfterSaleRequest, "return_address"))
+    carrier: str = Field("", max_length=column_length(AfterSaleRequest, "return_carrier"))
+    tracking_number: str = Field("", max_length=column_length(AfterSaleRequest, "return_tracking"))
     refund: bool = False
-    reference: str = ""
+    reference: str = Field("", max_length=column_length(Refund, "reference"))
 
 
 class RequestLineOut(Schema):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
@@ -15,7 +14,7 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from countyhub.catalog.units import quantity_with_unit
 from countyhub.catalog.validators import MAX_QUANTITY
-from countyhub.core.api import ErrorOut, Id, errors
+from countyhub.core.api import ErrorOut, Id, column_length, errors
 from countyhub.core.local_time import local_iso
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
@@ -46,20 +45,15 @@ class LineIn(Schema):
         return plain_number(number)
 
 
-def _longest(model: type[Model], field: str) -> int | None:
-    """The column's length: longer text is refused as input, never left to fail in the database."""
-    return cast(int | None, model._meta.get_field(field).max_length)
-
-
 class DeliveryIn(Schema):
     method: str = Field(..., examples=["station", "home"], max_length=20)
     station_id: Id | None = None
-    recipient_name: str = Field("", max_length=_longest(Order, "recipient_name"))
-    phone: str = Field("", max_length=_longest(Order, "phone"))
-    address: str = Field("", max_length=_longest(Order, "address"))
+    recipient_name: str = Field("", max_length=column_length(Order, "recipient_name"))
+    phone: str = Field("", max_length=column_length(Order, "phone"))
+    address: str = Field("", max_length=column_length(Order, "address"))
     region_code: str = Field(
         "",
-        max_length=_longest(Order, "region_code"),
+        max_length=column_length(Order, "region_code"),
         examples=["52", "522701"],
         description="Home delivery: the GB/T 2260 code (province, city or county) of the "
         "address, which chooses the seller's shipping rate.",
@@ -73,12 +67,12 @@ class OrderIn(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str = Field(..., max_length=_longest(Shipment, "carrier"))
-    tracking_number: str = Field(..., max_length=_longest(Shipment, "tracking_number"))
+    carrier: str = Field(..., max_length=column_length(Shipment, "carrier"))
+    tracking_number: str = Field(..., max_length=column_length(Shipment, "tracking_number"))
 
 
 class CancelIn(Schema):
-    reason: str = Field("", max_length=_longest(OrderEvent, "note"))
+    reason: str = Field("", max_length=column_length(OrderEvent, "note"))
 
 
 class OrderLineOut(Schema):
