@@ -8,6 +8,8 @@ schema, and every error JSON has a code and a message."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,6 +27,17 @@ schema.app = application
 # 4 callers x 23 operations x 5 examples: about a minute on two cores.
 MAX_EXAMPLES = 5
 CALLERS = ["anonymous", "buyer", "seller_staff", "county_admin"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app ends each request by closing old database connections, which would close
+    the test's own (on PostgreSQL); Django's test client disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def _check(case, headers):
