@@ -123,3 +123,33 @@ def test_a_line_product_id_past_the_column_is_422(world, api_as):
     body = {"lines": [{"product_id": 2**63, "quantity": "1"}]}
     response = api_as(world.users["buyer"]).post("/api/orders", body)
     assert _json_error(response, 422, "invalid_input")["field"] == "lines[0].product_id"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/products?q=a%00b", "/api/products?county=%00", "/api/products?category=x%00"],
+)
+def test_a_nul_character_in_a_query_is_refused(world, api_as, url):
+    """PostgreSQL cannot hold NUL in text: psycopg refuses the query, a server error."""
+    response = api_as().get(url)
+    _json_error(response, 422, "invalid_input")
+
+
+def test_a_nul_character_in_a_body_is_refused(world, api_as):
+    body = order_body(world)
+    body["delivery"]["address"] = "a\x00b"
+    response = api_as(world.users["buyer"]).post("/api/orders", body)
+    assert response.status_code in (400, 422) and response.json()["message"]
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/counties/a%00b/households", "/api/programs/counties/a%00b/kpis"]
+)
+def test_a_nul_character_in_a_path_is_refused(world, api_as, url):
+    response = api_as(world.users["county_admin"]).get(url)
+    assert response.status_code in (404, 422) and response.json()["message"]
+
+
+def test_a_nul_character_in_a_page_path_is_404(world, client):
+    assert client.get(f"/c/{world.county.slug}%00/").status_code == 404

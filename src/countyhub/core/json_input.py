@@ -2,7 +2,7 @@
 
 `json.loads` recurses once per level of nesting: a 100,000-deep `[[[[...` raises RecursionError,
 and a document just shallow enough to parse can still exhaust the stack of code that walks it
-(schema validation, hashing). No honest document nests deeper than MAX_DEPTH."""
+(schema validation, hashing). No honest document nests deeper than MAX_DEPTH, nor holds NUL."""
 
 from __future__ import annotations
 
@@ -30,7 +30,28 @@ def parse_json(raw: bytes | str) -> Any:
         raise JSONInputError(_("Not JSON: %(error)s") % {"error": error}) from error
     if _depth(document) > MAX_DEPTH:
         raise JSONInputError(_too_deep())
+    if _has_nul(document):
+        raise JSONInputError(nul_message())
     return document
+
+
+def nul_message() -> str:
+    return _("Text may not contain the NUL character (\\u0000).")
+
+
+def _has_nul(document: Any) -> bool:
+    """Whether a string (or key) holds NUL, which PostgreSQL cannot store in text or jsonb."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _too_deep() -> str:

@@ -1,4 +1,5 @@
-"""Requests too large to read: 413 with a message, before any view reads the body.
+"""Requests too large to read: 413 with a message, before any view reads the body; paths with
+NUL: 404.
 
 A body over settings.COUNTYHUB_MAX_REQUEST_BYTES (by its Content-Length) is refused at once; a
 body Django itself refuses to hold (RequestDataTooBig, over DATA_UPLOAD_MAX_MEMORY_SIZE without
@@ -11,7 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,12 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > settings.COUNTYHUB_MAX_REQUEST_BYTES:
             return too_large(request)
+        if "\x00" in request.path:
+            # No page or row is named with NUL, and PostgreSQL refuses to even compare it.
+            if request.path.startswith("/api/"):
+                body = {"code": "not_found", "message": _("Not found."), "field": None}
+                return JsonResponse(body, status=404)
+            raise Http404
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
