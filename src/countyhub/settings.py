@@ -77,6 +77,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the language and the user (its page is translated and shows the menu), before any
+    # process_view (CSRF reads the body).
+    "countyhub.core.request_limits.RequestSizeLimitMiddleware",
+    "countyhub.api.middleware.JsonMethodNotAllowedMiddleware",
     "countyhub.core.local_time.CountyTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,6 +198,9 @@ AFTERSALES_RETURN_RECEIPT_DAYS = int(os.environ.get("COUNTYHUB_AFTERSALES_RECEIP
 AFTERSALES_ESCALATION_DAYS = int(os.environ.get("COUNTYHUB_AFTERSALES_ESCALATION_DAYS", "7"))
 AFTERSALES_PHOTO_COUNT = 5
 AFTERSALES_PHOTO_MAX_BYTES = 5 * 2**20
+# No request body above this is read (413): the largest honest one is an after-sales request
+# with all its photos.
+COUNTYHUB_MAX_REQUEST_BYTES = int(os.environ.get("COUNTYHUB_MAX_REQUEST_BYTES", str(30 * 2**20)))
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -8,45 +8,46 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from countyhub.aftersales import policies, services
 from countyhub.aftersales.errors import AftersalesError, AftersalesErrorCode
 from countyhub.aftersales.models import AfterSaleRequest
-from countyhub.core.api import errors
+from countyhub.core.api import Id, column_length, errors
 from countyhub.core.numbers import plain_number
+from countyhub.shop.models import Refund
 from countyhub.shop.policies import visible_orders
 
 router = Router(tags=["after-sales"])
 
 
-class LineIn(Schema):
-    order_line_id: int
+class ReturnLineIn(Schema):
+    order_line_id: Id
     quantity: str
 
 
 class RequestIn(Schema):
-    order_id: int
+    order_id: Id
     kind: str
     goods_received: bool
     reason: str
-    description: str = ""
-    lines: list[LineIn]
+    description: str = Field("", max_length=column_length(AfterSaleRequest, "description"))
+    lines: list[ReturnLineIn]
 
 
 class StepIn(Schema):
     """The words a step needs: `note` (refuse, decide), `address` (ask-return), `carrier` and
     `tracking_number` (ship-return), `refund` (decide), `reference` (pay-refund)."""
 
-    note: str = ""
-    address: str = ""
-    carrier: str = ""
-    tracking_number: str = ""
+    note: str = Field("", max_length=column_length(AfterSaleRequest, "seller_note"))
+    address: str = Field("", max_length=column_length(AfterSaleRequest, "return_address"))
+    carrier: str = Field("", max_length=column_length(AfterSaleRequest, "return_carrier"))
+    tracking_number: str = Field("", max_length=column_length(AfterSaleRequest, "return_tracking"))
     refund: bool = False
-    reference: str = ""
+    reference: str = Field("", max_length=column_length(Refund, "reference"))
 
 
-class LineOut(Schema):
+class RequestLineOut(Schema):
     order_line_id: int
     product_name: str
     quantity: str
@@ -71,7 +72,7 @@ class RequestOut(Schema):
     return_tracking: str
     county_note: str
     refund_reference: str | None
-    lines: list[LineOut]
+    lines: list[RequestLineOut]
     photos: list[str]
 
 
@@ -107,7 +108,7 @@ def request_out(item: AfterSaleRequest) -> dict[str, Any]:
     }
 
 
-def _visible(request: HttpRequest, request_id: int) -> AfterSaleRequest:
+def _visible(request: HttpRequest, request_id: Id) -> AfterSaleRequest:
     found = (
         policies.visible_requests(request.user)
         .select_related("order", "refund")
@@ -164,7 +165,7 @@ def create_aftersale(request: HttpRequest, payload: RequestIn) -> Status[dict[st
 
 
 @router.get("/{request_id}", response={200: RequestOut, **errors(401, 404)})
-def get_aftersale(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def get_aftersale(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     return request_out(_visible(request, request_id))
 
 
@@ -185,7 +186,7 @@ STEPS = {
 
 @router.post("/{request_id}/{step}", response={200: RequestOut, **errors(400, 401, 403, 404, 409)})
 def aftersale_step(
-    request: HttpRequest, request_id: int, step: str, body: StepIn | None = None
+    request: HttpRequest, request_id: Id, step: str, body: StepIn | None = None
 ) -> dict[str, Any]:
     """One step: agree, refuse, ask-return, ship-return, receive-return, escalate, withdraw,
     decide, pay-refund; the service checks who may take it (403) and when (409)."""

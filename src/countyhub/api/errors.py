@@ -8,15 +8,19 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.models import BodyModel
 
+from countyhub.core.api import ErrorOut
 from countyhub.core.errors import DomainError, ErrorKind
+from countyhub.core.json_input import JSONInputError
+from countyhub.core.request_limits import too_large_message
 
 STATUS = {
     ErrorKind.INVALID: 400,
@@ -68,8 +72,14 @@ def install(api: NinjaAPI) -> None:
         return answer(request, 401, "unauthenticated", message, "Authorization")
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, JSONInputError):
+            # ninja wraps whatever the parser raises as "Cannot parse request body".
+            return answer(request, 400, "invalid_json", str(exc.__cause__), "body")
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
         return answer(request, exc.status_code, code, str(exc))
+
+    def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return answer(request, 413, "request_too_large", too_large_message())
 
     api.add_exception_handler(DomainError, on_domain_error)
     api.add_exception_handler(NinjaValidationError, on_invalid_input)
@@ -78,6 +88,26 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(PermissionDenied, on_forbidden)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_large)
+
+
+def document_common_errors(router: Router) -> None:
+    """Document on every operation of `router` the errors it can answer whatever it does: 413
+    (the size limit, before any view), 401 when it needs a token (a wrong one is refused even
+    where none is needed), 422 once it takes parameters, 400 once it parses a JSON body.
+
+    Done on the router's own operations, before the API mounts (and so copies) them."""
+    for view in router.path_operations.values():
+        for operation in view.operations:
+            statuses = {413}
+            if operation.auth_param is not None:
+                statuses.add(401)
+            if operation.models:
+                statuses.add(422)
+            if any(issubclass(model, BodyModel) for model in operation.models):
+                statuses.add(400)
+            for status in sorted(statuses - operation.response_models.keys()):
+                operation.response_models[status] = operation._create_response_model(ErrorOut)
 
 
 def _field_path(location: list[Any]) -> str | None:

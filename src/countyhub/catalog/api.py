@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from countyhub.catalog import selectors, services
 from countyhub.catalog.models import Certification, Product
-from countyhub.core.api import BearerAuth, OptionalBearerAuth, errors
+from countyhub.core.api import BearerAuth, Id, OptionalBearerAuth, errors
 from countyhub.core.numbers import plain_number
 from countyhub.core.permissions import is_county_admin
 
@@ -68,7 +68,8 @@ class ProductFilters(Schema):
     brand: str = ""
     q: str = ""
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    # Bounded: a 64-bit overflow would reach the database as an error, not as an empty page.
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class ProductPage(Schema):
@@ -143,7 +144,7 @@ def _may_manage(user: Any, product: Product) -> bool:
     return bool(staff_of_seller or is_county_admin(user, product.county_id))
 
 
-def _visible_product(request: HttpRequest, product_id: int) -> Product:
+def _visible_product(request: HttpRequest, product_id: Id) -> Product:
     """Inactive products exist only for their seller and county staff; others get a 404."""
     product = _products().filter(pk=product_id).first()
     if product is None or (not product.active and not _may_manage(request.user, product)):
@@ -171,7 +172,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> dict[
 @router.get(
     "/{product_id}", auth=OptionalBearerAuth(), response={200: ProductOut, **errors(401, 404)}
 )
-def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
+def get_product(request: HttpRequest, product_id: Id) -> dict[str, Any]:
     return product_out(_visible_product(request, product_id))
 
 
@@ -180,7 +181,7 @@ def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
     auth=BearerAuth(),
     response={200: ProductOut, **errors(400, 401, 403, 404, 422)},
 )
-def patch_product(request: HttpRequest, product_id: int, patch: ProductPatch) -> dict[str, Any]:
+def patch_product(request: HttpRequest, product_id: Id, patch: ProductPatch) -> dict[str, Any]:
     product = _visible_product(request, product_id)
     if not _may_manage(request.user, product):
         raise PermissionDenied(_("Only the product's seller or county staff may change it."))

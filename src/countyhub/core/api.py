@@ -4,10 +4,12 @@ the token endpoint. countyhub.api mounts the routers and turns errors into respo
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any, cast
 
+from annotated_types import Ge, Le
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -23,6 +25,16 @@ from countyhub.core.services import (
     token_for_key,
     user_for_token,
 )
+
+# A row id sent to the API: past what an id column holds (BigAutoField: signed 64 bits) it would
+# reach the database as an overflow, a server error; bounded, it is a 422 like any bad input.
+Id = Annotated[int, Ge(1), Le(2**63 - 1)]
+
+
+def column_length(model: type[Model], field: str) -> int | None:
+    """The column's length, as an input's max_length: longer text is refused as input (422),
+    never left to fail in the database (PostgreSQL's DataError, a server error)."""
+    return cast(int | None, model._meta.get_field(field).max_length)
 
 
 class BearerAuth(HttpBearer):

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from countyhub.core.api import errors
+from countyhub.core.api import Id, errors
 from countyhub.core.models import County, Role
 from countyhub.core.months import parse_month
 from countyhub.core.permissions import is_county_admin, roles_in
@@ -103,7 +103,7 @@ class RunIn(Schema):
     period: str = Field(..., examples=["2025-01"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class LineOut(Schema):
+class PayoutLineOut(Schema):
     rule: str
     kind: str
     fact_period: str
@@ -122,7 +122,7 @@ class RunOut(Schema):
     status: str
     total: str
     notes: list[str]
-    lines: list[LineOut]
+    lines: list[PayoutLineOut]
 
 
 def _run(run: PayoutRun) -> dict:
@@ -166,7 +166,7 @@ def evaluate(request: HttpRequest, county_slug: str, payload: RunIn):
     "/counties/{county_slug}/payout-runs/{run_id}/approve",
     response={200: RunOut, **errors(401, 403, 404, 409)},
 )
-def approve(request: HttpRequest, county_slug: str, run_id: int) -> dict:
+def approve(request: HttpRequest, county_slug: str, run_id: Id) -> dict:
     county = _county(request, county_slug)
     run = get_object_or_404(PayoutRun, pk=run_id, county=county)
     return _run(incentives.approve_run(run=run, actor=request.auth))

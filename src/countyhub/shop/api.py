@@ -14,18 +14,18 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from countyhub.catalog.units import quantity_with_unit
 from countyhub.catalog.validators import MAX_QUANTITY
-from countyhub.core.api import ErrorOut, errors
+from countyhub.core.api import ErrorOut, Id, column_length, errors
 from countyhub.core.local_time import local_iso
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, services
-from countyhub.shop.models import Order, PaymentMethod
+from countyhub.shop.models import Order, OrderEvent, PaymentMethod, Shipment
 from countyhub.shop.services import DeliveryRequest, LineRequest
 
 router = Router(tags=["orders"])
 
 
 class LineIn(Schema):
-    product_id: int
+    product_id: Id
     quantity: StrictStr | StrictInt | StrictFloat = Field(
         ..., examples=["2", "1.5", 2], description="A decimal string or a JSON number."
     )
@@ -46,13 +46,14 @@ class LineIn(Schema):
 
 
 class DeliveryIn(Schema):
-    method: str = Field(..., examples=["station", "home"])
-    station_id: int | None = None
-    recipient_name: str = ""
-    phone: str = ""
-    address: str = ""
+    method: str = Field(..., examples=["station", "home"], max_length=20)
+    station_id: Id | None = None
+    recipient_name: str = Field("", max_length=column_length(Order, "recipient_name"))
+    phone: str = Field("", max_length=column_length(Order, "phone"))
+    address: str = Field("", max_length=column_length(Order, "address"))
     region_code: str = Field(
         "",
+        max_length=column_length(Order, "region_code"),
         examples=["52", "522701"],
         description="Home delivery: the GB/T 2260 code (province, city or county) of the "
         "address, which chooses the seller's shipping rate.",
@@ -66,15 +67,15 @@ class OrderIn(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str
-    tracking_number: str
+    carrier: str = Field(..., max_length=column_length(Shipment, "carrier"))
+    tracking_number: str = Field(..., max_length=column_length(Shipment, "tracking_number"))
 
 
 class CancelIn(Schema):
-    reason: str = ""
+    reason: str = Field("", max_length=column_length(OrderEvent, "note"))
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     product_id: int
     product_name: str
     unit: str
@@ -125,7 +126,7 @@ class OrderOut(Schema):
     payment_method: str
     payment_status: str
     delivery: DeliveryOut
-    lines: list[LineOut]
+    lines: list[OrderLineOut]
     shipment: ShipmentOut | None
     placed_for: PlacedForOut | None = Field(
         None,
@@ -225,7 +226,7 @@ def order_out(
     }
 
 
-def _visible_order(request: HttpRequest, order_id: int) -> Order:
+def _visible_order(request: HttpRequest, order_id: Id) -> Order:
     order = (
         policies.visible_orders(request.user)
         .select_related("county", "seller", "station__village", "payment", "shipment")
@@ -271,12 +272,12 @@ def create_order(
 
 
 @router.get("/{order_id}", response={200: OrderOut, **errors(401, 404)})
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+def get_order(request: HttpRequest, order_id: Id) -> dict[str, Any]:
     return order_out(_visible_order(request, order_id), viewer=request.user)
 
 
 @router.post("/{order_id}/ship", response={200: OrderOut, **errors(400, 401, 403, 404, 409, 422)})
-def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[str, Any]:
+def ship_order(request: HttpRequest, order_id: Id, shipment: ShipIn) -> dict[str, Any]:
     order = _visible_order(request, order_id)
     if not policies.may_fulfil(request.user, order):
         raise PermissionDenied(_("Only the order's seller or county staff ship it."))
@@ -292,7 +293,7 @@ def ship_order(request: HttpRequest, order_id: int, shipment: ShipIn) -> dict[st
 
 @router.post("/{order_id}/cancel", response={200: OrderOut, **errors(401, 403, 404, 409, 422)})
 def cancel_order(
-    request: HttpRequest, order_id: int, body: CancelIn | None = None
+    request: HttpRequest, order_id: Id, body: CancelIn | None = None
 ) -> dict[str, Any]:
     order = _visible_order(request, order_id)
     if not policies.may_cancel(request.user, order):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from countyhub.core.api import ErrorOut, errors
+from countyhub.core.api import ErrorOut, Id, errors
+from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.core.numbers import plain_number
 from countyhub.gs1.errors import Problem
 from countyhub.trace import exchange, policies, selectors
@@ -77,7 +77,7 @@ def list_batches(request: HttpRequest) -> list[dict[str, Any]]:
     return [_batch_out(b) for b in selectors.batches_visible_to(request.user).order_by("pk")]
 
 
-def _visible_batch(request: HttpRequest, batch_id: int) -> Batch:
+def _visible_batch(request: HttpRequest, batch_id: Id) -> Batch:
     batch = Batch.objects.filter(pk=batch_id).select_related("county").first()
     if batch is None or not policies.may_view(request.user, batch):
         raise Http404  # another seller's batch is not even confirmed to exist
@@ -85,7 +85,7 @@ def _visible_batch(request: HttpRequest, batch_id: int) -> Batch:
 
 
 @router.get("/batches/{batch_id}/epcis", response={200: dict[str, Any], **errors(401, 404)})
-def export_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def export_batch(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     """The batch's events as an EPCIS 2.0 JSON-LD EPCISDocument."""
     batch = _visible_batch(request, batch_id)
     return selectors.export_document(batch.events.order_by("sequence"))
@@ -103,7 +103,7 @@ def export_range(
 
 
 @router.post("/epcis", response={201: ImportOut, **errors(401, 403), 422: DocumentErrorOut})
-def import_epcis(request: HttpRequest, county_id: int) -> Any:
+def import_epcis(request: HttpRequest, county_id: Id) -> Any:
     """Import an EPCISDocument (the request body) into the county's batches, all or nothing:
     422 with every problem (event index, field, message) and nothing stored."""
     if not policies.seller_ids_of(request.user) and not policies.is_county_admin(
@@ -111,8 +111,8 @@ def import_epcis(request: HttpRequest, county_id: int) -> Any:
     ):
         raise PermissionDenied
     try:
-        document = json.loads(request.body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = parse_json(request.body or b"null")
+    except JSONInputError as error:
         raise DocumentRejectedError([Problem(None, "body", str(error))]) from error
     rows = exchange.import_document(actor=request.user, county_id=county_id, document=document)
     return Status(201, {"imported": len(rows), "event_ids": [row.event_id for row in rows]})

@@ -241,11 +241,23 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
     known_ids = dict(
         TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_id", "pk")
     )
+    # The event hash leaves the eventID out: one event sent twice under new IDs is one event.
+    first_at: dict[tuple[str, str], int] = {}
     for index, ((_group, kind, _event, _data), event_hash) in enumerate(
         zip(planned, hashes, strict=True)
     ):
         if (event_hash, kind) in stored:
             problems.append(Problem(index, "eventID", "this event is already recorded"))
+        elif (event_hash, kind) in first_at:
+            problems.append(
+                Problem(
+                    index,
+                    "eventID",
+                    f"the same event as event {first_at[(event_hash, kind)]} of this document",
+                )
+            )
+        else:
+            first_at[(event_hash, kind)] = index
     if problems:
         raise DocumentRejectedError(problems)
     rows: list[TraceEvent] = []

@@ -96,7 +96,7 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
             form = ShipForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Give the carrier and the tracking number."))
-                return redirect(request.POST.get("next") or "shop:order", number)
+                return _back(request, number)
             services.ship_order(order=order, actor=request.user, **form.cleaned_data)
         elif action == "cancel":
             services.cancel_order(order=order, actor=request.user)
@@ -108,8 +108,12 @@ def order_action(request: HttpRequest, number: str, action: str) -> HttpResponse
         messages.error(request, error.message)
     else:
         messages.success(request, _("Order %(number)s updated.") % {"number": number})
-    if request.POST.get("next") == "dashboard":
-        return redirect("shop:seller_dashboard")
-    if request.POST.get("next") == "station":
-        return redirect("shop:station_dashboard")
-    return redirect("shop:order", number)
+    return _back(request, number)
+
+
+def _back(request: HttpRequest, number: str) -> HttpResponse:
+    """Back to the page the action came from: `next` names one of this site's pages, never a
+    URL, so no form can send the user elsewhere; anything unknown goes to the order."""
+    pages = {"dashboard": "shop:seller_dashboard", "station": "shop:station_dashboard"}
+    target = pages.get(request.POST.get("next", ""))
+    return redirect(target) if target else redirect("shop:order", number)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.trace import exchange, forms, policies, selectors
 from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.views.batches import _batch_for
@@ -42,9 +42,9 @@ def import_events(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         raw = form.cleaned_data["document"].read()
         try:
-            document = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            form.add_error("document", _("Not JSON: %(error)s") % {"error": error})
+            document = parse_json(raw)
+        except JSONInputError as error:
+            form.add_error("document", str(error))
         else:
             county_id = _import_county(request, document)
             try:
