@@ -104,19 +104,10 @@ def test_events_are_append_only(traced_batch):
         event.delete()
 
 
-def as_database_owner_bypassing_triggers() -> None:
-    """Tampering as only a PostgreSQL superuser can: with the kept-for-good triggers switched off
-    for the rest of the test's transaction (SQLite has none)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-
-
-def test_tampered_event_is_named(traced_batch):
+def test_tampered_event_is_named(traced_batch, events_open_to_tampering):
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)
     document = dict(harvest.document)
     document["quantityList"] = [dict(document["quantityList"][0], quantity=999.0)]
-    as_database_owner_bypassing_triggers()
     TraceEvent.objects.filter(pk=harvest.pk).update(document=document)
     bad = verification.verify_batch(traced_batch)
     assert bad is not None
@@ -126,9 +117,8 @@ def test_tampered_event_is_named(traced_batch):
     assert checked == 1 and [f.sequence for f in found] == [harvest.sequence]
 
 
-def test_deleted_event_breaks_the_chain(traced_batch):
+def test_deleted_event_breaks_the_chain(traced_batch, events_open_to_tampering):
     last = traced_batch.events.order_by("-sequence").first()
-    as_database_owner_bypassing_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM trace_traceevent WHERE id = %s", [last.pk])
     bad = verification.verify_batch(Batch.objects.get(pk=traced_batch.pk))
@@ -172,18 +162,19 @@ def _declare_harvest_in_error(batch, actor):
     return services.correct_event(actor=actor, erroneous=harvest, corrective=corrective)
 
 
-def test_a_tampered_error_declaration_is_named(traced_batch, seller_user):
+def test_a_tampered_error_declaration_is_named(traced_batch, seller_user, events_open_to_tampering):
     _fixed, declared = _declare_harvest_in_error(traced_batch, seller_user)
     assert verification.verify_batch(traced_batch) is None
     document = dict(declared.document)
     document["errorDeclaration"] = {**document["errorDeclaration"], "reason": "did_not_occur"}
-    as_database_owner_bypassing_triggers()
     TraceEvent.objects.filter(pk=declared.pk).update(document=document)
     bad = verification.verify_batch(Batch.objects.get(pk=traced_batch.pk))
     assert bad is not None and bad.sequence == declared.sequence
 
 
-def test_upgrade_relinks_chains_recorded_under_the_old_rule(traced_batch, seller_user):
+def test_upgrade_relinks_chains_recorded_under_the_old_rule(
+    traced_batch, seller_user, events_open_to_tampering
+):
     """Migration 0003 moves chains holding a declaration to the new rule; broken ones stay
     broken."""
     import hashlib
@@ -195,7 +186,6 @@ def test_upgrade_relinks_chains_recorded_under_the_old_rule(traced_batch, seller
         "countyhub.trace.migrations.0003_chain_covers_error_declarations"
     )
     _declare_harvest_in_error(traced_batch, seller_user)
-    as_database_owner_bypassing_triggers()  # the migration ran before the kept-for-good triggers
     upgrade.unlink(apps, None)  # as a database written before the upgrade holds it
     rows = list(traced_batch.events.order_by("sequence"))
     old = GENESIS
