@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from countyhub.catalog.models import SellerHousehold, SellerKind
+from countyhub.core.errors import RecordKeptError
 from countyhub.programs.errors import InvalidTransitionError, ProgramsError, ProgramsErrorCode
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.models import LedgerEntry, LineKind, RuleKind, RunStatus
@@ -306,7 +307,7 @@ def test_approved_runs_are_immutable_and_stale_drafts_refused(world, admin, budg
     entry.amount = Decimal("999")
     with pytest.raises(ValueError, match="immutable"):
         entry.save()
-    with pytest.raises(ValueError, match="immutable"):
+    with pytest.raises(RecordKeptError):
         entry.delete()
 
 

@@ -75,3 +75,25 @@ def batch(world, seller_user):
 @pytest.fixture
 def traced_batch(batch, seller_user):
     return record_history(batch, seller_user)
+
+
+@pytest.fixture
+def events_open_to_tampering():
+    """Tests of what the trace page shows when someone edits events in the database: on
+    PostgreSQL only the database's owner can, by switching off the trigger that keeps events
+    for good (the Batch.version triggers stay on); SQLite has no such trigger."""
+    from django.db import connection
+
+    def switch(state: str) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # ALTER TABLE waits for no deferred foreign-key check of the rows just written.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    f"ALTER TABLE trace_traceevent {state} TRIGGER trace_traceevent_kept_for_good"
+                )
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    switch("DISABLE")
+    yield
+    switch("ENABLE")

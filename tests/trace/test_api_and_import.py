@@ -40,7 +40,7 @@ def _reset(batch):
     Batch.objects.filter(pk=batch.pk).update(chain_head="0" * 64, event_count=0)
 
 
-def test_round_trip_loses_nothing(api, world, traced_batch):
+def test_round_trip_loses_nothing(api, world, traced_batch, events_open_to_tampering):
     from dataclasses import replace
 
     from countyhub.gs1.epcis import event_from_jsonld
@@ -114,7 +114,9 @@ def test_duplicates_are_refused(world, traced_batch):
     assert {p.message for p in error.value.problems} == {"this event is already recorded"}
 
 
-def test_other_seller_cannot_import_into_my_batch(api, world, traced_batch):
+def test_other_seller_cannot_import_into_my_batch(
+    api, world, traced_batch, events_open_to_tampering
+):
     document = export_document(list(traced_batch.events.all()))
     _reset(traced_batch)
     response = api(world.users["other_seller_staff"]).post(

@@ -110,7 +110,9 @@ def test_every_append_moves_the_version_forward(world, seller_user, batch):
     assert len(versions) == 12
 
 
-def test_an_import_moves_the_version_once_per_appended_event(seller_user, traced_batch):
+def test_an_import_moves_the_version_once_per_appended_event(
+    seller_user, traced_batch, events_open_to_tampering
+):
     """Imported events go through append_events, one move per event, the case shared with
     other batches too; the database's guard does not count these inserts again."""
     services.pack_case(actor=seller_user, lots=[LotQuantity(traced_batch, Decimal(5))])
@@ -163,7 +165,7 @@ def test_a_forged_event_inserted_in_the_database_is_not_served_as_authentic(clie
         assert _verdict(client, url) == "unverified"
 
 
-def test_an_event_edited_in_the_database_moves_the_version(traced_batch):
+def test_an_event_edited_in_the_database_moves_the_version(traced_batch, events_open_to_tampering):
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)
     before = _version(traced_batch)
     _sql(f"UPDATE {EVENTS} SET kind = kind WHERE id = %s", [harvest.pk])  # even a no-op write
@@ -179,7 +181,9 @@ def test_the_batch_row_edited_in_the_database_is_not_served_as_authentic(client,
         assert _verdict(client, url) == "unverified"
 
 
-def test_the_version_set_back_by_hand_still_moves_forward(client, traced_batch):
+def test_the_version_set_back_by_hand_still_moves_forward(
+    client, traced_batch, events_open_to_tampering
+):
     """Whoever edits an event and then writes the old version back does not get the page that
     was cached under it."""
     _cached_as_authentic(client, traced_batch)

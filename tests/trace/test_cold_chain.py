@@ -125,7 +125,9 @@ def test_future_readings_are_refused(traced_batch, seller_user):
     assert error.value.field == "event_time"
 
 
-def test_a_trip_round_trips_through_epcis_import(world, traced_batch, seller_user):
+def test_a_trip_round_trips_through_epcis_import(
+    world, traced_batch, seller_user, events_open_to_tampering
+):
     from countyhub.trace.exchange import import_document
     from countyhub.trace.selectors import export_document
     from tests.trace.test_api_and_import import _reset

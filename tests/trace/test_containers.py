@@ -231,7 +231,9 @@ def test_export_lists_a_shared_event_once(world, batch, other_batch):
     assert [e["eventID"] for e in own["epcisBody"]["eventList"]] == [e["eventID"] for e in listed]
 
 
-def test_verify_names_the_chain_whose_copy_of_a_shared_event_was_edited(world, batch, other_batch):
+def test_verify_names_the_chain_whose_copy_of_a_shared_event_was_edited(
+    world, batch, other_batch, events_open_to_tampering
+):
     admin = world.users["county_admin"]
     services.pack_case(
         actor=admin, lots=[LotQuantity(batch, Decimal(2)), LotQuantity(other_batch, Decimal(3))]

@@ -100,7 +100,9 @@ def test_a_case_on_a_pallet_cannot_be_received_alone(world, pallet):
     assert error.value.field == "container"
 
 
-def test_a_receiving_round_trips_through_epcis_import(world, pallet, batch):
+def test_a_receiving_round_trips_through_epcis_import(
+    world, pallet, batch, events_open_to_tampering
+):
     from countyhub.trace.exchange import import_document
     from countyhub.trace.selectors import export_document
     from tests.trace.test_api_and_import import _reset

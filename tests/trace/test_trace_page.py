@@ -37,7 +37,7 @@ def test_page_in_chinese(client, traced_batch):
     assert "从田间到包裹" in response.content.decode()
 
 
-def test_tampered_chain_is_not_authentic(client, traced_batch):
+def test_tampered_chain_is_not_authentic(client, traced_batch, events_open_to_tampering):
     assert 'id="authentic"' in client.get("/" + path_of(traced_batch)).content.decode()
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)
     TraceEvent.objects.filter(pk=harvest.pk).update(

@@ -64,7 +64,7 @@ def serial_batch(world, seller_user):
     ],
 )
 def test_event_changed_in_the_database_is_never_served_from_cache_as_authentic(
-    client, serial_batch, tamper
+    client, serial_batch, tamper, events_open_to_tampering
 ):
     serial = serial_batch.units.values_list("serial", flat=True)[0]
     urls = ["/" + path_of(serial_batch), "/" + path_of(serial_batch, serial=serial)]
@@ -77,7 +77,7 @@ def test_event_changed_in_the_database_is_never_served_from_cache_as_authentic(
         assert _verdict(Client(), url + language) == "unverified"
 
 
-def test_restored_record_verifies_again(client, traced_batch):
+def test_restored_record_verifies_again(client, traced_batch, events_open_to_tampering):
     url = "/" + path_of(traced_batch)
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)
     original = json.dumps(harvest.document)

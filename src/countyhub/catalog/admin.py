@@ -39,8 +39,16 @@ class SellerHouseholdInline(admin.TabularInline):
     autocomplete_fields = ("household",)
 
 
+class KeptMasterDataAdmin(CountyScopedAdmin):
+    """Orders, payouts and trace events point to sellers, households and products: these are
+    taken off sale or deactivated, never deleted, by superusers neither."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Seller)
-class SellerAdmin(CountyScopedAdmin):
+class SellerAdmin(KeptMasterDataAdmin):
     list_display = ("name", "kind", "village", "contact_name", "phone", "county")
     list_filter = ("kind", "county", "village")
     search_fields = ("name", "name_en", "contact_name", "phone")
@@ -55,7 +63,7 @@ class HouseholdMemberInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(CountyScopedAdmin):
+class HouseholdAdmin(KeptMasterDataAdmin):
     """Personal data: only county administrators reach this admin."""
 
     list_display = ("head_name", "village", "registered_poor", "poverty_exit_year", "county")
@@ -178,7 +186,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(CountyScopedAdmin):
+class ProductAdmin(KeptMasterDataAdmin):
     form = ProductForm
     list_display = ("name", "seller", "brand", "category", "price", "stock_level", "active")
     list_filter = ("active", "category", "brand", "seller", "unit", "county")

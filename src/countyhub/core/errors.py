@@ -49,3 +49,12 @@ class DomainError(Exception):
     def details(self) -> dict[str, Any]:
         """Extra JSON-ready data a code brings along (shortages, problems); none by default."""
         return {}
+
+
+class CoreErrorCode(ErrorCode):
+    RECORD_KEPT = ("record_kept", ErrorKind.CONFLICT)
+
+
+class RecordKeptError(DomainError):
+    """A record the county keeps for good (audit log, order history, money, trace events) was
+    about to be deleted: a correction is a new record, an order is cancelled."""

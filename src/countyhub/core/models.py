@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -11,7 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from countyhub.core.errors import CoreErrorCode, RecordKeptError
 
 
 class TimestampedModel(models.Model):
@@ -20,6 +24,38 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def refuse_deletion(model: type[models.Model]) -> RecordKeptError:
+    return RecordKeptError(
+        CoreErrorCode.RECORD_KEPT,
+        gettext("%(records)s are kept for good: they cannot be deleted.")
+        % {"records": str(model._meta.verbose_name_plural).capitalize()},
+    )
+
+
+class KeptQuerySet(models.QuerySet):
+    """No bulk delete: `Model.objects.filter(...).delete()` refuses like `record.delete()`."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise refuse_deletion(self.model)
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class KeptForGood(models.Model):
+    """A record no code path deletes, superusers' included: the manager's and the record's
+    delete() refuse with a RecordKeptError, and on PostgreSQL a trigger refuses the row's DELETE
+    (see the apps' `*_kept_for_good` migrations). Deleting a parent that CASCADEs to it is
+    refused by the trigger, so such parents are kept too (an order is cancelled)."""
+
+    objects = KeptQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise refuse_deletion(type(self))
 
 
 class Province(TimestampedModel):
@@ -199,7 +235,7 @@ class Membership(TimestampedModel):
             raise ValidationError({"station": _("This station is in another county.")})
 
 
-class AuditEntry(models.Model):
+class AuditEntry(KeptForGood):
     """Who changed what and when, for money, stock, prices, orders and roles."""
 
     county = models.ForeignKey(

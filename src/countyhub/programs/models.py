@@ -4,6 +4,7 @@ payout ledger and KPI targets."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Category, Seller
-from countyhub.core.models import CountyScoped, TimestampedModel
+from countyhub.core.models import CountyScoped, KeptForGood, TimestampedModel, refuse_deletion
 from countyhub.core.money import CNY
 
 # The national demonstration program's default: 20 million CNY of central funds per county.
@@ -306,8 +307,21 @@ class RunStatus(models.TextChoices):
     APPROVED = "approved", _("approved")
 
 
+class PayoutRunQuerySet(models.QuerySet):
+    """A draft is replaced when its month is evaluated again; an approved run is kept for good."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status=RunStatus.APPROVED).exists():
+            raise refuse_deletion(self.model)
+        return super().delete()
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
 class PayoutRun(CountyScoped):
     """The evaluation of every active rule for one month; approving it writes the ledger."""
+
+    objects = PayoutRunQuerySet.as_manager()
 
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -350,6 +364,11 @@ class PayoutRun(CountyScoped):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m} #{self.pk}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.status == RunStatus.APPROVED:
+            raise refuse_deletion(type(self))
+        return super().delete(*args, **kwargs)
 
     @property
     def total(self) -> Decimal:
@@ -394,7 +413,7 @@ class PayoutLine(models.Model):
         return f"{self.rule} · {self.payee_name} · {self.amount}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(KeptForGood):
     """An approved payout or reversal. Never changed or deleted: a correction is a new entry."""
 
     county = models.ForeignKey("core.County", on_delete=models.PROTECT, verbose_name=_("county"))
@@ -432,9 +451,6 @@ class LedgerEntry(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("ledger entries are immutable; book a reversal instead")
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("ledger entries are immutable; book a reversal instead")
 
 
 class Kpi(models.TextChoices):

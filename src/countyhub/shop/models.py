@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Household, Product, Seller
-from countyhub.core.models import County, CountyScoped, TimestampedModel
+from countyhub.core.models import County, CountyScoped, KeptForGood, TimestampedModel
 from countyhub.core.money import CNY
 from countyhub.shop.regions import region_label
 from countyhub.stations.models import Station
@@ -102,7 +102,7 @@ class Checkout(TimestampedModel):
         ]
 
 
-class Order(CountyScoped):
+class Order(KeptForGood, CountyScoped):
     """An order from one seller; a cart spanning sellers becomes one order per seller."""
 
     number = models.CharField(_("order number"), max_length=30, unique=True)
@@ -294,7 +294,7 @@ class OrderEventKind(models.TextChoices):
     AFTERSALE_LAPSED_REFUSED = "aftersale.lapsed_refused", _("refusal not disputed in time: closed")
 
 
-class OrderEvent(models.Model):
+class OrderEvent(KeptForGood):
     """One row per status transition, written in the transition's transaction; and one per step
     that leaves the status as it is (a refund of some lines, an after-sales step), named by
     `kind` so that notifications can hang off every step."""
@@ -331,7 +331,7 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("refunded")
 
 
-class Payment(TimestampedModel):
+class Payment(KeptForGood, TimestampedModel):
     order = models.OneToOneField(
         Order, on_delete=models.CASCADE, related_name="payment", verbose_name=_("order")
     )
@@ -351,7 +351,7 @@ class Payment(TimestampedModel):
         verbose_name_plural = _("payments")
 
 
-class Refund(TimestampedModel):
+class Refund(KeptForGood, TimestampedModel):
     """Money given back for an order, through its payment provider; one row per refund."""
 
     order = models.ForeignKey(

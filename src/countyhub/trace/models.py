@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Product, Seller, Unit
-from countyhub.core.models import County, CountyScoped
+from countyhub.core.models import County, CountyScoped, KeptForGood
 from countyhub.gs1.hashing import GENESIS
 
 
@@ -193,7 +193,7 @@ class AppendOnlyError(Exception):
     pass
 
 
-class TraceEvent(models.Model):
+class TraceEvent(KeptForGood):
     """One EPCIS 2.0 event of a batch as recorded: its JSON-LD, hash ID and chain link.
 
     Append-only: a correction is a new event plus an error declaration, never an edit.
@@ -243,9 +243,6 @@ class TraceEvent(models.Model):
         if self.pk is not None:
             raise AppendOnlyError("trace events are append-only; record a correction instead")
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("trace events are append-only; record an error declaration")
 
 
 class Scan(models.Model):
