@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import HouseholdMember
 from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.local_time import local_date
 from countyhub.core.models import County
 from countyhub.training.errors import TrainingError, TrainingErrorCode
 from countyhub.training.models import (
@@ -162,8 +163,20 @@ def cancel_enrollment(*, enrollment: Enrollment, actor: Any) -> Enrollment | Non
 def record_attendance(
     *, session: Session, present_ids: Iterable[int], actor: Any
 ) -> list[Certificate]:
-    """Mark who came (every enrolled trainee not listed was absent) and certify who came."""
+    """Mark who came (every enrolled trainee not listed was absent) and certify who came.
+
+    Attendance is taken on or after the session's day (the county's calendar) and a certificate
+    only once that day is over: recording attendance again afterwards issues those still due."""
     locked = _lock_session(session)
+    county = locked.course.county
+    today = local_date(timezone.now(), county)
+    if today < locked.date:
+        raise TrainingError(
+            TrainingErrorCode.NOT_HELD_YET,
+            _("The session is on %(date)s: attendance is taken on or after that day.")
+            % {"date": locked.date.isoformat()},
+            field="present",
+        )
     present = set(present_ids)
     enrolled = list(
         Enrollment.objects.filter(session=locked, status=EnrollmentStatus.ENROLLED).select_related(
@@ -184,8 +197,8 @@ def record_attendance(
         if enrollment.attended != attended:
             enrollment.attended = attended
             enrollment.save(update_fields=["attended", "updated_at"])
-        if attended and not hasattr(enrollment, "certificate"):
-            issued.append(_issue_certificate(enrollment, locked))
+        if attended and today > locked.date and not hasattr(enrollment, "certificate"):
+            issued.append(_issue_certificate(enrollment, locked, today))
     record_audit(
         actor=actor,
         action="training.attendance",
@@ -196,16 +209,17 @@ def record_attendance(
     return issued
 
 
-def _issue_certificate(enrollment: Enrollment, session: Session) -> Certificate:
+def _issue_certificate(
+    enrollment: Enrollment, session: Session, today: datetime.date
+) -> Certificate:
     county = session.course.county
-    today = timezone.localdate()
     count = Certificate.objects.filter(enrollment__session__course__county=county).count()
     return Certificate.objects.create(
         enrollment=enrollment,
         code=secrets.token_urlsafe(12),
         number=f"{county.slug.upper()[:8]}-{today:%Y}-{count + 1:05d}-{enrollment.pk}",
         trainee_name=enrollment.trainee_name,
-        issued_on=session.date,
+        issued_on=today,
     )
 
 

@@ -3,6 +3,7 @@ outcomes, a trainee's certificates, and the public certificate verification page
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from countyhub.training.models import Certificate, Course, Enrollment, Enrollmen
 from countyhub.training.outcomes import training_outcomes
 
 PER_PAGE = 25
+_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _training_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
@@ -200,7 +202,14 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """Public: anyone who scans the QR code sees whether the certificate is genuine."""
+    """Public: anyone who scans the QR code sees whether the certificate is genuine.
+
+    Its language switch is a GET link (`?lang=en`) as on the trace pages: a first-time
+    scanner has no CSRF cookie, so a form posted to set_language would be refused."""
+    language = request.GET.get("lang")
+    if language in _LANGUAGE_CODES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     certificate = (
         Certificate.objects.select_related("enrollment__session__course__county")
         .filter(code=code)
