@@ -527,7 +527,10 @@ DRIVEN: dict[str, list[Post]] = {
         Post(
             "trainer",
             lambda site: _training(site, f"sessions/{site.session.pk}/"),
-            lambda site: {"username": site.world.users["other_seller_staff"].username},
+            lambda site: {
+                "username": site.world.users["other_seller_staff"].username,
+                "full_name": "李娜",
+            },
         )
     ],
     "training:attendance": [

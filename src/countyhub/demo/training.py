@@ -59,7 +59,9 @@ def build_training(
                 enrollments = []
                 if course_index == 0 and session_index == 0:
                     enrollments.append(
-                        enroll_trainee(session=session, user=seller_user, actor=admin)
+                        enroll_trainee(
+                            session=session, user=seller_user, full_name="刘晓燕", actor=admin
+                        )
                     )
                 enrollments += [
                     enroll_trainee(session=session, member=member, actor=admin)

@@ -86,14 +86,26 @@ def enroll_trainee(
     actor: Any,
     user: Any | None = None,
     member: HouseholdMember | None = None,
+    full_name: str = "",
 ) -> Enrollment:
-    """Enroll a seller's staff member or a household member; a full session puts them on the
-    waiting list. The session row is locked so two enrollments cannot both take the last seat."""
+    """Enroll a seller's staff member or a household member under their full name (printed on
+    the certificate; a household member's registered name, a user's name on the account, unless
+    given); a full session puts them on the waiting list. The session row is locked so two
+    enrollments cannot both take the last seat."""
     if (user is None) == (member is None):
         raise TrainingError(
             TrainingErrorCode.ONE_TRAINEE,
             _("Choose one trainee: a person or a household member."),
             field="user",
+        )
+    full_name = " ".join(full_name.split()) or (
+        member.name if member is not None else user.get_full_name().strip()
+    )
+    if not full_name:
+        raise TrainingError(
+            TrainingErrorCode.FULL_NAME_REQUIRED,
+            _("Give the trainee's full name: the certificate prints it."),
+            field="full_name",
         )
     locked = _lock_session(session)
     if member is not None and member.household.county_id != locked.course.county_id:
@@ -109,7 +121,9 @@ def enroll_trainee(
         )
     taken = existing.filter(status=EnrollmentStatus.ENROLLED).count()
     status = EnrollmentStatus.ENROLLED if taken < locked.capacity else EnrollmentStatus.WAITING
-    enrollment = Enrollment.objects.create(session=locked, user=user, member=member, status=status)
+    enrollment = Enrollment.objects.create(
+        session=locked, user=user, member=member, full_name=full_name, status=status
+    )
     record_audit(
         actor=actor,
         action=f"training.{status}",

@@ -109,6 +109,7 @@ def session_detail(request: HttpRequest, county_slug: str, session_id: int) -> H
                 actor=request.user,
                 user=form.cleaned_data["username"],
                 member=form.cleaned_data["member"],
+                full_name=form.cleaned_data["full_name"],
             )
         except TrainingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -119,9 +120,9 @@ def session_detail(request: HttpRequest, county_slug: str, session_id: int) -> H
                 % {"name": enrollment.trainee_name, "status": enrollment.get_status_display()},
             )
             return redirect("training:session", county.slug, session.pk)
-    enrollments = session.enrollments.select_related("user", "member", "certificate").order_by(
-        "created_at", "pk"
-    )
+    enrollments = session.enrollments.select_related(
+        "user", "member__household__village", "certificate"
+    ).order_by("created_at", "pk")
     context = {
         "county": county,
         "session": session,
