@@ -297,7 +297,10 @@ DRIVEN: dict[str, list[Post]] = {
                 "village": site.world.station.village.pk,
                 "head_name": "王大山",
                 "phone": "13800001234",
-                "members": "李红，妻子",
+                "member-TOTAL_FORMS": "1",
+                "member-INITIAL_FORMS": "0",
+                "member-0-name": "李红",
+                "member-0-relation": "妻子",
             },
         )
     ],
