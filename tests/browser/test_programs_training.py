@@ -21,8 +21,12 @@ def test_trainer_records_attendance_and_the_trainee_certificate_verifies(
     base = live_server.url.replace("127.0.0.1", "localhost")
     session = SessionFactory(course__county=world.county, trainer=world.users["trainer"])
     trainee = UserFactory(username="trainee")
-    came = enroll_trainee(session=session, user=trainee, actor=world.users["county_admin"])
-    absent = enroll_trainee(session=session, user=UserFactory(), actor=world.users["trainer"])
+    came = enroll_trainee(
+        session=session, user=trainee, full_name="张伟", actor=world.users["county_admin"]
+    )
+    absent = enroll_trainee(
+        session=session, user=UserFactory(), full_name="张伟", actor=world.users["trainer"]
+    )
 
     log_in(page, base, world.users["trainer"].username)
     page.goto(f"{base}/c/{world.county.slug}/training/sessions/{session.pk}/")

@@ -15,6 +15,15 @@ from tests.factories.stations import StationFactory
 URL = reverse("catalog:station_households")
 
 
+def members(*rows: tuple[str, str]) -> dict[str, str]:
+    """The member rows of the form: name and relation in their own fields."""
+    data = {"member-TOTAL_FORMS": str(len(rows)), "member-INITIAL_FORMS": "0"}
+    for index, (name, relation) in enumerate(rows):
+        data[f"member-{index}-name"] = name
+        data[f"member-{index}-relation"] = relation
+    return data
+
+
 def test_operator_registers_a_household_with_members(client, world):
     client.force_login(world.users["station_operator"])
     page = client.get(URL)
@@ -28,7 +37,7 @@ def test_operator_registers_a_household_with_members(client, world):
             "phone": "138 0000 1234",
             "registered_poor": "on",
             "poverty_exit_year": "2019",
-            "members": "李红，妻子\n王小山, 儿子\n",
+            **members(("李红", "妻子"), ("王小山", "儿子"), ("", "")),
         },
     )
     assert response.status_code == 302
@@ -52,16 +61,34 @@ def test_bad_input_is_named_and_kept(client, world):
             "head_name": "赵四",
             "phone": "call me",
             "poverty_exit_year": "2020",
-            "members": "，妻子",
+            **members(("", "妻子")),
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert set(errors) == {"phone", "members", "poverty_exit_year"}
-    assert "Line 1" in errors["members"][0]
+    assert set(errors) == {"phone", "poverty_exit_year"}
+    assert response.context["member_forms"].errors == [{"name": ["Give the member's name."]}]
     assert 'value="赵四"' in response.content.decode()
     assert not Household.objects.filter(head_name="赵四").exists()
+
+
+def test_members_are_entered_as_name_and_relation_and_listed_with_their_household(client, world):
+    client.force_login(world.users["station_operator"])
+    page = client.get(URL).content.decode()
+    assert 'name="member-0-name"' in page and 'name="member-0-relation"' in page
+    assert 'name="members"' not in page  # no single box for "王军 儿子" to end up as a name
+    response = client.post(
+        URL,
+        {
+            "village": world.station.village.pk,
+            "head_name": "王建国",
+            **members(("王军", "儿子")),
+        },
+    )
+    assert response.status_code == 302
+    member = Household.objects.get(head_name="王建国").members.get()
+    assert (member.name, member.relation) == ("王军", "儿子")
 
 
 def test_the_same_household_twice_is_refused(world):
@@ -138,7 +165,12 @@ def test_another_stations_operator_neither_reads_nor_registers_this_stations_hou
 
 def test_the_page_names_the_field_of_a_refused_household(client, world):
     client.force_login(world.users["station_operator"])
-    body = {"village": world.station.village.pk, "head_name": "钱五", "phone": "13900001111"}
+    body = {
+        "village": world.station.village.pk,
+        "head_name": "钱五",
+        "phone": "13900001111",
+        **members(),
+    }
     assert client.post(URL, body).status_code == 302
     again = client.post(URL, body)
     assert again.status_code == 400

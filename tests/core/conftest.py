@@ -98,7 +98,7 @@ def site(world, settings, tmp_path) -> Site:
     )
     session = SessionFactory(course__county=county, trainer=world.users["trainer"], capacity=5)
     enrollment = training_services.enroll_trainee(
-        session=session, actor=admin_user, user=world.users["seller_staff"]
+        session=session, actor=admin_user, user=world.users["seller_staff"], full_name="张伟"
     )
     (certificate,) = training_services.record_attendance(
         session=session, present_ids=[enrollment.pk], actor=admin_user

@@ -297,7 +297,10 @@ DRIVEN: dict[str, list[Post]] = {
                 "village": site.world.station.village.pk,
                 "head_name": "王大山",
                 "phone": "13800001234",
-                "members": "李红，妻子",
+                "member-TOTAL_FORMS": "1",
+                "member-INITIAL_FORMS": "0",
+                "member-0-name": "李红",
+                "member-0-relation": "妻子",
             },
         )
     ],
@@ -527,7 +530,10 @@ DRIVEN: dict[str, list[Post]] = {
         Post(
             "trainer",
             lambda site: _training(site, f"sessions/{site.session.pk}/"),
-            lambda site: {"username": site.world.users["other_seller_staff"].username},
+            lambda site: {
+                "username": site.world.users["other_seller_staff"].username,
+                "full_name": "李娜",
+            },
         )
     ],
     "training:attendance": [

@@ -136,7 +136,7 @@ def test_the_runtime_catalogue_says_what_each_catalogue_says(path):
         (lambda: pgettext("packing output", "packed"), "包装成品"),
         (lambda: pgettext("course", "completed"), "结业日期"),
         # Words that Django's own catalogues (admin, sessions) would otherwise take over.
-        (lambda: Session._meta.verbose_name, "班次"),
+        (lambda: Session._meta.verbose_name, "场次"),
         (lambda: pgettext("account", "Log out"), "退出登录"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",

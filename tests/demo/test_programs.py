@@ -1,5 +1,7 @@
 """`make demo` shows a living dashboard: program, budget, tasks, stations, training, payouts."""
 
+from django.db.models import F
+
 from countyhub.demo import data
 from countyhub.programs.kpis import county_kpis
 from countyhub.programs.models import (
@@ -32,7 +34,12 @@ def test_demo_county_has_programs_training_and_two_years_of_payouts(demo_county,
         data.LAST_STATION_VILLAGE,
     }
     assert Course.objects.filter(county=county).count() == 5
-    assert Certificate.objects.filter(enrollment__user__username="seller").exists()
+    certificate = Certificate.objects.filter(enrollment__user__username="seller").first()
+    assert certificate is not None
+    # The certificate prints the trainee's real name, and is issued once the session is over.
+    assert certificate.trainee_name == "刘晓燕"
+    assert not Certificate.objects.filter(issued_on__lte=F("enrollment__session__date")).exists()
+    assert not Certificate.objects.exclude(enrollment__attended=True).exists()
     runs = PayoutRun.objects.filter(county=county)
     assert runs.count() == 24
     assert set(runs.values_list("status", flat=True)) == {RunStatus.APPROVED}

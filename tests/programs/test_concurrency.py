@@ -46,7 +46,10 @@ def test_concurrent_enrollments_never_overbook_a_session():
     admin = UserFactory()
     people = [UserFactory() for _ in range(20)]
     statuses = _together(
-        lambda user: enroll_trainee(session=session, user=user, actor=admin).status, people
+        lambda user: (
+            enroll_trainee(session=session, user=user, full_name="张伟", actor=admin).status
+        ),
+        people,
     )
     assert statuses.count(EnrollmentStatus.ENROLLED) == 5
     assert statuses.count(EnrollmentStatus.WAITING) == 15

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from countyhub.catalog.models import SellerHousehold, SellerKind
 from countyhub.core.errors import RecordKeptError
@@ -218,8 +219,10 @@ def test_training_stipend_and_its_reversal_when_revoked(world, admin, budget):
     RuleFactory(budget_line=budget, kind=RuleKind.TRAINING_STIPEND, amount=Decimal("200.00"))
     session = SessionFactory(course__county=world.county, date=d(20))
     trainee = UserFactory()
-    enrollment = enroll_trainee(session=session, user=trainee, actor=admin)
-    [certificate] = record_attendance(session=session, present_ids=[enrollment.pk], actor=admin)
+    enrollment = enroll_trainee(session=session, user=trainee, full_name="张伟", actor=admin)
+    # Certified the day after the session (certificates come once its day is over).
+    with time_machine.travel(datetime.datetime(2025, 1, 21, 4, tzinfo=datetime.UTC), tick=False):
+        [certificate] = record_attendance(session=session, present_ids=[enrollment.pk], actor=admin)
     line = run(world.county, admin).lines.get()
     assert line.amount == Decimal("200.00")
     assert line.facts["certificate"] == certificate.number

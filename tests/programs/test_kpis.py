@@ -5,6 +5,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from countyhub.catalog.models import HouseholdMember, SellerHousehold
 from countyhub.core.models import Province
@@ -54,7 +55,9 @@ def facts(world):
     session = SessionFactory(course__county=county, date=datetime.date(2025, 3, 1))
     member = HouseholdMember.objects.create(household=poor, name="学员")
     enrollment = enroll_trainee(session=session, member=member, actor=admin)
-    record_attendance(session=session, present_ids=[enrollment.pk], actor=admin)
+    # Certified the day after the session (certificates come once its day is over).
+    with time_machine.travel(datetime.datetime(2025, 3, 2, 4, tzinfo=datetime.UTC), tick=False):
+        record_attendance(session=session, present_ids=[enrollment.pk], actor=admin)
     owner = world.users["county_admin"]
     for deadline, done in ((5, 4), (10, 12), (20, None)):
         Task.objects.create(

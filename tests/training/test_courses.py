@@ -36,7 +36,9 @@ def test_a_session_keeps_a_seat_for_each_enrolled_trainee(world):
     session = SessionFactory(course__county=world.county, capacity=2)
     admin = world.users["county_admin"]
     for name in ("seller_staff", "buyer"):
-        services.enroll_trainee(session=session, actor=admin, user=world.users[name])
+        services.enroll_trainee(
+            session=session, actor=admin, user=world.users[name], full_name=name
+        )
     values = {"date": session.date, "place": session.place, "trainer": session.trainer}
     with pytest.raises(TrainingError) as refused:
         services.update_session(actor=admin, session=session, capacity=1, **values)
@@ -53,7 +55,9 @@ def test_the_admin_refuses_fewer_seats_than_trainees(world, client):
     session = SessionFactory(course__county=world.county, capacity=2)
     admin = world.users["county_admin"]
     for name in ("seller_staff", "buyer"):
-        services.enroll_trainee(session=session, actor=admin, user=world.users[name])
+        services.enroll_trainee(
+            session=session, actor=admin, user=world.users[name], full_name=name
+        )
     course = session.course
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     form = {

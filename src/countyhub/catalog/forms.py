@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
 
 class HouseholdForm(forms.Form):
-    """A household registered at a village station: its head, phone, poverty status, members
-    (one per line: name, relation to head)."""
+    """A household registered at a village station: its head, phone and poverty status; its
+    members come in `HouseholdMemberFormSet`."""
 
     village = forms.ModelChoiceField(label=_("village"), queryset=None)
     head_name = forms.CharField(label=_("head of household"), max_length=100)
@@ -22,12 +23,6 @@ class HouseholdForm(forms.Form):
     registered_poor = forms.BooleanField(label=_("registered poor household"), required=False)
     poverty_exit_year = forms.IntegerField(
         label=_("year of exit from poverty"), required=False, min_value=2014
-    )
-    members = forms.CharField(
-        label=_("members"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line: name, relation to head (e.g. 李红, 妻子)"),
     )
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
@@ -48,20 +43,6 @@ class HouseholdForm(forms.Form):
             raise forms.ValidationError(_("Give the phone number in digits, e.g. 13800001234."))
         return phone
 
-    def clean_members(self) -> list[tuple[str, str]]:
-        members = []
-        for number, line in enumerate(self.cleaned_data["members"].splitlines(), start=1):
-            if not line.strip():
-                continue
-            name, _sep, relation = line.replace("，", ",").partition(",")
-            if not name.strip() or len(name.strip()) > 100 or len(relation.strip()) > 40:
-                raise forms.ValidationError(
-                    _("Line %(line)s: give a name (and a relation) separated by a comma.")
-                    % {"line": number}
-                )
-            members.append((name.strip(), relation.strip()))
-        return members
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("poverty_exit_year") and not data.get("registered_poor"):
@@ -69,6 +50,23 @@ class HouseholdForm(forms.Form):
                 "poverty_exit_year", _("Only a registered poor household has an exit year.")
             )
         return data
+
+
+class HouseholdMemberForm(forms.Form):
+    """One member of a household: the name and the relation to the head in separate fields, so
+    "王军 儿子" typed in one box is never stored as a name."""
+
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=100, required=False)
+    relation = forms.CharField(label=_("relation to head"), max_length=40, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("relation", "").strip() and not data.get("name", "").strip():
+            self.add_error("name", _("Give the member's name."))
+        return data
+
+
+HouseholdMemberFormSet = forms.formset_factory(HouseholdMemberForm, extra=4, max_num=30)
 
 
 class ProductPictureForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from countyhub.catalog import images, importer, selectors, services
 from countyhub.catalog.cart import SessionCart
 from countyhub.catalog.errors import CatalogError
-from countyhub.catalog.forms import HouseholdForm, ProductPictureForm
+from countyhub.catalog.forms import HouseholdForm, HouseholdMemberFormSet, ProductPictureForm
 from countyhub.catalog.models import Product, ProductImage, Seller
 from countyhub.core.images import ImageError
 from countyhub.core.models import County
@@ -187,8 +187,14 @@ def station_households(request: HttpRequest) -> HttpResponse:
     if not villages.exists():
         raise PermissionDenied
     form = HouseholdForm(request.POST or None, villages=villages)
-    if request.method == "POST" and form.is_valid():
+    member_forms = HouseholdMemberFormSet(request.POST or None, prefix="member")
+    if request.method == "POST" and form.is_valid() and member_forms.is_valid():
         data = form.cleaned_data
+        members = [
+            (member["name"].strip(), member["relation"].strip())
+            for member in member_forms.cleaned_data
+            if member.get("name", "").strip()
+        ]
         try:
             household = services.register_household(
                 actor=request.user,
@@ -197,7 +203,7 @@ def station_households(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 registered_poor=data["registered_poor"],
                 poverty_exit_year=data["poverty_exit_year"],
-                members=data["members"],
+                members=members,
             )
         except CatalogError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -211,7 +217,13 @@ def station_households(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(selectors.households_in(villages), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"form": form, "households": page_obj.object_list, "page_obj": page_obj}
+    context = {
+        "form": form,
+        "member_forms": member_forms,
+        "households": page_obj.object_list,
+        "page_obj": page_obj,
+    }
+    invalid = bool(form.errors) or (request.method == "POST" and not member_forms.is_valid())
     return render(
-        request, "catalog/station_households.html", context, status=400 if form.errors else 200
+        request, "catalog/station_households.html", context, status=400 if invalid else 200
     )

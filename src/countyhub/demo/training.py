@@ -59,7 +59,9 @@ def build_training(
                 enrollments = []
                 if course_index == 0 and session_index == 0:
                     enrollments.append(
-                        enroll_trainee(session=session, user=seller_user, actor=admin)
+                        enroll_trainee(
+                            session=session, user=seller_user, full_name="刘晓燕", actor=admin
+                        )
                     )
                 enrollments += [
                     enroll_trainee(session=session, member=member, actor=admin)
@@ -73,6 +75,10 @@ def build_training(
                     if e.status == "enrolled" and (e.user_id or rng.random() < 0.85)
                 ]
                 with pinned(on_day(date, 17)):
+                    record_attendance(session=session, present_ids=present, actor=admin)
+            if date < today:
+                # The session's day is over: saving the attendance again certifies who came.
+                with pinned(on_day(date + datetime.timedelta(days=1), 9)):
                     certificates += len(
                         record_attendance(session=session, present_ids=present, actor=admin)
                     )

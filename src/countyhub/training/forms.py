@@ -30,17 +30,42 @@ class SessionForm(forms.ModelForm):
         self.fields["trainer"].queryset = trainers
 
 
+class MemberChoiceField(forms.ModelChoiceField):
+    """Namesakes are common in a village: each member shows with their household and village."""
+
+    def label_from_instance(self, obj: HouseholdMember) -> str:
+        household = obj.household
+        relation = f"（{obj.relation}）" if obj.relation else ""
+        return _("%(name)s%(relation)s · household of %(head)s · %(village)s") % {
+            "name": obj.name,
+            "relation": relation,
+            "head": household.head_name,
+            "village": household.village.name,
+        }
+
+
 class EnrollForm(forms.Form):
     username = forms.CharField(label=_("seller staff (user name)"), required=False)
-    member = forms.ModelChoiceField(
+    full_name = forms.CharField(
+        label=_("full name"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "The trainee's real name, printed on the certificate (needed for seller staff "
+            "whose account has no name; a household member's registered name is used)."
+        ),
+    )
+    member = MemberChoiceField(
         HouseholdMember.objects.none(), label=_("household member"), required=False
     )
 
     def __init__(self, *args, county: County, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = HouseholdMember.objects.filter(
-            household__county=county
-        ).select_related("household")
+        self.fields["member"].queryset = (
+            HouseholdMember.objects.filter(household__county=county)
+            .select_related("household__village")
+            .order_by("household__village__name", "household__head_name", "name", "pk")
+        )
 
     def clean_username(self):
         name = self.cleaned_data["username"].strip()

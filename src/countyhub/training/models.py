@@ -89,6 +89,8 @@ class Enrollment(TimestampedModel):
         related_name="enrollments",
         verbose_name=_("household member"),
     )
+    # The name the certificate prints: a person's real name, never a user name.
+    full_name = models.CharField(_("full name"), max_length=100)
     # Only training.services assigns these.
     status = models.CharField(_("status"), max_length=20, choices=EnrollmentStatus.choices)
     attended = models.BooleanField(_("attended"), null=True, blank=True)
@@ -103,6 +105,7 @@ class Enrollment(TimestampedModel):
                 | Q(user__isnull=True, member__isnull=False),
                 name="enrollment_one_trainee",
             ),
+            models.CheckConstraint(condition=~Q(full_name=""), name="enrollment_full_name_given"),
             models.UniqueConstraint(
                 fields=["session", "user"],
                 condition=Q(user__isnull=False) & ~Q(status="cancelled"),
@@ -120,9 +123,7 @@ class Enrollment(TimestampedModel):
 
     @property
     def trainee_name(self) -> str:
-        if self.member_id:
-            return self.member.name
-        return self.user.get_full_name() or self.user.get_username()
+        return self.full_name
 
     @property
     def trainee_key(self) -> str:

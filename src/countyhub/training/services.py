@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import HouseholdMember
 from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.local_time import local_date
 from countyhub.core.models import County
 from countyhub.training.errors import TrainingError, TrainingErrorCode
 from countyhub.training.models import (
@@ -85,14 +86,26 @@ def enroll_trainee(
     actor: Any,
     user: Any | None = None,
     member: HouseholdMember | None = None,
+    full_name: str = "",
 ) -> Enrollment:
-    """Enroll a seller's staff member or a household member; a full session puts them on the
-    waiting list. The session row is locked so two enrollments cannot both take the last seat."""
+    """Enroll a seller's staff member or a household member under their full name (printed on
+    the certificate; a household member's registered name, a user's name on the account, unless
+    given); a full session puts them on the waiting list. The session row is locked so two
+    enrollments cannot both take the last seat."""
     if (user is None) == (member is None):
         raise TrainingError(
             TrainingErrorCode.ONE_TRAINEE,
             _("Choose one trainee: a person or a household member."),
             field="user",
+        )
+    full_name = " ".join(full_name.split()) or (
+        member.name if member is not None else user.get_full_name().strip()
+    )
+    if not full_name:
+        raise TrainingError(
+            TrainingErrorCode.FULL_NAME_REQUIRED,
+            _("Give the trainee's full name: the certificate prints it."),
+            field="full_name",
         )
     locked = _lock_session(session)
     if member is not None and member.household.county_id != locked.course.county_id:
@@ -108,7 +121,9 @@ def enroll_trainee(
         )
     taken = existing.filter(status=EnrollmentStatus.ENROLLED).count()
     status = EnrollmentStatus.ENROLLED if taken < locked.capacity else EnrollmentStatus.WAITING
-    enrollment = Enrollment.objects.create(session=locked, user=user, member=member, status=status)
+    enrollment = Enrollment.objects.create(
+        session=locked, user=user, member=member, full_name=full_name, status=status
+    )
     record_audit(
         actor=actor,
         action=f"training.{status}",
@@ -162,8 +177,20 @@ def cancel_enrollment(*, enrollment: Enrollment, actor: Any) -> Enrollment | Non
 def record_attendance(
     *, session: Session, present_ids: Iterable[int], actor: Any
 ) -> list[Certificate]:
-    """Mark who came (every enrolled trainee not listed was absent) and certify who came."""
+    """Mark who came (every enrolled trainee not listed was absent) and certify who came.
+
+    Attendance is taken on or after the session's day (the county's calendar) and a certificate
+    only once that day is over: recording attendance again afterwards issues those still due."""
     locked = _lock_session(session)
+    county = locked.course.county
+    today = local_date(timezone.now(), county)
+    if today < locked.date:
+        raise TrainingError(
+            TrainingErrorCode.NOT_HELD_YET,
+            _("The session is on %(date)s: attendance is taken on or after that day.")
+            % {"date": locked.date.isoformat()},
+            field="present",
+        )
     present = set(present_ids)
     enrolled = list(
         Enrollment.objects.filter(session=locked, status=EnrollmentStatus.ENROLLED).select_related(
@@ -184,8 +211,8 @@ def record_attendance(
         if enrollment.attended != attended:
             enrollment.attended = attended
             enrollment.save(update_fields=["attended", "updated_at"])
-        if attended and not hasattr(enrollment, "certificate"):
-            issued.append(_issue_certificate(enrollment, locked))
+        if attended and today > locked.date and not hasattr(enrollment, "certificate"):
+            issued.append(_issue_certificate(enrollment, locked, today))
     record_audit(
         actor=actor,
         action="training.attendance",
@@ -196,16 +223,17 @@ def record_attendance(
     return issued
 
 
-def _issue_certificate(enrollment: Enrollment, session: Session) -> Certificate:
+def _issue_certificate(
+    enrollment: Enrollment, session: Session, today: datetime.date
+) -> Certificate:
     county = session.course.county
-    today = timezone.localdate()
     count = Certificate.objects.filter(enrollment__session__course__county=county).count()
     return Certificate.objects.create(
         enrollment=enrollment,
         code=secrets.token_urlsafe(12),
         number=f"{county.slug.upper()[:8]}-{today:%Y}-{count + 1:05d}-{enrollment.pk}",
         trainee_name=enrollment.trainee_name,
-        issued_on=session.date,
+        issued_on=today,
     )
 
 

@@ -3,6 +3,7 @@ outcomes, a trainee's certificates, and the public certificate verification page
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from countyhub.training.models import Certificate, Course, Enrollment, Enrollmen
 from countyhub.training.outcomes import training_outcomes
 
 PER_PAGE = 25
+_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 def _training_county(request: HttpRequest, slug: str, *, analysts: bool = False) -> County:
@@ -107,6 +109,7 @@ def session_detail(request: HttpRequest, county_slug: str, session_id: int) -> H
                 actor=request.user,
                 user=form.cleaned_data["username"],
                 member=form.cleaned_data["member"],
+                full_name=form.cleaned_data["full_name"],
             )
         except TrainingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -117,9 +120,9 @@ def session_detail(request: HttpRequest, county_slug: str, session_id: int) -> H
                 % {"name": enrollment.trainee_name, "status": enrollment.get_status_display()},
             )
             return redirect("training:session", county.slug, session.pk)
-    enrollments = session.enrollments.select_related("user", "member", "certificate").order_by(
-        "created_at", "pk"
-    )
+    enrollments = session.enrollments.select_related(
+        "user", "member__household__village", "certificate"
+    ).order_by("created_at", "pk")
     context = {
         "county": county,
         "session": session,
@@ -200,7 +203,14 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """Public: anyone who scans the QR code sees whether the certificate is genuine."""
+    """Public: anyone who scans the QR code sees whether the certificate is genuine.
+
+    Its language switch is a GET link (`?lang=en`) as on the trace pages: a first-time
+    scanner has no CSRF cookie, so a form posted to set_language would be refused."""
+    language = request.GET.get("lang")
+    if language in _LANGUAGE_CODES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     certificate = (
         Certificate.objects.select_related("enrollment__session__course__county")
         .filter(code=code)
