@@ -185,7 +185,18 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # County records (spending evidence, task attachments): outside MEDIA_ROOT, so no web server
+    # serves them; countyhub's evidence view hands them to county staff only, as attachments.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("COUNTYHUB_PRIVATE_ROOT", str(VAR_DIR / "private")),
+            "base_url": "/no-public-url/",
+        },
+    },
 }
+# Evidence and document uploads: at most this many bytes, of a type checked by content.
+COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 
 # After-sales deadlines, enforced by `countyhub manage run_aftersales_deadlines` (run it from the
 # scheduler, e.g. every 15 minutes): the seller answers a request within this many hours or it

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -379,3 +380,38 @@ def test_evidence_documents_are_for_county_staff_only(
         client.force_login(world.users[role])
         assert client.get(url).status_code in (403, 404)
     assert client.get(f"/c/{world.county.slug}/programs/evidence/other/1/").status_code == 404
+
+
+def test_evidence_is_checked_by_content_and_kept_outside_the_web_root(
+    world, client, budget, settings, tmp_path
+):
+    """Seen in review: any file under any name was stored under MEDIA_ROOT, which production's
+    web server serves to anyone who guesses the path."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(world.users["county_admin"])
+    url = f"/c/{world.county.slug}/programs/budget/"
+    form = spending_form(budget)
+    form["evidence"] = SimpleUploadedFile(
+        "invoice.pdf", b"<script>alert(1)</script>", "application/pdf"
+    )
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "invoice.pdf" in refused.context["form"].errors["evidence"][0]
+    settings.COUNTYHUB_MAX_DOCUMENT_BYTES = 1024
+    form["evidence"] = SimpleUploadedFile("big.pdf", b"%PDF-1.4 " + b"x" * 2048, "application/pdf")
+    assert client.post(url, form).status_code == 400
+    assert not Spending.objects.exists()
+
+    form["evidence"] = SimpleUploadedFile(
+        "../../发票 3月.pdf", b"%PDF-1.4 invoice", "application/pdf"
+    )
+    assert client.post(url, form).status_code == 302
+    spending = Spending.objects.get()
+    stored = Path(spending.evidence.path)
+    assert settings.MEDIA_ROOT not in stored.parents
+    assert not (settings.MEDIA_ROOT / spending.evidence.name).exists()
+    response = client.get(f"/c/{world.county.slug}/programs/evidence/spending/{spending.pk}/")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and ".." not in disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+    stored.unlink()

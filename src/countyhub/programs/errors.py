@@ -10,6 +10,7 @@ class ProgramsErrorCode(ErrorCode):
     SAME_PERSON = ("same_person", ErrorKind.FORBIDDEN)
     REQUIRED = ("required", ErrorKind.INVALID)
     NOT_POSITIVE = ("not_positive", ErrorKind.INVALID)
+    BAD_DOCUMENT = ("bad_document", ErrorKind.INVALID)
     MONTH_NOT_STARTED = ("month_not_started", ErrorKind.INVALID)
     OVER_BUDGET = ("over_budget", ErrorKind.CONFLICT)
     PAID_OUT = ("paid_out", ErrorKind.CONFLICT)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countyhub.catalog.models import Category, Seller
+from countyhub.core.documents import private_storage
 from countyhub.core.models import CountyScoped, KeptForGood, TimestampedModel, refuse_deletion
 from countyhub.core.money import CNY
 
@@ -112,7 +113,9 @@ class Spending(TimestampedModel):
     payee = models.CharField(_("payee"), max_length=200)
     description = models.CharField(_("description"), max_length=300, blank=True)
     amount = money_field(_("amount"))
-    evidence = models.FileField(_("evidence document"), upload_to="spending/")
+    evidence = models.FileField(
+        _("evidence document"), upload_to="spending/", storage=private_storage
+    )
     # Only the services in programs.services assign these.
     status = models.CharField(
         _("status"), max_length=20, choices=SpendingStatus.choices, default=SpendingStatus.PENDING
@@ -199,7 +202,9 @@ class TaskNote(TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("author")
     )
     text = models.TextField(_("progress note"))
-    evidence = models.FileField(_("evidence"), upload_to="tasks/", blank=True)
+    evidence = models.FileField(
+        _("evidence"), upload_to="tasks/", blank=True, storage=private_storage
+    )
 
     class Meta:
         verbose_name = _("progress note")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.documents import check_document
 from countyhub.core.models import County
 from countyhub.core.money import format_money, quantize_cny
 from countyhub.core.months import month_end
@@ -82,6 +84,15 @@ def _lock_budget_line(budget_line: BudgetLine) -> BudgetLine:
     )
 
 
+def _check_evidence(evidence: UploadedFile) -> None:
+    try:
+        check_document(evidence)
+    except ValidationError as error:
+        raise ProgramsError(
+            ProgramsErrorCode.BAD_DOCUMENT, error.messages[0], field="evidence"
+        ) from error
+
+
 @transaction.atomic
 def record_spending(
     *,
@@ -111,6 +122,7 @@ def record_spending(
         raise ProgramsError(
             ProgramsErrorCode.REQUIRED, _("Attach the evidence document."), field="evidence"
         )
+    _check_evidence(evidence)
     amount = quantize_cny(amount)
     remaining = budget_remaining(line, include_pending=True)
     if amount > remaining:
@@ -296,6 +308,8 @@ def add_task_progress(
             county=task.program.county,
             changes={"status": [previous, status]},
         )
+    if evidence:
+        _check_evidence(evidence)
     note = TaskNote.objects.create(task=task, author=author, text=text.strip(), evidence=evidence)
     record_audit(
         actor=author,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -243,7 +244,14 @@ def evidence(request: HttpRequest, county_slug: str, kind: str, object_id: int) 
         raise PermissionDenied
     if not record.evidence:
         raise Http404
-    return FileResponse(record.evidence.open("rb"), as_attachment=True)
+    # An attachment with a plain name: never shown inline, whatever the file claims to be.
+    response = FileResponse(
+        record.evidence.open("rb"),
+        as_attachment=True,
+        filename=PurePath(record.evidence.name).name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _owners(county: County):
