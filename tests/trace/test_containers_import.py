@@ -158,7 +158,9 @@ def test_other_events_must_still_name_one_batch(world, batches):
     assert problem.index == 0 and "names 2 batches" in problem.message
 
 
-def test_exported_case_and_pallet_events_import_back_unchanged(world, batches):
+def test_exported_case_and_pallet_events_import_back_unchanged(
+    world, batches, events_open_to_tampering
+):
     from countyhub.trace.models import Batch
     from countyhub.trace.selectors import events_between, export_document
 

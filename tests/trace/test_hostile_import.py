@@ -47,7 +47,9 @@ def test_a_deeply_nested_upload_is_refused_on_the_page(client, world, traced_bat
     assert "64" in str(response.context["form"].errors["document"])
 
 
-def test_one_event_sent_again_under_new_ids_is_refused(client, world, traced_batch):
+def test_one_event_sent_again_under_new_ids_is_refused(
+    client, world, traced_batch, events_open_to_tampering
+):
     document = export_document(list(traced_batch.events.all()))
     _empty(traced_batch)
     events = document["epcisBody"]["eventList"]

@@ -90,7 +90,7 @@ def test_recall_page_lists_orders(client, world, batches):
     assert order.number in html
 
 
-def test_verify_names_the_tampered_event(world, traced_batch):
+def test_verify_names_the_tampered_event(world, traced_batch, events_open_to_tampering):
     runner = CliRunner()
     ok = runner.invoke(app, ["trace", "verify", "--county", world.county.slug])
     assert ok.exit_code == 0, ok.output
