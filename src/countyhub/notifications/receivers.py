@@ -12,10 +12,7 @@ requested or decided).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from django.db import transaction
 
 from countyhub.notifications.models import Kind
 from countyhub.notifications.services import (
@@ -24,24 +21,15 @@ from countyhub.notifications.services import (
     message,
     notify,
     queue,
+    queue_safely,
     tracking_url,
 )
 from countyhub.shop.models import OrderEvent, OrderStatus, Shipment
-
-log = logging.getLogger(__name__)
 
 # The kinds sent when an order reaches a status (its OrderEvent is written).
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     OrderStatus.PLACED: (Kind.ORDER_PLACED, Kind.SELLER_NEW_ORDER),
 }
-
-
-def _safely(what: str, action: Any) -> None:
-    try:
-        with transaction.atomic():
-            action()
-    except Exception:  # never let a message break the order: log it and go on
-        log.exception("could not queue notifications for %s", what)
 
 
 def on_order_event(sender: Any, instance: OrderEvent, created: bool, **kwargs: Any) -> None:
@@ -57,7 +45,7 @@ def on_order_event(sender: Any, instance: OrderEvent, created: bool, **kwargs: A
             messages += low_stock_messages(order, lines)
         queue(messages)
 
-    _safely(f"order {order.number} {instance.to_status}", queue_all)
+    queue_safely(f"order {order.number} {instance.to_status}", queue_all)
 
 
 def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -> None:
@@ -78,14 +66,14 @@ def on_shipment(sender: Any, instance: Shipment, created: bool, **kwargs: Any) -
             kinds.append(Kind.OPERATOR_PARCELS_ARRIVING)
         queue([message(kind, order, context=tracking) for kind in kinds])
 
-    _safely(f"order {order.number} shipped", queue_all)
+    queue_safely(f"order {order.number} shipped", queue_all)
 
 
 def on_ready_for_pickup(sender: Any, order: Any, **kwargs: Any) -> None:
     """`shop.signals.order_ready_for_pickup`: the buyer (or villager) comes with the code."""
     if is_suppressed():
         return
-    _safely(
+    queue_safely(
         f"order {order.number} ready for pickup",
         lambda: notify(
             Kind.READY_FOR_PICKUP, order=order, context={"pickup_code": order.pickup_code}

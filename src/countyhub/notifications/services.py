@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -294,16 +294,24 @@ def notify(
     return queue([message(kind, order, context=context, key=key, recipients=recipients)])
 
 
+def queue_safely(what: str, action: Callable[[], object]) -> None:
+    """Run `action` (which queues messages) in a savepoint whose failure is logged: a message
+    never undoes the business step that caused it (an order, a refund, a decision)."""
+    try:
+        with transaction.atomic():
+            action()
+    except Exception:
+        log.exception("could not queue notifications for %s", what)
+
+
 def notify_safely(
     kind: str, *, order: Order, context: dict[str, Any] | None = None, key: str = ""
 ) -> None:
-    """`notify`, in a savepoint whose failure is logged: a message never undoes the business
-    step that caused it (a refund, a decision)."""
-    try:
-        with transaction.atomic():
-            notify(kind, order=order, context=context, key=key)
-    except Exception:
-        log.exception("could not queue %s for order %s", kind, order.number)
+    """`notify` through `queue_safely`, for the apps above notifications."""
+    queue_safely(
+        f"{kind} of order {order.number}",
+        lambda: notify(kind, order=order, context=context, key=key),
+    )
 
 
 def _deliver_after_commit(ids: list[int]) -> None:
