@@ -215,6 +215,8 @@ ACTIONS = _actions()
 # Actions that write nothing on the walk's record, and why.
 ACTIONS_WRITING_NOTHING = {
     "catalog.product:put_on_sale": "the record is on sale already",
+    "catalog.seller:reactivate": "the record is active already",
+    "catalog.household:reactivate": "the record is active already",
     "shop.order:confirm_delivery": "an order awaiting payment is not delivered: refused",
 }
 

@@ -49,12 +49,26 @@ class KeptMasterDataAdmin(CountyScopedAdmin):
 
 @admin.register(Seller)
 class SellerAdmin(KeptMasterDataAdmin):
-    list_display = ("name", "kind", "village", "contact_name", "phone", "county")
-    list_filter = ("kind", "county", "village")
+    list_display = ("name", "kind", "village", "contact_name", "phone", "county", "active")
+    list_filter = ("active", "kind", "county", "village")
     search_fields = ("name", "name_en", "contact_name", "phone")
     filter_horizontal = ("staff",)
+    # Changed only by the actions, which take the products off sale with the seller.
+    readonly_fields = ("active",)
     inlines = (SellerHouseholdInline,)
-    actions = (export_as_csv,)
+    actions = (export_as_csv, "deactivate", "reactivate")
+
+    @admin.action(description=_("Deactivate selected sellers (their products go off sale)"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Seller]) -> None:
+        for seller in queryset:
+            services.set_seller_active(actor=request.user, seller=seller, active=False)
+        self.message_user(request, _("%(n)d sellers updated.") % {"n": len(queryset)})
+
+    @admin.action(description=_("Reactivate selected sellers"))
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Seller]) -> None:
+        for seller in queryset:
+            services.set_seller_active(actor=request.user, seller=seller, active=True)
+        self.message_user(request, _("%(n)d sellers updated.") % {"n": len(queryset)})
 
 
 class HouseholdMemberInline(admin.TabularInline):
@@ -66,11 +80,31 @@ class HouseholdMemberInline(admin.TabularInline):
 class HouseholdAdmin(KeptMasterDataAdmin):
     """Personal data: only county administrators reach this admin."""
 
-    list_display = ("head_name", "village", "registered_poor", "poverty_exit_year", "county")
-    list_filter = ("registered_poor", "poverty_exit_year", "county", "village")
+    list_display = (
+        "head_name",
+        "village",
+        "registered_poor",
+        "poverty_exit_year",
+        "county",
+        "active",
+    )
+    list_filter = ("active", "registered_poor", "poverty_exit_year", "county", "village")
     search_fields = ("head_name", "phone", "village__name")
+    readonly_fields = ("active",)
     inlines = (HouseholdMemberInline,)
-    actions = (export_as_csv,)
+    actions = (export_as_csv, "deactivate", "reactivate")
+
+    @admin.action(description=_("Deactivate selected households (kept for their records)"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+        for household in queryset:
+            services.set_household_active(actor=request.user, household=household, active=False)
+        self.message_user(request, _("%(n)d households updated.") % {"n": len(queryset)})
+
+    @admin.action(description=_("Reactivate selected households"))
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+        for household in queryset:
+            services.set_household_active(actor=request.user, household=household, active=True)
+        self.message_user(request, _("%(n)d households updated.") % {"n": len(queryset)})
 
 
 class BrandForm(PictureUploadForm):

@@ -19,6 +19,7 @@ class CatalogErrorCode(ErrorCode):
     IMPORT_REJECTED = ("import_rejected", ErrorKind.UNPROCESSABLE)
     TOO_MANY_PICTURES = ("too_many_pictures", ErrorKind.CONFLICT)
     PICTURES_CHANGED = ("pictures_changed", ErrorKind.CONFLICT)
+    SELLER_INACTIVE = ("seller_inactive", ErrorKind.CONFLICT)
 
 
 class CatalogError(DomainError):

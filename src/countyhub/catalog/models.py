@@ -34,6 +34,9 @@ class Household(CountyScoped):
         _("year of exit from poverty"), null=True, blank=True
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Payouts, links and surveys point to a household: one that leaves the register is
+    # deactivated (kept for those records), never deleted.
+    active = models.BooleanField(pgettext_lazy("household", "active"), default=True)
 
     class Meta:
         verbose_name = _("household")
@@ -89,6 +92,9 @@ class Seller(CountyScoped):
     households = models.ManyToManyField(
         Household, through="SellerHousehold", blank=True, verbose_name=_("households")
     )
+    # Orders and payouts point to a seller: one that stops selling is deactivated (its
+    # products taken off sale), never deleted.
+    active = models.BooleanField(pgettext_lazy("seller", "active"), default=True)
 
     class Meta:
         verbose_name = _("seller")
@@ -109,6 +115,16 @@ class SellerHousehold(TimestampedModel):
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, verbose_name=_("seller"))
     household = models.ForeignKey(Household, on_delete=models.CASCADE, verbose_name=_("household"))
     link = models.CharField(_("link"), max_length=20, choices=Link.choices)
+
+    def clean(self) -> None:
+        if self._state.adding and self.household_id and not self.household.active:
+            raise ValidationError(
+                {"household": _("This household has been deactivated; it cannot be linked.")}
+            )
+        if self._state.adding and self.seller_id and not self.seller.active:
+            raise ValidationError(
+                {"seller": _("This seller has been deactivated; it cannot be linked.")}
+            )
 
     class Meta:
         verbose_name = _("seller–household link")

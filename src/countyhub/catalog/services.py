@@ -1,5 +1,5 @@
 """Use cases that change the catalog: create a product with its stock, change price/stock/active,
-register a farmer household."""
+register a farmer household, deactivate (and reactivate) a seller or a household."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.errors import CatalogError, CatalogErrorCode
-from countyhub.catalog.models import Household, HouseholdMember, Product, Stock
+from countyhub.catalog.models import Household, HouseholdMember, Product, Seller, Stock
 from countyhub.core.audit import record_audit
 from countyhub.core.numbers import plain_number
 from countyhub.core.pagecache import bump_catalog_version
@@ -22,6 +22,8 @@ from countyhub.core.permissions import may_register_household
 @transaction.atomic
 def create_product(*, actor: Any, stock_quantity: Decimal = Decimal(0), **fields: Any) -> Product:
     product = Product(**fields)
+    if product.active and _seller_inactive(product):
+        _refuse_inactive_seller()
     product.full_clean()
     product.save()
     Stock.objects.create(product=product, quantity=stock_quantity)
@@ -55,6 +57,8 @@ def update_product(
         changes["price"] = [product.price, price]
         product.price = price
     if active is not None and active != product.active:
+        if active and _seller_inactive(product):
+            _refuse_inactive_seller()
         changes["active"] = [product.active, active]
         product.active = active
     if changes:
@@ -82,6 +86,19 @@ def update_product(
             changes=changes,
         )
     return product
+
+
+def _seller_inactive(product: Product) -> bool:
+    # Read from the database: a caller's product may carry a seller loaded before deactivation.
+    return Seller.objects.filter(pk=product.seller_id, active=False).exists()
+
+
+def _refuse_inactive_seller() -> None:
+    raise CatalogError(
+        CatalogErrorCode.SELLER_INACTIVE,
+        _("The seller has been deactivated: its products cannot be put on sale."),
+        field="active",
+    )
 
 
 @transaction.atomic
@@ -130,5 +147,55 @@ def register_household(
         target=household,
         county=household.county,
         changes={"village": village.pk, "registered_poor": registered_poor},
+    )
+    return household
+
+
+@transaction.atomic
+def set_seller_active(*, actor: Any, seller: Seller, active: bool, reason: str = "") -> Seller:
+    """A seller that stops selling is deactivated, never deleted (its orders and payouts point to
+    it): its products go off sale with it. Reactivating leaves them off sale; the seller puts
+    back on sale what it still sells."""
+    seller = Seller.objects.select_for_update().get(pk=seller.pk)
+    if seller.active == active:
+        return seller
+    seller.active = active
+    seller.save(update_fields=["active", "updated_at"])
+    taken_off: list[int] = []
+    if not active:
+        for product in Product.objects.filter(seller=seller, active=True):
+            update_product(product=product, actor=actor, active=False)
+            taken_off.append(product.pk)
+    record_audit(
+        actor=actor,
+        action="seller.activated" if active else "seller.deactivated",
+        target=seller,
+        county=seller.county,
+        changes={"active": [not active, active], "reason": reason, "products_off_sale": taken_off},
+    )
+    return seller
+
+
+@transaction.atomic
+def set_household_active(
+    *, actor: Any, household: Household, active: bool, reason: str = ""
+) -> Household:
+    """A household that leaves the register is deactivated, never deleted: payouts, seller links
+    and survey answers keep pointing to it; it cannot be linked anew while inactive."""
+    if not may_register_household(actor, household.village):
+        raise PermissionDenied(
+            _("Only the village's station operator or county staff may do this.")
+        )
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.active == active:
+        return household
+    household.active = active
+    household.save(update_fields=["active", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="household.activated" if active else "household.deactivated",
+        target=household,
+        county=household.county,
+        changes={"active": [not active, active], "reason": reason},
     )
     return household

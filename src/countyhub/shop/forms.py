@@ -75,7 +75,7 @@ class AssistedOrderForm(forms.Form):
     def __init__(self, *args: Any, county: County, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
-        self.fields["household"].queryset = Household.objects.filter(county=county)
+        self.fields["household"].queryset = Household.objects.filter(county=county, active=True)
 
 
 @dataclass

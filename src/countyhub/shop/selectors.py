@@ -198,7 +198,7 @@ def households_matching(*, station: Station, q: str, limit: int = 10) -> list[Ho
     match = Q(head_name__icontains=q)
     if q.isdigit():
         match |= Q(pk=int(q))
-    households = Household.objects.filter(match, village_id=station.village_id)
+    households = Household.objects.filter(match, village_id=station.village_id, active=True)
     return list(_identifying(households)[:limit])
 
 
@@ -206,7 +206,9 @@ def household_in(*, station: Station, household_id: object) -> Household | None:
     """The chosen household, if the posted ID is one of the station's village's."""
     if not str(household_id or "").isdigit():
         return None
-    chosen = Household.objects.filter(village_id=station.village_id, pk=int(str(household_id)))
+    chosen = Household.objects.filter(
+        village_id=station.village_id, active=True, pk=int(str(household_id))
+    )
     return _identifying(chosen).first()
 
 
