@@ -11,7 +11,15 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, programs, trace, web
+from countyhub.commands import (
+    analyze_before_after,
+    analyze_did,
+    analyze_sem,
+    backup,
+    programs,
+    trace,
+    web,
+)
 
 app = typer.Typer(
     name="countyhub",
@@ -31,6 +39,8 @@ _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 app.command("demo")(web.demo)
 app.command("serve")(web.serve)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.manage)
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)

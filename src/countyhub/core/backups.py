@@ -1,0 +1,332 @@
+"""Back up a county's installation into one archive and restore it into an empty one.
+
+The archive (a gzipped tar) holds the database (PostgreSQL's `pg_dump` custom format, or a copy
+made with SQLite's online backup API, consistent while the site runs), the uploaded files of both
+file storages (public media and the private evidence documents), and `manifest.json`: every
+table's row count and every file's SHA-256. A restore refuses a target that holds data, and then
+checks the restored database and files against the manifest, so a backup that cannot be restored
+whole is found when it is restored, not trusted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.files.storage import FileSystemStorage, storages
+from django.db import connection
+
+import countyhub
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+# Archive folders for the two file storages, and the settings they are restored to.
+STORAGE_FOLDERS = {"media": "default", "private": "private"}
+
+Progress = Callable[[str, int, int], None]  # step, done, total
+
+
+class BackupError(Exception):
+    """A backup or a restore cannot go on; the message says why and what to do."""
+
+
+@dataclass
+class Manifest:
+    countyhub_version: str
+    created_at: str
+    vendor: str
+    database_member: str
+    tables: dict[str, int]
+    files: dict[str, str] = field(default_factory=dict)  # archive member -> SHA-256
+    skipped_storages: dict[str, str] = field(default_factory=dict)  # folder -> reason
+    format: int = FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise BackupError(f"Unknown backup format {data.get('format')!r}; expected {FORMAT}.")
+        return cls(**data)
+
+
+@dataclass
+class Verification:
+    """What a restore found against the manifest; empty lists mean it is whole."""
+
+    tables_checked: int
+    files_checked: int
+    mismatches: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    return None
+
+
+def table_row_counts() -> dict[str, int]:
+    """Every table of the database (Django's, the apps', the migrations record), by name."""
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _storage_root(alias: str) -> Path | None:
+    """The folder of a file-system storage; None when the storage is elsewhere (object storage)."""
+    storage = storages[alias]
+    if not isinstance(storage, FileSystemStorage):
+        return None
+    return Path(storage.location)
+
+
+def _files_under(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        yield from sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def _pg_environment() -> tuple[list[str], dict[str, str]]:
+    """Connection arguments for pg_dump/pg_restore from the live connection's settings (a test
+    database included), the password through the environment, never the command line."""
+    conf = connection.settings_dict
+    args = ["--dbname", conf["NAME"]]
+    if conf.get("HOST"):
+        args += ["--host", str(conf["HOST"])]
+    if conf.get("PORT"):
+        args += ["--port", str(conf["PORT"])]
+    if conf.get("USER"):
+        args += ["--username", str(conf["USER"])]
+    env = {**os.environ}
+    if conf.get("PASSWORD"):
+        env["PGPASSWORD"] = str(conf["PASSWORD"])
+    return args, env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise BackupError(
+            f"{command[0]} is not installed; install PostgreSQL's client programs."
+        ) from error
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
+
+
+def _dump_database(target: Path) -> str:
+    if connection.vendor == "postgresql":
+        args, env = _pg_environment()
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                "--file",
+                str(target),
+                *args,
+            ],
+            env,
+        )
+        return "database.dump"
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(target)
+        try:
+            connection.connection.backup(copy)
+        finally:
+            copy.close()
+        return "database.sqlite3"
+    raise BackupError(f"Backing up a {connection.vendor} database is not supported.")
+
+
+def create_backup(archive: Path, *, progress: Progress = _quiet) -> Manifest:
+    """Write the database, the uploaded files and the manifest into `archive` (.tar.gz)."""
+    archive = Path(archive)
+    if archive.exists():
+        raise BackupError(f"{archive} exists already; choose another name.")
+    with tempfile.TemporaryDirectory() as scratch:
+        progress("database", 0, 1)
+        tables = table_row_counts()
+        dump = Path(scratch) / "database"
+        member = _dump_database(dump)
+        progress("database", 1, 1)
+        manifest = Manifest(
+            countyhub_version=countyhub.__version__,
+            created_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            vendor=connection.vendor,
+            database_member=member,
+            tables=tables,
+        )
+        manifest.files[member] = _sha256(dump)
+        partial = archive.with_name(archive.name + ".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            tar.add(dump, arcname=member)
+            for folder, alias in STORAGE_FOLDERS.items():
+                root = _storage_root(alias)
+                if root is None:
+                    manifest.skipped_storages[folder] = (
+                        "not on this machine's disk (object storage): back it up with the "
+                        "store's own tools (versioning or replication)"
+                    )
+                    continue
+                paths = list(_files_under(root))
+                for done, path in enumerate(paths, 1):
+                    name = f"{folder}/{path.relative_to(root).as_posix()}"
+                    manifest.files[name] = _sha256(path)
+                    tar.add(path, arcname=name)
+                    progress(folder, done, len(paths))
+            data = manifest.to_json().encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        # A backup interrupted half-way never looks like a finished one.
+        partial.rename(archive)
+    return manifest
+
+
+def read_manifest(archive: Path) -> Manifest:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            stream = tar.extractfile(MANIFEST)
+            if stream is None:
+                raise KeyError(MANIFEST)
+            return Manifest.from_json(stream.read().decode())
+    except (OSError, tarfile.TarError, KeyError) as error:
+        raise BackupError(f"{archive} is not a countyhub backup: {error}") from error
+
+
+def _database_is_empty() -> bool:
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+    return not tables
+
+
+def _occupied_storages() -> list[str]:
+    occupied = []
+    for alias in STORAGE_FOLDERS.values():
+        root = _storage_root(alias)
+        if root is not None and next(_files_under(root), None) is not None:
+            occupied.append(str(root))
+    return occupied
+
+
+def restore_backup(archive: Path, *, progress: Progress = _quiet) -> Verification:
+    """Restore `archive` into the configured database and storages, which must be empty, then
+    check them against the manifest."""
+    manifest = read_manifest(archive)
+    if manifest.vendor != connection.vendor:
+        raise BackupError(
+            f"The backup is of a {manifest.vendor} database; the configured one is "
+            f"{connection.vendor}. Restore into the same kind of database."
+        )
+    if not _database_is_empty():
+        raise BackupError(
+            f"The database {connection.settings_dict['NAME']} is not empty; restore into an "
+            "empty database (create a new one, or drop this one's tables first)."
+        )
+    if occupied := _occupied_storages():
+        raise BackupError(
+            "These file folders are not empty; restore into empty ones: " + ", ".join(occupied)
+        )
+    with tempfile.TemporaryDirectory() as scratch, tarfile.open(archive, "r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.isfile() and m.name != MANIFEST]
+        for done, member in enumerate(members, 1):
+            folder, _sep, rest = member.name.partition("/")
+            if member.name == manifest.database_member:
+                tar.extract(member, scratch, filter="data")
+                progress("database", 0, 1)
+                _load_database(Path(scratch) / member.name)
+                progress("database", 1, 1)
+            elif folder in STORAGE_FOLDERS and rest:
+                root = _storage_root(STORAGE_FOLDERS[folder])
+                if root is None:
+                    continue
+                member.name = rest
+                tar.extract(member, root, filter="data")
+            progress("files", done, len(members))
+    return verify_restore(manifest)
+
+
+def _load_database(dump: Path) -> None:
+    if connection.vendor == "postgresql":
+        args, env = _pg_environment()
+        _run(
+            ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *args, str(dump)],
+            env,
+        )
+        return
+    connection.ensure_connection()
+    source = sqlite3.connect(dump)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+
+
+def verify_restore(manifest: Manifest) -> Verification:
+    """Compare the live database and storages with the manifest: row counts, file checksums."""
+    mismatches = []
+    counts = table_row_counts()
+    for table, expected in manifest.tables.items():
+        found = counts.get(table)
+        if found is None:
+            mismatches.append(f"table {table}: missing (expected {expected} rows)")
+        elif found != expected:
+            mismatches.append(f"table {table}: {found} rows, the backup had {expected}")
+    files = 0
+    for name, digest in manifest.files.items():
+        folder, _sep, rest = name.partition("/")
+        if folder not in STORAGE_FOLDERS or not rest:
+            continue
+        root = _storage_root(STORAGE_FOLDERS[folder])
+        if root is None:
+            continue
+        path = root / rest
+        files += 1
+        if not path.is_file():
+            mismatches.append(f"file {name}: missing")
+        elif _sha256(path) != digest:
+            mismatches.append(f"file {name}: its content differs from the backup's")
+    return Verification(
+        tables_checked=len(manifest.tables), files_checked=files, mismatches=mismatches
+    )
+
+
+def describe(manifest: Manifest) -> dict[str, Any]:
+    """The manifest's summary for the command line."""
+    return {
+        "created_at": manifest.created_at,
+        "countyhub_version": manifest.countyhub_version,
+        "database": manifest.vendor,
+        "tables": len(manifest.tables),
+        "rows": sum(manifest.tables.values()),
+        "files": sum(1 for name in manifest.files if name != manifest.database_member),
+        "skipped": manifest.skipped_storages,
+    }
