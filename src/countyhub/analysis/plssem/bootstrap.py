@@ -31,7 +31,7 @@ from countyhub.analysis.plssem import engine
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
 from countyhub.analysis.results import Results
-from countyhub.analysis.summary import Summary, SummaryTable
+from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +42,8 @@ GROUPS = ("paths", "outer_loadings", "outer_weights", "total_effects", "indirect
 CHUNK_BYTES = 24 * 2**20
 # Above this many rows the BCa acceleration uses a delete-d (grouped) jackknife.
 JACKKNIFE_GROUPS = 2000
+# A bootstrap SD below this (relative to the estimate) is rounding: the statistic is fixed.
+FIXED_SPREAD = 1e-10
 
 
 class ResampleMoments:
@@ -191,6 +193,8 @@ class BootstrapStatistic:
 
     ``std_error`` is the SD of the bootstrap distribution, ``statistic`` = original / std_error
     (SmartPLS's t), ``pvalue`` its two-sided p; ``ci_*`` percentile and ``bca_*`` BCa bounds.
+    ``fixed`` marks a statistic that cannot vary (a single item's loading and weight of 1): it has
+    no t and no p, as seminr reports it, instead of 1 / rounding noise.
     """
 
     labels: list[tuple[str, ...]]
@@ -203,9 +207,14 @@ class BootstrapStatistic:
     ci_high: np.ndarray
     bca_low: np.ndarray
     bca_high: np.ndarray
+    fixed: np.ndarray
 
-    def row(self, index: int) -> dict[str, float | None]:
-        return {name: _num(getattr(self, name)[index]) for name in STATISTIC_FIELDS}
+    def row(self, index: int) -> dict[str, float | bool | None]:
+        out: dict[str, float | bool | None] = {
+            name: _num(getattr(self, name)[index]) for name in STATISTIC_FIELDS
+        }
+        out["fixed"] = bool(self.fixed[index])
+        return out
 
 
 def _num(value: float) -> float | None:
@@ -263,6 +272,12 @@ class BootstrapResults(Results):
             list(rows.values()),
             index=pd.MultiIndex.from_tuples(list(rows), names=["group", "label"]),
             columns=list(STATISTIC_FIELDS),
+        ).assign(
+            fixed=[
+                bool(stat.fixed[i])
+                for stat in self.statistics.values()
+                for i in range(len(stat.labels))
+            ]
         )
 
     def path_pvalues(self) -> dict[tuple[str, ...], float]:
@@ -289,19 +304,19 @@ class BootstrapResults(Results):
             stat = self.statistics[group]
             if not stat.labels:
                 continue
-            rows = [
-                (
-                    _row_label(group, label),
-                    [float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS],
-                )
-                for i, label in enumerate(stat.labels)
-            ]
+            rows: list[tuple[str, list[Cell]]] = []
+            for i, label in enumerate(stat.labels):
+                cells: list[Cell] = [float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS]
+                if stat.fixed[i]:
+                    cells[3], cells[4] = "fixed", None
+                rows.append((_row_label(group, label), cells))
             tables.append(SummaryTable(f"Bootstrap: {title}", columns, rows))
         lines = [
             f"Resamples: {self.resamples} (seed {self.seed}); failed: {self.failed}; "
             f"did not converge (kept): {self.not_converged}",
             "t = estimate / bootstrap SD; p two-sided from Student's t with (valid resamples - 1)"
-            " df; percentile and BCa intervals.",
+            " df; percentile and BCa intervals. A statistic that cannot vary (a single item's"
+            " loading and weight) is fixed: no t, no p.",
         ]
         return Summary("Bootstrap", tables, lines)
 
@@ -451,8 +466,10 @@ def _summarize(
     valid = draws.shape[0]
     mean = draws.mean(axis=0)
     sd = draws.std(axis=0, ddof=1)
+    # Spread at the level of rounding only: the statistic is fixed by the model, not estimated.
+    fixed = sd <= FIXED_SPREAD * np.maximum(1.0, np.abs(original))
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = original / sd
+        t = np.where(fixed, np.nan, original / sd)
     p = student_t_two_sided_p(t, valid - 1)
     low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     bca_low, bca_high = _bca(original, draws, jackknife, alpha)
@@ -472,6 +489,7 @@ def _summarize(
             high[part],
             bca_low[part],
             bca_high[part],
+            fixed[part],
         )
         start = stop
     return out

@@ -18,6 +18,10 @@ RELIABILITY_COLUMNS = ("alpha", "rho_a", "rho_c", "ave")
 # Usual thresholds (Hair et al. 2022): reliability >= 0.70, AVE >= 0.50, HTMT < 0.90.
 RELIABILITY_THRESHOLDS = {"alpha": 0.70, "rho_a": 0.70, "rho_c": 0.70, "ave": 0.50}
 HTMT_THRESHOLD = 0.90
+# Collinearity (Hair et al. 2022): a VIF above 5 is critical; formative indicators are flagged
+# above 3 already, since their weights are regression coefficients on one another.
+VIF_THRESHOLD = 5.0
+VIF_THRESHOLD_FORMATIVE = 3.0
 
 
 def reliability(

@@ -177,10 +177,15 @@ class PLSModel:
         text: str,
         data: Any,
         *,
-        missing: str = "listwise",
-        na: str | float | None = None,
+        missing: str = "mean",
+        na: data_io.NaMarkers = None,
     ) -> PLSModel:
-        """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping)."""
+        """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping).
+
+        ``missing`` is "mean" (each missing cell replaced by its column's mean, as seminr and
+        SmartPLS do by default) or "listwise" (rows with any missing indicator dropped). Missing
+        cells are blank cells (NaN in a frame) and the ``na`` markers (one or several, e.g. -99).
+        """
         spec = parse_model(text)
         _check_structure(spec)
         columns = indicator_columns(spec)
@@ -199,7 +204,7 @@ class PLSModel:
             available = list(data.columns) if hasattr(data, "columns") else list(data)
             source = getattr(data, "attrs", {}).get("source", "data")
             check_against_columns(spec, available, source)
-            table = data_io.table_from_frame(data, columns, na=None if na is None else float(na))
+            table = data_io.table_from_frame(data, columns, na=na)
         prepared = data_io.prepare(table, missing)
         structure = build_structure(spec)
         _check_sample_size(structure, prepared.values.shape[0], table.source)

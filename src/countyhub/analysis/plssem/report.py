@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from countyhub.analysis.plssem.engine import Structure
+from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.report import html_page
 from countyhub.analysis.summary import Summary
 
@@ -127,12 +128,28 @@ def path_diagram_svg(
 
 
 def html_report(
-    *, model_text: str, source: str, n: int, diagram: str, summaries: Sequence[Summary]
+    *,
+    model_text: str,
+    source: str,
+    n: int,
+    diagram: str,
+    summaries: Sequence[Summary],
+    provenance: Provenance,
+    methods: str,
+    warnings: Sequence[str] = (),
 ) -> str:
-    """The standalone page: the model as written, its path diagram, then each summary."""
+    """The standalone page: warnings, the model as written, its path diagram, then each summary."""
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
     sections = [
+        *(
+            [f'<div class="warning"><strong>Warnings</strong><ul>{items}</ul></div>']
+            if items
+            else []
+        ),
         f'<h2>Model</h2><pre class="model">{html.escape(model_text.strip())}</pre>',
         "<h2>Path diagram</h2>" + diagram,
         *(summary.as_html() for summary in summaries),
+        f"<h2>Methods</h2><p>{html.escape(methods)}</p>",
+        provenance.as_html(),
     ]
     return html_page("PLS-SEM report", sections, subtitle=f"Data: {source}; n = {n}")

@@ -34,7 +34,10 @@ from countyhub.analysis.plssem.evaluate import (
     HTMT_THRESHOLD,
     RELIABILITY_COLUMNS,
     RELIABILITY_THRESHOLDS,
+    VIF_THRESHOLD,
+    VIF_THRESHOLD_FORMATIVE,
 )
+from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
@@ -171,8 +174,67 @@ class PLSResults(Results):
         return matrix
 
     @cached_property
+    def collinearity_flags(self) -> list[dict[str, Any]]:
+        """Near-collinearity: indicators (``kind`` "outer") and predictors ("inner") whose VIF is
+        above 5, or above 3 for the indicators of a formative (mode B) construct."""
+        s = self.structure
+        flags: list[dict[str, Any]] = []
+        for i, item in enumerate(s.indicators):
+            k = int(s.block_of[i])
+            threshold = VIF_THRESHOLD_FORMATIVE if s.modes[k] == "B" else VIF_THRESHOLD
+            if self.vif_outer_values[i] > threshold:
+                flags.append(
+                    {
+                        "kind": "outer",
+                        "construct": s.constructs[k],
+                        "indicator": item,
+                        "mode": s.modes[k],
+                        "vif": float(self.vif_outer_values[i]),
+                        "threshold": threshold,
+                    }
+                )
+        for k in s.endogenous:
+            for j, vif in zip(s.predecessors[k], self.vif_inner_values[k], strict=True):
+                if vif > VIF_THRESHOLD:
+                    flags.append(
+                        {
+                            "kind": "inner",
+                            "construct": s.constructs[k],
+                            "predictor": s.constructs[j],
+                            "vif": float(vif),
+                            "threshold": VIF_THRESHOLD,
+                        }
+                    )
+        return flags
+
+    @cached_property
+    def warnings(self) -> list[str]:
+        """What a reader must know before trusting the numbers, in every output."""
+        out = []
+        if not self.converged:
+            out.append(
+                f"The PLS algorithm did not converge in {self.max_iter} iterations (tol "
+                f"{self.tol:g}): the estimates are not a solution; raise max_iter."
+            )
+        for flag in self.collinearity_flags:
+            if flag["kind"] == "outer":
+                kind = "formative indicators" if flag["mode"] == "B" else "indicators"
+                out.append(
+                    f"VIF of {flag['indicator']} in {flag['construct']} is {flag['vif']:.2f} "
+                    f"(above {flag['threshold']:g} for {kind}): near-collinear."
+                )
+            else:
+                out.append(
+                    f"VIF of predictor {flag['predictor']} of {flag['construct']} is "
+                    f"{flag['vif']:.2f} (above {flag['threshold']:g}): near-collinear predictors."
+                )
+        return out
+
+    @cached_property
     def meta(self) -> dict[str, Any]:
-        """Provenance: package version, data source and a hash of the estimation data."""
+        """The estimate's identity: package version, data source, a hash of the estimation data
+        (after missing-value handling) and the model text. The run's stamp is :class:`Provenance`.
+        """
         digest = hashlib.sha256(np.ascontiguousarray(self.model.prepared.values).tobytes())
         return {
             "countyhub": __version__,
@@ -181,9 +243,80 @@ class PLSResults(Results):
             "model": self.model.spec.text,
         }
 
+    @property
+    def rows_note(self) -> str:
+        """Rows used, dropped and why (or cells filled), with the columns responsible."""
+        prepared = self.model.prepared
+        total = prepared.raw.shape[0]
+        per_column = np.isnan(prepared.raw).sum(axis=0)
+        where = ", ".join(
+            f"{self.structure.indicators[j]} {int(per_column[j])}"
+            for j in np.flatnonzero(per_column)
+        )
+        if prepared.missing == "listwise":
+            if not prepared.dropped_rows:
+                return f"{self.n} rows used of {total}; none dropped (no missing values)"
+            return (
+                f"{self.n} rows used of {total}; {prepared.dropped_rows} dropped by listwise "
+                f"deletion for missing values (missing cells per column: {where})"
+            )
+        if not prepared.filled_cells:
+            return f"{self.n} rows used of {total}; none dropped; no missing values"
+        return (
+            f"{self.n} rows used of {total}; none dropped; {prepared.filled_cells} missing "
+            f"cells replaced by their column's mean ({where})"
+        )
+
+    def methods(self, bootstrap: BootstrapResults | None = None) -> str:
+        """The conventions used, as a paragraph for a methods section."""
+        missing = (
+            "missing values were replaced by the column mean (seminr's and SmartPLS's default)"
+            if self.model.prepared.missing == "mean"
+            else "rows with a missing indicator were dropped (listwise deletion)"
+        )
+        text = (
+            f"The model was estimated with the PLS path algorithm (Lohmöller 1989) on "
+            f"standardized indicators; {missing}. Inner weighting: {self.scheme} scheme; outer "
+            f"weights by correlation (mode A) or regression (mode B); iterations stop when the "
+            f"sum of absolute weight changes falls below {self.tol:g} (at most {self.max_iter}). "
+            "Cronbach's alpha is standardized (on the indicator correlations); rho_A is "
+            "Dijkstra-Henseler's; rho_C and AVE come from the outer loadings; HTMT follows "
+            "Henseler, Ringle and Sarstedt (2015). f² re-estimates the model without the path; "
+            "the VIF of a construct's only predictor is 1 (SmartPLS). Indicators with a VIF "
+            f"above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for formative, mode B, "
+            "indicators) are flagged. Formative constructs are judged by their weights and VIFs, "
+            "not by reliability thresholds."
+        )
+        if bootstrap is not None:
+            text += (
+                f" The bootstrap drew {bootstrap.resamples} resamples of rows with replacement "
+                f"(seed {bootstrap.seed}); t = estimate / bootstrap SD, p two-sided from "
+                "Student's t with (valid resamples - 1) degrees of freedom; percentile and "
+                f"bias-corrected and accelerated (BCa, jackknife acceleration) "
+                f"{100 * (1 - bootstrap.alpha):g}% intervals. A single item's loading and weight "
+                "are fixed at 1 (no t, no p)."
+            )
+        return text
+
+    def provenance(
+        self, bootstrap: BootstrapResults | None = None, command: str | None = None
+    ) -> Provenance:
+        """The stamp of this run: version, date, data file SHA-256, seed and command line."""
+        return Provenance.capture(
+            self.model.table.source,
+            seed=None if bootstrap is None else bootstrap.seed,
+            command=command,
+        )
+
     # renderings ---------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (construct and indicator names as keys; a path is "FROM -> TO")."""
+    def to_dict(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        provenance: Provenance | None = None,
+    ) -> dict[str, Any]:
+        """The JSON form (construct and indicator names as keys; a path is "FROM -> TO"),
+        stamped with its provenance and methods; with ``bootstrap`` under "bootstrap"."""
         s = self.structure
         names = s.constructs
         prepared = self.model.prepared
@@ -201,13 +334,19 @@ class PLSResults(Results):
             }
 
         endogenous = [names[k] for k in s.endogenous]
-        return {
+        stamp = provenance or self.provenance(bootstrap)
+        out: dict[str, Any] = {
+            "provenance": stamp.to_dict(),
+            "methods": self.methods(bootstrap),
             "meta": self.meta,
             "n": self.n,
+            "rows": self.rows_note,
             "dropped_rows": prepared.dropped_rows,
             "filled_cells": prepared.filled_cells,
             "missing": prepared.missing,
             "converged": self.converged,
+            "warnings": self.warnings,
+            "collinearity": self.collinearity_flags,
             "iterations": self.iterations,
             "weighting": self.scheme,
             "max_iter": self.max_iter,
@@ -259,6 +398,9 @@ class PLSResults(Results):
             "fornell_larcker": square(self.fornell_larcker_matrix, diagonal=True),
             "htmt": square(self.htmt_matrix, diagonal=False),
         }
+        if bootstrap is not None:
+            out["bootstrap"] = bootstrap.to_dict()
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """The structural model: one row per path, with its coefficient, f² and VIF."""
@@ -275,18 +417,14 @@ class PLSResults(Results):
     def summary(self) -> Summary:
         s = self.structure
         names = s.constructs
-        prepared = self.model.prepared
-        missing = (
-            f"listwise deletion dropped {prepared.dropped_rows} rows"
-            if prepared.missing == "listwise"
-            else f"mean replacement filled {prepared.filled_cells} cells"
-        )
         lines = [
-            f"Observations: {self.n} ({missing})",
+            f"Observations: {self.rows_note}",
             f"Weighting scheme: {self.scheme}; "
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
         ]
+        if self.warnings:
+            lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
             "Explained variance",
             ("R²", "adjusted R²"),
@@ -295,6 +433,11 @@ class PLSResults(Results):
                 for k in s.endogenous
             ],
         )
+        outer_flags = {
+            (f"{f['construct']}: {f['indicator']}", "VIF")
+            for f in self.collinearity_flags
+            if f["kind"] == "outer"
+        }
         outer = SummaryTable(
             "Measurement model",
             ("mode", "loading", "weight", "VIF"),
@@ -310,6 +453,9 @@ class PLSResults(Results):
                 )
                 for i, item in enumerate(s.indicators)
             ],
+            note=f"VIF above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for mode B "
+            "indicators) is flagged.",
+            flagged=frozenset(outer_flags),
         )
         tables = [self._path_table(), r2, outer, self._reliability_table()]
         tables.append(
@@ -359,12 +505,20 @@ class PLSResults(Results):
                 )
                 for j, k in self.path_pairs()
             ],
+            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged.",
+            flagged=frozenset(
+                (path_label(f["predictor"], f["construct"]), "VIF")
+                for f in self.collinearity_flags
+                if f["kind"] == "inner"
+            ),
         )
 
     def _reliability_table(self) -> SummaryTable:
         names = self.structure.constructs
         flagged = set()
         for k, name in enumerate(names):
+            if self.structure.modes[k] == "B":
+                continue  # composites are judged by their weights and VIFs, not by these
             for c, (key, heading) in enumerate(
                 zip(RELIABILITY_COLUMNS, _RELIABILITY_HEADINGS, strict=True)
             ):
@@ -375,13 +529,19 @@ class PLSResults(Results):
             _RELIABILITY_HEADINGS,
             [(name, list(map(float, self.reliability_values[k]))) for k, name in enumerate(names)],
             note="Thresholds: alpha, rho_A and rho_C >= 0.70; AVE >= 0.50 (flagged cells fall "
-            "short). Alpha is standardized; rho_A is Dijkstra-Henseler (1 for mode B and single "
-            "items).",
+            "short; mode B constructs are not judged by them). Alpha is standardized; rho_A is "
+            "Dijkstra-Henseler (1 for mode B and single items).",
             flagged=frozenset(flagged),
         )
 
-    def to_html(self, bootstrap: BootstrapResults | None = None) -> str:
-        """A self-contained HTML report (path diagram, reliability, validity, bootstrap)."""
+    def to_html(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        provenance: Provenance | None = None,
+    ) -> str:
+        """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
+        with its provenance and a methods paragraph."""
         diagram = report.path_diagram_svg(
             self.structure,
             self.path_matrix,
@@ -393,6 +553,9 @@ class PLSResults(Results):
             source=self.model.table.source,
             n=self.n,
             diagram=diagram,
+            warnings=self.warnings,
+            provenance=provenance or self.provenance(bootstrap),
+            methods=self.methods(bootstrap),
             summaries=[self.summary] if bootstrap is None else [self.summary, bootstrap.summary],
         )
 
@@ -484,15 +647,75 @@ def _num(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def _check_mode_b_blocks(structure: Structure, r: np.ndarray) -> None:
+# A correlation matrix whose smallest eigenvalue is below this (its eigenvalues sum to its size)
+# is singular: exact linear dependence, or dependence up to rounding of the data.
+RANK_TOLERANCE = 1e-9
+
+
+def _dependent(matrix: np.ndarray) -> list[int] | None:
+    """The variables that take part in a linear dependence of ``matrix``, or None if it has none.
+
+    They are the non-zero entries of the eigenvectors of the (near-)zero eigenvalues: exactly the
+    variables some combination of which is constant.
+    """
+    values, vectors = np.linalg.eigh(matrix)
+    null = vectors[:, values < RANK_TOLERANCE * matrix.shape[0]]
+    if null.shape[1] == 0:
+        return None
+    return [int(i) for i in np.flatnonzero(np.abs(null).max(axis=1) > 1e-6)]
+
+
+def _check_blocks(structure: Structure, r: np.ndarray) -> None:
+    """Refuse a block whose indicators are linearly dependent, naming the indicators involved."""
     for k, block in enumerate(structure.blocks):
-        mode_b = structure.modes[k] == "B" and len(block) > 1
-        if mode_b and np.linalg.cond(r[np.ix_(block, block)]) > 1e12:
-            items = ", ".join(structure.indicators[i] for i in block)
-            raise AnalysisError(
-                f"the indicators of {structure.constructs[k]!r} ({items}) are linearly "
-                "dependent, so its mode B weights cannot be estimated; drop one of them or use '=~'"
-            )
+        if len(block) < 2:
+            continue
+        involved = _dependent(r[np.ix_(block, block)])
+        if involved is None:
+            continue
+        name = structure.constructs[k]
+        items = ", ".join(structure.indicators[block[i]] for i in involved)
+        what = (
+            "an exact copy (up to scale) of each other"
+            if len(involved) == 2
+            else "one is an exact linear combination of the others"
+        )
+        consequence = (
+            "its mode B weights cannot be estimated"
+            if structure.modes[k] == "B"
+            else "their VIFs are infinite and the block measures less than it claims"
+        )
+        raise AnalysisError(
+            f"the indicators of {name!r} ({items}) are linearly dependent ({what}), so "
+            f"{consequence}; drop one of them from {name!r}"
+        )
+
+
+def _check_inner(structure: Structure, construct_cor: np.ndarray) -> None:
+    """Refuse an endogenous construct whose predictors' scores are perfectly collinear."""
+    for k in structure.endogenous:
+        pred = structure.predecessors[k]
+        if len(pred) < 2:
+            continue
+        sub = construct_cor[np.ix_(pred, pred)]
+        involved = list(range(len(pred))) if not np.isfinite(sub).all() else _dependent(sub)
+        if involved is None:
+            continue
+        names = ", ".join(structure.constructs[pred[i]] for i in involved)
+        raise AnalysisError(
+            f"the predictors of {structure.constructs[k]!r} ({names}) are perfectly collinear: "
+            "the scores of one are a linear combination of the others, so their paths cannot "
+            "be separated; drop one of them or merge their indicators into one construct"
+        )
+
+
+def _sum_score_cor(r: np.ndarray, structure: Structure) -> np.ndarray:
+    """Construct correlations of unit-weight sum scores: the algorithm's first step."""
+    w = structure.mask
+    cov = w.T @ r @ w
+    sd = np.sqrt(np.diag(cov))
+    out: np.ndarray = cov / np.outer(sd, sd)
+    return out
 
 
 def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSResults:
@@ -501,12 +724,14 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
     x = model.prepared.values
     n = x.shape[0]
     r = engine.correlation(x)
-    _check_mode_b_blocks(s, r)
+    _check_blocks(s, r)
+    _check_inner(s, _sum_score_cor(r, s))
     fit, w = engine.fit_weights(r, s, scheme=scheme, max_iter=max_iter, tol=tol)
     derived = engine.derive(r[None], w[None], s)
+    _check_inner(s, derived.construct_cor[0])
     if fit.failed[0] or derived.failed[0]:
         raise AnalysisError(
-            "the estimate is singular: a construct's predictors are perfectly collinear"
+            "the estimate is singular: the PLS algorithm met a singular system it could not solve"
         )
     r2 = derived.r_squared[0]
     adj = np.full_like(r2, np.nan)
