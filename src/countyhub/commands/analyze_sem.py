@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 def sem(
+    ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="Survey table: .csv, .xlsx or .parquet.")],
     model: Annotated[
         Path, typer.Option("--model", help="Model file in lavaan-style syntax (=~, <~, ~).")
@@ -74,7 +75,7 @@ def sem(
             boot = _run_bootstrap(result, bootstrap, chosen, jobs, 1 - confidence)
     except AnalysisError as exc:
         common.fail(str(exc))
-    stamp = result.provenance(boot)
+    stamp = result.provenance(boot, command=common.invoked_command(ctx))
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")

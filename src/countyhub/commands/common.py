@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import secrets
+import shlex
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -64,3 +65,29 @@ def written(summary: Iterable[str], files: Sequence[Path | None]) -> None:
     for path in files:
         if path is not None:
             typer.echo(f"wrote {path}")
+
+
+def invoked_command(ctx: typer.Context) -> str:
+    """The running command as it could be typed again: its path and every option given.
+
+    Rebuilt from the parsed parameters rather than ``sys.argv``, so that it is right however the
+    command was called (the console script, ``python -m``, a test runner).
+    """
+    words = ctx.command_path.split()
+    for param in ctx.command.params:
+        name = param.name or ""
+        source = ctx.get_parameter_source(name)
+        if source is None or source.name == "DEFAULT":
+            continue
+        value = ctx.params.get(name)
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        if param.param_type_name == "argument":
+            words += [str(v) for v in values]
+            continue
+        flag = max(param.opts, key=len)
+        if getattr(param, "is_flag", False):
+            words.append(flag if value else (param.secondary_opts or [flag])[0])
+            continue
+        for v in values:
+            words += [flag, str(v)]
+    return shlex.join(words)
