@@ -47,6 +47,16 @@ def sem(
             help="Exit 0 even if the algorithm did not converge (it is still reported).",
         ),
     ] = False,
+    predict: Annotated[
+        bool,
+        typer.Option(
+            "--predict",
+            help="PLSpredict: k-fold cross-validation (--folds, --repetitions) of the endogenous "
+            "indicators against the linear-model benchmark.",
+        ),
+    ] = False,
+    folds: Annotated[int, typer.Option(help="PLSpredict folds.")] = 10,
+    repetitions: Annotated[int, typer.Option(help="PLSpredict repetitions.")] = 10,
     jobs: Annotated[int, typer.Option(help="Threads for the bootstrap.")] = 2,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")] = None,
@@ -60,7 +70,7 @@ def sem(
     from countyhub.analysis.plssem import PLSModel
 
     common.check_confidence(confidence)
-    chosen = common.choose_seed(seed) if bootstrap else None
+    chosen = common.choose_seed(seed) if bootstrap or predict else None
     try:
         text = model.read_text(encoding="utf-8")
     except OSError as exc:
@@ -73,20 +83,32 @@ def sem(
             raise AnalysisError("--bootstrap must be 0 or a positive number of resamples")
         if bootstrap:
             boot = _run_bootstrap(result, bootstrap, chosen, jobs, 1 - confidence)
+        prediction = (
+            result.predict(folds=folds, repetitions=repetitions, seed=chosen) if predict else None
+        )
     except AnalysisError as exc:
         common.fail(str(exc))
     stamp = result.provenance(boot, command=common.invoked_command(ctx))
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
+        if prediction is not None:
+            payload["predict"] = prediction.to_dict()
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     if report is not None:
-        report.write_text(result.to_html(boot, provenance=stamp), encoding="utf-8")
+        report.write_text(
+            result.to_html(boot, provenance=stamp, prediction=prediction), encoding="utf-8"
+        )
     if json_out is None and report is None:
         sys.stdout.write(result.summary.as_text())
         if boot is not None:
             sys.stdout.write("\n" + boot.summary.as_text())
+        if prediction is not None:
+            sys.stdout.write("\n" + prediction.summary.as_text())
     else:
-        common.written(_short_summary(result, boot, seed is not None), [json_out, report])
+        lines = _short_summary(result, boot, seed is not None)
+        if prediction is not None and boot is None and chosen is not None:
+            lines.append("PLSpredict: " + common.seed_line(chosen, seed is not None))
+        common.written(lines, [json_out, report])
     _finish(result, allow_nonconvergence)
 
 

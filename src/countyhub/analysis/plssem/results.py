@@ -37,6 +37,7 @@ from countyhub.analysis.plssem.evaluate import (
     VIF_THRESHOLD,
     VIF_THRESHOLD_FORMATIVE,
 )
+from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
@@ -369,6 +370,7 @@ class PLSResults(Results):
             "r_squared_adj": {
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
+            "model_selection": self.model_selection,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
                 for j, k in self.path_pairs()
@@ -426,12 +428,22 @@ class PLSResults(Results):
         if self.warnings:
             lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
-            "Explained variance",
-            ("R²", "adjusted R²"),
+            "Explained variance and model selection",
+            ("R²", "adjusted R²", "AIC", "BIC"),
             [
-                (names[k], [float(self.r_squared_values[k]), float(self.r_squared_adj_values[k])])
+                (
+                    names[k],
+                    [
+                        float(self.r_squared_values[k]),
+                        float(self.r_squared_adj_values[k]),
+                        self.model_selection[names[k]]["aic"],
+                        self.model_selection[names[k]]["bic"],
+                    ],
+                )
                 for k in s.endogenous
             ],
+            note="AIC and BIC of each construct's regression on its predictors (lower is better "
+            "when comparing models on the same data).",
         )
         outer_flags = {
             (f"{f['construct']}: {f['indicator']}", "VIF")
@@ -539,6 +551,7 @@ class PLSResults(Results):
         bootstrap: BootstrapResults | None = None,
         *,
         provenance: Provenance | None = None,
+        prediction: PredictResults | None = None,
     ) -> str:
         """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
         with its provenance and a methods paragraph."""
@@ -556,7 +569,11 @@ class PLSResults(Results):
             warnings=self.warnings,
             provenance=provenance or self.provenance(bootstrap),
             methods=self.methods(bootstrap),
-            summaries=[self.summary] if bootstrap is None else [self.summary, bootstrap.summary],
+            summaries=[
+                self.summary,
+                *([] if bootstrap is None else [bootstrap.summary]),
+                *([] if prediction is None else [prediction.summary]),
+            ],
         )
 
     def bootstrap(
@@ -580,6 +597,43 @@ class PLSResults(Results):
             alpha=alpha,
             indices=indices,
         )
+
+    def predict(
+        self,
+        *,
+        folds: int = 10,
+        repetitions: int = 10,
+        seed: int | None = None,
+        technique: str = "DA",
+        orderings: np.ndarray | None = None,
+    ) -> PredictResults:
+        """PLSpredict: see :func:`countyhub.analysis.plssem.predict.predict_pls`."""
+        return predict_pls(
+            self.model.prepared.values,
+            self.structure,
+            folds=folds,
+            repetitions=repetitions,
+            seed=seed,
+            technique=technique,
+            settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
+            orderings=orderings,
+        )
+
+    @cached_property
+    def model_selection(self) -> dict[str, dict[str, float]]:
+        """AIC and BIC of each endogenous construct's regression on its predictors' scores, as
+        seminr's ``it_criteria`` (Sharma et al. 2019): n log(SSE / n) plus 2 (k + 1), or
+        (k + 1) log n, with SSE = (1 - R²)(n - 1) for scores of unit variance."""
+        n = self.n
+        out: dict[str, dict[str, float]] = {}
+        for k in self.structure.endogenous:
+            size = len(self.structure.predecessors[k]) + 1
+            log_mse = n * math.log((1 - self.r_squared_values[k]) * (n - 1) / n)
+            out[self.structure.constructs[k]] = {
+                "aic": 2 * size + log_mse,
+                "bic": log_mse + size * math.log(n),
+            }
+        return out
 
     def _estimation(self) -> Estimation:
         """This estimate as the bootstrap re-estimates it: settings, statistics and their labels."""
