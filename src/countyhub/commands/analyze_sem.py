@@ -13,6 +13,7 @@ from countyhub.commands import common
 
 if TYPE_CHECKING:
     from countyhub.analysis.plssem.bootstrap import BootstrapResults
+    from countyhub.analysis.plssem.fit import FitResults
     from countyhub.analysis.plssem.results import PLSResults
 
 
@@ -86,26 +87,29 @@ def sem(
         prediction = (
             result.predict(folds=folds, repetitions=repetitions, seed=chosen) if predict else None
         )
+        fit = result.model_fit(bootstrap, seed=chosen)
     except AnalysisError as exc:
         common.fail(str(exc))
     stamp = result.provenance(boot, command=common.invoked_command(ctx))
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
+        payload["model_fit"] = fit.to_dict()
         if prediction is not None:
             payload["predict"] = prediction.to_dict()
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     if report is not None:
         report.write_text(
-            result.to_html(boot, provenance=stamp, prediction=prediction), encoding="utf-8"
+            result.to_html(boot, provenance=stamp, prediction=prediction, fit=fit), encoding="utf-8"
         )
     if json_out is None and report is None:
         sys.stdout.write(result.summary.as_text())
+        sys.stdout.write("\n" + fit.summary.as_text())
         if boot is not None:
             sys.stdout.write("\n" + boot.summary.as_text())
         if prediction is not None:
             sys.stdout.write("\n" + prediction.summary.as_text())
     else:
-        lines = _short_summary(result, boot, seed is not None)
+        lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit)]
         if prediction is not None and boot is None and chosen is not None:
             lines.append("PLSpredict: " + common.seed_line(chosen, seed is not None))
         common.written(lines, [json_out, report])
@@ -130,6 +134,15 @@ def _short_summary(
         )
     lines += [f"! {w}" for w in result.warnings]
     return lines
+
+
+def _fit_line(fit: FitResults) -> str:
+    srmr = fit.values["estimated"]["srmr"]
+    line = f"Model fit: SRMR {srmr:.3f} (estimated model)"
+    if fit.quantiles:
+        q95, q99 = fit.quantiles["estimated"]["srmr"]
+        line += f"; bootstrap 95% quantile {q95:.3f}, 99% {q99:.3f}"
+    return line
 
 
 def _finish(result: PLSResults, allow_nonconvergence: bool) -> None:

@@ -338,7 +338,7 @@ def _row_label(group: str, label: tuple[str, ...]) -> str:
     return path_label(*label)
 
 
-def _chunk_size(n: int) -> int:
+def chunk_size(n: int) -> int:
     return int(max(8, min(1024, CHUNK_BYTES // (8 * max(n, 1)))))
 
 
@@ -389,7 +389,7 @@ def bootstrap(
     failed = np.zeros(n, dtype=bool)
     converged = np.ones(n, dtype=bool)
     generator = np.random.Generator(np.random.PCG64(seed))
-    chunk = _chunk_size(rows)
+    chunk = chunk_size(rows)
 
     def chunk_indices(start: int, stop: int) -> np.ndarray:
         if indices is not None:
@@ -451,7 +451,7 @@ def _jackknife(estimation: Estimation, moments: ResampleMoments, width: int) -> 
     order = np.arange(rows)
     groups = np.array_split(order, min(rows, JACKKNIFE_GROUPS))
     out = np.empty((len(groups), width))
-    chunk = _chunk_size(rows) * 4
+    chunk = chunk_size(rows) * 4
     for start in range(0, len(groups), chunk):
         part = groups[start : start + chunk]
         values, _, _ = _extract(estimation, moments.leave_out(part))

@@ -37,6 +37,7 @@ from countyhub.analysis.plssem.evaluate import (
     VIF_THRESHOLD,
     VIF_THRESHOLD_FORMATIVE,
 )
+from countyhub.analysis.plssem.fit import FitResults, model_fit
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -552,6 +553,7 @@ class PLSResults(Results):
         *,
         provenance: Provenance | None = None,
         prediction: PredictResults | None = None,
+        fit: FitResults | None = None,
     ) -> str:
         """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
         with its provenance and a methods paragraph."""
@@ -571,6 +573,7 @@ class PLSResults(Results):
             methods=self.methods(bootstrap),
             summaries=[
                 self.summary,
+                *([] if fit is None else [fit.summary]),
                 *([] if bootstrap is None else [bootstrap.summary]),
                 *([] if prediction is None else [prediction.summary]),
             ],
@@ -617,6 +620,19 @@ class PLSResults(Results):
             technique=technique,
             settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
             orderings=orderings,
+        )
+
+    def model_fit(self, resamples: int = 0, *, seed: int | None = None) -> FitResults:
+        """SRMR, d_ULS, d_G and NFI (saturated and estimated model), with the bootstrap 95% and
+        99% quantiles of ``resamples`` resamples; see :mod:`countyhub.analysis.plssem.fit`."""
+        if resamples < 0 or resamples == 1:
+            raise AnalysisError("the model-fit bootstrap needs 0 or at least 2 resamples")
+        return model_fit(
+            self.model.prepared.values,
+            self.structure,
+            settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
+            resamples=resamples,
+            seed=seed,
         )
 
     @cached_property
