@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -56,6 +56,14 @@ def sem(
             "indicators against the linear-model benchmark.",
         ),
     ] = False,
+    global_item: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--global",
+            help="CONSTRUCT=COLUMN: a global single-item measure of a formative construct, for "
+            "redundancy analysis; repeatable.",
+        ),
+    ] = None,
     folds: Annotated[int, typer.Option(help="PLSpredict folds.")] = 10,
     repetitions: Annotated[int, typer.Option(help="PLSpredict repetitions.")] = 10,
     jobs: Annotated[int, typer.Option(help="Threads for the bootstrap.")] = 2,
@@ -88,22 +96,30 @@ def sem(
             result.predict(folds=folds, repetitions=repetitions, seed=chosen) if predict else None
         )
         fit = result.model_fit(bootstrap, seed=chosen)
+        formative = result.formative(boot, global_items=_global_items(data, global_item, na))
     except AnalysisError as exc:
         common.fail(str(exc))
     stamp = result.provenance(boot, command=common.invoked_command(ctx))
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
         payload["model_fit"] = fit.to_dict()
+        if formative is not None:
+            payload["formative"] = formative.to_dict()
         if prediction is not None:
             payload["predict"] = prediction.to_dict()
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     if report is not None:
         report.write_text(
-            result.to_html(boot, provenance=stamp, prediction=prediction, fit=fit), encoding="utf-8"
+            result.to_html(
+                boot, provenance=stamp, prediction=prediction, fit=fit, formative=formative
+            ),
+            encoding="utf-8",
         )
     if json_out is None and report is None:
         sys.stdout.write(result.summary.as_text())
         sys.stdout.write("\n" + fit.summary.as_text())
+        if formative is not None:
+            sys.stdout.write("\n" + formative.summary.as_text())
         if boot is not None:
             sys.stdout.write("\n" + boot.summary.as_text())
         if prediction is not None:
@@ -134,6 +150,20 @@ def _short_summary(
         )
     lines += [f"! {w}" for w in result.warnings]
     return lines
+
+
+def _global_items(data: Path, given: list[str] | None, na: list[str] | None) -> dict[str, Any]:
+    """``--global CONSTRUCT=COLUMN`` options into {construct: column values}."""
+    from countyhub.analysis.errors import AnalysisError
+    from countyhub.analysis.plssem.data import read_indicators
+
+    out = {}
+    for value in given or []:
+        construct, equals, column = value.partition("=")
+        if not equals or not construct.strip() or not column.strip():
+            raise AnalysisError(f"--global {value!r}: write CONSTRUCT=COLUMN, e.g. SERV=serv_all")
+        out[construct.strip()] = read_indicators(data, [column.strip()], na=na).values[:, 0]
+    return out
 
 
 def _fit_line(fit: FitResults) -> str:

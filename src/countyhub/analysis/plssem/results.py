@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,11 @@ from countyhub.analysis.plssem.evaluate import (
     VIF_THRESHOLD_FORMATIVE,
 )
 from countyhub.analysis.plssem.fit import FitResults, model_fit
+from countyhub.analysis.plssem.formative import (
+    FormativeAssessment,
+    FormativeIndicator,
+    redundancy_path,
+)
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -554,6 +560,7 @@ class PLSResults(Results):
         provenance: Provenance | None = None,
         prediction: PredictResults | None = None,
         fit: FitResults | None = None,
+        formative: FormativeAssessment | None = None,
     ) -> str:
         """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
         with its provenance and a methods paragraph."""
@@ -574,6 +581,7 @@ class PLSResults(Results):
             summaries=[
                 self.summary,
                 *([] if fit is None else [fit.summary]),
+                *([] if formative is None else [formative.summary]),
                 *([] if bootstrap is None else [bootstrap.summary]),
                 *([] if prediction is None else [prediction.summary]),
             ],
@@ -634,6 +642,66 @@ class PLSResults(Results):
             resamples=resamples,
             seed=seed,
         )
+
+    def formative(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        global_items: Mapping[str, np.ndarray] | None = None,
+    ) -> FormativeAssessment | None:
+        """The formative criteria of every mode B construct (None if there is none): weights
+        with their bootstrap significance, VIF levels, and redundancy analysis for each construct
+        given a global item (values aligned with the rows of the data file or frame)."""
+        s = self.structure
+        if "B" not in s.modes:
+            return None
+        indicators = []
+        for i, item in enumerate(s.indicators):
+            k = int(s.block_of[i])
+            if s.modes[k] != "B":
+                continue
+            extra: dict[str, Any] = {}
+            if bootstrap is not None:
+                weights = bootstrap.statistics["outer_weights"]
+                loadings = bootstrap.statistics["outer_loadings"]
+                j = weights.labels.index((s.constructs[k], item))
+                extra = {
+                    "weight_pvalue": _num(weights.pvalue[j]),
+                    "weight_ci": (float(weights.ci_low[j]), float(weights.ci_high[j])),
+                    "loading_pvalue": _num(loadings.pvalue[j]),
+                }
+            indicators.append(
+                FormativeIndicator(
+                    s.constructs[k],
+                    item,
+                    float(self.own_weights[i]),
+                    float(self.loadings[i]),
+                    float(self.vif_outer_values[i]),
+                    **extra,
+                )
+            )
+        redundancy = {}
+        prepared = self.model.prepared
+        keep = (
+            ~np.isnan(prepared.raw).any(axis=1)
+            if prepared.missing == "listwise"
+            else np.ones(prepared.raw.shape[0], dtype=bool)
+        )
+        settings = {"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol}
+        for construct, values in (global_items or {}).items():
+            if construct not in s.constructs or s.modes[s.constructs.index(construct)] != "B":
+                raise AnalysisError(f"redundancy analysis: {construct!r} is not a mode B construct")
+            values = np.asarray(values, dtype=np.float64)
+            if values.shape != (prepared.raw.shape[0],):
+                raise AnalysisError(
+                    f"redundancy analysis: the global item of {construct!r} has "
+                    f"{values.shape[0]} values for {prepared.raw.shape[0]} rows"
+                )
+            block = s.blocks[s.constructs.index(construct)]
+            redundancy[construct] = redundancy_path(
+                prepared.values[:, block], values[keep], settings
+            )
+        return FormativeAssessment(tuple(indicators), redundancy)
 
     @cached_property
     def model_selection(self) -> dict[str, dict[str, float]]:
