@@ -109,7 +109,8 @@ def test_the_command_reports_model_fit_in_every_output(tmp_path):
     assert "Model fit" in printed.stdout and "SRMR" in printed.stdout
     out, page = tmp_path / "r.json", tmp_path / "r.html"
     written = CliRunner().invoke(
-        app, [*base, "--bootstrap", "100", "--seed", "2", "--json", str(out), "--report", str(page)]
+        app,
+        [*base, "--fit-bootstrap", "100", "--seed", "2", "--json", str(out), "--report", str(page)],
     )
     assert written.exit_code == 0, written.stderr
     assert "Model fit: SRMR" in written.stdout and "95% quantile" in written.stdout

@@ -94,5 +94,5 @@ def test_the_command_reports_plspredict(tmp_path):
     data = json.loads(out.read_text())
     assert data["predict"]["folds"] == 5 and data["predict"]["repetitions"] == 2
     assert set(data["predict"]["indicators"]) == {"cusa", "cusl_1", "cusl_2", "cusl_3"}
-    assert "PLSpredict: Seed:" in result.stdout
+    assert "Seed: " in result.stdout and "(chosen; add --seed" in result.stdout
     assert data["model_selection"]["CUSL"]["bic"] < 0

@@ -64,6 +64,13 @@ def sem(
             "redundancy analysis; repeatable.",
         ),
     ] = None,
+    fit_bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--fit-bootstrap",
+            help="Resamples for the 95%/99% quantiles of SRMR, d_ULS and d_G (0 = none).",
+        ),
+    ] = 0,
     folds: Annotated[int, typer.Option(help="PLSpredict folds.")] = 10,
     repetitions: Annotated[int, typer.Option(help="PLSpredict repetitions.")] = 10,
     jobs: Annotated[int, typer.Option(help="Threads for the bootstrap.")] = 2,
@@ -79,7 +86,7 @@ def sem(
     from countyhub.analysis.plssem import PLSModel
 
     common.check_confidence(confidence)
-    chosen = common.choose_seed(seed) if bootstrap or predict else None
+    chosen = common.choose_seed(seed) if bootstrap or predict or fit_bootstrap else None
     try:
         text = model.read_text(encoding="utf-8")
     except OSError as exc:
@@ -95,7 +102,7 @@ def sem(
         prediction = (
             result.predict(folds=folds, repetitions=repetitions, seed=chosen) if predict else None
         )
-        fit = result.model_fit(bootstrap, seed=chosen)
+        fit = result.model_fit(fit_bootstrap, seed=chosen)
         formative = result.formative(boot, global_items=_global_items(data, global_item, na))
     except AnalysisError as exc:
         common.fail(str(exc))
@@ -126,8 +133,8 @@ def sem(
             sys.stdout.write("\n" + prediction.summary.as_text())
     else:
         lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit)]
-        if prediction is not None and boot is None and chosen is not None:
-            lines.append("PLSpredict: " + common.seed_line(chosen, seed is not None))
+        if boot is None and chosen is not None:
+            lines.append(common.seed_line(chosen, seed is not None))
         common.written(lines, [json_out, report])
     _finish(result, allow_nonconvergence)
 
