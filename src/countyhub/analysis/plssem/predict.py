@@ -74,38 +74,69 @@ class _Fold:
     naive: np.ndarray
 
 
-def _one_fold(
-    x: np.ndarray,
-    train: np.ndarray,
-    test: np.ndarray,
+class _Moments:
+    """Sums and cross-products of the (centred) data, so that a training fold's moments are the
+    totals minus its test rows': O(test rows) per fold instead of O(training rows)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        # Centring on the full-sample mean keeps the subtraction below free of cancellation.
+        self.centre = x.mean(axis=0)
+        self.x = x - self.centre
+        self.sums = self.x.sum(axis=0)
+        self.cross = self.x.T @ self.x
+
+    def training(self, test: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Rows, means and centred cross-products of the rows not in ``test``."""
+        held = self.x[test]
+        n = self.x.shape[0] - len(test)
+        mean = (self.sums - held.sum(axis=0)) / n
+        cross = self.cross - held.T @ held - n * np.outer(mean, mean)
+        return n, mean, cross
+
+
+def _predict_folds(
+    moments: _Moments,
+    tests: list[np.ndarray],
     s: Structure,
     items: list[int],
     technique: str,
     settings: dict[str, Any],
-) -> _Fold:
-    xt = x[train]
-    mean = xt.mean(axis=0)
-    sd = xt.std(axis=0, ddof=1)
-    r = engine.correlation(xt)
-    fit, w = engine.fit_weights(r, s, **settings)
-    derived = engine.derive(r[None], w[None], s)
-    if fit.failed[0] or derived.failed[0]:
+) -> list[_Fold]:
+    """Every fold's predictions; the PLS estimates of all training sets run as one batch."""
+    trained = [moments.training(test) for test in tests]
+    sds = np.stack([np.sqrt(np.diag(cross) / (n - 1)) for n, _, cross in trained])
+    r = np.stack(
+        [cross / (n - 1) / np.outer(sd, sd) for (n, _, cross), sd in zip(trained, sds, strict=True)]
+    )
+    fit = engine.estimate_weights(r, s, **settings)
+    w = engine.fix_signs(fit.weights, r, s)
+    derived = engine.derive(r, w, s)
+    if (fit.failed | derived.failed).any():
         raise AnalysisError("PLSpredict: the model cannot be estimated on one training fold")
-    loadings = derived.cross_loadings[0] * s.mask
-    scores = ((x[test] - mean) / sd) @ w
-    predicted = _predict_constructs(s, derived.paths[0], scores, technique)
-    pls = (predicted @ loadings.T)[:, items] * sd[items] + mean[items]
-    lm = np.empty_like(pls)
+    loadings = derived.cross_loadings * s.mask
     column = {item: c for c, item in enumerate(items)}
-    for k, antecedents in _antecedent_sets(s, technique).items():
-        regressors = np.array([i for a in antecedents for i in s.blocks[a]], dtype=np.intp)
-        design_train = np.column_stack([np.ones(len(train)), xt[:, regressors]])
-        design_test = np.column_stack([np.ones(len(test)), x[np.ix_(test, regressors)]])
-        targets = [int(i) for i in s.blocks[k]]
-        beta = np.linalg.lstsq(design_train, xt[:, targets], rcond=None)[0]
-        lm[:, [column[i] for i in targets]] = design_test @ beta
-    naive = np.broadcast_to(mean[items], pls.shape)
-    return _Fold(pls, lm, naive)
+    antecedent_sets = _antecedent_sets(s, technique)
+    centre = moments.centre[items]
+    out = []
+    for b, (test, (_, mean, cross)) in enumerate(zip(tests, trained, strict=True)):
+        sd = sds[b]
+        held = moments.x[test]
+        scores = ((held - mean) / sd) @ w[b]
+        predicted = _predict_constructs(s, derived.paths[b], scores, technique)
+        pls = (predicted @ loadings[b].T)[:, items] * sd[items] + mean[items]
+        lm = np.empty_like(pls)
+        for k, antecedents in antecedent_sets.items():
+            regressors = np.array([i for a in antecedents for i in s.blocks[a]], dtype=np.intp)
+            targets = np.asarray(s.blocks[k], dtype=np.intp)
+            # OLS with an intercept is OLS on the deviations from the training means.
+            beta = np.linalg.solve(
+                cross[np.ix_(regressors, regressors)], cross[np.ix_(regressors, targets)]
+            )
+            fitted = (held[:, regressors] - mean[regressors]) @ beta + mean[targets]
+            lm[:, [column[int(i)] for i in targets]] = fitted
+        naive = np.broadcast_to(mean[items], pls.shape)
+        out.append(_Fold(pls + centre, lm + centre, naive + centre))
+    return out
 
 
 @dataclass(frozen=True)
@@ -208,14 +239,15 @@ def predict_pls(
     if orderings is None:
         orderings = np.stack([generator.permutation(n) for _ in range(repetitions)])
     position_fold = fold_of_position(n, folds)
+    moments = _Moments(x)
     totals = {name: np.zeros((n, len(items))) for name in ("pls", "lm", "naive")}
-    for order in orderings:
-        for f in range(1, folds + 1):
-            test, train = order[position_fold == f], order[position_fold != f]
-            result = _one_fold(x, train, test, s, items, technique, settings)
-            totals["pls"][test] += result.pls
-            totals["lm"][test] += result.lm
-            totals["naive"][test] += result.naive
+    tests = [order[position_fold == f] for order in orderings for f in range(1, folds + 1)]
+    for test, result in zip(
+        tests, _predict_folds(moments, tests, s, items, technique, settings), strict=True
+    ):
+        totals["pls"][test] += result.pls
+        totals["lm"][test] += result.lm
+        totals["naive"][test] += result.naive
     count = len(orderings)
     actual = x[:, items]
     errors = {name: actual - total / count for name, total in totals.items()}
