@@ -27,7 +27,7 @@ import numpy as np
 
 from countyhub.analysis.distributions import normal_cdf, normal_ppf, student_t_two_sided_p
 from countyhub.analysis.errors import AnalysisError
-from countyhub.analysis.plssem import engine
+from countyhub.analysis.plssem import engine, evaluate
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
 from countyhub.analysis.results import Results
@@ -37,7 +37,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Progress = Callable[[int, int], None]
-GROUPS = ("paths", "outer_loadings", "outer_weights", "total_effects", "indirect_effects", "htmt")
+GROUPS = (
+    "paths",
+    "outer_loadings",
+    "outer_weights",
+    "total_effects",
+    "indirect_effects",
+    "htmt",
+    "r_squared",
+    "reliability",
+)
+# Groups keyed by two names in JSON ({construct: {indicator or measure: row}}).
+NESTED = ("outer_loadings", "outer_weights", "htmt", "reliability")
 # Bytes of resample counts held per chunk; bounds memory whatever the number of resamples.
 CHUNK_BYTES = 24 * 2**20
 # Above this many rows the BCa acceleration uses a delete-d (grouped) jackknife.
@@ -166,6 +177,10 @@ def _extract(
         else np.empty((r.shape[0], 0)),
         "indirect_effects": chain_effects(derived.paths, estimation.chains),
         "htmt": engine.htmt(r, s)[:, upper[0], upper[1]],
+        "r_squared": derived.r_squared[:, list(s.endogenous)],
+        "reliability": evaluate.reliability_batch(
+            r, w, derived.cross_loadings[:, rows, owner], s
+        ).reshape(r.shape[0], -1),
     }
     failed = fit.failed | derived.failed
     for values in draws.values():
@@ -244,7 +259,7 @@ class BootstrapResults(Results):
             "confidence": 1 - self.alpha,
         }
         for group, stat in self.statistics.items():
-            if group in ("outer_loadings", "outer_weights", "htmt"):
+            if group in NESTED:
                 nested: dict[str, dict[str, Any]] = {}
                 for index, (a, b) in enumerate(stat.labels):
                     nested.setdefault(a, {})[b] = stat.row(index)
@@ -253,6 +268,24 @@ class BootstrapResults(Results):
                 out[group] = {
                     path_label(*label): stat.row(i) for i, label in enumerate(stat.labels)
                 }
+        out["htmt_inference"] = self.htmt_inference()
+        return out
+
+    def htmt_inference(self) -> dict[str, dict[str, dict[str, float | bool]]]:
+        """HTMT tested one-sided against 0.85 and 0.90 (Henseler et al. 2015; Franke & Sarstedt
+        2019): discriminant validity holds at level alpha when the bootstrap's (1 - alpha)
+        quantile of HTMT, the one-sided upper bound, lies below the threshold."""
+        stat = self.statistics["htmt"]
+        draws = self.draws["htmt"]
+        out: dict[str, dict[str, dict[str, float | bool]]] = {}
+        for i, (a, b) in enumerate(stat.labels):
+            upper = float(np.quantile(draws[:, i], 1 - self.alpha))
+            out.setdefault(a, {})[b] = {
+                "original": float(stat.original[i]),
+                "upper": upper,
+                "below_0.85": upper < 0.85,
+                "below_0.90": upper < 0.90,
+            }
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -311,6 +344,7 @@ class BootstrapResults(Results):
                     cells[3], cells[4] = "fixed", None
                 rows.append((_row_label(group, label), cells))
             tables.append(SummaryTable(f"Bootstrap: {title}", columns, rows))
+        tables.append(self._htmt_table())
         lines = [
             f"Resamples: {self.resamples} (seed {self.seed}); failed: {self.failed}; "
             f"did not converge (kept): {self.not_converged}",
@@ -320,6 +354,36 @@ class BootstrapResults(Results):
         ]
         return Summary("Bootstrap", tables, lines)
 
+    def _htmt_table(self) -> SummaryTable:
+        level = f"{100 * (1 - self.alpha):g}%"
+        rows: list[tuple[str, list[Cell]]] = []
+        flagged = set()
+        for a, partners in self.htmt_inference().items():
+            for b, entry in partners.items():
+                label = f"HTMT({a}, {b})"
+                rows.append(
+                    (
+                        label,
+                        [
+                            entry["original"],
+                            entry["upper"],
+                            "yes" if entry["below_0.85"] else "no",
+                            "yes" if entry["below_0.90"] else "no",
+                        ],
+                    )
+                )
+                for key, column in (("below_0.85", "< 0.85"), ("below_0.90", "< 0.90")):
+                    if not entry[key]:
+                        flagged.add((label, column))
+        return SummaryTable(
+            "Bootstrap: HTMT inference (one-sided)",
+            ("HTMT", f"{level} upper bound", "< 0.85", "< 0.90"),
+            rows,
+            note=f"Discriminant validity at the {100 * self.alpha:g}% level when the one-sided "
+            "upper bound lies below the threshold (flagged where it does not).",
+            flagged=frozenset(flagged),
+        )
+
 
 _GROUP_TITLES = {
     "paths": "Path coefficients",
@@ -328,13 +392,20 @@ _GROUP_TITLES = {
     "outer_loadings": "Outer loadings",
     "outer_weights": "Outer weights",
     "htmt": "HTMT",
+    "r_squared": "R²",
+    "reliability": "Reliability and AVE",
 }
 
 
 def _row_label(group: str, label: tuple[str, ...]) -> str:
-    """The row label: "COMP: comp_1" for a loading or weight, "A -> B" for paths and effects."""
-    if group in ("outer_loadings", "outer_weights"):
+    """The row label: "COMP: comp_1" for a loading or weight ("COMP: alpha" for reliability),
+    "HTMT(A, B)" for a ratio, the construct for R², "A -> B" for paths and effects."""
+    if group in ("outer_loadings", "outer_weights", "reliability"):
         return ": ".join(label)
+    if group == "htmt":
+        return f"HTMT({', '.join(label)})"
+    if group == "r_squared":
+        return label[0]
     return path_label(*label)
 
 

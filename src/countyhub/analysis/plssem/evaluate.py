@@ -46,6 +46,31 @@ def reliability(
     return out
 
 
+def reliability_batch(
+    r: np.ndarray, w: np.ndarray, loadings: np.ndarray, structure: Structure
+) -> np.ndarray:
+    """(B, K, 4): :func:`reliability` for each sample of a batch (the bootstrap's)."""
+    out = np.ones((r.shape[0], structure.n_constructs, 4))
+    for k, block in enumerate(structure.blocks):
+        size = len(block)
+        if size == 1:
+            continue
+        block_r = r[:, block[:, None], block[None, :]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, k, 0] = size / (size - 1) * (1 - size / block_r.sum(axis=(1, 2)))
+            if structure.modes[k] == "A":
+                weights = w[:, block, k]
+                off_r = block_r * (1 - np.eye(size))
+                wtw = (weights**2).sum(axis=1)
+                quad = np.einsum("bi,bij,bj->b", weights, off_r, weights)
+                out[:, k, 1] = wtw**2 * quad / (wtw**2 - (weights**4).sum(axis=1))
+            lam = loadings[:, block]
+            total = lam.sum(axis=1) ** 2
+            out[:, k, 2] = total / (total + (1 - lam**2).sum(axis=1))
+            out[:, k, 3] = (lam**2).mean(axis=1)
+    return out
+
+
 def vif_diagonal(matrix: np.ndarray) -> np.ndarray:
     """The VIFs of variables with this correlation matrix (1 for a single variable, as SmartPLS)."""
     if matrix.shape[0] == 1:

@@ -734,6 +734,8 @@ class PLSResults(Results):
             "total_effects": [(names[j], names[k]) for j, k in totals],
             "indirect_effects": [tuple(names[k] for k in chain) for chain in self.chains],
             "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
+            "r_squared": [(names[k],) for k in s.endogenous],
+            "reliability": [(name, measure) for name in names for measure in RELIABILITY_COLUMNS],
         }
         original = {
             "paths": np.array([self.path_matrix[j, k] for j, k in pairs]),
@@ -742,6 +744,8 @@ class PLSResults(Results):
             "total_effects": np.array([self.total_matrix[j, k] for j, k in totals]),
             "indirect_effects": np.asarray(self.chain_values, dtype=np.float64),
             "htmt": np.array([self.htmt_matrix[i, j] for i, j in htmt_pairs]),
+            "r_squared": self.r_squared_values[list(s.endogenous)],
+            "reliability": self.reliability_values.reshape(-1),
         }
         return Estimation(
             structure=s,
