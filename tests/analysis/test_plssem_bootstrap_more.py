@@ -40,3 +40,17 @@ def test_htmt_is_labelled_as_htmt_and_tested_one_sided(boot_and_fit):
     assert "HTMT inference (one-sided)" in text
     frame = boot.to_frame()
     assert ("htmt", "HTMT(COMP, LIKE)") in frame.index and ("r_squared", "CUSL") in frame.index
+
+
+def test_the_path_diagram_shows_indicators_with_loadings_or_weights(boot_and_fit):
+    import re
+
+    fit, boot = boot_and_fit
+    page = fit.to_html(boot)
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert svg.count("<rect") == len(fit.structure.indicators)
+    assert ">comp_1</text>" in svg
+    assert f">{fit.loadings[0]:.2f}</text>" in svg  # comp_1's loading beside its line
+    # Path labels are moved off the arrow: not at the midpoint of a straight arrow's chord.
+    label = re.search(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*>0\.424', svg)
+    assert label is not None

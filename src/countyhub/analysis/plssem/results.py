@@ -295,6 +295,14 @@ class PLSResults(Results):
             "indicators) are flagged. Formative constructs are judged by their weights and VIFs, "
             "not by reliability thresholds."
         )
+        if self.moderation:
+            text += (
+                " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
+                "the main-effects model is estimated first and the product of the two "
+                "standardized construct scores measures the interaction in the full model; the "
+                "bootstrap keeps that product as estimated on the full sample (seminr re-runs "
+                "the first stage in each resample)."
+            )
         if bootstrap is not None:
             text += (
                 f" The bootstrap drew {bootstrap.resamples} resamples of rows with replacement "
@@ -378,6 +386,7 @@ class PLSResults(Results):
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
             "model_selection": self.model_selection,
+            "moderation": self.moderation,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
                 for j, k in self.path_pairs()
@@ -505,6 +514,27 @@ class PLSResults(Results):
             for chain, value in zip(self.chains, self.chain_values, strict=True)
         ]
         tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        if self.moderation:
+            tables.append(
+                SummaryTable(
+                    "Moderation (two-stage)",
+                    ("path", "product units", "slope at -1 SD", "at mean", "at +1 SD"),
+                    [
+                        (
+                            f"{m['term']} -> {m['target']}",
+                            [
+                                m["path"],
+                                m["path_product_units"],
+                                *m["simple_slopes"].values(),
+                            ],
+                        )
+                        for m in self.moderation
+                    ],
+                    note="Slopes of the first construct on the target at the moderator's -1 SD, "
+                    "mean and +1 SD; product units: per unit of the product of the two "
+                    "standardized scores (seminr's path_coef).",
+                )
+            )
         return Summary("PLS-SEM estimate", tables, lines)
 
     def _path_table(self) -> SummaryTable:
@@ -569,7 +599,14 @@ class PLSResults(Results):
             self.path_matrix,
             self.r_squared_values,
             None if bootstrap is None else bootstrap.path_pvalues(),
+            outer=np.where(
+                np.array(self.structure.modes)[self.structure.block_of] == "B",
+                self.own_weights,
+                self.loadings,
+            ),
         )
+        if self.moderation:
+            diagram += report.simple_slopes_svg(self.moderation)
         return report.html_report(
             model_text=self.model.spec.text,
             source=self.model.table.source,
@@ -702,6 +739,40 @@ class PLSResults(Results):
                 prepared.values[:, block], values[keep], settings
             )
         return FormativeAssessment(tuple(indicators), redundancy)
+
+    @cached_property
+    def moderation(self) -> list[dict[str, Any]]:
+        """Each interaction A:B -> Y (two-stage): its standardized path, the path in units of
+        the product of A's and B's standardized scores (seminr's ``path_coef``), and the simple
+        slopes of A on Y at B = -1, 0 and +1 SD: path(A) + path(A:B, product units) x B."""
+        s = self.structure
+        out = []
+        for j, term in enumerate(s.constructs):
+            if ":" not in term:
+                continue
+            iv, moderator = term.split(":")
+            product_sd = float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+            for k in np.flatnonzero(s.adjacency[j]):
+                target = s.constructs[k]
+                coefficient = float(self.path_matrix[j, k])
+                per_product = coefficient / product_sd
+                main = float(self.path_matrix[s.constructs.index(iv), k])
+                out.append(
+                    {
+                        "term": term,
+                        "iv": iv,
+                        "moderator": moderator,
+                        "target": target,
+                        "path": coefficient,
+                        "path_product_units": per_product,
+                        "simple_slopes": {
+                            "-1 SD": main - per_product,
+                            "mean": main,
+                            "+1 SD": main + per_product,
+                        },
+                    }
+                )
+        return out
 
     @cached_property
     def model_selection(self) -> dict[str, dict[str, float]]:
