@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from countyhub.analysis.plssem import engine
+from countyhub.analysis.plssem.bootstrap import ResampleMoments, chunk_size
+from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
@@ -233,9 +235,6 @@ def _bootstrap(
     seed: int | None,
 ) -> dict[str, dict[str, tuple[float, float]]]:
     """Quantiles of the discrepancies over resamples of the model-fitting transformed data."""
-    from countyhub.analysis.plssem.bootstrap import ResampleMoments, chunk_size
-    from countyhub.analysis.plssem.data import PreparedData
-
     transformed = transform_to_model(x, sigma)
     moments = ResampleMoments(PreparedData(transformed, transformed, "listwise", 0, 0))
     n = x.shape[0]

@@ -15,7 +15,7 @@ import numpy as np
 
 from countyhub.analysis.plssem.engine import Structure
 from countyhub.analysis.provenance import Provenance
-from countyhub.analysis.report import html_page
+from countyhub.analysis.report import figure_svg, html_page, new_figure
 from countyhub.analysis.summary import Summary
 
 
@@ -196,8 +196,6 @@ def simple_slopes_svg(moderation: Sequence[Mapping[str, Any]]) -> str:
     """One simple-slope plot per interaction: the target against the first construct at the
     moderator's -1 SD, mean and +1 SD (scores standardized; lines through the origin, so the
     plot compares slopes, not levels)."""
-    from countyhub.analysis.report import figure_svg, new_figure  # matplotlib: only when drawn
-
     figures = []
     x = np.linspace(-2, 2, 2)
     for m in moderation:
