@@ -31,7 +31,7 @@ def test_every_file_type_gives_the_same_estimate(tmp_path, suffix, corp_rep_refe
 
 
 def test_listwise_deletion_counts_dropped_rows():
-    result = PLSModel.from_syntax(CORP_REP_MODEL, CORP_REP, na="-99").fit()
+    result = PLSModel.from_syntax(CORP_REP_MODEL, CORP_REP, missing="listwise", na="-99").fit()
     frame = pd.read_csv(CORP_REP).replace(-99, np.nan)
     items = list(result.structure.indicators)
     complete = frame[items].dropna()
@@ -48,7 +48,7 @@ def test_blank_cells_are_missing_and_a_word_is_named_with_column_and_row(tmp_pat
     cells[1] = ""  # a blank answer on data row 4
     lines[4] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
-    result = PLSModel.from_syntax(MEDIATION_MODEL, path).fit()
+    result = PLSModel.from_syntax(MEDIATION_MODEL, path, missing="listwise").fit()
     assert result.to_dict()["dropped_rows"] == 1
 
     cells[1] = "many"

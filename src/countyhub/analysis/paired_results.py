@@ -5,6 +5,7 @@ Results keep full precision; numbers are formatted only in the summary renderers
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pandas as pd
 
 from countyhub.analysis.deflate import weakest_status
 from countyhub.analysis.poverty import PovertyShares
+from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.report import figure_svg, html_page, new_figure
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
@@ -202,9 +204,26 @@ class BeforeAfterResults(Results):
         """One row per measure (the index), with the columns of each measure's ``to_dict``."""
         return _frame(self.measures)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of the issue, with the additions beside its keys."""
-        return {
+    def rows_lines(self) -> list[str]:
+        """Per measure: the pairs used and the respondents dropped, and why."""
+        return [
+            f"{name}: {r.n} pairs used, {r.n_dropped} dropped (a missing value)"
+            for name, r in self.measures.items()
+        ]
+
+    def methods(self) -> str:
+        """The conventions used, as a paragraph for a methods section."""
+        return (
+            f"Differences are after - before. {T_TEST_METHOD[0].upper()}{T_TEST_METHOD[1:]}, "
+            f"{_percent(self.confidence)} level. {EFFECT_SIZE}. {WILCOXON_METHOD}. Missing "
+            f"values: {MISSING_RULE}."
+        )
+
+    def to_dict(self, *, provenance: Provenance | None = None) -> dict[str, Any]:
+        """The JSON document of the issue, with the additions beside its keys; stamped with
+        ``provenance`` when given (the command line always gives it)."""
+        stamp = {} if provenance is None else {"provenance": provenance.to_dict()}
+        return stamp | {
             "base_year": self.base_year,
             "measures": {name: r.to_dict() for name, r in self.measures.items()},
             "poverty": None if self.poverty is None else self.poverty.to_dict(),
@@ -218,13 +237,16 @@ class BeforeAfterResults(Results):
                 "effect_size": EFFECT_SIZE,
                 "missing": MISSING_RULE,
                 "null_hypothesis": "mean of the after - before differences = 0",
+                "paragraph": self.methods(),
             },
+            "rows": self.rows_lines(),
             "warnings": list(self.warnings),
             "meta": dict(self.meta),
         }
 
-    def to_html(self) -> str:
-        """One self-contained page: the tables and the charts, figures inline as SVG."""
+    def to_html(self, *, provenance: Provenance | None = None) -> str:
+        """One self-contained page: the tables and the charts, figures inline as SVG; then the
+        methods paragraph and, when given, the provenance stamp."""
         sections = [self.summary.as_html()]
         sections.append(
             figure_svg(
@@ -238,6 +260,9 @@ class BeforeAfterResults(Results):
         )
         if self.poverty is not None:
             sections.append(figure_svg(self.poverty.figure(), caption=self.poverty.label))
+        sections.append(f"<h2>Methods</h2><p>{html.escape(self.methods())}</p>")
+        if provenance is not None:
+            sections.append(provenance.as_html())
         subtitle = (
             f"{self.year_before} vs {self.year_after}" if self.year_before is not None else ""
         )

@@ -46,8 +46,16 @@ class SummaryTable:
 
     def as_text(self) -> str:
         header = ["", *self.columns]
+        # A flagged cell is marked "!" on the terminal too, not only highlighted in HTML.
         body = [
-            [label, *(format_cell(c, self.digits) for c in cells)] for label, cells in self.rows
+            [
+                label,
+                *(
+                    format_cell(c, self.digits) + (" !" if (label, column) in self.flagged else "")
+                    for column, c in zip(self.columns, cells, strict=True)
+                ),
+            ]
+            for label, cells in self.rows
         ]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
 
@@ -60,6 +68,8 @@ class SummaryTable:
         out = [self.title, rule, line(header), rule, *(line(r) for r in body), rule]
         if self.note:
             out.append(self.note)
+        if self.flagged:
+            out.append("! marks a flagged cell.")
         return "\n".join(out)
 
     def as_html(self) -> str:

@@ -1,7 +1,9 @@
 """Reading survey and panel tables (CSV, Excel .xlsx, Parquet) with messages that name the place.
 
 ``read_frame`` gives a pandas DataFrame for the estimators that work on frames (DiD, before/after).
-Missing values: blank cells, plus the markers given in ``na`` (SmartPLS users write -99).
+Missing values: blank cells, plus the markers given in ``na`` (SmartPLS users write -99), and
+nothing else: pandas' own list ("NA", "null", "n/a", "nan"...) is not applied silently, so a stray
+word is reported as not a number instead of quietly becoming missing.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ def read_frame(path: str | Path, *, na: Iterable[str] = ()) -> pd.DataFrame:
     try:
         if kind == "csv":
             frame = pd.read_csv(
-                path, na_values=markers, keep_default_na=True, skipinitialspace=True
+                path, na_values=["", *markers], keep_default_na=False, skipinitialspace=True
             )
         elif kind == "excel":
-            frame = pd.read_excel(path, na_values=markers)
+            frame = pd.read_excel(path, na_values=["", *markers], keep_default_na=False)
         else:
             frame = pd.read_parquet(path)
         # read_excel matches na_values against text cells only and read_parquet not at all, so a

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from countyhub.commands import common
+
 if TYPE_CHECKING:
     from countyhub.analysis.paired_results import BeforeAfterResults
 
@@ -20,6 +22,7 @@ class UsageError(Exception):
 
 
 def before_after(
+    ctx: typer.Context,
     data: Annotated[
         Path, typer.Argument(help="Survey table (CSV, XLSX or Parquet), one row per respondent.")
     ],
@@ -69,12 +72,8 @@ def before_after(
         Path | None,
         typer.Option("--poverty-lines", help="Your own official line table: year,yuan[,status]."),
     ] = None,
-    na: Annotated[
-        list[str] | None, typer.Option("--na", help="Extra missing-value marker, e.g. -99.")
-    ] = None,
-    confidence: Annotated[
-        float, typer.Option("--confidence", help="Confidence level of the intervals.")
-    ] = 0.95,
+    na: Annotated[list[str] | None, typer.Option("--na", help=common.NA_HELP)] = None,
+    confidence: Annotated[float, typer.Option("--confidence", help=common.CONFIDENCE_HELP)] = 0.95,
     continuity_correction: Annotated[
         bool,
         typer.Option(
@@ -94,6 +93,7 @@ def before_after(
     from countyhub.analysis.errors import AnalysisError
     from countyhub.analysis.poverty import PovertyLineUnavailableError
 
+    common.check_confidence(confidence)
     try:
         pairs = parse_pairs(pair)
         money_names = parse_names(money or [])
@@ -121,7 +121,13 @@ def before_after(
             confidence=confidence,
             continuity_correction=continuity_correction,
         )
-        _write(results, json_out=json_out, report=report)
+        _write(
+            results,
+            data=data,
+            json_out=json_out,
+            report=report,
+            command=common.invoked_command(ctx),
+        )
     except PovertyLineUnavailableError as exc:
         _fail(f"{exc}. On the command line: --poverty-line cpi-indexed, or --poverty-lines FILE")
     except (UsageError, AnalysisError, OSError) as exc:
@@ -129,9 +135,8 @@ def before_after(
 
 
 def _fail(message: str) -> NoReturn:
-    """The message on stderr and exit status 2, as for typer's own usage errors."""
-    typer.echo(f"countyhub analyze before-after: error: {message}", err=True)
-    raise typer.Exit(code=2)
+    """The message on stderr and exit status 2, as every `analyze` command (see common)."""
+    common.fail(message)
 
 
 def parse_pairs(values: list[str]) -> dict[str, tuple[str, str]]:
@@ -249,15 +254,27 @@ def _fit(
     return model.fit(confidence=confidence, continuity_correction=continuity_correction)
 
 
-def _write(results: BeforeAfterResults, *, json_out: Path | None, report: Path | None) -> None:
-    """Files when asked for; otherwise the readable tables on standard output."""
+def _write(
+    results: BeforeAfterResults,
+    *,
+    data: Path,
+    json_out: Path | None,
+    report: Path | None,
+    command: str,
+) -> None:
+    """Files when asked for, with a short summary; otherwise the readable tables on stdout."""
+    from countyhub.analysis.provenance import Provenance
+
     if json_out is None and report is None:
         typer.echo(results.summary.as_text())
         return
+    stamp = Provenance.capture(data, command=command)
     if json_out is not None:
-        text = json.dumps(results.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+        document = results.to_dict(provenance=stamp)
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
         json_out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {json_out}")
     if report is not None:
-        report.write_text(results.to_html(), encoding="utf-8")
-        typer.echo(f"wrote {report}")
+        report.write_text(results.to_html(provenance=stamp), encoding="utf-8")
+    summary = [f"Before/after: {len(results.measures)} measures", *results.rows_lines()]
+    summary += [f"! {w}" for w in results.warnings]
+    common.written(summary, [json_out, report])

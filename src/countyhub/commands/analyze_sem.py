@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from countyhub.commands import common
+
+if TYPE_CHECKING:
+    from countyhub.analysis.plssem.bootstrap import BootstrapResults
+    from countyhub.analysis.plssem.fit import FitResults
+    from countyhub.analysis.plssem.results import PLSResults
+
 
 def sem(
+    ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="Survey table: .csv, .xlsx or .parquet.")],
     model: Annotated[
         Path, typer.Option("--model", help="Model file in lavaan-style syntax (=~, <~, ~).")
@@ -19,27 +27,70 @@ def sem(
         str, typer.Option(help="Inner weighting scheme: path, factorial or centroid.")
     ] = "path",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0 = none).")] = 0,
-    seed: Annotated[int | None, typer.Option(help="Seed for identical bootstrap runs.")] = None,
-    missing: Annotated[str, typer.Option(help="Missing values: listwise or mean.")] = "listwise",
-    na: Annotated[
-        str | None, typer.Option(help="Extra missing-value marker, e.g. -99 (blank cells always).")
-    ] = None,
+    seed: Annotated[int | None, typer.Option(help=common.SEED_HELP)] = None,
+    confidence: Annotated[float, typer.Option("--confidence", help=common.CONFIDENCE_HELP)] = 0.95,
+    missing: Annotated[
+        str,
+        typer.Option(
+            help="Missing values: mean (default; each replaced by its column's mean, as seminr "
+            "and SmartPLS) or listwise (rows with a missing indicator dropped)."
+        ),
+    ] = "mean",
+    na: Annotated[list[str] | None, typer.Option("--na", help=common.NA_HELP)] = None,
     max_iter: Annotated[int, typer.Option(help="Iteration limit of the PLS algorithm.")] = 300,
     tol: Annotated[
         float, typer.Option(help="Stop when outer weights change less than this.")
     ] = 1e-7,
+    allow_nonconvergence: Annotated[
+        bool,
+        typer.Option(
+            "--allow-nonconvergence",
+            help="Exit 0 even if the algorithm did not converge (it is still reported).",
+        ),
+    ] = False,
+    predict: Annotated[
+        bool,
+        typer.Option(
+            "--predict",
+            help="PLSpredict: k-fold cross-validation (--folds, --repetitions) of the endogenous "
+            "indicators against the linear-model benchmark.",
+        ),
+    ] = False,
+    global_item: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--global",
+            help="CONSTRUCT=COLUMN: a global single-item measure of a formative construct, for "
+            "redundancy analysis; repeatable.",
+        ),
+    ] = None,
+    fit_bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--fit-bootstrap",
+            help="Resamples for the 95%/99% quantiles of SRMR, d_ULS and d_G (0 = none).",
+        ),
+    ] = 0,
+    folds: Annotated[int, typer.Option(help="PLSpredict folds.")] = 10,
+    repetitions: Annotated[int, typer.Option(help="PLSpredict repetitions.")] = 10,
     jobs: Annotated[int, typer.Option(help="Threads for the bootstrap.")] = 2,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")] = None,
 ) -> None:
-    """Estimate a PLS-SEM model: paths, R², reliability, HTMT, bootstrap."""
+    """Estimate a PLS-SEM model: paths, R², reliability, HTMT, VIF, bootstrap.
+
+    Missing values are replaced by column means unless --missing listwise is given. Exit status:
+    0 done, 2 bad input, 3 the algorithm did not converge (unless --allow-nonconvergence).
+    """
     from countyhub.analysis.errors import AnalysisError
     from countyhub.analysis.plssem import PLSModel
 
+    common.check_confidence(confidence)
+    chosen = common.choose_seed(seed) if bootstrap or predict or fit_bootstrap else None
     try:
         text = model.read_text(encoding="utf-8")
     except OSError as exc:
-        _fail(f"{model}: cannot read the model file: {exc.strerror}")
+        common.fail(f"{model}: cannot read the model file: {exc.strerror}")
     try:
         pls = PLSModel.from_syntax(text, data, missing=missing, na=na)
         result = pls.fit(scheme=weighting, max_iter=max_iter, tol=tol)
@@ -47,23 +98,106 @@ def sem(
         if bootstrap < 0:
             raise AnalysisError("--bootstrap must be 0 or a positive number of resamples")
         if bootstrap:
-            boot = _run_bootstrap(result, bootstrap, seed, jobs)
+            boot = _run_bootstrap(result, bootstrap, chosen, jobs, 1 - confidence)
+        prediction = (
+            result.predict(folds=folds, repetitions=repetitions, seed=chosen) if predict else None
+        )
+        fit = result.model_fit(fit_bootstrap, seed=chosen)
+        formative = result.formative(boot, global_items=_global_items(data, global_item, na))
     except AnalysisError as exc:
-        _fail(str(exc))
+        common.fail(str(exc))
+    stamp = result.provenance(boot, command=common.invoked_command(ctx))
     if json_out is not None:
-        payload = result.to_dict()
-        if boot is not None:
-            payload["bootstrap"] = boot.to_dict()
+        payload = result.to_dict(boot, provenance=stamp)
+        payload["model_fit"] = fit.to_dict()
+        if formative is not None:
+            payload["formative"] = formative.to_dict()
+        if prediction is not None:
+            payload["predict"] = prediction.to_dict()
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     if report is not None:
-        report.write_text(result.to_html(boot), encoding="utf-8")
+        report.write_text(
+            result.to_html(
+                boot, provenance=stamp, prediction=prediction, fit=fit, formative=formative
+            ),
+            encoding="utf-8",
+        )
     if json_out is None and report is None:
         sys.stdout.write(result.summary.as_text())
+        sys.stdout.write("\n" + fit.summary.as_text())
+        if formative is not None:
+            sys.stdout.write("\n" + formative.summary.as_text())
         if boot is not None:
             sys.stdout.write("\n" + boot.summary.as_text())
+        if prediction is not None:
+            sys.stdout.write("\n" + prediction.summary.as_text())
+    else:
+        lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit)]
+        if boot is None and chosen is not None:
+            lines.append(common.seed_line(chosen, seed is not None))
+        common.written(lines, [json_out, report])
+    _finish(result, allow_nonconvergence)
 
 
-def _run_bootstrap(result, resamples: int, seed: int | None, jobs: int):  # type: ignore[no-untyped-def]
+def _short_summary(
+    result: PLSResults, boot: BootstrapResults | None, seed_given: bool
+) -> list[str]:
+    names = result.structure.constructs
+    lines = [
+        f"PLS-SEM: {len(names)} constructs, {len(result.path_pairs())} paths; "
+        + ("converged" if result.converged else "DID NOT CONVERGE")
+        + f" after {result.iterations} iterations",
+        f"Rows: {result.rows_note}",
+    ]
+    if boot is not None:
+        assert boot.seed is not None  # the command always chooses one
+        lines.append(
+            f"Bootstrap: {boot.resamples} resamples, {boot.failed} failed; "
+            + common.seed_line(boot.seed, seed_given)
+        )
+    lines += [f"! {w}" for w in result.warnings]
+    return lines
+
+
+def _global_items(data: Path, given: list[str] | None, na: list[str] | None) -> dict[str, Any]:
+    """``--global CONSTRUCT=COLUMN`` options into {construct: column values}."""
+    from countyhub.analysis.errors import AnalysisError
+    from countyhub.analysis.plssem.data import read_indicators
+
+    out = {}
+    for value in given or []:
+        construct, equals, column = value.partition("=")
+        if not equals or not construct.strip() or not column.strip():
+            raise AnalysisError(f"--global {value!r}: write CONSTRUCT=COLUMN, e.g. SERV=serv_all")
+        out[construct.strip()] = read_indicators(data, [column.strip()], na=na).values[:, 0]
+    return out
+
+
+def _fit_line(fit: FitResults) -> str:
+    srmr = fit.values["estimated"]["srmr"]
+    line = f"Model fit: SRMR {srmr:.3f} (estimated model)"
+    if fit.quantiles:
+        q95, q99 = fit.quantiles["estimated"]["srmr"]
+        line += f"; bootstrap 95% quantile {q95:.3f}, 99% {q99:.3f}"
+    return line
+
+
+def _finish(result: PLSResults, allow_nonconvergence: bool) -> None:
+    if result.converged:
+        return
+    message = (
+        f"the PLS algorithm did not converge in {result.max_iter} iterations; raise --max-iter"
+    )
+    if allow_nonconvergence:
+        common.warn(message + " (reported anyway: --allow-nonconvergence)")
+        return
+    typer.echo(f"error: {message}, or pass --allow-nonconvergence", err=True)
+    raise typer.Exit(code=common.EXIT_NOT_TRUSTED)
+
+
+def _run_bootstrap(  # type: ignore[no-untyped-def]
+    result, resamples: int, seed: int | None, jobs: int, alpha: float
+):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (
@@ -78,10 +212,6 @@ def _run_bootstrap(result, resamples: int, seed: int | None, jobs: int):  # type
             resamples,
             seed=seed,
             n_jobs=jobs,
+            alpha=alpha,
             progress=lambda done, total: bar.update(task, completed=done),
         )
-
-
-def _fail(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
-    raise typer.Exit(code=2)

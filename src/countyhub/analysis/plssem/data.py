@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +49,33 @@ class PreparedData:
     filled_cells: int
 
 
-def _marker_value(na: str | float | None) -> tuple[str | None, float | None]:
-    if na is None:
-        return None, None
-    text = str(na).strip()
-    try:
-        return text, float(text)
-    except ValueError:
-        return text, None
+NaMarkers = str | float | Sequence[str | float] | None
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The missing-value markers: blank cells always, plus the ``--na`` markers given, nothing else
+    (no silent "NA", "nan" or "inf": a cell that is not a number or a marker is an error)."""
+
+    texts: frozenset[str]
+    numbers: frozenset[float]
+
+    @classmethod
+    def of(cls, na: NaMarkers) -> Markers:
+        given = [] if na is None else [na] if isinstance(na, str | int | float) else list(na)
+        texts = {str(m).strip() for m in given}
+        numbers = set()
+        for text in texts:
+            try:
+                numbers.add(float(text))
+            except ValueError:
+                continue
+        return cls(frozenset(texts), frozenset(numbers))
+
+    def blank_out(self, matrix: np.ndarray) -> None:
+        """Set the numeric markers to NaN in place."""
+        for number in self.numbers:
+            matrix[matrix == number] = np.nan
 
 
 def read_header(path: str | Path) -> list[str]:
@@ -77,7 +97,7 @@ def read_header(path: str | Path) -> list[str]:
 
 
 def read_indicators(
-    path: str | Path, columns: Sequence[str], *, na: str | float | None = None
+    path: str | Path, columns: Sequence[str], *, na: NaMarkers = None
 ) -> IndicatorTable:
     """Read the named columns of a data file as floats (blank cells and ``na`` are missing)."""
     path = Path(path)
@@ -89,38 +109,39 @@ def read_indicators(
     if duplicated:
         raise DataError(f"{path}: column {', '.join(map(repr, duplicated))} appears twice")
     kind = table_kind(path)
+    markers = Markers.of(na)
     if kind == "csv":
-        return _read_csv(path, header, columns, na)
+        return _read_csv(path, header, columns, markers)
     if kind == "excel":
-        return _read_excel(path, columns, na)
-    return _read_parquet(path, columns, na)
+        return _read_excel(path, columns, markers)
+    return _read_parquet(path, columns, markers)
 
 
-def _read_csv(
-    path: Path, header: list[str], columns: Sequence[str], na: str | float | None
-) -> IndicatorTable:
+def _read_csv(path: Path, header: list[str], columns: Sequence[str], na: Markers) -> IndicatorTable:
     positions = [header.index(c) for c in columns]
     try:
         # numpy's C reader handles the common, complete numeric file ten times faster; anything
         # it refuses (blank cells, words, ragged lines) goes through the careful reader below.
-        # Every column is read so that a line with too many fields is noticed too.
-        everything = np.loadtxt(
-            path,
-            delimiter=",",
-            skiprows=1,
-            quotechar='"',
-            ndmin=2,
-            dtype=np.float64,
-            encoding="utf-8-sig",
-        )
-        if everything.shape[1] != len(header):
-            raise ValueError("field count differs from the header")
+        # Every column is read so that a line with too many fields is noticed too. A file with
+        # only a header makes numpy warn "input contained no data"; prepare() says it plainly.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            everything = np.loadtxt(
+                path,
+                delimiter=",",
+                skiprows=1,
+                quotechar='"',
+                ndmin=2,
+                dtype=np.float64,
+                encoding="utf-8-sig",
+            )
+        if everything.shape[1] != len(header) or not np.isfinite(everything).all():
+            # numpy reads "nan" and "inf" as numbers: the careful reader names them instead.
+            raise ValueError("field count differs from the header, or a non-finite cell")
     except ValueError:
         return _read_csv_carefully(path, header, columns, positions, na)
     matrix = np.ascontiguousarray(everything[:, positions])
-    _, marker_number = _marker_value(na)
-    if marker_number is not None:
-        matrix[matrix == marker_number] = np.nan
+    na.blank_out(matrix)
     return IndicatorTable(tuple(columns), matrix.reshape(-1, len(columns)), str(path))
 
 
@@ -129,10 +150,9 @@ def _records_to_table(
     records: Iterable[tuple[str, Sequence[Any]]],
     columns: Sequence[str],
     positions: list[int],
-    na: str | float | None,
+    na: Markers,
 ) -> IndicatorTable:
     """Convert (location, record) pairs cell by cell; a bad cell is named by location."""
-    marker_text, marker_number = _marker_value(na)
     rows: list[list[float]] = []
     labels: list[str] = []
     for where, record in records:
@@ -142,17 +162,19 @@ def _records_to_table(
         for name, position in zip(columns, positions, strict=True):
             cell = record[position] if position < len(record) else None
             text = cell.strip() if isinstance(cell, str) else cell
-            if text is None or text in ("", marker_text) or str(text).upper() in ("NA", "NAN"):
+            if text is None or text == "" or str(text) in na.texts:
                 values.append(math.nan)
                 continue
             try:
                 number = float(text)
             except (TypeError, ValueError):
+                number = math.nan
+            if not math.isfinite(number):
                 raise DataError(
                     f"{path}, {where}: column {name!r}, row {len(rows) + 1}: "
-                    f"{text!r} is not a number"
+                    f"{text!r} is not a number (missing values are blank cells or a --na marker)"
                 ) from None
-            values.append(math.nan if number == marker_number else number)
+            values.append(math.nan if number in na.numbers else number)
         rows.append(values)
         labels.append(f"row {len(rows)} ({where})")
     matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(columns))
@@ -164,7 +186,7 @@ def _read_csv_carefully(
     header: list[str],
     columns: Sequence[str],
     positions: list[int],
-    na: str | float | None,
+    na: Markers,
 ) -> IndicatorTable:
     def records() -> Iterator[tuple[str, list[str]]]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -197,7 +219,7 @@ def _excel_rows(path: Path, *, header_only: bool = False) -> list[tuple[Any, ...
     return rows
 
 
-def _read_excel(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
+def _read_excel(path: Path, columns: Sequence[str], na: Markers) -> IndicatorTable:
     rows = _excel_rows(path)
     header = [str(c) for c in rows[0]]
     positions = [header.index(c) for c in columns]
@@ -205,10 +227,9 @@ def _read_excel(path: Path, columns: Sequence[str], na: str | float | None) -> I
     return _records_to_table(path, records, columns, positions, na)
 
 
-def _read_parquet(path: Path, columns: Sequence[str], na: str | float | None) -> IndicatorTable:
+def _read_parquet(path: Path, columns: Sequence[str], na: Markers) -> IndicatorTable:
     import pyarrow.parquet as pq  # lazy: see the module docstring
 
-    _, marker_number = _marker_value(na)
     table = pq.read_table(path, columns=list(columns))
     arrays = []
     for name in columns:
@@ -221,8 +242,7 @@ def _read_parquet(path: Path, columns: Sequence[str], na: str | float | None) ->
             raise DataError(
                 f"{path}: column {name!r}, row {row + 1}: {values[row]!r} is not a number"
             ) from None
-        if marker_number is not None:
-            array[array == marker_number] = np.nan
+        na.blank_out(array)
         arrays.append(array)
     matrix = np.column_stack(arrays) if arrays else np.empty((table.num_rows, 0))
     return IndicatorTable(tuple(columns), matrix, str(path))
@@ -238,9 +258,7 @@ def _is_number(value: object) -> bool:
     return True
 
 
-def table_from_frame(
-    frame: Any, columns: Sequence[str], *, na: float | None = None
-) -> IndicatorTable:
+def table_from_frame(frame: Any, columns: Sequence[str], *, na: NaMarkers = None) -> IndicatorTable:
     """Take the named columns of a pandas DataFrame (or any mapping of columns) as floats."""
     source = getattr(frame, "attrs", {}).get("source", "data")
     available = list(frame.columns) if hasattr(frame, "columns") else list(frame)
@@ -251,14 +269,13 @@ def table_from_frame(
     for name in columns:
         raw = np.asarray(frame[name], dtype=object)
         try:
-            array = np.asarray(frame[name], dtype=np.float64)
+            array = np.array(frame[name], dtype=np.float64)  # a copy: markers are set in place
         except (TypeError, ValueError):
             row = next(i for i, v in enumerate(raw) if not _is_number(v))
             raise DataError(
                 f"{source}: column {name!r}, row {row + 1}: {raw[row]!r} is not a number"
             ) from None
-        if na is not None:
-            array = np.where(array == na, np.nan, array)
+        Markers.of(na).blank_out(array)
         arrays.append(array)
     n = len(arrays[0]) if arrays else 0
     matrix = np.column_stack(arrays) if arrays else np.empty((n, 0))
@@ -272,7 +289,20 @@ def prepare(table: IndicatorTable, missing: str = "listwise") -> PreparedData:
             f"missing-value method {missing!r}: use one of {', '.join(MISSING_METHODS)}"
         )
     raw = table.values
+    if raw.shape[0] == 0:
+        raise DataError(f"{table.source}: no data rows (the table has only its header)")
     absent = np.isnan(raw)
+    empty = [table.names[j] for j in np.flatnonzero(absent.all(axis=0))]
+    if empty:
+        consequence = (
+            "listwise deletion would drop every row"
+            if missing == "listwise"
+            else "there is no mean to replace its missing values with"
+        )
+        raise DataError(
+            f"{table.source}: column {', '.join(map(repr, empty))} has no values (missing in "
+            f"every row), so {consequence}; drop it from the model or check the --na markers"
+        )
     if missing == "listwise":
         keep = ~absent.any(axis=1)
         values = np.ascontiguousarray(raw[keep])
@@ -280,9 +310,6 @@ def prepare(table: IndicatorTable, missing: str = "listwise") -> PreparedData:
     else:
         values = raw.copy()
         counts = (~absent).sum(axis=0)
-        empty = [table.names[j] for j in np.flatnonzero(counts == 0)]
-        if empty:
-            raise DataError(f"{table.source}: column {', '.join(map(repr, empty))} has no values")
         means = np.nansum(raw, axis=0) / counts
         rows, cols = np.nonzero(absent)
         values[rows, cols] = means[cols]

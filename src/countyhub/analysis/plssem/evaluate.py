@@ -18,6 +18,10 @@ RELIABILITY_COLUMNS = ("alpha", "rho_a", "rho_c", "ave")
 # Usual thresholds (Hair et al. 2022): reliability >= 0.70, AVE >= 0.50, HTMT < 0.90.
 RELIABILITY_THRESHOLDS = {"alpha": 0.70, "rho_a": 0.70, "rho_c": 0.70, "ave": 0.50}
 HTMT_THRESHOLD = 0.90
+# Collinearity (Hair et al. 2022): a VIF above 5 is critical; formative indicators are flagged
+# above 3 already, since their weights are regression coefficients on one another.
+VIF_THRESHOLD = 5.0
+VIF_THRESHOLD_FORMATIVE = 3.0
 
 
 def reliability(
@@ -39,6 +43,31 @@ def reliability(
         lam = loadings[block]
         out[k, 2] = lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2))
         out[k, 3] = np.mean(lam**2)
+    return out
+
+
+def reliability_batch(
+    r: np.ndarray, w: np.ndarray, loadings: np.ndarray, structure: Structure
+) -> np.ndarray:
+    """(B, K, 4): :func:`reliability` for each sample of a batch (the bootstrap's)."""
+    out = np.ones((r.shape[0], structure.n_constructs, 4))
+    for k, block in enumerate(structure.blocks):
+        size = len(block)
+        if size == 1:
+            continue
+        block_r = r[:, block[:, None], block[None, :]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, k, 0] = size / (size - 1) * (1 - size / block_r.sum(axis=(1, 2)))
+            if structure.modes[k] == "A":
+                weights = w[:, block, k]
+                off_r = block_r * (1 - np.eye(size))
+                wtw = (weights**2).sum(axis=1)
+                quad = np.einsum("bi,bij,bj->b", weights, off_r, weights)
+                out[:, k, 1] = wtw**2 * quad / (wtw**2 - (weights**4).sum(axis=1))
+            lam = loadings[:, block]
+            total = lam.sum(axis=1) ** 2
+            out[:, k, 2] = total / (total + (1 - lam**2).sum(axis=1))
+            out[:, k, 3] = (lam**2).mean(axis=1)
     return out
 
 

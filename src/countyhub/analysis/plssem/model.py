@@ -14,7 +14,12 @@ from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.plssem import data as data_io
 from countyhub.analysis.plssem.engine import SCHEMES, Structure
 from countyhub.analysis.plssem.results import PLSResults, estimate
-from countyhub.analysis.plssem.syntax import ModelSpec, ModelSyntaxError, parse_model
+from countyhub.analysis.plssem.syntax import (
+    MeasurementSpec,
+    ModelSpec,
+    ModelSyntaxError,
+    parse_model,
+)
 
 
 class ModelError(AnalysisError):
@@ -72,7 +77,7 @@ def _check_structure(spec: ModelSpec) -> None:
     if not spec.paths:
         raise ModelError("the model has no structural paths: add lines like 'OUTCOME ~ CAUSE'")
     for path in spec.paths:
-        for name in (path.source, path.target):
+        for name in (*path.source.split(":"), path.target):
             if name not in measured:
                 raise ModelSyntaxError(
                     f"structural variable {name!r} is not measured: give it indicators with "
@@ -80,7 +85,16 @@ def _check_structure(spec: ModelSpec) -> None:
                     path.line,
                     path.column,
                 )
-    in_paths = {p.source for p in spec.paths} | {p.target for p in spec.paths}
+    in_paths = {name for p in spec.paths for name in p.source.split(":")}
+    in_paths |= {p.target for p in spec.paths}
+    for path in spec.paths:
+        iv, _, moderator = path.source.partition(":")
+        if moderator and iv == moderator:
+            raise ModelSyntaxError(
+                f"{path.source!r}: an interaction needs two different constructs",
+                path.line,
+                path.column,
+            )
     for measure in spec.measurement:
         if measure.construct not in in_paths:
             raise ModelSyntaxError(
@@ -127,6 +141,7 @@ def _find_cycle(spec: ModelSpec) -> list[str] | None:
 
 
 def build_structure(spec: ModelSpec) -> Structure:
+    """The index form; paths from interactions not yet measured (before stage 1) are left out."""
     constructs = tuple(m.construct for m in spec.measurement)
     indicators = tuple(indicator_columns(spec))
     blocks = []
@@ -136,7 +151,8 @@ def build_structure(spec: ModelSpec) -> Structure:
         start += len(measure.indicators)
     adjacency = np.zeros((len(constructs), len(constructs)))
     for path in spec.paths:
-        adjacency[constructs.index(path.source), constructs.index(path.target)] = 1.0
+        if path.source in constructs:
+            adjacency[constructs.index(path.source), constructs.index(path.target)] = 1.0
     modes = tuple(m.mode for m in spec.measurement)
     return Structure(constructs, indicators, tuple(blocks), modes, adjacency)
 
@@ -177,10 +193,15 @@ class PLSModel:
         text: str,
         data: Any,
         *,
-        missing: str = "listwise",
-        na: str | float | None = None,
+        missing: str = "mean",
+        na: data_io.NaMarkers = None,
     ) -> PLSModel:
-        """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping)."""
+        """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping).
+
+        ``missing`` is "mean" (each missing cell replaced by its column's mean, as seminr and
+        SmartPLS do by default) or "listwise" (rows with any missing indicator dropped). Missing
+        cells are blank cells (NaN in a frame) and the ``na`` markers (one or several, e.g. -99).
+        """
         spec = parse_model(text)
         _check_structure(spec)
         columns = indicator_columns(spec)
@@ -199,7 +220,7 @@ class PLSModel:
             available = list(data.columns) if hasattr(data, "columns") else list(data)
             source = getattr(data, "attrs", {}).get("source", "data")
             check_against_columns(spec, available, source)
-            table = data_io.table_from_frame(data, columns, na=None if na is None else float(na))
+            table = data_io.table_from_frame(data, columns, na=na)
         prepared = data_io.prepare(table, missing)
         structure = build_structure(spec)
         _check_sample_size(structure, prepared.values.shape[0], table.source)
@@ -225,4 +246,64 @@ class PLSModel:
             raise AnalysisError(f"weighting scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
         if max_iter < 1 or tol <= 0:
             raise AnalysisError("max_iter must be at least 1 and tol positive")
-        return estimate(self, scheme=scheme, max_iter=max_iter, tol=tol)
+        model = self._with_interactions(scheme) if self.interactions else self
+        return estimate(model, scheme=scheme, max_iter=max_iter, tol=tol)
+
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        """Interaction terms ("A:B") not yet built into indicator data, in order of appearance."""
+        measured = {m.construct for m in self.spec.measurement}
+        sources = [p.source for p in self.spec.paths if ":" in p.source]
+        return tuple(dict.fromkeys(t for t in sources if t not in measured))
+
+    def _with_interactions(self, scheme: str) -> PLSModel:
+        """The two-stage approach (Henseler & Chin 2010; seminr's ``two_stage``): estimate the
+        main-effects model (stage 1), then measure each interaction A:B by one indicator, the
+        product of A's and B's standardized stage-1 scores, in the full model (stage 2)."""
+        main_spec = ModelSpec(
+            self.spec.measurement,
+            tuple(p for p in self.spec.paths if ":" not in p.source),
+            self.spec.text,
+        )
+        main = PLSModel(main_spec, build_structure(main_spec), self.table, self.prepared)
+        # seminr runs stage 1 with its defaults (it does not forward max_iter).
+        stage1 = estimate(main, scheme=scheme, max_iter=300, tol=1e-7)
+        names = stage1.structure.constructs
+        columns, measures = [], []
+        for term in self.interactions:
+            iv, moderator = term.split(":")
+            columns.append(
+                stage1.scores[:, names.index(iv)] * stage1.scores[:, names.index(moderator)]
+            )
+            path = next(p for p in self.spec.paths if p.source == term)
+            measures.append(
+                MeasurementSpec(
+                    term, "A", (f"{term}_intxn",), path.line, ((path.line, path.column),)
+                )
+            )
+        products = np.column_stack(columns)
+        prepared = self.prepared
+        # The raw table keeps the rows listwise deletion dropped: their products are missing.
+        kept = (
+            ~np.isnan(prepared.raw).any(axis=1)
+            if prepared.missing == "listwise"
+            else np.ones(prepared.raw.shape[0], dtype=bool)
+        )
+        raw_products = np.full((prepared.raw.shape[0], products.shape[1]), np.nan)
+        raw_products[kept] = products
+        spec = ModelSpec(self.spec.measurement + tuple(measures), self.spec.paths, self.spec.text)
+        names_all = self.table.names + tuple(m.indicators[0] for m in measures)
+        table = data_io.IndicatorTable(
+            names_all,
+            np.hstack([self.table.values, raw_products]),
+            self.table.source,
+            self.table.row_labels,
+        )
+        with_products = data_io.PreparedData(
+            np.hstack([prepared.values, products]),
+            np.hstack([prepared.raw, raw_products]),
+            prepared.missing,
+            prepared.dropped_rows,
+            prepared.filled_cells,
+        )
+        return PLSModel(spec, build_structure(spec), table, with_products)

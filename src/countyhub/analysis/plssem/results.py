@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,17 @@ from countyhub.analysis.plssem.evaluate import (
     HTMT_THRESHOLD,
     RELIABILITY_COLUMNS,
     RELIABILITY_THRESHOLDS,
+    VIF_THRESHOLD,
+    VIF_THRESHOLD_FORMATIVE,
 )
+from countyhub.analysis.plssem.fit import FitResults, model_fit
+from countyhub.analysis.plssem.formative import (
+    FormativeAssessment,
+    FormativeIndicator,
+    redundancy_path,
+)
+from countyhub.analysis.plssem.predict import PredictResults, predict_pls
+from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
@@ -171,8 +182,67 @@ class PLSResults(Results):
         return matrix
 
     @cached_property
+    def collinearity_flags(self) -> list[dict[str, Any]]:
+        """Near-collinearity: indicators (``kind`` "outer") and predictors ("inner") whose VIF is
+        above 5, or above 3 for the indicators of a formative (mode B) construct."""
+        s = self.structure
+        flags: list[dict[str, Any]] = []
+        for i, item in enumerate(s.indicators):
+            k = int(s.block_of[i])
+            threshold = VIF_THRESHOLD_FORMATIVE if s.modes[k] == "B" else VIF_THRESHOLD
+            if self.vif_outer_values[i] > threshold:
+                flags.append(
+                    {
+                        "kind": "outer",
+                        "construct": s.constructs[k],
+                        "indicator": item,
+                        "mode": s.modes[k],
+                        "vif": float(self.vif_outer_values[i]),
+                        "threshold": threshold,
+                    }
+                )
+        for k in s.endogenous:
+            for j, vif in zip(s.predecessors[k], self.vif_inner_values[k], strict=True):
+                if vif > VIF_THRESHOLD:
+                    flags.append(
+                        {
+                            "kind": "inner",
+                            "construct": s.constructs[k],
+                            "predictor": s.constructs[j],
+                            "vif": float(vif),
+                            "threshold": VIF_THRESHOLD,
+                        }
+                    )
+        return flags
+
+    @cached_property
+    def warnings(self) -> list[str]:
+        """What a reader must know before trusting the numbers, in every output."""
+        out = []
+        if not self.converged:
+            out.append(
+                f"The PLS algorithm did not converge in {self.max_iter} iterations (tol "
+                f"{self.tol:g}): the estimates are not a solution; raise max_iter."
+            )
+        for flag in self.collinearity_flags:
+            if flag["kind"] == "outer":
+                kind = "formative indicators" if flag["mode"] == "B" else "indicators"
+                out.append(
+                    f"VIF of {flag['indicator']} in {flag['construct']} is {flag['vif']:.2f} "
+                    f"(above {flag['threshold']:g} for {kind}): near-collinear."
+                )
+            else:
+                out.append(
+                    f"VIF of predictor {flag['predictor']} of {flag['construct']} is "
+                    f"{flag['vif']:.2f} (above {flag['threshold']:g}): near-collinear predictors."
+                )
+        return out
+
+    @cached_property
     def meta(self) -> dict[str, Any]:
-        """Provenance: package version, data source and a hash of the estimation data."""
+        """The estimate's identity: package version, data source, a hash of the estimation data
+        (after missing-value handling) and the model text. The run's stamp is :class:`Provenance`.
+        """
         digest = hashlib.sha256(np.ascontiguousarray(self.model.prepared.values).tobytes())
         return {
             "countyhub": __version__,
@@ -181,9 +251,88 @@ class PLSResults(Results):
             "model": self.model.spec.text,
         }
 
+    @property
+    def rows_note(self) -> str:
+        """Rows used, dropped and why (or cells filled), with the columns responsible."""
+        prepared = self.model.prepared
+        total = prepared.raw.shape[0]
+        per_column = np.isnan(prepared.raw).sum(axis=0)
+        where = ", ".join(
+            f"{self.structure.indicators[j]} {int(per_column[j])}"
+            for j in np.flatnonzero(per_column)
+        )
+        if prepared.missing == "listwise":
+            if not prepared.dropped_rows:
+                return f"{self.n} rows used of {total}; none dropped (no missing values)"
+            return (
+                f"{self.n} rows used of {total}; {prepared.dropped_rows} dropped by listwise "
+                f"deletion for missing values (missing cells per column: {where})"
+            )
+        if not prepared.filled_cells:
+            return f"{self.n} rows used of {total}; none dropped; no missing values"
+        return (
+            f"{self.n} rows used of {total}; none dropped; {prepared.filled_cells} missing "
+            f"cells replaced by their column's mean ({where})"
+        )
+
+    def methods(self, bootstrap: BootstrapResults | None = None) -> str:
+        """The conventions used, as a paragraph for a methods section."""
+        missing = (
+            "missing values were replaced by the column mean (seminr's and SmartPLS's default)"
+            if self.model.prepared.missing == "mean"
+            else "rows with a missing indicator were dropped (listwise deletion)"
+        )
+        text = (
+            f"The model was estimated with the PLS path algorithm (Lohmöller 1989) on "
+            f"standardized indicators; {missing}. Inner weighting: {self.scheme} scheme; outer "
+            f"weights by correlation (mode A) or regression (mode B); iterations stop when the "
+            f"sum of absolute weight changes falls below {self.tol:g} (at most {self.max_iter}). "
+            "Cronbach's alpha is standardized (on the indicator correlations); rho_A is "
+            "Dijkstra-Henseler's; rho_C and AVE come from the outer loadings; HTMT follows "
+            "Henseler, Ringle and Sarstedt (2015). f² re-estimates the model without the path; "
+            "the VIF of a construct's only predictor is 1 (SmartPLS). Indicators with a VIF "
+            f"above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for formative, mode B, "
+            "indicators) are flagged. Formative constructs are judged by their weights and VIFs, "
+            "not by reliability thresholds."
+        )
+        if self.moderation:
+            text += (
+                " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
+                "the main-effects model is estimated first and the product of the two "
+                "standardized construct scores measures the interaction in the full model; the "
+                "bootstrap keeps that product as estimated on the full sample (seminr re-runs "
+                "the first stage in each resample)."
+            )
+        if bootstrap is not None:
+            text += (
+                f" The bootstrap drew {bootstrap.resamples} resamples of rows with replacement "
+                f"(seed {bootstrap.seed}); t = estimate / bootstrap SD, p two-sided from "
+                "Student's t with (valid resamples - 1) degrees of freedom; percentile and "
+                f"bias-corrected and accelerated (BCa, jackknife acceleration) "
+                f"{100 * (1 - bootstrap.alpha):g}% intervals. A single item's loading and weight "
+                "are fixed at 1 (no t, no p)."
+            )
+        return text
+
+    def provenance(
+        self, bootstrap: BootstrapResults | None = None, command: str | None = None
+    ) -> Provenance:
+        """The stamp of this run: version, date, data file SHA-256, seed and command line."""
+        return Provenance.capture(
+            self.model.table.source,
+            seed=None if bootstrap is None else bootstrap.seed,
+            command=command,
+        )
+
     # renderings ---------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (construct and indicator names as keys; a path is "FROM -> TO")."""
+    def to_dict(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        provenance: Provenance | None = None,
+    ) -> dict[str, Any]:
+        """The JSON form (construct and indicator names as keys; a path is "FROM -> TO"),
+        stamped with its provenance and methods; with ``bootstrap`` under "bootstrap"."""
         s = self.structure
         names = s.constructs
         prepared = self.model.prepared
@@ -201,13 +350,19 @@ class PLSResults(Results):
             }
 
         endogenous = [names[k] for k in s.endogenous]
-        return {
+        stamp = provenance or self.provenance(bootstrap)
+        out: dict[str, Any] = {
+            "provenance": stamp.to_dict(),
+            "methods": self.methods(bootstrap),
             "meta": self.meta,
             "n": self.n,
+            "rows": self.rows_note,
             "dropped_rows": prepared.dropped_rows,
             "filled_cells": prepared.filled_cells,
             "missing": prepared.missing,
             "converged": self.converged,
+            "warnings": self.warnings,
+            "collinearity": self.collinearity_flags,
             "iterations": self.iterations,
             "weighting": self.scheme,
             "max_iter": self.max_iter,
@@ -230,6 +385,8 @@ class PLSResults(Results):
             "r_squared_adj": {
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
+            "model_selection": self.model_selection,
+            "moderation": self.moderation,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
                 for j, k in self.path_pairs()
@@ -259,6 +416,9 @@ class PLSResults(Results):
             "fornell_larcker": square(self.fornell_larcker_matrix, diagonal=True),
             "htmt": square(self.htmt_matrix, diagonal=False),
         }
+        if bootstrap is not None:
+            out["bootstrap"] = bootstrap.to_dict()
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """The structural model: one row per path, with its coefficient, f² and VIF."""
@@ -275,26 +435,37 @@ class PLSResults(Results):
     def summary(self) -> Summary:
         s = self.structure
         names = s.constructs
-        prepared = self.model.prepared
-        missing = (
-            f"listwise deletion dropped {prepared.dropped_rows} rows"
-            if prepared.missing == "listwise"
-            else f"mean replacement filled {prepared.filled_cells} cells"
-        )
         lines = [
-            f"Observations: {self.n} ({missing})",
+            f"Observations: {self.rows_note}",
             f"Weighting scheme: {self.scheme}; "
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
         ]
+        if self.warnings:
+            lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
-            "Explained variance",
-            ("R²", "adjusted R²"),
+            "Explained variance and model selection",
+            ("R²", "adjusted R²", "AIC", "BIC"),
             [
-                (names[k], [float(self.r_squared_values[k]), float(self.r_squared_adj_values[k])])
+                (
+                    names[k],
+                    [
+                        float(self.r_squared_values[k]),
+                        float(self.r_squared_adj_values[k]),
+                        self.model_selection[names[k]]["aic"],
+                        self.model_selection[names[k]]["bic"],
+                    ],
+                )
                 for k in s.endogenous
             ],
+            note="AIC and BIC of each construct's regression on its predictors (lower is better "
+            "when comparing models on the same data).",
         )
+        outer_flags = {
+            (f"{f['construct']}: {f['indicator']}", "VIF")
+            for f in self.collinearity_flags
+            if f["kind"] == "outer"
+        }
         outer = SummaryTable(
             "Measurement model",
             ("mode", "loading", "weight", "VIF"),
@@ -310,6 +481,9 @@ class PLSResults(Results):
                 )
                 for i, item in enumerate(s.indicators)
             ],
+            note=f"VIF above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for mode B "
+            "indicators) is flagged.",
+            flagged=frozenset(outer_flags),
         )
         tables = [self._path_table(), r2, outer, self._reliability_table()]
         tables.append(
@@ -340,6 +514,27 @@ class PLSResults(Results):
             for chain, value in zip(self.chains, self.chain_values, strict=True)
         ]
         tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        if self.moderation:
+            tables.append(
+                SummaryTable(
+                    "Moderation (two-stage)",
+                    ("path", "product units", "slope at -1 SD", "at mean", "at +1 SD"),
+                    [
+                        (
+                            f"{m['term']} -> {m['target']}",
+                            [
+                                m["path"],
+                                m["path_product_units"],
+                                *m["simple_slopes"].values(),
+                            ],
+                        )
+                        for m in self.moderation
+                    ],
+                    note="Slopes of the first construct on the target at the moderator's -1 SD, "
+                    "mean and +1 SD; product units: per unit of the product of the two "
+                    "standardized scores (seminr's path_coef).",
+                )
+            )
         return Summary("PLS-SEM estimate", tables, lines)
 
     def _path_table(self) -> SummaryTable:
@@ -359,12 +554,20 @@ class PLSResults(Results):
                 )
                 for j, k in self.path_pairs()
             ],
+            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged.",
+            flagged=frozenset(
+                (path_label(f["predictor"], f["construct"]), "VIF")
+                for f in self.collinearity_flags
+                if f["kind"] == "inner"
+            ),
         )
 
     def _reliability_table(self) -> SummaryTable:
         names = self.structure.constructs
         flagged = set()
         for k, name in enumerate(names):
+            if self.structure.modes[k] == "B":
+                continue  # composites are judged by their weights and VIFs, not by these
             for c, (key, heading) in enumerate(
                 zip(RELIABILITY_COLUMNS, _RELIABILITY_HEADINGS, strict=True)
             ):
@@ -375,25 +578,50 @@ class PLSResults(Results):
             _RELIABILITY_HEADINGS,
             [(name, list(map(float, self.reliability_values[k]))) for k, name in enumerate(names)],
             note="Thresholds: alpha, rho_A and rho_C >= 0.70; AVE >= 0.50 (flagged cells fall "
-            "short). Alpha is standardized; rho_A is Dijkstra-Henseler (1 for mode B and single "
-            "items).",
+            "short; mode B constructs are not judged by them). Alpha is standardized; rho_A is "
+            "Dijkstra-Henseler (1 for mode B and single items).",
             flagged=frozenset(flagged),
         )
 
-    def to_html(self, bootstrap: BootstrapResults | None = None) -> str:
-        """A self-contained HTML report (path diagram, reliability, validity, bootstrap)."""
+    def to_html(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        provenance: Provenance | None = None,
+        prediction: PredictResults | None = None,
+        fit: FitResults | None = None,
+        formative: FormativeAssessment | None = None,
+    ) -> str:
+        """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
+        with its provenance and a methods paragraph."""
         diagram = report.path_diagram_svg(
             self.structure,
             self.path_matrix,
             self.r_squared_values,
             None if bootstrap is None else bootstrap.path_pvalues(),
+            outer=np.where(
+                np.array(self.structure.modes)[self.structure.block_of] == "B",
+                self.own_weights,
+                self.loadings,
+            ),
         )
+        if self.moderation:
+            diagram += report.simple_slopes_svg(self.moderation)
         return report.html_report(
             model_text=self.model.spec.text,
             source=self.model.table.source,
             n=self.n,
             diagram=diagram,
-            summaries=[self.summary] if bootstrap is None else [self.summary, bootstrap.summary],
+            warnings=self.warnings,
+            provenance=provenance or self.provenance(bootstrap),
+            methods=self.methods(bootstrap),
+            summaries=[
+                self.summary,
+                *([] if fit is None else [fit.summary]),
+                *([] if formative is None else [formative.summary]),
+                *([] if bootstrap is None else [bootstrap.summary]),
+                *([] if prediction is None else [prediction.summary]),
+            ],
         )
 
     def bootstrap(
@@ -418,6 +646,150 @@ class PLSResults(Results):
             indices=indices,
         )
 
+    def predict(
+        self,
+        *,
+        folds: int = 10,
+        repetitions: int = 10,
+        seed: int | None = None,
+        technique: str = "DA",
+        orderings: np.ndarray | None = None,
+    ) -> PredictResults:
+        """PLSpredict: see :func:`countyhub.analysis.plssem.predict.predict_pls`."""
+        return predict_pls(
+            self.model.prepared.values,
+            self.structure,
+            folds=folds,
+            repetitions=repetitions,
+            seed=seed,
+            technique=technique,
+            settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
+            orderings=orderings,
+        )
+
+    def model_fit(self, resamples: int = 0, *, seed: int | None = None) -> FitResults:
+        """SRMR, d_ULS, d_G and NFI (saturated and estimated model), with the bootstrap 95% and
+        99% quantiles of ``resamples`` resamples; see :mod:`countyhub.analysis.plssem.fit`."""
+        if resamples < 0 or resamples == 1:
+            raise AnalysisError("the model-fit bootstrap needs 0 or at least 2 resamples")
+        return model_fit(
+            self.model.prepared.values,
+            self.structure,
+            settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
+            resamples=resamples,
+            seed=seed,
+        )
+
+    def formative(
+        self,
+        bootstrap: BootstrapResults | None = None,
+        *,
+        global_items: Mapping[str, np.ndarray] | None = None,
+    ) -> FormativeAssessment | None:
+        """The formative criteria of every mode B construct (None if there is none): weights
+        with their bootstrap significance, VIF levels, and redundancy analysis for each construct
+        given a global item (values aligned with the rows of the data file or frame)."""
+        s = self.structure
+        if "B" not in s.modes:
+            return None
+        indicators = []
+        for i, item in enumerate(s.indicators):
+            k = int(s.block_of[i])
+            if s.modes[k] != "B":
+                continue
+            extra: dict[str, Any] = {}
+            if bootstrap is not None:
+                weights = bootstrap.statistics["outer_weights"]
+                loadings = bootstrap.statistics["outer_loadings"]
+                j = weights.labels.index((s.constructs[k], item))
+                extra = {
+                    "weight_pvalue": _num(weights.pvalue[j]),
+                    "weight_ci": (float(weights.ci_low[j]), float(weights.ci_high[j])),
+                    "loading_pvalue": _num(loadings.pvalue[j]),
+                }
+            indicators.append(
+                FormativeIndicator(
+                    s.constructs[k],
+                    item,
+                    float(self.own_weights[i]),
+                    float(self.loadings[i]),
+                    float(self.vif_outer_values[i]),
+                    **extra,
+                )
+            )
+        redundancy = {}
+        prepared = self.model.prepared
+        keep = (
+            ~np.isnan(prepared.raw).any(axis=1)
+            if prepared.missing == "listwise"
+            else np.ones(prepared.raw.shape[0], dtype=bool)
+        )
+        settings = {"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol}
+        for construct, values in (global_items or {}).items():
+            if construct not in s.constructs or s.modes[s.constructs.index(construct)] != "B":
+                raise AnalysisError(f"redundancy analysis: {construct!r} is not a mode B construct")
+            values = np.asarray(values, dtype=np.float64)
+            if values.shape != (prepared.raw.shape[0],):
+                raise AnalysisError(
+                    f"redundancy analysis: the global item of {construct!r} has "
+                    f"{values.shape[0]} values for {prepared.raw.shape[0]} rows"
+                )
+            block = s.blocks[s.constructs.index(construct)]
+            redundancy[construct] = redundancy_path(
+                prepared.values[:, block], values[keep], settings
+            )
+        return FormativeAssessment(tuple(indicators), redundancy)
+
+    @cached_property
+    def moderation(self) -> list[dict[str, Any]]:
+        """Each interaction A:B -> Y (two-stage): its standardized path, the path in units of
+        the product of A's and B's standardized scores (seminr's ``path_coef``), and the simple
+        slopes of A on Y at B = -1, 0 and +1 SD: path(A) + path(A:B, product units) x B."""
+        s = self.structure
+        out = []
+        for j, term in enumerate(s.constructs):
+            if ":" not in term:
+                continue
+            iv, moderator = term.split(":")
+            product_sd = float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+            for k in np.flatnonzero(s.adjacency[j]):
+                target = s.constructs[k]
+                coefficient = float(self.path_matrix[j, k])
+                per_product = coefficient / product_sd
+                main = float(self.path_matrix[s.constructs.index(iv), k])
+                out.append(
+                    {
+                        "term": term,
+                        "iv": iv,
+                        "moderator": moderator,
+                        "target": target,
+                        "path": coefficient,
+                        "path_product_units": per_product,
+                        "simple_slopes": {
+                            "-1 SD": main - per_product,
+                            "mean": main,
+                            "+1 SD": main + per_product,
+                        },
+                    }
+                )
+        return out
+
+    @cached_property
+    def model_selection(self) -> dict[str, dict[str, float]]:
+        """AIC and BIC of each endogenous construct's regression on its predictors' scores, as
+        seminr's ``it_criteria`` (Sharma et al. 2019): n log(SSE / n) plus 2 (k + 1), or
+        (k + 1) log n, with SSE = (1 - R²)(n - 1) for scores of unit variance."""
+        n = self.n
+        out: dict[str, dict[str, float]] = {}
+        for k in self.structure.endogenous:
+            size = len(self.structure.predecessors[k]) + 1
+            log_mse = n * math.log((1 - self.r_squared_values[k]) * (n - 1) / n)
+            out[self.structure.constructs[k]] = {
+                "aic": 2 * size + log_mse,
+                "bic": log_mse + size * math.log(n),
+            }
+        return out
+
     def _estimation(self) -> Estimation:
         """This estimate as the bootstrap re-estimates it: settings, statistics and their labels."""
         s = self.structure
@@ -433,6 +805,8 @@ class PLSResults(Results):
             "total_effects": [(names[j], names[k]) for j, k in totals],
             "indirect_effects": [tuple(names[k] for k in chain) for chain in self.chains],
             "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
+            "r_squared": [(names[k],) for k in s.endogenous],
+            "reliability": [(name, measure) for name in names for measure in RELIABILITY_COLUMNS],
         }
         original = {
             "paths": np.array([self.path_matrix[j, k] for j, k in pairs]),
@@ -441,6 +815,8 @@ class PLSResults(Results):
             "total_effects": np.array([self.total_matrix[j, k] for j, k in totals]),
             "indirect_effects": np.asarray(self.chain_values, dtype=np.float64),
             "htmt": np.array([self.htmt_matrix[i, j] for i, j in htmt_pairs]),
+            "r_squared": self.r_squared_values[list(s.endogenous)],
+            "reliability": self.reliability_values.reshape(-1),
         }
         return Estimation(
             structure=s,
@@ -484,15 +860,75 @@ def _num(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def _check_mode_b_blocks(structure: Structure, r: np.ndarray) -> None:
+# A correlation matrix whose smallest eigenvalue is below this (its eigenvalues sum to its size)
+# is singular: exact linear dependence, or dependence up to rounding of the data.
+RANK_TOLERANCE = 1e-9
+
+
+def _dependent(matrix: np.ndarray) -> list[int] | None:
+    """The variables that take part in a linear dependence of ``matrix``, or None if it has none.
+
+    They are the non-zero entries of the eigenvectors of the (near-)zero eigenvalues: exactly the
+    variables some combination of which is constant.
+    """
+    values, vectors = np.linalg.eigh(matrix)
+    null = vectors[:, values < RANK_TOLERANCE * matrix.shape[0]]
+    if null.shape[1] == 0:
+        return None
+    return [int(i) for i in np.flatnonzero(np.abs(null).max(axis=1) > 1e-6)]
+
+
+def _check_blocks(structure: Structure, r: np.ndarray) -> None:
+    """Refuse a block whose indicators are linearly dependent, naming the indicators involved."""
     for k, block in enumerate(structure.blocks):
-        mode_b = structure.modes[k] == "B" and len(block) > 1
-        if mode_b and np.linalg.cond(r[np.ix_(block, block)]) > 1e12:
-            items = ", ".join(structure.indicators[i] for i in block)
-            raise AnalysisError(
-                f"the indicators of {structure.constructs[k]!r} ({items}) are linearly "
-                "dependent, so its mode B weights cannot be estimated; drop one of them or use '=~'"
-            )
+        if len(block) < 2:
+            continue
+        involved = _dependent(r[np.ix_(block, block)])
+        if involved is None:
+            continue
+        name = structure.constructs[k]
+        items = ", ".join(structure.indicators[block[i]] for i in involved)
+        what = (
+            "an exact copy (up to scale) of each other"
+            if len(involved) == 2
+            else "one is an exact linear combination of the others"
+        )
+        consequence = (
+            "its mode B weights cannot be estimated"
+            if structure.modes[k] == "B"
+            else "their VIFs are infinite and the block measures less than it claims"
+        )
+        raise AnalysisError(
+            f"the indicators of {name!r} ({items}) are linearly dependent ({what}), so "
+            f"{consequence}; drop one of them from {name!r}"
+        )
+
+
+def _check_inner(structure: Structure, construct_cor: np.ndarray) -> None:
+    """Refuse an endogenous construct whose predictors' scores are perfectly collinear."""
+    for k in structure.endogenous:
+        pred = structure.predecessors[k]
+        if len(pred) < 2:
+            continue
+        sub = construct_cor[np.ix_(pred, pred)]
+        involved = list(range(len(pred))) if not np.isfinite(sub).all() else _dependent(sub)
+        if involved is None:
+            continue
+        names = ", ".join(structure.constructs[pred[i]] for i in involved)
+        raise AnalysisError(
+            f"the predictors of {structure.constructs[k]!r} ({names}) are perfectly collinear: "
+            "the scores of one are a linear combination of the others, so their paths cannot "
+            "be separated; drop one of them or merge their indicators into one construct"
+        )
+
+
+def _sum_score_cor(r: np.ndarray, structure: Structure) -> np.ndarray:
+    """Construct correlations of unit-weight sum scores: the algorithm's first step."""
+    w = structure.mask
+    cov = w.T @ r @ w
+    sd = np.sqrt(np.diag(cov))
+    out: np.ndarray = cov / np.outer(sd, sd)
+    return out
 
 
 def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSResults:
@@ -501,12 +937,14 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
     x = model.prepared.values
     n = x.shape[0]
     r = engine.correlation(x)
-    _check_mode_b_blocks(s, r)
+    _check_blocks(s, r)
+    _check_inner(s, _sum_score_cor(r, s))
     fit, w = engine.fit_weights(r, s, scheme=scheme, max_iter=max_iter, tol=tol)
     derived = engine.derive(r[None], w[None], s)
+    _check_inner(s, derived.construct_cor[0])
     if fit.failed[0] or derived.failed[0]:
         raise AnalysisError(
-            "the estimate is singular: a construct's predictors are perfectly collinear"
+            "the estimate is singular: the PLS algorithm met a singular system it could not solve"
         )
     r2 = derived.r_squared[0]
     adj = np.full_like(r2, np.nan)

@@ -6,6 +6,7 @@ ECOM   =~ ecom1 + ecom2 + ecom3     # reflective measurement, estimated in mode 
 SERV   <~ serv1 + serv2 + serv3     # composite / formative, mode B
 # structural
 INCOME ~ ECOM + SERV
+INCOME ~ ECOM:SERV                  # moderation: SERV moderates ECOM -> INCOME (two-stage)
 ```
 
 Comments start with ``#``; statements end at a line break unless the line ends with ``+`` (or the
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 
 from countyhub.analysis.errors import AnalysisError
 
-_NAME = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*")
+_NAME = re.compile(
+    r"[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*(?::[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*)?"
+)  # "A:B" is an interaction term (a predictor in a structural statement only)
 _OPERATORS = ("=~", "<~", "~~", "~")
 
 
@@ -194,6 +197,13 @@ def parse_model(text: str) -> ModelSpec:
                 "'~~' (a covariance) is not part of a PLS path model",
                 operator.line,
                 operator.column,
+            )
+        if ":" in lhs.text:
+            raise ModelSyntaxError(
+                f"{lhs.text!r} is an interaction: it can only be a predictor, as in "
+                f"'Y ~ {lhs.text.split(':')[0]} + {lhs.text.split(':')[1]} + {lhs.text}'",
+                lhs.line,
+                lhs.column,
             )
         if operator.text in ("=~", "<~"):
             if lhs.text in measurement:
