@@ -285,4 +285,3 @@ def packing_pdf(export: ExportOrder) -> bytes:
         page.text(right, str(data["volume_m3"]), 9, right=True)
 
     return _pdf(f"Packing list {data['number']}", draw)
-
