@@ -30,6 +30,7 @@ from countyhub.crossborder.models import (
     ExportOrder,
     ExportOrderLine,
     HSCode,
+    PartyRole,
     ProductTradeData,
     RateSource,
     StatusSource,
@@ -39,8 +40,9 @@ from countyhub.crossborder.selectors import hs_line, rate_on, trade_data_gaps
 from countyhub.customs import messages
 from countyhub.customs.currencies import CNY, PriceEnding, convert_from_cny, line_total
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
-from countyhub.customs.errors import HSCodeError, MessageError
+from countyhub.customs.errors import HSCodeError, MessageError, PartyCodeError
 from countyhub.customs.hs import parse_hs
+from countyhub.customs.parties import validate_party_code
 from countyhub.shop.models import Order
 
 RATE_COLUMNS = ("date", "currency", "rate", "source")
@@ -243,6 +245,37 @@ def save_trade_data(*, actor: Any, product: Product, **values: Any) -> ProductTr
             field="producer",
         )
     return save_with_audit(actor=actor, instance=data, county=product.county)
+
+
+@transaction.atomic
+def save_seller_trade_data(
+    *, actor: Any, product: Product, producer_code: str, **values: Any
+) -> ProductTradeData:
+    """A seller's page: the producer is the product's seller, known to customs by the code
+    given (its producer party is made on first use)."""
+    seller = product.seller
+    try:
+        code = validate_party_code(producer_code)
+    except PartyCodeError as error:
+        raise ValidationError({"producer_code": str(error)}) from error
+    producer = TradeParty.objects.filter(
+        county=product.county, role=PartyRole.PRODUCER, code=code
+    ).first()
+    if producer is not None and producer.seller_id != seller.pk:
+        raise ValidationError({"producer_code": _("This code belongs to another producer.")})
+    if producer is None:
+        producer = save_party(
+            actor=actor,
+            party=TradeParty(
+                county=product.county,
+                role=PartyRole.PRODUCER,
+                code=code,
+                name=seller.name[:100],
+                name_en=seller.name_en[:100],
+                seller=seller,
+            ),
+        )
+    return save_trade_data(actor=actor, product=product, producer=producer, **values)
 
 
 @transaction.atomic
