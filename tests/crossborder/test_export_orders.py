@@ -169,3 +169,26 @@ def test_reports_by_destination_currency_mode_product_and_status(world):
     ]
     assert report["destination"][0]["key"] == ["US"] and report["mode"][0]["key"] == ["9610"]
     assert report["status"] == [{"key": ["0", "not declared yet"], "orders": 1}]
+
+
+def test_status_history_and_documents_are_kept_for_good(world):
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    from countyhub.core.errors import RecordKeptError
+    from countyhub.crossborder.models import DeclarationStatus, ExportDocument
+
+    made = ready(world)
+    export = services.create_export_order(
+        actor=None, order=shop_order(world.seller, world.product), **export_fields(made)
+    )
+    services.record_status(
+        actor=None, export=export, code=2, at=datetime.datetime(2026, 12, 7, tzinfo=datetime.UTC)
+    )
+    services.issue_documents(actor=None, export=export, issued_on=DAY)
+    for model in (DeclarationStatus, ExportDocument):
+        with pytest.raises(RecordKeptError):
+            model.objects.all().delete()
+        if connection.vendor == "postgresql":  # the trigger refuses whatever the path
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {model._meta.db_table}")
