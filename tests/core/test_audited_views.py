@@ -528,6 +528,13 @@ DRIVEN: dict[str, list[Post]] = {
             },
         )
     ],
+    "crossborder:export": [
+        Post(
+            "seller_staff",
+            lambda site: f"/c/{site.world.county.slug}/exports/{site.export.pk}/",
+            lambda site: {"code": "2", "at": "2026-12-07 10:00", "info": "申报中"},
+        )
+    ],
     "training:courses": [
         Post(
             "trainer",
@@ -757,7 +764,6 @@ READING = frozenset(
         "programs:run",
         "programs:export_run",
         "crossborder:exports",
-        "crossborder:export",
         "crossborder:download",
         "crossborder:report",
         "training:outcomes",

@@ -109,3 +109,23 @@ def test_pages_in_chinese(world, client):
     client.cookies["django_language"] = "zh-hans"
     page = client.get(url(world)).content.decode()
     assert "贸易数据" in page
+
+
+def test_seller_records_a_customs_status_by_hand(world, client):
+    made = ready(world)
+    export = services.create_export_order(
+        actor=None, order=shop_order(world.seller, world.product), **export_fields(made)
+    )
+    base = f"/c/{world.county.slug}/exports/{export.pk}/"
+    data = {"code": "120", "at": "2026-12-07 10:00", "info": "入库"}
+    client.force_login(world.users["other_seller_staff"])
+    assert client.post(base, data).status_code == 404
+    client.force_login(world.users["seller_staff"])
+    assert client.post(base, {**data, "code": "7"}).status_code == 400
+    assert client.post(base, data).status_code == 302
+    export.refresh_from_db()
+    assert export.status == 120
+    assert "accepted into customs" in client.get(base).content.decode()
+    # County staff see it but do not declare for the seller.
+    client.force_login(world.users["analyst"])
+    assert client.post(base, data).status_code == 404

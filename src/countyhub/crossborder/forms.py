@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from countyhub.crossborder.models import ProductTradeData
+from countyhub.crossborder.models import ProductTradeData, ReceiptStatus
 from countyhub.customs import codelists
 
 
@@ -47,3 +48,18 @@ class TradeDataForm(forms.ModelForm):
         )
         if self.instance.pk:
             self.fields["producer_code"].initial = self.instance.producer.code
+
+
+class StatusForm(forms.Form):
+    """A customs receipt status entered by hand (from the e-port's screen or a phone call)."""
+
+    code = forms.TypedChoiceField(
+        label=_("status code"),
+        coerce=int,
+        choices=[(code, f"{code} {label}") for code, label in ReceiptStatus.choices]
+        + [(-1, _("processing error (%(code)s)") % {"code": -1})],
+    )
+    at = forms.DateTimeField(label=_("when"))
+    info = forms.CharField(
+        label=pgettext_lazy("receipt", "information"), max_length=1000, required=False
+    )

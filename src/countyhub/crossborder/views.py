@@ -18,7 +18,7 @@ from countyhub.core.permissions import is_county_admin
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.crossborder import documents, selectors, services
 from countyhub.crossborder.declarations import MESSAGE_FILES, export_messages
-from countyhub.crossborder.forms import TradeDataForm
+from countyhub.crossborder.forms import StatusForm, TradeDataForm
 from countyhub.crossborder.models import ExportOrder, ProductTradeData
 
 DOCUMENTS = {
@@ -100,16 +100,25 @@ def _export(request: HttpRequest, county: County, export_id: int) -> ExportOrder
 def export_order(request: HttpRequest, county_slug: str, export_id: int) -> HttpResponse:
     county = _county(county_slug)
     export = _export(request, county, export_id)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST":
+        if not selectors.may_manage_exports(request.user, export.order.seller):
+            raise PermissionDenied
+        if form.is_valid():
+            services.record_status(actor=request.user, export=export, **form.cleaned_data)
+            messages.success(request, _("Customs status recorded."))
+            return redirect("crossborder:export", county.slug, export.pk)
     context = {
         "county": county,
         "export": export,
+        "form": form,
         "lines": export.lines.all(),
         "statuses": export.statuses.all(),
         "documents": export.documents.all(),
         "downloads": [*DOCUMENTS, *DATA, *MESSAGE_FILES.values()],
         "problems": documents.totals_problems(export),
     }
-    return render(request, "crossborder/export.html", context)
+    return render(request, "crossborder/export.html", context, status=400 if form.errors else 200)
 
 
 @login_required
