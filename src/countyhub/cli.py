@@ -16,6 +16,7 @@ from countyhub.commands import (
     analyze_did,
     analyze_sem,
     backup,
+    crossborder,
     programs,
     trace,
     web,
@@ -34,6 +35,7 @@ analyze_app = typer.Typer(
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(programs.programs_app, name="programs")
+app.add_typer(crossborder.crossborder_app, name="crossborder")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "countyhub.training",
     "countyhub.programs",
     "countyhub.trace",
+    "countyhub.crossborder",
     "countyhub.notifications",
 ]
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("countyhub.aftersales.urls")),
     path("", include("countyhub.programs.urls")),
     path("", include("countyhub.training.urls")),
+    path("", include("countyhub.crossborder.urls")),
     path("", include("countyhub.notifications.urls")),
 ]
 

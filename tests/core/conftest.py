@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from countyhub.catalog.models import Certification, SellerHousehold
 from countyhub.core.models import Province, Role
 from countyhub.core.services import appoint_province_official, issue_api_token
+from countyhub.crossborder import services as crossborder_services
 from countyhub.notifications.models import StockThreshold
 from countyhub.programs import services as programs_services
 from countyhub.programs.incentives import approve_run, evaluate_period
@@ -21,6 +22,9 @@ from countyhub.shop import services as shop_services
 from countyhub.shop.models import ShippingRate
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from countyhub.training import services as training_services
+from tests.crossborder.setup import export_fields
+from tests.crossborder.setup import ready as crossborder_ready
+from tests.crossborder.setup import shop_order as crossborder_order
 from tests.factories.catalog import HouseholdFactory
 from tests.factories.core import MembershipFactory, UserFactory
 from tests.factories.programs import RuleFactory, make_order
@@ -46,6 +50,7 @@ class Site:
     batch: Any
     other_station: Any
     paid_order: Any = None  # paid by bank transfer and shipped: after-sales may refund it
+    export: Any = None  # the export order of a shop order of world.seller (crossborder)
 
 
 @pytest.fixture
@@ -131,6 +136,12 @@ def site(world, settings, tmp_path) -> Site:
         region_code="",
         first_fee=Decimal("8.00"),
     )
+    made = crossborder_ready(world)
+    export = crossborder_services.create_export_order(
+        actor=admin_user,
+        order=crossborder_order(world.seller, world.product),
+        **export_fields(made),
+    )
     return Site(
         world,
         admin_user,
@@ -147,4 +158,5 @@ def site(world, settings, tmp_path) -> Site:
         batch,
         other_station,
         paid_order,
+        export,
     )

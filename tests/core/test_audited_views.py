@@ -507,6 +507,34 @@ DRIVEN: dict[str, list[Post]] = {
         ),
         Post("second_admin", lambda site: _programs(site, f"payouts/{_latest_run(site)}/approve/")),
     ],
+    "crossborder:trade_data": [
+        Post(
+            "seller_staff",
+            lambda site: (
+                f"/c/{site.world.county.slug}/exports/products/{site.world.product.pk}/trade-data/"
+            ),
+            lambda site: {
+                "hs_code": "0902.1090.00",
+                "declared_name_zh": "绿茶",
+                "declared_name_en": "Green tea",
+                "gmodel": "0|0|绿茶|250克|无品牌",
+                "customs_unit": "035",
+                "net_weight": "0.25",
+                "gross_weight": "0.3",
+                "length_cm": "10",
+                "width_cm": "10",
+                "height_cm": "10",
+                "producer_code": "93330782MA2E12340R",
+            },
+        )
+    ],
+    "crossborder:export": [
+        Post(
+            "seller_staff",
+            lambda site: f"/c/{site.world.county.slug}/exports/{site.export.pk}/",
+            lambda site: {"code": "2", "at": "2026-12-07 10:00", "info": "申报中"},
+        )
+    ],
     "training:courses": [
         Post(
             "trainer",
@@ -735,6 +763,9 @@ READING = frozenset(
         "programs:evidence",
         "programs:run",
         "programs:export_run",
+        "crossborder:exports",
+        "crossborder:download",
+        "crossborder:report",
         "training:outcomes",
         "training:my_certificates",
         "training:certificate_pdf",
@@ -826,6 +857,8 @@ def _arguments(site: Site) -> dict[str, Any]:
         "object_id": site.spending.pk,
         "code": site.certificate.code,
         "path": "products/none.jpg",
+        "export_id": 0,
+        "name": "invoice.pdf",
     }
 
 

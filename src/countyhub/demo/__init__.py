@@ -2,7 +2,7 @@
 
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
 households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
-(two years of history), `trace`, `aftersales`, `training` and `programs`.
+(two years of history), `trace`, `aftersales`, `crossborder`, `training` and `programs`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from countyhub.demo.accounts import (
 )
 from countyhub.demo.aftersales import build_aftersales
 from countyhub.demo.catalog import build_catalog, employ_poor_households
+from countyhub.demo.crossborder import build_crossborder
 from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
     build_assisted_orders,
@@ -84,11 +85,12 @@ def build_demo(
         report("after-sales")
         seller_staff = get_user_model().objects.get(username="seller")
         aftersales = build_aftersales(county, admin, seller_staff)
+        exports = build_crossborder(county, admin)
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
-        f"{aftersales} after-sales requests; "
+        f"{aftersales} after-sales requests; {exports}; "
         f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
     )

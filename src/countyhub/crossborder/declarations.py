@@ -1,0 +1,98 @@
+"""An export order as the customs library's plain `Declaration`, and its four messages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from countyhub.crossborder.models import ExportOrder, ExportOrderLine, TradeParty
+from countyhub.crossborder.selectors import hs_line
+from countyhub.customs import messages
+from countyhub.customs.declaration import Declaration, Line, Mode, Party, StatisticsFlag, Transfer
+from countyhub.customs.parties import NO_CODE
+
+KILOGRAM = "035"
+
+
+def _party(party: TradeParty) -> Party:
+    return Party(NO_CODE if party.code == NO_CODE else party.code, party.name, party.telephone)
+
+
+def legal_quantity(line: ExportOrderLine) -> Decimal:
+    """The quantity in the HS line's legal unit: kilograms are the net weight."""
+    return line.net_weight if line.unit1 == KILOGRAM else line.quantity
+
+
+def declaration_for(export: ExportOrder) -> Declaration:
+    lines = tuple(
+        Line(
+            gnum=line.gnum,
+            item_no=line.item_no,
+            item_name=line.name_zh,
+            gcode=line.hs_code,
+            gname=line.name_zh,
+            gmodel=line.gmodel,
+            unit=line.unit,
+            qty=line.quantity,
+            unit1=line.unit1,
+            qty1=legal_quantity(line),
+            price=line.unit_price,
+            total_price=line.line_total,
+            bar_code=line.bar_code,
+            item_describe=line.name_en,
+        )
+        for line in export.lines.all()
+    )
+    sender = export.ecommerce
+    hs_lines = [hs_line(line.hs_code, export.export_date) for line in export.lines.all()]
+    licence_or_duty = any(h is not None and (h.needs_licence or h.export_duty) for h in hs_lines)
+    return Declaration(
+        mode=Mode(export.mode),
+        order_no=export.external_order_no,
+        cop_no=export.cop_no,
+        app_time=export.created_at,
+        platform=_party(export.platform),
+        ecommerce=_party(export.ecommerce),
+        logistics=_party(export.logistics),
+        payment=_party(export.payment),
+        agent=_party(export.agent),
+        owner=_party(export.producer),
+        transfer=Transfer(sender.code, sender.name, sender.dxp_id or "DXP0000000000000"),
+        currency=export.currency,
+        customs_code=export.customs_code,
+        port_code=export.port_code,
+        export_date=export.export_date,
+        statistics_flag=StatisticsFlag(export.statistics_flag),
+        traf_mode=export.traf_mode,
+        country=export.destination,
+        pod=export.pod,
+        freight=export.freight,
+        freight_currency=export.freight_currency,
+        insured_fee=export.insured_fee,
+        insurance_currency=export.insurance_currency,
+        wrap_type=export.wrap_type,
+        pack_no=export.pack_no,
+        gross_weight=export.gross_weight,
+        net_weight=export.net_weight,
+        logistics_no=export.logistics_no,
+        goods_info=export.goods_info,
+        pay_no=export.pay_no,
+        paid_at=export.paid_at,
+        lines=lines,
+        bonded_warehouse=_party(export.bonded_warehouse) if export.bonded_warehouse else None,
+        ems_no=export.ems_no,
+        traf_name=export.traf_name,
+        bill_no=export.bill_no,
+        invt_no=export.invt_no,
+        pre_no=export.pre_no,
+        licence_or_duty=licence_or_duty,
+        wants_vat_rebate=export.wants_vat_rebate,
+    )
+
+
+MESSAGE_FILES = {kind: f"{kind}Message.xml" for kind in messages.MESSAGE_TYPES}
+
+
+def export_messages(export: ExportOrder) -> dict[str, bytes]:
+    """File name → validated XML of the order's CEB303, CEB403, CEB505 and CEB603."""
+    built = messages.build_messages(declaration_for(export))
+    return {MESSAGE_FILES[kind]: xml for kind, xml in built.items()}

@@ -1,0 +1,170 @@
+"""Cross-border pages for sellers and county staff: a product's trade data (saying what is
+missing), export orders with their documents and customs messages, the export report as CSV."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product
+from countyhub.core.models import County
+from countyhub.core.permissions import is_county_admin
+from countyhub.core.spreadsheets import SafeCsvWriter
+from countyhub.crossborder import documents, selectors, services
+from countyhub.crossborder.declarations import MESSAGE_FILES, export_messages
+from countyhub.crossborder.forms import StatusForm, TradeDataForm
+from countyhub.crossborder.models import ExportOrder, ProductTradeData
+
+DOCUMENTS = {
+    "invoice.pdf": ("application/pdf", documents.invoice_pdf),
+    "packing-list.pdf": ("application/pdf", documents.packing_pdf),
+}
+DATA = {"invoice.json": documents.invoice_data, "packing-list.json": documents.packing_data}
+
+
+def _county(slug: str) -> County:
+    return get_object_or_404(County, slug=slug)
+
+
+@login_required
+def trade_data(request: HttpRequest, county_slug: str, product_id: int) -> HttpResponse:
+    county = _county(county_slug)
+    product = get_object_or_404(
+        Product.objects.select_related("seller"), pk=product_id, county=county
+    )
+    if not selectors.may_manage_exports(request.user, product.seller):
+        raise PermissionDenied
+    instance = ProductTradeData.objects.filter(product=product).first()
+    form = TradeDataForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in TradeDataForm.Meta.fields}
+        try:
+            services.save_seller_trade_data(
+                actor=request.user,
+                product=product,
+                producer_code=form.cleaned_data["producer_code"],
+                **values,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Trade data saved."))
+            return redirect("crossborder:trade_data", county.slug, product.pk)
+    destination = request.GET.get("destination", "US").upper()[:2]
+    context = {
+        "county": county,
+        "product": product,
+        "form": form,
+        "destination": destination,
+        "gaps": selectors.trade_data_gaps(product, destination),
+    }
+    return render(
+        request, "crossborder/trade_data.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def export_orders(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _county(county_slug)
+    orders = selectors.export_orders_for(request.user, county)
+    if (
+        not is_county_admin(request.user, county)
+        and not request.user.seller_staff_of.filter(county=county).exists()
+    ):
+        raise PermissionDenied
+    context = {
+        "county": county,
+        "exports": orders,
+        "may_report": is_county_admin(request.user, county),
+    }
+    return render(request, "crossborder/exports.html", context)
+
+
+def _export(request: HttpRequest, county: County, export_id: int) -> ExportOrder:
+    return get_object_or_404(
+        selectors.export_orders_for(request.user, county).select_related(
+            "platform", "ecommerce", "logistics", "payment", "agent", "producer"
+        ),
+        pk=export_id,
+    )
+
+
+@login_required
+def export_order(request: HttpRequest, county_slug: str, export_id: int) -> HttpResponse:
+    county = _county(county_slug)
+    export = _export(request, county, export_id)
+    form = StatusForm(request.POST or None)
+    if request.method == "POST":
+        if not selectors.may_manage_exports(request.user, export.order.seller):
+            raise PermissionDenied
+        if form.is_valid():
+            services.record_status(actor=request.user, export=export, **form.cleaned_data)
+            messages.success(request, _("Customs status recorded."))
+            return redirect("crossborder:export", county.slug, export.pk)
+    context = {
+        "county": county,
+        "export": export,
+        "form": form,
+        "lines": export.lines.all(),
+        "statuses": export.statuses.all(),
+        "documents": export.documents.all(),
+        "downloads": [*DOCUMENTS, *DATA, *MESSAGE_FILES.values()],
+        "problems": documents.totals_problems(export),
+    }
+    return render(request, "crossborder/export.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def download(request: HttpRequest, county_slug: str, export_id: int, name: str) -> HttpResponse:
+    county = _county(county_slug)
+    export = _export(request, county, export_id)
+    if name in DOCUMENTS:
+        content_type, render_pdf = DOCUMENTS[name]
+        body: bytes = render_pdf(export)
+    elif name in DATA:
+        content_type = "application/json"
+        body = json.dumps(DATA[name](export), ensure_ascii=False, default=str, indent=2).encode()
+    elif name in MESSAGE_FILES.values():
+        body = export_messages(export)[name]
+        content_type = "application/xml"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.order.number}-{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """Export sales by destination, currency, mode and product, and declarations by status."""
+    county = _county(county_slug)
+    if not is_county_admin(request.user, county):
+        raise PermissionDenied
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="exports-{county.slug}.csv"'
+    response.write("\ufeff")  # Excel and WPS read UTF-8 only with its byte-order mark
+    writer = SafeCsvWriter(response)
+    writer.writerow(["dimension", "key", "name", "orders", "quantity", "amount", "cny"])
+    for dimension, rows in selectors.export_sales(county).items():
+        for row in rows:
+            key = row["key"]
+            writer.writerow(
+                [
+                    dimension,
+                    key[0],
+                    key[1] if len(key) > 1 else "",
+                    row["orders"],
+                    row.get("quantity", ""),
+                    "" if row.get("amount") is None else row["amount"],
+                    row.get("cny", ""),
+                ]
+            )
+    return response

@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+import pytest
+
+from countyhub.customs import codelists
+from countyhub.customs.currencies import (
+    PriceEnding,
+    apply_ending,
+    convert_from_cny,
+    line_total,
+    minor_units,
+    round_amount,
+    to_cny,
+)
+from countyhub.customs.errors import CodeListError, CurrencyError
+
+
+@pytest.mark.parametrize(
+    ("currency", "digits"), [("JPY", 0), ("KRW", 0), ("USD", 2), ("CNY", 2), ("KWD", 3), ("BHD", 3)]
+)
+def test_minor_units_come_from_cldr(currency, digits):
+    assert minor_units(currency) == digits
+
+
+def test_an_unknown_currency_is_refused():
+    with pytest.raises(CurrencyError, match="'XQQ' is not an ISO 4217 currency"):
+        minor_units("XQQ")
+
+
+# Hand-computed: 100 / 7.1234 = 14.038240...; 7.035 / 7 = 1.005 exactly (half up, not to even);
+# 1.25 / 0.5 = 2.5 yen → 3; 0.93 / 20 = 0.0465 dinar → 0.047; 100 / 23.2 = 4.3103448...
+@pytest.mark.parametrize(
+    ("cny", "rate", "currency", "expected"),
+    [
+        ("100.00", "7.1234", "USD", "14.04"),
+        ("7.035", "7", "USD", "1.01"),
+        ("1.25", "0.5", "JPY", "3"),
+        ("100", "0.048", "JPY", "2083"),
+        ("0.93", "20", "KWD", "0.047"),
+        ("100", "23.2", "KWD", "4.310"),
+        ("12.345", "1", "CNY", "12.35"),
+    ],
+)
+def test_conversion_rounds_half_up_to_the_minor_units(cny, rate, currency, expected):
+    result = convert_from_cny(Decimal(cny), Decimal(rate), currency)
+    assert result == Decimal(expected)
+    assert str(result) == expected  # the exponent of the currency, not more digits
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "ending", "expected"),
+    [
+        ("14.04", "USD", PriceEnding.X99, "14.99"),
+        ("14.99", "USD", PriceEnding.X99, "14.99"),
+        ("15.00", "USD", PriceEnding.X99, "15.99"),
+        ("14.04", "USD", PriceEnding.X9, "14.09"),
+        ("14.10", "USD", PriceEnding.X9, "14.19"),
+        ("14.04", "USD", PriceEnding.WHOLE, "15.00"),
+        ("14.00", "USD", PriceEnding.WHOLE, "14.00"),
+        ("2083", "JPY", PriceEnding.X99, "2099"),
+        ("2083", "JPY", PriceEnding.X9, "2089"),
+        ("2083", "JPY", PriceEnding.WHOLE, "2083"),
+        ("4.310", "KWD", PriceEnding.X99, "4.990"),
+        ("14.04", "USD", PriceEnding.NONE, "14.04"),
+    ],
+)
+def test_price_endings_round_up_to_the_ending(amount, currency, ending, expected):
+    assert str(apply_ending(Decimal(amount), currency, ending)) == expected
+
+
+def test_conversion_then_ending():
+    assert convert_from_cny(Decimal("100"), Decimal("7.1234"), "USD", PriceEnding.X99) == Decimal(
+        "14.99"
+    )
+
+
+def test_line_total_is_the_rounded_unit_price_times_quantity():
+    unit = convert_from_cny(Decimal("100"), Decimal("7.1234"), "USD")
+    # 14.04 × 3 = 42.12, where 300 / 7.1234 would give 42.11
+    assert line_total(unit, Decimal("3"), "USD") == Decimal("42.12")
+    assert line_total(Decimal("2083"), Decimal("1.5"), "JPY") == Decimal("3125")  # 3124.5 → 3125
+
+
+def test_back_to_cny_at_the_frozen_rate():
+    assert to_cny(Decimal("42.12"), Decimal("7.1234")) == Decimal("300.04")  # 300.037608
+
+
+def test_floats_and_bad_rates_are_refused():
+    with pytest.raises(CurrencyError, match="must be a Decimal, not float"):
+        round_amount(1.5, "USD")  # type: ignore[arg-type]
+    with pytest.raises(CurrencyError, match="rate must be greater than 0"):
+        convert_from_cny(Decimal("1"), Decimal("0"), "USD")
+    with pytest.raises(CurrencyError, match="finite"):
+        convert_from_cny(Decimal("NaN"), Decimal("7"), "USD")
+
+
+def test_customs_codes_of_currencies_and_countries():
+    assert codelists.customs_currency("CNY") == "142"
+    assert codelists.customs_currency("USD") == "502"
+    assert codelists.customs_currency("JPY") == "116"
+    assert codelists.iso_currency("303") == "GBP"
+    assert codelists.customs_country("US") == "502"
+    assert codelists.iso_country("116") == "JP"
+    with pytest.raises(CurrencyError, match="'XOF' has no customs currency code"):
+        codelists.customs_currency("XOF")
+    with pytest.raises(CodeListError, match="'001' is not in the code list"):
+        codelists.iso_country("001")
+
+
+def test_every_currency_of_the_code_list_is_iso_4217():
+    for entry in codelists.currencies().values():
+        assert minor_units(entry.iso) in (0, 2, 3)
