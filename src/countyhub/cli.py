@@ -11,7 +11,15 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, programs, trace, web
+from countyhub.commands import (
+    analyze_accounts,
+    analyze_before_after,
+    analyze_did,
+    analyze_sem,
+    programs,
+    trace,
+    web,
+)
 
 app = typer.Typer(
     name="countyhub",
@@ -21,7 +29,8 @@ app = typer.Typer(
     add_completion=False,
 )
 analyze_app = typer.Typer(
-    help="Evaluate the effect: PLS-SEM, before/after tests, DiD.", no_args_is_help=True
+    help="Evaluate the effect: PLS-SEM, before/after tests, DiD, county accounts.",
+    no_args_is_help=True,
 )
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
@@ -35,6 +44,7 @@ app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)
 analyze_app.command("did")(analyze_did.did)
+analyze_app.command("accounts")(analyze_accounts.accounts)
 
 
 def main() -> None:
