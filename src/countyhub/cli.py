@@ -12,6 +12,7 @@ import sys
 import typer
 
 from countyhub.commands import (
+    accounts,
     analyze_accounts,
     analyze_before_after,
     analyze_did,
@@ -35,6 +36,7 @@ analyze_app = typer.Typer(
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(programs.programs_app, name="programs")
+app.add_typer(accounts.accounts_app, name="accounts")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
