@@ -765,6 +765,7 @@ READING = frozenset(
         "programs:run",
         "programs:export_run",
         "training:outcomes",
+        "impact:accounts",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",

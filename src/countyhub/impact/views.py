@@ -8,11 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.impact import selectors, services
+from countyhub.impact.accounts import county_accounts
+from countyhub.impact.charts import components_svg
 from countyhub.impact.forms import FigureImportForm, YearbookFigureForm
 
 
@@ -75,3 +78,23 @@ def import_figures(request: HttpRequest, county_slug: str) -> HttpResponse:
     context = {"county": county, "form": form, "errors": errors, "columns": services.IMPORT_COLUMNS}
     status = 400 if errors or form.errors else 200
     return render(request, "impact/import.html", context, status=status)
+
+
+@login_required
+def accounts(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """The platform's part in Y = C + I + G + NX for a year, beside the yearbook proxies."""
+    county, _may_change = _county(request, county_slug)
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year - 1))
+    except ValueError:
+        year = this_year - 1
+    year = min(max(year, 2000), this_year)
+    page = county_accounts(county, year)
+    context = {
+        "county": county,
+        "page": page,
+        "chart": components_svg(page.platform),
+        "years": list(range(this_year, this_year - 10, -1)),
+    }
+    return render(request, "impact/accounts.html", context)
