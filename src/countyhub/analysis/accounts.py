@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from countyhub.analysis.errors import DataError
 from countyhub.analysis.report import figure_svg, html_page, new_figure
@@ -72,9 +72,10 @@ MAX_REPORTED_ERRORS = 20
 _CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class Flow:
-    """One payment of the flows table, already checked (see :func:`parse_row`)."""
+class Flow(NamedTuple):
+    """One payment of the flows table, already checked (see :func:`parse_row`).
+
+    A NamedTuple, not a frozen dataclass: building a million of them is a third faster."""
 
     id: str
     date: dt.date
@@ -89,8 +90,7 @@ class Flow:
     linked: str = ""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """Where one flow lands: one demand bucket and one import bucket, with the imported amount."""
 
     demand: str
@@ -163,21 +163,24 @@ class RowError(Exception):
 
 def parse_row(row: Mapping[str, str | None]) -> Flow:
     """Check one row of the contract and return it as a Flow; RowError names the bad column."""
+    # One pass over the cells; a million rows go through here (bench/bench_accounts.py).
+    cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
 
     def text(column: str) -> str:
-        return (row.get(column) or "").strip()
+        return cells[column]
 
     def choice(column: str, allowed: Sequence[str], *, required: bool) -> str:
-        value = text(column).lower()
+        given = cells[column]
+        value = given if given in allowed else given.lower()
         if column == "buyer_kind":
             value = KIND_ALIASES.get(value, value)
-        if not value:
-            if required:
-                raise RowError(column, f"is empty; use one of {', '.join(allowed)}")
-            return ""
-        if value not in allowed:
-            raise RowError(column, f"{text(column)!r} is not one of {', '.join(allowed)}")
-        return value
+        if value in allowed:
+            return value
+        if value:
+            raise RowError(column, f"{given!r} is not one of {', '.join(allowed)}")
+        if required:
+            raise RowError(column, f"is empty; use one of {', '.join(allowed)}")
+        return ""
 
     flow_id = text("id")
     if not flow_id:
