@@ -12,6 +12,8 @@ import sys
 import typer
 
 from countyhub.commands import (
+    accounts,
+    analyze_accounts,
     analyze_before_after,
     analyze_did,
     analyze_sem,
@@ -30,12 +32,14 @@ app = typer.Typer(
     add_completion=False,
 )
 analyze_app = typer.Typer(
-    help="Evaluate the effect: PLS-SEM, before/after tests, DiD.", no_args_is_help=True
+    help="Evaluate the effect: PLS-SEM, before/after tests, DiD, county accounts.",
+    no_args_is_help=True,
 )
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(programs.programs_app, name="programs")
 app.add_typer(crossborder.crossborder_app, name="crossborder")
+app.add_typer(accounts.accounts_app, name="accounts")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -47,6 +51,7 @@ app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)
 analyze_app.command("did")(analyze_did.did)
+analyze_app.command("accounts")(analyze_accounts.accounts)
 
 
 def main() -> None:

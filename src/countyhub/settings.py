@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "countyhub.trace",
     "countyhub.crossborder",
     "countyhub.notifications",
+    "countyhub.impact",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("countyhub.training.urls")),
     path("", include("countyhub.crossborder.urls")),
     path("", include("countyhub.notifications.urls")),
+    path("", include("countyhub.impact.urls")),
 ]
 
 if settings.SERVE_MEDIA:

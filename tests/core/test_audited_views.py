@@ -216,7 +216,36 @@ API_ASK_FOR_A_REFUND = Post(
     "buyer", lambda site: "/api/aftersales", _api_request, json=True, status=(201,)
 )
 
+
+def _yearbook_file() -> io.BytesIO:
+    upload = io.BytesIO(
+        "year,indicator,value,unit,source\n2023,retail_sales,50,100m_yuan,公报\n".encode()
+    )
+    upload.name = "figures.csv"
+    return upload
+
+
 DRIVEN: dict[str, list[Post]] = {
+    "impact:figures": [
+        Post(
+            "county_admin",
+            lambda site: reverse("impact:figures", args=[_county(site)]),
+            lambda site: {
+                "year": "2023",
+                "indicator": "gdp_production",
+                "value": "120.5",
+                "unit": "100m_yuan",
+                "source": "统计公报",
+            },
+        )
+    ],
+    "impact:import": [
+        Post(
+            "county_admin",
+            lambda site: reverse("impact:import", args=[_county(site)]),
+            lambda site: {"file": _yearbook_file()},
+        )
+    ],
     "aftersales:new": [ASK_FOR_A_REFUND],
     "api:create_aftersale": [API_ASK_FOR_A_REFUND],
     "api:aftersale_step": [
@@ -767,6 +796,7 @@ READING = frozenset(
         "crossborder:download",
         "crossborder:report",
         "training:outcomes",
+        "impact:accounts",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",

@@ -242,6 +242,15 @@ class Product(CountyScoped):
         ),
     )
     active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
+    # For the county accounts: goods made in the county are local value added; goods brought in
+    # and resold are imports. Unknown (None) on products from before it was asked: counted as
+    # local by the flows table's documented fallback (docs/accounts.md).
+    produced_in_county = models.BooleanField(
+        _("produced in the county"),
+        null=True,
+        blank=True,
+        help_text=_("No if the goods are brought in from outside the county and resold."),
+    )
     # What one unit weighs packed, for shipping fees; kg and jin weigh themselves when empty.
     shipping_weight = models.DecimalField(
         _("shipping weight per unit (kg)"),

@@ -56,6 +56,25 @@ PICKUP_OPEN = (
 )
 
 
+class BuyerKind(models.TextChoices):
+    """Who buys, for the county accounts: a household's purchase is consumption (C), a
+    government unit's is G or I, an enterprise's or cooperative's is I or an input."""
+
+    HOUSEHOLD = "household", _("household")
+    GOVERNMENT = "government", _("government unit")
+    ENTERPRISE = "enterprise", _("enterprise")
+    COOPERATIVE = "cooperative", _("cooperative")
+
+
+class PurchaseUse(models.TextChoices):
+    """What a buyer declares a purchase is for (blank: not declared)."""
+
+    FINAL = "final", _("own use or consumption")
+    CAPITAL = "capital", _("equipment or construction")
+    INTERMEDIATE = "intermediate", _("input to production")
+    INVENTORY = "inventory", _("stock for resale")
+
+
 class BuyerProfile(TimestampedModel):
     """A buyer's default delivery, so an order may omit it."""
 
@@ -75,6 +94,10 @@ class BuyerProfile(TimestampedModel):
         null=True,
         blank=True,
         verbose_name=_("default village service station"),
+    )
+    # Blank on accounts from before it was asked: counted as a household (docs/accounts.md).
+    buyer_kind = models.CharField(
+        _("buyer kind"), max_length=20, choices=BuyerKind.choices, blank=True
     )
 
     class Meta:
@@ -149,6 +172,14 @@ class Order(KeptForGood, CountyScoped):
         _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
+    # The buyer's kind when the order was placed (copied from the buyer profile) and the use the
+    # buyer declared; blank on older orders, classified by the documented fallback.
+    buyer_kind = models.CharField(
+        _("buyer kind"), max_length=20, choices=BuyerKind.choices, blank=True
+    )
+    purchase_use = models.CharField(
+        _("purchase use"), max_length=20, choices=PurchaseUse.choices, blank=True
+    )
     placed_at = models.DateTimeField(_("placed at"), db_index=True)
     # Assisted buying: a station operator (the buyer) orders for a villager without a phone.
     # Set only by services.place_assisted_order, which checks the operator, station and county.

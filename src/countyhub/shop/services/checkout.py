@@ -30,6 +30,7 @@ from countyhub.shop.errors import (
     ShopErrorCode,
 )
 from countyhub.shop.models import (
+    BuyerKind,
     BuyerProfile,
     Checkout,
     DeliveryMethod,
@@ -436,6 +437,12 @@ def _place_checkout(
     return result
 
 
+def _buyer_kind(buyer: Any) -> str:
+    """The kind the buyer's profile declares, kept on the order as it was when placed."""
+    kinds = BuyerProfile.objects.filter(user=buyer).values_list("buyer_kind", flat=True)
+    return kinds.first() or ""
+
+
 def _create_order(
     *,
     checkout: Checkout,
@@ -472,6 +479,8 @@ def _create_order(
         phone=delivery.phone,
         address=delivery.address,
         region_code=delivery.region_code,
+        # An operator buying for a villager (代购) buys for the villager's household.
+        buyer_kind=BuyerKind.HOUSEHOLD if placed_for else _buyer_kind(checkout.buyer),
         payment_method=payment_method,
         total=sum((line.line_total for line in order_lines), shipping.fee),
         shipping_fee=shipping.fee,

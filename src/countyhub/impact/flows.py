@@ -1,0 +1,318 @@
+"""The flows table of one county and year, built from the platform's own records.
+
+One streaming pass over the database (``iterator()`` over flat ``values_list`` rows, never a
+whole table in memory) writes the CSV contract of docs/accounts.md:
+
+- every order line of the county's sellers whose payment was received in the year is a ``sale``
+  (the seller is in the county: every seller belongs to one), dated when the payment came in;
+- every refund given back in the year is a negative ``sale`` of its order, dated when refunded
+  (rule R10: it reverses the original's buckets in the refund's period, whatever year the sale);
+- an order's shipping fee is a ``fee`` paid by the buyer to the seller who ships (home);
+- every payout booked to the ledger in the year (incentives, training stipends, grants; a
+  reversal negative) is a ``transfer``.
+
+Facts that older records lack are filled by a documented fallback, and each use is counted:
+a buyer account without a kind is a household; an order without a declared use is ``final``
+for households and government units and an unlinked ``intermediate`` input for enterprises; a
+product not marked as produced outside is local; a home delivery whose division code does not
+say whether it is in the county is ``domestic``. Goods brought in from outside and resold are
+imported at their full price (the platform does not know the seller's purchase cost, so the
+margin is never overstated as local value added).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import TruncDate
+
+from countyhub.analysis.accounts import COLUMNS
+from countyhub.catalog.models import Product
+from countyhub.core.models import County
+from countyhub.programs.models import LedgerEntry
+from countyhub.shop.models import (
+    BuyerKind,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    PaymentStatus,
+    PurchaseUse,
+    Refund,
+)
+from countyhub.trace.models import TraceProfile
+
+CHUNK = 2_000
+
+FALLBACKS = {
+    "buyer_kind": "buyer account without a kind: counted as a household",
+    "use": "no declared use: final (households, government units) or unlinked input (enterprises)",
+    "goods_origin": "product not marked: counted as produced in the county",
+    "buyer_region": "delivery region not known to be in or out of the county: domestic",
+}
+
+
+@dataclass
+class FlowsReport:
+    """How many rows of each flow were written, and how many used each fallback."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    fallbacks: Counter[str] = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        written = ", ".join(f"{n} {kind}" for kind, n in sorted(self.rows.items())) or "none"
+        out = [f"rows written: {written}"]
+        out += [f"fallback, {n} rows: {FALLBACKS[name]}" for name, n in self.fallbacks.items()]
+        return out
+
+
+def home_division_code(county: County) -> str:
+    """The county's own GB/T 2260 code (from its traceability profile), or empty if not set."""
+    return (
+        TraceProfile.objects.filter(county=county).values_list("division_code", flat=True).first()
+        or ""
+    )
+
+
+def _kind(order_kind: str, profile_kind: str | None, report: FlowsReport) -> str:
+    kind = order_kind or profile_kind or ""
+    if not kind:
+        report.fallbacks["buyer_kind"] += 1
+        return "household"
+    return "enterprise" if kind == BuyerKind.COOPERATIVE else kind
+
+
+def _region(method: str, code: str, home: str, report: FlowsReport) -> str:
+    if method == DeliveryMethod.STATION:
+        return "home"  # a village service station is in the county by definition
+    if home and code == home:
+        return "home"
+    if code and home and not home.startswith(code):
+        return "domestic"  # a division that is not (and does not contain) the county
+    report.fallbacks["buyer_region"] += 1
+    return "domestic"
+
+
+def _use(kind: str, region: str, declared: str, report: FlowsReport) -> tuple[str, str]:
+    """The use and ``linked`` of a purchase: only a home buyer's use decides a bucket."""
+    if region != "home" or kind == "household":
+        return declared, ""
+    if declared:
+        if kind == "enterprise" and declared == PurchaseUse.FINAL:
+            return PurchaseUse.INTERMEDIATE, "no"  # an enterprise has no final consumption
+        return declared, "no" if declared == PurchaseUse.INTERMEDIATE else ""
+    report.fallbacks["use"] += 1
+    if kind == "government":
+        return PurchaseUse.FINAL, ""
+    return PurchaseUse.INTERMEDIATE, "no"
+
+
+def _local_date(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).date().isoformat()
+
+
+def build_flows(
+    county: County, year: int, *, report: FlowsReport, home_code: str = ""
+) -> Iterator[dict[str, str]]:
+    """The flows of ``county`` in ``year`` as rows of the CSV contract (see the module doc);
+    ``report`` counts the rows and the fallbacks as they stream by."""
+    home = home_code or home_division_code(county)
+    zone = county.zone
+    start = dt.datetime(year, 1, 1, tzinfo=zone)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=zone)
+    paid = (PaymentStatus.RECEIVED, PaymentStatus.REFUNDED)
+    paid_in_year = {
+        "payment__status__in": paid,
+        "payment__received_at__gte": start,
+        "payment__received_at__lt": end,
+    }
+    # No ORDER BY: PostgreSQL streams the join without sorting a county's million lines first.
+    lines = (
+        OrderLine.objects.filter(
+            order__county=county, **{f"order__{k}": v for k, v in paid_in_year.items()}
+        )
+        .annotate(day=TruncDate("order__payment__received_at", tzinfo=zone))
+        .values_list(
+            "pk",
+            "order__number",
+            "day",
+            "line_total",
+            "order__buyer_kind",
+            "order__buyer__buyer_profile__buyer_kind",
+            "order__delivery_method",
+            "order__region_code",
+            "order__purchase_use",
+            "product__produced_in_county",
+        )
+    )
+    for (
+        line_id,
+        number,
+        day,
+        amount,
+        order_kind,
+        profile_kind,
+        method,
+        code,
+        declared_use,
+        produced_here,
+    ) in lines.iterator(chunk_size=CHUNK):
+        kind = _kind(order_kind, profile_kind, report)
+        region = _region(method, code, home, report)
+        use, linked = _use(kind, region, declared_use, report)
+        origin = _origin(produced_here, report)
+        report.rows["sale"] += 1
+        yield _row(
+            f"{number}-{line_id}",
+            day.isoformat(),
+            "sale",
+            amount,
+            kind,
+            region,
+            "home",
+            origin=origin,
+            cost=amount if origin == "outside" else None,
+            use=use,
+            linked=linked,
+        )
+    fees = (
+        Order.objects.filter(county=county, shipping_fee__gt=0, **paid_in_year)
+        .annotate(day=TruncDate("payment__received_at", tzinfo=zone))
+        .values_list(
+            "number",
+            "day",
+            "shipping_fee",
+            "buyer_kind",
+            "buyer__buyer_profile__buyer_kind",
+            "delivery_method",
+            "region_code",
+        )
+    )
+    for number, day, fee, order_kind, profile_kind, method, code in fees.iterator(chunk_size=CHUNK):
+        kind = _kind(order_kind, profile_kind, report)
+        region = _region(method, code, home, report)
+        report.rows["fee"] += 1
+        yield _row(f"{number}-shipping", day.isoformat(), "fee", fee, kind, region, "home")
+    yield from _refunds(county, start, end, home, zone, report)
+    for entry_id, booked_at, amount in (
+        LedgerEntry.objects.filter(county=county, booked_at__gte=start, booked_at__lt=end)
+        .order_by("pk")
+        .values_list("pk", "booked_at", "amount")
+        .iterator(chunk_size=CHUNK)
+    ):
+        report.rows["transfer"] += 1
+        yield _row(f"payout-{entry_id}", _local_date(booked_at, zone), "transfer", amount)
+
+
+def _origin(produced_here: bool | None, report: FlowsReport) -> str:
+    if produced_here is None:
+        report.fallbacks["goods_origin"] += 1
+        return "local"
+    return "local" if produced_here else "outside"
+
+
+def _refunds(
+    county: County,
+    start: dt.datetime,
+    end: dt.datetime,
+    home: str,
+    zone: ZoneInfo,
+    report: FlowsReport,
+) -> Iterator[dict[str, str]]:
+    """Each refund as a negative sale of its order, its goods outside if any line's were."""
+    outside_goods = OrderLine.objects.filter(
+        order=OuterRef("order"), product__in=Product.objects.filter(produced_in_county=False)
+    )
+    refunds = (
+        Refund.objects.filter(order__county=county, refunded_at__gte=start, refunded_at__lt=end)
+        .annotate(outside=Exists(outside_goods))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "order__number",
+            "refunded_at",
+            "amount",
+            "order__buyer_kind",
+            "order__buyer__buyer_profile__buyer_kind",
+            "order__delivery_method",
+            "order__region_code",
+            "order__purchase_use",
+            "outside",
+        )
+    )
+    for (
+        refund_id,
+        number,
+        refunded_at,
+        amount,
+        order_kind,
+        profile_kind,
+        method,
+        code,
+        declared_use,
+        outside,
+    ) in refunds.iterator(chunk_size=CHUNK):
+        kind = _kind(order_kind, profile_kind, report)
+        region = _region(method, code, home, report)
+        use, linked = _use(kind, region, declared_use, report)
+        report.rows["refund"] += 1
+        yield _row(
+            f"{number}-refund-{refund_id}",
+            _local_date(refunded_at, zone),
+            "sale",
+            -amount,
+            kind,
+            region,
+            "home",
+            origin="outside" if outside else "local",
+            cost=-amount if outside else None,
+            use=use,
+            linked=linked,
+        )
+
+
+def _row(
+    flow_id: str,
+    date: str,
+    flow: str,
+    amount: Decimal,
+    kind: str = "",
+    buyer_region: str = "",
+    seller_region: str = "",
+    *,
+    origin: str = "",
+    cost: Decimal | None = None,
+    use: str = "",
+    linked: str = "",
+) -> dict[str, str]:
+    return {
+        "id": flow_id,
+        "date": date,
+        "flow": flow,
+        "amount": str(amount),
+        "buyer_kind": kind,
+        "buyer_region": buyer_region,
+        "seller_region": seller_region,
+        "goods_origin": origin,
+        "cost_of_goods": "" if cost is None else str(cost),
+        "use": use,
+        "linked": linked,
+    }
+
+
+def write_flows(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    """Write the rows as the CSV contract, one at a time; returns how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([row[column] for column in COLUMNS])
+        count += 1
+    return count

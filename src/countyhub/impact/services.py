@@ -1,0 +1,164 @@
+"""Recording yearbook figures: one typed in, or a whole file imported (all rows or none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from countyhub.core.audit import save_with_audit
+from countyhub.core.models import County
+from countyhub.core.tabular import Limits, TableError, read_table
+from countyhub.impact.models import FigureUnit, Indicator, YearbookFigure, allowed_units
+
+IMPORT_COLUMNS = ("year", "indicator", "value", "unit", "source", "definition")
+REQUIRED_COLUMNS = ("year", "indicator", "value", "unit", "source")
+MAX_IMPORT_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A bad cell of an imported file; the header is row 1, as a spreadsheet shows it."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("row %(row)d, column %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class ImportRejectedError(Exception):
+    """The file changes nothing; every error is listed."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
+
+
+def unit_error(indicator: str, unit: str) -> str | None:
+    """Why a unit does not fit an indicator (money for money, people for population), or None."""
+    if unit in allowed_units(indicator):
+        return None
+    names = ", ".join(str(FigureUnit(u).label) for u in allowed_units(indicator))
+    return _("%(indicator)s is given in %(units)s.") % {
+        "indicator": Indicator(indicator).label,
+        "units": names,
+    }
+
+
+@transaction.atomic
+def record_figure(
+    *,
+    actor: Any,
+    county: County,
+    year: int,
+    indicator: str,
+    value: Decimal,
+    unit: str,
+    source: str,
+    definition: str = "",
+) -> YearbookFigure:
+    """Store a county's figure for a year, replacing the one typed in before (audited)."""
+    problem = unit_error(indicator, unit)
+    if problem:
+        raise ValidationError({"unit": problem})
+    figure = (
+        YearbookFigure.objects.select_for_update()
+        .filter(county=county, year=year, indicator=indicator)
+        .first()
+    ) or YearbookFigure(county=county, year=year, indicator=indicator)
+    figure.value, figure.unit, figure.source, figure.definition = value, unit, source, definition
+    return save_with_audit(actor=actor, instance=figure, county=county)
+
+
+def read_figure_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
+    """The rows of a .csv or .xlsx with the columns of IMPORT_COLUMNS (header in row 1)."""
+    try:
+        values = read_table(
+            upload, filename, Limits(rows=MAX_IMPORT_ROWS, columns=len(IMPORT_COLUMNS) + 5)
+        )
+    except TableError as problem:
+        place = _("file") if problem.column == 0 else _("column %(n)d") % {"n": problem.column}
+        raise ImportRejectedError([RowError(problem.row, place, problem.message)]) from problem
+    if not values:
+        raise ImportRejectedError([RowError(1, _("header"), _("The file is empty."))])
+    header = [name.strip().lower() for name in values[0]]
+    errors = [RowError(1, n, _("Unknown column.")) for n in header if n and n not in IMPORT_COLUMNS]
+    errors += [RowError(1, n, _("Missing column.")) for n in REQUIRED_COLUMNS if n not in header]
+    if errors:
+        raise ImportRejectedError(errors)
+    return [
+        dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
+        for row in values[1:]
+        if any(row)
+    ]
+
+
+def _parse_row(row: dict[str, str], number: int, errors: list[RowError]) -> dict[str, Any] | None:
+    found = len(errors)
+    year: int | None = None
+    try:
+        year = int(row["year"])
+        if not 1949 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        errors.append(RowError(number, "year", _("A year such as 2023.")))
+    indicator = row["indicator"].strip().lower()
+    if indicator not in Indicator.values:
+        errors.append(RowError(number, "indicator", _("One of: %s.") % ", ".join(Indicator.values)))
+    value: Decimal | None = None
+    try:
+        value = Decimal(row["value"].replace(",", ""))
+        if not value.is_finite() or value < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(RowError(number, "value", _("A number of 0 or more.")))
+    unit = row["unit"].strip().lower()
+    if unit not in FigureUnit.values:
+        errors.append(RowError(number, "unit", _("One of: %s.") % ", ".join(FigureUnit.values)))
+    elif indicator in Indicator.values and (problem := unit_error(indicator, unit)):
+        errors.append(RowError(number, "unit", problem))
+    if not row["source"].strip():
+        errors.append(RowError(number, "source", _("Say where the figure is published.")))
+    if len(errors) > found:
+        return None
+    return {
+        "year": year,
+        "indicator": indicator,
+        "value": value,
+        "unit": unit,
+        "source": row["source"].strip(),
+        "definition": row.get("definition", "").strip(),
+    }
+
+
+@transaction.atomic
+def import_figures(*, actor: Any, county: County, rows: list[dict[str, str]]) -> int:
+    """Record every row of a file, or none when any row is wrong; returns how many."""
+    errors: list[RowError] = []
+    parsed = [_parse_row(row, number, errors) for number, row in enumerate(rows, start=2)]
+    seen: dict[tuple[Any, Any], int] = {}
+    for number, fields in enumerate(parsed, start=2):
+        if fields is None:
+            continue
+        key = (fields["year"], fields["indicator"])
+        if key in seen:
+            errors.append(
+                RowError(number, "indicator", _("Same year and indicator as row %d.") % seen[key])
+            )
+        seen.setdefault(key, number)
+    if errors:
+        raise ImportRejectedError(sorted(errors, key=lambda error: error.row))
+    for fields in parsed:
+        assert fields is not None  # every row parsed, or errors were raised above
+        record_figure(actor=actor, county=county, **fields)
+    return len(parsed)

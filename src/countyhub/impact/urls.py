@@ -1,0 +1,10 @@
+from django.urls import path
+
+from countyhub.impact import views
+
+app_name = "impact"
+urlpatterns = [
+    path("c/<slug:county_slug>/impact/yearbook/", views.figures, name="figures"),
+    path("c/<slug:county_slug>/impact/yearbook/import/", views.import_figures, name="import"),
+    path("c/<slug:county_slug>/impact/accounts/", views.accounts, name="accounts"),
+]
