@@ -686,6 +686,10 @@ ALLOWED: dict[str, str] = {
     "shop:assisted_order": "places an order through the checkout service, audited as checkout",
     "api:ship_order": "ship_order audits through _transition, as shop:order_action",
     "api:import_epcis": "appends events of an EPCIS document, as trace:import",
+    "surveys:openrosa_submission": (
+        "OpenRosa clients authenticate by HTTP Basic, which the walk does not drive; a new answer "
+        "is audited (submission.received), see tests/surveys/test_openrosa.py"
+    ),
 }
 
 # URLs that only read: a POST to them must write nothing.
@@ -718,6 +722,9 @@ READING = frozenset(
         "aftersales:list",
         "aftersales:detail",
         "api:list_aftersales",
+        "api:list_submissions",
+        "surveys:openrosa_form_list",
+        "surveys:openrosa_form",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
@@ -826,6 +833,8 @@ def _arguments(site: Site) -> dict[str, Any]:
         "object_id": site.spending.pk,
         "code": site.certificate.code,
         "path": "products/none.jpg",
+        "form_id": "no-form",
+        "version": "1",
     }
 
 

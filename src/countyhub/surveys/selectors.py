@@ -1,0 +1,124 @@
+"""Queries of surveys, and the data frames the analysis reads: one row per current answer,
+reverse-coded items reversed and declared missing codes turned into NaN in this one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db.models import QuerySet
+
+from countyhub.core.models import County
+from countyhub.surveys.instances import flatten
+from countyhub.surveys.models import Question, Questionnaire, Submission, Wave
+
+NUMERIC_TYPES = {"integer", "decimal", "range"}
+# Columns of a wave frame that are not questions.
+HOUSEHOLD_COLUMN = "household_id"
+
+
+def collecting_questionnaires(county: County) -> QuerySet[Questionnaire]:
+    """The versions the county's collecting waves are fielding (what the form list offers)."""
+    return (
+        Questionnaire.objects.filter(county=county, waves__collecting=True)
+        .distinct()
+        .order_by("form_id", "version")
+    )
+
+
+def questionnaire_of(county: County, form_id: str, version: str) -> Questionnaire | None:
+    return Questionnaire.objects.filter(county=county, form_id=form_id, version=version).first()
+
+
+def current_submissions(**filters: Any) -> QuerySet[Submission]:
+    """Answers not superseded by an edit."""
+    return Submission.objects.filter(superseded_by__isnull=True, **filters)
+
+
+def household_key(submission: Submission) -> str:
+    """What pairs answers across waves: the registered household, else the id as typed."""
+    return str(submission.household_id) if submission.household_id else submission.household_ref
+
+
+def questionnaire_constructs(questionnaire: Questionnaire) -> dict[str, list[str]]:
+    """{construct: [item names]}, in the questionnaire's order."""
+    constructs: dict[str, list[str]] = {}
+    for name, construct in (
+        questionnaire.questions.exclude(construct="")
+        .order_by("position")
+        .values_list("name", "construct")
+    ):
+        constructs.setdefault(construct, []).append(name)
+    return constructs
+
+
+def _is_numeric(question: Question) -> bool:
+    return question.type in NUMERIC_TYPES or (
+        question.scale_min is not None and question.scale_max is not None
+    )
+
+
+def _value(question: Question, raw: Any) -> Any:
+    """One answer as analysis reads it: declared missing codes and blanks are NaN, numbers are
+    floats, a reverse-coded item is (min + max) - x."""
+    if isinstance(raw, list | dict):
+        return raw
+    text = "" if raw is None else str(raw).strip()
+    if text == "" or text in question.missing_codes:
+        return np.nan if _is_numeric(question) else None
+    if not _is_numeric(question):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return np.nan
+    if question.reverse and question.scale_min is not None and question.scale_max is not None:
+        number = question.scale_min + question.scale_max - number
+    return number
+
+
+def wave_frame(wave: Wave) -> pd.DataFrame:
+    """One row per current answer of the wave, indexed by instanceID; a column per question of
+    the wave's questionnaire (in its order) and `household_id` (the pairing key)."""
+    questions = list(wave.questionnaire.questions.order_by("position"))
+    rows = []
+    index = []
+    for submission in current_submissions(wave=wave).order_by("pk"):
+        answers = flatten(submission.answers)
+        row: dict[str, Any] = {HOUSEHOLD_COLUMN: household_key(submission)}
+        for question in questions:
+            row[question.name] = _value(question, answers.get(question.name))
+        rows.append(row)
+        index.append(submission.instance_id)
+    columns = [HOUSEHOLD_COLUMN, *(q.name for q in questions)]
+    frame = pd.DataFrame(rows, index=pd.Index(index, name="instance_id"), columns=columns)
+    for question in questions:
+        if _is_numeric(question):
+            frame[question.name] = frame[question.name].astype(float)
+    return frame
+
+
+def paired_waves(wave_a: Wave, wave_b: Wave, money_questions: list[str]) -> pd.DataFrame:
+    """One row per household answered in both waves (by household id, never by name), with
+    `<question>_before` (wave a) and `<question>_after` (wave b) for each money question: the
+    layout of `countyhub analyze before-after --id household_id --pair q=q_before:q_after`.
+    A household answered twice in a wave (two current answers) keeps its latest."""
+    frames = []
+    for wave, suffix in ((wave_a, "before"), (wave_b, "after")):
+        frame = wave_frame(wave)
+        missing = [name for name in money_questions if name not in frame.columns]
+        if missing:
+            raise KeyError(f"{wave}: no question {', '.join(missing)}")
+        frame = frame[frame[HOUSEHOLD_COLUMN] != ""]
+        frame = frame.drop_duplicates(HOUSEHOLD_COLUMN, keep="last").set_index(HOUSEHOLD_COLUMN)
+        frames.append(frame[money_questions].add_suffix(f"_{suffix}"))
+    paired = frames[0].join(frames[1], how="inner")
+    return paired.reset_index().sort_values(HOUSEHOLD_COLUMN, ignore_index=True)
+
+
+def money_years(questionnaire: Questionnaire) -> dict[str, int]:
+    """{money question: price year of its amounts}, for deflation."""
+    return dict(
+        questionnaire.questions.filter(money_year__isnull=False).values_list("name", "money_year")
+    )
