@@ -725,6 +725,8 @@ READING = frozenset(
         "api:list_submissions",
         "surveys:openrosa_form_list",
         "surveys:openrosa_form",
+        "surveys:list",
+        "surveys:wave",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
@@ -835,6 +837,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "path": "products/none.jpg",
         "form_id": "no-form",
         "version": "1",
+        "wave_id": 1,
     }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from countyhub.catalog.models import Household
 from countyhub.surveys import services
@@ -22,7 +23,11 @@ def form_bytes(name: str = "household.md") -> bytes:
 
 def basic(user: object) -> dict[str, str]:
     token = base64.b64encode(f"{user.username}:{PASSWORD}".encode()).decode()
-    return {"HTTP_AUTHORIZATION": f"Basic {token}", "HTTP_X_OPENROSA_VERSION": "1.0"}
+    return {
+        "HTTP_AUTHORIZATION": f"Basic {token}",
+        "HTTP_X_OPENROSA_VERSION": "1.0",
+        "HTTP_ACCEPT_LANGUAGE": "en",
+    }
 
 
 def instance_xml(
@@ -30,6 +35,9 @@ def instance_xml(
     *,
     household: str = "",
     ec1: str = "4",
+    ec2: str = "5",
+    ec3: str = "2",
+    end: str = "09:25",
     income: str = "32000",
     photos: tuple[str, ...] = ("", ""),
     deprecated: str = "",
@@ -39,12 +47,20 @@ def instance_xml(
     deprecated_xml = f"<deprecatedID>{deprecated}</deprecatedID>" if deprecated else ""
     return (
         f'<?xml version="1.0"?><data id="{form_id}" version="{version}">'
-        "<start>2022-05-01T09:00:00+08:00</start><end>2022-05-01T09:25:00+08:00</end>"
+        "<start>2022-05-01T09:00:00+08:00</start>"
+        f"<end>2022-05-01T{end}:00+08:00</end>"
         f"<household>{household}</household>"
-        f"<ec><ec1>{ec1}</ec1><ec2>5</ec2><ec3>2</ec3></ec>"
+        f"<ec><ec1>{ec1}</ec1><ec2>{ec2}</ec2><ec3>{ec3}</ec3></ec>"
         f"<income>{income}</income><photo1>{photos[0]}</photo1><photo2>{photos[1]}</photo2>"
         f"<meta><instanceID>{instance_id}</instanceID>{deprecated_xml}</meta></data>"
     ).encode()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in English; the site's default language is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -95,3 +95,28 @@ def flatten(answers: dict[str, Any]) -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def render_instance(
+    *,
+    form_id: str,
+    version: str,
+    values: dict[str, str],
+    instance_id: str,
+    deprecated_id: str = "",
+) -> bytes:
+    """An instance XML as ODK clients write it, from {path: value} such as
+    {"/data/ec/ec1": "4"}: elements in the order given, groups opened once."""
+    root_name = next(iter(values), "/data/x").split("/")[1] if values else "data"
+    root = Element(root_name, {"id": form_id, "version": version})
+    for path, value in values.items():
+        node = root
+        for part in path.strip("/").split("/")[1:]:
+            child = node.find(part)
+            node = child if child is not None else SubElement(node, part)
+        node.text = value
+    meta = SubElement(root, "meta")
+    SubElement(meta, "instanceID").text = instance_id
+    if deprecated_id:
+        SubElement(meta, "deprecatedID").text = deprecated_id
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + tostring(root, encoding="unicode").encode()

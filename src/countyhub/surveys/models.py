@@ -27,7 +27,7 @@ class Questionnaire(CountyScoped):
 
     form_id = models.CharField(_("form id"), max_length=100)
     version = models.CharField(_("version"), max_length=40)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("questionnaire title"), max_length=200)
     source_name = models.CharField(_("file name"), max_length=200)
     source = models.BinaryField(_("XLSForm file"))
     source_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
@@ -91,6 +91,8 @@ class Question(models.Model):
         _("price year of the amount"), null=True, blank=True
     )
     household = models.BooleanField(_("carries the household id"), default=False)
+    # An instructed-response item ("for this item choose 'Agree'"): the answer it asks for.
+    expected = models.CharField(_("instructed answer"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("question")

@@ -3,11 +3,12 @@ reverse-coded items reversed and declared missing codes turned into NaN in this 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from countyhub.core.models import County
 from countyhub.surveys.instances import flatten
@@ -122,3 +123,96 @@ def money_years(questionnaire: Questionnaire) -> dict[str, int]:
     return dict(
         questionnaire.questions.filter(money_year__isnull=False).values_list("name", "money_year")
     )
+
+
+# An interview shorter than this is flagged as rushed (the study's forms take 15-35 minutes).
+SHORT_INTERVIEW_MINUTES = 8.0
+
+
+@dataclass
+class WaveQuality:
+    """Data quality of a wave: what is flagged is listed; nothing is excluded here."""
+
+    responses: int
+    item_missing: dict[str, float]
+    respondent_missing: dict[str, float]
+    straight_lined: dict[str, list[str]]  # instanceID -> constructs answered all alike
+    minutes: dict[str, float]
+    rushed: list[str]
+    failed_instructed: list[str]
+
+
+def wave_quality(wave: Wave) -> WaveQuality:
+    questions = list(wave.questionnaire.questions.order_by("position"))
+    frame = wave_frame(wave)
+    items = [q.name for q in questions if q.construct or q.money_year is not None]
+    constructs = questionnaire_constructs(wave.questionnaire)
+    missing = frame[items].isna() if items else pd.DataFrame(index=frame.index)
+    straight: dict[str, list[str]] = {}
+    for construct, names in constructs.items():
+        if len(names) < 3:
+            continue
+        # Raw answers (before reversal): the same box ticked for every item of the block.
+        raw = frame[names].copy()
+        for name in names:
+            question = next(q for q in questions if q.name == name)
+            if (
+                question.reverse
+                and question.scale_min is not None
+                and question.scale_max is not None
+            ):
+                raw[name] = question.scale_min + question.scale_max - raw[name]
+        alike = raw.notna().all(axis=1) & (raw.nunique(axis=1) == 1)
+        for instance_id in frame.index[alike]:
+            straight.setdefault(instance_id, []).append(construct)
+    minutes: dict[str, float] = {}
+    starts = [q.name for q in questions if q.type == "start"]
+    ends = [q.name for q in questions if q.type == "end"]
+    if starts and ends:
+        start = pd.to_datetime(frame[starts[0]], errors="coerce", utc=True)
+        end = pd.to_datetime(frame[ends[0]], errors="coerce", utc=True)
+        duration = (end - start).dt.total_seconds() / 60
+        minutes = {k: float(v) for k, v in duration.dropna().items()}
+    failed: list[str] = []
+    for question in questions:
+        if question.expected:
+            expected = float(question.expected) if _is_numeric(question) else question.expected
+            answered = frame[question.name]
+            failed += [k for k, v in answered.items() if not pd.isna(v) and v != expected]
+    return WaveQuality(
+        responses=len(frame),
+        item_missing={name: float(missing[name].mean()) for name in items} if len(frame) else {},
+        respondent_missing={k: float(v) for k, v in missing.mean(axis=1).items()} if items else {},
+        straight_lined=straight,
+        minutes=minutes,
+        rushed=[k for k, v in minutes.items() if v < SHORT_INTERVIEW_MINUTES],
+        failed_instructed=sorted(set(failed)),
+    )
+
+
+def wave_responses(wave: Wave) -> dict[str, Any]:
+    """Responses by village, registered-poor share and completion (answers with every
+    construct and money item answered)."""
+    answers = current_submissions(wave=wave)
+    by_village = list(
+        answers.filter(household__isnull=False)
+        .values("household__village__name")
+        .annotate(
+            answers=Count("pk"),
+            registered_poor=Count("pk", filter=Q(household__registered_poor=True)),
+        )
+        .order_by("household__village__name")
+    )
+    linked = sum(row["answers"] for row in by_village)
+    poor = sum(row["registered_poor"] for row in by_village)
+    quality = wave_quality(wave)
+    complete = sum(1 for share in quality.respondent_missing.values() if share == 0)
+    return {
+        "responses": quality.responses,
+        "linked": linked,
+        "unlinked": quality.responses - linked,
+        "by_village": by_village,
+        "registered_poor_share": poor / linked if linked else None,
+        "completion": complete / quality.responses if quality.responses else None,
+        "quality": quality,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from countyhub.surveys import openrosa
+from countyhub.surveys import openrosa, views
 
 app_name = "surveys"
 
@@ -12,4 +12,6 @@ urlpatterns = [
         name="openrosa_form",
     ),
     path("openrosa/<slug:county_slug>/submission", openrosa.submission, name="openrosa_submission"),
+    path("c/<slug:county_slug>/surveys/", views.survey_list, name="list"),
+    path("c/<slug:county_slug>/surveys/waves/<int:wave_id>/", views.wave_detail, name="wave"),
 ]

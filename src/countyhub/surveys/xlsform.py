@@ -1,7 +1,8 @@
 """XLSForm in and out: pyxform converts a workbook (or a Markdown table, for tests) to the XForm
 that ODK clients download; countyhub reads the same sheets for its own columns
 (`countyhub::construct`, `::reverse`, `::scale_min`, `::scale_max`, `::missing`, `::money`,
-`::household`), which pyxform ignores. Every problem names its sheet, row and column."""
+`::household`, and `::expected`, the answer an instructed-response item asks for), which
+pyxform ignores. Every problem names its sheet, row and column."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ GROUP_END = {"end_group", "end group", "end_repeat", "end repeat"}
 # Rows that hold no answer of their own.
 NOT_ANSWERS = {"note", "calculate", "acknowledge"}
 COLUMN = "countyhub::"
-OUR_COLUMNS = ("construct", "reverse", "scale_min", "scale_max", "missing", "money", "household")
+OUR_COLUMNS = (
+    "construct",
+    "reverse",
+    "scale_min",
+    "scale_max",
+    "missing",
+    "money",
+    "household",
+    "expected",
+)
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -48,6 +58,7 @@ class ParsedQuestion:
     missing_codes: list[str] = field(default_factory=list)
     money_year: int | None = None
     household: bool = False
+    expected: str = ""
 
 
 @dataclass
@@ -223,6 +234,10 @@ def _questions(
         )
         if question.household:
             household_rows.append(number)
+        if ours.get("expected"):
+            question.expected = str(ours["expected"]).strip()
+            if question.choices and question.expected not in {c["name"] for c in question.choices}:
+                problem(_("the instructed answer is not one of the choices"), COLUMN + "expected")
         if ours.get("missing"):
             question.missing_codes = [c for c in re.split(r"[,\s]+", str(ours["missing"])) if c]
         for bound in ("scale_min", "scale_max"):
