@@ -727,6 +727,7 @@ READING = frozenset(
         "surveys:openrosa_form",
         "surveys:list",
         "surveys:wave",
+        "surveys:wave_export",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",

@@ -13,6 +13,7 @@ from django.test import Client
 from countyhub.core.models import AuditEntry
 from countyhub.core.services import issue_api_token
 from countyhub.surveys.models import Submission
+from countyhub.surveys.services import link_household
 from tests.conftest import requires_postgres
 from tests.factories.core import MembershipFactory, UserFactory
 from tests.surveys.conftest import basic, instance_xml
@@ -200,3 +201,14 @@ def test_the_same_submission_from_8_threads_makes_one_answer(field):
     answer = Submission.objects.get(instance_id="uuid:race")
     assert answer.attachments.count() == 1
     assert AuditEntry.objects.filter(action="submission.received").count() == 1
+
+
+def test_an_unlinked_answer_is_linked_later(client, field):
+    assert _post(client, field, instance_xml("uuid:11", household="4711")).status_code == 201
+    answer = Submission.objects.get()
+    link_household(
+        actor=field.world.users["county_admin"], submission=answer, household=field.household
+    )
+    answer.refresh_from_db()
+    assert answer.household == field.household and answer.household_ref == "4711"
+    assert AuditEntry.objects.filter(action="submission.household_linked").exists()

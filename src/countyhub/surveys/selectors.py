@@ -3,7 +3,13 @@ reverse-coded items reversed and declared missing codes turned into NaN in this 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import re
+import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -216,3 +222,42 @@ def wave_responses(wave: Wave) -> dict[str, Any]:
         "completion": complete / quality.responses if quality.responses else None,
         "quality": quality,
     }
+
+
+def export_table(wave: Wave, *, household_ids: bool) -> tuple[list[str], list[list[Any]]]:
+    """The wave's current answers as collected (codes as typed, nothing reversed), the form
+    version in every row. The respondent is the household id for those who may see it, else a
+    pseudonym: a keyed hash under a key drawn for this export, so stable within the export and
+    unlinkable across exports."""
+    questions = list(wave.questionnaire.questions.order_by("position"))
+    key = secrets.token_bytes(32)
+    header = ["respondent", "form_version", "wave", "instance_id", *(q.name for q in questions)]
+    rows = []
+    for submission in current_submissions(wave=wave).select_related("questionnaire").order_by("pk"):
+        household = household_key(submission)
+        if household and not household_ids:
+            household = hmac.new(key, household.encode(), hashlib.sha256).hexdigest()[:16]
+        answers = flatten(submission.answers)
+        instance_id = submission.instance_id if household_ids else ""
+        rows.append(
+            [
+                household,
+                submission.questionnaire.version,
+                wave.label,
+                instance_id,
+                *(_cell(answers.get(q.name)) for q in questions),
+            ]
+        )
+    return header, rows
+
+
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _cell(value: Any) -> Any:
+    """A number typed as text is a number in the export (`-99` too, not a formula to escape)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return Decimal(value) if NUMBER.match(value) else value

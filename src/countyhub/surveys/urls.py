@@ -14,4 +14,9 @@ urlpatterns = [
     path("openrosa/<slug:county_slug>/submission", openrosa.submission, name="openrosa_submission"),
     path("c/<slug:county_slug>/surveys/", views.survey_list, name="list"),
     path("c/<slug:county_slug>/surveys/waves/<int:wave_id>/", views.wave_detail, name="wave"),
+    path(
+        "c/<slug:county_slug>/surveys/waves/<int:wave_id>/export.<str:fmt>",
+        views.wave_export,
+        name="wave_export",
+    ),
 ]

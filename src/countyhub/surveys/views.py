@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from openpyxl import Workbook
 
 from countyhub.core.models import County, Role
-from countyhub.core.permissions import is_county_admin, roles_in
+from countyhub.core.permissions import is_county_admin, may_see_households, roles_in
+from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
 from countyhub.surveys import selectors
 from countyhub.surveys.models import Survey, Wave
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _survey_county(request: HttpRequest, slug: str) -> County:
@@ -64,3 +71,39 @@ def wave_detail(request: HttpRequest, county_slug: str, wave_id: int) -> HttpRes
         "short_minutes": selectors.SHORT_INTERVIEW_MINUTES,
     }
     return render(request, "surveys/wave.html", context)
+
+
+@login_required
+def wave_export(request: HttpRequest, county_slug: str, wave_id: int, fmt: str) -> HttpResponse:
+    """The wave's answers as CSV or XLSX; respondents pseudonymous unless `?ids=household` is
+    asked by someone who may see household data."""
+    county = _survey_county(request, county_slug)
+    wave = get_object_or_404(
+        Wave.objects.select_related("questionnaire"), pk=wave_id, survey__county=county
+    )
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    household_ids = request.GET.get("ids") == "household"
+    if household_ids and not may_see_households(request.user, county):
+        raise PermissionDenied
+    header, rows = selectors.export_table(wave, household_ids=household_ids)
+    name = f"{wave.questionnaire.form_id}-{wave.year}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel and WPS read UTF-8 only with its byte-order mark
+        writer = SafeCsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "answers"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(safe_row(row))
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
