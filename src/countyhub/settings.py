@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "countyhub.crossborder",
     "countyhub.notifications",
     "countyhub.impact",
+    "countyhub.surveys",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("countyhub.crossborder.urls")),
     path("", include("countyhub.notifications.urls")),
     path("", include("countyhub.impact.urls")),
+    path("", include("countyhub.surveys.urls")),
 ]
 
 if settings.SERVE_MEDIA:

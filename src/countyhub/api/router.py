@@ -19,6 +19,7 @@ from countyhub.core.api import router as auth_router
 from countyhub.core.json_input import nul_message, parse_json
 from countyhub.programs.api import router as programs_router
 from countyhub.shop.api import router as shop_router
+from countyhub.surveys.api import router as surveys_router
 from countyhub.trace.api import router as trace_router
 
 
@@ -56,6 +57,7 @@ for prefix, router in [
     ("/counties", households_router),
     ("/programs", programs_router),
     ("/trace", trace_router),
+    ("/surveys", surveys_router),
 ]:
     errors.document_common_errors(router)
     api.add_router(prefix, router)

@@ -184,6 +184,8 @@ class Role(models.TextChoices):
     TRAINER = "trainer", _("trainer")
     ANALYST = "analyst", _("analyst")
     BUYER = "buyer", _("buyer")
+    # Interviews households for the county's surveys, in the villages assigned to them.
+    ENUMERATOR = "enumerator", _("enumerator")
 
 
 class Membership(TimestampedModel):

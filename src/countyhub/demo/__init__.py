@@ -2,7 +2,8 @@
 
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
 households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
-(two years of history), `trace`, `aftersales`, `crossborder`, `training` and `programs`.
+(two years of history), `trace`, `aftersales`, `crossborder`, `training`, `programs` and
+`surveys`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from countyhub.demo.orders import (
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
 from countyhub.demo.shipping import build_shipping_rates
+from countyhub.demo.surveys import build_surveys_demo
 from countyhub.demo.trace import build_traced_batches
 from countyhub.notifications.services import suppressed as notifications_suppressed
 
@@ -87,10 +89,12 @@ def build_demo(
         aftersales = build_aftersales(county, admin, seller_staff)
         exports = build_crossborder(county, admin)
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
+        report("household survey")
+        surveys = build_surveys_demo(county, admin, rng)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
         f"{aftersales} after-sales requests; {exports}; "
-        f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
+        f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}; {surveys}"
     )

@@ -14,7 +14,7 @@ from countyhub.core.services import grant_role
 from countyhub.shop.services import remember_delivery
 
 DEMO_PASSWORD = "countyhub-demo"
-DEMO_USERNAMES = ("admin", "seller", "station", "trainer", "analyst", "buyer")
+DEMO_USERNAMES = ("admin", "seller", "station", "trainer", "analyst", "buyer", "enumerator")
 
 
 @transaction.atomic
@@ -57,6 +57,7 @@ def grant_demo_roles(county: Any, stations: dict[str, Any], admin: Any) -> list[
         "trainer": Role.TRAINER,
         "analyst": Role.ANALYST,
         "buyer": Role.BUYER,
+        "enumerator": Role.ENUMERATOR,
     }
     station = stations["桃花村"]
     for username, role in roles.items():

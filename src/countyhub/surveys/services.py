@@ -1,0 +1,330 @@
+"""Use cases of surveys: import a questionnaire version, set up a survey and its waves, assign
+enumerators to villages, receive a submission the way ODK Central does, link an answer to a
+household. Every change is audited."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Household
+from countyhub.core.audit import record_audit, save_with_audit
+from countyhub.core.models import County, Village
+from countyhub.surveys.errors import SurveyError, SurveyErrorCode, XLSFormError
+from countyhub.surveys.instances import Instance, flatten, parse_instance
+from countyhub.surveys.models import (
+    Attachment,
+    EnumeratorVillage,
+    Question,
+    Questionnaire,
+    Submission,
+    Survey,
+    Wave,
+)
+from countyhub.surveys.xlsform import XLSFormReadError, describe, parse_xlsform
+
+
+@transaction.atomic
+def import_questionnaire(
+    *, actor: Any, county: County, content: bytes, filename: str
+) -> Questionnaire:
+    """A new questionnaire version from an XLSForm; the same file again is the same version."""
+    try:
+        parsed = parse_xlsform(content, filename)
+    except XLSFormReadError as problems:
+        raise XLSFormError(
+            problems.problems,
+            _("The XLSForm %(file)s cannot be used: %(problems)s")
+            % {"file": filename, "problems": "; ".join(describe(p) for p in problems.problems)},
+        ) from problems
+    owner = Questionnaire.objects.filter(form_id=parsed.form_id).exclude(county=county).first()
+    if owner is not None:
+        raise SurveyError(
+            SurveyErrorCode.FORM_OF_OTHER_COUNTY,
+            _("The form id %(form)s belongs to another county: choose another form_id.")
+            % {"form": parsed.form_id},
+            field="file",
+        )
+    existing = Questionnaire.objects.filter(form_id=parsed.form_id, version=parsed.version).first()
+    if existing is not None:
+        if existing.source_sha256 == parsed.sha256:
+            return existing
+        raise SurveyError(
+            SurveyErrorCode.VERSION_EXISTS,
+            _(
+                "Version %(version)s of %(form)s exists already and a version never changes: "
+                "raise the version in the settings sheet."
+            )
+            % {"version": parsed.version, "form": parsed.form_id},
+            field="file",
+        )
+    questionnaire = Questionnaire.objects.create(
+        county=county,
+        form_id=parsed.form_id,
+        version=parsed.version,
+        title=parsed.title,
+        source_name=filename,
+        source=content,
+        source_sha256=parsed.sha256,
+        xform_xml=parsed.xform_xml,
+        definition=parsed.definition,
+        warnings=parsed.warnings,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    Question.objects.bulk_create(
+        Question(questionnaire=questionnaire, **vars(question)) for question in parsed.questions
+    )
+    record_audit(
+        actor=actor,
+        action="questionnaire.imported",
+        target=questionnaire,
+        county=county,
+        changes={
+            "form_id": parsed.form_id,
+            "version": parsed.version,
+            "sha256": parsed.sha256,
+            "questions": len(parsed.questions),
+        },
+    )
+    return questionnaire
+
+
+@transaction.atomic
+def create_survey(*, actor: Any, county: County, name: str, name_en: str = "") -> Survey:
+    return save_with_audit(
+        actor=actor, instance=Survey(county=county, name=name, name_en=name_en), county=county
+    )
+
+
+@transaction.atomic
+def add_wave(
+    *,
+    actor: Any,
+    survey: Survey,
+    label: str,
+    year: int,
+    questionnaire: Questionnaire,
+    collecting: bool = False,
+) -> Wave:
+    if questionnaire.county_id != survey.county_id:
+        raise SurveyError(
+            SurveyErrorCode.OTHER_COUNTY,
+            _("The questionnaire is of another county."),
+            field="questionnaire",
+        )
+    if collecting:
+        # One collecting wave per version: new answers to it have one place to go.
+        for other in Wave.objects.select_for_update().filter(
+            questionnaire=questionnaire, collecting=True
+        ):
+            other.collecting = False
+            save_with_audit(actor=actor, instance=other, county=survey.county)
+    wave = Wave(
+        survey=survey, label=label, year=year, questionnaire=questionnaire, collecting=collecting
+    )
+    return save_with_audit(actor=actor, instance=wave, county=survey.county)
+
+
+@transaction.atomic
+def assign_villages(*, actor: Any, user: Any, villages: Iterable[Village]) -> int:
+    """Assign an enumerator to villages (added to those they have); returns how many are new."""
+    added = 0
+    for village in villages:
+        assignment, created = EnumeratorVillage.objects.get_or_create(user=user, village=village)
+        if created:
+            added += 1
+            record_audit(
+                actor=actor,
+                action="enumerator.village_assigned",
+                target=assignment,
+                county=village.county,
+                changes={"user": user.pk, "village": village.pk},
+            )
+    return added
+
+
+def _questionnaire_for(county: County, instance: Instance) -> Questionnaire:
+    questionnaire = (
+        Questionnaire.objects.filter(
+            county=county, form_id=instance.form_id, version=instance.version
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if questionnaire is None:
+        raise SurveyError(
+            SurveyErrorCode.UNKNOWN_FORM,
+            _("This county has no form %(form)s version %(version)s.")
+            % {"form": instance.form_id, "version": instance.version or "-"},
+        )
+    return questionnaire
+
+
+def _household(
+    county: County, questionnaire: Questionnaire, answers: dict[str, Any]
+) -> tuple[Household | None, str]:
+    """The household the answer names by the household question, if it is registered."""
+    question = questionnaire.questions.filter(household=True).first()
+    if question is None:
+        return None, ""
+    typed = str(flatten(answers).get(question.name) or "").strip()
+    if not typed.isdigit():
+        return None, typed[:60]
+    return Household.objects.filter(county=county, pk=int(typed)).first(), typed
+
+
+def _lock(form_id: str, instance_id: str) -> Submission | None:
+    return (
+        Submission.objects.select_for_update()
+        .filter(form_id=form_id, instance_id=instance_id)
+        .first()
+    )
+
+
+def _merge_media(submission: Submission, xml: str, media: Iterable[UploadedFile]) -> list[str]:
+    """Attach the files the XML names and the submission has not got yet (a split post
+    repeats the XML with the next files); others are ignored, as ODK Central does."""
+    have = set(submission.attachments.values_list("name", flat=True))
+    added = []
+    for upload in media:
+        name = upload.name or ""
+        if not name or name in have or f">{name}<" not in xml:
+            continue
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = Attachment(
+            submission=submission,
+            name=name,
+            content_type=upload.content_type or "",
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        have.add(name)
+        added.append(name)
+    return added
+
+
+@transaction.atomic
+def receive_submission(
+    *, county: County, enumerator: Any, xml: bytes, media: Iterable[UploadedFile] = ()
+) -> tuple[Submission, bool]:
+    """Take an OpenRosa submission; returns it and whether it is new. Same instanceID and the
+    same bytes: success again, new media merged. Same instanceID, other bytes: conflict. A
+    meta/deprecatedID: an edit that supersedes the named answer, which is kept."""
+    instance = parse_instance(xml)
+    media = list(media)
+    existing = _lock(instance.form_id, instance.instance_id)
+    created = False
+    if existing is None:
+        questionnaire = _questionnaire_for(county, instance)
+        previous = None
+        if instance.deprecated_id:
+            previous = _lock(instance.form_id, instance.deprecated_id)
+            if previous is None or previous.county_id != county.pk:
+                raise SurveyError(
+                    SurveyErrorCode.UNKNOWN_DEPRECATED,
+                    _("The edited answer %(id)s is not here.") % {"id": instance.deprecated_id},
+                )
+            if previous.superseded_by_id is not None:
+                raise SurveyError(
+                    SurveyErrorCode.ALREADY_SUPERSEDED,
+                    _("The answer %(id)s was edited already: edit its latest version.")
+                    % {"id": instance.deprecated_id},
+                )
+        household, typed = _household(county, questionnaire, instance.answers)
+        wave = (
+            previous.wave
+            if previous is not None
+            else Wave.objects.filter(questionnaire=questionnaire, collecting=True).first()
+        )
+        try:
+            # A savepoint: the same answer posted at the same moment makes one row; the
+            # loser of the race finds the winner's below.
+            with transaction.atomic():
+                submission = Submission.objects.create(
+                    county=county,
+                    questionnaire=questionnaire,
+                    form_id=instance.form_id,
+                    instance_id=instance.instance_id,
+                    deprecated_id=instance.deprecated_id,
+                    xml=instance.xml,
+                    xml_sha256=instance.sha256,
+                    answers=instance.answers,
+                    wave=wave,
+                    household=household,
+                    household_ref=typed,
+                    enumerator=enumerator
+                    if getattr(enumerator, "is_authenticated", False)
+                    else None,
+                )
+            created = True
+        except IntegrityError:
+            existing = _lock(instance.form_id, instance.instance_id)
+            if existing is None:
+                raise
+        else:
+            if previous is not None:
+                previous.superseded_by = submission
+                previous.save(update_fields=["superseded_by", "updated_at"])
+            added = _merge_media(submission, instance.xml, media)
+            record_audit(
+                actor=enumerator,
+                action="submission.received",
+                target=submission,
+                county=county,
+                changes={
+                    "form_id": instance.form_id,
+                    "instance_id": instance.instance_id,
+                    "supersedes": previous.pk if previous else None,
+                    "media": added,
+                },
+            )
+            return submission, created
+    if existing.county_id != county.pk or existing.xml_sha256 != instance.sha256:
+        raise SurveyError(
+            SurveyErrorCode.DIFFERENT_XML,
+            _("An answer with the instanceID %(id)s was received already with other content.")
+            % {"id": instance.instance_id},
+        )
+    added = _merge_media(existing, instance.xml, media)
+    if added:
+        record_audit(
+            actor=enumerator,
+            action="submission.media_added",
+            target=existing,
+            county=county,
+            changes={"media": added},
+        )
+    return existing, False
+
+
+@transaction.atomic
+def link_household(*, actor: Any, submission: Submission, household: Household) -> Submission:
+    """Link a kept answer to a household registered since."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if household.county_id != submission.county_id:
+        raise SurveyError(
+            SurveyErrorCode.OTHER_COUNTY,
+            _("The household is of another county."),
+            field="household",
+        )
+    previous = submission.household_id
+    submission.household = household
+    submission.save(update_fields=["household", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="submission.household_linked",
+        target=submission,
+        county=submission.county,
+        changes={"household": [previous, household.pk]},
+    )
+    return submission

@@ -1,0 +1,109 @@
+"""Pages of surveys for the county's analysts and administrators: the surveys and their waves
+(responses by village, registered-poor share, completion) and each wave's data quality."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from openpyxl import Workbook
+
+from countyhub.core.models import County, Role
+from countyhub.core.permissions import is_county_admin, may_see_households, roles_in
+from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
+from countyhub.surveys import selectors
+from countyhub.surveys.models import Survey, Wave
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _survey_county(request: HttpRequest, slug: str) -> County:
+    county = get_object_or_404(County, slug=slug)
+    if is_county_admin(request.user, county) or Role.ANALYST in roles_in(request.user, county):
+        return county
+    raise PermissionDenied
+
+
+@login_required
+def survey_list(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _survey_county(request, county_slug)
+    surveys = Survey.objects.filter(county=county).prefetch_related("waves__questionnaire")
+    rows = [
+        {"survey": survey, "waves": [(w, selectors.wave_responses(w)) for w in survey.waves.all()]}
+        for survey in surveys
+    ]
+    return render(request, "surveys/list.html", {"county": county, "rows": rows})
+
+
+@login_required
+def wave_detail(request: HttpRequest, county_slug: str, wave_id: int) -> HttpResponse:
+    county = _survey_county(request, county_slug)
+    wave = get_object_or_404(
+        Wave.objects.select_related("survey", "questionnaire"), pk=wave_id, survey__county=county
+    )
+    summary = selectors.wave_responses(wave)
+    quality = summary["quality"]
+    flagged = sorted(
+        set(quality.straight_lined) | set(quality.rushed) | set(quality.failed_instructed)
+    )
+    flags = [
+        {
+            "instance_id": instance_id,
+            "straight_lined": ", ".join(quality.straight_lined.get(instance_id, [])),
+            "minutes": quality.minutes.get(instance_id),
+            "rushed": instance_id in quality.rushed,
+            "failed_instructed": instance_id in quality.failed_instructed,
+            "missing": quality.respondent_missing.get(instance_id, 0.0),
+        }
+        for instance_id in flagged
+    ]
+    context = {
+        "county": county,
+        "wave": wave,
+        "summary": summary,
+        "items": sorted(quality.item_missing.items()),
+        "constructs": selectors.questionnaire_constructs(wave.questionnaire),
+        "flags": flags,
+        "short_minutes": selectors.SHORT_INTERVIEW_MINUTES,
+    }
+    return render(request, "surveys/wave.html", context)
+
+
+@login_required
+def wave_export(request: HttpRequest, county_slug: str, wave_id: int, fmt: str) -> HttpResponse:
+    """The wave's answers as CSV or XLSX; respondents pseudonymous unless `?ids=household` is
+    asked by someone who may see household data."""
+    county = _survey_county(request, county_slug)
+    wave = get_object_or_404(
+        Wave.objects.select_related("questionnaire"), pk=wave_id, survey__county=county
+    )
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    household_ids = request.GET.get("ids") == "household"
+    if household_ids and not may_see_households(request.user, county):
+        raise PermissionDenied
+    header, rows = selectors.export_table(wave, household_ids=household_ids)
+    name = f"{wave.questionnaire.form_id}-{wave.year}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel and WPS read UTF-8 only with its byte-order mark
+        writer = SafeCsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "answers"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(safe_row(row))
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
