@@ -232,6 +232,7 @@ def test_cli_prints_json_and_html_tables(survey, tmp_path):
         (lambda f: f.assign(poor=np.where(f.index % 3 == 0, "a", f["poor"])), "poor", "3 groups"),
         (lambda f: f.assign(poor=np.where(f.index < 12, "yes", "no")), "poor", "'yes'"),
         (lambda f: f, "porr", "no column named 'porr'"),
+        (lambda f: f.assign(poor=np.where(f.index == 6, "", f["poor"])), "poor", "row 7"),
     ],
 )
 def test_cli_refuses_bad_groupings_with_exit_2(survey, edit, column, message):
@@ -241,3 +242,22 @@ def test_cli_refuses_bad_groupings_with_exit_2(survey, edit, column, message):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_refuses_too_few_permutations(survey):
+    data, model = survey
+    result = run(str(data), "--model", str(model), "--groups", "poor", "--permutations", "5")
+    assert result.returncode == 2 and "error: 5 permutations: give at least 19" in result.stderr
+
+
+def test_labels_line_up_with_the_rows_left_after_listwise_deletion(tmp_path):
+    frame = two_groups(40, 6)
+    frame.loc[[0, 1, 2], "x1"] = np.nan  # three "yes" rows dropped
+    result = PLSModel.from_syntax(MODEL, frame, missing="listwise").fit()
+    comparison = result.compare_groups(frame["poor"], column="poor", permutations=19, seed=1)
+    assert comparison.sizes == (40, 37)
+    path = tmp_path / "survey.parquet"
+    frame.to_parquet(path)
+    from countyhub.analysis.plssem.data import read_labels
+
+    assert read_labels(path, "poor") == list(frame["poor"])

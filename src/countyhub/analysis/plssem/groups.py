@@ -28,7 +28,8 @@ MGA, for every path coefficient b1 - b2:
 
 Permutation p-values are (1 + count) / (1 + permutations) (Phipson & Smyth 2010), so never zero;
 ties with the observed value count as at least as extreme. With mean replacement the groups are
-compared on the pooled, mean-filled data.
+compared on the pooled, mean-filled data; in a moderated model the interaction's indicator is the
+product of the pooled stage-1 scores in both groups.
 """
 
 from __future__ import annotations
@@ -553,7 +554,12 @@ def compare_groups(
     # MICOM step 3, on the pooled estimate's scores (the permutations need no re-estimation).
     scores = engine.standardize(x) @ pooled_weights
     mean_obs, logvar_obs = (d[0] for d in _score_differences(scores, split.first[None]))
-    mean_perm, logvar_perm = _score_differences(scores, perm_masks)
+    step = chunk_size(n)  # float copies of the masks, a chunk at a time
+    parts = [
+        _score_differences(scores, perm_masks[a : a + step]) for a in range(0, permutations, step)
+    ]
+    mean_perm = np.concatenate([m for m, _ in parts])
+    logvar_perm = np.concatenate([v for _, v in parts])
     # MGA.
     diff_obs = observed1.paths[0] - observed2.paths[0]
     diff_perm = perm1.paths[kept] - perm2.paths[kept]
