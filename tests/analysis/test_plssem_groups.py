@@ -218,6 +218,7 @@ def test_cli_prints_json_and_html_tables(survey, tmp_path):
     assert written.returncode == 0, written.stderr
     assert "Groups (poor): no (n = 40) against yes (n = 40), 29 permutations" in written.stdout
     payload = json.loads(out.read_text())
+    assert payload["provenance"]["seed"] == 5  # the stamp names the seed with no bootstrap
     assert payload["groups"]["seed"] == 5 and set(payload["groups"]["mga"]) == {
         "X -> M",
         "X -> Y",

@@ -127,7 +127,7 @@ def sem(
         )
     except AnalysisError as exc:
         common.fail(str(exc))
-    stamp = result.provenance(boot, command=common.invoked_command(ctx))
+    stamp = result.provenance(boot, command=common.invoked_command(ctx), seed=chosen)
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
         payload["model_fit"] = fit.to_dict()

@@ -316,12 +316,20 @@ class PLSResults(Results):
         return text
 
     def provenance(
-        self, bootstrap: BootstrapResults | None = None, command: str | None = None
+        self,
+        bootstrap: BootstrapResults | None = None,
+        command: str | None = None,
+        *,
+        seed: int | None = None,
     ) -> Provenance:
-        """The stamp of this run: version, date, data file SHA-256, seed and command line."""
+        """The stamp of this run: version, date, data file SHA-256, seed and command line.
+
+        ``seed`` is the run's seed when a random step other than the bootstrap used it (group
+        comparisons, PLSpredict, the model-fit bootstrap); otherwise the bootstrap's.
+        """
         return Provenance.capture(
             self.model.table.source,
-            seed=None if bootstrap is None else bootstrap.seed,
+            seed=seed if seed is not None else None if bootstrap is None else bootstrap.seed,
             command=command,
         )
 
