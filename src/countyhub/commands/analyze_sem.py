@@ -14,6 +14,7 @@ from countyhub.commands import common
 if TYPE_CHECKING:
     from countyhub.analysis.plssem.bootstrap import BootstrapResults
     from countyhub.analysis.plssem.fit import FitResults
+    from countyhub.analysis.plssem.groups import GroupComparison
     from countyhub.analysis.plssem.results import PLSResults
 
 
@@ -73,6 +74,20 @@ def sem(
     ] = 0,
     folds: Annotated[int, typer.Option(help="PLSpredict folds.")] = 10,
     repetitions: Annotated[int, typer.Option(help="PLSpredict repetitions.")] = 10,
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            "--groups",
+            help="COLUMN of the data with two groups (e.g. registered-poor households or not): "
+            "MICOM and multi-group analysis (permutation and Henseler's bootstrap MGA).",
+        ),
+    ] = None,
+    permutations: Annotated[
+        int,
+        typer.Option(
+            help="Permutations for --groups, and bootstrap resamples per group for its MGA."
+        ),
+    ] = 1000,
     jobs: Annotated[int, typer.Option(help="Threads for the bootstrap.")] = 2,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")] = None,
@@ -86,7 +101,8 @@ def sem(
     from countyhub.analysis.plssem import PLSModel
 
     common.check_confidence(confidence)
-    chosen = common.choose_seed(seed) if bootstrap or predict or fit_bootstrap else None
+    randomized = bootstrap or predict or fit_bootstrap or groups is not None
+    chosen = common.choose_seed(seed) if randomized else None
     try:
         text = model.read_text(encoding="utf-8")
     except OSError as exc:
@@ -104,9 +120,14 @@ def sem(
         )
         fit = result.model_fit(fit_bootstrap, seed=chosen)
         formative = result.formative(boot, global_items=_global_items(data, global_item, na))
+        comparison = (
+            None
+            if groups is None
+            else _run_groups(result, data, groups, permutations, chosen, na, 1 - confidence)
+        )
     except AnalysisError as exc:
         common.fail(str(exc))
-    stamp = result.provenance(boot, command=common.invoked_command(ctx))
+    stamp = result.provenance(boot, command=common.invoked_command(ctx), seed=chosen)
     if json_out is not None:
         payload = result.to_dict(boot, provenance=stamp)
         payload["model_fit"] = fit.to_dict()
@@ -114,11 +135,18 @@ def sem(
             payload["formative"] = formative.to_dict()
         if prediction is not None:
             payload["predict"] = prediction.to_dict()
+        if comparison is not None:
+            payload["groups"] = comparison.to_dict()
         json_out.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
     if report is not None:
         report.write_text(
             result.to_html(
-                boot, provenance=stamp, prediction=prediction, fit=fit, formative=formative
+                boot,
+                provenance=stamp,
+                prediction=prediction,
+                fit=fit,
+                formative=formative,
+                groups=comparison,
             ),
             encoding="utf-8",
         )
@@ -131,8 +159,12 @@ def sem(
             sys.stdout.write("\n" + boot.summary.as_text())
         if prediction is not None:
             sys.stdout.write("\n" + prediction.summary.as_text())
+        if comparison is not None:
+            sys.stdout.write("\n" + comparison.summary.as_text())
     else:
         lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit)]
+        if comparison is not None:
+            lines.append(_groups_line(comparison))
         if boot is None and chosen is not None:
             lines.append(common.seed_line(chosen, seed is not None))
         common.written(lines, [json_out, report])
@@ -214,4 +246,43 @@ def _run_bootstrap(  # type: ignore[no-untyped-def]
             n_jobs=jobs,
             alpha=alpha,
             progress=lambda done, total: bar.update(task, completed=done),
+        )
+
+
+def _groups_line(comparison: GroupComparison) -> str:
+    (g1, g2), (n1, n2) = comparison.groups, comparison.sizes
+    differ = int((comparison.permutation_pvalue <= comparison.alpha).sum())
+    variant = int((~comparison.compositional_invariance).sum())
+    return (
+        f"Groups ({comparison.column}): {g1} (n = {n1}) against {g2} (n = {n2}), "
+        f"{comparison.permutations} permutations; MICOM step 2 fails for {variant} construct"
+        f"{'' if variant == 1 else 's'}; {differ} path{'' if differ == 1 else 's'} differ "
+        f"(permutation p <= {comparison.alpha:g})"
+    )
+
+
+def _run_groups(  # type: ignore[no-untyped-def]
+    result, data: Path, column: str, permutations: int, seed: int | None, na, alpha: float
+):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from countyhub.analysis.plssem.data import read_labels
+
+    labels = read_labels(data, column)
+    columns = (
+        TextColumn("groups"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("groups", total=None)
+        return result.compare_groups(
+            labels,
+            column=column,
+            permutations=permutations,
+            seed=seed,
+            na=tuple(na or ()),
+            alpha=alpha,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )

@@ -330,3 +330,35 @@ def _check_variance(table: IndicatorTable, values: np.ndarray, missing: str) -> 
             f"(value {values[0, table.names.index(constant[0])]:g} in every row): "
             "it cannot be standardized"
         )
+
+
+def read_labels(path: str | Path, column: str) -> list[Any]:
+    """The cells of one column as they are (e.g. group labels), one per data row.
+
+    Rows are counted as :func:`read_indicators` counts them (blank lines are not rows), so the
+    labels line up with the indicator rows.
+    """
+    path = Path(path)
+    header = read_header(path)
+    if column not in header:
+        raise DataError(f"{path}: no column named {column!r}")
+    position = header.index(column)
+    kind = table_kind(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq  # lazy: see the module docstring
+
+        values: list[Any] = pq.read_table(path, columns=[column]).column(column).to_pylist()
+        return values
+    if kind == "excel":
+        records: Iterable[Sequence[Any]] = _excel_rows(path)[1:]
+        rows = list(records)
+    else:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            rows = list(reader)
+    return [
+        record[position] if position < len(record) else None
+        for record in rows
+        if not all(cell is None or str(cell).strip() == "" for cell in record)
+    ]

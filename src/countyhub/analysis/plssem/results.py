@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from countyhub.analysis.plssem.formative import (
     FormativeIndicator,
     redundancy_path,
 )
+from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -315,12 +316,20 @@ class PLSResults(Results):
         return text
 
     def provenance(
-        self, bootstrap: BootstrapResults | None = None, command: str | None = None
+        self,
+        bootstrap: BootstrapResults | None = None,
+        command: str | None = None,
+        *,
+        seed: int | None = None,
     ) -> Provenance:
-        """The stamp of this run: version, date, data file SHA-256, seed and command line."""
+        """The stamp of this run: version, date, data file SHA-256, seed and command line.
+
+        ``seed`` is the run's seed when a random step other than the bootstrap used it (group
+        comparisons, PLSpredict, the model-fit bootstrap); otherwise the bootstrap's.
+        """
         return Provenance.capture(
             self.model.table.source,
-            seed=None if bootstrap is None else bootstrap.seed,
+            seed=seed if seed is not None else None if bootstrap is None else bootstrap.seed,
             command=command,
         )
 
@@ -591,6 +600,7 @@ class PLSResults(Results):
         prediction: PredictResults | None = None,
         fit: FitResults | None = None,
         formative: FormativeAssessment | None = None,
+        groups: GroupComparison | None = None,
     ) -> str:
         """A self-contained HTML report (path diagram, reliability, validity, bootstrap), stamped
         with its provenance and a methods paragraph."""
@@ -621,6 +631,7 @@ class PLSResults(Results):
                 *([] if formative is None else [formative.summary]),
                 *([] if bootstrap is None else [bootstrap.summary]),
                 *([] if prediction is None else [prediction.summary]),
+                *([] if groups is None else [groups.summary]),
             ],
         )
 
@@ -678,6 +689,45 @@ class PLSResults(Results):
             settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
             resamples=resamples,
             seed=seed,
+        )
+
+    def compare_groups(
+        self,
+        labels: Sequence[Any],
+        *,
+        column: str = "group",
+        permutations: int = 1000,
+        resamples: int | None = None,
+        seed: int | None = None,
+        min_size: int | None = None,
+        alpha: float = 0.05,
+        na: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> GroupComparison:
+        """MICOM and multi-group analysis for two groups; see :mod:`.groups`.
+
+        ``labels`` give each data row's group (aligned with the rows of the data file or frame,
+        before any listwise deletion); ``na`` are extra labels meaning "missing".
+        """
+        split = split_groups(
+            list(labels),
+            self.model.prepared,
+            column=column,
+            row_label=self.model.table.row_label,
+            na=na,
+        )
+        return compare_groups(
+            self.model.prepared.values,
+            self.structure,
+            split,
+            pooled_weights=self.weights,
+            settings={"scheme": self.scheme, "max_iter": self.max_iter, "tol": self.tol},
+            permutations=permutations,
+            resamples=resamples,
+            seed=seed,
+            min_size=min_size,
+            alpha=alpha,
+            progress=progress,
         )
 
     def formative(
