@@ -1,6 +1,7 @@
 """Crawls what one account reaches from its navigation on a 390 x 844 phone and checks each page:
 nothing wider than the screen (unless inside a box that scrolls sideways on purpose), no word
-broken across lines, text contrast at least WCAG AA, no console error. Used by test_phone_fit."""
+cut because its box is narrower than it (a status one character a line), text contrast at least
+WCAG AA, no console error. Used by test_phone_fit."""
 
 from __future__ import annotations
 
@@ -240,7 +241,8 @@ def crawl(
             raise
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             return False
-        where = f"{role} · {language} · {urlsplit(page.url).path}"
+        address = urlsplit(page.url)
+        where = f"{role} · {language} · {address.path}{'?' if address.query else ''}{address.query}"
         if response.status >= 400:
             # A link this role was shown must work for it; one seen by another role may not.
             if own:
