@@ -217,9 +217,16 @@ def problems_on(page, errors: list[str]) -> list[str]:
 
 
 def crawl(
-    browser, base: str, username: str, password: str, *, role: str, seen: Seen, max_pages: int = 15
+    browser,
+    base: str,
+    username: str | None,
+    password: str,
+    *,
+    role: str,
+    seen: Seen,
+    max_pages: int = 15,
 ) -> Crawl:
-    """Breadth first from the page after logging in, at most `max_pages` kinds of page (one order
+    """Breadth first from the page after logging in (a visitor, no `username`: the site's root), at most `max_pages` kinds of page (one order
     page stands for all), checked in Chinese, then the same pages in English. Kinds of page
     another role checked are passed through, not checked again; the landing page, which shows
     the role's navigation, always is."""
@@ -258,7 +265,10 @@ def crawl(
 
     try:
         speak(LANGUAGES[0])
-        log_in(page, base, username, password)
+        if username is None:
+            page.goto(f"{base}/")
+        else:
+            log_in(page, base, username, password)
         queue = deque([(page.url, True)])
         kinds: set[str] = set()
         while queue and len(result.pages) < max_pages:
