@@ -152,7 +152,7 @@ def test_the_operator_closes_the_day_and_prints_the_sheet(world, client):
     closed = StationDay.objects.get()
     assert response.url == f"/station/days/{closed.pk}/"
     sheet = client.get(response.url).content.decode()
-    assert order.number in sheet and "找零" in sheet and "window.print()" in sheet
+    assert order.number in sheet and "找零" in sheet and "data-print" in sheet
     assert 'id="closed"' in client.get(day_url).content.decode()
 
 

@@ -9,6 +9,10 @@ from countyhub.core.models import Role
 PROGRAMS_ROLES = (Role.COUNTY_ADMIN, Role.ANALYST)
 
 
+def _county_ids(memberships: list[Any], role: Role) -> set[int]:
+    return {m.county_id for m in memberships if m.role == role}
+
+
 def storefront(request: HttpRequest) -> dict[str, Any]:
     """The header's links to each role's places: seller dashboard, station, a county's programs
     and training, the province view. One query for the county roles, whatever the user holds."""
@@ -26,4 +30,8 @@ def storefront(request: HttpRequest) -> dict[str, Any]:
         "is_province_official": user.is_superuser or user.province_roles.exists(),
         "programs_counties": sorted(programs_counties, key=lambda county: county.name),
         "training_counties": sorted(training_counties - programs_counties, key=lambda c: c.name),
+        # Which of a county's pages a sub-menu offers (superusers administer every county).
+        "administered_county_ids": _county_ids(memberships, Role.COUNTY_ADMIN),
+        "trained_county_ids": _county_ids(memberships, Role.TRAINER),
+        "analysed_county_ids": _county_ids(memberships, Role.ANALYST),
     }

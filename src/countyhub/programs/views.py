@@ -30,7 +30,8 @@ from countyhub.core.permissions import (
 from countyhub.programs import incentives, kpis, selectors, services
 from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
 from countyhub.programs.errors import ProgramsError
-from countyhub.programs.exports import fact_items, run_csv, run_xlsx
+from countyhub.programs.exports import run_csv, run_xlsx
+from countyhub.programs.facts import fact_lines
 from countyhub.programs.forms import (
     BudgetLineForm,
     EvaluateForm,
@@ -378,7 +379,7 @@ def run_detail(request: HttpRequest, county_slug: str, run_id: int) -> HttpRespo
     county = _staff_county(request, county_slug)
     run = get_object_or_404(PayoutRun, pk=run_id, county=county)
     lines = run.lines.select_related("rule", "seller").order_by("rule_id", "fact_period", "pk")
-    rows = [(line, fact_items(line.facts)) for line in lines]
+    rows = [(line, fact_lines(line.facts)) for line in lines]
     context = {"county": county, "run": run, "rows": rows, "total": run.total}
     return render(request, "programs/run.html", context)
 

@@ -33,6 +33,7 @@ class TraineeOutcome:
     certificate_number: str
     trainee_name: str
     course: str
+    course_en: str  # the course's English title, empty where none was entered
     completed_on: datetime.date
     seller_ids: tuple[int, ...]
     sells_online: bool
@@ -141,6 +142,7 @@ def training_outcomes(*, county: County, today: datetime.date) -> TrainingOutcom
                 certificate_number=certificate.number,
                 trainee_name=certificate.trainee_name,
                 course=certificate.enrollment.session.course.title,
+                course_en=certificate.enrollment.session.course.title_en,
                 completed_on=start,
                 seller_ids=tuple(sorted(seller_ids)),
                 sells_online=count_after > 0,

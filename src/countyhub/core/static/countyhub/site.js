@@ -2,7 +2,9 @@
 
    Storefront pages may come from a shared cache, so they carry no CSRF token: every POST (htmx or
    a plain form) takes it from the csrftoken cookie instead. A <select data-autosubmit> submits its
-   form when changed (the KPI dashboard's year). */
+   form when changed (the KPI dashboard's year). Tables of the page's content turn into one card
+   per row on a phone (site.css, table.stacked): each cell is labelled with its column's heading.
+   Tables in a .table-scroll box scroll sideways instead. */
 (function () {
   "use strict";
   function token() {
@@ -29,4 +31,31 @@
       field.form.requestSubmit ? field.form.requestSubmit() : field.form.submit();
     }
   });
+  // A <button data-print> prints the page (a slip, a day's sheet).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("button[data-print]")) { window.print(); }
+  });
+  function stack(table) {
+    var headings = [];
+    table.querySelectorAll("thead tr:last-child th").forEach(function (th) {
+      var text = th.textContent.trim();
+      text = text.charAt(0).toUpperCase() + text.slice(1);  // a label, as the heading shows
+      for (var i = 0; i < (th.colSpan || 1); i++) { headings.push(text); }
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        if (headings[column] && row.cells.length > 1) { cell.setAttribute("data-label", headings[column]); }
+        column += cell.colSpan || 1;
+      });
+    });
+    table.classList.add("stacked");
+  }
+  function stackTables(root) {
+    root.querySelectorAll("main table").forEach(function (table) {
+      if (!table.closest(".table-scroll") && !table.classList.contains("stacked")) { stack(table); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { stackTables(document); });
+  document.addEventListener("htmx:afterSwap", function () { stackTables(document); });
 })();
