@@ -11,7 +11,15 @@ import sys
 
 import typer
 
-from countyhub.commands import analyze_before_after, analyze_did, analyze_sem, programs, trace, web
+from countyhub.commands import (
+    analyze_before_after,
+    analyze_did,
+    analyze_sem,
+    channels,
+    programs,
+    trace,
+    web,
+)
 
 app = typer.Typer(
     name="countyhub",
@@ -26,6 +34,7 @@ analyze_app = typer.Typer(
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(trace.trace_app, name="trace")
 app.add_typer(programs.programs_app, name="programs")
+app.add_typer(channels.channels_app, name="channels")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "countyhub.programs",
     "countyhub.trace",
     "countyhub.notifications",
+    "countyhub.channels",
 ]
 
 MIDDLEWARE = [

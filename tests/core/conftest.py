@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from countyhub.catalog.models import Certification, SellerHousehold
+from countyhub.channels.models import Channel
 from countyhub.core.models import Province, Role
 from countyhub.core.services import appoint_province_official, issue_api_token
 from countyhub.notifications.models import StockThreshold
@@ -130,6 +131,9 @@ def site(world, settings, tmp_path) -> Site:
         delivery_method="home",
         region_code="",
         first_fee=Decimal("8.00"),
+    )
+    Channel.objects.create(
+        county=county, code="taobao", name="淘宝特色馆", kind="marketplace", platform="taobao"
     )
     return Site(
         world,

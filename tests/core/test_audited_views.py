@@ -640,6 +640,22 @@ DRIVEN: dict[str, list[Post]] = {
             status=(200, 201),
         )
     ],
+    "api:import_orders": [
+        Post(
+            "seller_staff",
+            lambda site: "/api/channels/taobao/orders",
+            lambda site: {
+                "orders": [
+                    {
+                        "external_id": "3712456789012345678",
+                        "lines": [{"product_id": site.world.product.pk, "quantity": "1"}],
+                    }
+                ]
+            },
+            json=True,
+            status=(200,),
+        )
+    ],
     "api:cancel_order": [
         Post(
             "buyer",
@@ -718,6 +734,7 @@ READING = frozenset(
         "aftersales:list",
         "aftersales:detail",
         "api:list_aftersales",
+        "api:stock",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
