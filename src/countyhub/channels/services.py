@@ -31,8 +31,8 @@ from countyhub.channels.models import Channel, ChannelOrder, Listing, ListingSta
 from countyhub.channels.policies import own_products
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
-from countyhub.core.models import AuditEntry
-from countyhub.core.money import quantize_cny
+from countyhub.core.models import AuditEntry, County
+from countyhub.core.money import CNY, quantize_cny
 from countyhub.shop import allocation
 from countyhub.shop.models import (
     Checkout,
@@ -271,6 +271,40 @@ def _order_line(line: DraftLine, listed_price: Decimal) -> OrderLine:
         unit_price=unit_price,
         line_total=quantize_cny(unit_price * line.quantity),
     )
+
+
+@transaction.atomic
+def create_channel(
+    *,
+    actor: Any,
+    county: County,
+    code: str,
+    name: str,
+    kind: str,
+    platform: str,
+    currency: str = CNY,
+    default_buffer: Decimal = Decimal(0),
+) -> Channel:
+    """A new outlet of the county's sellers (audited)."""
+    channel = Channel(
+        county=county,
+        code=code,
+        name=name,
+        kind=kind,
+        platform=platform,
+        currency=currency,
+        default_buffer=default_buffer,
+    )
+    channel.full_clean()
+    channel.save()
+    record_audit(
+        actor=actor,
+        action="channel.created",
+        target=channel,
+        county=county,
+        changes={"code": code, "kind": kind, "platform": platform, "currency": currency},
+    )
+    return channel
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from countyhub.demo.accounts import (
 )
 from countyhub.demo.aftersales import build_aftersales
 from countyhub.demo.catalog import build_catalog, employ_poor_households
+from countyhub.demo.channels import build_channels
 from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
     build_assisted_orders,
@@ -85,10 +86,12 @@ def build_demo(
         seller_staff = get_user_model().objects.get(username="seller")
         aftersales = build_aftersales(county, admin, seller_staff)
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
+        report("sales channels")
+        imported = build_channels(county, admin, rng)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
-        f"{aftersales} after-sales requests; "
+        f"{aftersales} after-sales requests, {imported} orders imported from Taobao; "
         f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}"
     )
