@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.catalog.models import Product
+from countyhub.catalog.models import Product, Seller
 from countyhub.core.models import CountyScoped, TimestampedModel
 from countyhub.core.money import CNY
 from countyhub.shop.models import Order
@@ -231,3 +231,52 @@ class ImportProfile(TimestampedModel):
 
     def __str__(self) -> str:
         return str(self.channel)
+
+
+class FeedFormat(models.TextChoices):
+    GOOGLE = "google", _("generic feed (Google Merchant Center columns)")
+    TAOBAO = "taobao", _("Taobao assistant CSV (GBK)")
+    XLSX = "xlsx", _("spreadsheet from a column template")
+
+
+class FeedTemplate(TimestampedModel):
+    """A channel's own columns for one feed format, replacing the built-in ones (platforms
+    change their upload templates): a list of {"header", "field", "required", "key"}."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="feed_templates", verbose_name=_("channel")
+    )
+    format = models.CharField(_("format"), max_length=10, choices=FeedFormat.choices)
+    columns = models.JSONField(_("columns"), default=list)
+
+    class Meta:
+        verbose_name = _("feed template")
+        verbose_name_plural = _("feed templates")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "format"], name="feed_template_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code}: {self.format}"
+
+
+class StockSync(models.Model):
+    """One stock file or API read handed to a channel: what it could sell of each product then
+    ({product id: quantity}), so the next sync says what changed since."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="stock_syncs", verbose_name=_("channel")
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="+", verbose_name=_("seller")
+    )
+    synced_at = models.DateTimeField(_("synced at"))
+    quantities = models.JSONField(_("quantities"), default=dict)
+
+    class Meta:
+        verbose_name = _("stock sync")
+        verbose_name_plural = _("stock syncs")
+        ordering = ["-synced_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code} {self.synced_at:%Y-%m-%d %H:%M}"

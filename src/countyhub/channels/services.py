@@ -7,7 +7,9 @@ in the same order, the same CHECK constraints, so no channel can sell what anoth
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product
+from countyhub.catalog.models import Product, Seller
 from countyhub.channels.errors import BadOrdersError, Problem
 from countyhub.channels.importing import (
     DraftLine,
@@ -27,12 +29,21 @@ from countyhub.channels.importing import (
     read_order_file,
     read_order_json,
 )
-from countyhub.channels.models import Channel, ChannelOrder, Listing, ListingStatus
+from countyhub.channels.models import (
+    Channel,
+    ChannelOrder,
+    Listing,
+    ListingStatus,
+    StockSync,
+)
 from countyhub.channels.policies import own_products
+from countyhub.channels.selectors import channel_stock
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry, County
 from countyhub.core.money import CNY, quantize_cny
+from countyhub.core.numbers import plain_number
+from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.shop import allocation
 from countyhub.shop.models import (
     Checkout,
@@ -348,3 +359,65 @@ def save_listing(
         },
     )
     return listing
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product_id: int
+    product_name: str
+    before: str | None  # None: not in the last sync
+    now: str
+
+
+@dataclass
+class StockSyncResult:
+    sync: StockSync
+    previous_at: datetime.datetime | None
+    changes: list[StockChange]
+    file: bytes
+
+
+@transaction.atomic
+def sync_stock(*, channel: Channel, seller: Seller, actor: Any) -> StockSyncResult:
+    """The seller's stock file for `channel` (商家编码, platform id, quantity it may sell now),
+    recorded so that the next sync lists what changed since this one."""
+    items = {
+        item.product_id: item
+        for item in channel_stock(channel=channel, products=Product.objects.filter(seller=seller))
+    }
+    listings = {
+        listing.product_id: listing
+        for listing in Listing.objects.filter(
+            channel=channel, product_id__in=list(items)
+        ).select_related("product")
+    }
+    last = StockSync.objects.filter(channel=channel, seller=seller).first()
+    before = last.quantities if last else {}
+    now = {str(pk): plain_number(item.sellable) for pk, item in items.items()}
+    changes = [
+        StockChange(pk, items[pk].product_name, before.get(str(pk)), quantity)
+        for pk, quantity in ((int(key), value) for key, value in now.items())
+        if before.get(str(pk)) != quantity
+    ]
+    sync = StockSync.objects.create(
+        channel=channel, seller=seller, synced_at=timezone.now(), quantities=now
+    )
+    record_audit(
+        actor=actor,
+        action="channel.stock_synced",
+        target=sync,
+        county=channel.county,
+        changes={"channel": channel.code, "seller": seller.pk, "changed": len(changes)},
+    )
+    out = io.StringIO(newline="")
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
+    writer.writerow(["商家编码", "数字ID", "可售数量"])
+    for pk in items:
+        listing = listings[pk]
+        writer.writerow([listing.product.seller_sku, listing.external_id, now[str(pk)]])
+    return StockSyncResult(
+        sync=sync,
+        previous_at=last.synced_at if last else None,
+        changes=changes,
+        file=out.getvalue().encode("utf-8-sig"),
+    )
