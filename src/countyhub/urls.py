@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("countyhub.programs.urls")),
     path("", include("countyhub.training.urls")),
     path("", include("countyhub.notifications.urls")),
+    path("", include("countyhub.channels.urls")),
 ]
 
 if settings.SERVE_MEDIA:
