@@ -10,6 +10,12 @@ from countyhub.channels.models import StockSync
 from countyhub.shop.models import Order
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):
+    # The pages answer in the language chosen; the messages are asserted in English.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def page(world):
     return f"/c/{world.county.slug}/channels/taobao/"
 
