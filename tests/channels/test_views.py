@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from countyhub.channels.models import StockSync
 from countyhub.shop.models import Order
@@ -89,3 +90,40 @@ def test_the_county_admin_overview_lists_the_channels(world, channel, client):
     client.force_login(world.users["county_admin"])
     html = client.get(f"/c/{world.county.slug}/channels/").content.decode()
     assert "淘宝特色馆" in html
+
+
+def test_sales_by_channel_with_the_poor_households_share_and_the_outside_kpi(
+    world, channel, client
+):
+    from countyhub.catalog.models import SellerHousehold
+    from tests.factories.catalog import HouseholdFactory
+    from tests.factories.programs import make_order
+
+    poor = HouseholdFactory(county=world.county, registered_poor=True)
+    SellerHousehold.objects.create(seller=world.seller, household=poor, link="employs")
+    client.force_login(world.users["seller_staff"])
+    # Taobao: 1 + 2 units at the listing's price; the storefront: one order of the factory's.
+    client.post(page(world), {"file": order_file(("101", "A-1", "1"), ("102", "A-1", "2"))})
+    storefront = make_order(world.seller, day=timezone.localdate(), status="completed")
+    storefront.lines.create(
+        product=world.product,
+        product_name=world.product.name,
+        unit=world.product.unit,
+        quantity=1,
+        unit_price=30,
+        line_total=30,
+    )
+    taobao = 3 * (world.product.price + 1)
+    client.force_login(world.users["county_admin"])
+    html = client.get(f"/c/{world.county.slug}/channels/").content.decode()
+    outside = round(100 * taobao / (taobao + 30))
+    assert f"<strong>{outside}%</strong>" in html
+    csv_text = client.get(f"/c/{world.county.slug}/channels/sales.csv").content.decode("utf-8-sig")
+    rows = [line.split(",") for line in csv_text.splitlines()[1:]]
+    assert {(row[0], row[2], row[4], row[6]) for row in rows} == {
+        ("storefront", str(world.product.pk), "30.00", "1.0000"),
+        ("taobao", str(world.product.pk), f"{taobao:.2f}", "1.0000"),
+    }
+    client.force_login(world.users["other_seller_staff"])
+    mine = client.get(f"/c/{world.county.slug}/channels/sales.csv").content.decode("utf-8-sig")
+    assert mine.splitlines()[1:] == []

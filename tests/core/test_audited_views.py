@@ -759,6 +759,7 @@ READING = frozenset(
         "api:stock",
         "channels:index",
         "channels:feed",
+        "channels:sales_csv",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",

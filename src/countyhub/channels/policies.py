@@ -27,8 +27,12 @@ def own_sellers(user: Any, channel: Channel) -> QuerySet[Seller]:
     """Sellers whose products the user lists, syncs and imports orders for on `channel`: their
     own; county administrators all of the channel's county. `user` None is the command line,
     run by whoever runs the server, for the whole county."""
-    sellers = Seller.objects.filter(county_id=channel.county_id)
-    if user is None or is_county_admin(user, channel.county_id):
+    return county_sellers(user, channel.county_id)
+
+
+def county_sellers(user: Any, county_id: int) -> QuerySet[Seller]:
+    sellers = Seller.objects.filter(county_id=county_id)
+    if user is None or is_county_admin(user, county_id):
         return sellers
     if not getattr(user, "is_authenticated", False):
         return Seller.objects.none()
@@ -36,9 +40,12 @@ def own_sellers(user: Any, channel: Channel) -> QuerySet[Seller]:
 
 
 def own_products(user: Any, channel: Channel) -> QuerySet[Product]:
-    return Product.objects.filter(
-        county_id=channel.county_id, seller__in=own_sellers(user, channel)
-    )
+    return county_products(user, channel.county_id)
+
+
+def county_products(user: Any, county_id: int) -> QuerySet[Product]:
+    """The county's products whose channels, sales and orders the user may see."""
+    return Product.objects.filter(county_id=county_id, seller__in=county_sellers(user, county_id))
 
 
 def channel_by_code(user: Any, code: str, county: str = "") -> Channel | None:

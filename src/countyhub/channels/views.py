@@ -4,6 +4,8 @@ seller's; a seller only its own. A channel a user may not see is 404."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +14,8 @@ from django.utils.translation import gettext as _
 from countyhub.channels import feeds, policies, selectors, services
 from countyhub.channels.errors import ChannelError
 from countyhub.channels.models import Channel, FeedFormat, Listing, StockSync
+from countyhub.core.models import County
+from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.shop.errors import InsufficientStockError
 
 
@@ -46,7 +50,57 @@ def index(request: HttpRequest, county_slug: str) -> HttpResponse:
                 "orders": selectors.channel_orders(channel=channel, products=products).count(),
             }
         )
-    return render(request, "channels/index.html", {"county": channels[0].county, "rows": rows})
+    county = channels[0].county
+    sales = selectors.sales_by_channel(
+        county=county, products=policies.county_products(request.user, county.pk)
+    )
+    by_channel: dict[str, list[Decimal]] = {}
+    for row in sales:
+        totals = by_channel.setdefault(row.channel, [Decimal(0), Decimal(0)])
+        totals[0] += row.sales
+        totals[1] += row.poor_linked
+    context = {
+        "county": county,
+        "rows": rows,
+        "sales": [
+            {"channel": code, "sales": total, "poor_share": poor / total if total else None}
+            for code, (total, poor) in sorted(by_channel.items())
+        ],
+        "outside_share": selectors.outside_storefront_share(sales),
+    }
+    return render(request, "channels/index.html", context)
+
+
+@login_required
+def sales_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """Sales by channel, month and product with the registered-poor households' share."""
+    if not policies.visible_channels(request.user).filter(county__slug=county_slug).exists():
+        raise Http404
+    county = County.objects.get(slug=county_slug)
+    rows = selectors.sales_by_channel(
+        county=county, products=policies.county_products(request.user, county.pk)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sales-by-channel.csv"'
+    response.write("\ufeff")  # Excel and WPS read UTF-8 only after a byte-order mark
+    writer = SafeCsvWriter(response)
+    writer.writerow(
+        ["channel", "month", "product_id", "product", "sales", "poor_linked_sales", "poor_share"]
+    )
+    for row in rows:
+        share = f"{row.poor_linked / row.sales:.4f}" if row.sales else ""
+        writer.writerow(
+            [
+                row.channel,
+                row.month,
+                row.product_id,
+                row.product_name,
+                f"{row.sales:.2f}",
+                f"{row.poor_linked:.2f}",
+                share,
+            ]
+        )
+    return response
 
 
 @login_required
