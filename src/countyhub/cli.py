@@ -18,6 +18,7 @@ from countyhub.commands import (
     analyze_did,
     analyze_sem,
     backup,
+    channels,
     crossborder,
     programs,
     trace,
@@ -40,6 +41,7 @@ app.add_typer(trace.trace_app, name="trace")
 app.add_typer(programs.programs_app, name="programs")
 app.add_typer(crossborder.crossborder_app, name="crossborder")
 app.add_typer(accounts.accounts_app, name="accounts")
+app.add_typer(channels.channels_app, name="channels")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "countyhub.notifications",
     "countyhub.impact",
     "countyhub.surveys",
+    "countyhub.channels",
 ]
 
 MIDDLEWARE = [

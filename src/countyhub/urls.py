@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("countyhub.notifications.urls")),
     path("", include("countyhub.impact.urls")),
     path("", include("countyhub.surveys.urls")),
+    path("", include("countyhub.channels.urls")),
 ]
 
 if settings.SERVE_MEDIA:

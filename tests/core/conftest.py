@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from countyhub.catalog.models import Certification, SellerHousehold
+from countyhub.channels.models import Channel, Listing
 from countyhub.core.models import Province, Role
 from countyhub.core.services import appoint_province_official, issue_api_token
 from countyhub.crossborder import services as crossborder_services
@@ -142,6 +143,12 @@ def site(world, settings, tmp_path) -> Site:
         order=crossborder_order(world.seller, world.product),
         **export_fields(made),
     )
+    taobao = Channel.objects.create(
+        county=county, code="taobao", name="淘宝特色馆", kind="marketplace", platform="taobao"
+    )
+    world.product.seller_sku = str(world.product.pk)
+    world.product.save(update_fields=["seller_sku"])
+    Listing.objects.create(channel=taobao, product=world.product, price=Decimal("9.90"))
     return Site(
         world,
         admin_user,

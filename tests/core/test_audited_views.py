@@ -82,6 +82,15 @@ def _evidence() -> io.BytesIO:
     return upload
 
 
+def _order_file(site: Site) -> io.BytesIO:
+    """A Taobao order export with one order of the seller's product."""
+    upload = io.BytesIO(
+        f"订单编号,商家编码,购买数量\r\n99001,{site.world.product.pk},1\r\n".encode("gbk")
+    )
+    upload.name = "ExportOrderList.csv"
+    return upload
+
+
 def _latest_run(site: Site) -> int:
     return PayoutRun.objects.filter(county=site.world.county).latest("pk").pk
 
@@ -697,6 +706,35 @@ DRIVEN: dict[str, list[Post]] = {
             status=(200, 201),
         )
     ],
+    "api:import_orders": [
+        Post(
+            "seller_staff",
+            lambda site: "/api/channels/taobao/orders",
+            lambda site: {
+                "orders": [
+                    {
+                        "external_id": "3712456789012345678",
+                        "lines": [{"product_id": site.world.product.pk, "quantity": "1"}],
+                    }
+                ]
+            },
+            json=True,
+            status=(200,),
+        )
+    ],
+    "channels:channel": [
+        Post(
+            "seller_staff",
+            lambda site: f"/c/{_county(site)}/channels/taobao/",
+            lambda site: {"file": _order_file(site)},
+            status=(200,),
+        )
+    ],
+    "channels:stock": [
+        Post(
+            "seller_staff", lambda site: f"/c/{_county(site)}/channels/taobao/stock/", status=(200,)
+        )
+    ],
     "api:cancel_order": [
         Post(
             "buyer",
@@ -785,6 +823,10 @@ READING = frozenset(
         "surveys:list",
         "surveys:wave",
         "surveys:wave_export",
+        "api:stock",
+        "channels:index",
+        "channels:feed",
+        "channels:sales_csv",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",

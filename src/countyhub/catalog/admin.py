@@ -157,6 +157,7 @@ class ProductForm(forms.ModelForm):
             "shipping_weight",
             "price",
             "gtin",
+            "seller_sku",
             "gs1_company_prefix_length",
             "active",
         )

@@ -229,6 +229,14 @@ class Product(CountyScoped):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[validate_gtin])
+    # The seller's own article number (Taobao's 商家编码 / outer_id): marketplace order reports
+    # name products by it, so imported orders find their product (countyhub.channels).
+    seller_sku = models.CharField(
+        _("seller SKU"),
+        max_length=64,
+        blank=True,
+        help_text=_("Your own article number, as on the marketplaces (商家编码)."),
+    )
     # GS1 does not encode the company prefix length in a GTIN; GS1's table (via biip) knows most,
     # and this fills the gaps for EPC URIs and RFID tags (countyhub.gs1.keys.company_prefix_length).
     gs1_company_prefix_length = models.PositiveSmallIntegerField(
@@ -275,6 +283,11 @@ class Product(CountyScoped):
                 condition=Q(gs1_company_prefix_length__isnull=True)
                 | Q(gs1_company_prefix_length__gte=6, gs1_company_prefix_length__lte=12),
                 name="product_gs1_company_prefix_length_6_12",
+            ),
+            models.UniqueConstraint(
+                fields=["seller", "seller_sku"],
+                condition=~Q(seller_sku=""),
+                name="product_seller_sku_unique_per_seller",
             ),
         ]
         indexes = [models.Index(fields=["county", "active"], name="product_county_active")]

@@ -27,6 +27,7 @@ from countyhub.demo.accounts import (
 )
 from countyhub.demo.aftersales import build_aftersales
 from countyhub.demo.catalog import build_catalog, employ_poor_households
+from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
 from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
@@ -91,10 +92,12 @@ def build_demo(
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
         report("household survey")
         surveys = build_surveys_demo(county, admin, rng)
+        report("sales channels")
+        imported = build_channels(county, admin, rng)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
-        f"{aftersales} after-sales requests; {exports}; "
-        f"{len(DEMO_USERNAMES)} accounts ({created} new); {programs}; {surveys}"
+        f"{aftersales} after-sales requests, {imported} orders imported from Taobao; "
+        f"{exports}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; {surveys}"
     )

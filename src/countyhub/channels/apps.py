@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "countyhub.channels"
+    label = "channels"
+    verbose_name = _("Sales channels")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,371 @@
+"""Reading a channel's orders: a platform's order export (CSV/XLSX, any of its encodings) or
+the API's JSON, into checked `OrderDraft`s and the problems of each bad row or order.
+
+Headers are matched by name through the channel's import profile (column sets drift between
+exports); every cell is text, so order numbers keep their digits; products are found by the
+seller's SKU (商家编码 / outer_id) or GTIN among the products the importer may sell. Nothing is
+written here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product
+from countyhub.catalog.validators import parse_quantity
+from countyhub.channels.errors import ChannelError, ChannelErrorCode, Problem
+from countyhub.channels.numbers import OrderNumberError, clean_order_number
+from countyhub.core.tabular import Limits, TableError, read_table
+
+# Headers seen in Taobao/Tmall, JD, Pinduoduo and Douyin exports, and plain English ones; a
+# channel's ImportProfile adds its own in front.
+DEFAULT_COLUMNS: dict[str, list[str]] = {
+    "external_id": ["订单编号", "订单号", "主订单编号", "order_id", "order number", "external_id"],
+    "sku": ["商家编码", "商家编码(sku)", "outer_id", "sku编码", "商品编码", "seller_sku", "sku"],
+    "gtin": ["商品条形码", "条形码", "barcode", "gtin"],
+    "quantity": ["购买数量", "商品数量", "数量", "宝贝总数量", "quantity"],
+    "unit_price": ["价格", "单价", "商品单价", "unit_price", "price"],
+    "recipient_name": ["收货人姓名", "收货人", "recipient_name", "recipient"],
+    "address": ["收货地址", "详细地址", "address"],
+}
+FIELD_LABELS = {
+    "external_id": "订单编号 / order number",
+    "sku": "商家编码 / seller SKU",
+    "gtin": "条形码 / GTIN",
+    "quantity": "购买数量 / quantity",
+}
+# An order export of a busy month; the default table limits are for smaller uploads.
+FILE_LIMITS = Limits(rows=200_000, columns=200)
+MAX_API_ORDERS = 1000
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    product: Product
+    quantity: Decimal
+    # The price the platform's buyer paid, when the file gives it; else the listing's.
+    unit_price: Decimal | None = None
+
+
+@dataclass
+class OrderDraft:
+    """One platform order, checked and matched to products, ready to import."""
+
+    external_id: str
+    lines: list[DraftLine]
+    recipient_name: str = ""
+    address: str = ""
+    raw: list[dict[str, Any]] = field(default_factory=list)
+    # Rows of the file (or the index in the API request) it came from.
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ParsedOrders:
+    drafts: list[OrderDraft] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Things read but repaired, e.g. an order number a spreadsheet turned into 123456.0.
+    notes: list[str] = field(default_factory=list)
+    # Orders left out because one of their rows is bad.
+    bad_orders: int = 0
+
+
+def _key(header: str) -> str:
+    return "".join(header.split()).casefold().lstrip("\ufeff")
+
+
+def _locate(header: list[str], columns: Mapping[str, list[str]]) -> dict[str, int]:
+    """Our field -> column index, by the first of its names present in the header."""
+    positions = {_key(name): index for index, name in reversed(list(enumerate(header)))}
+    found: dict[str, int] = {}
+    for our_field, names in columns.items():
+        for name in names:
+            if _key(name) in positions:
+                found[our_field] = positions[_key(name)]
+                break
+    return found
+
+
+class ProductIndex:
+    """The importer's products by seller SKU and by GTIN (as 14 digits)."""
+
+    def __init__(self, products: QuerySet[Product]) -> None:
+        self.by_id: dict[int, Product] = {}
+        self.by_sku: dict[str, list[Product]] = defaultdict(list)
+        self.by_gtin: dict[str, list[Product]] = defaultdict(list)
+        for product in products.filter(active=True).select_related("seller"):
+            self.by_id[product.pk] = product
+            if product.seller_sku:
+                self.by_sku[product.seller_sku.strip().casefold()].append(product)
+            if product.gtin:
+                self.by_gtin[product.gtin.zfill(14)].append(product)
+
+    def find(self, *, sku: str, gtin: str) -> Product | str:
+        """The product, or why none (a message)."""
+        if sku:
+            found = self.by_sku.get(sku.casefold(), [])
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return _("Several of your products have the seller SKU %(sku)s.") % {"sku": sku}
+        if gtin:
+            digits = gtin.strip().lstrip("'")
+            found = self.by_gtin.get(digits.zfill(14), []) if digits.isdigit() else []
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return _("Several of your products have the GTIN %(gtin)s.") % {"gtin": gtin}
+        if sku or gtin:
+            return _(
+                "None of your products on sale has the seller SKU %(sku)s or GTIN %(gtin)s."
+            ) % {
+                "sku": sku or "-",
+                "gtin": gtin or "-",
+            }
+        return _("Give the seller SKU (商家编码) or the GTIN of the product.")
+
+
+def _quantity(text: str, product: Product) -> Decimal:
+    return parse_quantity(text, decimal_allowed=product.decimal_quantity)
+
+
+def _price(text: str) -> Decimal | None:
+    value = text.strip().lstrip("¥￥").replace(",", "")
+    if not value:
+        return None
+    try:
+        price = Decimal(value)
+    except InvalidOperation as error:
+        raise ValueError(_("The price %(value)s is no number.") % {"value": text}) from error
+    if not price.is_finite() or price <= 0 or price >= Decimal("1e10"):
+        raise ValueError(_("The price must be more than zero."))
+    if price != price.quantize(Decimal("0.01")):
+        raise ValueError(_("The price has at most two decimal places."))
+    return price
+
+
+@dataclass
+class _Row:
+    position: int
+    external_id: str
+    line: DraftLine | None
+    recipient_name: str
+    address: str
+    raw: dict[str, str]
+
+
+def read_order_file(
+    *,
+    upload: IO[bytes],
+    filename: str,
+    products: QuerySet[Product],
+    columns: Mapping[str, list[str]] | None = None,
+) -> ParsedOrders:
+    """Read an order export. Raises ChannelError (bad_file) when the file as a whole is
+    unreadable or lacks a needed column; the bad rows are in the result's `problems`."""
+    try:
+        table = read_table(upload, filename, FILE_LIMITS)
+    except TableError as error:
+        where = _("row %(row)d: ") % {"row": error.row} if error.row else ""
+        raise ChannelError(
+            ChannelErrorCode.BAD_FILE, f"{filename}: {where}{error.message}", field="file"
+        ) from error
+    if not table:
+        raise ChannelError(ChannelErrorCode.BAD_FILE, _("%(f)s is empty.") % {"f": filename})
+    merged = {
+        name: [*(columns or {}).get(name, []), *names] for name, names in DEFAULT_COLUMNS.items()
+    }
+    header = table[0]
+    at = _locate(header, merged)
+    missing = [FIELD_LABELS[name] for name in ("external_id", "quantity") if name not in at]
+    if "sku" not in at and "gtin" not in at:
+        missing.append(f"{FIELD_LABELS['sku']} / {FIELD_LABELS['gtin']}")
+    if missing:
+        raise ChannelError(
+            ChannelErrorCode.BAD_FILE,
+            _("%(f)s has no column %(cols)s in its first row.")
+            % {"f": filename, "cols": ", ".join(missing)},
+            field="file",
+        )
+    index = ProductIndex(products)
+    parsed = ParsedOrders()
+    rows: list[_Row] = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(cells):
+            continue
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            position = at.get(name)
+            return cells[position].strip() if position is not None and position < len(cells) else ""
+
+        problems_before = len(parsed.problems)
+        try:
+            external_id, recovered = clean_order_number(cell("external_id"))
+            if recovered:
+                parsed.notes.append(
+                    _("Row %(row)d: the order number %(raw)s was read as %(number)s.")
+                    % {"row": number, "raw": cell("external_id"), "number": external_id}
+                )
+        except OrderNumberError as error:
+            external_id = ""
+            parsed.problems.append(Problem(number, FIELD_LABELS["external_id"], str(error)))
+        found = index.find(sku=cell("sku"), gtin=cell("gtin"))
+        line = None
+        if isinstance(found, str):
+            parsed.problems.append(Problem(number, FIELD_LABELS["sku"], found))
+        else:
+            try:
+                quantity = _quantity(cell("quantity"), found)
+                line = DraftLine(found, quantity, _price(cell("unit_price")))
+            except ValidationError as error:
+                parsed.problems.append(Problem(number, FIELD_LABELS["quantity"], error.messages[0]))
+            except ValueError as error:
+                parsed.problems.append(Problem(number, "价格 / price", str(error)))
+        raw = {name: value for name, value in zip(header, cells, strict=False) if name}
+        rows.append(
+            _Row(
+                number,
+                external_id,
+                line if len(parsed.problems) == problems_before else None,
+                cell("recipient_name"),
+                cell("address"),
+                raw,
+            )
+        )
+    _group(rows, parsed)
+    return parsed
+
+
+def _group(rows: Iterable[_Row], parsed: ParsedOrders) -> None:
+    """Rows of one order number become one draft; an order with a bad row is left out whole,
+    and one order must be one seller's."""
+    by_number: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        if row.external_id:
+            by_number[row.external_id].append(row)
+    bad_numbers = {row.external_id for row in rows if row.line is None}
+    for external_id, order_rows in by_number.items():
+        if external_id in bad_numbers:
+            parsed.bad_orders += 1
+            continue
+        lines = [row.line for row in order_rows if row.line is not None]
+        if len({line.product.seller_id for line in lines}) > 1:
+            for row in order_rows:
+                parsed.problems.append(
+                    Problem(
+                        row.position,
+                        FIELD_LABELS["sku"],
+                        _(
+                            "Order %(number)s holds products of several sellers; "
+                            "import it per seller."
+                        )
+                        % {"number": external_id},
+                    )
+                )
+            parsed.bad_orders += 1
+            continue
+        first = order_rows[0]
+        parsed.drafts.append(
+            OrderDraft(
+                external_id=external_id,
+                lines=lines,
+                recipient_name=first.recipient_name,
+                address=first.address,
+                raw=[row.raw for row in order_rows],
+                positions=[row.position for row in order_rows],
+            )
+        )
+    parsed.problems.sort(key=lambda problem: problem.position)
+
+
+def read_order_json(*, orders: Any, products: QuerySet[Product]) -> ParsedOrders:
+    """The API's `orders` list; each bad order named by index and field."""
+    parsed = ParsedOrders()
+    if not isinstance(orders, list) or not orders:
+        parsed.problems.append(Problem(0, "orders", _("Give a list of orders.")))
+        return parsed
+    if len(orders) > MAX_API_ORDERS:
+        parsed.problems.append(
+            Problem(0, "orders", _("At most %(n)d orders per request.") % {"n": MAX_API_ORDERS})
+        )
+        return parsed
+    index = ProductIndex(products)
+    seen: set[str] = set()
+    for position, order in enumerate(orders):
+        problems = _check_json_order(position, order, index, seen, parsed)
+        parsed.problems.extend(problems)
+    return parsed
+
+
+def _check_json_order(
+    position: int, order: Any, index: ProductIndex, seen: set[str], parsed: ParsedOrders
+) -> list[Problem]:
+    if not isinstance(order, dict):
+        return [Problem(position, "", _("An order is an object."))]
+    problems: list[Problem] = []
+    raw_number = order.get("external_id")
+    external_id = ""
+    if not isinstance(raw_number, str | int) or isinstance(raw_number, bool):
+        problems.append(
+            Problem(position, "external_id", _("Give the platform's order number as text."))
+        )
+    else:
+        try:
+            external_id, _recovered = clean_order_number(str(raw_number))
+        except OrderNumberError as error:
+            problems.append(Problem(position, "external_id", str(error)))
+    if external_id and external_id in seen:
+        problems.append(
+            Problem(position, "external_id", _("This order number is given twice in the request."))
+        )
+    seen.add(external_id)
+    lines_in = order.get("lines")
+    lines: list[DraftLine] = []
+    if not isinstance(lines_in, list) or not lines_in:
+        problems.append(Problem(position, "lines", _("The order has no lines.")))
+        lines_in = []
+    for number, line in enumerate(lines_in):
+        where = f"lines[{number}]"
+        if not isinstance(line, dict):
+            problems.append(Problem(position, where, _("A line is an object.")))
+            continue
+        product_id = line.get("product_id")
+        product = (
+            index.by_id.get(product_id)
+            if isinstance(product_id, int) and not isinstance(product_id, bool)
+            else None
+        )
+        if product is None:
+            problems.append(
+                Problem(
+                    position, f"{where}.product_id", _("None of your products on sale has this id.")
+                )
+            )
+            continue
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, str | int | float):
+            problems.append(Problem(position, f"{where}.quantity", _("Quantity must be a number.")))
+            continue
+        try:
+            lines.append(DraftLine(product, _quantity(str(quantity), product)))
+        except ValidationError as error:
+            problems.append(Problem(position, f"{where}.quantity", error.messages[0]))
+    if lines and len({line.product.seller_id for line in lines}) > 1:
+        problems.append(
+            Problem(
+                position, "lines", _("An order holds products of one seller; send one per seller.")
+            )
+        )
+    if not problems:
+        parsed.drafts.append(
+            OrderDraft(external_id=external_id, lines=lines, raw=[order], positions=[position])
+        )
+    return problems

@@ -1,0 +1,129 @@
+"""What each channel may sell now, and the orders imported from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.functions import TruncMonth
+
+from countyhub.catalog.models import Product, SellerHousehold
+from countyhub.channels.models import Channel, ChannelOrder, Listing, ListingStatus
+from countyhub.core.models import County
+from countyhub.shop.models import OrderLine
+from countyhub.shop.selectors import NET_LINE_TOTAL, sales
+
+# Only a listing that is (or is about to be) on sale offers stock to its channel.
+SELLING = (ListingStatus.READY, ListingStatus.LISTED)
+
+
+def sellable(available: Decimal, buffer: Decimal) -> Decimal:
+    """What a channel may sell now: the available stock less the units held back, never < 0."""
+    return max(available - buffer, Decimal(0))
+
+
+@dataclass(frozen=True)
+class ChannelStock:
+    product_id: int
+    product_name: str
+    available: Decimal
+    buffer: Decimal
+    sellable: Decimal
+
+
+def channel_stock(*, channel: Channel, products: QuerySet[Product]) -> list[ChannelStock]:
+    """Per listing of `products` on `channel`: the stock it may sell now. Paused, draft and
+    rejected listings sell nothing."""
+    listings = (
+        Listing.objects.filter(channel=channel, product__in=products)
+        .select_related("product__stock")
+        .order_by("product_id")
+    )
+    items = []
+    for listing in listings:
+        stock = getattr(listing.product, "stock", None)
+        available = stock.available if stock else Decimal(0)
+        items.append(
+            ChannelStock(
+                product_id=listing.product_id,
+                product_name=listing.product.name,
+                available=available,
+                buffer=listing.stock_buffer,
+                sellable=(
+                    sellable(available, listing.stock_buffer)
+                    if listing.status in SELLING
+                    else Decimal(0)
+                ),
+            )
+        )
+    return items
+
+
+def channel_orders(*, channel: Channel, products: QuerySet[Product]) -> QuerySet[ChannelOrder]:
+    """Orders imported from `channel` for the sellers of `products` (a seller's own only)."""
+    return (
+        ChannelOrder.objects.filter(channel=channel, order__seller__in=products.values("seller_id"))
+        .select_related("order")
+        .order_by("-imported_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class ChannelSales:
+    channel: str  # the channel's code; the own storefront's orders have no channel
+    month: str  # YYYY-MM in the county's time
+    product_id: int
+    product_name: str
+    sales: Decimal  # net of refunds, goods only
+    poor_linked: Decimal  # of which sold by sellers linked to registered-poor households
+
+
+STOREFRONT = "storefront"
+
+
+def sales_by_channel(*, county: County, products: QuerySet[Product]) -> list[ChannelSales]:
+    """Sales by channel, month and product, and how much of them came from sellers who work
+    with registered-poor households (the share the county reports). Orders without a channel
+    are the own storefront's."""
+    poor_sellers = set(
+        SellerHousehold.objects.filter(
+            household__registered_poor=True, seller__county=county
+        ).values_list("seller_id", flat=True)
+    )
+    lines = (
+        OrderLine.objects.filter(order__in=sales(county=county), product__in=products)
+        .annotate(
+            month=TruncMonth("order__placed_at", tzinfo=county.zone),
+            net=NET_LINE_TOTAL,
+        )
+        .values_list(
+            "order__channel_order__channel__code",
+            "month",
+            "product_id",
+            "product_name",
+            "order__seller_id",
+            "net",
+        )
+    )
+    totals: dict[tuple[str, str, int], list[Any]] = {}
+    for code, month, product_id, name, seller_id, net in lines:
+        key = (code or STOREFRONT, f"{month:%Y-%m}", product_id)
+        row = totals.setdefault(key, [name, Decimal(0), Decimal(0)])
+        row[1] += net
+        if seller_id in poor_sellers:
+            row[2] += net
+    return [
+        ChannelSales(code, month, product_id, name, total, poor)
+        for (code, month, product_id), (name, total, poor) in sorted(totals.items())
+    ]
+
+
+def outside_storefront_share(rows: list[ChannelSales]) -> Decimal | None:
+    """KPI: the share of sales made outside the own storefront (None without sales)."""
+    total = sum((row.sales for row in rows), Decimal(0))
+    if not total:
+        return None
+    outside = sum((row.sales for row in rows if row.channel != STOREFRONT), Decimal(0))
+    return outside / total

@@ -1,0 +1,423 @@
+"""Channel use cases: importing a channel's orders into the one stock, managing listings.
+
+An imported order is an ordinary shop order (it is shipped, refunded, counted and traced like a
+storefront order) whose stock comes from the same allocation as checkout: the same rows locked
+in the same order, the same CHECK constraints, so no channel can sell what another sold.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.catalog.models import Product, Seller
+from countyhub.channels.errors import BadOrdersError, Problem
+from countyhub.channels.importing import (
+    DraftLine,
+    OrderDraft,
+    read_order_file,
+    read_order_json,
+)
+from countyhub.channels.models import (
+    Channel,
+    ChannelOrder,
+    Listing,
+    ListingStatus,
+    StockSync,
+)
+from countyhub.channels.policies import own_products
+from countyhub.channels.selectors import channel_stock
+from countyhub.core.audit import record_audit
+from countyhub.core.local_time import local_date
+from countyhub.core.models import AuditEntry, County
+from countyhub.core.money import CNY, quantize_cny
+from countyhub.core.numbers import plain_number
+from countyhub.core.spreadsheets import SafeCsvWriter
+from countyhub.shop import allocation
+from countyhub.shop.models import (
+    Checkout,
+    DeliveryMethod,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    existing: int = 0
+    orders: list[Order] = field(default_factory=list)
+
+
+def _account(channel: Channel) -> Any:
+    """The channel's buyer account, made on first use; it can never log in."""
+    if channel.account_id is not None:
+        return channel.account
+    user = get_user_model()(username=f"channel-{channel.pk}", is_active=False)
+    user.set_unusable_password()
+    user.save()
+    channel.account = user
+    channel.save(update_fields=["account", "updated_at"])
+    return user
+
+
+@dataclass
+class FileImportReport:
+    imported: int = 0
+    existing: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Orders left out because a row of theirs is bad (only with skip_bad_rows).
+    skipped: int = 0
+    # True when bad rows stopped the whole file: nothing was imported.
+    refused: bool = False
+
+
+def import_order_file(
+    *, channel: Channel, actor: Any, upload: IO[bytes], filename: str, skip_bad_rows: bool = False
+) -> FileImportReport:
+    """Import a platform's order export for the products `actor` sells (None: the command
+    line, for the whole county). A file with a bad row imports nothing, unless
+    `skip_bad_rows`: then the orders without a bad row are imported and the others named."""
+    profile = getattr(channel, "import_profile", None)
+    parsed = read_order_file(
+        upload=upload,
+        filename=filename,
+        products=own_products(actor, channel),
+        columns=profile.columns if profile else None,
+    )
+    report = FileImportReport(problems=parsed.problems, notes=parsed.notes)
+    if parsed.problems and not skip_bad_rows:
+        report.refused = True
+        return report
+    result = import_orders(channel=channel, actor=actor, drafts=parsed.drafts)
+    report.imported, report.existing, report.skipped = (
+        result.imported,
+        result.existing,
+        parsed.bad_orders,
+    )
+    return report
+
+
+def import_order_json(*, channel: Channel, actor: Any, orders: Any) -> ImportResult:
+    """The API's import: all orders or none; BadOrdersError names each bad one."""
+    parsed = read_order_json(orders=orders, products=own_products(actor, channel))
+    if parsed.problems:
+        raise BadOrdersError(
+            _("Nothing was imported: correct the orders named and send them again."),
+            problems=parsed.problems,
+        )
+    return import_orders(channel=channel, actor=actor, drafts=parsed.drafts)
+
+
+@transaction.atomic
+def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft]) -> ImportResult:
+    """Import `drafts` as orders of `channel`, all or none. Orders already imported (by
+    channel and platform order number) are counted as existing and left alone.
+
+    Raises InsufficientStockError (with the shortages) if the stock cannot cover them all.
+    """
+    # One import of a channel at a time: the second waits and then finds the first's orders
+    # as existing, instead of failing on the unique number. Only the channel's row is locked,
+    # and without the key: checkouts referencing the county (or anything else) never wait on it,
+    # so the stock rows are the one lock an import and a checkout share (no deadlock).
+    channel = (
+        Channel.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("county")
+        .get(pk=channel.pk)
+    )
+    numbers = [draft.external_id for draft in drafts]
+    existing = set(
+        ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
+            "external_id", flat=True
+        )
+    )
+    new = [draft for draft in drafts if draft.external_id not in existing]
+    result = ImportResult(existing=len(existing))
+    if not new:
+        return result
+    quantities: dict[Product, Decimal] = defaultdict(Decimal)
+    for draft in new:
+        for line in draft.lines:
+            quantities[line.product] += line.quantity
+    allocation.allocate_stock(quantities=quantities)
+
+    account = _account(channel)
+    prices = dict(
+        Listing.objects.filter(channel=channel, product__in=list(quantities)).values_list(
+            "product_id", "price"
+        )
+    )
+    now = timezone.now()
+    day = local_date(now, channel.county)
+    checkouts = Checkout.objects.bulk_create(
+        Checkout(
+            county=channel.county,
+            buyer=account,
+            idempotency_key=f"channel:{draft.external_id}",
+            request_fingerprint=hashlib.sha256(draft.external_id.encode()).hexdigest(),
+        )
+        for draft in new
+    )
+    orders: list[Order] = []
+    lines: list[OrderLine] = []
+    for draft, checkout in zip(new, checkouts, strict=True):
+        order_lines = [
+            _order_line(line, prices.get(line.product.pk, line.product.price))
+            for line in draft.lines
+        ]
+        order = Order(
+            county=channel.county,
+            number=f"{day:%Y%m%d}-{checkout.pk:06d}-1",
+            checkout=checkout,
+            buyer=account,
+            seller_id=draft.lines[0].product.seller_id,
+            status=OrderStatus.PAID,
+            delivery_method=DeliveryMethod.HOME,
+            recipient_name=(draft.recipient_name or channel.name)[:100],
+            phone="",
+            address=draft.address[:300],
+            payment_method=PaymentMethod.BANK_TRANSFER,
+            total=sum((line.line_total for line in order_lines), Decimal("0.00")),
+            currency=channel.currency,
+            placed_at=now,
+        )
+        order.created_lines = order_lines
+        orders.append(order)
+    Order.objects.bulk_create(orders)
+    for order in orders:
+        for line in order.created_lines:
+            line.order = order
+            lines.append(line)
+    OrderLine.objects.bulk_create(lines)
+    # Paid on the platform: the money is the platform's to settle with the seller.
+    Payment.objects.bulk_create(
+        Payment(
+            order=order,
+            method=PaymentMethod.BANK_TRANSFER,
+            amount=order.total,
+            currency=order.currency,
+            status=PaymentStatus.RECEIVED,
+            reference=f"{channel.code}:{draft.external_id}"[:100],
+            received_at=now,
+        )
+        for order, draft in zip(orders, new, strict=True)
+    )
+    OrderEvent.objects.bulk_create(
+        event
+        for order in orders
+        for event in (
+            OrderEvent(
+                order=order, to_status=OrderStatus.PLACED, actor=_user(actor), created_at=now
+            ),
+            OrderEvent(
+                order=order,
+                from_status=OrderStatus.PLACED,
+                to_status=OrderStatus.PAID,
+                actor=_user(actor),
+                note=channel.code,
+                created_at=now,
+            ),
+        )
+    )
+    ChannelOrder.objects.bulk_create(
+        ChannelOrder(
+            channel=channel,
+            external_id=draft.external_id,
+            order=order,
+            imported_at=now,
+            imported_by=_user(actor),
+            raw=draft.raw,
+        )
+        for order, draft in zip(orders, new, strict=True)
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            county=channel.county,
+            actor=_user(actor),
+            action="order.imported",
+            object_type=Order._meta.label_lower,
+            object_id=str(order.pk),
+            changes={
+                "channel": channel.code,
+                "external_id": draft.external_id,
+                "total": str(order.total),
+                "lines": len(draft.lines),
+            },
+        )
+        for order, draft in zip(orders, new, strict=True)
+    )
+    result.imported = len(orders)
+    result.orders = orders
+    return result
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _order_line(line: DraftLine, listed_price: Decimal) -> OrderLine:
+    unit_price = line.unit_price if line.unit_price is not None else listed_price
+    return OrderLine(
+        product=line.product,
+        product_name=line.product.name,
+        unit=line.product.unit,
+        quantity=line.quantity,
+        unit_price=unit_price,
+        line_total=quantize_cny(unit_price * line.quantity),
+    )
+
+
+@transaction.atomic
+def create_channel(
+    *,
+    actor: Any,
+    county: County,
+    code: str,
+    name: str,
+    kind: str,
+    platform: str,
+    currency: str = CNY,
+    default_buffer: Decimal = Decimal(0),
+) -> Channel:
+    """A new outlet of the county's sellers (audited)."""
+    channel = Channel(
+        county=county,
+        code=code,
+        name=name,
+        kind=kind,
+        platform=platform,
+        currency=currency,
+        default_buffer=default_buffer,
+    )
+    channel.full_clean()
+    channel.save()
+    record_audit(
+        actor=actor,
+        action="channel.created",
+        target=channel,
+        county=county,
+        changes={"code": code, "kind": kind, "platform": platform, "currency": currency},
+    )
+    return channel
+
+
+@transaction.atomic
+def save_listing(
+    *,
+    actor: Any,
+    channel: Channel,
+    product: Product,
+    price: Decimal,
+    title: str = "",
+    stock_buffer: Decimal | None = None,
+    external_id: str = "",
+    status: str = ListingStatus.DRAFT,
+    rejection_reason: str = "",
+) -> Listing:
+    """Create or change the product's listing on `channel` (audited)."""
+    listing = Listing.objects.filter(channel=channel, product=product).first()
+    created = listing is None
+    if listing is None:
+        listing = Listing(channel=channel, product=product, stock_buffer=channel.default_buffer)
+    listing.price = price
+    listing.title = title.strip()
+    if stock_buffer is not None:
+        listing.stock_buffer = stock_buffer
+    listing.external_id = external_id.strip()
+    listing.status = status
+    listing.rejection_reason = rejection_reason.strip() if status == ListingStatus.REJECTED else ""
+    listing.full_clean()
+    listing.save()
+    record_audit(
+        actor=actor,
+        action="listing.created" if created else "listing.changed",
+        target=listing,
+        county=channel.county,
+        changes={
+            "channel": channel.code,
+            "product": product.pk,
+            "price": price,
+            "status": status,
+            "stock_buffer": listing.stock_buffer,
+        },
+    )
+    return listing
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product_id: int
+    product_name: str
+    before: str | None  # None: not in the last sync
+    now: str
+
+
+@dataclass
+class StockSyncResult:
+    sync: StockSync
+    previous_at: datetime.datetime | None
+    changes: list[StockChange]
+    file: bytes
+
+
+@transaction.atomic
+def sync_stock(*, channel: Channel, seller: Seller, actor: Any) -> StockSyncResult:
+    """The seller's stock file for `channel` (商家编码, platform id, quantity it may sell now),
+    recorded so that the next sync lists what changed since this one."""
+    items = {
+        item.product_id: item
+        for item in channel_stock(channel=channel, products=Product.objects.filter(seller=seller))
+    }
+    listings = {
+        listing.product_id: listing
+        for listing in Listing.objects.filter(
+            channel=channel, product_id__in=list(items)
+        ).select_related("product")
+    }
+    last = StockSync.objects.filter(channel=channel, seller=seller).first()
+    before = last.quantities if last else {}
+    now = {str(pk): plain_number(item.sellable) for pk, item in items.items()}
+    changes = [
+        StockChange(pk, items[pk].product_name, before.get(str(pk)), quantity)
+        for pk, quantity in ((int(key), value) for key, value in now.items())
+        if before.get(str(pk)) != quantity
+    ]
+    sync = StockSync.objects.create(
+        channel=channel, seller=seller, synced_at=timezone.now(), quantities=now
+    )
+    record_audit(
+        actor=actor,
+        action="channel.stock_synced",
+        target=sync,
+        county=channel.county,
+        changes={"channel": channel.code, "seller": seller.pk, "changed": len(changes)},
+    )
+    out = io.StringIO(newline="")
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
+    writer.writerow(["商家编码", "数字ID", "可售数量"])
+    for pk in items:
+        listing = listings[pk]
+        writer.writerow([listing.product.seller_sku, listing.external_id, now[str(pk)]])
+    return StockSyncResult(
+        sync=sync,
+        previous_at=last.synced_at if last else None,
+        changes=changes,
+        file=out.getvalue().encode("utf-8-sig"),
+    )

@@ -1,0 +1,171 @@
+"""The sellers' channel pages: channels overview, one channel (listings, what it may sell,
+order import with the bad rows shown, feed and stock files). County administrators see every
+seller's; a seller only its own. A channel a user may not see is 404."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from countyhub.channels import feeds, policies, selectors, services
+from countyhub.channels.errors import ChannelError
+from countyhub.channels.models import Channel, FeedFormat, Listing, StockSync
+from countyhub.core.models import County
+from countyhub.core.spreadsheets import SafeCsvWriter
+from countyhub.shop.errors import InsufficientStockError
+
+
+def _channel(request: HttpRequest, county_slug: str, code: str) -> Channel:
+    channel = (
+        policies.visible_channels(request.user)
+        .filter(county__slug=county_slug, code=code)
+        .select_related("county")
+        .first()
+    )
+    if channel is None:
+        raise Http404
+    return channel
+
+
+@login_required
+def index(request: HttpRequest, county_slug: str) -> HttpResponse:
+    channels = list(
+        policies.visible_channels(request.user)
+        .filter(county__slug=county_slug)
+        .select_related("county")
+    )
+    if not channels:
+        raise Http404
+    rows = []
+    for channel in channels:
+        products = policies.own_products(request.user, channel)
+        rows.append(
+            {
+                "channel": channel,
+                "listings": Listing.objects.filter(channel=channel, product__in=products).count(),
+                "orders": selectors.channel_orders(channel=channel, products=products).count(),
+            }
+        )
+    county = channels[0].county
+    sales = selectors.sales_by_channel(
+        county=county, products=policies.county_products(request.user, county.pk)
+    )
+    by_channel: dict[str, list[Decimal]] = {}
+    for row in sales:
+        totals = by_channel.setdefault(row.channel, [Decimal(0), Decimal(0)])
+        totals[0] += row.sales
+        totals[1] += row.poor_linked
+    context = {
+        "county": county,
+        "rows": rows,
+        "sales": [
+            {"channel": code, "sales": total, "poor_share": poor / total if total else None}
+            for code, (total, poor) in sorted(by_channel.items())
+        ],
+        "outside_share": selectors.outside_storefront_share(sales),
+    }
+    return render(request, "channels/index.html", context)
+
+
+@login_required
+def sales_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """Sales by channel, month and product with the registered-poor households' share."""
+    if not policies.visible_channels(request.user).filter(county__slug=county_slug).exists():
+        raise Http404
+    county = County.objects.get(slug=county_slug)
+    rows = selectors.sales_by_channel(
+        county=county, products=policies.county_products(request.user, county.pk)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sales-by-channel.csv"'
+    response.write("\ufeff")  # Excel and WPS read UTF-8 only after a byte-order mark
+    writer = SafeCsvWriter(response)
+    writer.writerow(
+        ["channel", "month", "product_id", "product", "sales", "poor_linked_sales", "poor_share"]
+    )
+    for row in rows:
+        share = f"{row.poor_linked / row.sales:.4f}" if row.sales else ""
+        writer.writerow(
+            [
+                row.channel,
+                row.month,
+                row.product_id,
+                row.product_name,
+                f"{row.sales:.2f}",
+                f"{row.poor_linked:.2f}",
+                share,
+            ]
+        )
+    return response
+
+
+@login_required
+def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpResponse:
+    channel = _channel(request, county_slug, code)
+    products = policies.own_products(request.user, channel)
+    context: dict[str, object] = {"channel": channel, "county": channel.county}
+    upload = request.FILES.get("file")
+    if request.method == "POST" and upload is not None:
+        try:
+            context["report"] = services.import_order_file(
+                channel=channel,
+                actor=request.user,
+                upload=upload.file,
+                filename=upload.name,
+                skip_bad_rows=request.POST.get("skip_bad_rows") == "on",
+            )
+        except ChannelError as error:
+            context["file_error"] = error.message
+        except InsufficientStockError as error:
+            context["shortages"] = error.shortages
+    elif request.method == "POST":
+        context["file_error"] = _("Choose the order file to import.")
+    context["stock"] = selectors.channel_stock(channel=channel, products=products)
+    context["orders"] = list(selectors.channel_orders(channel=channel, products=products)[:20])
+    context["last_sync"] = (
+        StockSync.objects.filter(channel=channel, seller__in=products.values("seller_id"))
+        .order_by("-synced_at")
+        .first()
+    )
+    context["formats"] = FeedFormat.choices
+    return render(request, "channels/channel.html", context)
+
+
+@login_required
+def feed(request: HttpRequest, county_slug: str, code: str, fmt: str) -> HttpResponse:
+    channel = _channel(request, county_slug, code)
+    if fmt not in FeedFormat.values:
+        raise Http404
+    try:
+        data, name = feeds.write_feed(channel, policies.own_products(request.user, channel), fmt)
+    except feeds.FeedNotReadyError as error:
+        context = {"channel": channel, "county": channel.county, "problems": error.problems}
+        return render(request, "channels/feed_problems.html", context, status=409)
+    kinds = {
+        FeedFormat.GOOGLE: "text/tab-separated-values; charset=utf-8",
+        FeedFormat.TAOBAO: "text/csv; charset=gbk",
+        FeedFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(data, content_type=kinds[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def stock_file(request: HttpRequest, county_slug: str, code: str) -> HttpResponse:
+    """POST: the stock file of one of the user's sellers, recorded as a sync."""
+    channel = _channel(request, county_slug, code)
+    if request.method != "POST":
+        raise Http404
+    sellers = policies.own_sellers(request.user, channel)
+    seller = sellers.filter(pk=request.POST.get("seller") or 0).first() or sellers.first()
+    if seller is None:
+        raise Http404
+    result = services.sync_stock(channel=channel, seller=seller, actor=request.user)
+    response = HttpResponse(result.file, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{channel.code}-stock.csv"'
+    return response
