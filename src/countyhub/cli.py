@@ -32,6 +32,7 @@ _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("demo")(web.demo)
 app.command("serve")(web.serve)
 app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.manage)
+app.command("worker")(web.worker)
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)
 analyze_app.command("did")(analyze_did.did)

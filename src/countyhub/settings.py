@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "countyhub.aftersales",
     "countyhub.training",
     "countyhub.programs",
+    "countyhub.analyses",
     "countyhub.trace",
     "countyhub.notifications",
 ]
