@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from countyhub.analyses import services
 from countyhub.analyses.models import AnalysisKind
@@ -24,6 +24,12 @@ from tests.analyses.support import CORP_REP, CORP_REP_MODEL, dataset_input, wait
 from tests.conftest import requires_postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/7"  # this suite's own database number
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ class DatasetForm(forms.Form):
         help_text=_("Column names, comma-separated."),
     )
     scale_min = forms.IntegerField(label=_("Likert scale from"), initial=1)
-    scale_max = forms.IntegerField(label=_("to"), initial=5)
+    scale_max = forms.IntegerField(label=_("Likert scale to"), initial=5)
     missing_codes = forms.CharField(
         label=_("Missing-value codes"),
         required=False,

@@ -23,7 +23,7 @@ class Dataset(CountyScoped):
     original_name = models.CharField(_("original file name"), max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     rows = models.PositiveIntegerField(_("rows"))
-    columns = models.JSONField(_("columns"), default=list)
+    columns = models.JSONField(_("column names"), default=list)
     numeric_columns = models.JSONField(_("numeric columns"), default=list)
     metadata = models.JSONField(_("metadata"), default=dict)
     uploaded_by = models.ForeignKey(
