@@ -62,12 +62,19 @@ def _pls_sem(results: dict[str, Any]) -> Presentation:
         ),
     )
     for construct, values in results["reliability"].items():
+        # A single-item construct is reliable by definition (1.000): nothing to flag.
+        single = len(results["constructs"][construct]["indicators"]) == 1
         row, flags = [construct], [False]
         for key in ("alpha", "rho_a", "rho_c", "ave"):
             value = values.get(key)
             row.append(fmt(value))
-            bad = value is not None and (
-                value < RELIABILITY_THRESHOLDS[key] or (key == "rho_c" and value > RHO_C_CEILING)
+            bad = (
+                not single
+                and value is not None
+                and (
+                    value < RELIABILITY_THRESHOLDS[key]
+                    or (key == "rho_c" and value > RHO_C_CEILING)
+                )
             )
             flags.append(bad)
         reliability.rows.append(row)
