@@ -75,6 +75,9 @@ class ParsedTable:
     header: list[str]
     rows: list[list[str]]
     numeric: list[str]
+    # Each numeric column's values (None: missing) and whether every value is written as an
+    # integer (pandas then reads the column as int64, as it reads a CSV).
+    values: dict[str, tuple[list[float | None], bool]] = field(default_factory=dict)
 
 
 class DatasetError(Exception):
@@ -111,12 +114,32 @@ def parse_table(data: bytes, filename: str, missing_codes: list[str]) -> ParsedT
             )
     body = [(row + [""] * len(header))[: len(header)] for row in rows[1:] if any(row)]
     missing = MissingCodes(missing_codes)
-    numeric = [
-        title
-        for index, title in enumerate(header)
-        if all(_is_number(row[index]) for row in body if not missing.matches(row[index]))
-    ]
-    return ParsedTable(header, body, numeric)
+    values = {}
+    for index, title in enumerate(header):
+        column = _numbers([row[index] for row in body], missing)
+        if column is not None:
+            values[title] = column
+    return ParsedTable(header, body, list(values), values)
+
+
+def _numbers(cells: list[str], missing: MissingCodes) -> tuple[list[float | None], bool] | None:
+    """The column as numbers, or None when a cell is neither a number nor missing."""
+    out: list[float | None] = []
+    integers = True
+    for cell in cells:
+        if not cell or cell in missing.text:
+            out.append(None)
+            continue
+        try:
+            value = float(cell)
+        except ValueError:
+            return None
+        if value in missing.values:
+            out.append(None)
+            continue
+        integers = integers and cell.lstrip("+-").isdigit()
+        out.append(value)
+    return out, integers and None not in out
 
 
 def _is_number(text: str) -> bool:
@@ -156,16 +179,21 @@ def first_bad_cell(table: ParsedTable, column: str, missing_codes: list[str], na
 
 def build_frame(table: ParsedTable, meta: DatasetMeta, label: str) -> pd.DataFrame:
     """The cleaned frame: missing codes and blanks missing, numbers numeric, items reversed."""
+    import numpy as np
     import pandas as pd  # lazy: the pages that list datasets need no pandas
 
     missing = MissingCodes(meta.missing_codes)
     data: dict[str, Any] = {}
     for index, title in enumerate(table.header):
-        cleaned = [None if missing.matches(row[index]) else row[index] for row in table.rows]
-        if title in table.numeric:
+        if title in table.values:
+            numbers, integers = table.values[title]
             # As pandas reads a CSV: int64 when every cell is an integer, float64 otherwise.
-            data[title] = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="raise")
+            if integers:
+                data[title] = np.array(numbers, dtype=np.int64)
+            else:
+                data[title] = np.array([np.nan if v is None else v for v in numbers])
         else:
+            cleaned = [None if missing.matches(row[index]) else row[index] for row in table.rows]
             data[title] = pd.Series(cleaned, dtype=object)
     frame = pd.DataFrame(data)
     low, high = meta.scale

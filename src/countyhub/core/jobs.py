@@ -60,11 +60,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "COUNTYHUB_JOB_HEARTBEAT_SECONDS", 5))
+    return float(settings.COUNTYHUB_JOB_HEARTBEAT_SECONDS)
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "COUNTYHUB_JOB_STALE_SECONDS", 60))
+    return float(settings.COUNTYHUB_JOB_STALE_SECONDS)
 
 
 class Progress:
