@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from countyhub.analyses.models import AnalysisKind, AnalysisRun
+from countyhub.analyses.pdf import run_pdf
 from countyhub.analyses.sources import DatasetError, SourceData, UploadedDataset
 from countyhub.core import jobs
 from countyhub.core.models import Job
+
+if TYPE_CHECKING:
+    from countyhub.analysis.paired import BeforeAfter
 
 JOB_KIND = "analyses.run"
 # Threads of one bootstrap; the machine's cores, as the CLI's default.
@@ -78,10 +82,11 @@ def _pls_sem(
     return Outcome(results, result.to_html(boot), svg.group(0) if svg else "")
 
 
-def _before_after(data: SourceData, options: dict[str, Any]) -> Outcome:
+def before_after_model(data: SourceData, options: dict[str, Any]) -> BeforeAfter:
+    """The engine's before/after comparison bound to the options (checked, not yet fitted)."""
     from countyhub.analysis.paired import BeforeAfter
 
-    model = BeforeAfter(
+    return BeforeAfter(
         data.frame,
         id=options["id"],
         pairs={name: (pair[0], pair[1]) for name, pair in options["pairs"].items()},
@@ -92,7 +97,12 @@ def _before_after(data: SourceData, options: dict[str, Any]) -> Outcome:
         poverty=options.get("poverty") or None,
         poverty_line=options.get("poverty_line") or "official",
     )
-    results = model.fit(confidence=float(options.get("confidence", 0.95)))
+
+
+def _before_after(data: SourceData, options: dict[str, Any]) -> Outcome:
+    results = before_after_model(data, options).fit(
+        confidence=float(options.get("confidence", 0.95))
+    )
     return Outcome(results.to_dict(), results.to_html(), "")
 
 
@@ -118,8 +128,6 @@ def run_analysis(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         progress=progress,
     )
     progress.note(_("Writing the report"))
-    from countyhub.analyses.pdf import run_pdf
-
     pdf = run_pdf(run, outcome.results)
     with transaction.atomic():
         run.results = outcome.results

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from countyhub import __version__
 from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
-from countyhub.analyses.runner import JOB_KIND
+from countyhub.analyses.runner import JOB_KIND, before_after_model
 from countyhub.analyses.sources import (
     DatasetError,
     DatasetMeta,
@@ -217,21 +217,9 @@ def check_pls_model(dataset: Dataset, model_syntax: str, options: dict[str, Any]
 
 def check_before_after(dataset: Dataset, options: dict[str, Any]) -> None:
     from countyhub.analysis.errors import AnalysisError
-    from countyhub.analysis.paired import BeforeAfter
 
-    data = UploadedDataset(dataset).load()
     try:
-        BeforeAfter(
-            data.frame,
-            id=options["id"],
-            pairs={name: (pair[0], pair[1]) for name, pair in options["pairs"].items()},
-            money=options.get("money") or (),
-            year_before=options.get("year_before"),
-            year_after=options.get("year_after"),
-            base_year=options.get("base_year"),
-            poverty=options.get("poverty") or None,
-            poverty_line=options.get("poverty_line") or "official",
-        )
+        before_after_model(UploadedDataset(dataset).load(), options)
     except AnalysisError as error:
         raise AnalysisInputError(str(error)) from error
 
