@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "countyhub.aftersales",
     "countyhub.training",
     "countyhub.programs",
+    "countyhub.analyses",
     "countyhub.trace",
     "countyhub.crossborder",
     "countyhub.notifications",
@@ -199,6 +200,10 @@ STORAGES = {
         },
     },
 }
+# Background jobs (countyhub.core.jobs): a running job beats its heartbeat this often, and one
+# whose heartbeat is older than the stale limit is failed (its worker died).
+COUNTYHUB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHUB_JOB_HEARTBEAT_SECONDS", "5"))
+COUNTYHUB_JOB_STALE_SECONDS = float(os.environ.get("COUNTYHUB_JOB_STALE_SECONDS", "60"))
 # Evidence and document uploads: at most this many bytes, of a type checked by content.
 COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("countyhub.shop.urls")),
     path("", include("countyhub.aftersales.urls")),
     path("", include("countyhub.programs.urls")),
+    path("", include("countyhub.analyses.urls")),
     path("", include("countyhub.training.urls")),
     path("", include("countyhub.crossborder.urls")),
     path("", include("countyhub.notifications.urls")),

@@ -23,6 +23,8 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from countyhub.aftersales.models import AfterSaleRequest
+from countyhub.analyses import services as analyses_services
+from countyhub.analyses.models import AnalysisRun
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
@@ -144,6 +146,59 @@ TO_THE_STATION = [
         lambda site: {"carrier": "邮政", "tracking_number": "YZ1"},
     ),
 ]
+
+
+def _survey_csv() -> bytes:
+    rows = ["household,a_1,a_2,b_1,b_2,income_2020,income_2022"]
+    for i in range(30):
+        a, b = 1 + i % 5, 1 + (i * 3) % 5
+        rows.append(
+            f"H{i},{a},{1 + (a + i % 2) % 5},{b},{1 + (b + i % 3) % 5},{3000 + 97 * i},{3500 + 89 * i}"
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _survey_upload() -> dict[str, Any]:
+    upload = io.BytesIO(_survey_csv())
+    upload.name = "survey.csv"
+    return {
+        "name": "调查",
+        "file": upload,
+        "scale_min": "1",
+        "scale_max": "5",
+        "missing_codes": "-99",
+    }
+
+
+def _analysis(site: Site) -> AnalysisRun:
+    """A dataset and a (queued) PLS-SEM run on it, made once per site."""
+    found = AnalysisRun.objects.filter(county=site.world.county).first()
+    if found is not None:
+        return found
+    analyst = site.world.users["analyst"]
+    dataset = analyses_services.upload_dataset(
+        county=site.world.county,
+        actor=analyst,
+        upload=analyses_services.DatasetInput(
+            "调查", "survey.csv", _survey_csv(), "", [], (1, 5), ["-99"], ""
+        ),
+    )
+    return analyses_services.start_run(
+        county=site.world.county,
+        actor=analyst,
+        dataset=dataset,
+        kind="pls_sem",
+        model_syntax=SURVEY_MODEL,
+        options={"weighting": "path", "missing": "listwise", "resamples": 100},
+        seed=1,
+    )
+
+
+SURVEY_MODEL = "A =~ a_1 + a_2\nB =~ b_1 + b_2\nB ~ A\n"
+
+
+def _analyses(site: Site, path: str) -> str:
+    return f"/c/{_county(site)}/analyses/{path}"
 
 
 def _import_file(site: Site) -> io.BytesIO:
@@ -573,6 +628,39 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"code": "2", "at": "2026-12-07 10:00", "info": "申报中"},
         )
     ],
+    "analyses:index": [
+        Post("analyst", lambda site: _analyses(site, ""), lambda site: _survey_upload())
+    ],
+    "analyses:pls_setup": [
+        Post(
+            "analyst",
+            lambda site: _analyses(site, f"datasets/{_analysis(site).dataset_id}/pls-sem/"),
+            lambda site: {
+                "model_syntax": SURVEY_MODEL,
+                "weighting": "path",
+                "missing": "listwise",
+                "resamples": "100",
+                "p_min": "0.2",
+            },
+        )
+    ],
+    "analyses:before_after_setup": [
+        Post(
+            "county_admin",
+            lambda site: _analyses(site, f"datasets/{_analysis(site).dataset_id}/before-after/"),
+            lambda site: {
+                "id_column": "household",
+                "pairs": "income=income_2020:income_2022",
+                "poverty_line": "official",
+            },
+        )
+    ],
+    "analyses:run_cancel": [
+        Post("analyst", lambda site: _analyses(site, f"runs/{_analysis(site).pk}/cancel/"))
+    ],
+    "analyses:run_repeat": [
+        Post("analyst", lambda site: _analyses(site, f"runs/{_analysis(site).pk}/repeat/"))
+    ],
     "training:courses": [
         Post(
             "trainer",
@@ -847,6 +935,10 @@ READING = frozenset(
         "crossborder:exports",
         "crossborder:download",
         "crossborder:report",
+        "analyses:dataset",
+        "analyses:run",
+        "analyses:run_progress",
+        "analyses:run_report",
         "training:outcomes",
         "impact:accounts",
         "training:my_certificates",
@@ -924,7 +1016,10 @@ def test_every_driven_write_is_audited(site, client, name):
 
 def _arguments(site: Site) -> dict[str, Any]:
     """A value for each URL parameter, naming records of the site's county."""
+    analysis = _analysis(site)
     return {
+        "dataset_id": analysis.dataset_id,
+        "analysis_id": analysis.pk,
         "county_slug": site.world.county.slug,
         "product_id": site.world.product.pk,
         "number": site.order.number,

@@ -92,3 +92,25 @@ def demo(
     if serve_after:
         console.print(f"Serving on http://{host}:{port}/")
         serve(host=host, port=port, workers=2, threads=4)
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 1,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "info",
+) -> None:
+    """Run background jobs (analysis runs) from Redis: needs REDIS_URL, as the web process."""
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        typer.echo(
+            "countyhub worker: error: REDIS_URL is not set; without it the web process runs "
+            "jobs in its own threads and needs no worker",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    from countyhub.core.jobs import celery_app
+
+    celery_app(settings.REDIS_URL).worker_main(
+        ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip"]
+    )

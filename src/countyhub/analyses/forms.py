@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from countyhub.analyses.models import Dataset
+from countyhub.analyses.services import MAX_RESAMPLES, MIN_RESAMPLES
+
+
+def _names(text: str) -> list[str]:
+    return [name for name in re.split(r"[\s,，]+", text.strip()) if name]
+
+
+class DatasetForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    file = forms.FileField(label=_("Table (.csv in UTF-8 or GB18030, or .xlsx)"))
+    constructs = forms.CharField(
+        label=_("Constructs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: NAME: item1 item2 item3. Left blank, items named like comp_1, comp_2 "
+            "are grouped by their prefix."
+        ),
+    )
+    reverse = forms.CharField(
+        label=_("Reverse-coded items"),
+        required=False,
+        help_text=_("Column names, comma-separated."),
+    )
+    scale_min = forms.IntegerField(label=_("Likert scale from"), initial=1)
+    scale_max = forms.IntegerField(label=_("Likert scale to"), initial=5)
+    missing_codes = forms.CharField(
+        label=_("Missing-value codes"),
+        required=False,
+        initial="-99",
+        help_text=_("Never used as numbers; blank cells are missing too."),
+    )
+    money = forms.CharField(
+        label=_("Money columns"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line: COLUMN: price year, e.g. income_2020: 2020."),
+    )
+
+    def clean_reverse(self) -> list[str]:
+        return _names(self.cleaned_data["reverse"])
+
+    def clean_missing_codes(self) -> list[str]:
+        return _names(self.cleaned_data["missing_codes"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("scale_min"), data.get("scale_max")
+        if low is not None and high is not None and low >= high:
+            self.add_error("scale_max", _("The scale must end above where it starts."))
+        return data
+
+
+class PLSForm(forms.Form):
+    model_syntax = forms.CharField(
+        label=_("Model (lavaan-style syntax)"),
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "autocapitalize": "off"}),
+        help_text=_(
+            "NAME =~ item + item (reflective), NAME <~ item + item (composite), "
+            "TARGET ~ SOURCE (path)."
+        ),
+    )
+    weighting = forms.ChoiceField(
+        label=_("Weighting scheme"),
+        choices=[("path", _("path")), ("factorial", _("factorial")), ("centroid", _("centroid"))],
+        initial="path",
+    )
+    missing = forms.ChoiceField(
+        label=_("Missing values"),
+        choices=[("listwise", _("drop incomplete rows")), ("mean", _("replace by the item mean"))],
+        initial="listwise",
+    )
+    resamples = forms.IntegerField(
+        label=_("Bootstrap resamples"),
+        min_value=MIN_RESAMPLES,
+        max_value=MAX_RESAMPLES,
+        initial=5000,
+    )
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_("Blank: a new one, stored with the run."),
+    )
+    p_min = forms.FloatField(
+        label=_("Smallest path expected to matter"),
+        min_value=0.01,
+        max_value=0.99,
+        initial=0.2,
+        help_text=_("For the inverse square root method."),
+    )
+
+
+class BeforeAfterForm(forms.Form):
+    id_column = forms.ChoiceField(label=_("Household id column"))
+    pairs = forms.CharField(
+        label=_("Measures"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: NAME=BEFORE_COLUMN:AFTER_COLUMN, e.g. income=income_2020:income_2022."
+        ),
+    )
+    money = forms.CharField(
+        label=_("Money measures to deflate"),
+        required=False,
+        help_text=_("Measure names, comma-separated."),
+    )
+    year_before = forms.IntegerField(label=_("Year before"), required=False)
+    year_after = forms.IntegerField(label=_("Year after"), required=False)
+    base_year = forms.IntegerField(label=_("Prices of the year"), required=False)
+    poverty = forms.CharField(
+        label=_("Per-capita income measure for the poverty line"), required=False
+    )
+    poverty_line = forms.ChoiceField(
+        label=_("Poverty line"),
+        choices=[
+            ("official", _("official line table")),
+            ("cpi_indexed", _("2,300 yuan of 2010 indexed by the CPI (not official)")),
+        ],
+        initial="official",
+    )
+
+    def __init__(self, *args: Any, dataset: Dataset, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_column"].choices = [(c, c) for c in dataset.columns]
+
+    def clean_pairs(self) -> dict[str, list[str]]:
+        pairs: dict[str, list[str]] = {}
+        for number, raw in enumerate(self.cleaned_data["pairs"].splitlines(), start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            name, equals, columns = line.partition("=")
+            parts = [part.strip() for part in columns.split(":")]
+            if not equals or not name.strip() or len(parts) != 2 or not all(parts):
+                raise forms.ValidationError(
+                    _("Line %(line)d: write NAME=BEFORE_COLUMN:AFTER_COLUMN.") % {"line": number}
+                )
+            pairs[name.strip()] = parts
+        if not pairs:
+            raise forms.ValidationError(_("Name at least one measure."))
+        return pairs
+
+    def clean_money(self) -> list[str]:
+        return _names(self.cleaned_data["money"])
+
+    def options(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "id": data["id_column"],
+            "pairs": data["pairs"],
+            "money": data["money"],
+            "year_before": data["year_before"],
+            "year_after": data["year_after"],
+            "base_year": data["base_year"],
+            "poverty": data["poverty"].strip(),
+            "poverty_line": data["poverty_line"],
+            "cpi": "national_rural",
+            "confidence": 0.95,
+        }

@@ -1,0 +1,292 @@
+"""Use cases of the analyses app: upload a dataset, start a run, repeat it, cancel it.
+
+Each is one transaction with its audit entry. A run is checked before it is queued (the model
+against the data, the before/after options against the columns) so that a mistake is shown on
+the setup page, not found by the worker minutes later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from countyhub import __version__
+from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
+from countyhub.analyses.runner import JOB_KIND, before_after_model
+from countyhub.analyses.sources import (
+    DatasetError,
+    DatasetMeta,
+    UploadedDataset,
+    first_bad_cell,
+    parse_table,
+)
+from countyhub.core import jobs
+from countyhub.core.audit import record_audit
+from countyhub.core.models import County
+
+MAX_DATASET_BYTES = 5 * 2**20
+WEIGHTINGS = ("path", "factorial", "centroid")
+MISSING = ("listwise", "mean")
+MIN_RESAMPLES, MAX_RESAMPLES = 100, 10_000
+
+
+class AnalysesError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class AnalysisInputError(AnalysesError):
+    """Inputs a person can correct; ``field`` names the form field."""
+
+
+def infer_constructs(columns: list[str]) -> dict[str, list[str]]:
+    """Items named PREFIX_1, PREFIX_2...: one construct per prefix with at least two items."""
+    groups: dict[str, list[str]] = {}
+    for column in columns:
+        match = re.fullmatch(r"(.+?)_?(\d{1,2})", column)
+        if match:
+            groups.setdefault(match.group(1).rstrip("_").upper(), []).append(column)
+    return {name: items for name, items in groups.items() if len(items) >= 2}
+
+
+def parse_constructs(
+    text: str, columns: list[str], numeric: list[str], name: str
+) -> dict[str, list[str]]:
+    """Lines ``NAME: item item ...`` (commas or spaces between items)."""
+    constructs: dict[str, list[str]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        construct, colon, items_text = line.partition(":")
+        items = [item for item in re.split(r"[\s,，]+", items_text.strip()) if item]
+        if not colon or not construct.strip() or not items:
+            raise AnalysisInputError(
+                _("Constructs, line %(line)d: write NAME: item1 item2 ...") % {"line": number},
+                "constructs",
+            )
+        for item in items:
+            if item not in columns:
+                raise AnalysisInputError(
+                    _("Constructs, line %(line)d: %(item)s is not a column of %(name)s.")
+                    % {"line": number, "item": item, "name": name},
+                    "constructs",
+                )
+            if item not in numeric:
+                raise AnalysisInputError(
+                    _("Constructs, line %(line)d: the column %(item)s holds text, not numbers.")
+                    % {"line": number, "item": item},
+                    "constructs",
+                )
+        constructs[construct.strip()] = items
+    return constructs
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    name: str
+    filename: str
+    data: bytes
+    constructs: str
+    reverse: list[str]
+    scale: tuple[float, float]
+    missing_codes: list[str]
+    money: str
+
+
+@transaction.atomic
+def upload_dataset(*, county: County, actor: Any, upload: DatasetInput) -> Dataset:
+    if len(upload.data) > MAX_DATASET_BYTES:
+        raise AnalysisInputError(
+            _("%(name)s is larger than %(mb)d MB.")
+            % {"name": upload.filename, "mb": MAX_DATASET_BYTES >> 20},
+            "file",
+        )
+    try:
+        table = parse_table(upload.data, upload.filename, upload.missing_codes)
+    except DatasetError as error:
+        raise AnalysisInputError(str(error), "file") from error
+    constructs = (
+        parse_constructs(upload.constructs, table.header, table.numeric, upload.filename)
+        if upload.constructs.strip()
+        else {
+            name: items
+            for name, items in infer_constructs(table.header).items()
+            if all(item in table.numeric for item in items)
+        }
+    )
+    for item in upload.reverse:
+        if item not in table.header:
+            raise AnalysisInputError(
+                _("Reverse-coded item %(item)s is not a column of %(name)s.")
+                % {"item": item, "name": upload.filename},
+                "reverse",
+            )
+        if item not in table.numeric:
+            raise AnalysisInputError(
+                first_bad_cell(table, item, upload.missing_codes, upload.filename), "reverse"
+            )
+    money: dict[str, int] = {}
+    for number, raw in enumerate(upload.money.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        column, colon, year = (part.strip() for part in line.partition(":"))
+        if not colon or not year.isdigit() or column not in table.header:
+            raise AnalysisInputError(
+                _("Money columns, line %(line)d: write COLUMN: YEAR with a column of the file.")
+                % {"line": number},
+                "money",
+            )
+        if column not in table.numeric:
+            raise AnalysisInputError(
+                first_bad_cell(table, column, upload.missing_codes, upload.filename), "money"
+            )
+        money[column] = int(year)
+    meta = DatasetMeta(
+        constructs=constructs,
+        reverse=upload.reverse,
+        scale=upload.scale,
+        missing_codes=upload.missing_codes,
+        money=money,
+    )
+    dataset = Dataset(
+        county=county,
+        name=upload.name,
+        original_name=upload.filename,
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        rows=len(table.rows),
+        columns=table.header,
+        numeric_columns=table.numeric,
+        metadata=meta.to_json(),
+        uploaded_by=actor,
+    )
+    dataset.file.save(get_valid_filename(upload.filename), ContentFile(upload.data), save=False)
+    dataset.save()
+    record_audit(
+        actor=actor,
+        action="analyses.dataset.uploaded",
+        target=dataset,
+        county=county,
+        changes={"name": dataset.name, "sha256": dataset.sha256, "rows": dataset.rows},
+    )
+    return dataset
+
+
+def check_pls_options(options: dict[str, Any]) -> dict[str, Any]:
+    weighting, missing = options.get("weighting"), options.get("missing")
+    if weighting not in WEIGHTINGS:
+        raise AnalysisInputError(_("Choose a weighting scheme."), "weighting")
+    if missing not in MISSING:
+        raise AnalysisInputError(_("Choose a treatment of missing values."), "missing")
+    resamples = int(options.get("resamples", 0))
+    if not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
+        raise AnalysisInputError(
+            _("Bootstrap resamples: between %(low)d and %(high)d.")
+            % {"low": MIN_RESAMPLES, "high": MAX_RESAMPLES},
+            "resamples",
+        )
+    return {"weighting": weighting, "missing": missing, "resamples": resamples}
+
+
+def check_pls_model(dataset: Dataset, model_syntax: str, options: dict[str, Any]) -> int:
+    """Bind the model to the dataset as the worker will; the usable rows (n)."""
+    from countyhub.analysis.errors import AnalysisError
+    from countyhub.analysis.plssem import PLSModel
+    from countyhub.analysis.plssem.syntax import ModelSyntaxError
+
+    data = UploadedDataset(dataset).load()
+    try:
+        model = PLSModel.from_syntax(model_syntax, data.frame, missing=options["missing"])
+    except ModelSyntaxError as error:
+        raise AnalysisInputError(str(error), "model_syntax") from error
+    except AnalysisError as error:
+        raise AnalysisInputError(str(error), "model_syntax") from error
+    return model.n
+
+
+def check_before_after(dataset: Dataset, options: dict[str, Any]) -> None:
+    from countyhub.analysis.errors import AnalysisError
+
+    try:
+        before_after_model(UploadedDataset(dataset).load(), options)
+    except AnalysisError as error:
+        raise AnalysisInputError(str(error)) from error
+
+
+@transaction.atomic
+def start_run(
+    *,
+    county: County,
+    actor: Any,
+    dataset: Dataset,
+    kind: str,
+    options: dict[str, Any],
+    model_syntax: str = "",
+    seed: int | None = None,
+    repeats: AnalysisRun | None = None,
+) -> AnalysisRun:
+    """Check the inputs, store the run and queue its job (dispatched on commit)."""
+    if dataset.county_id != county.pk:
+        raise AnalysisInputError(_("This dataset belongs to another county."))
+    if kind == AnalysisKind.PLS_SEM:
+        options = {**options, **check_pls_options(options)}
+        check_pls_model(dataset, model_syntax, options)
+    elif kind == AnalysisKind.BEFORE_AFTER:
+        check_before_after(dataset, options)
+    else:
+        raise AnalysisInputError(_("Unknown kind of analysis."))
+    job = jobs.submit(JOB_KIND, inputs={}, created_by=actor)
+    run = AnalysisRun.objects.create(
+        county=county,
+        kind=kind,
+        dataset=dataset,
+        model_syntax=model_syntax,
+        options=options,
+        seed=secrets.randbelow(2**31) if seed is None else seed,
+        data_sha256=dataset.sha256,
+        countyhub_version=__version__,
+        job=job,
+        repeats=repeats,
+        created_by=actor,
+    )
+    job.inputs = {"run": run.pk}
+    job.save(update_fields=["inputs"])
+    record_audit(
+        actor=actor,
+        action="analyses.run.started",
+        target=run,
+        county=county,
+        changes={"kind": kind, "dataset": dataset.pk, "seed": run.seed, "options": options},
+    )
+    return run
+
+
+def repeat_run(*, run: AnalysisRun, actor: Any) -> AnalysisRun:
+    """The same run again: same data (checked by hash), model, options and seed."""
+    return start_run(
+        county=run.county,
+        actor=actor,
+        dataset=run.dataset,
+        kind=run.kind,
+        options=run.options,
+        model_syntax=run.model_syntax,
+        seed=run.seed,
+        repeats=run,
+    )
+
+
+@transaction.atomic
+def cancel_run(*, run: AnalysisRun, actor: Any) -> None:
+    jobs.request_cancel(run.job)
+    record_audit(actor=actor, action="analyses.run.cancelled", target=run, county=run.county)

@@ -1,0 +1,240 @@
+"""Analysis pages of a county: datasets, PLS-SEM and before/after set-up, runs with their
+progress and results. Analysts and county administrators only. Thin: parse, call a service,
+render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from countyhub.analyses import selectors, services
+from countyhub.analyses.forms import BeforeAfterForm, DatasetForm, PLSForm
+from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
+from countyhub.analyses.presentation import present
+from countyhub.analyses.sources import DatasetMeta
+from countyhub.core.jobs import reap_if_stale
+from countyhub.core.models import County, Role
+from countyhub.core.permissions import is_county_admin, roles_in
+
+
+def _county(request: HttpRequest, slug: str) -> County:
+    county = get_object_or_404(County, slug=slug)
+    if is_county_admin(request.user, county) or Role.ANALYST in roles_in(request.user, county):
+        return county
+    raise PermissionDenied
+
+
+def _form_error(form: Any, error: services.AnalysesError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def index(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county = _county(request, county_slug)
+    form = DatasetForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            dataset = services.upload_dataset(
+                county=county,
+                actor=request.user,
+                upload=services.DatasetInput(
+                    name=data["name"],
+                    filename=upload.name,
+                    data=upload.read(),
+                    constructs=data["constructs"],
+                    reverse=data["reverse"],
+                    scale=(data["scale_min"], data["scale_max"]),
+                    missing_codes=data["missing_codes"],
+                    money=data["money"],
+                ),
+            )
+        except services.AnalysesError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Dataset uploaded."))
+            return redirect("analyses:dataset", county.slug, dataset.pk)
+    context = {
+        "county": county,
+        "form": form,
+        "datasets": selectors.datasets(county),
+        "runs": selectors.runs(county),
+    }
+    return render(request, "analyses/index.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def dataset_detail(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpResponse:
+    county = _county(request, county_slug)
+    dataset = get_object_or_404(Dataset, pk=dataset_id, county=county)
+    context = {
+        "county": county,
+        "dataset": dataset,
+        "meta": DatasetMeta.from_json(dataset.metadata),
+    }
+    return render(request, "analyses/dataset.html", context)
+
+
+def _measurement_syntax(meta: DatasetMeta) -> str:
+    return "".join(f"{name} =~ {' + '.join(items)}\n" for name, items in meta.constructs.items())
+
+
+@login_required
+def pls_setup(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpResponse:
+    county = _county(request, county_slug)
+    dataset = get_object_or_404(Dataset, pk=dataset_id, county=county)
+    meta = DatasetMeta.from_json(dataset.metadata)
+    form = PLSForm(request.POST or None, initial={"model_syntax": _measurement_syntax(meta)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services.start_run(
+                county=county,
+                actor=request.user,
+                dataset=dataset,
+                kind=AnalysisKind.PLS_SEM,
+                model_syntax=data["model_syntax"],
+                options={
+                    "weighting": data["weighting"],
+                    "missing": data["missing"],
+                    "resamples": data["resamples"],
+                    "p_min": data["p_min"],
+                },
+                seed=data["seed"],
+            )
+        except services.AnalysesError as error:
+            _form_error(form, error)
+        else:
+            return redirect("analyses:run", county.slug, run.pk)
+    context = {
+        "county": county,
+        "dataset": dataset,
+        "meta": meta,
+        "form": form,
+        "sizes": selectors.sample_sizes(form["model_syntax"].value() or "", 0.2, dataset.rows),
+    }
+    return render(request, "analyses/pls_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def before_after_setup(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpResponse:
+    county = _county(request, county_slug)
+    dataset = get_object_or_404(Dataset, pk=dataset_id, county=county)
+    meta = DatasetMeta.from_json(dataset.metadata)
+    years = sorted(set(meta.money.values()))
+    initial = {
+        "year_before": years[0] if years else None,
+        "year_after": years[-1] if years else None,
+        "base_year": years[-1] if years else None,
+    }
+    form = BeforeAfterForm(request.POST or None, dataset=dataset, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.start_run(
+                county=county,
+                actor=request.user,
+                dataset=dataset,
+                kind=AnalysisKind.BEFORE_AFTER,
+                options=form.options(),
+                seed=0,
+            )
+        except services.AnalysesError as error:
+            _form_error(form, error)
+        else:
+            return redirect("analyses:run", county.slug, run.pk)
+    context = {"county": county, "dataset": dataset, "meta": meta, "form": form}
+    return render(
+        request, "analyses/before_after_setup.html", context, status=400 if form.errors else 200
+    )
+
+
+def _run(request: HttpRequest, county_slug: str, analysis_id: int) -> AnalysisRun:
+    county = _county(request, county_slug)
+    runs = AnalysisRun.objects.select_related("job", "dataset", "county")
+    run = get_object_or_404(runs, pk=analysis_id, county=county)
+    run.job = reap_if_stale(run.job)
+    return run
+
+
+@login_required
+def run_detail(request: HttpRequest, county_slug: str, analysis_id: int) -> HttpResponse:
+    run = _run(request, county_slug, analysis_id)
+    context = {
+        "county": run.county,
+        "run": run,
+        "job": run.job,
+        "shown": present(run.kind, run.results),
+        "sizes": selectors.sample_sizes(
+            run.model_syntax,
+            float(run.options.get("p_min", 0.2)),
+            run.results.get("n") or run.dataset.rows,
+        )
+        if run.kind == AnalysisKind.PLS_SEM
+        else None,
+    }
+    return render(request, "analyses/run.html", context)
+
+
+@login_required
+def run_progress(request: HttpRequest, county_slug: str, analysis_id: int) -> JsonResponse:
+    job = _run(request, county_slug, analysis_id).job
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "message": job.message,
+            "error": job.error,
+            "finished": job.finished,
+        }
+    )
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, county_slug: str, analysis_id: int) -> HttpResponse:
+    run = _run(request, county_slug, analysis_id)
+    services.cancel_run(run=run, actor=request.user)
+    messages.info(request, _("Cancelling the run."))
+    return redirect("analyses:run", run.county.slug, run.pk)
+
+
+@login_required
+@require_POST
+def run_repeat(request: HttpRequest, county_slug: str, analysis_id: int) -> HttpResponse:
+    run = _run(request, county_slug, analysis_id)
+    try:
+        again = services.repeat_run(run=run, actor=request.user)
+    except services.AnalysesError as error:
+        messages.error(request, error.message)
+        return redirect("analyses:run", run.county.slug, run.pk)
+    return redirect("analyses:run", run.county.slug, again.pk)
+
+
+@login_required
+def run_report(request: HttpRequest, county_slug: str, analysis_id: int, fmt: str) -> HttpResponse:
+    run = _run(request, county_slug, analysis_id)
+    name = f"{run.kind}-{run.county.slug}-run{run.pk}"
+    if fmt == "pdf" and run.report_pdf:
+        return FileResponse(
+            run.report_pdf.open("rb"),
+            as_attachment=True,
+            filename=f"{name}.pdf",
+            content_type="application/pdf",
+        )
+    if fmt == "html" and run.report_html:
+        # A standalone page with its own <style>: handed over as a file, never shown inline
+        # under this site's Content-Security-Policy.
+        response = HttpResponse(run.report_html, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.html"'
+        return response
+    raise Http404

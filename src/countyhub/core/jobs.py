@@ -1,0 +1,233 @@
+"""Background jobs: long work (an analysis run, an import) leaves the request, reports its
+progress, can be cancelled, and never looks "running" after its worker died.
+
+Where a job runs: with ``REDIS_URL`` set, a Celery task on Redis, executed by ``countyhub
+worker``; without it, a thread of the web process, so the embedded SQLite default works with no
+Redis. Either way :func:`execute` does the work: it claims the job (queued -> running, once, so a
+redelivered message runs nothing twice), beats the heartbeat from a side thread, and calls the
+handler registered for the job's kind with a :class:`Progress`. The handler reports
+``progress(done, total)``; that call also reads the cancel flag and raises :class:`JobCancelled`.
+
+A job whose heartbeat is older than ``COUNTYHUB_JOB_STALE_SECONDS`` is failed by
+:func:`reap_if_stale` (the pages and the progress endpoint call it): its worker was killed or its
+process ended, and nothing else would ever finish it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countyhub.core.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+CELERY_TASK = "countyhub.run_job"
+# Progress writes are spaced by this much; the last one (done == total) is always written.
+PROGRESS_INTERVAL = 0.25
+
+
+class JobCancelled(Exception):  # noqa: N818  (a signal, not an error)
+    """Raised inside a job when someone asked to cancel it."""
+
+
+class JobError(Exception):
+    """A failure the job's user should read as it is (bad data, a model that does not fit)."""
+
+
+Handler = Callable[[Job, "Progress"], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (apps do it in their ``ready``)."""
+
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def heartbeat_seconds() -> float:
+    return float(settings.COUNTYHUB_JOB_HEARTBEAT_SECONDS)
+
+
+def stale_seconds() -> float:
+    return float(settings.COUNTYHUB_JOB_STALE_SECONDS)
+
+
+class Progress:
+    """What a handler calls as it goes: ``progress(done, total)``; raises JobCancelled."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last < PROGRESS_INTERVAL:
+            return
+        self._last = now
+        Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+            done=min(done, total), total=total, heartbeat=timezone.now()
+        )
+        self.check_cancelled()
+
+    def note(self, message: str) -> None:
+        Job.objects.filter(pk=self.job_id).update(message=message[:200])
+        self.check_cancelled()
+
+    def check_cancelled(self) -> None:
+        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise JobCancelled
+
+
+def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None) -> Job:
+    """Queue a job; it is dispatched when the caller's transaction commits."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for jobs of kind {kind!r}")
+    job = Job.objects.create(
+        kind=kind,
+        inputs=inputs,
+        created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+    )
+    transaction.on_commit(lambda: dispatch(job.pk))
+    return job
+
+
+def dispatch(job_id: int) -> None:
+    """Hand a queued job to Celery (REDIS_URL set) or to a thread of this process."""
+    if settings.REDIS_URL:
+        celery_app(settings.REDIS_URL).send_task(CELERY_TASK, args=[job_id])
+        return
+    threading.Thread(
+        target=_run_in_thread, args=(job_id,), name=f"countyhub-job-{job_id}", daemon=True
+    ).start()
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        execute(job_id)
+    finally:
+        # This thread's own connection; the request threads keep theirs.
+        connections.close_all()
+
+
+class _Heartbeat(threading.Thread):
+    """Beats a running job's heartbeat while the handler computes without reporting."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(name=f"countyhub-heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(heartbeat_seconds()):
+                Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                    heartbeat=timezone.now()
+                )
+        finally:
+            connections.close_all()
+
+
+def execute(job_id: int) -> None:
+    """Run a queued job to its end here and now; a job already claimed is left alone."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat=now
+    )
+    if not claimed:
+        return
+    job = Job.objects.get(pk=job_id)
+    beat = _Heartbeat(job_id)
+    beat.start()
+    try:
+        result = HANDLERS[job.kind](job, Progress(job_id))
+    except JobCancelled:
+        _finish(job_id, JobStatus.CANCELLED, message=_("Cancelled."))
+    except JobError as error:
+        _finish(job_id, JobStatus.FAILED, error=str(error))
+    except Exception as error:  # the job must end failed whatever broke; the log has the trace
+        logger.exception("background job %s failed", job_id)
+        _finish(
+            job_id,
+            JobStatus.FAILED,
+            error=_("Unexpected error: %(kind)s") % {"kind": type(error).__name__},
+        )
+    else:
+        _finish(job_id, JobStatus.SUCCEEDED, result=result)
+    finally:
+        beat.stopped.set()
+        beat.join()
+
+
+def _finish(job_id: int, status: str, **fields: Any) -> None:
+    now = timezone.now()
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        status=status, finished_at=now, heartbeat=now, **fields
+    )
+
+
+def request_cancel(job: Job) -> None:
+    """A queued job is cancelled at once; a running one stops at its next progress report."""
+    if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED,
+        cancel_requested=True,
+        finished_at=timezone.now(),
+        message=_("Cancelled."),
+    ):
+        return
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+
+
+def reap_if_stale(job: Job) -> Job:
+    """The job as it stands; a running job without a recent heartbeat is failed first."""
+    job.refresh_from_db()
+    if job.status != JobStatus.RUNNING or job.heartbeat is None:
+        return job
+    limit = timezone.now() - datetime.timedelta(seconds=stale_seconds())
+    if job.heartbeat < limit:
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat__lt=limit).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error=_("The worker stopped: no sign of life since %(time)s. Start the run again.")
+            % {"time": timezone.localtime(job.heartbeat).strftime("%Y-%m-%d %H:%M:%S")},
+        )
+        job.refresh_from_db()
+    return job
+
+
+@cache
+def celery_app(broker_url: str) -> Any:
+    """The Celery application on ``broker_url``, with the one task that runs any job."""
+    from celery import Celery  # lazy: only deployments with Redis pay for importing Celery
+
+    app = Celery("countyhub", broker=broker_url)
+    app.conf.update(
+        broker_connection_retry_on_startup=True,
+        # Results live in the Job row, not in Celery's backend.
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name=CELERY_TASK)
+    def run_job(job_id: int) -> None:
+        try:
+            execute(job_id)
+        finally:
+            connections.close_all()
+
+    return app
