@@ -1,0 +1,90 @@
+"""Multiplier-bootstrap standard errors and bands, as R ``did``'s ``mboot`` (``bstrap=TRUE``).
+
+Each draw multiplies every cluster's influence function (each unit its own cluster unless an
+extra clustering variable is given) by an independent Mammen (1993) weight with mean 0 and
+variance 1. A family's draws are ``(V A) W + (V M) C`` over n (see ``aggregate.Moments``), so the
+units x draws product is formed once, in blocks of draws that keep memory bounded, and serves every
+aggregation. Standard errors are the draws' interquartile range over that of the standard normal
+and the band's critical value the 1 - alpha quantile of the largest |draw| / SE, as ``mboot``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from countyhub.analysis.did.aggregate import Aggregations, Family, cluster_sums
+from countyhub.analysis.did.estimate import GroupTimeCells
+from countyhub.analysis.did.panel import Panel
+
+MIN_BOOTSTRAP = 100  # fewer draws give quartiles too coarse for a standard error
+BLOCK_ELEMENTS = 8_000_000  # draws x clusters per block: 64 MB of multipliers at a time
+SQRT5 = np.sqrt(5.0)
+MAMMEN_LOW, MAMMEN_HIGH = (1 - SQRT5) / 2, (1 + SQRT5) / 2
+MAMMEN_P_LOW = (SQRT5 + 1) / (2 * SQRT5)
+NORMAL_IQR = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+
+
+@dataclass(frozen=True)
+class MultiplierBootstrap:
+    """Draws of the cells' and the cohort terms' sums: ``cells`` is draws x cells (V A / n),
+    ``cohorts`` draws x cohorts (V M / n)."""
+
+    cells: np.ndarray
+    cohorts: np.ndarray
+
+    @classmethod
+    def draw(
+        cls,
+        panel: Panel,
+        cells: GroupTimeCells,
+        aggregations: Aggregations,
+        draws: int,
+        seed: int,
+    ) -> MultiplierBootstrap:
+        unit_cohort = np.unique(panel.cohort, return_inverse=True)[1]
+        n_cohorts = aggregations.cells.cohort_terms.shape[0]
+        if panel.clusters.shape[1]:
+            rows, by_cohort = cluster_sums(panel, cells.influence, unit_cohort, n_cohorts)
+            member_weights = None
+        else:
+            rows, by_cohort = cells.influence, None
+            member_weights = [
+                (np.flatnonzero(unit_cohort == c), panel.weights[unit_cohort == c])
+                for c in range(n_cohorts)
+            ]
+        rng = np.random.default_rng(seed)
+        n_rows = rows.shape[0]
+        block = max(1, BLOCK_ELEMENTS // n_rows)
+        cell_draws = np.empty((draws, rows.shape[1]))
+        cohort_draws = np.empty((draws, n_cohorts))
+        for start in range(0, draws, block):
+            stop = min(draws, start + block)
+            low = rng.random((stop - start, n_rows)) < MAMMEN_P_LOW
+            multipliers = np.where(low, MAMMEN_LOW, MAMMEN_HIGH)
+            cell_draws[start:stop] = multipliers @ rows
+            if by_cohort is not None:
+                cohort_draws[start:stop] = multipliers @ by_cohort
+            else:
+                assert member_weights is not None
+                for c, (members, weights) in enumerate(member_weights):
+                    cohort_draws[start:stop, c] = multipliers[:, members] @ weights
+        return cls(cells=cell_draws / panel.n_units, cohorts=cohort_draws / panel.n_units)
+
+    def family_draws(self, family: Family) -> np.ndarray:
+        draws: np.ndarray = self.cells @ family.cell_weights + self.cohorts @ family.cohort_terms
+        return draws
+
+    def std_errors_and_band(self, family: Family, *, alpha: float) -> tuple[np.ndarray, float]:
+        """Bootstrap SEs of the family and the sup-t critical value of its band."""
+        draws = self.family_draws(family)
+        q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0)
+        std_errors: np.ndarray = (q75 - q25) / NORMAL_IQR
+        pointwise = float(stats.norm.ppf(1 - alpha / 2))
+        usable = std_errors > 1e-12 * max(1.0, float(std_errors.max(initial=0.0)))
+        if not usable.any():
+            return std_errors, pointwise
+        largest = np.abs(draws[:, usable] / std_errors[usable]).max(axis=1)
+        return std_errors, float(np.quantile(largest, 1 - alpha))
