@@ -169,3 +169,25 @@ def test_reports_are_stamped(tmp_path, mpdta):
     html = page.read_text()
     for fragment in (digest, "seed 5", meta["countyhub"], "analyze did", "Methods"):
         assert fragment in html, fragment
+
+
+def test_options_reach_the_estimator(tmp_path, mpdta):
+    data = write(tmp_path, mpdta.assign(state=mpdta["countyreal"] // 1000))
+    out = tmp_path / "did.json"
+    result = run(
+        str(data), *COLUMNS, *TREATED, "--covariates", "lpop", "--method", "ipw",
+        "--base-period", "universal", "--anticipation", "1", "--cluster", "state",
+        "--bootstrap", "200", "--seed", "2", "--json", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(out.read_text())
+    assert (payload["method"], payload["base_period"], payload["anticipation"]) == (
+        "ipw",
+        "universal",
+        1,
+    )
+    assert payload["cluster"] == "state"
+    assert "multiplier bootstrap (200" in payload["meta"]["standard_errors"]
+    assert payload["pretest"]["df"] >= 1
+    bad = run(str(data), *COLUMNS, *TREATED, "--method", "ols")
+    assert_data_error(bad, "--method", "dr, ipw, reg")
