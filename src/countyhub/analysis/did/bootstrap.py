@@ -20,7 +20,7 @@ from countyhub.analysis.did.estimate import GroupTimeCells
 from countyhub.analysis.did.panel import Panel
 
 MIN_BOOTSTRAP = 100  # fewer draws give quartiles too coarse for a standard error
-BLOCK_ELEMENTS = 8_000_000  # draws x clusters per block: 64 MB of multipliers at a time
+BLOCK_ELEMENTS = 2_000_000  # draws x clusters per block: 16 MB of multipliers at a time
 SQRT5 = np.sqrt(5.0)
 MAMMEN_LOW, MAMMEN_HIGH = (1 - SQRT5) / 2, (1 + SQRT5) / 2
 MAMMEN_P_LOW = (SQRT5 + 1) / (2 * SQRT5)
@@ -48,29 +48,31 @@ class MultiplierBootstrap:
         n_cohorts = aggregations.cells.cohort_terms.shape[0]
         if panel.clusters.shape[1]:
             rows, by_cohort = cluster_sums(panel, cells.influence, unit_cohort, n_cohorts)
-            member_weights = None
         else:
-            rows, by_cohort = cells.influence, None
-            member_weights = [
-                (np.flatnonzero(unit_cohort == c), panel.weights[unit_cohort == c])
-                for c in range(n_cohorts)
-            ]
+            rows = cells.influence
+            by_cohort = np.zeros((panel.n_units, n_cohorts))
+            by_cohort[np.arange(panel.n_units), unit_cohort] = panel.weights
         rng = np.random.default_rng(seed)
         n_rows = rows.shape[0]
         block = max(1, BLOCK_ELEMENTS // n_rows)
         cell_draws = np.empty((draws, rows.shape[1]))
         cohort_draws = np.empty((draws, n_cohorts))
+        # v = HIGH + (LOW - HIGH) * 1{low}: so V A = HIGH 1'A + (LOW - HIGH) 1{low} A, and only
+        # the 0/1 indicator matrix is formed (in reused buffers: allocation dominates otherwise).
+        uniform = np.empty((block, n_rows), dtype=np.float32)
+        indicator = np.empty((block, n_rows))
+        rows_total, cohorts_total = rows.sum(axis=0), by_cohort.sum(axis=0)
+        step = MAMMEN_LOW - MAMMEN_HIGH
         for start in range(0, draws, block):
-            stop = min(draws, start + block)
-            low = rng.random((stop - start, n_rows)) < MAMMEN_P_LOW
-            multipliers = np.where(low, MAMMEN_LOW, MAMMEN_HIGH)
-            cell_draws[start:stop] = multipliers @ rows
-            if by_cohort is not None:
-                cohort_draws[start:stop] = multipliers @ by_cohort
-            else:
-                assert member_weights is not None
-                for c, (members, weights) in enumerate(member_weights):
-                    cohort_draws[start:stop, c] = multipliers[:, members] @ weights
+            size = min(draws, start + block) - start
+            rng.random(out=uniform[:size], dtype=np.float32)
+            np.less(uniform[:size], MAMMEN_P_LOW, out=indicator[:size])
+            cell_draws[start : start + size] = MAMMEN_HIGH * rows_total + step * (
+                indicator[:size] @ rows
+            )
+            cohort_draws[start : start + size] = MAMMEN_HIGH * cohorts_total + step * (
+                indicator[:size] @ by_cohort
+            )
         return cls(cells=cell_draws / panel.n_units, cohorts=cohort_draws / panel.n_units)
 
     def family_draws(self, family: Family) -> np.ndarray:
