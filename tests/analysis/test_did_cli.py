@@ -191,3 +191,17 @@ def test_options_reach_the_estimator(tmp_path, mpdta):
     assert payload["pretest"]["df"] >= 1
     bad = run(str(data), *COLUMNS, *TREATED, "--method", "ols")
     assert_data_error(bad, "--method", "dr, ipw, reg")
+
+
+def test_unbalanced_layout_uses_every_row(tmp_path, mpdta):
+    data = write(tmp_path, mpdta.drop(index=[7, 12]))
+    result = run(str(data), *COLUMNS, *TREATED, "--layout", "unbalanced", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert "Event study" in result.stdout
+    out = tmp_path / "did.json"
+    result = run(
+        str(data), *COLUMNS, *TREATED, "--layout", "unbalanced", "--json", str(out), "--seed", "1"
+    )
+    assert "500 units x 5 periods used (2498 rows, unbalanced)" in result.stdout
+    gap = run(str(data), *COLUMNS, *TREATED)
+    assert_data_error(gap, "--layout unbalanced", "--drop-incomplete")

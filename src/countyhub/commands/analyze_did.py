@@ -13,12 +13,19 @@ import typer
 
 CONTROL_HELP = "Comparison units: never (never treated) or notyet (also not yet treated)."
 METHOD_HELP = "Estimator of each cell: dr (doubly robust), ipw or reg (outcome regression)."
+LAYOUT_HELP = (
+    "balanced (a gap is an error), unbalanced (units may miss periods; every row is used) or "
+    "cross-section (repeated cross-sections: each row a different unit; --unit is ignored)."
+)
 BASE_HELP = "Base period: varying (pre-periods against the one before) or universal (g - 1)."
 
 
 def did(
     data: Annotated[Path, typer.Argument(help="Long panel: CSV, XLSX or Parquet.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit column (county, village...).")],
+    unit: Annotated[
+        str,
+        typer.Option("--unit", help="Unit column (county, village...); not for cross-sections."),
+    ],
     time: Annotated[str, typer.Option("--time", help="Period column (e.g. year).")],
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column.")],
     treated_from: Annotated[
@@ -41,6 +48,7 @@ def did(
         str | None,
         typer.Option("--cluster", help="Cluster standard errors also by this column."),
     ] = None,
+    layout: Annotated[str, typer.Option("--layout", help=LAYOUT_HELP)] = "balanced",
     drop_incomplete: Annotated[
         bool,
         typer.Option("--drop-incomplete", help="Drop units missing a period (unbalanced panel)."),
@@ -85,6 +93,7 @@ def did(
         ("--control", control, ("never", "notyet")),
         ("--method", method, ("dr", "ipw", "reg")),
         ("--base-period", base_period, ("varying", "universal")),
+        ("--layout", layout, ("balanced", "unbalanced", "cross-section")),
     ):
         if value not in choices:
             _fail(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -120,6 +129,7 @@ def did(
             weights=weights,
             cluster=cluster,
             drop_incomplete=drop_incomplete,
+            layout=layout.replace("-", "_"),  # type: ignore[arg-type]
         )
         with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("group-time effects", total=None)

@@ -9,6 +9,10 @@ mean one within each cell, as ``DRDID`` does. Without covariates all three reduc
 of (weighted) mean changes, computed here in closed form. Influence functions are kept per unit so
 every aggregation and its analytic standard error follow exactly as in ``did::aggte``.
 
+Unbalanced panels and repeated cross-sections use ``DRDID``'s repeated cross-section estimators
+(``drdid_rc``, ``std_ipw_did_rc``, ``reg_did_rc``) on the rows of the cell's two periods, with
+each row's own covariates; a unit's influence function is the sum over its rows.
+
 Base periods: ``varying`` compares each pre-treatment period with the one before it (a placebo
 per step) and ``universal`` compares every period with the last one before treatment (minus the
 anticipation periods), whose own cell is the reference fixed at zero. With ``anticipation`` = k
@@ -121,6 +125,18 @@ def estimate_cells(
             kept.append(k)
         elif n_control == 0:
             skipped.append((g, period))
+        elif panel.rows is not None:
+            try:
+                att = _rows_cell(
+                    panel, design.method, s, base, treated, control_units, influence[:, k]
+                )
+            except AnalysisError as exc:
+                raise AnalysisError(f"cohort {g}, period {period}: {exc}") from exc
+            if att is None:
+                skipped.append((g, period))
+                continue
+            rows.append((g, period, int(panel.periods[base]), att, n_treated, n_control, False))
+            kept.append(k)
         else:
             change = panel.outcome[:, s] - panel.outcome[:, base]
             if has_covariates:
@@ -216,6 +232,153 @@ def _covariate_cell(
     # did::att_gt rescales the cell's influence function to the whole sample of n units.
     out[members] = influence * (n / n_cell)
     return att
+
+
+def _rows_cell(
+    panel: Panel,
+    method: Method,
+    s: int,
+    base: int,
+    treated: np.ndarray,
+    control: np.ndarray,
+    out: np.ndarray,
+) -> float | None:
+    """A cell from the rows of periods s and base (``DRDID``'s repeated cross-section
+    estimators); each unit's influence function is the sum over its rows, scaled to n units as
+    did::att_gt does. None when a group is missing from one of the two periods."""
+    rows = panel.rows
+    assert rows is not None
+    chosen = ((rows.period == s) | (rows.period == base)) & (treated | control)[rows.unit]
+    units = rows.unit[chosen]
+    post = (rows.period[chosen] == s).astype(np.float64)
+    d = treated[units].astype(np.float64)
+    for group in (d * post, d * (1 - post), (1 - d) * post, (1 - d) * (1 - post)):
+        if not group.any():
+            return None
+    w = panel.weights[units]
+    w = w / w.mean()
+    X = np.column_stack([np.ones(len(units)), rows.covariates[chosen]])
+    y = rows.outcome[chosen]
+    if method == "ipw":
+        att, influence = _ipw_rc(y, post, d, X, w)
+    elif method == "reg":
+        att, influence = _regression_rc(y, post, d, X, w)
+    else:
+        att, influence = _doubly_robust_rc(y, post, d, X, w)
+    out[:] = np.bincount(units, weights=influence, minlength=panel.n_units) * (
+        panel.n_units / len(units)
+    )
+    return att
+
+
+def _ols_fit(y: np.ndarray, X: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted OLS on the rows with positive ``weights``: fitted values for every row and the
+    estimate's asymptotic linear representation (DRDID's asy.lin.rep.ols)."""
+    members = weights > 0
+    beta = _least_squares(X[members], y[members], weights[members])
+    fitted = X @ beta
+    gram_inv = _inverse((weights[:, None] * X).T @ X / X.shape[0])
+    linear = (weights * (y - fitted))[:, None] * X @ gram_inv
+    return fitted, linear
+
+
+def _share_mean(values: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    """mean(weights * values) / mean(weights) and its influence function."""
+    scale = np.mean(weights)
+    mean = float(np.mean(weights * values) / scale)
+    return mean, weights * (values - mean) / scale
+
+
+def _regression_rc(
+    y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``DRDID::reg_did_rc``."""
+    fit_pre, lin_pre = _ols_fit(y, X, w * (1 - d) * (1 - post))
+    fit_post, lin_post = _ols_fit(y, X, w * (1 - d) * post)
+    treat_pre, inf_treat_pre = _share_mean(y, w * d * (1 - post))
+    treat_post, inf_treat_post = _share_mean(y, w * d * post)
+    w_cont = w * d
+    eta_cont, inf_cont_1 = _share_mean(fit_post - fit_pre, w_cont)
+    m1 = np.mean(w_cont[:, None] * X, axis=0) / np.mean(w_cont)
+    inf_control = inf_cont_1 + lin_post @ m1 - lin_pre @ m1
+    influence = (inf_treat_post - inf_treat_pre) - inf_control
+    return (treat_post - treat_pre) - eta_cont, influence
+
+
+def _ipw_rc(
+    y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``DRDID::std_ipw_did_rc``."""
+    ps, hessian_inv = _logit(X, d, w)
+    ps = np.minimum(ps, PS_CEILING)
+    odds = ps * (1 - d) / (1 - ps)
+    treat_pre, inf_treat_pre = _share_mean(y, w * d * (1 - post))
+    treat_post, inf_treat_post = _share_mean(y, w * d * post)
+    w_cont_pre, w_cont_post = w * odds * (1 - post), w * odds * post
+    cont_pre, inf_cont_pre = _share_mean(y, w_cont_pre)
+    cont_post, inf_cont_post = _share_mean(y, w_cont_post)
+    ps_linear = ((w * (d - ps))[:, None] * X) @ hessian_inv
+    m2_pre = np.mean((w_cont_pre * (y - cont_pre))[:, None] * X, 0) / np.mean(w_cont_pre)
+    m2_post = np.mean((w_cont_post * (y - cont_post))[:, None] * X, 0) / np.mean(w_cont_post)
+    inf_cont = inf_cont_post - inf_cont_pre + ps_linear @ (m2_post - m2_pre)
+    influence = (inf_treat_post - inf_treat_pre) - inf_cont
+    return (treat_post - treat_pre) - (cont_post - cont_pre), influence
+
+
+def _doubly_robust_rc(
+    y: np.ndarray, post: np.ndarray, d: np.ndarray, X: np.ndarray, w: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``DRDID::drdid_rc``: the locally efficient doubly robust estimator."""
+    ps, hessian_inv = _logit(X, d, w)
+    ps = np.minimum(ps, PS_CEILING)
+    cont_pre_fit, lin_pre = _ols_fit(y, X, w * (1 - d) * (1 - post))
+    cont_post_fit, lin_post = _ols_fit(y, X, w * (1 - d) * post)
+    treat_pre_fit, lin_pre_treat = _ols_fit(y, X, w * d * (1 - post))
+    treat_post_fit, lin_post_treat = _ols_fit(y, X, w * d * post)
+    cont_fit = post * cont_post_fit + (1 - post) * cont_pre_fit
+    odds = ps * (1 - d) / (1 - ps)
+    w_treat_pre, w_treat_post = w * d * (1 - post), w * d * post
+    w_cont_pre, w_cont_post = w * odds * (1 - post), w * odds * post
+    w_d, w_dt1, w_dt0 = w * d, w * d * post, w * d * (1 - post)
+    residual = y - cont_fit
+    treat_pre, inf_treat_pre = _share_mean(residual, w_treat_pre)
+    treat_post, inf_treat_post = _share_mean(residual, w_treat_post)
+    cont_pre, inf_cont_pre = _share_mean(residual, w_cont_pre)
+    cont_post, inf_cont_post = _share_mean(residual, w_cont_post)
+    gap_post, gap_pre = treat_post_fit - cont_post_fit, treat_pre_fit - cont_pre_fit
+    # _share_mean's IF subtracts the mean, as DRDID's eta - w * att / mean(w) terms do.
+    d_post, inf_d_post = _share_mean(gap_post, w_d)
+    dt1_post, inf_dt1_post = _share_mean(gap_post, w_dt1)
+    d_pre, inf_d_pre = _share_mean(gap_pre, w_d)
+    dt0_pre, inf_dt0_pre = _share_mean(gap_pre, w_dt0)
+    att = (
+        (treat_post - treat_pre) - (cont_post - cont_pre) + (d_post - dt1_post) - (d_pre - dt0_pre)
+    )
+
+    def colmean(values: np.ndarray) -> np.ndarray:
+        result: np.ndarray = np.mean(values[:, None] * X, axis=0)
+        return result
+
+    m1_post = -colmean(w_treat_post * post) / np.mean(w_treat_post)
+    m1_pre = -colmean(w_treat_pre * (1 - post)) / np.mean(w_treat_pre)
+    inf_treat = inf_treat_post - inf_treat_pre + lin_post @ m1_post + lin_pre @ m1_pre
+    ps_linear = ((w * (d - ps))[:, None] * X) @ hessian_inv
+    m2_pre = colmean(w_cont_pre * (residual - cont_pre)) / np.mean(w_cont_pre)
+    m2_post = colmean(w_cont_post * (residual - cont_post)) / np.mean(w_cont_post)
+    m3_post = -colmean(w_cont_post * post) / np.mean(w_cont_post)
+    m3_pre = -colmean(w_cont_pre * (1 - post)) / np.mean(w_cont_pre)
+    inf_cont = (
+        inf_cont_post
+        - inf_cont_pre
+        + ps_linear @ (m2_post - m2_pre)
+        + lin_post @ m3_post
+        + lin_pre @ m3_pre
+    )
+    inf_eff = (inf_d_post - inf_dt1_post) - (inf_d_pre - inf_dt0_pre)
+    mom_post = colmean(w_d / np.mean(w_d) - w_dt1 / np.mean(w_dt1))
+    mom_pre = colmean(w_d / np.mean(w_d) - w_dt0 / np.mean(w_dt0))
+    inf_or = (lin_post_treat - lin_post) @ mom_post - (lin_pre_treat - lin_pre) @ mom_pre
+    return att, inf_treat - inf_cont + inf_eff + inf_or
 
 
 def _outcome_regression(

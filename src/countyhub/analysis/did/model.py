@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,8 @@ from countyhub.analysis.did.twfe import TwoWayFixedEffects, estimate_twfe
 from countyhub.analysis.errors import AnalysisError
 
 CONTROLS = ("never", "notyet")
+Layout = Literal["balanced", "unbalanced", "cross_section"]
+LAYOUTS = ("balanced", "unbalanced", "cross_section")
 METHOD_WORDS = {
     "dr": "doubly robust (Sant'Anna & Zhao 2020)",
     "ipw": "inverse probability weighting (normalised weights)",
@@ -78,6 +80,12 @@ class StaggeredDiD:
         are clustered by it. Units are always clustered.
     drop_incomplete : bool
         Drop units missing a period instead of rejecting an unbalanced panel.
+    layout : {"balanced", "unbalanced", "cross_section"}
+        "unbalanced": units may miss periods; each cell uses the rows observed in its two
+        periods (``DRDID``'s repeated cross-section estimators, as R did's
+        ``allow_unbalanced_panel=TRUE``) and standard errors stay clustered by unit.
+        "cross_section": repeated cross-sections, each row a different unit (R did's
+        ``panel=FALSE``); ``unit`` is then ignored.
 
     Notes
     -----
@@ -107,10 +115,13 @@ class StaggeredDiD:
         weights: str | None = None,
         cluster: str | None = None,
         drop_incomplete: bool = False,
+        layout: Layout = "balanced",
     ) -> None:
         _require_choice("control", control, CONTROLS)
         _require_choice("method", method, METHODS)
         _require_choice("base_period", base_period, BASE_PERIODS)
+        _require_choice("layout", layout, LAYOUTS)
+        self.layout = layout
         if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
             raise AnalysisError(
                 f"anticipation must be a whole number of periods, 0 or more, not {anticipation!r}"
@@ -140,6 +151,7 @@ class StaggeredDiD:
             clusters=(cluster,) if cluster else (),
             anticipation=anticipation,
             drop_incomplete=drop_incomplete,
+            layout=layout,
         )
         if control == "never" and 0 not in self.panel.cohort_sizes():
             raise AnalysisError(
@@ -287,7 +299,12 @@ class StaggeredDiD:
                 ),
                 "seed": seed,
                 "n_units": self.panel.n_units,
-                "n_obs": self.panel.n_units * self.panel.n_periods,
+                "n_obs": (
+                    len(self.panel.rows.unit)
+                    if self.panel.rows is not None
+                    else self.panel.n_units * self.panel.n_periods
+                ),
+                "layout": self.panel.kind,
                 "n_clusters": moments.n_clusters,
             },
         )
@@ -303,6 +320,7 @@ class StaggeredDiD:
             "anticipation": self.design.anticipation,
             "weights": self.weights,
             "cluster": self.cluster,
+            "layout": self.layout,
         }
         spec = ", ".join(f"{k}={v!r}" for k, v in options.items())
         return (

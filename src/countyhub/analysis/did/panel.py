@@ -4,8 +4,9 @@ The checks follow R ``did``'s pre-processing (Callaway & Sant'Anna 2021): units 
 the first period are dropped, units first treated after the last period count as never treated,
 and a unit's cohort is the period it was first treated. A unit whose rows disagree on that period
 (or on its weight or cluster) is an error naming the unit, row and column. Unlike R ``did``, an
-unbalanced panel is rejected unless the caller asks to drop the incomplete units, so no unit
-leaves the sample silently.
+unbalanced panel is rejected unless the caller asks for every row to be used (layout
+"unbalanced", R's ``allow_unbalanced_panel``) or for the incomplete units to be dropped, so no
+unit or row leaves the sample silently.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from countyhub.analysis.errors import AnalysisError, DataError
 from countyhub.analysis.tables import require_columns, require_numeric
 
+ROW_UNIT = "__row__"  # the unit column of repeated cross-sections: every row its own unit
 NEVER = 0  # cohort code of never-treated units, as in R did's gname = 0
 SMALL_COHORT = 5  # below this many units a cohort's effects rest on too few units to trust
 
@@ -41,6 +43,21 @@ class Dropped:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """The observations of an unbalanced panel or of repeated cross-sections, one per row.
+
+    ``unit`` indexes the panel's units (for cross-sections each row is its own unit), ``period``
+    the panel's periods; the estimators then compare the rows of two periods (``DRDID``'s
+    repeated cross-section estimators) and sum each unit's rows' influence functions.
+    """
+
+    unit: np.ndarray
+    period: np.ndarray
+    outcome: np.ndarray
+    covariates: np.ndarray  # rows x covariates
+
+
+@dataclass(frozen=True)
 class Panel:
     """A balanced panel: ``outcome[i, s]`` is unit i in period s; ``cohort[i]`` is 0 if never."""
 
@@ -55,6 +72,13 @@ class Panel:
     clusters: np.ndarray  # units x extra clustering variables, integer codes
     cluster_names: tuple[str, ...] = ()
     dropped: tuple[Dropped, ...] = ()
+    rows: Rows | None = None  # set for unbalanced panels and cross-sections
+
+    @property
+    def kind(self) -> str:
+        if self.rows is None:
+            return "balanced"
+        return "cross_section" if len(self.rows.unit) == self.n_units else "unbalanced"
 
     @property
     def n_units(self) -> int:
@@ -89,8 +113,18 @@ def build_panel(
     clusters: Sequence[str] = (),
     anticipation: int = 0,
     drop_incomplete: bool = False,
+    layout: str = "balanced",
 ) -> Panel:
-    """Check the long table and reshape it to a balanced unit x period panel."""
+    """Check the long table and reshape it to a unit x period panel.
+
+    ``layout`` is "balanced" (a gap is an error unless ``drop_incomplete``), "unbalanced"
+    (units may miss periods; rows with a missing value are left out and counted) or
+    "cross_section" (repeated cross-sections: every row is its own unit, ``unit`` is ignored).
+    """
+    if layout == "cross_section":
+        frame = frame.assign(**{ROW_UNIT: np.arange(len(frame))})
+        frame.attrs["source"] = str(frame.attrs.get("source", "data"))
+        unit = ROW_UNIT
     unit_columns = [c for c in (weights, *clusters) if c is not None]
     columns = [unit, time, outcome, treated_from, *covariates, *unit_columns]
     require_columns(frame, columns)
@@ -143,8 +177,26 @@ def build_panel(
     for k, column_values in enumerate(values):
         wide[unit_codes, period_codes, k] = column_values
     rows_per_unit = np.bincount(unit_codes, minlength=len(unit_ids))
-    complete = ~np.isnan(wide).any(axis=(1, 2))
-    if not complete.all():
+    rows = None
+    if layout != "balanced":
+        usable = ~np.isnan(np.column_stack(values)).any(axis=1)
+        if not usable.all():
+            empty = int((~usable).sum())
+            dropped.append(
+                Dropped(
+                    "with a missing outcome or covariate"
+                    if layout == "cross_section"
+                    else f"- rows only: {empty} row(s) with a missing outcome or covariate",
+                    empty if layout == "cross_section" else 0,
+                    empty,
+                )
+            )
+        observed = np.bincount(unit_codes[usable], minlength=len(unit_ids))
+        complete = observed > 0
+        rows = (unit_codes[usable], period_codes[usable], np.column_stack(values)[usable])
+    else:
+        complete = ~np.isnan(wide).any(axis=(1, 2))
+    if not complete.all() and layout == "balanced":
         if not drop_incomplete:
             raise DataError(_incomplete_message(wide, complete, unit_ids, periods, source))
         dropped.append(
@@ -174,6 +226,17 @@ def build_panel(
         )
     cohort = np.where(cohort > periods[-1], NEVER, cohort)
     kept_weights = unit_weights[keep]
+    long = None
+    if rows is not None:
+        row_units, row_periods, row_values = rows
+        new_code = np.cumsum(keep) - 1
+        chosen = keep[row_units]
+        long = Rows(
+            unit=new_code[row_units[chosen]],
+            period=row_periods[chosen],
+            outcome=row_values[chosen, 0],
+            covariates=row_values[chosen, 1:],
+        )
     panel = Panel(
         unit_ids=unit_ids[keep],
         periods=periods,
@@ -186,6 +249,7 @@ def build_panel(
         clusters=cluster_codes[keep],
         cluster_names=tuple(clusters),
         dropped=tuple(dropped),
+        rows=long,
     )
     _require_enough_units(panel, source)
     return panel
@@ -314,7 +378,8 @@ def _incomplete_message(
         f"{source}: the panel is unbalanced: {int((~complete).sum())} of {len(unit_ids)} units "
         f"lack a complete row (outcome and covariates) in some period, e.g. unit "
         f"{_show(unit_ids[first])} in period {int(periods[gap])}; fill those rows, or drop the "
-        "incomplete units (drop_incomplete=True, --drop-incomplete on the command line)"
+        "incomplete units (drop_incomplete=True, --drop-incomplete on the command line), or "
+        "use every row (layout='unbalanced', --layout unbalanced)"
     )
 
 

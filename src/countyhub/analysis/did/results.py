@@ -244,12 +244,15 @@ class DiDResults(Results):
     def short_summary(self) -> str:
         """A few lines for the terminal when the tables go to files."""
         level = _percent(self.confidence)
+        layout = str(self.meta.get("layout", "balanced")).replace("_", " ")
         lines = [
             f"ATT (simple) {format_cell(self.simple.att, 4)}, SE "
             f"{format_cell(self.simple.std_error, 4)}, {level} CI "
             f"{format_cell(self.simple.ci_low, 4)} to {format_cell(self.simple.ci_high, 4)}; "
             f"naive TWFE {format_cell(self.twfe.coef, 4)}",
-            f"{self.n_units} units x {self.n_periods} periods used; method {self.method}, "
+            f"{self.n_units} units x {self.n_periods} periods used "
+            f"({self.meta.get('n_obs')} rows, {layout}); "
+            f"method {self.method}, "
             f"control {self.control}, base period {self.base_period}, anticipation "
             f"{self.anticipation}; seed {self.meta.get('seed')}",
             *self.pretest_lines(),

@@ -17,6 +17,7 @@ from scipy import stats
 from countyhub.analysis.did.panel import NEVER, Panel
 
 COLLINEAR_TOL = 1e-10
+DEMEAN_MAX_ITER = 10_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def _demean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def estimate_twfe(panel: Panel, *, alpha: float) -> TwoWayFixedEffects:
     """The TWFE estimate with its normal ``1 - alpha`` interval (as the robust estimates')."""
+    if panel.rows is not None:
+        return _estimate_twfe_rows(panel, alpha=alpha)
     n_units, n_periods = panel.outcome.shape
     w = panel.weights
     regressors = [_demean(treatment_indicator(panel), w)]
@@ -90,3 +93,70 @@ def estimate_twfe(panel: Panel, *, alpha: float) -> TwoWayFixedEffects:
         n_clusters=n_clusters,
         absorbed=tuple(absorbed),
     )
+
+
+def _estimate_twfe_rows(panel: Panel, *, alpha: float) -> TwoWayFixedEffects:
+    """TWFE on the rows of an unbalanced panel (unit and period effects) or of cross-sections
+    (cohort and period effects, the cross-section analogue), by alternating projections."""
+    rows = panel.rows
+    assert rows is not None
+    cross_section = panel.kind == "cross_section"
+    cohort = panel.cohort[rows.unit]
+    first = np.unique(cohort, return_inverse=True)[1] if cross_section else rows.unit
+    w = panel.weights[rows.unit]
+    treated_now = ((cohort != NEVER) & (panel.periods[rows.period] >= cohort)).astype(float)
+    columns = [treated_now, *rows.covariates.T]
+    names = ("", *panel.covariate_names)
+    demeaned = [_demean_rows(c, first, rows.period, w) for c in columns]
+    scale = max(1.0, float(np.abs(rows.covariates).max(initial=0.0)))
+    absorbed = [
+        name
+        for name, column in zip(names[1:], demeaned[1:], strict=True)
+        if np.abs(column).max() <= COLLINEAR_TOL * scale
+    ]
+    X = np.column_stack(
+        [demeaned[0]]
+        + [c for name, c in zip(names[1:], demeaned[1:], strict=True) if name not in absorbed]
+    )
+    y = _demean_rows(rows.outcome, first, rows.period, w)
+    bread = np.linalg.pinv((w[:, None] * X).T @ X)
+    beta = bread @ ((w[:, None] * X).T @ y)
+    scores = (w * (y - X @ beta))[:, None] * X
+    cluster = panel.clusters[rows.unit, 0] if panel.clusters.shape[1] else rows.unit
+    summed = np.zeros((int(cluster.max()) + 1, X.shape[1]))
+    np.add.at(summed, cluster, scores)
+    n_clusters = int(np.unique(cluster).size)
+    n_obs = len(rows.outcome)
+    # Unit effects nested in the clusters are not counted; cohort effects of cross-sections are.
+    n_params = X.shape[1] + panel.n_periods + (int(first.max()) + 1 if cross_section else 0)
+    factor = n_clusters / (n_clusters - 1) * (n_obs - 1) / (n_obs - n_params)
+    variance = factor * bread @ (summed.T @ summed) @ bread
+    coef = float(beta[0])
+    std_error = float(np.sqrt(variance[0, 0]))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    return TwoWayFixedEffects(
+        coef=coef,
+        std_error=std_error,
+        ci_low=coef - z * std_error,
+        ci_high=coef + z * std_error,
+        n_obs=n_obs,
+        n_clusters=n_clusters,
+        absorbed=tuple(absorbed),
+    )
+
+
+def _demean_rows(
+    values: np.ndarray, first: np.ndarray, second: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    """Weighted residual of values on two sets of fixed effects (alternating projections)."""
+    out = values.astype(np.float64).copy()
+    total_first = np.bincount(first, weights=w)
+    total_second = np.bincount(second, weights=w)
+    tolerance = 1e-12 * max(1.0, float(np.abs(values).max(initial=0.0)))
+    for _ in range(DEMEAN_MAX_ITER):
+        out -= (np.bincount(first, weights=w * out) / total_first)[first]
+        step = (np.bincount(second, weights=w * out) / total_second)[second]
+        out -= step
+        if np.abs(step).max() < tolerance:
+            break
+    return out
