@@ -267,3 +267,15 @@ def test_twfe_on_rows_matches_pyfixest(mpdta):
         )
     assert_allclose(result.twfe.coef, float(model.coef()["treated_now"]), atol=1e-9)
     assert_allclose(result.twfe.std_error, float(model.se()["treated_now"]), atol=1e-9)
+
+
+def test_rows_used_and_left_out_add_up(mpdta):
+    frame = mpdta.astype({"lemp": float})
+    frame.loc[3, "lemp"] = np.nan  # a row of unit 8001
+    frame.loc[frame["countyreal"] == 8001, "first.treat"] = 2003  # and 8001 is always treated
+    result = StaggeredDiD(frame, **SPEC, layout="unbalanced").fit(seed=1)
+    text = result.short_summary()
+    assert "(2495 rows, unbalanced)" in text
+    assert "dropped 1 row(s) with a missing outcome or covariate" in text
+    assert "dropped 1 unit(s) (4 rows) already treated in the first period" in text
+    assert [d["rows"] for d in result.to_dict()["dropped"]] == [1, 4]

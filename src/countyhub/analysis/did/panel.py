@@ -26,6 +26,12 @@ NEVER = 0  # cohort code of never-treated units, as in R did's gname = 0
 SMALL_COHORT = 5  # below this many units a cohort's effects rest on too few units to trust
 
 
+def dropped_note(units: int, rows: int, reason: str) -> str:
+    if units == 0:  # rows left out of units that stay in
+        return f"dropped {rows} row(s) {reason}"
+    return f"dropped {units} unit(s) ({rows} rows) {reason}"
+
+
 @dataclass(frozen=True)
 class Dropped:
     """Units left out of the estimate, the rows they had, and why."""
@@ -36,7 +42,7 @@ class Dropped:
 
     @property
     def note(self) -> str:
-        return f"dropped {self.units} unit(s) ({self.rows} rows) {self.reason}"
+        return dropped_note(self.units, self.rows, self.reason)
 
     def to_dict(self) -> dict[str, object]:
         return {"reason": self.reason, "units": self.units, "rows": self.rows}
@@ -184,15 +190,14 @@ def build_panel(
             empty = int((~usable).sum())
             dropped.append(
                 Dropped(
-                    "with a missing outcome or covariate"
-                    if layout == "cross_section"
-                    else f"- rows only: {empty} row(s) with a missing outcome or covariate",
+                    "with a missing outcome or covariate",
                     empty if layout == "cross_section" else 0,
                     empty,
                 )
             )
-        observed = np.bincount(unit_codes[usable], minlength=len(unit_ids))
-        complete = observed > 0
+        # Rows already counted as left out are not counted again with their unit.
+        rows_per_unit = np.bincount(unit_codes[usable], minlength=len(unit_ids))
+        complete = rows_per_unit > 0
         rows = (unit_codes[usable], period_codes[usable], np.column_stack(values)[usable])
     else:
         complete = ~np.isnan(wide).any(axis=(1, 2))

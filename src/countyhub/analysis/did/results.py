@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from countyhub.analysis.did.panel import dropped_note
 from countyhub.analysis.did.pretest import PreTest
 from countyhub.analysis.did.twfe import TwoWayFixedEffects
 from countyhub.analysis.report import figure_svg, html_page, new_figure
@@ -257,11 +258,10 @@ class DiDResults(Results):
             f"{self.anticipation}; seed {self.meta.get('seed')}",
             *self.pretest_lines(),
         ]
-        lines += [
-            f"dropped {d['units']} unit(s) ({d['rows']} rows) {d['reason']}" for d in self.dropped
-        ]
+        lines += [dropped_note(d["units"], d["rows"], d["reason"]) for d in self.dropped]
         if not self.dropped:
             lines.append("no units or rows dropped")
+        lines += [n for n in self.notes if not n.startswith("dropped ")]
         return "\n".join(lines) + "\n"
 
     def att_gt_frame(self) -> pd.DataFrame:
@@ -411,7 +411,7 @@ class DiDResults(Results):
         )
         pretest = "".join(f"<p>{esc(line)}</p>" for line in self.pretest_lines())
         dropped = "".join(
-            f"<li>dropped {d['units']} unit(s) ({d['rows']} rows) {esc(d['reason'])}</li>"
+            f"<li>{esc(dropped_note(d['units'], d['rows'], d['reason']))}</li>"
             for d in self.dropped
         )
         sections = [
