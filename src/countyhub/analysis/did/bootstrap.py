@@ -3,9 +3,10 @@
 Each draw multiplies every cluster's influence function (each unit its own cluster unless an
 extra clustering variable is given) by an independent Mammen (1993) weight with mean 0 and
 variance 1. A family's draws are ``(V A) W + (V M) C`` over n (see ``aggregate.Moments``), so the
-units x draws product is formed once, in blocks of draws that keep memory bounded, and serves every
-aggregation. Standard errors are the draws' interquartile range over that of the standard normal
-and the band's critical value the 1 - alpha quantile of the largest |draw| / SE, as ``mboot``.
+draws x clusters product is formed once, in blocks of clusters that keep memory bounded, and
+serves every aggregation. Standard errors are the draws' interquartile range over that of the
+standard normal and the band's critical value the 1 - alpha quantile of the largest |draw| / SE,
+as ``mboot``.
 """
 
 from __future__ import annotations
@@ -54,25 +55,24 @@ class MultiplierBootstrap:
             by_cohort[np.arange(panel.n_units), unit_cohort] = panel.weights
         rng = np.random.default_rng(seed)
         n_rows = rows.shape[0]
-        block = max(1, BLOCK_ELEMENTS // n_rows)
-        cell_draws = np.empty((draws, rows.shape[1]))
-        cohort_draws = np.empty((draws, n_cohorts))
+        # Blocks of clusters, all draws at once: each block of the influence matrix is read
+        # once (blocks of draws would stream the whole matrix through memory per block).
+        block = max(1, BLOCK_ELEMENTS // draws)
         # v = HIGH + (LOW - HIGH) * 1{low}: so V A = HIGH 1'A + (LOW - HIGH) 1{low} A, and only
         # the 0/1 indicator matrix is formed (in reused buffers: allocation dominates otherwise).
-        uniform = np.empty((block, n_rows), dtype=np.float32)
-        indicator = np.empty((block, n_rows))
-        rows_total, cohorts_total = rows.sum(axis=0), by_cohort.sum(axis=0)
+        uniform = np.empty((draws, block), dtype=np.float32)
+        indicator = np.empty((draws, block))
         step = MAMMEN_LOW - MAMMEN_HIGH
-        for start in range(0, draws, block):
-            size = min(draws, start + block) - start
-            rng.random(out=uniform[:size], dtype=np.float32)
-            np.less(uniform[:size], MAMMEN_P_LOW, out=indicator[:size])
-            cell_draws[start : start + size] = MAMMEN_HIGH * rows_total + step * (
-                indicator[:size] @ rows
-            )
-            cohort_draws[start : start + size] = MAMMEN_HIGH * cohorts_total + step * (
-                indicator[:size] @ by_cohort
-            )
+        cell_draws = np.tile(MAMMEN_HIGH * rows.sum(axis=0), (draws, 1))
+        cohort_draws = np.tile(MAMMEN_HIGH * by_cohort.sum(axis=0), (draws, 1))
+        for start in range(0, n_rows, block):
+            size = min(n_rows, start + block) - start
+            if size < block:  # the last, shorter block: the generator fills contiguous arrays
+                uniform, indicator = uniform[:, :size].copy(), indicator[:, :size].copy()
+            rng.random(out=uniform, dtype=np.float32)
+            np.less(uniform, MAMMEN_P_LOW, out=indicator)
+            cell_draws += step * (indicator @ rows[start : start + size])
+            cohort_draws += step * (indicator @ by_cohort[start : start + size])
         return cls(cells=cell_draws / panel.n_units, cohorts=cohort_draws / panel.n_units)
 
     def family_draws(self, family: Family) -> np.ndarray:
