@@ -1,5 +1,10 @@
 """Staggered DiD at village scale: 500,000 units x 8 periods, countyhub beside its peers.
 
+Two parts: the analytic doubly robust estimate without covariates against differences and
+pyfixest, then ipw and reg with a covariate and 1,000 multiplier-bootstrap draws, each against
+differences with the same estimator and draws (issue 18). BENCH_DID_UNITS sets a smaller panel
+while developing.
+
 Each variant runs in its own child process on the same simulated panel, so peak memory is the
 variant's own: the child resets its resident-set high-water mark (/proc/self/clear_refs) after
 building the panel and reads VmHWM when the estimate is done. Run: `python -m bench did`.
@@ -8,6 +13,7 @@ building the panel and reads VmHWM when the estimate is done. Run: `python -m be
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +21,8 @@ import warnings
 from functools import partial
 from pathlib import Path
 
-N_UNITS = 500_000
+N_UNITS = int(os.environ.get("BENCH_DID_UNITS", "500000"))
+DRAWS = 1000
 SEED = 2024
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +50,44 @@ def run_countyhub(frame) -> dict[str, float]:
     model = StaggeredDiD(frame, unit="unit", time="year", outcome="y", treated_from="first_treated")
     result = model.fit()
     return {"simple_att": result.simple.att, "simple_se": result.simple.std_error}
+
+
+def run_countyhub_boot(frame, *, method: str) -> dict[str, float]:
+    from countyhub.analysis.did import StaggeredDiD
+
+    model = StaggeredDiD(
+        frame,
+        unit="unit",
+        time="year",
+        outcome="y",
+        treated_from="first_treated",
+        covariates=["x"],
+        method=method,  # type: ignore[arg-type]
+    )
+    result = model.fit(bootstrap=DRAWS, seed=SEED)
+    return {"simple_att": result.simple.att, "simple_se": result.simple.std_error}
+
+
+def run_differences_boot(frame, *, method: str) -> dict[str, float]:
+    import numpy as np
+    from differences import ATTgt
+
+    data = frame.set_index(["unit", "year"])
+    data["first_treated"] = data["first_treated"].replace(0, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ATTgt(data=data, cohort_column="first_treated")
+        model.fit(
+            formula="y ~ x",
+            est_method={"ipw": "std_ipw"}.get(method, method),
+            control_group="never_treated",
+            boot_iterations=DRAWS,
+            random_state=SEED,
+            n_jobs=1,
+            progress_bar=False,
+        )
+        simple = model.aggregate("simple", boot_iterations=DRAWS)
+    return {"simple_att": float(simple.iloc[0, 0]), "simple_se": float(simple.iloc[0, 1])}
 
 
 def run_differences(frame, *, every_aggregation: bool = True) -> dict[str, float]:
@@ -81,6 +126,17 @@ VARIANTS = {
     ),
     "pyfixest 0.60.0 (TWFE only, for reference)": run_pyfixest,
 }
+# Bootstrap part: (countyhub variant, differences variant) per estimator.
+BOOT_PAIRS = {
+    method: (
+        f"countyhub {method} + x, {DRAWS} bootstrap draws",
+        f"differences 0.3.0 {method} + x, {DRAWS} bootstrap draws",
+    )
+    for method in ("ipw", "reg")
+}
+for method, (ours, peer) in BOOT_PAIRS.items():
+    VARIANTS[ours] = partial(run_countyhub_boot, method=method)
+    VARIANTS[peer] = partial(run_differences_boot, method=method)
 
 
 def child(name: str) -> None:
@@ -96,7 +152,7 @@ def child(name: str) -> None:
 
 def main() -> int:
     print(f"panel: {N_UNITS:,} units x 8 periods ({8 * N_UNITS:,} rows), never-treated controls")
-    rows = []
+    measured = {}
     for name in VARIANTS:
         done = subprocess.run(
             [sys.executable, __file__, name], capture_output=True, text=True, check=False, cwd=ROOT
@@ -104,7 +160,8 @@ def main() -> int:
         if done.returncode != 0:
             print(f"{name}: failed\n{done.stderr[-2000:]}")
             return 1
-        rows.append((name, json.loads(done.stdout.strip().splitlines()[-1])))
+        measured[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = list(measured.items())[:4]
     reference = rows[1][1]
     print(f"{'variant':<52}{'seconds':>9}{'peak MB':>9}{'+MB':>8}{'time x':>8}{'mem x':>7}")
     for name, r in rows:
@@ -120,6 +177,20 @@ def main() -> int:
         f"differences {peer['simple_att']:.9f} (SE {peer['simple_se']:.9f})"
     )
     print("'+MB' is the peak above the resident panel; 'x' columns are ratios to differences.")
+    print(f"\nipw / reg with covariate x and {DRAWS} multiplier-bootstrap draws:")
+    print(f"{'variant':<52}{'seconds':>9}{'+MB':>8}{'ATT':>13}{'boot SE':>11}")
+    for ours, peer in BOOT_PAIRS.values():
+        for name in (ours, peer):
+            r = measured[name]
+            print(
+                f"{name:<52}{r['seconds']:>9.2f}{r['extra_mb']:>8.0f}"
+                f"{r['simple_att']:>13.7f}{r['simple_se']:>11.7f}"
+            )
+        a, b = measured[ours], measured[peer]
+        print(
+            f"  differences / countyhub: time {b['seconds'] / a['seconds']:.1f}x, "
+            f"memory {b['extra_mb'] / max(a['extra_mb'], 1.0):.1f}x"
+        )
     return 0
 
 

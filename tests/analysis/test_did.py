@@ -253,15 +253,23 @@ def test_periods_with_gaps_and_cohorts_between_them():
         assert cell.band_low <= value <= cell.band_high, key
 
 
-def test_repeat_treatment_keeps_first_period(mpdta):
+def test_treatment_start_must_not_change_within_a_unit(mpdta):
     repeated = mpdta.copy()
-    # Cohort 2004 is treated again from 2006: the column now says 2006 on those later rows.
+    # Cohort 2004 is "treated again" from 2006: the column now says 2006 on those later rows.
     again = (repeated["first.treat"] == 2004) & (repeated["year"] >= 2006)
     repeated.loc[again, "first.treat"] = 2006
-    # And a never-treated unit's column is left empty instead of 0.
-    repeated["first.treat"] = repeated["first.treat"].astype(float)
-    repeated.loc[repeated["first.treat"] == 0, "first.treat"] = np.nan
-    a, b = fit(mpdta), fit(repeated)
+    with pytest.raises(
+        DataError,
+        match=r"unit 17005, row 369 .*column 'first.treat': 2006 differs from 2004 on row 366",
+    ):
+        fit(repeated)
+
+
+def test_empty_and_zero_both_mean_never_treated(mpdta):
+    blank = mpdta.astype({"first.treat": float})
+    never = blank.index[blank["first.treat"] == 0]
+    blank.loc[never[::2], "first.treat"] = np.nan  # a unit may mix 0 and empty
+    a, b = fit(mpdta), fit(blank)
     assert a.cohort_sizes == b.cohort_sizes
     assert_allclose(b.simple.att, a.simple.att, atol=1e-12)
 
@@ -448,7 +456,7 @@ def test_command_writes_json_and_report(tmp_path):
     assert payload["control"] == "notyet"
     assert payload["covariates"] == ["x"]
     assert "<svg" in report.read_text()
-    assert "Event study" in result.stdout
+    assert "ATT (simple)" in result.stdout and str(report) in result.stdout
     assert "warning: Treatment timing is staggered" in result.stderr
 
 
@@ -469,7 +477,8 @@ def test_command_rejects_bad_input_on_stderr(tmp_path, mpdta):
         *("--unit", "countyreal", "--time", "year", "--outcome", "lemp"),
         *("--treated-from", "first.treat"),
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
     assert "unbalanced" in result.stderr
     assert "unit 8019" in result.stderr
     assert result.stdout == ""

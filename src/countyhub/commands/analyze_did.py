@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 CONTROL_HELP = "Comparison units: never (never treated) or notyet (also not yet treated)."
+METHOD_HELP = "Estimator of each cell: dr (doubly robust), ipw or reg (outcome regression)."
+LAYOUT_HELP = (
+    "balanced (a gap is an error), unbalanced (units may miss periods; every row is used) or "
+    "cross-section (repeated cross-sections: each row a different unit; --unit is ignored)."
+)
+BASE_HELP = "Base period: varying (pre-periods against the one before) or universal (g - 1)."
 
 
 def did(
     data: Annotated[Path, typer.Argument(help="Long panel: CSV, XLSX or Parquet.")],
-    unit: Annotated[str, typer.Option("--unit", help="Unit column (county, village...).")],
+    unit: Annotated[
+        str,
+        typer.Option("--unit", help="Unit column (county, village...); not for cross-sections."),
+    ],
     time: Annotated[str, typer.Option("--time", help="Period column (e.g. year).")],
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column.")],
     treated_from: Annotated[
@@ -24,12 +36,43 @@ def did(
     covariates: Annotated[
         str, typer.Option("--covariates", help="Comma-separated covariate columns.")
     ] = "",
+    method: Annotated[str, typer.Option("--method", help=METHOD_HELP)] = "dr",
+    base_period: Annotated[str, typer.Option("--base-period", help=BASE_HELP)] = "varying",
+    anticipation: Annotated[
+        int, typer.Option("--anticipation", help="Periods of anticipation before treatment.")
+    ] = 0,
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Sampling-weight column (fixed per unit).")
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Cluster standard errors also by this column."),
+    ] = None,
+    layout: Annotated[str, typer.Option("--layout", help=LAYOUT_HELP)] = "balanced",
     drop_incomplete: Annotated[
         bool,
         typer.Option("--drop-incomplete", help="Drop units missing a period (unbalanced panel)."),
     ] = False,
-    alpha: Annotated[float, typer.Option("--alpha", help="1 - confidence level.")] = 0.05,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the band's bootstrap.")] = 20210601,
+    na: Annotated[
+        str | None, typer.Option(help="Extra missing-value marker, e.g. -99 (blank cells always).")
+    ] = None,
+    confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--confidence", help="Confidence level of intervals and bands [default: 0.95]."
+        ),
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option("--alpha", help="Deprecated: 1 - confidence; use --confidence.", hidden=True),
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Multiplier-bootstrap draws (0 = analytic SEs).")
+    ] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of bands and bootstrap (chosen if not given)."),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here.")
     ] = None,
@@ -46,12 +89,32 @@ def did(
     from countyhub.analysis.tables import read_frame
 
     err = Console(stderr=True, soft_wrap=True)
-    if control not in ("never", "notyet"):
-        err.print(f"--control must be 'never' or 'notyet', not {control!r}")
-        raise typer.Exit(2)
+    for name, value, choices in (
+        ("--control", control, ("never", "notyet")),
+        ("--method", method, ("dr", "ipw", "reg")),
+        ("--base-period", base_period, ("varying", "universal")),
+        ("--layout", layout, ("balanced", "unbalanced", "cross-section")),
+    ):
+        if value not in choices:
+            _fail(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    if alpha is not None:
+        if confidence is not None:
+            _fail("give --confidence only (--alpha is its deprecated complement)")
+        if not 0 < alpha < 1:
+            _fail(f"--alpha must lie between 0 and 1, not {alpha:g}")
+        confidence = 1 - alpha
+        sys.stderr.write(
+            f"warning: --alpha is deprecated; use --confidence {confidence:g} instead\n"
+        )
+    if confidence is None:
+        confidence = 0.95
+    if not 0 < confidence < 1:
+        _fail(f"--confidence must lie between 0 and 1 (e.g. 0.95), not {confidence:g}")
+    if anticipation < 0:
+        _fail(f"--anticipation must be 0 or more periods, not {anticipation}")
     names = [c.strip() for c in covariates.split(",") if c.strip()]
     try:
-        frame = read_frame(data)
+        frame = read_frame(data, na=[na] if na else ())
         model = StaggeredDiD(
             frame,
             unit=unit,
@@ -60,22 +123,49 @@ def did(
             treated_from=treated_from,
             control=control,  # type: ignore[arg-type]  # checked above
             covariates=names,
+            method=method,  # type: ignore[arg-type]
+            base_period=base_period,  # type: ignore[arg-type]
+            anticipation=anticipation,
+            weights=weights,
+            cluster=cluster,
             drop_incomplete=drop_incomplete,
+            layout=layout.replace("-", "_"),  # type: ignore[arg-type]
         )
-        with Progress(console=err, transient=True) as bar:
+        with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("group-time effects", total=None)
             result = model.fit(
-                alpha=alpha,
+                confidence=confidence,
                 seed=seed,
+                bootstrap=bootstrap,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except AnalysisError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from exc
-    for message in (*result.warnings, *result.notes):
-        err.print(f"warning: {message}", markup=False, highlight=False)
-    typer.echo(result.summary.as_text(), nl=False)
+        _fail(str(exc))
+    chosen = result.meta["seed"]
+    command = ["countyhub", "analyze", "did", *sys.argv[sys.argv.index("did") + 1 :]]
+    if seed is None:
+        command += ["--seed", str(chosen)]  # so the stamped command repeats the run exactly
+    result = result.stamped(
+        data_sha256=hashlib.sha256(data.read_bytes()).hexdigest(),
+        command=shlex.join(command),
+        data=str(data),
+    )
+    for message in result.warnings:
+        sys.stderr.write(f"warning: {message}\n")
+    if json_out is None and report is None:
+        sys.stdout.write(result.summary.as_text())
+        sys.stdout.write(f"seed {chosen}\n")
+        return
+    sys.stdout.write(result.short_summary())
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        json_out.write_text(payload, encoding="utf-8")
+        sys.stdout.write(f"results (JSON): {json_out}\n")
     if report is not None:
         report.write_text(result.to_html(), encoding="utf-8")
+        sys.stdout.write(f"report (HTML): {report}\n")
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code=2)

@@ -6,10 +6,11 @@ event time, calendar time, the overall group effect) their influence function is
 effects.
 
 Every aggregate's influence function is linear in the cells' influence functions plus a term that
-depends on the unit's cohort only (the weights' part). So each family of aggregates is kept as a
-cells x k weight matrix and a cohorts x k matrix, and all their variances follow from one Gram
-matrix of the cells' influence functions and its per-cohort sums: one pass over the units serves
-every aggregation and band, and no units x aggregates matrix is ever built.
+depends only on the unit's cohort, times its sampling weight (the weights' part). So each family
+of aggregates is kept as a cells x k weight matrix and a cohorts x k matrix, and all their
+variances follow from one Gram matrix of the cells' influence functions and its per-cohort sums:
+one pass over the units serves every aggregation and band, and no units x aggregates matrix is
+ever built.
 """
 
 from __future__ import annotations
@@ -41,43 +42,71 @@ class Family:
 
 @dataclass(frozen=True)
 class Moments:
-    """Second moments of the cells' influence functions, enough for every aggregate's variance."""
+    """Second moments of the cells' influence functions, enough for every aggregate's variance.
+
+    Influence functions are summed within clusters first (each unit its own cluster unless an
+    extra clustering variable is given). A cluster's row is ``A[c] @ W + M[c] @ C`` for a family
+    (W, C): A sums the cells' influence functions, M the units' weights per cohort.
+    """
 
     n_units: int
-    gram: np.ndarray  # cells x cells: IF'IF
-    cohort_sums: np.ndarray  # cells x cohorts: IF summed over each cohort's units
-    cohort_counts: np.ndarray  # cohorts
+    gram: np.ndarray  # cells x cells: A'A
+    cross: np.ndarray  # cells x cohorts: A'M
+    cohort_gram: np.ndarray  # cohorts x cohorts: M'M
+    n_clusters: int
 
     @classmethod
     def of(cls, panel: Panel, cells: GroupTimeCells, unit_cohort: np.ndarray) -> Moments:
         influence = cells.influence
         k = int(unit_cohort.max()) + 1
-        sums = np.column_stack(
-            [
-                np.bincount(unit_cohort, weights=influence[:, j], minlength=k)
-                for j in range(influence.shape[1])
-            ]
-        ).T
+        if panel.clusters.shape[1] == 0:
+            sums = np.column_stack(
+                [
+                    np.bincount(unit_cohort, weights=panel.weights * influence[:, j], minlength=k)
+                    for j in range(influence.shape[1])
+                ]
+            ).T
+            return cls(
+                n_units=panel.n_units,
+                gram=influence.T @ influence,
+                cross=sums,
+                cohort_gram=np.diag(np.bincount(unit_cohort, panel.weights**2, minlength=k)),
+                n_clusters=panel.n_units,
+            )
+        rows, by_cohort = cluster_sums(panel, influence, unit_cohort, k)
         return cls(
             n_units=panel.n_units,
-            gram=influence.T @ influence,
-            cohort_sums=sums,
-            cohort_counts=np.bincount(unit_cohort, minlength=k).astype(np.float64),
+            gram=rows.T @ rows,
+            cross=rows.T @ by_cohort,
+            cohort_gram=by_cohort.T @ by_cohort,
+            n_clusters=rows.shape[0],
         )
 
     def covariance(self, family: Family) -> np.ndarray:
-        """Sum over units of the outer product of the family's influence functions (k x k)."""
+        """Sum over clusters of the outer product of the family's influence functions (k x k)."""
         W, C = family.cell_weights, family.cohort_terms
-        cross = W.T @ self.cohort_sums @ C
-        covariance: np.ndarray = (
-            W.T @ self.gram @ W + cross + cross.T + C.T @ (self.cohort_counts[:, None] * C)
-        )
+        cross = W.T @ self.cross @ C
+        covariance: np.ndarray = W.T @ self.gram @ W + cross + cross.T + C.T @ self.cohort_gram @ C
         return covariance
 
     def std_errors(self, family: Family) -> np.ndarray:
         variance = np.clip(np.diag(self.covariance(family)), 0.0, None)
         std_errors: np.ndarray = np.sqrt(variance) / self.n_units
         return std_errors
+
+
+def cluster_sums(
+    panel: Panel, influence: np.ndarray, unit_cohort: np.ndarray, n_cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cluster of the (one) extra clustering variable: summed influence functions (A) and
+    summed weights per cohort (M)."""
+    cluster = panel.clusters[:, 0]
+    n_clusters = int(cluster.max()) + 1
+    rows = np.zeros((n_clusters, influence.shape[1]))
+    np.add.at(rows, cluster, influence)
+    by_cohort = np.zeros((n_clusters, n_cohorts))
+    np.add.at(by_cohort, (cluster, unit_cohort), panel.weights)
+    return rows, by_cohort
 
 
 @dataclass(frozen=True)
@@ -98,7 +127,8 @@ class _Weights:
 
     def __init__(self, panel: Panel) -> None:
         self.cohort_values, self.unit_cohort = np.unique(panel.cohort, return_inverse=True)
-        self.share = np.bincount(self.unit_cohort) / panel.n_units
+        # did::aggte's pg: the weighted share of units in each cohort.
+        self.share = np.bincount(self.unit_cohort, weights=panel.weights) / panel.n_units
 
     def combine(
         self, label: int, cohorts: np.ndarray, att: np.ndarray, parts: Family
@@ -111,7 +141,8 @@ class _Weights:
         k = len(self.cohort_values)
         att_by_cohort = np.bincount(codes, weights=att, minlength=k)
         count_by_cohort = np.bincount(codes, minlength=k)
-        wif = (att_by_cohort - share @ att) / total - (count_by_cohort - total) * estimate / total
+        # A unit's term is its weight times its cohort's entry (see Moments).
+        wif = (att_by_cohort - count_by_cohort * estimate) / total
         weights = share / total
         return label, estimate, parts.cell_weights @ weights, parts.cohort_terms @ weights + wif
 

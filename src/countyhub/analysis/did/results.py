@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
+from countyhub.analysis.did.panel import dropped_note
+from countyhub.analysis.did.pretest import PreTest
 from countyhub.analysis.did.twfe import TwoWayFixedEffects
 from countyhub.analysis.report import figure_svg, html_page, new_figure
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable, format_cell
 
 CONTROL_WORDS = {"never": "never-treated units", "notyet": "never- and not-yet-treated units"}
+METHOD_NAMES = {
+    "dr": "doubly robust",
+    "ipw": "inverse probability weighting",
+    "reg": "outcome regression",
+}
+
+
+def _percent(confidence: float) -> str:
+    return f"{100 * confidence:g}%"
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,23 @@ class Estimate:
 ESTIMATE_COLUMNS = ("ATT", "SE", "CI low", "CI high", "band low", "band high")
 
 
+class Aggregation(dict[int, Estimate]):
+    """One aggregation (event time, group or calendar period): a dict key -> Estimate that also
+    gives itself as a tidy frame for notebooks."""
+
+    def __init__(self, values: dict[int, Estimate], key: str) -> None:
+        super().__init__(values)
+        self.key = key
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per key (named ``key``): att, std_error, ci_low, ci_high, band_low, band_high."""
+        return pd.DataFrame(
+            [e.to_dict() for e in self.values()],
+            index=pd.Index(list(self), name=self.key),
+            columns=list(Estimate.__dataclass_fields__),
+        )
+
+
 @dataclass(frozen=True)
 class DiDResults(Results):
     """Callaway & Sant'Anna (2021) group-time effects, their aggregations, and the naive TWFE.
@@ -66,9 +94,14 @@ class DiDResults(Results):
     outcome: str
     treated_from: str
     control: str
+    method: str
+    base_period: str
+    anticipation: int
     covariates: tuple[str, ...]
+    weights: str | None
+    cluster: str | None
     source: str
-    alpha: float
+    confidence: float
     n_units: int
     n_periods: int
     periods: tuple[int, ...]
@@ -76,17 +109,58 @@ class DiDResults(Results):
     att_gt: dict[tuple[int, int], Estimate]
     base_periods: dict[tuple[int, int], int]
     simple: Estimate
-    group: dict[int, Estimate]
-    event_time: dict[int, Estimate]
-    calendar: dict[int, Estimate]
+    group: Aggregation
+    event_time: Aggregation
+    calendar: Aggregation
     overall_group: Estimate
     overall_event_time: Estimate
     overall_calendar: Estimate
     twfe: TwoWayFixedEffects
+    pretest: PreTest | None
     staggered: bool
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    dropped: tuple[dict[str, Any], ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def alpha(self) -> float:
+        """1 - confidence."""
+        return 1 - self.confidence
+
+    def stamped(self, **meta: Any) -> DiDResults:
+        """A copy whose ``meta`` also holds these entries (the command line adds its own)."""
+        return replace(self, meta={**self.meta, **meta})
+
+    @property
+    def methods(self) -> str:
+        """The conventions used, as a paragraph for a report's methods section."""
+        level = _percent(self.confidence)
+        se = self.meta.get("standard_errors", "")
+        weights = f" Units are weighted by {self.weights!r}." if self.weights else ""
+        pretest = (
+            " The pre-test of parallel trends is the Wald test that all pre-treatment ATT(g, t) "
+            "are zero (chi-squared, R did's att_gt p-value)."
+            if self.pretest
+            else ""
+        )
+        return (
+            "Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021), "
+            f"estimated cell by cell with the {METHOD_NAMES[self.method]} two-period estimator of "
+            f"DRDID on the {CONTROL_WORDS[self.control]}, {self.base_period} base period, "
+            f"{self.anticipation} anticipation period(s)"
+            + (
+                f", covariates {', '.join(self.covariates)} at their base-period values"
+                if self.covariates
+                else ""
+            )
+            + f". Aggregations weight cells by cohort size as R did::aggte, the estimated weights' "
+            f"influence function included. Standard errors: {se}. Intervals are pointwise normal "
+            f"{level}; bands are {level} simultaneous sup-t bands over each table "
+            f"({self.meta.get('band', '')}, seed {self.meta.get('seed')}).{weights}{pretest} "
+            "The naive TWFE is OLS with unit and period fixed effects and a treatment dummy, "
+            "cluster-robust CRV1 standard errors."
+        )
 
     @property
     def twfe_bias(self) -> float:
@@ -103,7 +177,7 @@ class DiDResults(Results):
             if self.covariates
             else ""
         )
-        level = round(100 * (1 - self.alpha))
+        level = _percent(self.confidence)
         controls = CONTROL_WORDS[self.control]
         return (
             f"Effect of treatment on {self.outcome!r} for {self.n_units} units ({self.unit!r}) "
@@ -111,17 +185,19 @@ class DiDResults(Results):
             f"{self.source}. Cohorts by first treated period (units): {', '.join(treated)}; "
             f"{never} never treated. Each group-time effect ATT(g, t) compares the change in "
             f"cohort g's outcome since its base period with that of the {controls}"
-            f"{covariates} (Callaway & Sant'Anna 2021). Overall, averaging post-treatment cells "
-            f"by cohort size, the effect is {format_cell(self.simple.att, 4)} (SE "
-            f"{format_cell(self.simple.std_error, 4)}, {level}% CI "
+            f"{covariates} ({METHOD_NAMES[self.method]}; Callaway & Sant'Anna 2021). Overall, "
+            f"averaging post-treatment cells by cohort size, the effect is "
+            f"{format_cell(self.simple.att, 4)} (SE "
+            f"{format_cell(self.simple.std_error, 4)}, {level} CI "
             f"{format_cell(self.simple.ci_low, 4)} to {format_cell(self.simple.ci_high, 4)}); "
             f"the naive two-way fixed-effects estimate is {format_cell(self.twfe.coef, 4)}."
         )
 
     @property
     def summary(self) -> Summary:
-        level = f"{round(100 * (1 - self.alpha))}%"
-        note = f"analytic SEs; {level} pointwise CI; {level} simultaneous band over the table"
+        level = _percent(self.confidence)
+        kind = "bootstrap" if "bootstrap (" in self.meta.get("standard_errors", "") else "analytic"
+        note = f"{kind} SEs; {level} pointwise CI; {level} simultaneous band over the table"
         overall = SummaryTable(
             title="Overall effect",
             columns=ESTIMATE_COLUMNS[:4],
@@ -135,7 +211,7 @@ class DiDResults(Results):
                     [self.twfe.coef, self.twfe.std_error, self.twfe.ci_low, self.twfe.ci_high],
                 ),
             ],
-            note=f"analytic SEs; {level} CI; TWFE SE clustered by {self.unit}",
+            note=f"{level} CI; TWFE SE clustered by {self.cluster or self.unit}",
             digits=4,
         )
 
@@ -146,7 +222,7 @@ class DiDResults(Results):
         cells = {f"{g}, {t}": est for (g, t), est in self.att_gt.items()}
         return Summary(
             title="Staggered difference-in-differences (Callaway & Sant'Anna 2021)",
-            lines=[self.describe(), *self.warnings, *self.notes],
+            lines=[self.describe(), *self.pretest_lines(), *self.warnings, *self.notes],
             tables=[
                 overall,
                 table("Event study (periods since treatment)", "e = ", self.event_time),
@@ -155,6 +231,48 @@ class DiDResults(Results):
                 table("Group-time effects ATT(g, t)", "", cells),
             ],
         )
+
+    def pretest_lines(self) -> list[str]:
+        if self.pretest is None:
+            return ["no pre-treatment cell: parallel trends cannot be pre-tested"]
+        test = self.pretest
+        return [
+            f"Pre-test of parallel trends (Wald, all {len(test.cells)} pre-treatment ATT(g, t) = "
+            f"0): chi2({test.df}) = {format_cell(test.statistic, 3)}, p = "
+            f"{format_cell(test.pvalue, 4)}"
+        ]
+
+    def short_summary(self) -> str:
+        """A few lines for the terminal when the tables go to files."""
+        level = _percent(self.confidence)
+        layout = str(self.meta.get("layout", "balanced")).replace("_", " ")
+        lines = [
+            f"ATT (simple) {format_cell(self.simple.att, 4)}, SE "
+            f"{format_cell(self.simple.std_error, 4)}, {level} CI "
+            f"{format_cell(self.simple.ci_low, 4)} to {format_cell(self.simple.ci_high, 4)}; "
+            f"naive TWFE {format_cell(self.twfe.coef, 4)}",
+            f"{self.n_units} units x {self.n_periods} periods used "
+            f"({self.meta.get('n_obs')} rows, {layout}); "
+            f"method {self.method}, "
+            f"control {self.control}, base period {self.base_period}, anticipation "
+            f"{self.anticipation}; seed {self.meta.get('seed')}",
+            *self.pretest_lines(),
+        ]
+        lines += [dropped_note(d["units"], d["rows"], d["reason"]) for d in self.dropped]
+        if not self.dropped:
+            lines.append("no units or rows dropped")
+        lines += [n for n in self.notes if not n.startswith("dropped ")]
+        return "\n".join(lines) + "\n"
+
+    def att_gt_frame(self) -> pd.DataFrame:
+        """ATT(g, t) with base period, indexed by (group, period)."""
+        frame = pd.DataFrame.from_dict(
+            {key: est.to_dict() for key, est in self.att_gt.items()}, orient="index"
+        )
+        frame.index = pd.MultiIndex.from_tuples(list(self.att_gt), names=["group", "period"])
+        frame.insert(0, "base_period", [self.base_periods[k] for k in self.att_gt])
+        frame["event_time"] = [t - g for g, t in self.att_gt]
+        return frame
 
     def to_frame(self) -> pd.DataFrame:
         """Every estimate, one row each, indexed by (family, key): ``simple``, ``overall_group``,
@@ -189,7 +307,14 @@ class DiDResults(Results):
             "unit": self.unit,
             "time": self.time,
             "covariates": list(self.covariates),
-            "alpha": self.alpha,
+            "method": self.method,
+            "base_period": self.base_period,
+            "anticipation": self.anticipation,
+            "weights": self.weights,
+            "cluster": self.cluster,
+            "confidence": self.confidence,
+            "dropped": list(self.dropped),
+            "pretest": self.pretest.to_dict() if self.pretest else None,
             "periods": list(self.periods),
             "cohort_sizes": {str(g): n for g, n in self.cohort_sizes.items()},
             "simple": self.simple.to_dict(),
@@ -212,11 +337,12 @@ class DiDResults(Results):
                 "ci_high": self.twfe.ci_high,
                 "n_obs": self.twfe.n_obs,
                 "bias_vs_simple": self.twfe_bias,
+                "covariates_absorbed": list(self.twfe.absorbed),
             },
             "staggered": self.staggered,
             "warnings": list(self.warnings),
             "notes": list(self.notes),
-            "meta": dict(self.meta),
+            "meta": {**self.meta, "methods": self.methods},
         }
 
     def event_study_figure(self) -> str:
@@ -277,8 +403,19 @@ class DiDResults(Results):
             f"(SE {format_cell(self.simple.std_error, 4)}): "
             f"a difference of {format_cell(self.twfe_bias, 4)}.</p>"
         )
+        stamp = self.meta
+        provenance = (
+            f"countyhub {esc(str(stamp.get('countyhub')))}, {esc(str(stamp.get('date')))}; "
+            f"data SHA-256 {esc(str(stamp.get('data_sha256')))}; seed {stamp.get('seed')}; "
+            f"<code>{esc(str(stamp.get('command')))}</code>"
+        )
+        pretest = "".join(f"<p>{esc(line)}</p>" for line in self.pretest_lines())
+        dropped = "".join(
+            f"<li>{esc(dropped_note(d['units'], d['rows'], d['reason']))}</li>"
+            for d in self.dropped
+        )
         sections = [
-            f"<section><h2>What was estimated</h2><p>{esc(self.describe())}</p>"
+            f"<section><h2>What was estimated</h2><p>{esc(self.describe())}</p>{pretest}"
             + (f'<ul class="meta">{notes}</ul>' if notes else "")
             + "</section>",
             f"<section><h2>Robust estimate and naive TWFE</h2>{warnings}{comparison}"
@@ -287,6 +424,9 @@ class DiDResults(Results):
             f"<section><h2>By group and by calendar period</h2>{group.as_html()}"
             f"{calendar.as_html()}</section>",
             f"<section><h2>Group-time effects</h2>{cells.as_html()}</section>",
+            f"<section><h2>Methods</h2><p>{esc(self.methods)}</p>"
+            + (f"<ul>{dropped}</ul>" if dropped else "")
+            + f'<p class="meta">{provenance}</p></section>',
         ]
         return html_page(
             "Staggered difference-in-differences",
