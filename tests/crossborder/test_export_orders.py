@@ -165,6 +165,8 @@ def test_reports_by_destination_currency_mode_product_and_status(world):
             "quantity": 3,
             "amount": Decimal("42.12"),
             "cny": Decimal("300.04"),
+            "poor_cny": Decimal(0),
+            "poor_share": Decimal(0),
         }
     ]
     assert report["destination"][0]["key"] == ["US"] and report["mode"][0]["key"] == ["9610"]

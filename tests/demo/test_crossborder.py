@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from countyhub.channels.models import Channel, ChannelKind, ListingStatus
 from countyhub.crossborder import declarations, documents
 from countyhub.crossborder.models import ExportOrder, ProductTradeData
 from countyhub.crossborder.selectors import trade_data_gaps
@@ -22,3 +25,11 @@ def test_demo_tea_honey_and_mushrooms_have_complete_trade_data(demo_county, db):
     assert datas.count() == 5
     for data in datas:
         assert trade_data_gaps(data.product, "US") == [], data.product.name
+    # All five listed on the cross-border channel, priced in USD by its rule (ending .99).
+    abroad = Channel.objects.get(county=demo_county, code="abroad-us")
+    assert abroad.kind == ChannelKind.CROSSBORDER and abroad.destination == "US"
+    listings = abroad.listings.filter(status=ListingStatus.LISTED)
+    assert sorted(listing.product_id for listing in listings) == sorted(
+        data.product_id for data in datas
+    )
+    assert all(listing.price % 1 == Decimal("0.99") for listing in listings)

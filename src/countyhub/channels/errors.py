@@ -12,10 +12,23 @@ class ChannelErrorCode(ErrorCode):
     AMBIGUOUS_CHANNEL = ("ambiguous_channel", ErrorKind.INVALID)
     BAD_FILE = ("bad_file", ErrorKind.INVALID)
     BAD_ORDERS = ("bad_orders", ErrorKind.UNPROCESSABLE)
+    MISSING_RATE = ("missing_rate", ErrorKind.CONFLICT)
+    NOT_LISTABLE = ("not_listable", ErrorKind.CONFLICT)
 
 
 class ChannelError(DomainError):
     code: ChannelErrorCode
+
+
+class NotListableError(ChannelError):
+    """The product lacks what the channel needs (each gap in words)."""
+
+    def __init__(self, message: str, *, gaps: list[str]) -> None:
+        super().__init__(ChannelErrorCode.NOT_LISTABLE, message, field="product")
+        self.gaps = gaps
+
+    def details(self) -> dict[str, Any]:
+        return {"gaps": self.gaps}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from countyhub.core.money import CNY
 from countyhub.shop.models import Order
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code: three capital letters."))
+country_code = RegexValidator(r"^[A-Z]{2}$", _("An ISO 3166 code: two capital letters."))
 
 
 class ChannelKind(models.TextChoices):
@@ -60,7 +61,16 @@ class Channel(CountyScoped):
     currency = models.CharField(
         _("currency"), max_length=3, default=CNY, validators=[currency_code]
     )
-    # The price rule proposes a listing's price from the product's: markup, then rounding.
+    # Where a cross-border channel's buyers are: its products need export compliance for it.
+    destination = models.CharField(
+        _("destination country"),
+        max_length=2,
+        blank=True,
+        validators=[country_code],
+        help_text=_("Cross-border channels: the buyers' country (ISO 3166, e.g. US)."),
+    )
+    # The price rule gives a listing's price from the product's CNY price: markup, conversion
+    # to the channel's currency at the latest rate, rounding to its minor units, price ending.
     markup_percent = models.DecimalField(_("markup (%)"), max_digits=6, decimal_places=2, default=0)
     charm = models.CharField(
         _("price rounding"), max_length=10, choices=Charm.choices, default=Charm.NONE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
 
 from countyhub.catalog.models import Product, SellerHousehold
+from countyhub.channels import hooks
 from countyhub.channels.models import Channel, ChannelOrder, Listing, ListingStatus
 from countyhub.core.models import County
 from countyhub.shop.models import OrderLine
@@ -59,6 +61,26 @@ def channel_stock(*, channel: Channel, products: QuerySet[Product]) -> list[Chan
             )
         )
     return items
+
+
+@dataclass(frozen=True)
+class ListingGaps:
+    product_id: int
+    product_name: str
+    gaps: list[str]
+
+
+def listing_gaps(
+    *, channel: Channel, products: QuerySet[Product], day: datetime.date
+) -> list[ListingGaps]:
+    """The products of `products` that may not yet be offered on `channel`, each with what it
+    lacks (the checks registered in countyhub.channels.hooks)."""
+    rows = []
+    for product in products.filter(active=True).order_by("name", "pk"):
+        gaps = hooks.listing_gaps(channel, product, day)
+        if gaps:
+            rows.append(ListingGaps(product.pk, product.name, gaps))
+    return rows
 
 
 def channel_orders(*, channel: Channel, products: QuerySet[Product]) -> QuerySet[ChannelOrder]:

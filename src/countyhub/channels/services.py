@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Seller
-from countyhub.channels.errors import BadOrdersError, Problem
+from countyhub.channels import hooks
+from countyhub.channels.errors import BadOrdersError, NotListableError, Problem
 from countyhub.channels.importing import (
     DraftLine,
     OrderDraft,
@@ -32,12 +33,14 @@ from countyhub.channels.importing import (
 from countyhub.channels.models import (
     Channel,
     ChannelOrder,
+    Charm,
     Listing,
     ListingStatus,
     StockSync,
 )
 from countyhub.channels.policies import own_products
-from countyhub.channels.selectors import channel_stock
+from countyhub.channels.pricing import rule_price
+from countyhub.channels.selectors import SELLING, channel_stock
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry, County
@@ -295,6 +298,9 @@ def create_channel(
     platform: str,
     currency: str = CNY,
     default_buffer: Decimal = Decimal(0),
+    markup_percent: Decimal = Decimal(0),
+    charm: str = Charm.NONE,
+    destination: str = "",
 ) -> Channel:
     """A new outlet of the county's sellers (audited)."""
     channel = Channel(
@@ -305,6 +311,9 @@ def create_channel(
         platform=platform,
         currency=currency,
         default_buffer=default_buffer,
+        markup_percent=markup_percent,
+        charm=charm,
+        destination=destination,
     )
     channel.full_clean()
     channel.save()
@@ -313,7 +322,15 @@ def create_channel(
         action="channel.created",
         target=channel,
         county=county,
-        changes={"code": code, "kind": kind, "platform": platform, "currency": currency},
+        changes={
+            "code": code,
+            "kind": kind,
+            "platform": platform,
+            "currency": currency,
+            "markup_percent": markup_percent,
+            "charm": charm,
+            "destination": destination,
+        },
     )
     return channel
 
@@ -324,14 +341,30 @@ def save_listing(
     actor: Any,
     channel: Channel,
     product: Product,
-    price: Decimal,
+    price: Decimal | None = None,
     title: str = "",
     stock_buffer: Decimal | None = None,
     external_id: str = "",
     status: str = ListingStatus.DRAFT,
     rejection_reason: str = "",
+    day: datetime.date | None = None,
 ) -> Listing:
-    """Create or change the product's listing on `channel` (audited)."""
+    """Create or change the product's listing on `channel` (audited). `price` is set by hand,
+    in the channel's currency; None: the channel's price rule gives it at `day`'s rate (today
+    in the county by default; ChannelError when no rate is known). A listing ready or listed
+    needs what the registered checks ask on `day` (a cross-border channel: complete trade data
+    and export compliance): NotListableError names every gap. Drafts may wait for them."""
+    day = day or local_date(timezone.now(), channel.county)
+    if status in SELLING:
+        gaps = hooks.listing_gaps(channel, product, day)
+        if gaps:
+            raise NotListableError(
+                _("%(product)s cannot be offered on %(channel)s yet: %(gaps)s")
+                % {"product": product.name, "channel": channel.name, "gaps": " ".join(gaps)},
+                gaps=gaps,
+            )
+    by_rule = price is None
+    price = rule_price(channel, product, day) if price is None else price
     listing = Listing.objects.filter(channel=channel, product=product).first()
     created = listing is None
     if listing is None:
@@ -354,6 +387,7 @@ def save_listing(
             "channel": channel.code,
             "product": product.pk,
             "price": price,
+            "price_by_rule": by_rule,
             "status": status,
             "stock_buffer": listing.stock_buffer,
         },

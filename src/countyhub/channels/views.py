@@ -9,11 +9,13 @@ from decimal import Decimal
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.channels import feeds, policies, selectors, services
 from countyhub.channels.errors import ChannelError
 from countyhub.channels.models import Channel, FeedFormat, Listing, StockSync
+from countyhub.core.local_time import local_date
 from countyhub.core.models import County
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.shop.errors import InsufficientStockError
@@ -125,6 +127,9 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
     elif request.method == "POST":
         context["file_error"] = _("Choose the order file to import.")
     context["stock"] = selectors.channel_stock(channel=channel, products=products)
+    context["gaps"] = selectors.listing_gaps(
+        channel=channel, products=products, day=local_date(timezone.now(), channel.county)
+    )
     context["orders"] = list(selectors.channel_orders(channel=channel, products=products)[:20])
     context["last_sync"] = (
         StockSync.objects.filter(channel=channel, seller__in=products.values("seller_id"))

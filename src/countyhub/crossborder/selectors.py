@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.models import Product, Seller, SellerHousehold
 from countyhub.core.models import County
 from countyhub.core.permissions import is_county_admin
 from countyhub.crossborder.errors import CrossborderError, CrossborderErrorCode
@@ -122,7 +122,14 @@ REPORT_DIMENSIONS = ("destination", "currency", "mode", "product")
 def export_sales(county: County) -> dict[str, list[dict[str, Any]]]:
     """Export sales by destination, currency, mode and product: orders, quantity, the amount in
     the order currency (by currency only: amounts in different currencies do not add up) and in
-    CNY at each order's frozen rate; and declarations by receipt status."""
+    CNY at each order's frozen rate, and how much of that came from products of sellers linked
+    to registered-poor households (as the channels' sales report counts them); and declarations
+    by receipt status."""
+    poor_sellers = set(
+        SellerHousehold.objects.filter(
+            household__registered_poor=True, seller__county=county
+        ).values_list("seller_id", flat=True)
+    )
     orders = (
         ExportOrder.objects.filter(county=county)
         .select_related("order")
@@ -135,6 +142,7 @@ def export_sales(county: County) -> dict[str, list[dict[str, Any]]]:
                 "quantity": Decimal(0),
                 "amount": Decimal(0),
                 "cny": Decimal(0),
+                "poor_cny": Decimal(0),
             }
         )
         for name in REPORT_DIMENSIONS
@@ -161,6 +169,8 @@ def export_sales(county: County) -> dict[str, list[dict[str, Any]]]:
                 group["quantity"] += line.quantity
                 group["amount"] += line.line_total
                 group["cny"] += cny
+                if export.order.seller_id in poor_sellers:
+                    group["poor_cny"] += cny
     report: dict[str, list[dict[str, Any]]] = {}
     for name, by_key in groups.items():
         report[name] = [
@@ -170,6 +180,8 @@ def export_sales(county: County) -> dict[str, list[dict[str, Any]]]:
                 "quantity": values["quantity"],
                 "amount": values["amount"] if name == "currency" else None,
                 "cny": values["cny"],
+                "poor_cny": values["poor_cny"],
+                "poor_share": values["poor_cny"] / values["cny"] if values["cny"] else None,
             }
             for key, values in sorted(by_key.items())
         ]

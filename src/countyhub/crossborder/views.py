@@ -144,7 +144,8 @@ def download(request: HttpRequest, county_slug: str, export_id: int, name: str) 
 
 @login_required
 def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
-    """Export sales by destination, currency, mode and product, and declarations by status."""
+    """Export sales by destination, currency, mode and product (each with the registered-poor
+    households' share), and declarations by status."""
     county = _county(county_slug)
     if not is_county_admin(request.user, county):
         raise PermissionDenied
@@ -152,7 +153,19 @@ def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="exports-{county.slug}.csv"'
     response.write("\ufeff")  # Excel and WPS read UTF-8 only with its byte-order mark
     writer = SafeCsvWriter(response)
-    writer.writerow(["dimension", "key", "name", "orders", "quantity", "amount", "cny"])
+    writer.writerow(
+        [
+            "dimension",
+            "key",
+            "name",
+            "orders",
+            "quantity",
+            "amount",
+            "cny",
+            "poor_linked_cny",
+            "poor_share",
+        ]
+    )
     for dimension, rows in selectors.export_sales(county).items():
         for row in rows:
             key = row["key"]
@@ -165,6 +178,8 @@ def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
                     row.get("quantity", ""),
                     "" if row.get("amount") is None else row["amount"],
                     row.get("cny", ""),
+                    row.get("poor_cny", ""),
+                    "" if row.get("poor_share") is None else f"{row['poor_share']:.4f}",
                 ]
             )
     return response

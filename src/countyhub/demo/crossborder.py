@@ -14,6 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from countyhub.catalog.models import Product, Seller
+from countyhub.channels.models import Channel, ChannelKind, Charm, ListingStatus, Platform
+from countyhub.channels.services import create_channel, save_listing
 from countyhub.core.local_time import local_date
 from countyhub.crossborder import services
 from countyhub.crossborder.models import (
@@ -248,4 +250,32 @@ def build_crossborder(county: Any, admin: Any) -> str:
                 info="demo",
             )
         exports.append(export)
+    _abroad_channel(county, admin, list(products.values()))
     return f"{len(TRADE_DATA)} products with trade data, {len(exports)} export orders"
+
+
+def _abroad_channel(county: Any, admin: Any, products: list[Product]) -> Channel:
+    """A cross-border marketplace shop selling to the United States in USD, its prices by its
+    rule (20 % over the CNY price, at the day's rate, ending in .99), every product with trade
+    data listed."""
+    channel = create_channel(
+        actor=admin,
+        county=county,
+        code="abroad-us",
+        name="云岭跨境商城（美国站）",
+        kind=ChannelKind.CROSSBORDER,
+        platform=Platform.OTHER,
+        currency="USD",
+        markup_percent=Decimal(20),
+        charm=Charm.X99,
+        destination="US",
+    )
+    for product in products:
+        save_listing(
+            actor=admin,
+            channel=channel,
+            product=product,
+            external_id=f"US-{product.pk:06d}",
+            status=ListingStatus.LISTED,
+        )
+    return channel
