@@ -58,7 +58,7 @@ ADDITIONS: dict[str, Any] = {
     },
     "catalog.category": lambda site: {"slug": "new-category", "name": "新类别"},
     "shop.shippingrate": lambda site: {"region_code": "11", "region_name": ""},
-    "catalog.product": lambda site: {"gtin": "", "name": "新商品"},
+    "catalog.product": lambda site: {"gtin": "", "seller_sku": "", "name": "新商品"},
     "catalog.household": lambda site: {"head_name": "新农户", "phone": "13900000001"},
     "training.course": lambda site: {"county": str(site.world.county.pk), "title": "新课程"},
     "programs.incentiverule": lambda site: {"county": str(site.world.county.pk), "name": "新规则"},
