@@ -31,12 +31,14 @@ from countyhub.channels.importing import (
 )
 from countyhub.channels.models import (
     Channel,
+    ChannelKind,
     ChannelOrder,
     Listing,
     ListingStatus,
     StockSync,
 )
 from countyhub.channels.policies import own_products
+from countyhub.channels.procurement import check_may_list
 from countyhub.channels.selectors import channel_stock
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
@@ -334,6 +336,11 @@ def save_listing(
     """Create or change the product's listing on `channel` (audited)."""
     listing = Listing.objects.filter(channel=channel, product=product).first()
     created = listing is None
+    if channel.kind == ChannelKind.GOV832:
+        if status in (ListingStatus.READY, ListingStatus.LISTED):
+            check_may_list(product.seller, local_date(timezone.now(), channel.county))
+        if listing is not None and listing.price != price and status == ListingStatus.LISTED:
+            status = ListingStatus.READY  # the platform reviews every price change again
     if listing is None:
         listing = Listing(channel=channel, product=product, stock_buffer=channel.default_buffer)
     listing.price = price
