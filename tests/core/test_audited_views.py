@@ -913,6 +913,7 @@ READING = frozenset(
         "surveys:wave_export",
         "api:stock",
         "channels:index",
+        "channels:gov832",
         "channels:feed",
         "channels:sales_csv",
         "api:get_aftersale",

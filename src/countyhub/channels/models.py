@@ -290,3 +290,15 @@ class StockSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel.code} {self.synced_at:%Y-%m-%d %H:%M}"
+
+
+# The 832 platform's models live in their own module; imported here so Django finds them.
+from countyhub.channels.gov832 import (  # noqa: E402, F401
+    BuyerUnit,
+    Gov832County,
+    ProcurementOrder,
+    QualificationDocument,
+    Recommendation,
+    Reservation,
+    ReservedShareMinimum,
+)

@@ -32,6 +32,7 @@ from countyhub.channels.importing import (
 )
 from countyhub.channels.models import (
     Channel,
+    ChannelKind,
     ChannelOrder,
     Charm,
     Listing,
@@ -40,6 +41,7 @@ from countyhub.channels.models import (
 )
 from countyhub.channels.policies import own_products
 from countyhub.channels.pricing import rule_price
+from countyhub.channels.procurement import check_may_list
 from countyhub.channels.selectors import SELLING, channel_stock
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
@@ -367,6 +369,11 @@ def save_listing(
     price = rule_price(channel, product, day) if price is None else price
     listing = Listing.objects.filter(channel=channel, product=product).first()
     created = listing is None
+    if channel.kind == ChannelKind.GOV832:
+        if status in (ListingStatus.READY, ListingStatus.LISTED):
+            check_may_list(product.seller, day)
+        if listing is not None and listing.price != price and status == ListingStatus.LISTED:
+            status = ListingStatus.READY  # the platform reviews every price change again
     if listing is None:
         listing = Listing(channel=channel, product=product, stock_buffer=channel.default_buffer)
     listing.price = price

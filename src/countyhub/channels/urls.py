@@ -5,6 +5,7 @@ from countyhub.channels import views
 app_name = "channels"
 urlpatterns = [
     path("c/<slug:county_slug>/channels/", views.index, name="index"),
+    path("c/<slug:county_slug>/gov832/", views.gov832_page, name="gov832"),
     path("c/<slug:county_slug>/channels/sales.csv", views.sales_csv, name="sales_csv"),
     path("c/<slug:county_slug>/channels/<slug:code>/", views.channel_page, name="channel"),
     path("c/<slug:county_slug>/channels/<slug:code>/feed/<slug:fmt>/", views.feed, name="feed"),

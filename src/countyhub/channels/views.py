@@ -12,11 +12,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.channels import feeds, policies, selectors, services
+from countyhub.channels import feeds, policies, procurement, selectors, services
 from countyhub.channels.errors import ChannelError
-from countyhub.channels.models import Channel, FeedFormat, Listing, StockSync
+from countyhub.channels.models import Channel, ChannelKind, FeedFormat, Listing, StockSync
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
+from countyhub.core.permissions import is_county_admin
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.shop.errors import InsufficientStockError
 
@@ -174,3 +175,56 @@ def stock_file(request: HttpRequest, county_slug: str, code: str) -> HttpRespons
     response = HttpResponse(result.file, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{channel.code}-stock.csv"'
     return response
+
+
+@login_required
+def gov832_page(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """The 832 platform: for county administrators every unit's progress against its reserved
+    share and every supplier's sales; for a seller's staff only its own supplier record."""
+    county = County.objects.filter(slug=county_slug).first()
+    if county is None:
+        raise Http404
+    sellers = policies.county_sellers(request.user, county.pk)
+    is_admin = is_county_admin(request.user, county)
+    if not is_admin and not sellers.exists():
+        raise Http404
+    today = local_date(timezone.now(), county)
+    rows = procurement.supplier_sales(
+        county=county,
+        sellers=sellers,
+        year=today.year,
+        other_sales=[
+            row
+            for row in selectors.sales_by_channel(
+                county=county, products=policies.county_products(request.user, county.pk)
+            )
+            if row.channel not in gov832_codes(county)
+        ],
+    )
+    context = {
+        "county": county,
+        "year": today.year,
+        "is_admin": is_admin,
+        "units": procurement.progress(county_id=county.pk, year=today.year, today=today)
+        if is_admin
+        else [],
+        "suppliers": [
+            {
+                "sales": row,
+                "qualification": procurement.qualification(row.seller, today),
+                "documents": row.seller.gov832_documents.all(),
+                "recommendations": row.seller.gov832_recommendations.all(),
+            }
+            for row in rows
+        ],
+        "poor_share": procurement.poor_share(rows) if is_admin else None,
+    }
+    return render(request, "channels/gov832.html", context)
+
+
+def gov832_codes(county: County) -> set[str]:
+    return set(
+        Channel.objects.filter(county=county, kind=ChannelKind.GOV832).values_list(
+            "code", flat=True
+        )
+    )

@@ -29,6 +29,7 @@ from countyhub.demo.aftersales import build_aftersales
 from countyhub.demo.catalog import build_catalog, employ_poor_households
 from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
+from countyhub.demo.gov832 import build_gov832
 from countyhub.demo.images import build_pictures
 from countyhub.demo.orders import (
     build_assisted_orders,
@@ -93,11 +94,13 @@ def build_demo(
         report("household survey")
         surveys = build_surveys_demo(county, admin, rng)
         report("sales channels")
+        gov832 = build_gov832(county, admin)
         imported = build_channels(county, admin, rng)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
         f"{aftersales} after-sales requests, {imported} orders imported from Taobao; "
-        f"{exports}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; {surveys}"
+        f"{exports}; {gov832}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; "
+        f"{surveys}"
     )

@@ -10,10 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from countyhub.catalog.models import Product
 from countyhub.channels.models import ChannelKind, ListingStatus, Platform
+from countyhub.channels.procurement import qualification
 from countyhub.channels.services import create_channel, import_order_file, save_listing
+from countyhub.core.local_time import local_date
 from countyhub.shop.models import Order
 from countyhub.shop.services import ship_order
 
@@ -53,6 +56,10 @@ def build_channels(county: Any, admin: Any, rng: random.Random) -> int:
         kind=ChannelKind.GOV832,
         platform=Platform.FUPIN832,
     )
+    today = local_date(timezone.now(), county)
+    qualified = {
+        product.seller_id for product in products if qualification(product.seller, today).qualified
+    }
     for index, product in enumerate(products):
         if index % 6 == 5:
             continue  # most products, not all: some wait for their pictures
@@ -70,7 +77,8 @@ def build_channels(county: Any, admin: Any, rng: random.Random) -> int:
             channel=fupin,
             product=product,
             price=product.price,
-            status=ListingStatus.LISTED,
+            # Only a qualified supplier lists on 832; the others' listings wait as drafts.
+            status=ListingStatus.LISTED if product.seller_id in qualified else ListingStatus.DRAFT,
         )
     return _import_taobao_orders(taobao, rng)
 
