@@ -45,6 +45,9 @@ def test_the_page_shows_the_collecting_form_in_the_page_language(field):
     assert 'name="/data/income"' in body and "yuan of 2022" in body
     assert f'<option value="{field.household.pk}">' in body
     assert "surveys/collect.js" in body and "<script>" not in body
+    # The header leads the enumerator here from every page.
+    home = _client(field.enumerator).get(f"/c/{field.world.county.slug}/").content.decode()
+    assert f'href="/c/{field.world.county.slug}/surveys/collect/"' in home
 
 
 def test_a_session_post_needs_the_csrf_header(field):
