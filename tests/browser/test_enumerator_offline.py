@@ -1,5 +1,5 @@
 """On a phone with the network cut: an enumerator saves an answer, sees it queued, reconnects and
-it arrives exactly once; the queue survives a reload, and an answer whose confirmation was lost
+it arrives exactly once; the page and its queue survive a reload without network, and an answer whose confirmation was lost
 on the way back is sent again and still makes one answer (same instanceID, same XML)."""
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ def test_an_answer_saved_offline_arrives_once(live_server, browser, collecting, 
     page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
     expect(page.locator("#queue-count")).to_have_text("0")
     assert _fits_the_phone(page)
+    # The service worker that keeps the page for offline reloads is in place.
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+    page.reload()  # now under the worker's control
 
     # Network cut: the answer waits on the phone.
     context.set_offline(True)
@@ -109,6 +112,10 @@ def test_an_answer_saved_offline_arrives_once(live_server, browser, collecting, 
     context.set_offline(True)
     _fill(page, household, "18000")
     expect(page.locator("#queue-count")).to_have_text("1")
+    # Reloaded with no network: the service worker gives the page back, the queue with it.
+    page.reload()
+    expect(page.locator("#queue-count")).to_have_text("1")
+    screenshots(page, "reloaded-offline")
     context.set_offline(False)
     page.reload()
     expect(page.locator("#queue-box")).to_have_attribute("data-rounds", "1")

@@ -918,6 +918,7 @@ READING = frozenset(
         "surveys:openrosa_form_list",
         "surveys:openrosa_form",
         "surveys:collect",
+        "surveys:collect_worker",
         "surveys:list",
         "surveys:wave",
         "surveys:wave_export",

@@ -105,3 +105,13 @@ def test_assigned_villages_limit_the_households(field):
     assert refused.status_code == 403 and not Submission.objects.exists()
     taken = _submit(client, field, instance_xml("uuid:v2", household=str(own.pk)))
     assert taken.status_code == 201 and Submission.objects.get().household == own
+
+
+def test_the_service_worker_is_served_under_the_page_to_its_enumerators(field):
+    url = f"/c/{field.world.county.slug}/surveys/collect/worker.js"
+    response = _client(field.enumerator).get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
+    assert (
+        f'var PAGE = "/c/{field.world.county.slug}/surveys/collect/"' in response.content.decode()
+    )
+    assert _client(field.world.users["buyer"]).get(url).status_code == 403

@@ -89,6 +89,20 @@ def collect(request: HttpRequest, county_slug: str) -> HttpResponse:
 
 
 @login_required
+def collect_worker(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """The page's service worker, served under the page so that its scope covers it."""
+    county = _collector_county(request, county_slug)
+    response = render(
+        request,
+        "surveys/collect-sw.js",
+        {"county": county},
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
 @require_POST
 def collect_submit(request: HttpRequest, county_slug: str) -> HttpResponse:
     """The body is the submission XML. 201 for a new answer and for the same one again."""

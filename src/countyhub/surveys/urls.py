@@ -14,6 +14,11 @@ urlpatterns = [
     path("openrosa/<slug:county_slug>/submission", openrosa.submission, name="openrosa_submission"),
     path("c/<slug:county_slug>/surveys/collect/", collect.collect, name="collect"),
     path(
+        "c/<slug:county_slug>/surveys/collect/worker.js",
+        collect.collect_worker,
+        name="collect_worker",
+    ),
+    path(
         "c/<slug:county_slug>/surveys/collect/submit", collect.collect_submit, name="collect_submit"
     ),
     path("c/<slug:county_slug>/surveys/import/", views.answers_import, name="answers_import"),

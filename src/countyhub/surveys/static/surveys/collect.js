@@ -151,6 +151,10 @@
     });
   });
 
+  // The page itself offline: a service worker keeps it (where the browser allows one).
+  if ("serviceWorker" in navigator && box.dataset.workerUrl) {
+    navigator.serviceWorker.register(box.dataset.workerUrl).catch(function () {});
+  }
   document.getElementById("send-now").addEventListener("click", flush);
   window.addEventListener("online", flush);
   render();
