@@ -873,6 +873,15 @@ ALLOWED: dict[str, str] = {
         "OpenRosa clients authenticate by HTTP Basic, which the walk does not drive; a new answer "
         "is audited (submission.received), see tests/surveys/test_openrosa.py"
     ),
+    "surveys:collect_submit": (
+        "takes an XML body from the phone page's script, which the walk does not drive; it goes "
+        "through receive_submission (audited submission.received), see tests/surveys/test_collect.py"
+    ),
+    "surveys:answers_import": (
+        "needs an export file of a questionnaire, which the walk does not drive; every answer is "
+        "audited (submission.received) and the file (submissions.imported), see "
+        "tests/surveys/test_answers_import.py"
+    ),
 }
 
 # URLs that only read: a POST to them must write nothing.
@@ -908,6 +917,8 @@ READING = frozenset(
         "api:list_submissions",
         "surveys:openrosa_form_list",
         "surveys:openrosa_form",
+        "surveys:collect",
+        "surveys:collect_worker",
         "surveys:list",
         "surveys:wave",
         "surveys:wave_export",

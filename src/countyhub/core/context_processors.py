@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from countyhub.core.models import Role
 
 # The county roles whose places the header links to: a county's programs (its administrators and
-# analysts) and its training (its trainers).
+# analysts), its training (its trainers) and its survey collection (its enumerators).
 PROGRAMS_ROLES = (Role.COUNTY_ADMIN, Role.ANALYST)
 
 
@@ -30,6 +30,8 @@ def storefront(request: HttpRequest) -> dict[str, Any]:
         "is_province_official": user.is_superuser or user.province_roles.exists(),
         "programs_counties": sorted(programs_counties, key=lambda county: county.name),
         "training_counties": sorted(training_counties - programs_counties, key=lambda c: c.name),
+        # Enumerators' phone page of each county they interview in.
+        "collecting_counties": [m.county for m in memberships if m.role == Role.ENUMERATOR],
         # Which of a county's pages a sub-menu offers (superusers administer every county).
         "administered_county_ids": _county_ids(memberships, Role.COUNTY_ADMIN),
         "trained_county_ids": _county_ids(memberships, Role.TRAINER),

@@ -18,6 +18,8 @@ class SurveyErrorCode(ErrorCode):
     UNKNOWN_DEPRECATED = ("unknown_deprecated", ErrorKind.CONFLICT)
     ALREADY_SUPERSEDED = ("already_superseded", ErrorKind.CONFLICT)
     OTHER_COUNTY = ("other_county", ErrorKind.INVALID)
+    VILLAGE_NOT_ASSIGNED = ("village_not_assigned", ErrorKind.FORBIDDEN)
+    BAD_ANSWERS_FILE = ("bad_answers_file", ErrorKind.INVALID)
 
 
 class SurveyError(DomainError):

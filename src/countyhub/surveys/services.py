@@ -307,6 +307,38 @@ def receive_submission(
     return existing, False
 
 
+def assigned_village_ids(user: Any, county: County) -> set[int]:
+    """The villages of the county the enumerator is assigned to; empty: not limited."""
+    return set(
+        EnumeratorVillage.objects.filter(user=user, village__county=county).values_list(
+            "village_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def receive_enumerator_submission(
+    *, county: County, enumerator: Any, xml: bytes
+) -> tuple[Submission, bool]:
+    """An answer from countyhub's own phone page: the OpenRosa contract (receive_submission),
+    and an enumerator with assigned villages answers only for households of those villages."""
+    instance = parse_instance(xml)
+    villages = assigned_village_ids(enumerator, county)
+    questionnaire = Questionnaire.objects.filter(
+        county=county, form_id=instance.form_id, version=instance.version
+    ).first()
+    if villages and questionnaire is not None:
+        household, _typed = _household(county, questionnaire, instance.answers)
+        if household is not None and household.village_id not in villages:
+            raise SurveyError(
+                SurveyErrorCode.VILLAGE_NOT_ASSIGNED,
+                _("Household %(id)s is not in a village you are assigned to.")
+                % {"id": household.pk},
+                field="household",
+            )
+    return receive_submission(county=county, enumerator=enumerator, xml=xml)
+
+
 @transaction.atomic
 def link_household(*, actor: Any, submission: Submission, household: Household) -> Submission:
     """Link a kept answer to a household registered since."""

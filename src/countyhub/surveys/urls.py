@@ -1,6 +1,6 @@
 from django.urls import path
 
-from countyhub.surveys import openrosa, views
+from countyhub.surveys import collect, openrosa, views
 
 app_name = "surveys"
 
@@ -12,6 +12,16 @@ urlpatterns = [
         name="openrosa_form",
     ),
     path("openrosa/<slug:county_slug>/submission", openrosa.submission, name="openrosa_submission"),
+    path("c/<slug:county_slug>/surveys/collect/", collect.collect, name="collect"),
+    path(
+        "c/<slug:county_slug>/surveys/collect/worker.js",
+        collect.collect_worker,
+        name="collect_worker",
+    ),
+    path(
+        "c/<slug:county_slug>/surveys/collect/submit", collect.collect_submit, name="collect_submit"
+    ),
+    path("c/<slug:county_slug>/surveys/import/", views.answers_import, name="answers_import"),
     path("c/<slug:county_slug>/surveys/", views.survey_list, name="list"),
     path("c/<slug:county_slug>/surveys/waves/<int:wave_id>/", views.wave_detail, name="wave"),
     path(

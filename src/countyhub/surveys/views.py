@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, may_see_households, roles_in
 from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
 from countyhub.surveys import selectors
-from countyhub.surveys.models import Survey, Wave
+from countyhub.surveys.importing import AnswersImportError, import_answers
+from countyhub.surveys.models import Questionnaire, Survey, Wave
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -107,3 +110,32 @@ def wave_export(request: HttpRequest, county_slug: str, wave_id: int, fmt: str) 
         response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answers_import(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """Answers from a KoboToolbox or SurveyCTO export into one questionnaire version."""
+    county = _survey_county(request, county_slug)
+    questionnaires = Questionnaire.objects.filter(county=county).order_by("form_id", "-created_at")
+    context: dict[str, object] = {"county": county, "questionnaires": questionnaires}
+    if request.method == "POST":
+        questionnaire = questionnaires.filter(pk=request.POST.get("questionnaire") or 0).first()
+        upload = request.FILES.get("file")
+        if questionnaire is None or upload is None:
+            context["problems"] = [
+                {"row": "", "column": "", "message": _("Choose a questionnaire and a file.")}
+            ]
+            return render(request, "surveys/import.html", context, status=400)
+        try:
+            context["result"] = import_answers(
+                actor=request.user,
+                questionnaire=questionnaire,
+                upload=upload,
+                filename=upload.name or "",
+            )
+        except AnswersImportError as error:
+            context["error"] = error.message
+            context["problems"] = error.problems
+            return render(request, "surveys/import.html", context, status=400)
+    return render(request, "surveys/import.html", context)

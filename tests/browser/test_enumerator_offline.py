@@ -1,0 +1,148 @@
+"""On a phone with the network cut: an enumerator saves an answer, sees it queued, reconnects and
+it arrives exactly once; the page and its queue survive a reload without network, and an answer whose confirmation was lost
+on the way back is sent again and still makes one answer (same instanceID, same XML)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from countyhub.catalog.models import Household
+from countyhub.core.models import Role
+from countyhub.surveys import services
+from countyhub.surveys.models import Submission
+from tests.factories.core import CountyFactory, MembershipFactory, UserFactory, VillageFactory
+from tests.surveys.conftest import form_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+@pytest.fixture
+def collecting(transactional_db):
+    county = CountyFactory(name="青山县", name_en="Qingshan County", slug="qingshan")
+    admin = UserFactory(username="survey-admin")
+    MembershipFactory(user=admin, county=county, role=Role.COUNTY_ADMIN)
+    enumerator = UserFactory(username="survey-enumerator")
+    MembershipFactory(user=enumerator, county=county, role=Role.ENUMERATOR)
+    questionnaire = services.import_questionnaire(
+        actor=admin, county=county, content=form_bytes(), filename="household.md"
+    )
+    survey = services.create_survey(actor=admin, county=county, name="农户调查")
+    services.add_wave(
+        actor=admin,
+        survey=survey,
+        label="2022",
+        year=2022,
+        questionnaire=questionnaire,
+        collecting=True,
+    )
+    village = VillageFactory(township__county=county)
+    household = Household.objects.create(county=county, village=village, head_name="张三")
+    services.assign_villages(actor=admin, user=enumerator, villages=[village])
+    return household
+
+
+def _fill(page, household, income: str) -> None:
+    page.select_option("select[name='/data/household']", str(household.pk))
+    page.check("input[name='/data/ec/ec1'][value='4']")
+    page.check("input[name='/data/ec/ec2'][value='5']")
+    page.check("input[name='/data/ec/ec3'][value='-99']")
+    page.fill("input[name='/data/income']", income)
+    page.click("button.save-answer")
+
+
+def _send_now(page) -> None:
+    """Press "send now" and wait until that round of sending has ended."""
+    box = page.locator("#queue-box")
+    expect(box).to_have_attribute("data-rounds", re.compile(r"\d+"))
+    rounds = int(box.get_attribute("data-rounds"))
+    page.click("#send-now")
+    expect(box).to_have_attribute("data-rounds", str(rounds + 1))
+
+
+def _fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_answer_saved_offline_arrives_once(live_server, browser, collecting, screenshots):
+    household = collecting
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "survey-enumerator")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("#login")
+    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    expect(page.locator("#queue-count")).to_have_text("0")
+    assert _fits_the_phone(page)
+    # The service worker that keeps the page for offline reloads is in place.
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+    page.reload()  # now under the worker's control
+
+    # Network cut: the answer waits on the phone.
+    context.set_offline(True)
+    _fill(page, household, "32000")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    expect(page.locator("#queue li")).to_have_count(1)
+    screenshots(page, "queued-offline")
+    assert not Submission.objects.exists()
+
+    # Back online: the browser's online event sends it.
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0")
+    answer = Submission.objects.get()
+    assert answer.instance_id.startswith("uuid:") and answer.household == household
+    assert answer.answers["ec"] == {"ec1": "4", "ec2": "5", "ec3": "-99"}
+    assert answer.answers["income"] == "32000"
+
+    # Another answer: the submission endpoint is cut off, the page reloaded: still queued.
+    def refuse(route):
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r".*/collect/submit$"), refuse)
+    context.set_offline(True)
+    _fill(page, household, "18000")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    # Reloaded with no network: the service worker gives the page back, the queue with it.
+    page.reload()
+    expect(page.locator("#queue-count")).to_have_text("1")
+    screenshots(page, "reloaded-offline")
+    context.set_offline(False)
+    page.reload()
+    expect(page.locator("#queue-box")).to_have_attribute("data-rounds", "1")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    screenshots(page, "queued-after-reload")
+    assert Submission.objects.count() == 1
+
+    # The server takes it but the confirmation is lost: the page keeps it and sends it again.
+    def lose_the_answer(route):
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.unroute(re.compile(r".*/collect/submit$"))
+    page.route(re.compile(r".*/collect/submit$"), lose_the_answer)
+    _send_now(page)
+    expect(page.locator("#queue-count")).to_have_text("1")
+    assert Submission.objects.count() == 2
+    page.unroute(re.compile(r".*/collect/submit$"))
+    _send_now(page)
+    expect(page.locator("#queue-count")).to_have_text("0")
+    assert Submission.objects.count() == 2
+    assert sorted(answer.answers["income"] for answer in Submission.objects.all()) == [
+        "18000",
+        "32000",
+    ]
+    page.reload()
+    expect(page.locator("#queue-count")).to_have_text("0")
+    assert Submission.objects.count() == 2
+    screenshots(page, "sent")
+    context.close()
