@@ -869,6 +869,14 @@ ALLOWED: dict[str, str] = {
     "shop:assisted_order": "places an order through the checkout service, audited as checkout",
     "api:ship_order": "ship_order audits through _transition, as shop:order_action",
     "api:import_epcis": "appends events of an EPCIS document, as trace:import",
+    "analyses:wave_pls_setup": (
+        "starts a run through start_run, audited (analyses.run.started) as analyses:pls_setup; "
+        "the walk's site has no survey wave, see tests/analyses/test_waves.py"
+    ),
+    "analyses:wave_before_after_setup": (
+        "starts a run through start_run, audited (analyses.run.started) as "
+        "analyses:before_after_setup; see tests/analyses/test_waves.py"
+    ),
     "surveys:openrosa_submission": (
         "OpenRosa clients authenticate by HTTP Basic, which the walk does not drive; a new answer "
         "is audited (submission.received), see tests/surveys/test_openrosa.py"

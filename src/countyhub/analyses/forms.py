@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countyhub.analyses.models import Dataset
 from countyhub.analyses.services import MAX_RESAMPLES, MIN_RESAMPLES
+from countyhub.surveys.models import Wave
 
 
 def _names(text: str) -> list[str]:
@@ -168,3 +169,25 @@ class BeforeAfterForm(forms.Form):
             "cpi": "national_rural",
             "confidence": 0.95,
         }
+
+
+class WaveBeforeAfterForm(forms.Form):
+    """Two waves of one survey paired by household, and the money questions to compare."""
+
+    wave = forms.ModelChoiceField(label=_("Wave before"), queryset=Wave.objects.none())
+    wave_after = forms.ModelChoiceField(label=_("Wave after"), queryset=Wave.objects.none())
+    money = forms.MultipleChoiceField(
+        label=_("Money questions"), widget=forms.CheckboxSelectMultiple
+    )
+    base_year = forms.IntegerField(
+        label=_("Prices of the year"),
+        required=False,
+        help_text=_("Blank: the year of the wave after."),
+    )
+
+    def __init__(self, *args: Any, wave: Wave, money_years: dict[str, int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        waves = Wave.objects.filter(survey=wave.survey).order_by("year", "label")
+        self.fields["wave"].queryset = waves
+        self.fields["wave_after"].queryset = waves
+        self.fields["money"].choices = [(q, f"{q} ({y})") for q, y in money_years.items()]

@@ -49,11 +49,37 @@ class AnalysisKind(models.TextChoices):
 
 
 class AnalysisRun(CountyScoped):
-    """One analysis: its inputs, the background job computing it, and its stored results."""
+    """One analysis: its inputs, the background job computing it, and its stored results.
+
+    The data come from an uploaded dataset, or from a survey wave (PLS-SEM), or from two waves
+    paired by household (before/after: ``wave`` before, ``wave_after`` after); ``data_sha256``
+    is the file's hash, or the hash of the frame a wave gave, so a repeat refuses changed data.
+    """
 
     kind = models.CharField(_("kind"), max_length=20, choices=AnalysisKind.choices)
     dataset = models.ForeignKey(
-        Dataset, on_delete=models.PROTECT, related_name="runs", verbose_name=_("dataset")
+        Dataset,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name=_("dataset"),
+    )
+    wave = models.ForeignKey(
+        "surveys.Wave",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="analysis_runs",
+        verbose_name=_("survey wave"),
+    )
+    wave_after = models.ForeignKey(
+        "surveys.Wave",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="analysis_runs_after",
+        verbose_name=_("wave after"),
     )
     model_syntax = models.TextField(_("model"), blank=True)
     options = models.JSONField(_("options"), default=dict)
@@ -89,9 +115,29 @@ class AnalysisRun(CountyScoped):
         verbose_name = _("analysis run")
         verbose_name_plural = _("analysis runs")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dataset__isnull=False, wave__isnull=True)
+                | models.Q(dataset__isnull=True, wave__isnull=False),
+                name="analysis_run_one_source",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(wave_after__isnull=True) | models.Q(wave__isnull=False),
+                name="analysis_run_after_needs_before",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def source_name(self) -> str:
+        """What the data are, as the pages and the PDF name them."""
+        if self.dataset is not None:
+            return self.dataset.name
+        if self.wave_after is not None:
+            return f"{self.wave} → {self.wave_after.label}"
+        return str(self.wave)
 
     @property
     def succeeded(self) -> bool:

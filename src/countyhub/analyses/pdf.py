@@ -53,7 +53,7 @@ def run_pdf(run: AnalysisRun, results: dict[str, Any]) -> bytes:
     line(f"{run.county.name} · {run.get_kind_display()} #{run.pk}", 15, 9)
     line(
         _("Dataset: %(name)s (SHA-256 %(hash)s)")
-        % {"name": run.dataset.name, "hash": run.data_sha256[:16]}
+        % {"name": run.source_name, "hash": run.data_sha256[:16]}
     )
     line(
         _("Seed %(seed)s · countyhub %(version)s · %(when)s")

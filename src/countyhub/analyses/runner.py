@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.analyses.models import AnalysisKind, AnalysisRun
 from countyhub.analyses.pdf import run_pdf
-from countyhub.analyses.sources import DatasetError, SourceData, UploadedDataset
+from countyhub.analyses.sources import DatasetError, SourceData, source_of
 from countyhub.core import jobs
 from countyhub.core.models import Job
 
@@ -108,16 +108,16 @@ def _before_after(data: SourceData, options: dict[str, Any]) -> Outcome:
 
 @jobs.handler(JOB_KIND)
 def run_analysis(job: Job, progress: jobs.Progress) -> dict[str, Any]:
-    run = AnalysisRun.objects.select_related("dataset", "county").get(pk=job.inputs["run"])
+    run = AnalysisRun.objects.select_related(
+        "dataset", "county", "wave__questionnaire", "wave__survey", "wave_after__questionnaire"
+    ).get(pk=job.inputs["run"])
     progress.note(_("Reading the data"))
     try:
-        data = UploadedDataset(run.dataset).load()
+        data = source_of(run).load()
     except DatasetError as error:
         raise jobs.JobError(str(error)) from error
     if data.sha256 != run.data_sha256:
-        raise jobs.JobError(
-            _("The dataset's file is not the one this run was made on (SHA-256 differs).")
-        )
+        raise jobs.JobError(_("The data are not those this run was made on (SHA-256 differs)."))
     progress.note(_("Estimating"))
     outcome = compute(
         run.kind,

@@ -11,7 +11,9 @@ def datasets(county: County) -> QuerySet[Dataset]:
 
 
 def runs(county: County) -> QuerySet[AnalysisRun]:
-    return AnalysisRun.objects.filter(county=county).select_related("dataset", "job")[:50]
+    return AnalysisRun.objects.filter(county=county).select_related(
+        "dataset", "job", "wave__survey", "wave_after"
+    )[:50]
 
 
 def sample_sizes(model_syntax: str, p_min: float, n: int) -> dict[str, object] | None:

@@ -24,6 +24,9 @@ from countyhub.analyses.runner import JOB_KIND, before_after_model
 from countyhub.analyses.sources import (
     DatasetError,
     DatasetMeta,
+    PairedWaves,
+    SourceData,
+    SurveyWave,
     UploadedDataset,
     first_bad_cell,
     parse_table,
@@ -31,6 +34,7 @@ from countyhub.analyses.sources import (
 from countyhub.core import jobs
 from countyhub.core.audit import record_audit
 from countyhub.core.models import County
+from countyhub.surveys.models import Wave
 
 MAX_DATASET_BYTES = 5 * 2**20
 WEIGHTINGS = ("path", "factorial", "centroid")
@@ -199,13 +203,12 @@ def check_pls_options(options: dict[str, Any]) -> dict[str, Any]:
     return {"weighting": weighting, "missing": missing, "resamples": resamples}
 
 
-def check_pls_model(dataset: Dataset, model_syntax: str, options: dict[str, Any]) -> int:
-    """Bind the model to the dataset as the worker will; the usable rows (n)."""
+def check_pls_model(data: SourceData, model_syntax: str, options: dict[str, Any]) -> int:
+    """Bind the model to the data as the worker will; the usable rows (n)."""
     from countyhub.analysis.errors import AnalysisError
     from countyhub.analysis.plssem import PLSModel
     from countyhub.analysis.plssem.syntax import ModelSyntaxError
 
-    data = UploadedDataset(dataset).load()
     try:
         model = PLSModel.from_syntax(model_syntax, data.frame, missing=options["missing"])
     except ModelSyntaxError as error:
@@ -215,13 +218,80 @@ def check_pls_model(dataset: Dataset, model_syntax: str, options: dict[str, Any]
     return model.n
 
 
-def check_before_after(dataset: Dataset, options: dict[str, Any]) -> None:
+def check_before_after(data: SourceData, options: dict[str, Any]) -> None:
     from countyhub.analysis.errors import AnalysisError
 
     try:
-        before_after_model(UploadedDataset(dataset).load(), options)
+        before_after_model(data, options)
     except AnalysisError as error:
         raise AnalysisInputError(str(error)) from error
+
+
+def _source_data(
+    county: County,
+    kind: str,
+    options: dict[str, Any],
+    dataset: Dataset | None,
+    wave: Wave | None,
+    wave_after: Wave | None,
+) -> SourceData:
+    """The run's data, from the one source it names, checked to be the county's own."""
+    if dataset is not None and wave is None:
+        if dataset.county_id != county.pk:
+            raise AnalysisInputError(_("This dataset belongs to another county."))
+        try:
+            return UploadedDataset(dataset).load()
+        except DatasetError as error:
+            raise AnalysisInputError(str(error)) from error
+    if dataset is not None or wave is None:
+        raise AnalysisInputError(_("Name the data: a dataset or a survey wave."))
+    for each in (wave, wave_after):
+        if each is not None and each.survey.county_id != county.pk:
+            raise AnalysisInputError(_("This survey wave belongs to another county."))
+    if kind == AnalysisKind.PLS_SEM:
+        if wave_after is not None:
+            raise AnalysisInputError(_("A PLS-SEM reads one wave."))
+        return SurveyWave(wave).load()
+    if wave_after is None or wave_after.pk == wave.pk:
+        raise AnalysisInputError(_("Choose two different waves."), "wave_after")
+    money = tuple(options.get("money") or ())
+    if not money:
+        raise AnalysisInputError(_("Choose at least one money question."), "money")
+    try:
+        return PairedWaves(wave, wave_after, money).load()
+    except DatasetError as error:
+        raise AnalysisInputError(str(error), "money") from error
+
+
+def wave_before_after_options(
+    wave: Wave, wave_after: Wave, money: list[str], base_year: int | None
+) -> dict[str, Any]:
+    """Before/after options for two paired waves: each money question a measure, deflated from
+    the price years its questionnaires declare (one year per wave, so one deflator each)."""
+    from countyhub.surveys.selectors import HOUSEHOLD_COLUMN, money_years
+
+    years = []
+    for each in (wave, wave_after):
+        declared = money_years(each.questionnaire)
+        found = {declared[q] for q in money if q in declared}
+        if len(found) != 1 or not all(q in declared for q in money):
+            raise AnalysisInputError(
+                _("%(wave)s: the money questions must all have one price year.") % {"wave": each},
+                "money",
+            )
+        years.append(found.pop())
+    return {
+        "id": HOUSEHOLD_COLUMN,
+        "pairs": {q: [f"{q}_before", f"{q}_after"] for q in money},
+        "money": list(money),
+        "year_before": years[0],
+        "year_after": years[1],
+        "base_year": base_year or years[1],
+        "poverty": "",
+        "poverty_line": "official",
+        "cpi": "national_rural",
+        "confidence": 0.95,
+    }
 
 
 @transaction.atomic
@@ -229,32 +299,39 @@ def start_run(
     *,
     county: County,
     actor: Any,
-    dataset: Dataset,
     kind: str,
     options: dict[str, Any],
+    dataset: Dataset | None = None,
+    wave: Wave | None = None,
+    wave_after: Wave | None = None,
     model_syntax: str = "",
     seed: int | None = None,
     repeats: AnalysisRun | None = None,
 ) -> AnalysisRun:
     """Check the inputs, store the run and queue its job (dispatched on commit)."""
-    if dataset.county_id != county.pk:
-        raise AnalysisInputError(_("This dataset belongs to another county."))
+    if kind not in AnalysisKind.values:
+        raise AnalysisInputError(_("Unknown kind of analysis."))
+    data = _source_data(county, kind, options, dataset, wave, wave_after)
     if kind == AnalysisKind.PLS_SEM:
         options = {**options, **check_pls_options(options)}
-        check_pls_model(dataset, model_syntax, options)
-    elif kind == AnalysisKind.BEFORE_AFTER:
-        check_before_after(dataset, options)
+        check_pls_model(data, model_syntax, options)
     else:
-        raise AnalysisInputError(_("Unknown kind of analysis."))
+        check_before_after(data, options)
+    if repeats is not None and data.sha256 != repeats.data_sha256:
+        raise AnalysisInputError(
+            _("The data are not those this run was made on (SHA-256 differs).")
+        )
     job = jobs.submit(JOB_KIND, inputs={}, created_by=actor)
     run = AnalysisRun.objects.create(
         county=county,
         kind=kind,
         dataset=dataset,
+        wave=wave,
+        wave_after=wave_after,
         model_syntax=model_syntax,
         options=options,
         seed=secrets.randbelow(2**31) if seed is None else seed,
-        data_sha256=dataset.sha256,
+        data_sha256=data.sha256,
         countyhub_version=__version__,
         job=job,
         repeats=repeats,
@@ -267,7 +344,14 @@ def start_run(
         action="analyses.run.started",
         target=run,
         county=county,
-        changes={"kind": kind, "dataset": dataset.pk, "seed": run.seed, "options": options},
+        changes={
+            "kind": kind,
+            "dataset": dataset.pk if dataset else None,
+            "waves": [w.pk for w in (wave, wave_after) if w is not None],
+            "sha256": run.data_sha256,
+            "seed": run.seed,
+            "options": options,
+        },
     )
     return run
 
@@ -278,6 +362,8 @@ def repeat_run(*, run: AnalysisRun, actor: Any) -> AnalysisRun:
         county=run.county,
         actor=actor,
         dataset=run.dataset,
+        wave=run.wave,
+        wave_after=run.wave_after,
         kind=run.kind,
         options=run.options,
         model_syntax=run.model_syntax,

@@ -4,8 +4,10 @@ A :class:`DatasetSource` loads a :class:`SourceData`: a DataFrame already cleane
 every analysis needs it (declared missing codes are missing, never a number; reverse-coded items
 reversed, x' = min + max - x), the metadata that says what the columns are, and the SHA-256 of
 the raw data the frame came from (a stored run names it, and refuses different data).
-Today the one source is an uploaded file (:class:`UploadedDataset`); a survey wave will be
-another class with the same ``load``.
+The sources: an uploaded file (:class:`UploadedDataset`), a survey wave (:class:`SurveyWave`,
+for PLS-SEM) and two waves paired by household (:class:`PairedWaves`, for before/after). A wave's
+frame carries only what the analysis reads (construct items; money amounts and the household
+id), never a question that could name a household; its hash is that of the frame as CSV.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from countyhub.core.tabular import TableError, read_table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from countyhub.analyses.models import Dataset
+    from countyhub.analyses.models import AnalysisRun, Dataset
+    from countyhub.surveys.models import Wave
 
 
 @dataclass(frozen=True)
@@ -220,3 +223,73 @@ class UploadedDataset:
             sha256=hashlib.sha256(data).hexdigest(),
             label=self.dataset.name,
         )
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """The hash of a frame built from the database: its CSV, so equal data give equal hashes."""
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SurveyWave:
+    """A wave's answers as the PLS-SEM reads them: the questionnaire's construct items, reverse
+    items reversed and missing codes removed by the surveys app's ``wave_frame``."""
+
+    wave: Wave
+
+    def load(self) -> SourceData:
+        from countyhub.surveys.selectors import questionnaire_constructs, wave_frame
+
+        constructs = questionnaire_constructs(self.wave.questionnaire)
+        items = [item for names in constructs.values() for item in names]
+        frame = wave_frame(self.wave)[items].reset_index(drop=True)
+        frame.attrs["source"] = str(self.wave)
+        return SourceData(
+            frame=frame,
+            meta=DatasetMeta(constructs=constructs),
+            sha256=frame_sha256(frame),
+            label=str(self.wave),
+        )
+
+
+@dataclass(frozen=True)
+class PairedWaves:
+    """Two waves paired by household id: ``<question>_before`` and ``<question>_after`` for each
+    money question, with the price years the questionnaires declare."""
+
+    before: Wave
+    after: Wave
+    money: tuple[str, ...]
+
+    def load(self) -> SourceData:
+        from countyhub.surveys.selectors import money_years, paired_waves
+
+        try:
+            frame = paired_waves(self.before, self.after, list(self.money))
+        except KeyError as error:
+            raise DatasetError(str(error.args[0])) from error
+        years_before = money_years(self.before.questionnaire)
+        years_after = money_years(self.after.questionnaire)
+        label = f"{self.before} → {self.after.label}"
+        frame.attrs["source"] = label
+        return SourceData(
+            frame=frame,
+            meta=DatasetMeta(
+                money={
+                    **{f"{q}_before": years_before[q] for q in self.money if q in years_before},
+                    **{f"{q}_after": years_after[q] for q in self.money if q in years_after},
+                },
+            ),
+            sha256=frame_sha256(frame),
+            label=label,
+        )
+
+
+def source_of(run: AnalysisRun) -> DatasetSource:
+    """Where a stored run reads its data."""
+    if run.dataset is not None:
+        return UploadedDataset(run.dataset)
+    if run.wave_after is not None:
+        return PairedWaves(run.wave, run.wave_after, tuple(run.options.get("money") or ()))
+    assert run.wave is not None  # the database's analysis_run_one_source constraint
+    return SurveyWave(run.wave)

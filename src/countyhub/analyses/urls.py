@@ -20,6 +20,16 @@ urlpatterns = [
         views.before_after_setup,
         name="before_after_setup",
     ),
+    path(
+        "c/<slug:county_slug>/analyses/waves/<int:wave_id>/pls-sem/",
+        views.wave_pls_setup,
+        name="wave_pls_setup",
+    ),
+    path(
+        "c/<slug:county_slug>/analyses/waves/<int:wave_id>/before-after/",
+        views.wave_before_after_setup,
+        name="wave_before_after_setup",
+    ),
     path("c/<slug:county_slug>/analyses/runs/<int:analysis_id>/", views.run_detail, name="run"),
     path(
         "c/<slug:county_slug>/analyses/runs/<int:analysis_id>/progress.json",

@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from countyhub.analyses import selectors, services
-from countyhub.analyses.forms import BeforeAfterForm, DatasetForm, PLSForm
+from countyhub.analyses.forms import BeforeAfterForm, DatasetForm, PLSForm, WaveBeforeAfterForm
 from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
 from countyhub.analyses.presentation import present
 from countyhub.analyses.sources import DatasetMeta
 from countyhub.core.jobs import reap_if_stale
 from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, roles_in
+from countyhub.surveys.models import Wave
+from countyhub.surveys.selectors import current_submissions, money_years, questionnaire_constructs
 
 
 def _county(request: HttpRequest, slug: str) -> County:
@@ -87,11 +89,37 @@ def _measurement_syntax(meta: DatasetMeta) -> str:
     return "".join(f"{name} =~ {' + '.join(items)}\n" for name, items in meta.constructs.items())
 
 
+def _wave(county: County, wave_id: int) -> Wave:
+    waves = Wave.objects.select_related("survey", "questionnaire")
+    return get_object_or_404(waves, pk=wave_id, survey__county=county)
+
+
 @login_required
 def pls_setup(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpResponse:
     county = _county(request, county_slug)
     dataset = get_object_or_404(Dataset, pk=dataset_id, county=county)
     meta = DatasetMeta.from_json(dataset.metadata)
+    return _pls_setup(request, county, meta, dataset.name, dataset.rows, {"dataset": dataset})
+
+
+@login_required
+def wave_pls_setup(request: HttpRequest, county_slug: str, wave_id: int) -> HttpResponse:
+    """The PLS-SEM set-up on a survey wave: its questionnaire's constructs preselected."""
+    county = _county(request, county_slug)
+    wave = _wave(county, wave_id)
+    meta = DatasetMeta(constructs=questionnaire_constructs(wave.questionnaire))
+    rows = current_submissions(wave=wave).count()
+    return _pls_setup(request, county, meta, str(wave), rows, {"wave": wave})
+
+
+def _pls_setup(
+    request: HttpRequest,
+    county: County,
+    meta: DatasetMeta,
+    source_name: str,
+    rows: int,
+    source: dict[str, Any],
+) -> HttpResponse:
     form = PLSForm(request.POST or None, initial={"model_syntax": _measurement_syntax(meta)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -99,7 +127,7 @@ def pls_setup(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpRe
             run = services.start_run(
                 county=county,
                 actor=request.user,
-                dataset=dataset,
+                **source,
                 kind=AnalysisKind.PLS_SEM,
                 model_syntax=data["model_syntax"],
                 options={
@@ -116,10 +144,12 @@ def pls_setup(request: HttpRequest, county_slug: str, dataset_id: int) -> HttpRe
             return redirect("analyses:run", county.slug, run.pk)
     context = {
         "county": county,
-        "dataset": dataset,
+        **source,
+        "source_name": source_name,
+        "rows": rows,
         "meta": meta,
         "form": form,
-        "sizes": selectors.sample_sizes(form["model_syntax"].value() or "", 0.2, dataset.rows),
+        "sizes": selectors.sample_sizes(form["model_syntax"].value() or "", 0.2, rows),
     }
     return render(request, "analyses/pls_setup.html", context, status=400 if form.errors else 200)
 
@@ -150,7 +180,57 @@ def before_after_setup(request: HttpRequest, county_slug: str, dataset_id: int) 
             _form_error(form, error)
         else:
             return redirect("analyses:run", county.slug, run.pk)
-    context = {"county": county, "dataset": dataset, "meta": meta, "form": form}
+    context = {
+        "county": county,
+        "dataset": dataset,
+        "source_name": dataset.name,
+        "meta": meta,
+        "form": form,
+    }
+    return render(
+        request, "analyses/before_after_setup.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def wave_before_after_setup(request: HttpRequest, county_slug: str, wave_id: int) -> HttpResponse:
+    """Before/after on two waves paired by household, this wave preselected as the first."""
+    county = _county(request, county_slug)
+    wave = _wave(county, wave_id)
+    years = money_years(wave.questionnaire)
+    later = Wave.objects.filter(survey=wave.survey, year__gt=wave.year).order_by("year").first()
+    form = WaveBeforeAfterForm(
+        request.POST or None,
+        wave=wave,
+        money_years=years,
+        initial={"wave": wave, "wave_after": later, "money": list(years)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            options = services.wave_before_after_options(
+                data["wave"], data["wave_after"], data["money"], data["base_year"]
+            )
+            run = services.start_run(
+                county=county,
+                actor=request.user,
+                wave=data["wave"],
+                wave_after=data["wave_after"],
+                kind=AnalysisKind.BEFORE_AFTER,
+                options=options,
+                seed=0,
+            )
+        except services.AnalysesError as error:
+            _form_error(form, error)
+        else:
+            return redirect("analyses:run", county.slug, run.pk)
+    context = {
+        "county": county,
+        "wave": wave,
+        "source_name": str(wave),
+        "meta": DatasetMeta(money=years),
+        "form": form,
+    }
     return render(
         request, "analyses/before_after_setup.html", context, status=400 if form.errors else 200
     )
@@ -158,7 +238,9 @@ def before_after_setup(request: HttpRequest, county_slug: str, dataset_id: int) 
 
 def _run(request: HttpRequest, county_slug: str, analysis_id: int) -> AnalysisRun:
     county = _county(request, county_slug)
-    runs = AnalysisRun.objects.select_related("job", "dataset", "county")
+    runs = AnalysisRun.objects.select_related(
+        "job", "dataset", "county", "wave__survey", "wave_after"
+    )
     run = get_object_or_404(runs, pk=analysis_id, county=county)
     run.job = reap_if_stale(run.job)
     return run
@@ -175,7 +257,7 @@ def run_detail(request: HttpRequest, county_slug: str, analysis_id: int) -> Http
         "sizes": selectors.sample_sizes(
             run.model_syntax,
             float(run.options.get("p_min", 0.2)),
-            run.results.get("n") or run.dataset.rows,
+            run.results.get("n") or (run.dataset.rows if run.dataset else 0),
         )
         if run.kind == AnalysisKind.PLS_SEM
         else None,

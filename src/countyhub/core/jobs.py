@@ -142,8 +142,11 @@ class _Heartbeat(threading.Thread):
             connections.close_all()
 
 
-def execute(job_id: int) -> None:
-    """Run a queued job to its end here and now; a job already claimed is left alone."""
+def execute(job_id: int, *, heartbeat: bool = True) -> None:
+    """Run a queued job to its end here and now; a job already claimed is left alone.
+
+    ``heartbeat=False`` runs it inside the caller's open transaction (the demo builder): a
+    heartbeat from another connection would wait on that transaction's lock of the job row."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now, heartbeat=now
@@ -152,7 +155,8 @@ def execute(job_id: int) -> None:
         return
     job = Job.objects.get(pk=job_id)
     beat = _Heartbeat(job_id)
-    beat.start()
+    if heartbeat:
+        beat.start()
     try:
         result = HANDLERS[job.kind](job, Progress(job_id))
     except JobCancelled:
@@ -170,7 +174,8 @@ def execute(job_id: int) -> None:
         _finish(job_id, JobStatus.SUCCEEDED, result=result)
     finally:
         beat.stopped.set()
-        beat.join()
+        if heartbeat:
+            beat.join()
 
 
 def _finish(job_id: int, status: str, **fields: Any) -> None:

@@ -26,6 +26,7 @@ from countyhub.demo.accounts import (
     grant_demo_roles,
 )
 from countyhub.demo.aftersales import build_aftersales
+from countyhub.demo.analyses import build_analyses_demo
 from countyhub.demo.catalog import build_catalog, employ_poor_households
 from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
@@ -93,6 +94,7 @@ def build_demo(
         programs = build_programs_demo(county, rng, password=DEMO_PASSWORD, progress=report)
         report("household survey")
         surveys = build_surveys_demo(county, admin, rng)
+        surveys += "; " + build_analyses_demo(county, admin)
         report("sales channels")
         gov832 = build_gov832(county, admin)
         imported = build_channels(county, admin, rng)
