@@ -197,3 +197,28 @@ def test_a_backup_never_overwrites_and_a_non_backup_is_named(world, storage_fold
 
     assert done.returncode == 2
     assert "is not a countyhub backup" in done.stderr
+
+
+def test_a_backup_inside_an_open_transaction_is_refused_at_once(db, tmp_path):
+    with pytest.raises(backups.BackupError, match="inside an open transaction"):
+        backups.create_backup(tmp_path / "county.tar.gz")
+    assert not (tmp_path / "county.tar.gz").exists()
+
+
+def test_an_sqlite_database_locked_by_a_stuck_process_fails_the_backup_in_time(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(backups, "SQLITE_LOCK_TIMEOUT", 0.3)
+    path = tmp_path / "county.sqlite3"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE t (a)")
+    stuck = sqlite3.connect(path, isolation_level=None)
+    stuck.execute("BEGIN EXCLUSIVE")
+    source, copy = sqlite3.connect(path), sqlite3.connect(tmp_path / "copy.sqlite3")
+    try:
+        with pytest.raises(backups.BackupError, match="locked by another connection"):
+            source.backup(copy, progress=backups._give_up_when_locked_too_long(), sleep=0.05)
+    finally:
+        stuck.rollback()
+        for db in (stuck, source, copy):
+            db.close()

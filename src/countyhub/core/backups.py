@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,10 @@ FORMAT = 1
 STORAGE_FOLDERS = {"media": "default", "private": "private"}
 
 Progress = Callable[[str, int, int], None]  # step, done, total
+# SQLite's backup retries a locked database for ever; a writer that holds its lock longer than
+# this is a stuck process, not a busy one.
+SQLITE_LOCK_TIMEOUT = 60.0
+SQLITE_PAGES_PER_STEP = 4096
 
 
 class BackupError(Exception):
@@ -159,11 +164,31 @@ def _dump_database(target: Path) -> str:
         connection.ensure_connection()
         copy = sqlite3.connect(target)
         try:
-            connection.connection.backup(copy)
+            connection.connection.backup(
+                copy, pages=SQLITE_PAGES_PER_STEP, progress=_give_up_when_locked_too_long()
+            )
         finally:
             copy.close()
         return "database.sqlite3"
     raise BackupError(f"Backing up a {connection.vendor} database is not supported.")
+
+
+def _give_up_when_locked_too_long() -> Callable[[int, int, int], None]:
+    deadline = time.monotonic() + SQLITE_LOCK_TIMEOUT
+
+    def check(status: int, _remaining: int, _pages: int) -> None:
+        nonlocal deadline
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if time.monotonic() > deadline:
+                raise BackupError(
+                    f"The SQLite database stayed locked by another connection for "
+                    f"{SQLITE_LOCK_TIMEOUT:.0f} s; stop the process that holds it "
+                    f"(a stuck worker or shell) and back up again."
+                )
+        else:
+            deadline = time.monotonic() + SQLITE_LOCK_TIMEOUT
+
+    return check
 
 
 def create_backup(archive: Path, *, progress: Progress = _quiet) -> Manifest:
@@ -171,6 +196,10 @@ def create_backup(archive: Path, *, progress: Progress = _quiet) -> Manifest:
     archive = Path(archive)
     if archive.exists():
         raise BackupError(f"{archive} exists already; choose another name.")
+    if connection.in_atomic_block:
+        # SQLite would wait for ever on the open transaction's own lock, and pg_dump would miss
+        # its rows: a backup is taken from committed data only.
+        raise BackupError("A backup cannot be taken inside an open transaction; commit first.")
     with tempfile.TemporaryDirectory() as scratch:
         progress("database", 0, 1)
         tables = table_row_counts()
