@@ -9,6 +9,7 @@ test suite set it for themselves, `countyhub serve` never does.
 import json
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -130,12 +131,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every worker and host must read the same cache (page versions, trace verdicts), or a price
+# change shows in some page loads and not in others: Redis when configured, else a table in the
+# database. Process memory only where one process is all there is (the test suite, a shell);
+# `countyhub serve` refuses it with more than one worker.
+COUNTYHUB_CACHE = os.environ.get("COUNTYHUB_CACHE") or ("redis" if REDIS_URL else "database")
+_DEFAULT_CACHES: dict[str, dict[str, Any]] = {
+    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "countyhub_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+    "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if COUNTYHUB_CACHE not in _DEFAULT_CACHES or (COUNTYHUB_CACHE == "redis" and not REDIS_URL):
+    raise ImproperlyConfigured(
+        f"COUNTYHUB_CACHE={COUNTYHUB_CACHE!r}: use redis (with REDIS_URL), database or process."
+    )
+CACHES = {"default": _DEFAULT_CACHES[COUNTYHUB_CACHE]}
 # Log-in and rate-limit counters must be shared by every worker and host: Redis when configured,
 # else a table in the database (core's migration 0005 creates it), never process memory.
 CACHES["throttle"] = (

@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 # Tables a request may write without an audit entry: the log-in session and the admin's own
 # history of its pages (django_admin_log), which are not records of the county.
 # Sessions, the admin's own log, and the log-in throttle's counters are not records.
-NOT_RECORDS = frozenset({"django_session", "django_admin_log", "countyhub_throttle_cache"})
+NOT_RECORDS = frozenset(
+    {"django_session", "django_admin_log", "countyhub_throttle_cache", "countyhub_cache"}
+)
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 

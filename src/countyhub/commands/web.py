@@ -35,7 +35,17 @@ def serve(
 ) -> None:
     """Serve countyhub with gunicorn; whitenoise serves the static files."""
     _setup_django()
+    from django.conf import settings
     from django.core.management import call_command
+
+    if workers > 1 and settings.COUNTYHUB_CACHE == "process":
+        typer.echo(
+            f"COUNTYHUB_CACHE=process keeps one cache per worker: {workers} workers would show "
+            "different pages after a change. Unset it (the database cache) or set REDIS_URL, "
+            "or serve with --workers 1.",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     call_command("collectstatic", interactive=False, verbosity=0)
     argv = [

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import FileSystemStorage, storages
-from django.db import connection
+from django.db import connection, transaction
 
 import countyhub
 
@@ -40,6 +40,9 @@ Progress = Callable[[str, int, int], None]  # step, done, total
 # this is a stuck process, not a busy one.
 SQLITE_LOCK_TIMEOUT = 60.0
 SQLITE_PAGES_PER_STEP = 4096
+# Caches: their rows are rebuilt on demand and change by the second; a backup keeps their tables,
+# not their rows.
+DISPOSABLE_TABLES = frozenset({"countyhub_cache", "countyhub_throttle_cache"})
 
 
 class BackupError(Exception):
@@ -85,13 +88,15 @@ def _quiet(step: str, done: int, total: int) -> None:
     return None
 
 
-def table_row_counts() -> dict[str, int]:
+def table_row_counts(cursor: Any = None) -> dict[str, int]:
     """Every table of the database (Django's, the apps', the migrations record), by name."""
+    if cursor is None:
+        with connection.cursor() as cursor:
+            return table_row_counts(cursor)
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
-            counts[table] = int(cursor.fetchone()[0])
+    for table in sorted(connection.introspection.table_names(cursor)):
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+        counts[table] = int(cursor.fetchone()[0])
     return counts
 
 
@@ -144,33 +149,64 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
 
 
-def _dump_database(target: Path) -> str:
+def _dump_database(target: Path) -> tuple[str, dict[str, int]]:
+    """Dump the database into `target`; the archive member's name and the row counts of the very
+    data dumped (not of the live tables a moment later, while the site keeps selling)."""
     if connection.vendor == "postgresql":
-        args, env = _pg_environment()
+        return "database.dump", _dump_postgresql(target)
+    if connection.vendor == "sqlite":
+        return "database.sqlite3", _copy_sqlite(target)
+    raise BackupError(f"Backing up a {connection.vendor} database is not supported.")
+
+
+def _dump_postgresql(target: Path) -> dict[str, int]:
+    args, env = _pg_environment()
+    skipped = [f"--exclude-table-data={table}" for table in DISPOSABLE_TABLES]
+    # pg_dump reads the snapshot this transaction exports, so the manifest counts what it dumps.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        counts = table_row_counts(cursor)
         _run(
             [
                 "pg_dump",
                 "--format=custom",
                 "--no-owner",
                 "--no-privileges",
+                f"--snapshot={snapshot}",
+                *skipped,
                 "--file",
                 str(target),
                 *args,
             ],
             env,
         )
-        return "database.dump"
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        copy = sqlite3.connect(target)
-        try:
-            connection.connection.backup(
-                copy, pages=SQLITE_PAGES_PER_STEP, progress=_give_up_when_locked_too_long()
+    return counts | {table: 0 for table in DISPOSABLE_TABLES if table in counts}
+
+
+def _copy_sqlite(target: Path) -> dict[str, int]:
+    connection.ensure_connection()
+    copy = sqlite3.connect(target)
+    try:
+        connection.connection.backup(
+            copy, pages=SQLITE_PAGES_PER_STEP, progress=_give_up_when_locked_too_long()
+        )
+        tables = {
+            name
+            for (name,) in copy.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
-        finally:
-            copy.close()
-        return "database.sqlite3"
-    raise BackupError(f"Backing up a {connection.vendor} database is not supported.")
+        }
+        with copy:
+            for table in DISPOSABLE_TABLES & tables:
+                copy.execute(f'DELETE FROM "{table}"')
+        return {
+            table: int(copy.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+            for table in sorted(tables)
+        }
+    finally:
+        copy.close()
 
 
 def _give_up_when_locked_too_long() -> Callable[[int, int, int], None]:
@@ -202,9 +238,8 @@ def create_backup(archive: Path, *, progress: Progress = _quiet) -> Manifest:
         raise BackupError("A backup cannot be taken inside an open transaction; commit first.")
     with tempfile.TemporaryDirectory() as scratch:
         progress("database", 0, 1)
-        tables = table_row_counts()
         dump = Path(scratch) / "database"
-        member = _dump_database(dump)
+        member, tables = _dump_database(dump)
         progress("database", 1, 1)
         manifest = Manifest(
             countyhub_version=countyhub.__version__,

@@ -4,8 +4,8 @@ Only requests without a session or messages cookie are served from the cache, an
 stored only if it shows no message and sets no cookie of its own, so nothing personal (cart, log-in,
 a refused quantity) can leak between visitors; the key holds the path, query and language. Pages
 cached here carry no CSRF token in their HTML: the storefront script takes it from the cookie,
-which this decorator makes sure is set. A catalog change bumps a version number in the cache, so
-with a shared cache (REDIS_URL) changes show at once; with the per-process cache, within TIMEOUT.
+which this decorator makes sure is set. A catalog change bumps a version number in the cache;
+the cache is shared by every worker and host (settings.COUNTYHUB_CACHE), so changes show at once.
 """
 
 from __future__ import annotations
