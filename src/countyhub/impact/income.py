@@ -91,8 +91,7 @@ class AttributionRule:
 
 
 def _percent(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 @dataclass
@@ -236,7 +235,7 @@ def panel_years(county: County) -> list[int]:
 def _split(amount: Decimal, households: Sequence[int]) -> dict[int, Decimal]:
     """``amount`` split equally, each share to the fen (rounding may leave a fen unassigned)."""
     share = quantize_cny(amount / len(households))
-    return {household: share for household in households}
+    return dict.fromkeys(households, share)
 
 
 def income_panel(

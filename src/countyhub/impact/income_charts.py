@@ -23,7 +23,7 @@ def grouped_bars_svg(
     is drawn as no bar with its title saying so, never as zero. 340 units wide: fits 390 px."""
     width, height, left, bottom, top = 340, 200, 46, 34, 26
     values = [v for _name, vs in series for v in vs if v is not None]
-    peak = max(values + [0.0])
+    peak = max([*values, 0.0])
     peak = peak if peak > 0 else 1.0
     plot_h = height - top - bottom
     slot = (width - left - 6) / max(len(categories), 1)
