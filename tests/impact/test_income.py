@@ -245,3 +245,16 @@ def test_other_counties_and_roles_cannot_see_it(world, client, user, name):
         assert response.status_code == 302
     else:
         assert response.status_code == 403
+
+
+def test_a_year_without_a_line_says_why_instead_of_zero(world, client):
+    village = VillageFactory(township__county=world.county)
+    worker = household(world.county, village, 2, poor=True)
+    link(world.seller, worker)
+    make_order(world.seller, day=dt.date(2025, 3, 1), total="800.00")
+    client.cookies["django_language"] = "en"
+    client.force_login(world.users["county_admin"])
+    page = client.get(reverse("impact:income", args=[world.county.slug])).content.decode()
+    assert "cannot be computed" in page
+    assert "no official value is invented" in page and "it covers 2010-2020" in page
+    assert "¥800.00" in page and "¥400.00" in page  # recorded income, per person

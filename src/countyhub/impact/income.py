@@ -390,8 +390,17 @@ def line_series(
     for year in years:
         try:
             lines[year] = poverty_line(year, method=method, official=official, cpi=cpi)
-        except AnalysisError as error:
-            missing[year] = str(error)
+        except AnalysisError:
+            if method == OFFICIAL:
+                missing[year] = _(
+                    "the official poverty line table has no value for %(year)s (it covers "
+                    "%(coverage)s); no official value is invented"
+                ) % {"year": year, "coverage": official.coverage()}
+            else:
+                missing[year] = _(
+                    "the CPI has no value for %(year)s (it covers %(coverage)s), so the "
+                    "CPI-indexed line cannot be carried to that year"
+                ) % {"year": year, "coverage": cpi.coverage()}
     return LineSeries(method, lines, missing)
 
 

@@ -20,8 +20,9 @@ def grouped_bars_svg(
     chart_id: str,
 ) -> SafeString:
     """Bars per category (a year), one per series (registered poor, others); a missing value
-    is drawn as no bar with its title saying so, never as zero. 340 units wide: fits 390 px."""
-    width, height, left, bottom, top = 340, 200, 46, 34, 26
+    is drawn as no bar, never as zero. 340 units wide: fits 390 px. The title is the SVG's
+    accessible name; the page prints it as the figure's caption (a long one would not fit)."""
+    width, height, left, bottom, top = 340, 190, 46, 34, 10
     values = [v for _name, vs in series for v in vs if v is not None]
     peak = max([*values, 0.0])
     peak = peak if peak > 0 else 1.0
@@ -97,14 +98,11 @@ def grouped_bars_svg(
     )
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}">'
-        '<title id="{}">{}</title>'
-        '<text x="4" y="14" font-size="11" fill="{}">{}</text>{}{}</svg>',
+        '<title id="{}">{}</title>{}{}</svg>',
         width,
         height,
         chart_id,
         chart_id,
-        title,
-        INK,
         title,
         SafeString("".join(parts)),
         legend,

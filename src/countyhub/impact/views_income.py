@@ -92,8 +92,9 @@ def income_page(request: HttpRequest, county_slug: str) -> HttpResponse:
         for group in (income.GROUP_POOR, income.GROUP_OTHERS)
     }
     series_names = (_("registered poor"), _("others"))
+    income_title = _("Recorded income per person, mean by year (yuan)")
     income_chart = grouped_bars_svg(
-        _("Recorded income per person, mean by year (yuan)"),
+        income_title,
         years,
         list(zip(series_names, means.values(), strict=True)),
         unit=" " + _("yuan"),
@@ -109,15 +110,15 @@ def income_page(request: HttpRequest, county_slug: str) -> HttpResponse:
             for group in (income.GROUP_POOR, income.GROUP_OTHERS)
         }
         if any(v is not None for vs in values.values() for v in vs):
-            headcount_charts.append(
-                grouped_bars_svg(
-                    _("Headcount ratio (%%), %(line)s") % {"line": series.label},
-                    years,
-                    list(zip(series_names, values.values(), strict=True)),
-                    unit=" %",
-                    chart_id=chart_id,
-                )
+            title = _("Headcount ratio (%%), %(line)s") % {"line": series.label}
+            chart = grouped_bars_svg(
+                title,
+                years,
+                list(zip(series_names, values.values(), strict=True)),
+                unit=" %",
+                chart_id=chart_id,
             )
+            headcount_charts.append((title, chart))
     context = {
         "county": county,
         "panel": panel,
@@ -126,16 +127,17 @@ def income_page(request: HttpRequest, county_slug: str) -> HttpResponse:
         "year": year,
         "households": households,
         "lines": [
-            (official, [r for r in official_rows if not r.village]),
-            (indexed, [r for r in indexed_rows if not r.village]),
+            (series, _county_rows(rows))
+            for series, rows in ((official, official_rows), (indexed, indexed_rows))
         ],
         "village_lines": [
-            (official, [r for r in official_rows if r.village and r.year == year]),
-            (indexed, [r for r in indexed_rows if r.village and r.year == year]),
+            (series, [r for r in rows if r.village and r.year == year])
+            for series, rows in ((official, official_rows), (indexed, indexed_rows))
         ],
         "exits": income.exits(panel, official, indexed),
         "exits_outside": income.exits_outside_panel(panel),
         "income_chart": income_chart,
+        "income_title": income_title,
         "headcount_charts": headcount_charts,
         "real_note": panel.real_note(),
         "share": request.GET.get("share", ""),
@@ -144,6 +146,13 @@ def income_page(request: HttpRequest, county_slug: str) -> HttpResponse:
         "firm_payouts": sorted(panel.firm_payouts.items()),
     }
     return render(request, "impact/income.html", context, status=400 if error else 200)
+
+
+def _county_rows(rows: list[income.PovertyRow]) -> list[income.PovertyRow]:
+    """The county's rows; a year without a line is one row saying why, not one per group."""
+    return [
+        r for r in rows if not r.village and (r.line is not None or r.group == income.GROUP_ALL)
+    ]
 
 
 def _headcount(rows: list[income.PovertyRow], year: int, group: str) -> float | None:
