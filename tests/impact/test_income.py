@@ -139,7 +139,10 @@ def test_real_values_use_the_shipped_rural_cpi_with_its_label(county_2019):
     panel = income.income_panel(world.county, years=[2019], base_year=2018)
     # 2019 rural CPI (previous year = 100) is 103.2: 1,650 / 1.032 = 1,598.84 in 2018 prices.
     assert rows_of(panel)[h1.pk].real_total_per_capita == D("1598.84")
-    assert "national rural CPI" in panel.real_note() and "2018" in panel.real_note()
+    with translation.override("en"):
+        note = panel.real_note()
+    assert "national rural CPI (NBS, previous year = 100, chained)" in note and "2018" in note
+    assert panel.cpi.name == income.SHIPPED_CPI_NAME
 
 
 def test_fgt_and_gini_by_hand(county_2019):
@@ -258,3 +261,11 @@ def test_a_year_without_a_line_says_why_instead_of_zero(world, client):
     assert "cannot be computed" in page
     assert "no official value is invented" in page and "it covers 2010-2020" in page
     assert "¥800.00" in page and "¥400.00" in page  # recorded income, per person
+
+
+def test_a_county_without_records_says_so(world, client):
+    client.cookies["django_language"] = "en"
+    client.force_login(world.users["analyst"])
+    response = client.get(reverse("impact:income", args=[world.county.slug]))
+    assert response.status_code == 200
+    assert "No sales or payouts recorded yet" in response.content.decode()

@@ -66,6 +66,8 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 MAX_YEARS = 15
 GROUP_ALL, GROUP_POOR, GROUP_OTHERS = "all", "registered_poor", "others"
+# The name analysis.deflate gives the shipped table (labelled in the user's language here).
+SHIPPED_CPI_NAME = "national rural CPI (NBS), shipped with countyhub"
 # Attributed amounts by (household, year) and kind (platform, payouts, training).
 Amounts = dict[tuple[int, int], dict[str, Decimal]]
 
@@ -148,7 +150,11 @@ class IncomePanel:
 
     @property
     def cpi_label(self) -> str:
-        return self.cpi.name
+        if self.cpi.name == SHIPPED_CPI_NAME:
+            return _(
+                "national rural CPI (NBS, previous year = 100, chained), shipped with countyhub"
+            )
+        return self.cpi.describe()
 
     def real_note(self) -> str:
         covered = [y for y in self.years if y in self.cpi.levels]
@@ -157,13 +163,13 @@ class IncomePanel:
             return _(
                 "no real values: the %(cpi)s has no value for the base year %(base)s "
                 "(it covers %(coverage)s)"
-            ) % {"cpi": self.cpi.name, "base": self.base_year, "coverage": self.cpi.coverage()}
+            ) % {"cpi": self.cpi_label, "base": self.base_year, "coverage": self.cpi.coverage()}
         statuses = self.cpi.statuses(
             y for year in covered for y in self.cpi.published_years(year, self.base_year)
         )
         note = _("real values in %(base)s prices, %(cpi)s; CPI values used: %(status)s") % {
             "base": self.base_year,
-            "cpi": self.cpi.describe(),
+            "cpi": self.cpi_label,
             "status": weakest_status(statuses.values()) if statuses else _("none"),
         }
         if missing:
@@ -445,6 +451,8 @@ def poverty_rows(panel: IncomePanel, series: LineSeries) -> list[PovertyRow]:
                     k: (None if isinstance(v, float) and math.isnan(v) else v)
                     for k, v in measures.items()
                 }
+                for count in ("n", "missing", "poor"):
+                    measures[count] = int(measures[count])  # a pandas row makes them floats
                 reason = "" if measures["n"] else _("no household with members")
                 rows.append(PovertyRow(year, village, group, line, measures, reason))
     return rows
@@ -556,7 +564,7 @@ def csv_rows(panel: IncomePanel, *, personal: bool) -> Iterable[list[object]]:
             real if real is not None else "",
             panel.base_year if real is not None else "",
             attribution,
-            panel.cpi.name if real is not None else "",
+            panel.cpi.describe() if real is not None else "",
         ]
 
 
