@@ -239,7 +239,8 @@ def panel_years(county: County) -> list[int]:
 
 
 def _split(amount: Decimal, households: Sequence[int]) -> dict[int, Decimal]:
-    """``amount`` split equally, each share to the fen (rounding may leave a fen unassigned)."""
+    """``amount`` split equally, each share rounded to the fen (so the shares may differ from
+    the whole by a fen or two)."""
     share = quantize_cny(amount / len(households))
     return dict.fromkeys(households, share)
 
