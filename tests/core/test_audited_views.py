@@ -961,6 +961,8 @@ READING = frozenset(
         "analyses:run_report",
         "training:outcomes",
         "impact:accounts",
+        "impact:income",
+        "impact:income_csv",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",
