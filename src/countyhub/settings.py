@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's and view's log lines carry the request's id.
+    "countyhub.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -307,10 +309,31 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# JSON lines for a log collector in production, plain lines for a person at a terminal; each line
+# carries the id of the request (or of the job's request) it came from.
+COUNTYHUB_LOG_FORMAT = os.environ.get("COUNTYHUB_LOG_FORMAT") or ("text" if DEBUG else "json")
+if COUNTYHUB_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"COUNTYHUB_LOG_FORMAT={COUNTYHUB_LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "countyhub.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": COUNTYHUB_LOG_FORMAT,
+        }
+    },
     # WARNING by default: some libraries (the EPCIS hash generator) log every event at INFO on
     # the root logger, which would flood the server log on every trace-page render.
     "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "WARNING")},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("accounts/login/", core_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/signup/", core_views.signup, name="signup"),
     path("accounts/verify/<str:uidb64>/<str:token>/", core_views.verify, name="verify_email"),

@@ -896,6 +896,7 @@ ALLOWED: dict[str, str] = {
 READING = frozenset(
     {
         "healthz",
+        "readyz",
         "media",
         "root",
         "password_change_done",

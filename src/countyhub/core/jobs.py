@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.models import Job, JobStatus
+from countyhub.core.observability import current_request_id, request_id_bound
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None) -> Job:
     job = Job.objects.create(
         kind=kind,
         inputs=inputs,
+        request_id=current_request_id(),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
     transaction.on_commit(lambda: dispatch(job.pk))
@@ -154,6 +156,12 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
     if not claimed:
         return
     job = Job.objects.get(pk=job_id)
+    with request_id_bound(job.request_id):
+        _run_claimed(job, heartbeat=heartbeat)
+
+
+def _run_claimed(job: Job, *, heartbeat: bool) -> None:
+    job_id = job.pk
     beat = _Heartbeat(job_id)
     if heartbeat:
         beat.start()

@@ -377,6 +377,8 @@ class Job(TimestampedModel):
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The request that queued it, so the worker's log lines join that request's.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("background job")
