@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_prometheus",
     # Its static Swagger UI, not a CDN copy: the Content-Security-Policy allows only this site.
     "ninja",
     "countyhub.stations",
@@ -76,7 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every later middleware's and view's log lines carry the request's id.
+    # Outermost: request counts and latency by view include every other middleware's time.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Then: every later middleware's and view's log lines carry the request's id.
     "countyhub.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "countyhub.urls"
@@ -308,6 +312,11 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# /metrics (Prometheus) for a scraper that sends this bearer token; unset, for a scraper on this
+# machine only (loopback, not through a proxy).
+COUNTYHUB_METRICS_TOKEN = os.environ.get("COUNTYHUB_METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # JSON lines for a log collector in production, plain lines for a person at a terminal; each line
 # carries the id of the request (or of the job's request) it came from.

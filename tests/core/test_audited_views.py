@@ -897,6 +897,7 @@ READING = frozenset(
     {
         "healthz",
         "readyz",
+        "metrics",
         "media",
         "root",
         "password_change_done",

@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from countyhub.core import jobs
 from countyhub.core.models import Job, JobStatus
 from countyhub.core.observability import RequestIdFilter, request_id_bound
+from countyhub.shop.errors import InsufficientStockError
+from tests.notifications.test_outbox import AbandonedError, place, place_then_abandon
 
 COUNTYHUB = str(Path(sys.executable).parent / "countyhub")
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -131,3 +134,45 @@ def test_production_logs_are_json_lines_with_the_request_id(tmp_path):
     assert line["message"] == "stock 3 left" and line["level"] == "WARNING"
     assert line["request_id"] == "req-abcdef0123" and line["logger"] == "countyhub.x"
     assert line["time"].endswith("+00:00")
+
+
+def _sample(name: str, labels: dict[str, str] | None = None) -> float:
+    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
+
+
+@pytest.mark.django_db
+def test_metrics_are_served_to_a_scraper_on_this_machine_only(client, settings):
+    assert client.get("/metrics").status_code == 200
+    # Through a proxy, or from elsewhere, the page is not there.
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 404
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 404
+    settings.COUNTYHUB_METRICS_TOKEN = "scrape-token-0123456789"
+    assert client.get("/metrics").status_code == 404
+    bearer = "Bearer scrape-token-0123456789"
+    assert (
+        client.get("/metrics", HTTP_AUTHORIZATION=bearer, REMOTE_ADDR="10.1.2.3").status_code == 200
+    )
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkouts_stock_conflicts_and_the_job_queue_are_counted(world, client):
+    checkouts, conflicts = (
+        _sample("countyhub_checkouts_total"),
+        _sample("countyhub_stock_conflicts_total"),
+    )
+    with pytest.raises(AbandonedError):
+        place_then_abandon(world)  # rolled back: no checkout happened
+    assert _sample("countyhub_checkouts_total") == checkouts
+    place(world, "2")
+    assert _sample("countyhub_checkouts_total") == checkouts + 1
+    with pytest.raises(InsufficientStockError):
+        place(world, "500")
+    assert _sample("countyhub_stock_conflicts_total") == conflicts + 1
+
+    Job.objects.create(kind="analysis.run")
+    page = client.get("/metrics").content.decode()
+    assert 'countyhub_jobs{status="queued"} 1.0' in page
+    assert 'countyhub_jobs{status="running"} 0.0' in page
+    assert f"countyhub_checkouts_total {checkouts + 1}" in page
+    assert "django_http_requests_total_by_view_transport_method_total" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import Annotated
 
@@ -48,6 +49,12 @@ def serve(
         raise typer.Exit(2)
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The workers count metrics in files of one folder, so /metrics adds them all up; a folder
+    # per address served, emptied at each start (counters restart, as Prometheus expects).
+    metrics_dir = settings.VAR_DIR / "metrics" / f"{host}_{port}".replace(":", "_")
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     argv = [
         sys.executable,
         "-m",

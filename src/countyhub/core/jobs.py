@@ -28,6 +28,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from countyhub.core import metrics
 from countyhub.core.models import Job, JobStatus
 from countyhub.core.observability import current_request_id, request_id_bound
 
@@ -181,6 +182,7 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> None:
     else:
         _finish(job_id, JobStatus.SUCCEEDED, result=result)
     finally:
+        metrics.JOBS_FINISHED.labels(job.kind, Job.objects.get(pk=job_id).status).inc()
         beat.stopped.set()
         if heartbeat:
             beat.join()
