@@ -1,10 +1,30 @@
 from django.urls import path
 
-from countyhub.impact import views
+from countyhub.impact import panel_views, views
 
 app_name = "impact"
 urlpatterns = [
     path("c/<slug:county_slug>/impact/yearbook/", views.figures, name="figures"),
     path("c/<slug:county_slug>/impact/yearbook/import/", views.import_figures, name="import"),
     path("c/<slug:county_slug>/impact/accounts/", views.accounts, name="accounts"),
+    path(
+        "c/<slug:county_slug>/impact/evaluations/",
+        panel_views.evaluations,
+        name="evaluations",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/evaluations/<int:run_id>/",
+        panel_views.evaluation,
+        name="evaluation",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/evaluations/<int:run_id>/progress.json",
+        panel_views.evaluation_progress,
+        name="evaluation_progress",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/evaluations/<int:run_id>/panel.csv",
+        panel_views.evaluation_panel,
+        name="evaluation_panel",
+    ),
 ]
