@@ -22,8 +22,8 @@ from tests.factories.catalog import HouseholdFactory, SellerFactory
 from tests.factories.core import CountyFactory, TownshipFactory, UserFactory, VillageFactory
 from tests.factories.stations import StationFactory
 from tests.factories.training import CourseFactory, SessionFactory
-from tests.test_cli import run_cli
 from tests.impact.panel_support import at, joined, paid_order, staggered_villages
+from tests.test_cli import run_cli
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -54,7 +54,9 @@ def two_villages():
     seller_b = SellerFactory(county=county, village=b)
     joined(seller_a, 2021)
     joined(seller_b, 2022)
-    poor_a = HouseholdFactory(county=county, village=a, registered_poor=True, poverty_exit_year=2022)
+    poor_a = HouseholdFactory(
+        county=county, village=a, registered_poor=True, poverty_exit_year=2022
+    )
     other_a = HouseholdFactory(county=county, village=a)
     poor_b = HouseholdFactory(county=county, village=b, registered_poor=True)
     HouseholdFactory(county=county, village=b, registered_poor=True, poverty_exit_year=2024)
@@ -118,7 +120,9 @@ def test_the_village_panel_has_every_village_and_year_with_its_outcomes(two_vill
 @pytest.mark.parametrize(
     ("rollout", "expected"), [("training", {2022: 1, 2023: 1}), ("seller", {2021: 1, 2022: 1})]
 )
-def test_the_rollout_year_is_the_first_training_or_the_first_seller(two_villages, rollout, expected):
+def test_the_rollout_year_is_the_first_training_or_the_first_seller(
+    two_villages, rollout, expected
+):
     county, a, b = two_villages
     built = build_panel(county, level="village", rollout=rollout)
     assert built.cohorts() == expected
@@ -209,7 +213,11 @@ def test_the_panel_command_writes_what_analyze_did_reads(tmp_path):
         )  # fmt: skip
         assert did.returncode == 0, did.stderr
         estimate = json.loads(result.read_text())
-        assert estimate["n_units"] == 8 and estimate["cohort_sizes"] == {"0": 2, "2020": 3, "2022": 3}
+        assert estimate["n_units"] == 8 and estimate["cohort_sizes"] == {
+            "0": 2,
+            "2020": 3,
+            "2022": 3,
+        }
         assert estimate["simple"]["att"] == pytest.approx(50, abs=3)
         assert estimate["staggered"] is True
 

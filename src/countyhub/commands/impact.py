@@ -23,7 +23,8 @@ ROLLOUT_HELP = (
 def panel(
     county: Annotated[str, typer.Option("--county", help="The county's slug.")],
     level: Annotated[
-        str, typer.Option("--level", help="village (the county's villages) or county (its province).")
+        str,
+        typer.Option("--level", help="village (the county's villages) or county (its province)."),
     ] = "village",
     rollout: Annotated[str | None, typer.Option("--rollout", help=ROLLOUT_HELP)] = None,
     first_year: Annotated[

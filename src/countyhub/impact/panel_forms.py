@@ -36,5 +36,7 @@ class EvaluationForm(forms.Form):
         ],
     )
     control = forms.ChoiceField(
-        label=_("Comparison group"), choices=ComparisonGroup.choices, initial=ComparisonGroup.NOT_YET
+        label=_("Comparison group"),
+        choices=ComparisonGroup.choices,
+        initial=ComparisonGroup.NOT_YET,
     )

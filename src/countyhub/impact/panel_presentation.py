@@ -56,7 +56,11 @@ def present_evaluation(results: dict[str, Any]) -> Shown:
         [
             _row(_("simple average of treated cells"), results["simple"], band=False),
             _row(_("by group"), results["overall"]["group"], band=False),
-            _row(_("by years since treatment (e ≥ 0)"), results["overall"]["event_time"], band=False),
+            _row(
+                _("by years since treatment (e ≥ 0)"),
+                results["overall"]["event_time"],
+                band=False,
+            ),
             _row(_("by calendar year"), results["overall"]["calendar"], band=False),
             _row(
                 _("naive two-way fixed effects (TWFE)"),

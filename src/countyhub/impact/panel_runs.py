@@ -65,9 +65,7 @@ def panel_frame(text: str, source: str) -> pd.DataFrame:
     return frame
 
 
-def did_model(
-    frame: pd.DataFrame, *, level: str, outcome: str, control: str
-) -> StaggeredDiD:
+def did_model(frame: pd.DataFrame, *, level: str, outcome: str, control: str) -> StaggeredDiD:
     """The engine bound to a panel (checked, not fitted)."""
     from countyhub.analysis.did import StaggeredDiD
 

@@ -6,40 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0011_background_jobs'),
-        ('impact', '0001_initial'),
+        ("core", "0011_background_jobs"),
+        ("impact", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationRun',
+            name="EvaluationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('level', models.CharField(choices=[('village', 'villages of the county'), ('county', 'counties of the province')], max_length=20, verbose_name='units')),
-                ('rollout', models.CharField(choices=[('station', 'first village service station opened'), ('training', 'first training attended'), ('seller', 'first seller joined the platform'), ('designation', 'demonstration county designation')], max_length=20, verbose_name='rollout')),
-                ('outcome', models.CharField(max_length=40, verbose_name='outcome')),
-                ('control', models.CharField(choices=[('never', 'never treated'), ('notyet', 'never or not yet treated')], max_length=20, verbose_name='comparison group')),
-                ('seed', models.BigIntegerField(verbose_name='seed')),
-                ('panel_csv', models.TextField(verbose_name='panel (CSV)')),
-                ('panel_notes', models.JSONField(default=list, verbose_name='how the panel was built')),
-                ('data_sha256', models.CharField(max_length=64, verbose_name='data SHA-256')),
-                ('countyhub_version', models.CharField(max_length=40, verbose_name='countyhub version')),
-                ('results', models.JSONField(blank=True, default=dict, verbose_name='results')),
-                ('figure_svg', models.TextField(blank=True, verbose_name='event-study plot')),
-                ('report_html', models.TextField(blank=True, verbose_name='HTML report')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.county', verbose_name='county')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='evaluation_run', to='core.job', verbose_name='job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("village", "villages of the county"),
+                            ("county", "counties of the province"),
+                        ],
+                        max_length=20,
+                        verbose_name="units",
+                    ),
+                ),
+                (
+                    "rollout",
+                    models.CharField(
+                        choices=[
+                            ("station", "first village service station opened"),
+                            ("training", "first training attended"),
+                            ("seller", "first seller joined the platform"),
+                            ("designation", "demonstration county designation"),
+                        ],
+                        max_length=20,
+                        verbose_name="rollout",
+                    ),
+                ),
+                ("outcome", models.CharField(max_length=40, verbose_name="outcome")),
+                (
+                    "control",
+                    models.CharField(
+                        choices=[
+                            ("never", "never treated"),
+                            ("notyet", "never or not yet treated"),
+                        ],
+                        max_length=20,
+                        verbose_name="comparison group",
+                    ),
+                ),
+                ("seed", models.BigIntegerField(verbose_name="seed")),
+                ("panel_csv", models.TextField(verbose_name="panel (CSV)")),
+                (
+                    "panel_notes",
+                    models.JSONField(default=list, verbose_name="how the panel was built"),
+                ),
+                ("data_sha256", models.CharField(max_length=64, verbose_name="data SHA-256")),
+                (
+                    "countyhub_version",
+                    models.CharField(max_length=40, verbose_name="countyhub version"),
+                ),
+                ("results", models.JSONField(blank=True, default=dict, verbose_name="results")),
+                ("figure_svg", models.TextField(blank=True, verbose_name="event-study plot")),
+                ("report_html", models.TextField(blank=True, verbose_name="HTML report")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.county",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluation_run",
+                        to="core.job",
+                        verbose_name="job",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'program evaluation run',
-                'verbose_name_plural': 'program evaluation runs',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "program evaluation run",
+                "verbose_name_plural": "program evaluation runs",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
     ]
