@@ -123,7 +123,7 @@ def start_evaluation(
             control=control,
         )
     except AnalysisError as error:
-        raise EvaluationInputError("control", str(error)) from error
+        raise EvaluationInputError("", str(error)) from error  # the engine's own words
     job = jobs.submit(JOB_KIND, inputs={}, created_by=actor)
     run = EvaluationRun.objects.create(
         county=county,
