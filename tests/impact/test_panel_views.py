@@ -148,3 +148,44 @@ def test_another_countys_run_is_not_found_under_ones_own_county(client, rollout)
 def test_anonymous_visitors_are_sent_to_log_in(client, rollout):
     response = client.get(reverse("impact:evaluations", args=[rollout.county.slug]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_county_run_compares_the_provinces_counties_by_designation_year(world):
+    from decimal import Decimal
+
+    from countyhub.core.models import Province
+    from countyhub.impact.models import YearbookFigure
+    from countyhub.programs.models import Program, ProgramLevel
+    from tests.factories.core import CountyFactory
+
+    province = Province.objects.create(name="试验省")
+    world.county.province = province
+    world.county.save(update_fields=["province"])
+    counties = [world.county, *(CountyFactory(province=province) for _ in range(7))]
+    for i, county in enumerate(counties):
+        designated = (2015, 2017, None)[i % 3]
+        if designated:
+            Program.objects.create(
+                county=county, name="示范", level=ProgramLevel.NATIONAL, designation_year=designated
+            )
+        for year in range(2013, 2020):
+            treated = designated is not None and year >= designated
+            YearbookFigure.objects.create(
+                county=county, year=year, indicator="retail_sales",
+                value=Decimal(20 + 2 * i + year - 2013 + (3 if treated else 0) + (i * year) % 3),
+                unit="100m_yuan", source="统计公报",
+            )  # fmt: skip
+    run = _computed(
+        start_evaluation(
+            county=world.county,
+            actor=world.users["analyst"],
+            level="county",
+            rollout="station",  # ignored: a county is treated from its designation
+            outcome="retail_sales",
+            control="notyet",
+        )
+    )
+    assert run.rollout == "designation"
+    assert run.results["cohort_sizes"] == {"0": 2, "2015": 3, "2017": 3}
+    assert run.panel_csv.splitlines()[0].startswith("county_id,county,year,treated_from,")
+    assert any("designated nationally" in note for note in run.panel_notes)
