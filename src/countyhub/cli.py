@@ -20,6 +20,7 @@ from countyhub.commands import (
     backup,
     channels,
     crossborder,
+    impact,
     programs,
     trace,
     web,
@@ -42,6 +43,7 @@ app.add_typer(programs.programs_app, name="programs")
 app.add_typer(crossborder.crossborder_app, name="crossborder")
 app.add_typer(accounts.accounts_app, name="accounts")
 app.add_typer(channels.channels_app, name="channels")
+app.add_typer(impact.impact_app, name="impact")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 

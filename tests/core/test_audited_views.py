@@ -877,6 +877,11 @@ ALLOWED: dict[str, str] = {
         "starts a run through start_run, audited (analyses.run.started) as "
         "analyses:before_after_setup; see tests/analyses/test_waves.py"
     ),
+    "impact:evaluations": (
+        "starts a DiD run through start_evaluation, audited (impact.evaluation.started); the "
+        "walk's site has no staggered rollout for the engine to accept, see "
+        "tests/impact/test_panel_views.py"
+    ),
     "surveys:openrosa_submission": (
         "OpenRosa clients authenticate by HTTP Basic, which the walk does not drive; a new answer "
         "is audited (submission.received), see tests/surveys/test_openrosa.py"
@@ -965,6 +970,9 @@ READING = frozenset(
         "impact:accounts",
         "impact:income",
         "impact:income_csv",
+        "impact:evaluation",
+        "impact:evaluation_progress",
+        "impact:evaluation_panel",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",
