@@ -17,6 +17,11 @@ from tests.surveys.conftest import form_bytes
 
 pytestmark = pytest.mark.django_db
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 LIKERT_LINES = "1 | 不同意 | Disagree\n2 | 一般 | Neutral\n3 | 同意 | Agree"
 
 
@@ -173,7 +178,7 @@ def test_sellers_enumerators_and_other_counties_are_refused(client, world):
 
 
 def test_writes_need_the_csrf_token(world):
-    client = Client(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.users["analyst"])
     draft = services.create_draft(actor=None, county=world.county, form_id="f", title="问卷")
     page = _url(world, f"drafts/{draft.pk}/")
