@@ -17,6 +17,7 @@ from tests.surveys.conftest import form_bytes
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture(autouse=True)
 def _pages_in_english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
