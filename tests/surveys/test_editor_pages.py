@@ -128,6 +128,10 @@ def test_a_published_version_with_answers_is_edited_into_a_new_version(client, f
     assert Questionnaire.objects.filter(form_id=old.form_id).count() == 2
     old.refresh_from_db()
     assert bytes(old.source) == form_bytes()
+    # The old version's Edit opens the form's one draft, now based on the newest version.
+    again = client.post(_url(field.world, f"questionnaires/{old.pk}/edit"), follow=True)
+    assert "has one draft" in again.content.decode()
+    assert QuestionnaireDraft.objects.filter(form_id=old.form_id).count() == 1
     # The .md fixture downloads as a workbook made of its sheets.
     download = client.get(_url(field.world, f"questionnaires/{old.pk}/form.xlsx"))
     assert parse_xlsform(download.content, "d.xlsx").definition == old.definition

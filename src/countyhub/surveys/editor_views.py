@@ -89,6 +89,12 @@ def questionnaire_edit(
     county = _survey_county(request, county_slug)
     questionnaire = get_object_or_404(Questionnaire, pk=questionnaire_id, county=county)
     draft = services.draft_of(actor=request.user, questionnaire=questionnaire)
+    if draft.based_on_id != questionnaire.pk:
+        messages.info(
+            request,
+            _("The form %(form)s has one draft: it is opened, as it was last edited.")
+            % {"form": draft.form_id},
+        )
     return redirect("surveys:draft", county.slug, draft.pk)
 
 
