@@ -718,6 +718,14 @@ DRIVEN: dict[str, list[Post]] = {
         ),
     ],
     "surveys:draft_question": [NEW_DRAFT, *ADD_QUESTIONS],
+    "surveys:draft_title": [
+        NEW_DRAFT,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "title"),
+            lambda site: {"title": "网上问卷（新）", "title_en": "Web form, new"},
+        ),
+    ],
     "surveys:draft_move": [
         NEW_DRAFT,
         *ADD_QUESTIONS,

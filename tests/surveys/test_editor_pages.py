@@ -74,11 +74,17 @@ def test_an_analyst_builds_and_publishes_a_questionnaire(client, world):
     assert client.post(page + "question", changed).status_code == 302
     assert client.post(page + "move", {"name": "ec2", "step": "up"}).status_code == 302
     assert client.post(page + "delete", {"name": "ec1"}).status_code == 302
+    titles = {"title": "网上问卷（二）", "title_en": "Web form II"}
+    assert client.post(page + "title", titles).status_code == 302
+    refused = client.post(page + "title", {"title": " "})
+    assert refused.status_code == 400 and "title" in refused.context["title_form"].errors
     response = client.post(page + "publish")
     assert response.status_code == 302 and response["Location"] == _url(world, "questionnaires/")
     questionnaire = Questionnaire.objects.get(form_id="web_form")
     ec2 = questionnaire.questions.get()
     assert (ec2.name, ec2.construct, ec2.scale_min, ec2.scale_max) == ("ec2", "EC", 1, 3)
+    assert questionnaire.title == "网上问卷（二）"
+    assert QuestionnaireDraft.objects.get(form_id="web_form").title_en == "Web form II"
     listing = client.get(_url(world, "questionnaires/")).content.decode()
     assert questionnaire.version in listing
     download = client.get(_url(world, f"questionnaires/{questionnaire.pk}/form.xlsx"))
@@ -152,6 +158,7 @@ def test_sellers_enumerators_and_other_counties_are_refused(client, world):
         ("get", f"drafts/{draft.pk}/question"),
         ("post", f"drafts/{draft.pk}/question"),
         ("post", f"drafts/{draft.pk}/section"),
+        ("post", f"drafts/{draft.pk}/title"),
         ("post", f"drafts/{draft.pk}/move"),
         ("post", f"drafts/{draft.pk}/delete"),
         ("post", f"drafts/{draft.pk}/publish"),
@@ -187,7 +194,7 @@ def test_writes_need_the_csrf_token(world):
     client.force_login(world.users["analyst"])
     draft = services.create_draft(actor=None, county=world.county, form_id="f", title="问卷")
     page = _url(world, f"drafts/{draft.pk}/")
-    for path in ("question", "section", "move", "delete", "publish"):
+    for path in ("question", "section", "title", "move", "delete", "publish"):
         assert client.post(page + path, _question()).status_code == 403, path
     assert client.post(_url(world, "questionnaires/new"), {"form_id": "g"}).status_code == 403
     assert not QuestionnaireDraft.objects.filter(form_id="g").exists()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from countyhub.core.models import County
 from countyhub.surveys import editor, services
 from countyhub.surveys.errors import SurveyError, XLSFormError
-from countyhub.surveys.forms import DraftForm, QuestionForm, SectionForm
+from countyhub.surveys.forms import DraftForm, QuestionForm, SectionForm, TitleForm
 from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
 from countyhub.surveys.views import XLSX, _survey_county
 from countyhub.surveys.xlsform import export_xlsx
@@ -118,6 +118,7 @@ def _draft_page(
     draft: QuestionnaireDraft,
     *,
     section_form: SectionForm | None = None,
+    title_form: TitleForm | None = None,
     problems: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -126,6 +127,8 @@ def _draft_page(
         "draft": draft,
         "outline": editor.outline(draft.definition),
         "section_form": section_form or SectionForm(),
+        "title_form": title_form
+        or TitleForm(initial={"title": draft.title, "title_en": draft.title_en}),
         "problems": problems,
         "kinds": editor.KINDS,
     }
@@ -143,6 +146,21 @@ def draft_detail(request: HttpRequest, county_slug: str, draft_id: int) -> HttpR
 def draft_xlsx(request: HttpRequest, county_slug: str, draft_id: int) -> HttpResponse:
     draft = _draft(request, county_slug, draft_id)
     return _xlsx(export_xlsx(draft.definition), f"{draft.form_id}-draft")
+
+
+@login_required
+@require_POST
+def draft_title(request: HttpRequest, county_slug: str, draft_id: int) -> HttpResponse:
+    draft = _draft(request, county_slug, draft_id)
+    form = TitleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.retitle_draft(actor=request.user, draft=draft, **form.cleaned_data)
+        except SurveyError as error:
+            _to_form(form, error)
+        else:
+            return redirect("surveys:draft", draft.county.slug, draft.pk)
+    return _draft_page(request, draft, title_form=form, status=400)
 
 
 @login_required

@@ -21,6 +21,11 @@ class DraftForm(forms.Form):
     title_en = forms.CharField(label=_("title (English)"), max_length=200, required=False)
 
 
+class TitleForm(forms.Form):
+    title = forms.CharField(label=_("title (Chinese)"), max_length=200)
+    title_en = forms.CharField(label=_("title (English)"), max_length=200, required=False)
+
+
 class SectionForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     label_zh = forms.CharField(label=_("label (Chinese)"), max_length=200)

@@ -447,6 +447,32 @@ def draft_of(*, actor: Any, questionnaire: Questionnaire) -> QuestionnaireDraft:
     return draft
 
 
+@transaction.atomic
+def retitle_draft(
+    *, actor: Any, draft: QuestionnaireDraft, title: str, title_en: str = ""
+) -> QuestionnaireDraft:
+    """The draft's titles in Chinese (the form_title of its settings sheet) and English."""
+    draft = _editable(draft)
+    title, title_en = title.strip(), title_en.strip()
+    if not title:
+        raise editor.EditorError({"title": _("the Chinese title is required")})
+    before = [draft.title, draft.title_en]
+    settings_sheet = editor._sheet(draft.definition, "settings", editor.SETTINGS_COLUMNS)
+    if not settings_sheet["rows"]:
+        settings_sheet["rows"].append({"form_id": draft.form_id})
+    settings_sheet["rows"][0]["form_title"] = title
+    draft.title, draft.title_en = title, title_en
+    draft.save(update_fields=["title", "title_en", "definition", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.changed",
+        target=draft,
+        county=draft.county,
+        changes={"titles": [before, [title, title_en]]},
+    )
+    return draft
+
+
 def _changed(
     actor: Any, draft: QuestionnaireDraft, definition: dict[str, Any], what: dict[str, Any]
 ) -> QuestionnaireDraft:

@@ -65,6 +65,11 @@ urlpatterns = [
         name="draft_question",
     ),
     path(
+        "c/<slug:county_slug>/surveys/drafts/<int:draft_id>/title",
+        editor_views.draft_title,
+        name="draft_title",
+    ),
+    path(
         "c/<slug:county_slug>/surveys/drafts/<int:draft_id>/section",
         editor_views.draft_section,
         name="draft_section",
