@@ -29,9 +29,12 @@ from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order, ShippingRate
+from countyhub.surveys import services as surveys_services
+from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
 from countyhub.trace.models import Container, ContainerLevel
 from tests.core.audit_walk import assert_audited, tables_written
 from tests.core.conftest import Site
+from tests.surveys.conftest import form_bytes
 
 
 def named_urls() -> dict[str, URLPattern]:
@@ -287,6 +290,50 @@ def _yearbook_file() -> io.BytesIO:
     )
     upload.name = "figures.csv"
     return upload
+
+
+def _surveys(site: Site, path: str) -> str:
+    return f"/c/{_county(site)}/surveys/{path}"
+
+
+def _walk_draft(site: Site, path: str) -> str:
+    return _surveys(site, f"drafts/{QuestionnaireDraft.objects.get(form_id='walk_form').pk}/{path}")
+
+
+def _walk_question(name: str) -> dict[str, str]:
+    return {
+        "kind": "likert",
+        "name": name,
+        "label_zh": "我在网上卖农产品",
+        "required": "on",
+        "construct": "EC",
+        "scale_min": "1",
+        "scale_max": "3",
+        "choices": "1 | 不同意\n2 | 一般\n3 | 同意",
+    }
+
+
+def _imported_form(site: Site) -> str:
+    """Imports the test household form (audited, questionnaire.imported) and names a page that
+    answers a POST with 405: the step that prepares questionnaire_edit."""
+    surveys_services.import_questionnaire(
+        actor=site.world.users["analyst"],
+        county=site.world.county,
+        content=form_bytes(),
+        filename="household.md",
+    )
+    return _surveys(site, "questionnaires/")
+
+
+NEW_DRAFT = Post(
+    "analyst",
+    lambda site: _surveys(site, "questionnaires/new"),
+    lambda site: {"form_id": "walk_form", "title": "网上问卷", "title_en": "Web form"},
+)
+ADD_QUESTIONS = [
+    Post("analyst", lambda site: _walk_draft(site, "question"), lambda site, n=n: _walk_question(n))
+    for n in ("ec1", "ec2")
+]
 
 
 DRIVEN: dict[str, list[Post]] = {
@@ -661,6 +708,52 @@ DRIVEN: dict[str, list[Post]] = {
     "analyses:run_repeat": [
         Post("analyst", lambda site: _analyses(site, f"runs/{_analysis(site).pk}/repeat/"))
     ],
+    "surveys:draft_new": [NEW_DRAFT],
+    "surveys:draft_section": [
+        NEW_DRAFT,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "section"),
+            lambda site: {"name": "ec", "label_zh": "电商", "label_en": "E-commerce"},
+        ),
+    ],
+    "surveys:draft_question": [NEW_DRAFT, *ADD_QUESTIONS],
+    "surveys:draft_title": [
+        NEW_DRAFT,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "title"),
+            lambda site: {"title": "网上问卷（新）", "title_en": "Web form, new"},
+        ),
+    ],
+    "surveys:draft_move": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "move"),
+            lambda site: {"name": "ec2", "step": "up"},
+        ),
+    ],
+    "surveys:draft_delete": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post("analyst", lambda site: _walk_draft(site, "delete"), lambda site: {"name": "ec1"}),
+    ],
+    "surveys:draft_publish": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post("county_admin", lambda site: _walk_draft(site, "publish")),
+    ],
+    "surveys:questionnaire_edit": [
+        Post("analyst", _imported_form, status=(405,)),
+        Post(
+            "analyst",
+            lambda site: _surveys(
+                site, f"questionnaires/{Questionnaire.objects.get(form_id='hh_test').pk}/edit"
+            ),
+        ),
+    ],
     "training:courses": [
         Post(
             "trainer",
@@ -937,6 +1030,10 @@ READING = frozenset(
         "surveys:list",
         "surveys:wave",
         "surveys:wave_export",
+        "surveys:questionnaires",
+        "surveys:questionnaire_xlsx",
+        "surveys:draft",
+        "surveys:draft_xlsx",
         "api:stock",
         "channels:index",
         "channels:gov832",
@@ -1071,6 +1168,8 @@ def _arguments(site: Site) -> dict[str, Any]:
         "form_id": "no-form",
         "version": "1",
         "wave_id": 1,
+        "questionnaire_id": 0,
+        "draft_id": 0,
     }
 
 
