@@ -435,7 +435,10 @@ class PLSResults(Results):
             "r_squared_adj": {
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
-            "model_selection": self.model_selection,
+            "model_selection": {
+                name: {key: _num(value) for key, value in criteria.items()}
+                for name, criteria in self.model_selection.items()
+            },
             "moderation": self.moderation,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
@@ -915,7 +918,9 @@ class PLSResults(Results):
         out: dict[str, dict[str, float]] = {}
         for k in self.structure.endogenous:
             size = len(self.structure.predecessors[k]) + 1
-            log_mse = n * math.log((1 - self.r_squared_values[k]) * (n - 1) / n)
+            unexplained = (1 - self.r_squared_values[k]) * (n - 1) / n
+            # An inadmissible PLSc R² of 1 or more leaves no error variance: no criterion.
+            log_mse = n * math.log(unexplained) if unexplained > 0 else math.nan
             out[self.structure.constructs[k]] = {
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
