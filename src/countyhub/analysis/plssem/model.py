@@ -230,7 +230,14 @@ class PLSModel:
     def n(self) -> int:
         return int(self.prepared.values.shape[0])
 
-    def fit(self, *, scheme: str = "path", max_iter: int = 300, tol: float = 1e-7) -> PLSResults:
+    def fit(
+        self,
+        *,
+        scheme: str = "path",
+        max_iter: int = 300,
+        tol: float = 1e-7,
+        consistent: bool = False,
+    ) -> PLSResults:
         """Estimate the model with the PLS algorithm.
 
         Parameters
@@ -241,13 +248,18 @@ class PLSModel:
             Most passes after the first (seminr's and SmartPLS's 300).
         tol : float
             Stop when the sum of absolute outer-weight changes is below this (1e-7).
+        consistent : bool
+            Consistent PLS (PLSc, Dijkstra & Henseler 2015): correct the construct correlations
+            of reflective (``=~``) constructs by their rho_A and re-estimate the paths, R² and
+            loadings from them; formative (``<~``) constructs are not corrected. See
+            :mod:`countyhub.analysis.plssem.consistent`.
         """
         if scheme not in SCHEMES:
             raise AnalysisError(f"weighting scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
         if max_iter < 1 or tol <= 0:
             raise AnalysisError("max_iter must be at least 1 and tol positive")
         model = self._with_interactions(scheme) if self.interactions else self
-        return estimate(model, scheme=scheme, max_iter=max_iter, tol=tol)
+        return estimate(model, scheme=scheme, max_iter=max_iter, tol=tol, consistent=consistent)
 
     @property
     def interactions(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ import numpy as np
 
 from countyhub import __version__
 from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine, evaluate, report
 from countyhub.analysis.plssem.bootstrap import (
     BootstrapResults,
@@ -87,6 +88,18 @@ class PLSResults(Results):
     chain_values: np.ndarray
     scores: np.ndarray = field(repr=False)  # (n, K)
     indicator_cor: np.ndarray = field(repr=False)  # (p, p)
+    # PLSc (consistent PLS): construct_cor, path_matrix, R², effects, VIF, f² and the loadings of
+    # reflective constructs are corrected; weights, scores and cross-loadings stay PLS's.
+    consistent: bool = False
+    corrected_loadings: np.ndarray | None = field(default=None, repr=False)  # (p,) PLSc only
+    inadmissible: tuple[str, ...] = ()  # PLSc: why the estimate is inadmissible, if it is
+    uncorrected_paths: np.ndarray | None = field(default=None, repr=False)  # PLSc: PLS's paths
+    uncorrected_r_squared: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def estimator(self) -> str:
+        """ "PLSc" (consistent PLS) or "PLS"."""
+        return "PLSc" if self.consistent else "PLS"
 
     @cached_property
     def f_squared_values(self) -> np.ndarray:
@@ -98,6 +111,7 @@ class PLSResults(Results):
             scheme=self.scheme,
             max_iter=self.max_iter,
             tol=self.tol,
+            consistent=self.consistent,
         )
 
     @property
@@ -110,7 +124,10 @@ class PLSResults(Results):
 
     @property
     def loadings(self) -> np.ndarray:
-        """(p,) loading of each indicator on its own construct."""
+        """(p,) loading of each indicator on its own construct (PLSc: consistent loadings of the
+        reflective constructs)."""
+        if self.corrected_loadings is not None:
+            return self.corrected_loadings
         owner = self.structure.block_of
         own: np.ndarray = self.cross_loadings[np.arange(len(owner)), owner]
         return own
@@ -140,7 +157,9 @@ class PLSResults(Results):
         import pandas as pd  # deliberately lazy: see the class docstring
 
         s = self.structure
-        return pd.DataFrame(self.cross_loadings * s.mask, index=s.indicators, columns=s.constructs)
+        return pd.DataFrame(
+            self.loadings[:, None] * s.mask, index=s.indicators, columns=s.constructs
+        )
 
     @cached_property
     def outer_weights(self) -> pd.DataFrame:
@@ -219,7 +238,7 @@ class PLSResults(Results):
     @cached_property
     def warnings(self) -> list[str]:
         """What a reader must know before trusting the numbers, in every output."""
-        out = []
+        out = [f"PLSc result inadmissible: {note}" for note in self.inadmissible]
         if not self.converged:
             out.append(
                 f"The PLS algorithm did not converge in {self.max_iter} iterations (tol "
@@ -296,6 +315,19 @@ class PLSResults(Results):
             "indicators) are flagged. Formative constructs are judged by their weights and VIFs, "
             "not by reliability thresholds."
         )
+        if self.consistent:
+            text += (
+                " Consistent PLS (PLSc; Dijkstra & Henseler 2015, as seminr's PLSc and cSEM's "
+                "disattenuate = TRUE): the construct correlations are divided by "
+                "sqrt(rho_A_i rho_A_j), with rho_A = 1 for formative (mode B) and single-indicator "
+                "constructs, which are not corrected; paths are OLS estimates on the corrected "
+                "correlations, R², f², inner VIF and effects come from the same corrected system; "
+                "reflective loadings are w sqrt(rho_A) / (w'w), and rho_C and AVE use them. "
+                "Weights, scores, cross-loadings and HTMT are those of PLS. Inadmissible results "
+                "(rho_A, a corrected correlation or a loading beyond 1, a corrected correlation "
+                "matrix not positive semi-definite, R² outside [0, 1]) are reported, not clipped. "
+                "Model fit, PLSpredict and group comparisons use the PLS (composite) estimate."
+            )
         if self.moderation:
             text += (
                 " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
@@ -311,8 +343,14 @@ class PLSResults(Results):
                 "Student's t with (valid resamples - 1) degrees of freedom; percentile and "
                 f"bias-corrected and accelerated (BCa, jackknife acceleration) "
                 f"{100 * (1 - bootstrap.alpha):g}% intervals. A single item's loading and weight "
-                "are fixed at 1 (no t, no p)."
+                "are fixed at 1 (no t, no p). f² is re-estimated in every resample."
             )
+            if bootstrap.consistent:
+                text += (
+                    " Every resample is corrected (PLSc) with its own rho_A; "
+                    f"{bootstrap.inadmissible} resamples with an inadmissible PLSc estimate were "
+                    "kept."
+                )
         return text
 
     def provenance(
@@ -369,6 +407,9 @@ class PLSResults(Results):
             "dropped_rows": prepared.dropped_rows,
             "filled_cells": prepared.filled_cells,
             "missing": prepared.missing,
+            "estimator": self.estimator,
+            "consistent": self.consistent,
+            "inadmissible": list(self.inadmissible),
             "converged": self.converged,
             "warnings": self.warnings,
             "collinearity": self.collinearity_flags,
@@ -381,7 +422,7 @@ class PLSResults(Results):
                 for m in self.model.spec.measurement
             },
             "outer_weights": per_construct(self.weights),
-            "outer_loadings": per_construct(self.cross_loadings),
+            "outer_loadings": per_construct(self.loadings[:, None] * s.mask),
             "cross_loadings": {
                 item: {c: _num(self.cross_loadings[i, k]) for k, c in enumerate(names)}
                 for i, item in enumerate(s.indicators)
@@ -394,7 +435,10 @@ class PLSResults(Results):
             "r_squared_adj": {
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
-            "model_selection": self.model_selection,
+            "model_selection": {
+                name: {key: _num(value) for key, value in criteria.items()}
+                for name, criteria in self.model_selection.items()
+            },
             "moderation": self.moderation,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
@@ -425,6 +469,19 @@ class PLSResults(Results):
             "fornell_larcker": square(self.fornell_larcker_matrix, diagonal=True),
             "htmt": square(self.htmt_matrix, diagonal=False),
         }
+        if self.consistent:
+            assert self.uncorrected_paths is not None
+            assert self.uncorrected_r_squared is not None
+            out["rho_a"] = {c: _num(self.reliability_values[k, 1]) for k, c in enumerate(names)}
+            out["uncorrected"] = {
+                "paths": {
+                    path_label(names[j], names[k]): _num(self.uncorrected_paths[j, k])
+                    for j, k in self.path_pairs()
+                },
+                "r_squared": {
+                    c: _num(self.uncorrected_r_squared[names.index(c)]) for c in endogenous
+                },
+            }
         if bootstrap is not None:
             out["bootstrap"] = bootstrap.to_dict()
         return out
@@ -434,10 +491,13 @@ class PLSResults(Results):
         import pandas as pd  # deliberately lazy: see the class docstring
 
         table = self._path_table()
+        columns = ["coefficient", "f_squared", "vif"]
+        if self.consistent:
+            columns.append("pls_coefficient")
         return pd.DataFrame(
             [list(cells) for _, cells in table.rows],
             index=pd.Index([label for label, _ in table.rows], name="path"),
-            columns=["coefficient", "f_squared", "vif"],
+            columns=columns,
         )
 
     @cached_property
@@ -446,6 +506,15 @@ class PLSResults(Results):
         names = s.constructs
         lines = [
             f"Observations: {self.rows_note}",
+            *(
+                [
+                    "Estimator: PLSc (consistent PLS, Dijkstra & Henseler 2015): correlations of "
+                    "reflective constructs corrected by rho_A; formative and single-item "
+                    "constructs uncorrected"
+                ]
+                if self.consistent
+                else []
+            ),
             f"Weighting scheme: {self.scheme}; "
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
@@ -491,7 +560,12 @@ class PLSResults(Results):
                 for i, item in enumerate(s.indicators)
             ],
             note=f"VIF above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for mode B "
-            "indicators) is flagged.",
+            "indicators) is flagged."
+            + (
+                " PLSc: consistent loadings w sqrt(rho_A) / (w'w) for reflective constructs."
+                if self.consistent
+                else ""
+            ),
             flagged=frozenset(outer_flags),
         )
         tables = [self._path_table(), r2, outer, self._reliability_table()]
@@ -501,7 +575,8 @@ class PLSResults(Results):
                 names,
                 self.fornell_larcker_matrix,
                 lower=True,
-                note="Diagonal: square root of AVE; below it: construct correlations.",
+                note="Diagonal: square root of AVE; below it: construct correlations"
+                + (" (PLSc: corrected by rho_A)." if self.consistent else "."),
             )
         )
         tables.append(
@@ -544,14 +619,17 @@ class PLSResults(Results):
                     "standardized scores (seminr's path_coef).",
                 )
             )
-        return Summary("PLS-SEM estimate", tables, lines)
+        return Summary(
+            "PLS-SEM estimate (PLSc)" if self.consistent else "PLS-SEM estimate", tables, lines
+        )
 
     def _path_table(self) -> SummaryTable:
         s = self.structure
         names = s.constructs
+        uncorrected = self.uncorrected_paths
         return SummaryTable(
-            "Path coefficients",
-            ("coefficient", "f²", "VIF"),
+            "Path coefficients (PLSc)" if self.consistent else "Path coefficients",
+            ("coefficient", "f²", "VIF", *(["PLS (uncorrected)"] if self.consistent else [])),
             [
                 (
                     path_label(names[j], names[k]),
@@ -559,11 +637,17 @@ class PLSResults(Results):
                         float(self.path_matrix[j, k]),
                         float(self.f_squared_values[j, k]),
                         float(self.vif_inner_values[k][list(s.predecessors[k]).index(j)]),
+                        *([] if uncorrected is None else [float(uncorrected[j, k])]),
                     ],
                 )
                 for j, k in self.path_pairs()
             ],
-            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged.",
+            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged."
+            + (
+                " PLSc: coefficients, f² and VIF from the rho_A-corrected construct correlations."
+                if self.consistent
+                else ""
+            ),
             flagged=frozenset(
                 (path_label(f["predictor"], f["construct"]), "VIF")
                 for f in self.collinearity_flags
@@ -625,6 +709,7 @@ class PLSResults(Results):
             warnings=self.warnings,
             provenance=provenance or self.provenance(bootstrap),
             methods=self.methods(bootstrap),
+            title="PLS-SEM report (PLSc)" if self.consistent else "PLS-SEM report",
             summaries=[
                 self.summary,
                 *([] if fit is None else [fit.summary]),
@@ -644,11 +729,17 @@ class PLSResults(Results):
         progress: Progress | None = None,
         alpha: float = 0.05,
         indices: np.ndarray | None = None,
+        effect_sizes: bool = True,
     ) -> BootstrapResults:
-        """Bootstrap the estimate; see :func:`countyhub.analysis.plssem.bootstrap.bootstrap`."""
+        """Bootstrap the estimate; see :func:`countyhub.analysis.plssem.bootstrap.bootstrap`.
+
+        ``effect_sizes``: also bootstrap f² (the model re-estimated without each path in every
+        resample: about 2.5 times the time on the primer's model). With a PLSc estimate every
+        resample is corrected again with its own rho_A.
+        """
         return bootstrap(
             self.model.prepared,
-            self._estimation(),
+            self._estimation(effect_sizes),
             n=n,
             seed=seed,
             n_jobs=n_jobs,
@@ -833,14 +924,16 @@ class PLSResults(Results):
         out: dict[str, dict[str, float]] = {}
         for k in self.structure.endogenous:
             size = len(self.structure.predecessors[k]) + 1
-            log_mse = n * math.log((1 - self.r_squared_values[k]) * (n - 1) / n)
+            unexplained = (1 - self.r_squared_values[k]) * (n - 1) / n
+            # An inadmissible PLSc R² of 1 or more leaves no error variance: no criterion.
+            log_mse = n * math.log(unexplained) if unexplained > 0 else math.nan
             out[self.structure.constructs[k]] = {
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
             }
         return out
 
-    def _estimation(self) -> Estimation:
+    def _estimation(self, effect_sizes: bool = True) -> Estimation:
         """This estimate as the bootstrap re-estimates it: settings, statistics and their labels."""
         s = self.structure
         names, items = s.constructs, s.indicators
@@ -856,6 +949,7 @@ class PLSResults(Results):
             "indirect_effects": [tuple(names[k] for k in chain) for chain in self.chains],
             "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
             "r_squared": [(names[k],) for k in s.endogenous],
+            "f_squared": [(names[j], names[k]) for j, k in pairs] if effect_sizes else [],
             "reliability": [(name, measure) for name in names for measure in RELIABILITY_COLUMNS],
         }
         original = {
@@ -866,6 +960,9 @@ class PLSResults(Results):
             "indirect_effects": np.asarray(self.chain_values, dtype=np.float64),
             "htmt": np.array([self.htmt_matrix[i, j] for i, j in htmt_pairs]),
             "r_squared": self.r_squared_values[list(s.endogenous)],
+            "f_squared": np.array(
+                [self.f_squared_values[j, k] for j, k in pairs] if effect_sizes else []
+            ),
             "reliability": self.reliability_values.reshape(-1),
         }
         return Estimation(
@@ -876,6 +973,8 @@ class PLSResults(Results):
             totals=totals,
             chains=self.chains,
             statistics=StatisticSet(labels, original),
+            consistent=self.consistent,
+            effect_sizes=effect_sizes,
         )
 
 
@@ -981,7 +1080,29 @@ def _sum_score_cor(r: np.ndarray, structure: Structure) -> np.ndarray:
     return out
 
 
-def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSResults:
+def _correct(r: np.ndarray, w: np.ndarray, s: Structure) -> plsc.Correction:
+    """The PLSc correction of one estimate, refused with the construct named when undefined."""
+    correction = plsc.correct(r[None], w[None], s)
+    if correction.failed[0]:
+        rho = correction.rho_a[0]
+        negative = np.flatnonzero(~(rho > 0))
+        if negative.size:
+            values = ", ".join(f"{s.constructs[k]} ({rho[k]:.3f})" for k in negative)
+            raise AnalysisError(
+                f"PLSc is undefined: rho_A is not positive for {values}; the indicators of "
+                "these constructs do not measure one common factor (revise the blocks or "
+                "estimate without --consistent)"
+            )
+        raise AnalysisError(
+            "PLSc is undefined: the corrected construct correlations of some endogenous "
+            "construct's predictors are singular"
+        )
+    return correction
+
+
+def estimate(
+    model: PLSModel, *, scheme: str, max_iter: int, tol: float, consistent: bool = False
+) -> PLSResults:
     """Fit ``model``; see :meth:`PLSModel.fit`."""
     s = model.structure
     x = model.prepared.values
@@ -996,13 +1117,27 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         raise AnalysisError(
             "the estimate is singular: the PLS algorithm met a singular system it could not solve"
         )
-    r2 = derived.r_squared[0]
+    construct_cor = derived.construct_cor[0]
+    paths, total, r2 = derived.paths[0], derived.total_effects[0], derived.r_squared[0]
+    cross = derived.cross_loadings[0]
+    loadings = cross[np.arange(len(s.indicators)), s.block_of]
+    extra: dict[str, Any] = {}
+    if consistent:
+        correction = _correct(r, w, s)
+        construct_cor = correction.construct_cor[0]
+        paths, total, r2 = correction.paths[0], correction.total_effects[0], correction.r_squared[0]
+        loadings = correction.loadings[0]
+        extra = {
+            "consistent": True,
+            "corrected_loadings": loadings,
+            "inadmissible": tuple(plsc.inadmissible(correction, s)),
+            "uncorrected_paths": derived.paths[0],
+            "uncorrected_r_squared": derived.r_squared[0],
+        }
     adj = np.full_like(r2, np.nan)
     for k in s.endogenous:
         m = len(s.predecessors[k])
         adj[k] = 1 - (1 - r2[k]) * (n - 1) / (n - m - 1)
-    cross = derived.cross_loadings[0]
-    loadings = cross[np.arange(len(s.indicators)), s.block_of]
     chains = s.indirect_chains()
     return PLSResults(
         model=model,
@@ -1013,22 +1148,21 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         converged=bool(fit.converged[0]),
         weights=w,
         cross_loadings=cross,
-        construct_cor=derived.construct_cor[0],
-        path_matrix=derived.paths[0],
+        construct_cor=construct_cor,
+        path_matrix=paths,
         r_squared_values=r2,
         r_squared_adj_values=adj,
-        total_matrix=derived.total_effects[0],
+        total_matrix=total,
         reliability_values=evaluate.reliability(r, w, loadings, s),
         htmt_matrix=engine.htmt(r[None], s)[0],
         vif_outer_values=np.concatenate([evaluate.vif_diagonal(r[np.ix_(b, b)]) for b in s.blocks]),
         vif_inner_values={
-            k: evaluate.vif_diagonal(
-                derived.construct_cor[0][np.ix_(s.predecessors[k], s.predecessors[k])]
-            )
+            k: evaluate.vif_diagonal(construct_cor[np.ix_(s.predecessors[k], s.predecessors[k])])
             for k in s.endogenous
         },
         chains=chains,
-        chain_values=engine.chain_effects(derived.paths, chains)[0],
+        chain_values=engine.chain_effects(paths[None], chains)[0],
         scores=engine.standardize(x) @ w,
         indicator_cor=r,
+        **extra,
     )
