@@ -131,3 +131,28 @@ def worker(
     celery_app(settings.REDIS_URL).worker_main(
         ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip"]
     )
+
+
+def beat(
+    interval: Annotated[
+        float, typer.Option(help="Seconds between rounds of looking for due work.")
+    ] = 20.0,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit (for cron).")] = False,
+) -> None:
+    """Keep time for the periodic work (weekly task digest, after-sales deadlines, the
+    notification outbox): run it on any number of hosts, each period runs once."""
+    _setup_django()
+    import time
+
+    from django.db import connections
+
+    from countyhub.core.periodic import TASKS, run_due
+
+    typer.echo(f"countyhub beat: {', '.join(sorted(TASKS))}", err=True)
+    while True:
+        for name, period, summary in run_due():
+            typer.echo(f"{name} {period}: {summary}")
+        if once:
+            return
+        connections.close_all()  # a database restart between rounds costs one round, no more
+        time.sleep(interval)
