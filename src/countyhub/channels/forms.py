@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.channels.models import Channel, Listing, ListingStatus
+from countyhub.core.numbers import plain_number
 
 
 class ListingForm(forms.Form):
@@ -48,7 +49,7 @@ class ListingForm(forms.Form):
             kwargs["initial"] = {
                 "price": listing.price,
                 "title": listing.title,
-                "stock_buffer": listing.stock_buffer,
+                "stock_buffer": plain_number(listing.stock_buffer),
                 "external_id": listing.external_id,
                 "status": listing.status,
                 "rejection_reason": listing.rejection_reason,
