@@ -58,3 +58,25 @@ def test_a_malformed_licence_number_is_refused_on_its_field(world, number):
     with pytest.raises(ValidationError) as refused:
         world.product.full_clean()
     assert "food_licence_number" in refused.value.message_dict
+
+
+def test_the_county_admin_enters_the_licence_in_the_product_admin(world, client):
+    from django.urls import reverse
+
+    from tests.core.audit_walk import form_data, form_errors
+
+    client.force_login(world.users["county_admin"])
+    url = reverse("admin:catalog_product_change", args=[world.product.pk])
+    data = form_data(client.get(url).content.decode(), "product_form")
+    data.update(
+        processed_food="on", food_licence_number="SC1061307320001", food_filing_number="", _save="1"
+    )
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert list(refused.context["adminform"].form.errors) == ["food_licence_number"]
+    data["food_licence_number"] = "SC10613073200017"
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response.content.decode())
+    world.product.refresh_from_db()
+    assert world.product.processed_food
+    assert world.product.food_licence_number == "SC10613073200017"
