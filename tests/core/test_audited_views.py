@@ -911,6 +911,13 @@ DRIVEN: dict[str, list[Post]] = {
             status=(200,),
         )
     ],
+    "channels:listing_edit": [
+        Post(
+            "seller_staff",
+            lambda site: f"/c/{_county(site)}/channels/taobao/listings/{site.world.product.pk}/",
+            lambda site: {"price": "12.50", "status": "listed", "stock_buffer": "1"},
+        )
+    ],
     "channels:stock": [
         Post(
             "seller_staff", lambda site: f"/c/{_county(site)}/channels/taobao/stock/", status=(200,)
@@ -1039,6 +1046,7 @@ READING = frozenset(
         "channels:gov832",
         "channels:feed",
         "channels:sales_csv",
+        "channels:product_listings",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
