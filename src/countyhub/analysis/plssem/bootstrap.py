@@ -34,6 +34,7 @@ from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine, evaluate
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
+from countyhub.analysis.plssem.higher_order import FirstStage
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
@@ -157,6 +158,8 @@ class Estimation:
     statistics: StatisticSet
     consistent: bool = False
     effect_sizes: bool = True  # f² per resample (one PLS run per path more)
+    # Higher-order constructs: stage 1 re-run on each resample before stage 2 (``structure``).
+    first_stage: FirstStage | None = None
 
 
 def _extract(
@@ -164,6 +167,8 @@ def _extract(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """Re-estimate on each correlation matrix; return statistics, failed, converged and (PLSc)
     inadmissible flags."""
+    if estimation.first_stage is not None:
+        r = estimation.first_stage.transform(r)
     s = estimation.structure
     fit = engine.estimate_weights(
         r, s, scheme=estimation.scheme, tol=estimation.tol, max_iter=estimation.max_iter

@@ -11,6 +11,7 @@ only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,7 @@ from countyhub.analysis.plssem.formative import (
     redundancy_path,
 )
 from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
+from countyhub.analysis.plssem.higher_order import FirstStage
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -95,6 +97,11 @@ class PLSResults(Results):
     inadmissible: tuple[str, ...] = ()  # PLSc: why the estimate is inadmissible, if it is
     uncorrected_paths: np.ndarray | None = field(default=None, repr=False)  # PLSc: PLS's paths
     uncorrected_r_squared: np.ndarray | None = field(default=None, repr=False)
+    # Higher-order constructs (two-stage): each HOC's dimensions, the stage-1 estimate (the LOCs'
+    # loadings and weights) and what the bootstrap re-runs as stage 1 on every resample.
+    higher_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first_stage: PLSResults | None = field(default=None, repr=False)
+    first_stage_plan: FirstStage | None = field(default=None, repr=False)
 
     @property
     def estimator(self) -> str:
@@ -328,7 +335,23 @@ class PLSResults(Results):
                 "matrix not positive semi-definite, R² outside [0, 1]) are reported, not clipped. "
                 "Model fit, PLSpredict and group comparisons use the PLS (composite) estimate."
             )
-        if self.moderation:
+        if self.higher_order:
+            text += (
+                " Higher-order constructs ("
+                + ", ".join(f"{h} of {' and '.join(d)}" for h, d in self.higher_order.items())
+                + ") follow the two-stage approach (Sarstedt et al. 2019, as seminr's "
+                "higher_composite): stage 1 estimates the model with each higher-order construct "
+                "replaced by its dimensions; stage 2 measures it by their stage-1 scores. The "
+                "bootstrap re-runs both stages on every resample."
+            )
+        if self.moderation and self.model.interaction == "product-indicator":
+            text += (
+                " Interactions follow the product-indicator approach (Kenny & Judd 1984; "
+                "seminr's product_indicator): every product of one standardized indicator of "
+                "each construct measures the interaction (mode A); the bootstrap keeps the "
+                "products as computed on the full sample."
+            )
+        elif self.moderation:
             text += (
                 " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
                 "the main-effects model is estimated first and the product of the two "
@@ -421,6 +444,8 @@ class PLSResults(Results):
                 m.construct: {"mode": m.mode, "indicators": list(m.indicators)}
                 for m in self.model.spec.measurement
             },
+            "higher_order": self._higher_order_dict(),
+            "interaction_method": self.model.interaction if self.moderation else None,
             "outer_weights": per_construct(self.weights),
             "outer_loadings": per_construct(self.loadings[:, None] * s.mask),
             "cross_loadings": {
@@ -601,7 +626,7 @@ class PLSResults(Results):
         if self.moderation:
             tables.append(
                 SummaryTable(
-                    "Moderation (two-stage)",
+                    f"Moderation ({self.model.interaction})",
                     ("path", "product units", "slope at -1 SD", "at mean", "at +1 SD"),
                     [
                         (
@@ -737,9 +762,15 @@ class PLSResults(Results):
         resample: about 2.5 times the time on the primer's model). With a PLSc estimate every
         resample is corrected again with its own rho_A.
         """
+        estimation = self._estimation(effect_sizes)
+        prepared = self.model.prepared
+        if self.first_stage is not None and self.first_stage_plan is not None:
+            # Both stages are re-run on every resample of the items.
+            prepared = self.first_stage.model.prepared
+            estimation = dataclasses.replace(estimation, first_stage=self.first_stage_plan)
         return bootstrap(
-            self.model.prepared,
-            self._estimation(effect_sizes),
+            prepared,
+            estimation,
             n=n,
             seed=seed,
             n_jobs=n_jobs,
@@ -892,7 +923,11 @@ class PLSResults(Results):
             if ":" not in term:
                 continue
             iv, moderator = term.split(":")
-            product_sd = float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+            product_sd = (
+                float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+                if self.model.interaction == "two-stage"
+                else 1.0  # product-indicator: the interaction construct's score is standardized
+            )
             for k in np.flatnonzero(s.adjacency[j]):
                 target = s.constructs[k]
                 coefficient = float(self.path_matrix[j, k])
@@ -931,6 +966,25 @@ class PLSResults(Results):
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
             }
+        return out
+
+    def _higher_order_dict(self) -> dict[str, Any]:
+        """Each higher-order construct: its dimensions and their stage-1 loadings and weights."""
+        if self.first_stage is None:
+            return {}
+        first = self.first_stage
+        s1 = first.structure
+        out: dict[str, Any] = {}
+        for construct, dimensions in self.higher_order.items():
+            stage1: dict[str, Any] = {}
+            for dimension in dimensions:
+                k = s1.constructs.index(dimension)
+                block = s1.blocks[k]
+                stage1[dimension] = {
+                    "outer_loadings": {s1.indicators[i]: _num(first.loadings[i]) for i in block},
+                    "outer_weights": {s1.indicators[i]: _num(first.weights[i, k]) for i in block},
+                }
+            out[construct] = {"dimensions": list(dimensions), "first_stage": stage1}
         return out
 
     def _estimation(self, effect_sizes: bool = True) -> Estimation:
