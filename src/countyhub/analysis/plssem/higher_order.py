@@ -28,7 +28,7 @@ import numpy as np
 
 from countyhub.analysis.plssem import engine
 from countyhub.analysis.plssem.engine import Structure
-from countyhub.analysis.plssem.syntax import MeasurementSpec, ModelSpec, PathSpec
+from countyhub.analysis.plssem.syntax import ModelSpec, PathSpec
 
 
 def higher_order(spec: ModelSpec) -> dict[str, tuple[str, ...]]:

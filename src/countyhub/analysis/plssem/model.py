@@ -23,7 +23,6 @@ from countyhub.analysis.plssem.syntax import (
     parse_model,
 )
 
-
 INTERACTION_METHODS = ("two-stage", "product-indicator")
 
 

@@ -914,8 +914,9 @@ class PLSResults(Results):
 
     @cached_property
     def moderation(self) -> list[dict[str, Any]]:
-        """Each interaction A:B -> Y (two-stage): its standardized path, the path in units of
-        the product of A's and B's standardized scores (seminr's ``path_coef``), and the simple
+        """Each interaction A:B -> Y: its standardized path, the path in units of the product of
+        A's and B's standardized scores (seminr's ``path_coef``; for product indicators the
+        score's scale is the loading-weighted mean SD of the products, as seminr), and the simple
         slopes of A on Y at B = -1, 0 and +1 SD: path(A) + path(A:B, product units) x B."""
         s = self.structure
         out = []
@@ -923,11 +924,12 @@ class PLSResults(Results):
             if ":" not in term:
                 continue
             iv, moderator = term.split(":")
-            product_sd = (
-                float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
-                if self.model.interaction == "two-stage"
-                else 1.0  # product-indicator: the interaction construct's score is standardized
-            )
+            # seminr's scale of the interaction score (Henseler & Chin 2010): the loading-weighted
+            # mean SD of its indicators; the SD of the product for the two-stage approach.
+            block = s.blocks[j]
+            item_sd = np.std(self.model.prepared.values[:, block], axis=0, ddof=1)
+            weight = np.abs(self.loadings[block])
+            product_sd = float((item_sd * weight).sum() / weight.sum())
             for k in np.flatnonzero(s.adjacency[j]):
                 target = s.constructs[k]
                 coefficient = float(self.path_matrix[j, k])
