@@ -342,7 +342,8 @@ class PLSResults(Results):
                 + ") follow the two-stage approach (Sarstedt et al. 2019, as seminr's "
                 "higher_composite): stage 1 estimates the model with each higher-order construct "
                 "replaced by its dimensions; stage 2 measures it by their stage-1 scores. The "
-                "bootstrap re-runs both stages on every resample."
+                "bootstrap re-runs both stages on every resample; model fit, PLSpredict and group "
+                "comparisons take the dimension scores as estimated on the full sample."
             )
         if self.moderation and self.model.interaction == "product-indicator":
             text += (
@@ -544,6 +545,12 @@ class PLSResults(Results):
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
         ]
+        if self.higher_order:
+            lines.append(
+                "Higher-order constructs (two-stage, measured by their dimensions' stage-1 "
+                "scores): "
+                + "; ".join(f"{h} =~ {' + '.join(d)}" for h, d in self.higher_order.items())
+            )
         if self.warnings:
             lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
@@ -623,6 +630,23 @@ class PLSResults(Results):
             for chain, value in zip(self.chains, self.chain_values, strict=True)
         ]
         tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        stage1 = self._higher_order_dict()
+        if stage1:
+            tables.append(
+                SummaryTable(
+                    "Higher-order constructs: stage-1 loadings and weights of the dimensions",
+                    ("loading", "weight"),
+                    [
+                        (
+                            f"{h} / {d}: {item}",
+                            [loading, parts["outer_weights"][item]],
+                        )
+                        for h, entry in stage1.items()
+                        for d, parts in entry["first_stage"].items()
+                        for item, loading in parts["outer_loadings"].items()
+                    ],
+                )
+            )
         if self.moderation:
             tables.append(
                 SummaryTable(
