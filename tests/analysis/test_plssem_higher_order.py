@@ -130,7 +130,11 @@ def test_bootstrap_reruns_both_stages_as_seminr_does(pair):
             "only second-order",
             7,
         ),
-        (LOWER + "REP =~ COMP + LIKE\nCUSA ~ REP\nCUSL ~ LIKE\n", "use 'REP'", 8),
+        (
+            LOWER + "REP =~ COMP + LIKE\nCUSA ~ REP\nCUSL ~ LIKE\n",
+            "dimension of the higher-order construct 'REP'",
+            8,
+        ),
         (
             LOWER + "REP =~ COMP + LIKE\nCUSA ~ REP\nCUSL ~ REP + CUSA + REP:CUSA\n",
             "not supported",

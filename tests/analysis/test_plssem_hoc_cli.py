@@ -63,7 +63,11 @@ def test_product_indicator_option(tmp_path):
             [],
             "model line 6, column 8: 'COMP' is a construct",
         ),
-        (EXOGENOUS + "CUSA ~ LIKE\n", [], "model line 9, column 8: 'LIKE' is a dimension"),
+        (
+            EXOGENOUS + "CUSA ~ LIKE\n",
+            [],
+            "model line 9, column 8: 'LIKE' is a construct, not an indicator",
+        ),
     ],
 )
 def test_bad_input_exits_2_naming_the_place(tmp_path, text, args, message):

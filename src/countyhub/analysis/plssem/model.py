@@ -96,8 +96,9 @@ def _check_higher_order(spec: ModelSpec) -> set[str]:
         for name in (*path.source.split(":"), path.target):
             if name in owner:
                 raise ModelSyntaxError(
-                    f"{name!r} is a dimension of the higher-order construct {owner[name]!r}: "
-                    f"use {owner[name]!r} in the structural model",
+                    f"{name!r} is a construct, not an indicator: as a dimension of the "
+                    f"higher-order construct {owner[name]!r} it cannot appear in the structural "
+                    f"model; use {owner[name]!r}",
                     path.line,
                     path.column,
                 )
