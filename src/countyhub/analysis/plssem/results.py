@@ -48,6 +48,7 @@ from countyhub.analysis.plssem.formative import (
 )
 from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
 from countyhub.analysis.plssem.higher_order import FirstStage
+from countyhub.analysis.plssem.interactions import ProductResamples
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -349,8 +350,8 @@ class PLSResults(Results):
             text += (
                 " Interactions follow the product-indicator approach (Kenny & Judd 1984; "
                 "seminr's product_indicator): every product of one standardized indicator of "
-                "each construct measures the interaction (mode A); the bootstrap keeps the "
-                "products as computed on the full sample."
+                "each construct measures the interaction (mode A); the bootstrap builds the "
+                "products again in every resample from its own means and SDs, as seminr."
             )
         elif self.moderation:
             text += (
@@ -792,6 +793,8 @@ class PLSResults(Results):
             # Both stages are re-run on every resample of the items.
             prepared = self.first_stage.model.prepared
             estimation = dataclasses.replace(estimation, first_stage=self.first_stage_plan)
+        elif self.moderation and self.model.interaction == "product-indicator":
+            estimation = dataclasses.replace(estimation, products=self._product_resamples())
         return bootstrap(
             prepared,
             estimation,
@@ -993,6 +996,21 @@ class PLSResults(Results):
                 "bic": log_mse + size * math.log(n),
             }
         return out
+
+    def _product_resamples(self) -> ProductResamples:
+        """The items and the pairs behind each product indicator ("a*b"), for the bootstrap."""
+        s = self.structure
+        prepared = self.model.prepared
+        products = [i for i, name in enumerate(s.indicators) if "*" in name]
+        items = [i for i in range(len(s.indicators)) if i not in products]
+        names = [s.indicators[i] for i in items]
+        pairs = tuple(
+            (names.index(a), names.index(b))
+            for a, b in (s.indicators[i].split("*") for i in products)
+        )
+        fill = prepared.missing == "mean"
+        values = (prepared.raw if fill else prepared.values)[:, items]
+        return ProductResamples(values, pairs, fill)
 
     def _higher_order_dict(self) -> dict[str, Any]:
         """Each higher-order construct: its dimensions and their stage-1 loadings and weights."""
