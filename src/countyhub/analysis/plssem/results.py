@@ -48,7 +48,7 @@ from countyhub.analysis.plssem.formative import (
 )
 from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
 from countyhub.analysis.plssem.higher_order import FirstStage
-from countyhub.analysis.plssem.interactions import ProductResamples
+from countyhub.analysis.plssem.interactions import ProductResamples, StageOne
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -358,8 +358,8 @@ class PLSResults(Results):
                 " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
                 "the main-effects model is estimated first and the product of the two "
                 "standardized construct scores measures the interaction in the full model; the "
-                "bootstrap keeps that product as estimated on the full sample (seminr re-runs "
-                "the first stage in each resample)."
+                "bootstrap re-runs the first stage and builds the product again in every "
+                "resample, as seminr."
             )
         if bootstrap is not None:
             text += (
@@ -793,7 +793,7 @@ class PLSResults(Results):
             # Both stages are re-run on every resample of the items.
             prepared = self.first_stage.model.prepared
             estimation = dataclasses.replace(estimation, first_stage=self.first_stage_plan)
-        elif self.moderation and self.model.interaction == "product-indicator":
+        elif self.moderation:
             estimation = dataclasses.replace(estimation, products=self._product_resamples())
         return bootstrap(
             prepared,
@@ -998,19 +998,36 @@ class PLSResults(Results):
         return out
 
     def _product_resamples(self) -> ProductResamples:
-        """The items and the pairs behind each product indicator ("a*b"), for the bootstrap."""
+        """The items and the pairs behind each product column, for the bootstrap: two items
+        ("a*b", product indicators) or two stage-1 constructs ("A:B_intxn", two-stage)."""
         s = self.structure
         prepared = self.model.prepared
-        products = [i for i, name in enumerate(s.indicators) if "*" in name]
+        products = [i for i, name in enumerate(s.indicators) if "*" in name or ":" in name]
         items = [i for i in range(len(s.indicators)) if i not in products]
         names = [s.indicators[i] for i in items]
-        pairs = tuple(
-            (names.index(a), names.index(b))
-            for a, b in (s.indicators[i].split("*") for i in products)
-        )
         fill = prepared.missing == "mean"
         values = (prepared.raw if fill else prepared.values)[:, items]
-        return ProductResamples(values, pairs, fill)
+        if self.model.interaction == "product-indicator":
+            pairs = tuple(
+                (names.index(a), names.index(b))
+                for a, b in (s.indicators[i].split("*") for i in products)
+            )
+            return ProductResamples(values, pairs, fill)
+        main = [k for k, name in enumerate(s.constructs) if ":" not in name]
+        keep = np.ix_(main, main)
+        stage_one = Structure(
+            tuple(s.constructs[k] for k in main),
+            tuple(names),
+            tuple(s.blocks[k] for k in main),
+            tuple(s.modes[k] for k in main),
+            s.adjacency[keep],
+        )
+        constructs = stage_one.constructs
+        pairs = tuple(
+            (constructs.index(a), constructs.index(b))
+            for a, b in (s.indicators[i].removesuffix("_intxn").split(":") for i in products)
+        )
+        return ProductResamples(values, pairs, fill, StageOne(stage_one, self.scheme))
 
     def _higher_order_dict(self) -> dict[str, Any]:
         """Each higher-order construct: its dimensions and their stage-1 loadings and weights."""
