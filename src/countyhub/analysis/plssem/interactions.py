@@ -30,14 +30,13 @@ class StageOne:
     tol: float = 1e-7
 
     def scores(self, z: np.ndarray) -> np.ndarray:
-        """Standardized stage-1 construct scores (n, K) of standardized items ``z``."""
-        r = np.corrcoef(z, rowvar=False)[None]
+        """Standardized stage-1 construct scores (B, n, K) of standardized items ``z`` (B, n, p)."""
+        r = (z.transpose(0, 2, 1) @ z) / (z.shape[1] - 1)
         fit = engine.estimate_weights(
             r, self.structure, scheme=self.scheme, tol=self.tol, max_iter=self.max_iter
         )
-        w = engine.fix_signs(fit.weights, r, self.structure)[0]
-        if fit.failed[0]:
-            return np.full((z.shape[0], self.structure.n_constructs), np.nan)
+        w = engine.fix_signs(fit.weights, r, self.structure)
+        w[fit.failed] = np.nan
         scores: np.ndarray = z @ w
         return scores
 
@@ -53,17 +52,25 @@ class ProductResamples:
     fill: bool
     stage_one: StageOne | None = None
 
-    def _one(self, rows: np.ndarray) -> np.ndarray:
+    def _batch(self, rows: np.ndarray) -> np.ndarray:
+        """Correlation matrices (B, p, p) for resamples of equal size (``rows``: B x size)."""
         x = self.values[rows]
         if self.fill:
-            x = np.where(np.isnan(x), np.nanmean(x, axis=0), x)
+            x = np.where(np.isnan(x), np.nanmean(x, axis=1, keepdims=True), x)
         with np.errstate(invalid="ignore", divide="ignore"):
-            z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+            z = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, ddof=1, keepdims=True)
             factors = z if self.stage_one is None else self.stage_one.scores(z)
-            products = np.column_stack([factors[:, a] * factors[:, b] for a, b in self.pairs])
-            r: np.ndarray = np.corrcoef(np.hstack([z, products]), rowvar=False)
+            products = np.stack([factors[..., a] * factors[..., b] for a, b in self.pairs], -1)
+            data = np.concatenate([z, products], axis=2)
+            data = data - data.mean(axis=1, keepdims=True)
+            cov = data.transpose(0, 2, 1) @ data
+            sd = np.sqrt(np.einsum("bpp->bp", cov))
+            r: np.ndarray = cov / (sd[:, :, None] * sd[:, None, :])
         return r
 
     def correlations(self, rows: Sequence[np.ndarray]) -> np.ndarray:
         """(B, p, p) correlation matrices of items and products, one per set of row indices."""
-        return np.stack([self._one(np.asarray(r)) for r in rows])
+        sizes = {len(r) for r in rows}
+        if len(sizes) == 1:
+            return self._batch(np.asarray(rows))
+        return np.concatenate([self._batch(np.asarray(r)[None]) for r in rows])
