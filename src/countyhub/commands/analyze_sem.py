@@ -47,6 +47,15 @@ def sem(
             "formative (<~) constructs are not corrected. The bootstrap corrects every resample.",
         ),
     ] = False,
+    interaction: Annotated[
+        str,
+        typer.Option(
+            "--interaction",
+            help="How an interaction term 'Y ~ A:B' is measured: two-stage (default; the product "
+            "of A's and B's stage-1 scores) or product-indicator (every product of A's and B's "
+            "standardized indicators), as seminr's two_stage and product_indicator.",
+        ),
+    ] = "two-stage",
     max_iter: Annotated[int, typer.Option(help="Iteration limit of the PLS algorithm.")] = 300,
     tol: Annotated[
         float, typer.Option(help="Stop when outer weights change less than this.")
@@ -117,7 +126,7 @@ def sem(
     except OSError as exc:
         common.fail(f"{model}: cannot read the model file: {exc.strerror}")
     try:
-        pls = PLSModel.from_syntax(text, data, missing=missing, na=na)
+        pls = PLSModel.from_syntax(text, data, missing=missing, na=na, interaction=interaction)
         result = pls.fit(scheme=weighting, max_iter=max_iter, tol=tol, consistent=consistent)
         boot = None
         if bootstrap < 0:

@@ -34,6 +34,8 @@ from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine, evaluate
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
+from countyhub.analysis.plssem.higher_order import FirstStage
+from countyhub.analysis.plssem.interactions import ProductResamples
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
@@ -157,6 +159,10 @@ class Estimation:
     statistics: StatisticSet
     consistent: bool = False
     effect_sizes: bool = True  # f² per resample (one PLS run per path more)
+    # Higher-order constructs: stage 1 re-run on each resample before stage 2 (``structure``).
+    first_stage: FirstStage | None = None
+    # Product-indicator interactions: each resample's products are built again from its rows.
+    products: ProductResamples | None = None
 
 
 def _extract(
@@ -164,6 +170,8 @@ def _extract(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """Re-estimate on each correlation matrix; return statistics, failed, converged and (PLSc)
     inadmissible flags."""
+    if estimation.first_stage is not None:
+        r = estimation.first_stage.transform(r)
     s = estimation.structure
     fit = engine.estimate_weights(
         r, s, scheme=estimation.scheme, tol=estimation.tol, max_iter=estimation.max_iter
@@ -514,7 +522,10 @@ def bootstrap(
     def run(start: int, stop: int, drawn: np.ndarray) -> int:
         offsets = (drawn + (np.arange(stop - start) * rows)[:, None]).ravel()
         counts = np.bincount(offsets, minlength=(stop - start) * rows).reshape(stop - start, rows)
-        r = moments.from_counts(counts.astype(np.float64))
+        if estimation.products is not None:
+            r = estimation.products.correlations(list(drawn))
+        else:
+            r = moments.from_counts(counts.astype(np.float64))
         values, bad, ok, odd = _extract(estimation, r)
         draws[start:stop] = np.hstack([values[g] for g in GROUPS])
         failed[start:stop] = bad
@@ -572,7 +583,11 @@ def _jackknife(estimation: Estimation, moments: ResampleMoments, width: int) -> 
     chunk = chunk_size(rows) * 4
     for start in range(0, len(groups), chunk):
         part = groups[start : start + chunk]
-        values, _, _, _ = _extract(estimation, moments.leave_out(part))
+        if estimation.products is not None:
+            r = estimation.products.correlations([np.setdiff1d(order, g) for g in part])
+        else:
+            r = moments.leave_out(part)
+        values, _, _, _ = _extract(estimation, r)
         out[start : start + len(part)] = np.hstack([values[g] for g in GROUPS])
     return out
 

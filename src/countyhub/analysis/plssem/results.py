@@ -11,6 +11,7 @@ only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,8 @@ from countyhub.analysis.plssem.formative import (
     redundancy_path,
 )
 from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
+from countyhub.analysis.plssem.higher_order import FirstStage
+from countyhub.analysis.plssem.interactions import ProductResamples, StageOne
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -95,6 +98,11 @@ class PLSResults(Results):
     inadmissible: tuple[str, ...] = ()  # PLSc: why the estimate is inadmissible, if it is
     uncorrected_paths: np.ndarray | None = field(default=None, repr=False)  # PLSc: PLS's paths
     uncorrected_r_squared: np.ndarray | None = field(default=None, repr=False)
+    # Higher-order constructs (two-stage): each HOC's dimensions, the stage-1 estimate (the LOCs'
+    # loadings and weights) and what the bootstrap re-runs as stage 1 on every resample.
+    higher_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first_stage: PLSResults | None = field(default=None, repr=False)
+    first_stage_plan: FirstStage | None = field(default=None, repr=False)
 
     @property
     def estimator(self) -> str:
@@ -328,13 +336,30 @@ class PLSResults(Results):
                 "matrix not positive semi-definite, R² outside [0, 1]) are reported, not clipped. "
                 "Model fit, PLSpredict and group comparisons use the PLS (composite) estimate."
             )
-        if self.moderation:
+        if self.higher_order:
+            text += (
+                " Higher-order constructs ("
+                + ", ".join(f"{h} of {' and '.join(d)}" for h, d in self.higher_order.items())
+                + ") follow the two-stage approach (Sarstedt et al. 2019, as seminr's "
+                "higher_composite): stage 1 estimates the model with each higher-order construct "
+                "replaced by its dimensions; stage 2 measures it by their stage-1 scores. The "
+                "bootstrap re-runs both stages on every resample; model fit, PLSpredict and group "
+                "comparisons take the dimension scores as estimated on the full sample."
+            )
+        if self.moderation and self.model.interaction == "product-indicator":
+            text += (
+                " Interactions follow the product-indicator approach (Kenny & Judd 1984; "
+                "seminr's product_indicator): every product of one standardized indicator of "
+                "each construct measures the interaction (mode A); the bootstrap builds the "
+                "products again in every resample from its own means and SDs, as seminr."
+            )
+        elif self.moderation:
             text += (
                 " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
                 "the main-effects model is estimated first and the product of the two "
                 "standardized construct scores measures the interaction in the full model; the "
-                "bootstrap keeps that product as estimated on the full sample (seminr re-runs "
-                "the first stage in each resample)."
+                "bootstrap re-runs the first stage and builds the product again in every "
+                "resample, as seminr."
             )
         if bootstrap is not None:
             text += (
@@ -421,6 +446,8 @@ class PLSResults(Results):
                 m.construct: {"mode": m.mode, "indicators": list(m.indicators)}
                 for m in self.model.spec.measurement
             },
+            "higher_order": self._higher_order_dict(),
+            "interaction_method": self.model.interaction if self.moderation else None,
             "outer_weights": per_construct(self.weights),
             "outer_loadings": per_construct(self.loadings[:, None] * s.mask),
             "cross_loadings": {
@@ -519,6 +546,12 @@ class PLSResults(Results):
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
         ]
+        if self.higher_order:
+            lines.append(
+                "Higher-order constructs (two-stage, measured by their dimensions' stage-1 "
+                "scores): "
+                + "; ".join(f"{h} =~ {' + '.join(d)}" for h, d in self.higher_order.items())
+            )
         if self.warnings:
             lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
@@ -598,10 +631,27 @@ class PLSResults(Results):
             for chain, value in zip(self.chains, self.chain_values, strict=True)
         ]
         tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        stage1 = self._higher_order_dict()
+        if stage1:
+            tables.append(
+                SummaryTable(
+                    "Higher-order constructs: stage-1 loadings and weights of the dimensions",
+                    ("loading", "weight"),
+                    [
+                        (
+                            f"{h} / {d}: {item}",
+                            [loading, parts["outer_weights"][item]],
+                        )
+                        for h, entry in stage1.items()
+                        for d, parts in entry["first_stage"].items()
+                        for item, loading in parts["outer_loadings"].items()
+                    ],
+                )
+            )
         if self.moderation:
             tables.append(
                 SummaryTable(
-                    "Moderation (two-stage)",
+                    f"Moderation ({self.model.interaction})",
                     ("path", "product units", "slope at -1 SD", "at mean", "at +1 SD"),
                     [
                         (
@@ -737,9 +787,17 @@ class PLSResults(Results):
         resample: about 2.5 times the time on the primer's model). With a PLSc estimate every
         resample is corrected again with its own rho_A.
         """
+        estimation = self._estimation(effect_sizes)
+        prepared = self.model.prepared
+        if self.first_stage is not None and self.first_stage_plan is not None:
+            # Both stages are re-run on every resample of the items.
+            prepared = self.first_stage.model.prepared
+            estimation = dataclasses.replace(estimation, first_stage=self.first_stage_plan)
+        elif self.moderation:
+            estimation = dataclasses.replace(estimation, products=self._product_resamples())
         return bootstrap(
-            self.model.prepared,
-            self._estimation(effect_sizes),
+            prepared,
+            estimation,
             n=n,
             seed=seed,
             n_jobs=n_jobs,
@@ -883,8 +941,9 @@ class PLSResults(Results):
 
     @cached_property
     def moderation(self) -> list[dict[str, Any]]:
-        """Each interaction A:B -> Y (two-stage): its standardized path, the path in units of
-        the product of A's and B's standardized scores (seminr's ``path_coef``), and the simple
+        """Each interaction A:B -> Y: its standardized path, the path in units of the product of
+        A's and B's standardized scores (seminr's ``path_coef``; for product indicators the
+        score's scale is the loading-weighted mean SD of the products, as seminr), and the simple
         slopes of A on Y at B = -1, 0 and +1 SD: path(A) + path(A:B, product units) x B."""
         s = self.structure
         out = []
@@ -892,7 +951,12 @@ class PLSResults(Results):
             if ":" not in term:
                 continue
             iv, moderator = term.split(":")
-            product_sd = float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+            # seminr's scale of the interaction score (Henseler & Chin 2010): the loading-weighted
+            # mean SD of its indicators; the SD of the product for the two-stage approach.
+            block = s.blocks[j]
+            item_sd = np.std(self.model.prepared.values[:, block], axis=0, ddof=1)
+            weight = np.abs(self.loadings[block])
+            product_sd = float((item_sd * weight).sum() / weight.sum())
             for k in np.flatnonzero(s.adjacency[j]):
                 target = s.constructs[k]
                 coefficient = float(self.path_matrix[j, k])
@@ -931,6 +995,57 @@ class PLSResults(Results):
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
             }
+        return out
+
+    def _product_resamples(self) -> ProductResamples:
+        """The items and the pairs behind each product column, for the bootstrap: two items
+        ("a*b", product indicators) or two stage-1 constructs ("A:B_intxn", two-stage)."""
+        s = self.structure
+        prepared = self.model.prepared
+        products = [i for i, name in enumerate(s.indicators) if "*" in name or ":" in name]
+        items = [i for i in range(len(s.indicators)) if i not in products]
+        names = [s.indicators[i] for i in items]
+        fill = prepared.missing == "mean"
+        values = (prepared.raw if fill else prepared.values)[:, items]
+        if self.model.interaction == "product-indicator":
+            pairs = tuple(
+                (names.index(a), names.index(b))
+                for a, b in (s.indicators[i].split("*") for i in products)
+            )
+            return ProductResamples(values, pairs, fill)
+        main = [k for k, name in enumerate(s.constructs) if ":" not in name]
+        keep = np.ix_(main, main)
+        stage_one = Structure(
+            tuple(s.constructs[k] for k in main),
+            tuple(names),
+            tuple(s.blocks[k] for k in main),
+            tuple(s.modes[k] for k in main),
+            s.adjacency[keep],
+        )
+        constructs = stage_one.constructs
+        pairs = tuple(
+            (constructs.index(a), constructs.index(b))
+            for a, b in (s.indicators[i].removesuffix("_intxn").split(":") for i in products)
+        )
+        return ProductResamples(values, pairs, fill, StageOne(stage_one, self.scheme))
+
+    def _higher_order_dict(self) -> dict[str, Any]:
+        """Each higher-order construct: its dimensions and their stage-1 loadings and weights."""
+        if self.first_stage is None:
+            return {}
+        first = self.first_stage
+        s1 = first.structure
+        out: dict[str, Any] = {}
+        for construct, dimensions in self.higher_order.items():
+            stage1: dict[str, Any] = {}
+            for dimension in dimensions:
+                k = s1.constructs.index(dimension)
+                block = s1.blocks[k]
+                stage1[dimension] = {
+                    "outer_loadings": {s1.indicators[i]: _num(first.loadings[i]) for i in block},
+                    "outer_weights": {s1.indicators[i]: _num(first.weights[i, k]) for i in block},
+                }
+            out[construct] = {"dimensions": list(dimensions), "first_stage": stage1}
         return out
 
     def _estimation(self, effect_sizes: bool = True) -> Estimation:
