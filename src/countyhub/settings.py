@@ -199,7 +199,7 @@ MEDIA_ROOT = Path(os.environ.get("COUNTYHUB_MEDIA_ROOT", VAR_DIR / "media"))
 # countyhub itself serves MEDIA_URL only for development and the demo; in production the web
 # server (or the object store) does.
 SERVE_MEDIA = _env_bool("COUNTYHUB_SERVE_MEDIA", DEBUG)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": os.environ.get(
             "COUNTYHUB_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
@@ -220,6 +220,58 @@ STORAGES = {
         },
     },
 }
+# S3-compatible object storage (AWS S3, MinIO, Ceph, OSS/COS in S3 mode) when a bucket is named:
+# public media under `media/` (read by anyone: the bucket's policy allows anonymous GET on
+# `media/*` only, or COUNTYHUB_S3_PUBLIC_URL is a CDN in front of it), county records under
+# `private/` of COUNTYHUB_S3_PRIVATE_BUCKET (the same bucket by default), never readable without
+# a signature; the views stream them. Keys come from COUNTYHUB_S3_ACCESS_KEY/SECRET_KEY or, when
+# those are unset, boto3's usual chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a role).
+S3_BUCKET = os.environ.get("COUNTYHUB_S3_BUCKET", "")
+if S3_BUCKET:
+    _s3: dict[str, Any] = {
+        "endpoint_url": os.environ.get("COUNTYHUB_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("COUNTYHUB_S3_REGION") or None,
+        # Never replace a stored file by one uploaded under the same name (as on a disk).
+        "file_overwrite": False,
+        # Signature version 4: what every region and self-hosted store accepts.
+        "signature_version": "s3v4",
+    }
+    if os.environ.get("COUNTYHUB_S3_ACCESS_KEY"):
+        _s3["access_key"] = os.environ["COUNTYHUB_S3_ACCESS_KEY"]
+        _s3["secret_key"] = os.environ.get("COUNTYHUB_S3_SECRET_KEY", "")
+    if _s3["endpoint_url"]:
+        # MinIO and most self-hosted stores answer at host/bucket, not bucket.host.
+        _s3["addressing_style"] = "path"
+    _public = urlsplit(os.environ.get("COUNTYHUB_S3_PUBLIC_URL", ""))
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": S3_BUCKET,
+            "location": "media",
+            "querystring_auth": False,
+            **(
+                {
+                    "custom_domain": (_public.netloc + _public.path).rstrip("/"),
+                    "url_protocol": f"{_public.scheme or 'https'}:",
+                }
+                if _public.netloc
+                else {}
+            ),
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": os.environ.get("COUNTYHUB_S3_PRIVATE_BUCKET") or S3_BUCKET,
+            "location": "private",
+            "default_acl": "private",
+            # A URL of a private file, if anything asks for one, is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 # Background jobs (countyhub.core.jobs): a running job beats its heartbeat this often, and one
 # whose heartbeat is older than the stale limit is failed (its worker died).
 COUNTYHUB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHUB_JOB_HEARTBEAT_SECONDS", "5"))
@@ -358,3 +410,22 @@ if COUNTYHUB_MAP_TILES:
     # The route map's tiles are the one image from another site the policy lets in.
     _tiles = urlsplit(COUNTYHUB_MAP_TILES)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+if S3_BUCKET:
+    # Pictures in object storage come from the store (or its CDN), not from countyhub's origin.
+    _media = os.environ.get("COUNTYHUB_S3_PUBLIC_URL") or os.environ.get(
+        "COUNTYHUB_S3_ENDPOINT_URL"
+    )
+    for _origin in (
+        [_media]
+        if _media
+        # AWS itself: the bucket's global and regional hosts.
+        else [
+            f"https://{S3_BUCKET}.s3.amazonaws.com",
+            f"https://{S3_BUCKET}.s3.{os.environ.get('COUNTYHUB_S3_REGION', 'us-east-1')}"
+            ".amazonaws.com",
+        ]
+    ):
+        _parts = urlsplit(_origin)
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+            f"{_parts.scheme}://{_parts.netloc}"
+        )
