@@ -42,6 +42,12 @@ def _english():
         yield
 
 
+def login(client, user) -> None:
+    """Logged in, with the pages in English (the site's default language is Chinese)."""
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+
+
 def cpi_url(county, series=None) -> str:
     if series is None:
         return reverse("analyses:cpi_list", args=[county.slug])
@@ -64,7 +70,7 @@ def values_of(series: CPISeries) -> dict[int, str]:
 
 
 def test_an_analyst_types_a_cpi_table_and_it_is_saved_and_audited(client, world):
-    client.force_login(world.users["analyst"])
+    login(client, world.users["analyst"])
     response = client.post(
         cpi_url(world.county),
         {
@@ -90,7 +96,7 @@ def test_an_analyst_types_a_cpi_table_and_it_is_saved_and_audited(client, world)
 
 
 def test_a_gb18030_csv_and_an_xlsx_are_read(client, world):
-    client.force_login(world.users["county_admin"])
+    login(client, world.users["county_admin"])
     text = "年份,指数,说明\n" + "".join(f"{y},{v},县统计局\n" for y, v in LEVELS.items())
     upload = SimpleUploadedFile("cpi.csv", text.encode("gb18030"), "text/csv")
     response = client.post(
@@ -117,7 +123,7 @@ def test_a_gb18030_csv_and_an_xlsx_are_read(client, world):
 
 
 def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_saved(client, world):
-    client.force_login(world.users["analyst"])
+    login(client, world.users["analyst"])
     series = services.save_cpi_series(
         county=world.county, actor=world.users["analyst"], entry=entry()
     )
@@ -168,14 +174,14 @@ def test_other_roles_and_counties_cannot_read_or_change_the_tables(client, world
         county=world.county, actor=world.users["analyst"], entry=entry()
     )
     for name in ("seller_staff", "buyer", "other_county_admin"):
-        client.force_login(world.users[name])
+        login(client, world.users[name])
         assert client.get(cpi_url(world.county)).status_code == 403
         assert client.get(cpi_url(world.county, series)).status_code == 403
         assert client.post(cpi_url(world.county, series), {"name": "x"}).status_code == 403
     other = CountyFactory()
     analyst = UserFactory()
     MembershipFactory(user=analyst, county=other, role="analyst")
-    client.force_login(analyst)
+    login(client, analyst)
     assert client.get(cpi_url(other)).status_code == 200
     # Another county's table is not found under this analyst's county, nor offered to a run.
     assert client.get(reverse("analyses:cpi", args=[other.slug, series.pk])).status_code == 404
@@ -331,7 +337,7 @@ def test_the_set_up_page_offers_the_county_tables_and_the_run_page_names_the_cpi
         actor=world.users["analyst"],
         upload=dataset_input(frame.to_csv(index=False).encode(), "panel.csv", constructs=""),
     )
-    client.force_login(world.users["analyst"])
+    login(client, world.users["analyst"])
     url = reverse("analyses:before_after_setup", args=[world.county.slug, dataset.pk])
     page = client.get(url)
     choices = dict(page.context["form"].fields["cpi"].choices)

@@ -251,7 +251,7 @@ class WaveBeforeAfterForm(forms.Form):
         help_text=_("Blank: no poverty shares. It must be one of the money questions chosen."),
     )
     poverty_line = forms.ChoiceField(
-        label=_("Poverty line"), choices=POVERTY_LINES, initial="official"
+        label=_("Poverty line"), choices=POVERTY_LINES, initial="official", required=False
     )
 
     def __init__(self, *args: Any, wave: Wave, money_years: dict[str, int], **kwargs: Any):
