@@ -24,7 +24,7 @@ from PIL import Image
 
 from countyhub.aftersales.models import AfterSaleRequest
 from countyhub.analyses import services as analyses_services
-from countyhub.analyses.models import AnalysisRun
+from countyhub.analyses.models import AnalysisRun, CPISeries
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
@@ -198,6 +198,18 @@ def _analysis(site: Site) -> AnalysisRun:
 
 
 SURVEY_MODEL = "A =~ a_1 + a_2\nB =~ b_1 + b_2\nB ~ A\n"
+
+
+def _cpi_series(site: Site) -> CPISeries:
+    """A county CPI table, made once per site."""
+    found = CPISeries.objects.filter(county=site.world.county).first()
+    if found is not None:
+        return found
+    return analyses_services.save_cpi_series(
+        county=site.world.county,
+        actor=site.world.users["analyst"],
+        entry=analyses_services.CPIInput("基准CPI", "levels", "", "年鉴", "2019: 100\n2020: 101"),
+    )
 
 
 def _analyses(site: Site, path: str) -> str:
@@ -753,6 +765,30 @@ DRIVEN: dict[str, list[Post]] = {
                 site, f"questionnaires/{Questionnaire.objects.get(form_id='hh_test').pk}/edit"
             ),
         ),
+    "analyses:cpi_list": [
+        Post(
+            "analyst",
+            lambda site: _analyses(site, "cpi/"),
+            lambda site: {
+                "name": "县CPI",
+                "definition": "levels",
+                "base": "2015 = 100",
+                "source": "县统计年鉴",
+                "values": "2019: 100\n2020: 102.5",
+            },
+        )
+    ],
+    "analyses:cpi": [
+        Post(
+            "county_admin",
+            lambda site: _analyses(site, f"cpi/{_cpi_series(site).pk}/"),
+            lambda site: {
+                "name": "县CPI 2",
+                "definition": "previous_year_100",
+                "source": "县统计年鉴",
+                "values": "2019: 101\n2020: 102.5",
+            },
+        )
     ],
     "training:courses": [
         Post(

@@ -6,7 +6,8 @@ worker``; without it, a thread of the web process, so the embedded SQLite defaul
 Redis. Either way :func:`execute` does the work: it claims the job (queued -> running, once, so a
 redelivered message runs nothing twice), beats the heartbeat from a side thread, and calls the
 handler registered for the job's kind with a :class:`Progress`. The handler reports
-``progress(done, total)``; that call also reads the cancel flag and raises :class:`JobCancelled`.
+``progress(done, total)``; every such call also reads the cancel flag and raises
+:class:`JobCancelled` (the count itself is written at most every ``PROGRESS_INTERVAL``).
 
 A job whose heartbeat is older than ``COUNTYHUB_JOB_STALE_SECONDS`` is failed by
 :func:`reap_if_stale` (the pages and the progress endpoint call it): its worker was killed or its
@@ -77,13 +78,14 @@ class Progress:
         self._last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        """Write the count at most every PROGRESS_INTERVAL; read the cancel flag every call (a
+        bootstrap calls once per chunk, so a cancel stops it at the next chunk however fast)."""
         now = time.monotonic()
-        if done < total and now - self._last < PROGRESS_INTERVAL:
-            return
-        self._last = now
-        Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-            done=min(done, total), total=total, heartbeat=timezone.now()
-        )
+        if done >= total or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
+            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                done=min(done, total), total=total, heartbeat=timezone.now()
+            )
         self.check_cancelled()
 
     def note(self, message: str) -> None:
