@@ -85,6 +85,11 @@ def _request(url: str, body: dict | None = None, headers: dict | None = None):
         return error.code, error.headers, error.read().decode()
 
 
+def _request_bytes(url: str, headers: dict):
+    with OPENER.open(urllib.request.Request(url, headers=headers), timeout=30) as response:
+        return response.status, response.headers, response.read()
+
+
 def _request_raw(url: str, body: bytes, headers: dict):
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     request.add_header("Content-Type", "application/json")
@@ -315,7 +320,12 @@ def test_checkouts_and_scans_through_nginx_reach_both_servers(stack):
 def test_nginx_serves_static_hides_metrics_and_refuses_oversized_bodies(stack):
     status, headers, script = _request(f"{stack.base}/static/countyhub/site.js")
     assert status == 200 and script
-    assert headers["Cache-Control"] == "max-age=604800" and headers["Expires"]
+    assert headers["Cache-Control"] == "max-age=3600" and headers["Expires"]
+    # The gzip copy collectstatic wrote, to a client that takes it.
+    status, headers, _body = _request_bytes(
+        f"{stack.base}/static/countyhub/site.js", {"Accept-Encoding": "gzip"}
+    )
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
     # From nginx's disk (no upstream in its log), not passed to whitenoise.
     log_line = [line for line in stack.access_log.read_text().splitlines() if "/static/" in line][
         -1
