@@ -153,3 +153,31 @@ def test_anonymous_visitors_log_in_and_a_year_out_of_range_is_not_found(client, 
     client.force_login(world.users["analyst"])
     assert client.get(_url(world, year=1999)).status_code == 404
     assert client.get(_url(world, year=2999)).status_code == 404
+
+
+def test_the_latest_survey_analysis_shows_its_reliability_table_and_path_diagram(
+    client, world, tmp_path
+):
+    from countyhub.analyses import services as analyses
+    from countyhub.analyses.models import AnalysisKind
+    from tests.analyses.support import CORP_REP, CORP_REP_MODEL, dataset_input
+
+    dataset = analyses.upload_dataset(
+        county=world.county, actor=world.users["analyst"],
+        upload=dataset_input(CORP_REP.read_bytes()),
+    )  # fmt: skip
+    run = analyses.start_run(
+        county=world.county, actor=world.users["analyst"], dataset=dataset,
+        kind=AnalysisKind.PLS_SEM, model_syntax=CORP_REP_MODEL, seed=7,
+        options={"weighting": "path", "missing": "listwise", "resamples": 200, "p_min": 0.2},
+    )  # fmt: skip
+    jobs.execute(run.job_id, heartbeat=False)
+    run.refresh_from_db()
+    assert run.job.status == JobStatus.SUCCEEDED, run.job.error
+    html = _page(client, world)
+    assert f"run #{run.pk}" in html
+    assert "Reliability and convergent validity" in html and "Cronbach α" in html
+    assert "Path diagram" in html and run.diagram_svg[:40] in html
+    text = _pdf_text(client, world, tmp_path, "en")
+    assert "Reliability and convergent validity" in text
+    assert "Structural path coefficients" in text
