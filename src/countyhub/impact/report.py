@@ -406,7 +406,7 @@ def _accounts(county: County, year: int) -> Section:
     section.charts.append(
         (_("C, I, G and X add; imports M subtract; Y is the sum."), components_svg(platform))
     )
-    names = ["C", "I", "G", "X", "−M", "Y"]
+    names = ["C", "I", "G", "X", "-M", "Y"]  # ASCII minus: the CJK font has no U+2212
     values = [
         platform["C"],
         platform["I"],

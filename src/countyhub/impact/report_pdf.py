@@ -58,7 +58,7 @@ def report_pdf(report: ImpactReport) -> bytes:
     def bars(chart: Bars) -> None:
         nonlocal y
         values = [v for _n, vs in chart.series for v in vs if v is not None]
-        if not values:
+        if not any(values):  # nothing, or only zeros: no chart to draw
             return
         room(62 * MM)
         line(chart.title, 9, 5)
