@@ -1114,6 +1114,8 @@ READING = frozenset(
         "impact:evaluation",
         "impact:evaluation_progress",
         "impact:evaluation_panel",
+        "impact:report",
+        "impact:report_pdf",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",
@@ -1214,6 +1216,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "wave_id": 1,
         "questionnaire_id": 0,
         "draft_id": 0,
+        "year": 2025,
     }
 
 

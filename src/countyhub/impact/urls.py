@@ -1,6 +1,6 @@
 from django.urls import path
 
-from countyhub.impact import panel_views, views, views_income
+from countyhub.impact import panel_views, views, views_income, views_report
 
 app_name = "impact"
 urlpatterns = [
@@ -28,5 +28,15 @@ urlpatterns = [
         "c/<slug:county_slug>/impact/evaluations/<int:run_id>/panel.csv",
         panel_views.evaluation_panel,
         name="evaluation_panel",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/report/<int:year>/",
+        views_report.report_page,
+        name="report",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/report/<int:year>.pdf",
+        views_report.report_pdf_download,
+        name="report_pdf",
     ),
 ]
