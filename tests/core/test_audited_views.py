@@ -765,6 +765,7 @@ DRIVEN: dict[str, list[Post]] = {
                 site, f"questionnaires/{Questionnaire.objects.get(form_id='hh_test').pk}/edit"
             ),
         ),
+    ],
     "analyses:cpi_list": [
         Post(
             "analyst",

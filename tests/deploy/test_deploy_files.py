@@ -59,7 +59,11 @@ def test_nginx_refuses_bodies_exactly_above_the_apps_limit():
 
 def test_the_systemd_units_run_countyhub_commands_that_exist():
     units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert {u.name for u in units} >= {"countyhub-web@.service", "countyhub-worker.service"}
+    assert {u.name for u in units} == {
+        "countyhub-web@.service",
+        "countyhub-worker.service",
+        "countyhub-beat.service",
+    }
     for unit in units:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/countyhub/countyhub.env" in text, unit.name
@@ -67,15 +71,22 @@ def test_the_systemd_units_run_countyhub_commands_that_exist():
         program, *args = shlex.split(exec_start.replace("%i", "8001"))
         assert program.endswith("/countyhub"), unit.name
         _countyhub_command_exists(args)
-        timer = unit.with_suffix(".timer")
-        assert "@" in unit.name or unit.name in {"countyhub-worker.service"} or timer.exists()
 
 
 def test_the_compose_file_brings_up_the_whole_stack():
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "app1", "app2", "worker", "nginx"}
-    for name in ("migrate", "app1", "app2", "worker"):
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "app1",
+        "app2",
+        "worker",
+        "beat",
+        "nginx",
+    }
+    for name in ("migrate", "app1", "app2", "worker", "beat"):
         service = services[name]
         assert service["build"]["dockerfile"] == "deploy/Dockerfile"
         assert (DEPLOY / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
