@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 CELERY_TASK = "countyhub.run_job"
 # Progress writes are spaced by this much; the last one (done == total) is always written.
 PROGRESS_INTERVAL = 0.25
+CLAIM_ATTEMPTS = 20
 
 
 class JobCancelled(Exception):  # noqa: N818  (a signal, not an error)
@@ -152,15 +153,30 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
 
     ``heartbeat=False`` runs it inside the caller's open transaction (the demo builder): a
     heartbeat from another connection would wait on that transaction's lock of the job row."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat=now
-    )
-    if not claimed:
+    if not _claim(job_id):
         return
     job = Job.objects.get(pk=job_id)
     with request_id_bound(job.request_id):
         _run_claimed(job, heartbeat=heartbeat)
+
+
+def _claim(job_id: int) -> bool:
+    """Queued -> running, once. SQLite answers "table is locked" at once, without its busy wait,
+    while another connection of a shared cache (the embedded default's threads) reads the table;
+    a moment later the claim goes through."""
+    for attempt in range(CLAIM_ATTEMPTS):
+        now = timezone.now()
+        try:
+            return bool(
+                Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                    status=JobStatus.RUNNING, started_at=now, heartbeat=now
+                )
+            )
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == CLAIM_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return False
 
 
 def _run_claimed(job: Job, *, heartbeat: bool) -> None:
@@ -168,23 +184,26 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> None:
     beat = _Heartbeat(job_id)
     if heartbeat:
         beat.start()
+    status = JobStatus.FAILED
     try:
         result = HANDLERS[job.kind](job, Progress(job_id))
     except JobCancelled:
-        _finish(job_id, JobStatus.CANCELLED, message=_("Cancelled."))
+        status = JobStatus.CANCELLED
+        _finish(job_id, status, message=_("Cancelled."))
     except JobError as error:
-        _finish(job_id, JobStatus.FAILED, error=str(error))
+        _finish(job_id, status, error=str(error))
     except Exception as error:  # the job must end failed whatever broke; the log has the trace
         logger.exception("background job %s failed", job_id)
         _finish(
             job_id,
-            JobStatus.FAILED,
+            status,
             error=_("Unexpected error: %(kind)s") % {"kind": type(error).__name__},
         )
     else:
-        _finish(job_id, JobStatus.SUCCEEDED, result=result)
+        status = JobStatus.SUCCEEDED
+        _finish(job_id, status, result=result)
     finally:
-        metrics.JOBS_FINISHED.labels(job.kind, Job.objects.get(pk=job_id).status).inc()
+        metrics.JOBS_FINISHED.labels(job.kind, status).inc()
         beat.stopped.set()
         if heartbeat:
             beat.join()
