@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -468,28 +469,66 @@ def record_status(
     return status
 
 
+@dataclass(frozen=True)
+class ReceiptImport:
+    """What a receipt file did: receipts added to histories, and those already there."""
+
+    added: int
+    already: int
+
+
+def _export_for_receipt(county: County, receipt: messages.Receipt) -> ExportOrder | None:
+    """The county's export order a receipt answers: by our list number (CEB604, CEB510), the
+    platform's order number (CEB304, CEB404) or the waybill number (CEB506)."""
+    exports = ExportOrder.objects.filter(county=county)
+    if receipt.cop_no and (found := exports.filter(cop_no=receipt.cop_no).first()):
+        return found
+    if receipt.order_no and (found := exports.filter(external_order_no=receipt.order_no).first()):
+        return found
+    if receipt.logistics_no:
+        return exports.filter(logistics_no=receipt.logistics_no).order_by("-export_date").first()
+    return None
+
+
 @transaction.atomic
-def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> int:
-    """Read a receipt message (CEB304, CEB604 ...) and add each receipt to the history of the
-    county's export order it names (by our list number, else the order number)."""
+def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> ReceiptImport:
+    """Read a customs receipt message (CEB304, CEB404, CEB506, CEB510, CEB604) and add each
+    receipt to the history of the county's export order it answers. All or nothing: malformed
+    XML (its line and column), an unknown message, a schema problem or a receipt naming no
+    export order of the county refuses the file. Idempotent: a receipt already in the history
+    (same order, message, code, time and text) is not added again."""
     try:
-        receipts = messages.parse_receipts(xml)
-    except (MessageError, ValueError) as error:
-        raise _file_error(filename, [f"{filename}: {error}"]) from error
+        receipts = messages.read_receipts(xml)
+    except MessageError as error:
+        raise _file_error(
+            filename,
+            [f"{filename}, {problem.field}: {problem.message}" for problem in error.problems],
+        ) from error
     if not receipts:
         raise _file_error(filename, [_("%(file)s holds no receipt.") % {"file": filename}])
     unknown = []
+    added = already = 0
     for receipt in receipts:
-        export = (
-            ExportOrder.objects.filter(county=county, cop_no=receipt.cop_no).first()
-            if receipt.cop_no
-            else None
-        ) or ExportOrder.objects.filter(county=county, external_order_no=receipt.order_no).first()
+        export = _export_for_receipt(county, receipt)
         if export is None:
             unknown.append(
-                _("%(file)s: no export order %(number)s in this county.")
-                % {"file": filename, "number": receipt.cop_no or receipt.order_no}
+                _("%(file)s, line %(line)s: no export order %(number)s in this county.")
+                % {
+                    "file": filename,
+                    "line": receipt.line,
+                    "number": receipt.cop_no or receipt.order_no or receipt.logistics_no,
+                }
             )
+            continue
+        if DeclarationStatus.objects.filter(
+            export_order=export,
+            source=StatusSource.RECEIPT,
+            message_type=receipt.message_type,
+            code=receipt.status,
+            at=receipt.at,
+            info=receipt.info[:1000],
+        ).exists():
+            already += 1
             continue
         if receipt.invt_no and not export.invt_no:
             ExportOrder.objects.filter(pk=export.pk).update(invt_no=receipt.invt_no)
@@ -502,11 +541,14 @@ def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) ->
             source=StatusSource.RECEIPT,
             message_type=receipt.message_type,
         )
+        added += 1
     if unknown:
         raise _problems_error(
-            CrossborderErrorCode.UNKNOWN_RECEIPT, _("Some receipts name no export order."), unknown
+            CrossborderErrorCode.UNKNOWN_RECEIPT,
+            _("Some receipts name no export order. Nothing was saved."),
+            unknown,
         )
-    return len(receipts)
+    return ReceiptImport(added=added, already=already)
 
 
 @transaction.atomic
