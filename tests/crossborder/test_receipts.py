@@ -11,7 +11,6 @@ from countyhub.crossborder import services
 from countyhub.crossborder.errors import CrossborderError, CrossborderErrorCode
 from countyhub.crossborder.models import DeclarationStatus, ExportOrder
 from countyhub.customs import messages
-
 from tests.customs.test_messages import SAMPLES
 
 from .setup import export_fields, ready, shop_order
