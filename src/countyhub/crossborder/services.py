@@ -39,9 +39,15 @@ from countyhub.crossborder.models import (
 )
 from countyhub.crossborder.selectors import hs_line, rate_on, trade_data_gaps
 from countyhub.customs import messages
-from countyhub.customs.currencies import CNY, PriceEnding, convert_from_cny, line_total
+from countyhub.customs.currencies import (
+    CNY,
+    PriceEnding,
+    check_minor_units,
+    convert_from_cny,
+    line_total,
+)
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
-from countyhub.customs.errors import HSCodeError, MessageError, PartyCodeError
+from countyhub.customs.errors import CurrencyError, HSCodeError, MessageError, PartyCodeError
 from countyhub.customs.hs import parse_hs
 from countyhub.customs.parties import validate_party_code
 from countyhub.shop.models import Order
@@ -320,6 +326,20 @@ def create_export_order(
     fields.setdefault("external_order_no", order.number)
     fields.setdefault("freight_currency", currency)
     fields.setdefault("insurance_currency", currency)
+    for amount_field, currency_field in (
+        ("freight", "freight_currency"),
+        ("insured_fee", "insurance_currency"),
+    ):
+        try:
+            check_minor_units(
+                fields.get(amount_field, Decimal(0)), fields[currency_field], amount_field
+            )
+        except CurrencyError as error:
+            raise CrossborderError(
+                CrossborderErrorCode.DECLARATION_INVALID,
+                _("%(field)s: %(problem)s.") % {"field": amount_field, "problem": error},
+                field=amount_field,
+            ) from error
     export = ExportOrder(
         county=order.county,
         order=order,

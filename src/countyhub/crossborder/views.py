@@ -27,6 +27,7 @@ from countyhub.crossborder.declarations import (
 from countyhub.crossborder.errors import CrossborderError
 from countyhub.crossborder.forms import ReceiptUploadForm, StatusForm, TradeDataForm
 from countyhub.crossborder.models import ExportOrder, ProductTradeData
+from countyhub.customs.currencies import format_amount
 from countyhub.customs.messages import RECEIPT_TYPES
 
 DOCUMENTS = {
@@ -227,7 +228,7 @@ def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
                     key[1] if len(key) > 1 else "",
                     row["orders"],
                     row.get("quantity", ""),
-                    "" if row.get("amount") is None else row["amount"],
+                    "" if row.get("amount") is None else format_amount(row["amount"], key[0]),
                     row.get("cny", ""),
                     row.get("poor_cny", ""),
                     "" if row.get("poor_share") is None else f"{row['poor_share']:.4f}",
