@@ -17,6 +17,7 @@ from countyhub.core.models import County
 from countyhub.core.permissions import is_county_admin
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.crossborder import documents, selectors, services
+from countyhub.crossborder.charts import destinations_svg
 from countyhub.crossborder.declarations import (
     MESSAGE_FILES,
     SUMMARY_FILE,
@@ -88,10 +89,14 @@ def export_orders(request: HttpRequest, county_slug: str) -> HttpResponse:
         and not request.user.seller_staff_of.filter(county=county).exists()
     ):
         raise PermissionDenied
+    kpis = selectors.export_kpis(orders)
     context = {
         "county": county,
         "exports": orders,
         "may_report": is_county_admin(request.user, county),
+        "kpis": kpis,
+        "poor_percent": None if kpis.poor_share is None else kpis.poor_share * 100,
+        "chart": destinations_svg(kpis),
     }
     return render(request, "crossborder/exports.html", context)
 
