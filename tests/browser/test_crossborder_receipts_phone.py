@@ -46,7 +46,9 @@ def test_broker_uploads_receipts_and_sees_the_kpis_on_a_phone(
     broken.write_bytes(b"<ceb:CEB604Message>\n<oops></ceb:CEB604Message>")
     page.set_input_files("#id_file", str(broken))
     page.click("#import-receipts")
-    assert "broken.xml, line 1, column" in page.inner_text("#receipt-problems")
+    assert {"en": "broken.xml, line 1, column", "zh-hans": "broken.xml, 第 1 行第"}[language] in (
+        page.inner_text("#receipt-problems")
+    )
     assert fits(page)
     screenshots(page, "receipts-refused")
     good = tmp_path / "receipt.xml"

@@ -20,8 +20,9 @@ def destinations_svg(kpis: ExportKpis) -> SafeString:
     """Horizontal bars by destination (viewBox-scaled: fits a 390-px phone)."""
     if not kpis.destinations:
         return SafeString("")
-    label_width, width, row_height = 60, 480, 24
-    usable = width - label_width - 130
+    # About a phone's width in user units, so that the 11-unit labels stay readable at 390 px.
+    label_width, width, row_height = 30, 360, 24
+    usable = width - label_width - 90
     peak = max(kpis.by_destination.values()) or Decimal(1)
     items = []
     for index, destination in enumerate(kpis.destinations):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -47,7 +48,13 @@ from countyhub.customs.currencies import (
     line_total,
 )
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
-from countyhub.customs.errors import CurrencyError, HSCodeError, MessageError, PartyCodeError
+from countyhub.customs.errors import (
+    CurrencyError,
+    HSCodeError,
+    MessageError,
+    PartyCodeError,
+    Problem,
+)
 from countyhub.customs.hs import parse_hs
 from countyhub.customs.parties import validate_party_code
 from countyhub.shop.models import Order
@@ -510,6 +517,19 @@ def _export_for_receipt(county: County, receipt: messages.Receipt) -> ExportOrde
     return None
 
 
+def _receipt_problem(filename: str, problem: Problem) -> str:
+    """`file, line 6, column 25: reason` with the place in the page's language (the reason is
+    the XML parser's or the schema's, in English as GACC's tools also give it)."""
+    place = problem.field
+    found = re.match(r"line (\d+), column (\d+)(.*)", place)
+    if found:
+        place = (
+            _("line %(line)s, column %(column)s") % {"line": found[1], "column": found[2]}
+            + found[3]
+        )
+    return f"{filename}, {place}: {problem.message}"
+
+
 @transaction.atomic
 def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> ReceiptImport:
     """Read a customs receipt message (CEB304, CEB404, CEB506, CEB510, CEB604) and add each
@@ -522,7 +542,7 @@ def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) ->
     except MessageError as error:
         raise _file_error(
             filename,
-            [f"{filename}, {problem.field}: {problem.message}" for problem in error.problems],
+            [_receipt_problem(filename, problem) for problem in error.problems],
         ) from error
     if not receipts:
         raise _file_error(filename, [_("%(file)s holds no receipt.") % {"file": filename}])
