@@ -80,6 +80,7 @@ def test_the_panel_on_the_exports_page(world, exports, client):
     client.force_login(world.users["county_admin"])
     page = client.get(url).content.decode()
     assert 'id="export-chart"' in page and "<svg" in page
+    assert page.count('id="export-kpis"') == 1  # in the page, not in its <title>
     assert "¥700.03 in CNY at each order's frozen rate." in page
     assert "85.7% from registered-poor households' products." in page  # 600.02/700.03
     assert "<td>US</td><td>¥100.01</td><td>¥300.04</td><td>¥400.05</td>" in page
@@ -97,3 +98,4 @@ def test_no_panel_without_exports(world, client):
     client.force_login(world.users["county_admin"])
     page = client.get(f"/c/{world.county.slug}/exports/").content.decode()
     assert "export-kpis" not in page
+    assert page.count("<section") == page.count("</section>")

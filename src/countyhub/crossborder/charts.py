@@ -20,9 +20,9 @@ def destinations_svg(kpis: ExportKpis) -> SafeString:
     """Horizontal bars by destination (viewBox-scaled: fits a 390-px phone)."""
     if not kpis.destinations:
         return SafeString("")
-    # About a phone's width in user units, so that the 11-unit labels stay readable at 390 px.
-    label_width, width, row_height = 30, 360, 24
-    usable = width - label_width - 90
+    # About a phone's width in user units, so that the 14-unit labels stay readable at 390 px.
+    label_width, width, row_height = 30, 320, 24
+    usable = width - label_width - 80
     peak = max(kpis.by_destination.values()) or Decimal(1)
     items = []
     for index, destination in enumerate(kpis.destinations):
@@ -33,7 +33,7 @@ def destinations_svg(kpis: ExportKpis) -> SafeString:
         items.append(
             (
                 label_width - 6,
-                y + 13,
+                y + 14,
                 destination,
                 label_width,
                 y + 2,
@@ -47,7 +47,7 @@ def destinations_svg(kpis: ExportKpis) -> SafeString:
                 _("%(destination)s, from registered-poor households' products: %(amount)s")
                 % {"destination": destination, "amount": format_money(poor)},
                 f"{label_width + float(value / peak) * usable + 6:.1f}",
-                y + 13,
+                y + 14,
                 text,
             )
         )
@@ -59,10 +59,10 @@ def destinations_svg(kpis: ExportKpis) -> SafeString:
         _("Exports by destination, CNY"),
         format_html_join(
             "",
-            '<g><text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>'
+            '<g><text x="{}" y="{}" font-size="14" text-anchor="end">{}</text>'
             '<rect x="{}" y="{}" width="{}" height="14" fill="{}"><title>{}</title></rect>'
             '<rect x="{}" y="{}" width="{}" height="14" fill="{}"><title>{}</title></rect>'
-            '<text x="{}" y="{}" font-size="10">{}</text></g>',
+            '<text x="{}" y="{}" font-size="13">{}</text></g>',
             items,
         ),
     )
