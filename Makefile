@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext nginx
 
 .DEFAULT_GOAL := help
 # The targets here are development on this machine (production sets DJANGO_SECRET_KEY and leaves

@@ -20,6 +20,7 @@ from countyhub.commands import (
     backup,
     channels,
     crossborder,
+    impact,
     programs,
     trace,
     web,
@@ -42,6 +43,7 @@ app.add_typer(programs.programs_app, name="programs")
 app.add_typer(crossborder.crossborder_app, name="crossborder")
 app.add_typer(accounts.accounts_app, name="accounts")
 app.add_typer(channels.channels_app, name="channels")
+app.add_typer(impact.impact_app, name="impact")
 
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
@@ -51,6 +53,7 @@ app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 app.command("manage", context_settings=_PASSTHROUGH, add_help_option=False)(web.manage)
 app.command("worker")(web.worker)
+app.command("beat")(web.beat)
 analyze_app.command("sem")(analyze_sem.sem)
 analyze_app.command("before-after")(analyze_before_after.before_after)
 analyze_app.command("did")(analyze_did.did)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_prometheus",
     # Its static Swagger UI, not a CDN copy: the Content-Security-Policy allows only this site.
     "ninja",
     "countyhub.stations",
@@ -76,6 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request counts and latency by view include every other middleware's time.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Then: every later middleware's and view's log lines carry the request's id.
+    "countyhub.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "countyhub.urls"
@@ -193,7 +199,7 @@ MEDIA_ROOT = Path(os.environ.get("COUNTYHUB_MEDIA_ROOT", VAR_DIR / "media"))
 # countyhub itself serves MEDIA_URL only for development and the demo; in production the web
 # server (or the object store) does.
 SERVE_MEDIA = _env_bool("COUNTYHUB_SERVE_MEDIA", DEBUG)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": os.environ.get(
             "COUNTYHUB_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
@@ -214,6 +220,58 @@ STORAGES = {
         },
     },
 }
+# S3-compatible object storage (AWS S3, MinIO, Ceph, OSS/COS in S3 mode) when a bucket is named:
+# public media under `media/` (read by anyone: the bucket's policy allows anonymous GET on
+# `media/*` only, or COUNTYHUB_S3_PUBLIC_URL is a CDN in front of it), county records under
+# `private/` of COUNTYHUB_S3_PRIVATE_BUCKET (the same bucket by default), never readable without
+# a signature; the views stream them. Keys come from COUNTYHUB_S3_ACCESS_KEY/SECRET_KEY or, when
+# those are unset, boto3's usual chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a role).
+S3_BUCKET = os.environ.get("COUNTYHUB_S3_BUCKET", "")
+if S3_BUCKET:
+    _s3: dict[str, Any] = {
+        "endpoint_url": os.environ.get("COUNTYHUB_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("COUNTYHUB_S3_REGION") or None,
+        # Never replace a stored file by one uploaded under the same name (as on a disk).
+        "file_overwrite": False,
+        # Signature version 4: what every region and self-hosted store accepts.
+        "signature_version": "s3v4",
+    }
+    if os.environ.get("COUNTYHUB_S3_ACCESS_KEY"):
+        _s3["access_key"] = os.environ["COUNTYHUB_S3_ACCESS_KEY"]
+        _s3["secret_key"] = os.environ.get("COUNTYHUB_S3_SECRET_KEY", "")
+    if _s3["endpoint_url"]:
+        # MinIO and most self-hosted stores answer at host/bucket, not bucket.host.
+        _s3["addressing_style"] = "path"
+    _public = urlsplit(os.environ.get("COUNTYHUB_S3_PUBLIC_URL", ""))
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": S3_BUCKET,
+            "location": "media",
+            "querystring_auth": False,
+            **(
+                {
+                    "custom_domain": (_public.netloc + _public.path).rstrip("/"),
+                    "url_protocol": f"{_public.scheme or 'https'}:",
+                }
+                if _public.netloc
+                else {}
+            ),
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": os.environ.get("COUNTYHUB_S3_PRIVATE_BUCKET") or S3_BUCKET,
+            "location": "private",
+            "default_acl": "private",
+            # A URL of a private file, if anything asks for one, is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 # Background jobs (countyhub.core.jobs): a running job beats its heartbeat this often, and one
 # whose heartbeat is older than the stale limit is failed (its worker died).
 COUNTYHUB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHUB_JOB_HEARTBEAT_SECONDS", "5"))
@@ -307,10 +365,36 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# /metrics (Prometheus) for a scraper that sends this bearer token; unset, for a scraper on this
+# machine only (loopback, not through a proxy).
+COUNTYHUB_METRICS_TOKEN = os.environ.get("COUNTYHUB_METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# JSON lines for a log collector in production, plain lines for a person at a terminal; each line
+# carries the id of the request (or of the job's request) it came from.
+COUNTYHUB_LOG_FORMAT = os.environ.get("COUNTYHUB_LOG_FORMAT") or ("text" if DEBUG else "json")
+if COUNTYHUB_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"COUNTYHUB_LOG_FORMAT={COUNTYHUB_LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "countyhub.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": COUNTYHUB_LOG_FORMAT,
+        }
+    },
     # WARNING by default: some libraries (the EPCIS hash generator) log every event at INFO on
     # the root logger, which would flood the server log on every trace-page render.
     "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "WARNING")},
@@ -326,3 +410,22 @@ if COUNTYHUB_MAP_TILES:
     # The route map's tiles are the one image from another site the policy lets in.
     _tiles = urlsplit(COUNTYHUB_MAP_TILES)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+if S3_BUCKET:
+    # Pictures in object storage come from the store (or its CDN), not from countyhub's origin.
+    _media = os.environ.get("COUNTYHUB_S3_PUBLIC_URL") or os.environ.get(
+        "COUNTYHUB_S3_ENDPOINT_URL"
+    )
+    for _origin in (
+        [_media]
+        if _media
+        # AWS itself: the bucket's global and regional hosts.
+        else [
+            f"https://{S3_BUCKET}.s3.amazonaws.com",
+            f"https://{S3_BUCKET}.s3.{os.environ.get('COUNTYHUB_S3_REGION', 'us-east-1')}"
+            ".amazonaws.com",
+        ]
+    ):
+        _parts = urlsplit(_origin)
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+            f"{_parts.scheme}://{_parts.netloc}"
+        )

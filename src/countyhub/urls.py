@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 
 from countyhub.api.router import api
 from countyhub.catalog import views as catalog_views
+from countyhub.core import metrics as core_metrics
 from countyhub.core import views as core_views
 from countyhub.trace import views as trace_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_metrics.metrics, name="metrics"),
     path("accounts/login/", core_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/signup/", core_views.signup, name="signup"),
     path("accounts/verify/<str:uidb64>/<str:token>/", core_views.verify, name="verify_email"),

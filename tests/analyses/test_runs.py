@@ -11,8 +11,10 @@ import pytest
 
 from countyhub.analyses import services
 from countyhub.analyses.models import AnalysisKind, AnalysisRun
+from countyhub.analyses.runner import JOB_KIND, run_analysis
 from countyhub.analyses.sources import UploadedDataset
 from countyhub.analysis.plssem import PLSModel
+from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, JobStatus
 from tests.analyses.support import CORP_REP, CORP_REP_MODEL, dataset_input, paired_frame, wait_for
 
@@ -89,21 +91,46 @@ def test_a_changed_file_is_refused_by_its_hash(world, corp_rep):
     assert AnalysisRun.objects.count() == 1
 
 
-@pytest.mark.skip(
-    reason="racy since the bootstrap got faster: 10,000 corp_rep resamples can finish before "
-    "the test sees the job running, and its wait loop then never ends; to be made deterministic"
-)
-def test_a_running_pls_sem_is_cancelled_between_bootstrap_chunks(world, corp_rep):
+class CancelAtFirstChunk:
+    """The job's real Progress, but the first report of resamples done asks to cancel the run
+    (as a person pressing Cancel would) before the report goes through: no timer to race."""
+
+    def __init__(self, progress: jobs.Progress, run: AnalysisRun, actor) -> None:
+        self.progress, self.run, self.actor = progress, run, actor
+        self.reports: list[int] = []
+
+    def __call__(self, done: int, total: int) -> None:
+        if done > 0 and not self.reports:
+            services.cancel_run(run=self.run, actor=self.actor)
+        if done > 0:
+            self.reports.append(done)
+        self.progress(done, total)
+
+    def note(self, message: str) -> None:
+        self.progress.note(message)
+
+
+def test_a_running_pls_sem_is_cancelled_between_bootstrap_chunks(world, corp_rep, monkeypatch):
+    hooks: list[CancelAtFirstChunk] = []
+
+    def hooked(job, progress):
+        run = AnalysisRun.objects.get(pk=job.inputs["run"])
+        hooks.append(CancelAtFirstChunk(progress, run, world.users["analyst"]))
+        return run_analysis(job, hooks[-1])
+
+    monkeypatch.setitem(jobs.HANDLERS, JOB_KIND, hooked)
     run = start_pls(world, corp_rep, resamples=10_000)
-    job = run.job
-    while job.status != JobStatus.RUNNING or job.done == 0:
-        job.refresh_from_db()
-    services.cancel_run(run=run, actor=world.users["analyst"])
-    job = wait_for(job)
-    assert job.status == JobStatus.CANCELLED
-    assert job.done < 10_000
+    job = wait_for(run.job)
+    assert job.status == JobStatus.CANCELLED, job.error
+    # Stopped at the chunk after the request, not at the end of the bootstrap.
+    (hook,) = hooks
+    assert len(hook.reports) == 1 and hook.reports[0] < 10_000
+    assert job.done < 10_000 and job.cancel_requested
     run.refresh_from_db()
     assert run.results == {} and not run.report_pdf
+    assert AuditEntry.objects.filter(
+        action="analyses.run.cancelled", object_id=str(run.pk)
+    ).exists()
 
 
 def test_model_errors_are_shown_before_anything_is_queued(world, corp_rep):

@@ -19,7 +19,7 @@ from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, JobStatus, Role
 from countyhub.demo.analyses import STUDY_PATHS
 from countyhub.demo.surveys import build_surveys_demo
-from countyhub.surveys.models import Wave
+from countyhub.surveys.models import Question, Wave
 from countyhub.surveys.selectors import paired_waves, questionnaire_constructs
 from tests.factories.core import CountyFactory, MembershipFactory, UserFactory
 
@@ -140,6 +140,107 @@ def test_before_after_of_two_waves_from_the_web_equals_the_cli(world, waves, cli
     expected.pop("provenance")  # the command line and its time
     assert web == expected
     no_personal_data(run, world.county)
+
+
+def _cli_json(tmp_path, path, years, *extra):
+    out = tmp_path / "cli.json"
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "countyhub.cli",
+            "analyze",
+            "before-after",
+            str(path),
+            "--id",
+            "household_id",
+            "--pair",
+            "family_income=family_income_before:family_income_after",
+            "--money",
+            "family_income",
+            "--year-before",
+            str(years[0]),
+            "--year-after",
+            str(years[1]),
+            "--base-year",
+            str(years[1]),
+            *extra,
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    expected = json.loads(out.read_text())
+    expected["meta"].pop("source")
+    expected.pop("provenance")
+    return expected
+
+
+@pytest.mark.parametrize(
+    ("line", "years", "flag"),
+    [("official", (2018, 2020), "official"), ("cpi_indexed", (2020, 2022), "cpi-indexed")],
+)
+def test_poverty_of_two_waves_from_the_web_equals_the_cli(
+    world, waves, client, tmp_path, line, years, flag
+):
+    """Shares under the official line of each wave's price year (the table covers 2010-2020:
+    the price years are moved back for it), or under the CPI-indexed line, labelled so."""
+    before, after = waves
+    for wave, year in zip(waves, years, strict=True):
+        Question.objects.filter(questionnaire=wave.questionnaire, name="family_income").update(
+            money_year=year
+        )
+    client.force_login(world.users["analyst"])
+    url = reverse("analyses:wave_before_after_setup", args=[world.county.slug, before.pk])
+    response = client.post(
+        url,
+        {
+            "wave": before.pk,
+            "wave_after": after.pk,
+            "money": ["family_income"],
+            "cpi": "national_rural",
+            "poverty": "family_income",
+            "poverty_line": line,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    run = computed(AnalysisRun.objects.get(wave=before, wave_after=after))
+    assert run.options["poverty"] == "family_income" and run.options["poverty_line"] == line
+    path = tmp_path / "paired.csv"
+    paired_waves(before, after, ["family_income"]).to_csv(path, index=False)
+    expected = _cli_json(
+        tmp_path, path, years, "--poverty", "family_income", "--poverty-line", flag
+    )
+    web = run.results
+    web["meta"].pop("source")
+    assert web == expected
+    poverty = web["poverty"]
+    assert (poverty["year_before"], poverty["year_after"]) == years
+    if line == "official":
+        assert poverty["line_before_current_prices"] == 2995  # the table's 2018
+        assert poverty["line_after_current_prices"] == 4000  # and 2020
+        assert "official poverty line" in poverty["line_label"]
+    else:
+        assert "NOT the official line" in poverty["line_label"]
+    shown = client.get(reverse("analyses:run", args=[world.county.slug, run.pk])).content
+    assert poverty["line_label"].encode() in shown
+
+
+def test_an_official_line_the_table_lacks_is_refused_on_the_set_up_page(world, waves, client):
+    before, after = waves  # price years 2020 and 2022; the official table ends in 2020
+    client.force_login(world.users["analyst"])
+    url = reverse("analyses:wave_before_after_setup", args=[world.county.slug, before.pk])
+    data = {"wave": before.pk, "wave_after": after.pk, "money": ["family_income"]}
+    response = client.post(url, {**data, "poverty": "family_income", "poverty_line": "official"})
+    assert response.status_code == 400
+    (error,) = response.context["form"].errors["poverty_line"]
+    assert "no value for 2022" in error and "CPI-indexed" in error
+    response = client.post(url, {**data, "money": [], "poverty": "family_income"})
+    assert response.status_code == 400
+    assert not AnalysisRun.objects.exists()
 
 
 def test_the_wave_page_links_to_the_set_ups_with_the_wave_preselected(world, waves, client):

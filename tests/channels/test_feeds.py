@@ -8,23 +8,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from countyhub.catalog.models import Product, ProductImage, Stock
+from countyhub.catalog.models import Product, Stock
 from countyhub.channels.feeds import FeedNotReadyError, write_feed
 from countyhub.channels.models import FeedFormat, FeedTemplate, Listing
 from countyhub.channels.policies import own_products
 from countyhub.channels.services import sync_stock
-
-
-@pytest.fixture
-def ready(world, channel):
-    """Both products complete: a description and a picture."""
-    for product in (world.product, world.other_product):
-        product.description = "高山云雾茶，清明前采摘。"
-        product.save(update_fields=["description"])
-        ProductImage.objects.create(
-            product=product, image="products/a.jpg", thumbnail="products/a-t.jpg", gallery="g.jpg"
-        )
-    return channel
 
 
 def everything(world):

@@ -7,13 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from countyhub.catalog.models import Certification, CertificationKind
 from countyhub.channels.gov832 import (
     AdminLevel,
     BuyerUnit,
-    DocumentKind,
     Gov832County,
     ProcurementStatus,
     QualificationDocument,
@@ -21,7 +19,7 @@ from countyhub.channels.gov832 import (
     ReservedShareMinimum,
     UnitKind,
 )
-from countyhub.channels.models import Channel, ChannelKind, ListingStatus, Platform
+from countyhub.channels.models import ListingStatus
 from countyhub.channels.procurement import (
     advance_order,
     file_reservation,
@@ -32,7 +30,6 @@ from countyhub.channels.procurement import (
     qualification,
 )
 from countyhub.channels.services import save_listing
-from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry
 
 S = ProcurementStatus
@@ -51,40 +48,6 @@ def _private_storage(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
-
-
-@pytest.fixture
-def today(world):
-    return local_date(timezone.now(), world.county)
-
-
-@pytest.fixture
-def qualified(world, today):
-    """The county flagged an 832 county; world.seller recommended with valid documents."""
-    Gov832County.objects.create(county=world.county, is_832_county=True)
-    Recommendation.objects.create(
-        seller=world.seller, department="县乡村振兴局", recommended_on=today.replace(day=1)
-    )
-    for kind in DocumentKind:
-        QualificationDocument.objects.create(
-            seller=world.seller,
-            kind=kind,
-            number=f"N-{kind.value}",
-            valid_from=today - datetime.timedelta(days=30),
-            valid_until=today + datetime.timedelta(days=30),
-        )
-    return world.seller
-
-
-@pytest.fixture
-def fupin(world):
-    return Channel.objects.create(
-        county=world.county,
-        code="fupin832",
-        name="832 平台",
-        kind=ChannelKind.GOV832,
-        platform=Platform.FUPIN832,
-    )
 
 
 @pytest.fixture

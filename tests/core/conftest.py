@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from countyhub.catalog.models import Certification, SellerHousehold
 from countyhub.channels.models import Channel, Listing
-from countyhub.core.models import Province, Role
+from countyhub.core.models import Job, Province, Role
 from countyhub.core.services import appoint_province_official, issue_api_token
 from countyhub.crossborder import services as crossborder_services
 from countyhub.notifications.models import StockThreshold
@@ -149,6 +149,7 @@ def site(world, settings, tmp_path) -> Site:
     world.product.seller_sku = str(world.product.pk)
     world.product.save(update_fields=["seller_sku"])
     Listing.objects.create(channel=taobao, product=world.product, price=Decimal("9.90"))
+    Job.objects.create(kind="analyses.run", status="failed", error="Unexpected error: MemoryError")
     return Site(
         world,
         admin_user,

@@ -13,6 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from countyhub.channels.gov832 import (
+    BuyerUnit,
+    DocumentKind,
+    QualificationDocument,
+    Recommendation,
+    Reservation,
+)
 from countyhub.core.models import AuditEntry, Membership, Role
 from tests.core.audit_walk import assert_audited, form_data, form_errors
 from tests.core.conftest import Site
@@ -30,6 +37,7 @@ CHANGES: dict[str, Any] = {
     "trace.traceprofile": lambda site, data: {"division_code": "520999"},
     "notifications.stockthreshold": lambda site, data: {"threshold": "7"},
     "shop.shippingrate": lambda site, data: {"first_fee": "9.00"},
+    "channels.reservation": lambda site, data: {"percent": "20"},
 }
 
 # New records for the add forms: what must differ from the copied record to be a valid new one.
@@ -76,6 +84,33 @@ ADDITIONS: dict[str, Any] = {
         "threshold": "3",
     },
 }
+
+ADDITIONS["channels.reservation"] = lambda site: {"year": "2031"}
+
+
+@pytest.fixture(autouse=True)
+def _gov832_records(site):
+    """The 832 records of the walk's county: a recommendation, a document, a unit, a share."""
+    seller = site.world.seller
+    Recommendation.objects.create(
+        seller=seller, department="县乡村振兴局", recommended_on="2026-03-01"
+    )
+    QualificationDocument.objects.create(
+        seller=seller,
+        kind=DocumentKind.BUSINESS_LICENCE,
+        number="91130732MA0000000X",
+        valid_from="2026-01-01",
+        valid_until="2030-12-31",
+    )
+    unit = BuyerUnit.objects.create(
+        county=site.world.county,
+        name="县第一中学食堂",
+        kind="school",
+        level="county",
+        region_code="130732",
+    )
+    Reservation.objects.create(unit=unit, year=2026, canteen_food_total="800000.00", percent="15")
+
 
 # Add forms that are not submitted, with the reason.
 ADDS_NOT_DRIVEN = {

@@ -24,14 +24,17 @@ from PIL import Image
 
 from countyhub.aftersales.models import AfterSaleRequest
 from countyhub.analyses import services as analyses_services
-from countyhub.analyses.models import AnalysisRun
+from countyhub.analyses.models import AnalysisRun, CPISeries
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order, ShippingRate
+from countyhub.surveys import services as surveys_services
+from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
 from countyhub.trace.models import Container, ContainerLevel
 from tests.core.audit_walk import assert_audited, tables_written
 from tests.core.conftest import Site
+from tests.surveys.conftest import form_bytes
 
 
 def named_urls() -> dict[str, URLPattern]:
@@ -217,6 +220,18 @@ def _analysis(site: Site) -> AnalysisRun:
 SURVEY_MODEL = "A =~ a_1 + a_2\nB =~ b_1 + b_2\nB ~ A\n"
 
 
+def _cpi_series(site: Site) -> CPISeries:
+    """A county CPI table, made once per site."""
+    found = CPISeries.objects.filter(county=site.world.county).first()
+    if found is not None:
+        return found
+    return analyses_services.save_cpi_series(
+        county=site.world.county,
+        actor=site.world.users["analyst"],
+        entry=analyses_services.CPIInput("基准CPI", "levels", "", "年鉴", "2019: 100\n2020: 101"),
+    )
+
+
 def _analyses(site: Site, path: str) -> str:
     return f"/c/{_county(site)}/analyses/{path}"
 
@@ -307,6 +322,50 @@ def _yearbook_file() -> io.BytesIO:
     )
     upload.name = "figures.csv"
     return upload
+
+
+def _surveys(site: Site, path: str) -> str:
+    return f"/c/{_county(site)}/surveys/{path}"
+
+
+def _walk_draft(site: Site, path: str) -> str:
+    return _surveys(site, f"drafts/{QuestionnaireDraft.objects.get(form_id='walk_form').pk}/{path}")
+
+
+def _walk_question(name: str) -> dict[str, str]:
+    return {
+        "kind": "likert",
+        "name": name,
+        "label_zh": "我在网上卖农产品",
+        "required": "on",
+        "construct": "EC",
+        "scale_min": "1",
+        "scale_max": "3",
+        "choices": "1 | 不同意\n2 | 一般\n3 | 同意",
+    }
+
+
+def _imported_form(site: Site) -> str:
+    """Imports the test household form (audited, questionnaire.imported) and names a page that
+    answers a POST with 405: the step that prepares questionnaire_edit."""
+    surveys_services.import_questionnaire(
+        actor=site.world.users["analyst"],
+        county=site.world.county,
+        content=form_bytes(),
+        filename="household.md",
+    )
+    return _surveys(site, "questionnaires/")
+
+
+NEW_DRAFT = Post(
+    "analyst",
+    lambda site: _surveys(site, "questionnaires/new"),
+    lambda site: {"form_id": "walk_form", "title": "网上问卷", "title_en": "Web form"},
+)
+ADD_QUESTIONS = [
+    Post("analyst", lambda site: _walk_draft(site, "question"), lambda site, n=n: _walk_question(n))
+    for n in ("ec1", "ec2")
+]
 
 
 DRIVEN: dict[str, list[Post]] = {
@@ -688,6 +747,77 @@ DRIVEN: dict[str, list[Post]] = {
     "analyses:run_repeat": [
         Post("analyst", lambda site: _analyses(site, f"runs/{_analysis(site).pk}/repeat/"))
     ],
+    "surveys:draft_new": [NEW_DRAFT],
+    "surveys:draft_section": [
+        NEW_DRAFT,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "section"),
+            lambda site: {"name": "ec", "label_zh": "电商", "label_en": "E-commerce"},
+        ),
+    ],
+    "surveys:draft_question": [NEW_DRAFT, *ADD_QUESTIONS],
+    "surveys:draft_title": [
+        NEW_DRAFT,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "title"),
+            lambda site: {"title": "网上问卷（新）", "title_en": "Web form, new"},
+        ),
+    ],
+    "surveys:draft_move": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post(
+            "analyst",
+            lambda site: _walk_draft(site, "move"),
+            lambda site: {"name": "ec2", "step": "up"},
+        ),
+    ],
+    "surveys:draft_delete": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post("analyst", lambda site: _walk_draft(site, "delete"), lambda site: {"name": "ec1"}),
+    ],
+    "surveys:draft_publish": [
+        NEW_DRAFT,
+        *ADD_QUESTIONS,
+        Post("county_admin", lambda site: _walk_draft(site, "publish")),
+    ],
+    "surveys:questionnaire_edit": [
+        Post("analyst", _imported_form, status=(405,)),
+        Post(
+            "analyst",
+            lambda site: _surveys(
+                site, f"questionnaires/{Questionnaire.objects.get(form_id='hh_test').pk}/edit"
+            ),
+        ),
+    ],
+    "analyses:cpi_list": [
+        Post(
+            "analyst",
+            lambda site: _analyses(site, "cpi/"),
+            lambda site: {
+                "name": "县CPI",
+                "definition": "levels",
+                "base": "2015 = 100",
+                "source": "县统计年鉴",
+                "values": "2019: 100\n2020: 102.5",
+            },
+        )
+    ],
+    "analyses:cpi": [
+        Post(
+            "county_admin",
+            lambda site: _analyses(site, f"cpi/{_cpi_series(site).pk}/"),
+            lambda site: {
+                "name": "县CPI 2",
+                "definition": "previous_year_100",
+                "source": "县统计年鉴",
+                "values": "2019: 101\n2020: 102.5",
+            },
+        )
+    ],
     "training:courses": [
         Post(
             "trainer",
@@ -845,6 +975,13 @@ DRIVEN: dict[str, list[Post]] = {
             status=(200,),
         )
     ],
+    "channels:listing_edit": [
+        Post(
+            "seller_staff",
+            lambda site: f"/c/{_county(site)}/channels/taobao/listings/{site.world.product.pk}/",
+            lambda site: {"price": "12.50", "status": "listed", "stock_buffer": "1"},
+        )
+    ],
     "channels:stock": [
         Post(
             "seller_staff", lambda site: f"/c/{_county(site)}/channels/taobao/stock/", status=(200,)
@@ -904,6 +1041,11 @@ ALLOWED: dict[str, str] = {
         "starts a run through start_run, audited (analyses.run.started) as "
         "analyses:before_after_setup; see tests/analyses/test_waves.py"
     ),
+    "impact:evaluations": (
+        "starts a DiD run through start_evaluation, audited (impact.evaluation.started); the "
+        "walk's site has no staggered rollout for the engine to accept, see "
+        "tests/impact/test_panel_views.py"
+    ),
     "surveys:openrosa_submission": (
         "OpenRosa clients authenticate by HTTP Basic, which the walk does not drive; a new answer "
         "is audited (submission.received), see tests/surveys/test_openrosa.py"
@@ -923,6 +1065,8 @@ ALLOWED: dict[str, str] = {
 READING = frozenset(
     {
         "healthz",
+        "readyz",
+        "metrics",
         "media",
         "root",
         "password_change_done",
@@ -957,11 +1101,16 @@ READING = frozenset(
         "surveys:list",
         "surveys:wave",
         "surveys:wave_export",
+        "surveys:questionnaires",
+        "surveys:questionnaire_xlsx",
+        "surveys:draft",
+        "surveys:draft_xlsx",
         "api:stock",
         "channels:index",
         "channels:gov832",
         "channels:feed",
         "channels:sales_csv",
+        "channels:product_listings",
         "api:get_aftersale",
         "shop:seller_dashboard",
         "shop:seller_orders",
@@ -990,6 +1139,11 @@ READING = frozenset(
         "impact:accounts",
         "impact:income",
         "impact:income_csv",
+        "impact:evaluation",
+        "impact:evaluation_progress",
+        "impact:evaluation_panel",
+        "impact:report",
+        "impact:report_pdf",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",
@@ -1088,6 +1242,9 @@ def _arguments(site: Site) -> dict[str, Any]:
         "form_id": "no-form",
         "version": "1",
         "wave_id": 1,
+        "questionnaire_id": 0,
+        "draft_id": 0,
+        "year": 2025,
     }
 
 

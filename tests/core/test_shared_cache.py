@@ -77,9 +77,9 @@ def _price_shown(url: str) -> str:
     return re.search(r"(12\.50|19\.80)", page).group(1)
 
 
-@pytest.fixture
-def two_workers(tmp_path):
-    env = _environment(tmp_path)
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    env = _environment(tmp_path_factory.mktemp("two-workers"))
     migrate = subprocess.run(
         [COUNTYHUB, "manage", "migrate", "-v", "0"], env=env, capture_output=True, text=True
     )
@@ -138,3 +138,21 @@ def test_an_unknown_cache_kind_is_named(tmp_path):
     )
     assert refused.returncode != 0
     assert "COUNTYHUB_CACHE='memcached'" in refused.stderr
+
+
+def test_metrics_add_up_the_requests_of_both_workers(two_workers):
+    url, env, _pk = two_workers
+    root = url.split("/c/")[0]
+    for _ in range(40):
+        urllib.request.urlopen(f"{root}/healthz", timeout=30).read()
+    with urllib.request.urlopen(f"{root}/metrics", timeout=30) as response:
+        page = response.read().decode()
+    served = re.search(
+        r'django_http_responses_total_by_status_view_method_total\{method="GET",status="200",'
+        r'view="healthz"\} (\d+)',
+        page,
+    )
+    assert served and float(served.group(1)) == 40
+    # Each worker counts into its own file of the one folder the scrape adds up.
+    counters = list((Path(env["COUNTYHUB_VAR_DIR"]) / "metrics").rglob("counter_*.db"))
+    assert len(counters) == 2

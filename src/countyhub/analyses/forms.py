@@ -6,8 +6,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from countyhub.analyses.models import Dataset
+from countyhub.analyses.cpi import NATIONAL_RURAL
+from countyhub.analyses.models import CPIDefinition, CPISeries, Dataset
 from countyhub.analyses.services import MAX_RESAMPLES, MIN_RESAMPLES
+from countyhub.core.models import County
 from countyhub.surveys.models import Wave
 
 
@@ -102,6 +104,67 @@ class PLSForm(forms.Form):
     )
 
 
+class CPIForm(forms.Form):
+    """A county CPI table: the values typed, or a CSV/XLSX file with columns year and cpi."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    definition = forms.ChoiceField(
+        label=_("The values are"), choices=CPIDefinition.choices, initial=CPIDefinition.LEVELS
+    )
+    base = forms.CharField(
+        label=_("Base"),
+        max_length=60,
+        required=False,
+        help_text=_("For index levels, e.g. 2015 = 100."),
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=300,
+        help_text=_("Where the values come from, e.g. the county statistical yearbook 2023."),
+    )
+    values = forms.CharField(
+        label=_("Values"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One year per line: YEAR: INDEX, e.g. 2020: 102.5."),
+    )
+    file = forms.FileField(
+        label=_("Or a table (.csv in UTF-8 or GB18030, or .xlsx) with columns year and cpi"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("values") or "").strip() and not data.get("file"):
+            self.add_error("values", _("Type the values or upload a file."))
+        return data
+
+
+def cpi_choices(county: County) -> list[tuple[str, str]]:
+    """The shipped national rural CPI, then the county's own tables."""
+    return [(NATIONAL_RURAL, _("national rural CPI shipped with countyhub (NBS)"))] + [
+        (f"county:{series.pk}", _("county CPI: %(name)s") % {"name": series.name})
+        for series in CPISeries.objects.filter(county=county)
+    ]
+
+
+def cpi_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Deflate with"),
+        required=False,
+        initial=NATIONAL_RURAL,
+        help_text=_(
+            "The county's own CPI table, or the national rural CPI shipped with countyhub."
+        ),
+    )
+
+
+POVERTY_LINES = [
+    ("official", _("official line table")),
+    ("cpi_indexed", _("2,300 yuan of 2010 indexed by the CPI (not official)")),
+]
+
+
 class BeforeAfterForm(forms.Form):
     id_column = forms.ChoiceField(label=_("Household id column"))
     pairs = forms.CharField(
@@ -123,17 +186,14 @@ class BeforeAfterForm(forms.Form):
         label=_("Per-capita income measure for the poverty line"), required=False
     )
     poverty_line = forms.ChoiceField(
-        label=_("Poverty line"),
-        choices=[
-            ("official", _("official line table")),
-            ("cpi_indexed", _("2,300 yuan of 2010 indexed by the CPI (not official)")),
-        ],
-        initial="official",
+        label=_("Poverty line"), choices=POVERTY_LINES, initial="official"
     )
+    cpi = cpi_field()
 
     def __init__(self, *args: Any, dataset: Dataset, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["id_column"].choices = [(c, c) for c in dataset.columns]
+        self.fields["cpi"].choices = cpi_choices(dataset.county)
 
     def clean_pairs(self) -> dict[str, list[str]]:
         pairs: dict[str, list[str]] = {}
@@ -166,7 +226,7 @@ class BeforeAfterForm(forms.Form):
             "base_year": data["base_year"],
             "poverty": data["poverty"].strip(),
             "poverty_line": data["poverty_line"],
-            "cpi": "national_rural",
+            "cpi": data["cpi"] or NATIONAL_RURAL,
             "confidence": 0.95,
         }
 
@@ -184,6 +244,15 @@ class WaveBeforeAfterForm(forms.Form):
         required=False,
         help_text=_("Blank: the year of the wave after."),
     )
+    cpi = cpi_field()
+    poverty = forms.ChoiceField(
+        label=_("Per-capita income question for the poverty line"),
+        required=False,
+        help_text=_("Blank: no poverty shares. It must be one of the money questions chosen."),
+    )
+    poverty_line = forms.ChoiceField(
+        label=_("Poverty line"), choices=POVERTY_LINES, initial="official", required=False
+    )
 
     def __init__(self, *args: Any, wave: Wave, money_years: dict[str, int], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -191,3 +260,12 @@ class WaveBeforeAfterForm(forms.Form):
         self.fields["wave"].queryset = waves
         self.fields["wave_after"].queryset = waves
         self.fields["money"].choices = [(q, f"{q} ({y})") for q, y in money_years.items()]
+        self.fields["poverty"].choices = [("", "—"), *((q, q) for q in money_years)]
+        self.fields["cpi"].choices = cpi_choices(wave.survey.county)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        poverty = data.get("poverty")
+        if poverty and poverty not in (data.get("money") or []):
+            self.add_error("poverty", _("Choose it among the money questions too."))
+        return data

@@ -142,3 +142,73 @@ class AnalysisRun(CountyScoped):
     @property
     def succeeded(self) -> bool:
         return self.job.status == JobStatus.SUCCEEDED
+
+
+class CPIDefinition(models.TextChoices):
+    LEVELS = "levels", _("index levels (any base year)")
+    PREVIOUS_YEAR = "previous_year_100", _("previous year = 100 (chained into levels)")
+
+
+class CPISeries(CountyScoped):
+    """The county's own consumer price index, year by year, to deflate money with instead of the
+    national rural CPI shipped with countyhub. Its values are :class:`CPIValue` rows; a run copies
+    them into its options, so a later change of the table never changes a stored run."""
+
+    name = models.CharField(_("name"), max_length=120)
+    definition = models.CharField(
+        _("definition"), max_length=20, choices=CPIDefinition.choices, default=CPIDefinition.LEVELS
+    )
+    base = models.CharField(
+        _("base"), max_length=60, blank=True, help_text=_("For index levels, e.g. 2015 = 100.")
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        help_text=_("Where the values come from, e.g. the county statistical yearbook 2023."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("CPI table")
+        verbose_name_plural = _("CPI tables")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="cpi_series_name_per_county")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def coverage(self) -> str:
+        """First and last year, as "2015–2023" (uses prefetched values when there are)."""
+        years = sorted(value.year for value in self.values.all())
+        return f"{years[0]}–{years[-1]}" if years else "—"
+
+
+class CPIValue(models.Model):
+    """One year's index of a county CPI table."""
+
+    series = models.ForeignKey(
+        CPISeries, on_delete=models.CASCADE, related_name="values", verbose_name=_("CPI table")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    index = models.DecimalField(_("index"), max_digits=12, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("CPI value")
+        verbose_name_plural = _("CPI values")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="cpi_value_year_per_series"),
+            models.CheckConstraint(condition=models.Q(index__gt=0), name="cpi_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.index}"

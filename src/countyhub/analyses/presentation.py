@@ -228,22 +228,47 @@ def _before_after(results: dict[str, Any]) -> Presentation:
     tables = [table]
     poverty = results.get("poverty")
     if poverty:
+        official = poverty.get("line_method") == "official"
+        line_kind = (
+            _("official line table")
+            if official
+            else _("2,300 yuan of 2010 indexed by the CPI (not official)")
+        )
+        rows = [
+            [
+                str(poverty.get(f"year_{when}", "")),
+                fmt(poverty.get(f"line_{when}"), 0),
+                fmt(poverty.get(f"line_{when}_current_prices"), 0),
+                str(poverty.get(f"line_{when}_status", "")),
+                fmt(poverty.get(f"share_{when}")),
+                f"{poverty.get(f'count_{when}', '')} / {poverty.get('n', '')}",
+            ]
+            for when in ("before", "after")
+        ]
         tables.append(
             Table(
-                _("Poverty"),
-                [_("measure"), _("share below the line before"), _("after")],
+                _("Poverty: %(measure)s under the line (%(line)s)")
+                % {"measure": poverty.get("measure", ""), "line": line_kind},
                 [
-                    [
-                        str(poverty.get("measure", "")),
-                        fmt(poverty.get("share_before")),
-                        fmt(poverty.get("share_after")),
-                    ]
+                    _("year"),
+                    _("line (yuan per person, %(prices)s)") % {"prices": poverty.get("prices", "")},
+                    _("line in that year's prices"),
+                    _("status of the line"),
+                    _("share below the line"),
+                    _("households below"),
                 ],
+                rows,
+                note=str(poverty.get("line_label", "")),
             )
         )
     cpi = results.get("cpi")
     if cpi:
         sentences.append(
-            _("Deflated with: %(cpi)s") % {"cpi": cpi.get("description") or cpi.get("source", "")}
+            _("Deflated with: %(cpi)s (%(kind)s); source: %(source)s")
+            % {
+                "cpi": cpi.get("name", ""),
+                "kind": cpi.get("kind", ""),
+                "source": cpi.get("source", ""),
+            }
         )
     return Presentation(tables, sentences)

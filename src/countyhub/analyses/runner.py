@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from countyhub.analyses.cpi import cpi_table
 from countyhub.analyses.models import AnalysisKind, AnalysisRun
 from countyhub.analyses.pdf import run_pdf
 from countyhub.analyses.sources import DatasetError, SourceData, source_of
@@ -94,6 +95,9 @@ def before_after_model(data: SourceData, options: dict[str, Any]) -> BeforeAfter
         year_before=options.get("year_before"),
         year_after=options.get("year_after"),
         base_year=options.get("base_year"),
+        # The county's own CPI table when the run names it; the shipped national rural CPI
+        # otherwise (the engine's default, as the CLI without --cpi).
+        cpi=cpi_table(options),
         poverty=options.get("poverty") or None,
         poverty_line=options.get("poverty_line") or "official",
     )

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from countyhub.analyses.models import AnalysisRun, Dataset
+from countyhub.analyses.models import AnalysisRun, CPISeries, Dataset
 from countyhub.core.models import County
 
 
 def datasets(county: County) -> QuerySet[Dataset]:
     return Dataset.objects.filter(county=county)
+
+
+def cpi_tables(county: County) -> QuerySet[CPISeries]:
+    return CPISeries.objects.filter(county=county).prefetch_related("values")
 
 
 def runs(county: County) -> QuerySet[AnalysisRun]:

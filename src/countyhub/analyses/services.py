@@ -8,6 +8,7 @@ the setup page, not found by the worker minutes later.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,7 +20,15 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from countyhub import __version__
-from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
+from countyhub.analyses import cpi
+from countyhub.analyses.models import (
+    AnalysisKind,
+    AnalysisRun,
+    CPIDefinition,
+    CPISeries,
+    CPIValue,
+    Dataset,
+)
 from countyhub.analyses.runner import JOB_KIND, before_after_model
 from countyhub.analyses.sources import (
     DatasetError,
@@ -220,9 +229,16 @@ def check_pls_model(data: SourceData, model_syntax: str, options: dict[str, Any]
 
 def check_before_after(data: SourceData, options: dict[str, Any]) -> None:
     from countyhub.analysis.errors import AnalysisError
+    from countyhub.analysis.poverty import PovertyLineUnavailableError
 
     try:
         before_after_model(data, options)
+    except PovertyLineUnavailableError as error:
+        raise AnalysisInputError(
+            _("%(error)s. Choose the CPI-indexed line (not official), or no poverty measure.")
+            % {"error": error},
+            "poverty_line",
+        ) from error
     except AnalysisError as error:
         raise AnalysisInputError(str(error)) from error
 
@@ -264,10 +280,21 @@ def _source_data(
 
 
 def wave_before_after_options(
-    wave: Wave, wave_after: Wave, money: list[str], base_year: int | None
+    wave: Wave,
+    wave_after: Wave,
+    money: list[str],
+    base_year: int | None,
+    *,
+    cpi_choice: str = cpi.NATIONAL_RURAL,
+    poverty: str = "",
+    poverty_line: str = "official",
 ) -> dict[str, Any]:
     """Before/after options for two paired waves: each money question a measure, deflated from
-    the price years its questionnaires declare (one year per wave, so one deflator each)."""
+    the price years its questionnaires declare (one year per wave, so one deflator each), and,
+    when ``poverty`` names one of them, its shares under the poverty line of each wave's price
+    year (the official line table, or the CPI-indexed line, labelled not official)."""
+    if poverty and poverty not in money:
+        raise AnalysisInputError(_("Choose it among the money questions too."), "poverty")
     from countyhub.surveys.selectors import HOUSEHOLD_COLUMN, money_years
 
     years = []
@@ -287,11 +314,135 @@ def wave_before_after_options(
         "year_before": years[0],
         "year_after": years[1],
         "base_year": base_year or years[1],
-        "poverty": "",
-        "poverty_line": "official",
-        "cpi": "national_rural",
+        "poverty": poverty,
+        "poverty_line": poverty_line,
+        "cpi": cpi_choice or cpi.NATIONAL_RURAL,
         "confidence": 0.95,
     }
+
+
+@dataclass(frozen=True)
+class CPIInput:
+    """A county CPI table as entered: values typed (``values_text``) or a file, not both."""
+
+    name: str
+    definition: str
+    base: str
+    source: str
+    values_text: str = ""
+    filename: str = ""
+    data: bytes | None = None
+
+
+MIN_CPI_YEARS = 2
+
+
+def _cpi_values(entry: CPIInput) -> dict[int, Any]:
+    try:
+        if entry.data is not None:
+            if entry.values_text.strip():
+                raise AnalysisInputError(
+                    _("Either type the values or upload a file, not both."), "values"
+                )
+            if len(entry.data) > MAX_DATASET_BYTES:
+                raise AnalysisInputError(
+                    _("%(name)s is larger than %(mb)d MB.")
+                    % {"name": entry.filename, "mb": MAX_DATASET_BYTES >> 20},
+                    "file",
+                )
+            values = cpi.parse_values_file(entry.data, entry.filename)
+            field = "file"
+        else:
+            values = cpi.parse_values_text(entry.values_text)
+            field = "values"
+    except cpi.CPIInputError as error:
+        raise AnalysisInputError(
+            str(error), "file" if entry.data is not None else "values"
+        ) from error
+    if len(values) < MIN_CPI_YEARS:
+        raise AnalysisInputError(
+            _("A CPI table needs the values of at least %(n)d years.") % {"n": MIN_CPI_YEARS},
+            field,
+        )
+    if entry.definition == CPIDefinition.PREVIOUS_YEAR:
+        years = sorted(values)
+        for earlier, later in itertools.pairwise(years):
+            if later != earlier + 1:
+                raise AnalysisInputError(
+                    _(
+                        "Previous-year = 100 values are chained year by year: %(earlier)d is "
+                        "followed by %(later)d, a year is missing."
+                    )
+                    % {"earlier": earlier, "later": later},
+                    field,
+                )
+    return values
+
+
+@transaction.atomic
+def save_cpi_series(
+    *, county: County, actor: Any, entry: CPIInput, series: CPISeries | None = None
+) -> CPISeries:
+    """Create the county's CPI table, or replace one's description and all its values: every
+    value is checked first, and nothing is saved unless all are good."""
+    if entry.definition not in CPIDefinition.values:
+        raise AnalysisInputError(_("Choose what the values are."), "definition")
+    if series is not None and series.county_id != county.pk:
+        raise AnalysisInputError(_("This CPI table belongs to another county."))
+    values = _cpi_values(entry)
+    taken = CPISeries.objects.filter(county=county, name=entry.name)
+    if series is not None:
+        taken = taken.exclude(pk=series.pk)
+    if taken.exists():
+        raise AnalysisInputError(
+            _("The county already has a CPI table named %(name)s.") % {"name": entry.name}, "name"
+        )
+    created = series is None
+    if series is None:
+        series = CPISeries(county=county, created_by=actor)
+    series.name, series.definition = entry.name, entry.definition
+    series.base, series.source = entry.base, entry.source
+    series.save()
+    series.values.all().delete()
+    CPIValue.objects.bulk_create(
+        CPIValue(series=series, year=year, index=index) for year, index in sorted(values.items())
+    )
+    record_audit(
+        actor=actor,
+        action="analyses.cpi.created" if created else "analyses.cpi.replaced",
+        target=series,
+        county=county,
+        changes={
+            "name": series.name,
+            "definition": series.definition,
+            "base": series.base,
+            "source": series.source,
+            "values": {str(year): str(index) for year, index in sorted(values.items())},
+        },
+    )
+    return series
+
+
+def resolve_cpi(county: County, options: dict[str, Any]) -> dict[str, Any]:
+    """The options with the CPI they name made explicit: ``"national_rural"`` (the shipped
+    table), or ``"county:<id>"`` (the county's table, copied into ``cpi_table`` so the run
+    keeps the values it used). A stored run's options, already copied, are kept as they are."""
+    choice = options.get("cpi") or cpi.NATIONAL_RURAL
+    if choice == cpi.NATIONAL_RURAL:
+        return {key: value for key, value in options.items() if key != "cpi_table"} | {
+            "cpi": cpi.NATIONAL_RURAL
+        }
+    if choice == cpi.COUNTY and isinstance(options.get("cpi_table"), dict):
+        return options
+    prefix, _colon, pk = str(choice).partition(":")
+    series = (
+        CPISeries.objects.filter(county=county, pk=int(pk)).first()
+        if prefix == cpi.COUNTY and pk.isdigit()
+        else None
+    )
+    if series is None:
+        raise AnalysisInputError(_("Choose a CPI table of this county."), "cpi")
+    return {**options, "cpi": cpi.COUNTY, "cpi_table": cpi.snapshot(series)}
 
 
 @transaction.atomic
@@ -316,6 +467,7 @@ def start_run(
         options = {**options, **check_pls_options(options)}
         check_pls_model(data, model_syntax, options)
     else:
+        options = resolve_cpi(county, options)
         check_before_after(data, options)
     if repeats is not None and data.sha256 != repeats.data_sha256:
         raise AnalysisInputError(

@@ -30,6 +30,8 @@ urlpatterns = [
         views.wave_before_after_setup,
         name="wave_before_after_setup",
     ),
+    path("c/<slug:county_slug>/analyses/cpi/", views.cpi_list, name="cpi_list"),
+    path("c/<slug:county_slug>/analyses/cpi/<int:series_id>/", views.cpi_detail, name="cpi"),
     path("c/<slug:county_slug>/analyses/runs/<int:analysis_id>/", views.run_detail, name="run"),
     path(
         "c/<slug:county_slug>/analyses/runs/<int:analysis_id>/progress.json",

@@ -15,8 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from countyhub.analyses import selectors, services
-from countyhub.analyses.forms import BeforeAfterForm, DatasetForm, PLSForm, WaveBeforeAfterForm
-from countyhub.analyses.models import AnalysisKind, AnalysisRun, Dataset
+from countyhub.analyses.forms import (
+    BeforeAfterForm,
+    CPIForm,
+    DatasetForm,
+    PLSForm,
+    WaveBeforeAfterForm,
+)
+from countyhub.analyses.models import AnalysisKind, AnalysisRun, CPISeries, Dataset
 from countyhub.analyses.presentation import present
 from countyhub.analyses.sources import DatasetMeta
 from countyhub.core.jobs import reap_if_stale
@@ -83,6 +89,68 @@ def dataset_detail(request: HttpRequest, county_slug: str, dataset_id: int) -> H
         "meta": DatasetMeta.from_json(dataset.metadata),
     }
     return render(request, "analyses/dataset.html", context)
+
+
+def _save_cpi(
+    request: HttpRequest, county: County, form: CPIForm, series: CPISeries | None
+) -> CPISeries | None:
+    data = form.cleaned_data
+    upload = data.get("file")
+    try:
+        return services.save_cpi_series(
+            county=county,
+            actor=request.user,
+            series=series,
+            entry=services.CPIInput(
+                name=data["name"],
+                definition=data["definition"],
+                base=data["base"],
+                source=data["source"],
+                values_text=data["values"],
+                filename=upload.name if upload else "",
+                data=upload.read() if upload else None,
+            ),
+        )
+    except services.AnalysesError as error:
+        _form_error(form, error)
+        return None
+
+
+@login_required
+def cpi_list(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """The county's own CPI tables, and a new one (typed or uploaded)."""
+    county = _county(request, county_slug)
+    form = CPIForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        series = _save_cpi(request, county, form, None)
+        if series is not None:
+            messages.success(request, _("CPI table saved."))
+            return redirect("analyses:cpi", county.slug, series.pk)
+    context = {"county": county, "form": form, "tables": selectors.cpi_tables(county)}
+    return render(request, "analyses/cpi_list.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def cpi_detail(request: HttpRequest, county_slug: str, series_id: int) -> HttpResponse:
+    """One CPI table's values; the form replaces its description and all its values at once."""
+    county = _county(request, county_slug)
+    series = get_object_or_404(CPISeries, pk=series_id, county=county)
+    values = list(series.values.all())
+    initial = {
+        "name": series.name,
+        "definition": series.definition,
+        "base": series.base,
+        "source": series.source,
+        "values": "\n".join(f"{v.year}: {v.index.normalize():f}" for v in values),
+    }
+    form = CPIForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_cpi(request, county, form, series)
+        if saved is not None:
+            messages.success(request, _("CPI table saved."))
+            return redirect("analyses:cpi", county.slug, saved.pk)
+    context = {"county": county, "series": series, "values": values, "form": form}
+    return render(request, "analyses/cpi.html", context, status=400 if form.errors else 200)
 
 
 def _measurement_syntax(meta: DatasetMeta) -> str:
@@ -209,7 +277,13 @@ def wave_before_after_setup(request: HttpRequest, county_slug: str, wave_id: int
         data = form.cleaned_data
         try:
             options = services.wave_before_after_options(
-                data["wave"], data["wave_after"], data["money"], data["base_year"]
+                data["wave"],
+                data["wave_after"],
+                data["money"],
+                data["base_year"],
+                cpi_choice=data["cpi"],
+                poverty=data["poverty"],
+                poverty_line=data["poverty_line"],
             )
             run = services.start_run(
                 county=county,

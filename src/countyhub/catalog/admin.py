@@ -159,6 +159,9 @@ class ProductForm(forms.ModelForm):
             "gtin",
             "seller_sku",
             "gs1_company_prefix_length",
+            "processed_food",
+            "food_licence_number",
+            "food_filing_number",
             "active",
         )
 

@@ -19,6 +19,7 @@ from countyhub.catalog import services
 from countyhub.catalog.errors import ImportRejectedError, RowError
 from countyhub.catalog.models import Brand, Category, Product, Seller, Stock, Unit
 from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
+from countyhub.core import metrics
 from countyhub.core.audit import save_with_audit
 from countyhub.core.models import County
 from countyhub.core.tabular import Limits, TableError, read_table
@@ -209,11 +210,13 @@ def import_products(
         for index, row in enumerate(rows, start=2)
     ]
     if errors:
+        metrics.IMPORTS.labels("products", "refused").inc()
         raise ImportRejectedError(errors)
     report = ImportReport()
     with transaction.atomic():
         for clean in cleaned:
             report.products.append(_apply(clean, county=county, actor=actor, report=report))
+        transaction.on_commit(metrics.IMPORTS.labels("products", "imported").inc)
     return report
 
 

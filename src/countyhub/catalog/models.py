@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -269,6 +269,33 @@ class Product(CountyScoped):
         validators=[MinValueValidator(Decimal("0.001"))],
     )
 
+    # Processed or packaged food may be sold only under a food production licence (食品生产许可证,
+    # "SC" and 14 digits) or, from a small workshop, its county filing (小作坊登记/备案); fresh
+    # produce needs neither. Marketplaces (Taobao's 食品专项) and the 832 platform ask for them.
+    processed_food = models.BooleanField(
+        _("processed or packaged food"),
+        default=False,
+        help_text=_(
+            "Sold under a food production licence (SC) or a workshop filing; fresh produce is not."
+        ),
+    )
+    food_licence_number = models.CharField(
+        _("food production licence number (SC)"),
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^SC[0-9]{14}$", _("A food production licence number is SC and 14 digits.")
+            )
+        ],
+    )
+    food_filing_number = models.CharField(
+        _("food workshop filing number"),
+        max_length=50,
+        blank=True,
+        help_text=_("A small workshop's registration or filing instead of an SC licence."),
+    )
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -300,6 +327,11 @@ class Product(CountyScoped):
         error = company_prefix_length_error(self.gtin, self.gs1_company_prefix_length)
         if error:
             raise ValidationError({"gs1_company_prefix_length": error})
+
+    @property
+    def missing_food_licence(self) -> bool:
+        """Processed food without its licence or filing: no platform may list it."""
+        return self.processed_food and not (self.food_licence_number or self.food_filing_number)
 
     @property
     def decimal_quantity(self) -> bool:

@@ -117,6 +117,10 @@ FIELDS: dict[str, Callable[[Listing, Decimal], str]] = {
     "external_id": lambda listing, _q: listing.external_id,
     "category": lambda listing, _q: listing.product.category.name,
     "condition": lambda _listing, _q: "new",
+    # Taobao's 食品专项 and the other platforms' food columns: the SC licence, else the filing.
+    "food_licence": lambda listing, _q: (
+        listing.product.food_licence_number or listing.product.food_filing_number
+    ),
 }
 
 
@@ -169,6 +173,14 @@ def _check(
         problems.append(("title", _("longer than %(n)d") % {"n": limit}))
     if len(values.get("description", "")) > MAX_DESCRIPTION:
         problems.append(("description", _("longer than %(n)d") % {"n": MAX_DESCRIPTION}))
+    if listing.product.missing_food_licence:
+        # Every platform refuses processed food without its licence, whatever the columns.
+        problems.append(
+            (
+                _("food production licence (SC) or workshop filing"),
+                _("missing: processed food needs one"),
+            )
+        )
     return problems
 
 

@@ -201,6 +201,8 @@ class Reservation(TimestampedModel):
         return f"{self.unit} {self.year}"
 
     def clean(self) -> None:
+        if self.unit_id is None:
+            return  # the form names the missing unit
         floor = minimum_percent(self.unit.region_code)
         if self.percent is not None and self.percent < floor:
             raise ValidationError(

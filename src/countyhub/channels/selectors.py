@@ -12,9 +12,9 @@ from django.db.models.functions import TruncMonth
 
 from countyhub.catalog.models import Product, SellerHousehold
 from countyhub.channels import hooks
-from countyhub.channels.models import Channel, ChannelOrder, Listing, ListingStatus
+from countyhub.channels.models import Channel, ChannelKind, ChannelOrder, Listing, ListingStatus
 from countyhub.core.models import County
-from countyhub.shop.models import OrderLine
+from countyhub.shop.models import Order, OrderLine
 from countyhub.shop.selectors import NET_LINE_TOTAL, sales
 
 # Only a listing that is (or is about to be) on sale offers stock to its channel.
@@ -149,3 +149,65 @@ def outside_storefront_share(rows: list[ChannelSales]) -> Decimal | None:
         return None
     outside = sum((row.sales for row in rows if row.channel != STOREFRONT), Decimal(0))
     return outside / total
+
+
+def outside_storefront(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders of `orders` that came in through a channel other than the own storefront."""
+    return orders.filter(channel_order__isnull=False).exclude(
+        channel_order__channel__kind=ChannelKind.STOREFRONT
+    )
+
+
+@dataclass(frozen=True)
+class ChannelTotal:
+    channel: str  # the channel's code, or STOREFRONT
+    month: str  # YYYY-MM; "" for the channel's total over the months shown
+    sales: Decimal
+    poor_linked: Decimal
+
+    @property
+    def poor_share(self) -> Decimal | None:
+        return self.poor_linked / self.sales if self.sales else None
+
+
+@dataclass
+class SellerChannelSales:
+    counties: list[County]
+    channels: list[ChannelTotal]  # one per channel, largest first
+    months: list[ChannelTotal]  # per month and channel, newest month first
+
+
+def seller_channel_sales(*, sellers: list[Any], months: list[str]) -> SellerChannelSales:
+    """The sellers' sales by channel in `months` (YYYY-MM), with the share sold by sellers
+    linked to registered-poor households, per channel and per month and channel."""
+    shown = set(months)
+    counties = {seller.county_id: seller.county for seller in sellers}
+    per_month: dict[tuple[str, str], list[Decimal]] = {}
+    for county in counties.values():
+        products = Product.objects.filter(county=county, seller__in=sellers)
+        for row in sales_by_channel(county=county, products=products):
+            if row.month not in shown:
+                continue
+            totals = per_month.setdefault((row.month, row.channel), [Decimal(0), Decimal(0)])
+            totals[0] += row.sales
+            totals[1] += row.poor_linked
+    per_channel: dict[str, list[Decimal]] = {}
+    for (_month, code), (total, poor) in per_month.items():
+        totals = per_channel.setdefault(code, [Decimal(0), Decimal(0)])
+        totals[0] += total
+        totals[1] += poor
+    return SellerChannelSales(
+        counties=sorted(counties.values(), key=lambda county: county.pk),
+        channels=sorted(
+            (ChannelTotal(code, "", total, poor) for code, (total, poor) in per_channel.items()),
+            key=lambda row: (-row.sales, row.channel),
+        ),
+        months=sorted(
+            (
+                ChannelTotal(code, month, total, poor)
+                for (month, code), (total, poor) in sorted(per_month.items())
+            ),
+            key=lambda row: row.month,
+            reverse=True,  # stable: within a month, channels stay in code order
+        ),
+    )

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from countyhub.catalog.models import Product
 from countyhub.channels import feeds, policies, procurement, selectors, services
 from countyhub.channels.errors import ChannelError
+from countyhub.channels.forms import ListingForm
 from countyhub.channels.models import Channel, ChannelKind, FeedFormat, Listing, StockSync
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
@@ -138,7 +142,105 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
         .first()
     )
     context["formats"] = FeedFormat.choices
+    listings = {
+        listing.product_id: listing
+        for listing in Listing.objects.filter(channel=channel, product__in=products)
+    }
+    context["listings"] = [
+        (product, listings.get(product.pk)) for product in products.order_by("name", "pk")
+    ]
     return render(request, "channels/channel.html", context)
+
+
+def _own_product(request: HttpRequest, county_id: int, product_id: int) -> Product:
+    """A product whose listings the user manages: its seller's staff and the county's
+    administrators. Anyone else's is missing (404)."""
+    product = (
+        policies.county_products(request.user, county_id)
+        .filter(pk=product_id)
+        .select_related("seller", "county")
+        .first()
+    )
+    if product is None:
+        raise Http404
+    return product
+
+
+@login_required
+def product_listings(request: HttpRequest, county_slug: str, product_id: int) -> HttpResponse:
+    """One product on every channel of its county: listed or not, at what price, in what state."""
+    channels = list(
+        policies.visible_channels(request.user)
+        .filter(county__slug=county_slug)
+        .select_related("county")
+    )
+    if not channels:
+        raise Http404
+    product = _own_product(request, channels[0].county_id, product_id)
+    listings = {listing.channel_id: listing for listing in product.listings.all()}
+    context = {
+        "county": product.county,
+        "product": product,
+        "rows": [(channel, listings.get(channel.pk)) for channel in channels],
+    }
+    return render(request, "channels/product_listings.html", context)
+
+
+@login_required
+def listing_edit(
+    request: HttpRequest, county_slug: str, code: str, product_id: int
+) -> HttpResponse:
+    """Create or change a product's listing on a channel. On the 832 platform a new price of a
+    listed product goes back to review (services.save_listing)."""
+    channel = _channel(request, county_slug, code)
+    product = _own_product(request, channel.county_id, product_id)
+    listing = Listing.objects.filter(channel=channel, product=product).first()
+    form = ListingForm(request.POST or None, channel=channel, listing=listing)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.save_listing(
+                actor=request.user,
+                channel=channel,
+                product=product,
+                price=data["price"],
+                title=data["title"],
+                stock_buffer=data["stock_buffer"],
+                external_id=data["external_id"],
+                status=data["status"],
+                rejection_reason=data["rejection_reason"],
+            )
+        except ChannelError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if saved.status != data["status"]:
+                messages.info(
+                    request,
+                    _("The price changed: the listing goes back to the platform's review."),
+                )
+            messages.success(request, _("Listing saved."))
+            return redirect("channels:product_listings", channel.county.slug, product.pk)
+    context = {
+        "county": channel.county,
+        "channel": channel,
+        "product": product,
+        "listing": listing,
+        "form": form,
+    }
+    return render(request, "channels/listing_edit.html", context)
+
+
+def _form_errors(form: ListingForm, error: ValidationError) -> None:
+    """A model's or the 832 rules' refusal on the form: on its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(name if name in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
 
 
 @login_required

@@ -38,6 +38,24 @@ def sem(
         ),
     ] = "mean",
     na: Annotated[list[str] | None, typer.Option("--na", help=common.NA_HELP)] = None,
+    consistent: Annotated[
+        bool,
+        typer.Option(
+            "--consistent",
+            help="Consistent PLS (PLSc, Dijkstra & Henseler 2015): correct the correlations of "
+            "reflective (=~) constructs by rho_A and re-estimate paths, R², f² and loadings; "
+            "formative (<~) constructs are not corrected. The bootstrap corrects every resample.",
+        ),
+    ] = False,
+    interaction: Annotated[
+        str,
+        typer.Option(
+            "--interaction",
+            help="How an interaction term 'Y ~ A:B' is measured: two-stage (default; the product "
+            "of A's and B's stage-1 scores) or product-indicator (every product of A's and B's "
+            "standardized indicators), as seminr's two_stage and product_indicator.",
+        ),
+    ] = "two-stage",
     max_iter: Annotated[int, typer.Option(help="Iteration limit of the PLS algorithm.")] = 300,
     tol: Annotated[
         float, typer.Option(help="Stop when outer weights change less than this.")
@@ -108,8 +126,8 @@ def sem(
     except OSError as exc:
         common.fail(f"{model}: cannot read the model file: {exc.strerror}")
     try:
-        pls = PLSModel.from_syntax(text, data, missing=missing, na=na)
-        result = pls.fit(scheme=weighting, max_iter=max_iter, tol=tol)
+        pls = PLSModel.from_syntax(text, data, missing=missing, na=na, interaction=interaction)
+        result = pls.fit(scheme=weighting, max_iter=max_iter, tol=tol, consistent=consistent)
         boot = None
         if bootstrap < 0:
             raise AnalysisError("--bootstrap must be 0 or a positive number of resamples")
@@ -162,7 +180,7 @@ def sem(
         if comparison is not None:
             sys.stdout.write("\n" + comparison.summary.as_text())
     else:
-        lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit)]
+        lines = [*_short_summary(result, boot, seed is not None), _fit_line(fit, result.consistent)]
         if comparison is not None:
             lines.append(_groups_line(comparison))
         if boot is None and chosen is not None:
@@ -176,7 +194,7 @@ def _short_summary(
 ) -> list[str]:
     names = result.structure.constructs
     lines = [
-        f"PLS-SEM: {len(names)} constructs, {len(result.path_pairs())} paths; "
+        f"PLS-SEM ({result.estimator}): {len(names)} constructs, {len(result.path_pairs())} paths; "
         + ("converged" if result.converged else "DID NOT CONVERGE")
         + f" after {result.iterations} iterations",
         f"Rows: {result.rows_note}",
@@ -185,6 +203,7 @@ def _short_summary(
         assert boot.seed is not None  # the command always chooses one
         lines.append(
             f"Bootstrap: {boot.resamples} resamples, {boot.failed} failed; "
+            + (f"{boot.inadmissible} inadmissible PLSc (kept); " if boot.consistent else "")
             + common.seed_line(boot.seed, seed_given)
         )
     lines += [f"! {w}" for w in result.warnings]
@@ -205,9 +224,11 @@ def _global_items(data: Path, given: list[str] | None, na: list[str] | None) -> 
     return out
 
 
-def _fit_line(fit: FitResults) -> str:
+def _fit_line(fit: FitResults, consistent: bool = False) -> str:
     srmr = fit.values["estimated"]["srmr"]
-    line = f"Model fit: SRMR {srmr:.3f} (estimated model)"
+    line = f"Model fit: SRMR {srmr:.3f} (estimated model" + (
+        ", PLS composites, not PLSc)" if consistent else ")"
+    )
     if fit.quantiles:
         q95, q99 = fit.quantiles["estimated"]["srmr"]
         line += f"; bootstrap 95% quantile {q95:.3f}, 99% {q99:.3f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import Annotated
 
@@ -48,6 +49,12 @@ def serve(
         raise typer.Exit(2)
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The workers count metrics in files of one folder, so /metrics adds them all up; a folder
+    # per address served, emptied at each start (counters restart, as Prometheus expects).
+    metrics_dir = settings.VAR_DIR / "metrics" / f"{host}_{port}".replace(":", "_")
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     argv = [
         sys.executable,
         "-m",
@@ -124,3 +131,28 @@ def worker(
     celery_app(settings.REDIS_URL).worker_main(
         ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip"]
     )
+
+
+def beat(
+    interval: Annotated[
+        float, typer.Option(help="Seconds between rounds of looking for due work.")
+    ] = 20.0,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit (for cron).")] = False,
+) -> None:
+    """Keep time for the periodic work (weekly task digest, after-sales deadlines, the
+    notification outbox): run it on any number of hosts, each period runs once."""
+    _setup_django()
+    import time
+
+    from django.db import connections
+
+    from countyhub.core.periodic import TASKS, run_due
+
+    typer.echo(f"countyhub beat: {', '.join(sorted(TASKS))}", err=True)
+    while True:
+        for name, period, summary in run_due():
+            typer.echo(f"{name} {period}: {summary}")
+        if once:
+            return
+        connections.close_all()  # a database restart between rounds costs one round, no more
+        time.sleep(interval)

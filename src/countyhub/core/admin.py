@@ -23,6 +23,7 @@ from countyhub.core.models import (
     ApiToken,
     AuditEntry,
     County,
+    Job,
     Membership,
     Province,
     ProvinceOfficial,
@@ -177,6 +178,34 @@ class AuditEntryAdmin(CountyScopedAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_county_staff(request)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs, the recent failures to hand (filter by status), for superusers: inputs
+    can hold any county's data. A failed run is run again where it belongs (an analysis run's
+    "Run again"), which links the new job to its run."""
+
+    list_display = ("created_at", "kind", "status", "done", "total", "created_by", "error")
+    list_filter = ("status", "kind")
+    search_fields = ("kind", "request_id", "error")
+    date_hierarchy = "created_at"
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
 
 
 # Roles are memberships (above), not Django's permission groups, which countyhub never reads.

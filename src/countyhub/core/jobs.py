@@ -6,7 +6,8 @@ worker``; without it, a thread of the web process, so the embedded SQLite defaul
 Redis. Either way :func:`execute` does the work: it claims the job (queued -> running, once, so a
 redelivered message runs nothing twice), beats the heartbeat from a side thread, and calls the
 handler registered for the job's kind with a :class:`Progress`. The handler reports
-``progress(done, total)``; that call also reads the cancel flag and raises :class:`JobCancelled`.
+``progress(done, total)``; every such call also reads the cancel flag and raises
+:class:`JobCancelled` (the count itself is written at most every ``PROGRESS_INTERVAL``).
 
 A job whose heartbeat is older than ``COUNTYHUB_JOB_STALE_SECONDS`` is failed by
 :func:`reap_if_stale` (the pages and the progress endpoint call it): its worker was killed or its
@@ -28,7 +29,9 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from countyhub.core import metrics
 from countyhub.core.models import Job, JobStatus
+from countyhub.core.observability import current_request_id, request_id_bound
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +78,14 @@ class Progress:
         self._last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        """Write the count at most every PROGRESS_INTERVAL; read the cancel flag every call (a
+        bootstrap calls once per chunk, so a cancel stops it at the next chunk however fast)."""
         now = time.monotonic()
-        if done < total and now - self._last < PROGRESS_INTERVAL:
-            return
-        self._last = now
-        Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-            done=min(done, total), total=total, heartbeat=timezone.now()
-        )
+        if done >= total or now - self._last >= PROGRESS_INTERVAL:
+            self._last = now
+            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                done=min(done, total), total=total, heartbeat=timezone.now()
+            )
         self.check_cancelled()
 
     def note(self, message: str) -> None:
@@ -100,6 +104,7 @@ def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None) -> Job:
     job = Job.objects.create(
         kind=kind,
         inputs=inputs,
+        request_id=current_request_id(),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
     transaction.on_commit(lambda: dispatch(job.pk))
@@ -154,6 +159,12 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
     if not claimed:
         return
     job = Job.objects.get(pk=job_id)
+    with request_id_bound(job.request_id):
+        _run_claimed(job, heartbeat=heartbeat)
+
+
+def _run_claimed(job: Job, *, heartbeat: bool) -> None:
+    job_id = job.pk
     beat = _Heartbeat(job_id)
     if heartbeat:
         beat.start()
@@ -173,6 +184,7 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
     else:
         _finish(job_id, JobStatus.SUCCEEDED, result=result)
     finally:
+        metrics.JOBS_FINISHED.labels(job.kind, Job.objects.get(pk=job_id).status).inc()
         beat.stopped.set()
         if heartbeat:
             beat.join()

@@ -377,6 +377,8 @@ class Job(TimestampedModel):
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The request that queued it, so the worker's log lines join that request's.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("background job")
@@ -394,3 +396,26 @@ class Job(TimestampedModel):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class PeriodicRun(models.Model):
+    """One period's run of a periodic task (countyhub.core.periodic): the row is the claim that
+    keeps a second host from running the same period."""
+
+    task = models.CharField(_("task"), max_length=60)
+    period = models.CharField(_("period"), max_length=20)
+    host = models.CharField(_("host"), max_length=100)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="periodic_run_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.period}"

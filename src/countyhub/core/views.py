@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +22,7 @@ from countyhub.core.forms import (
     ThrottledPasswordResetForm,
     wait_message,
 )
+from countyhub.core.health import readiness_checks
 from countyhub.core.selectors import email_verified
 from countyhub.core.services import sign_up, verify_email
 
@@ -32,10 +32,22 @@ VERIFICATION_MAILS_AN_HOUR = 3
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and the benchmark's ceiling."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Nothing outside it is asked, so a database outage never
+    makes an orchestrator restart healthy app servers (that is /readyz's business)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database, the caches and (with REDIS_URL) the job broker answer; 503 names
+    each one that does not, so a load balancer takes this server out until they do."""
+    checks = readiness_checks()
+    failed = {name: problem for name, problem in checks.items() if problem}
+    body = {
+        "status": "unavailable" if failed else "ok",
+        "checks": {name: problem or "ok" for name, problem in checks.items()},
+    }
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:

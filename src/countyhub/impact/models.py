@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -130,3 +131,60 @@ class YearbookFigure(CountyScoped):
     @property
     def shown_definition(self) -> str:
         return self.definition or str(STANDARD_DEFINITIONS[Indicator(self.indicator)])
+
+
+class EvaluationLevel(models.TextChoices):
+    VILLAGE = "village", _("villages of the county")
+    COUNTY = "county", _("counties of the province")
+
+
+class Rollout(models.TextChoices):
+    STATION = "station", _("first village service station opened")
+    TRAINING = "training", _("first training attended")
+    SELLER = "seller", _("first seller joined the platform")
+    DESIGNATION = "designation", _("demonstration county designation")
+
+
+class ComparisonGroup(models.TextChoices):
+    NEVER = "never", _("never treated")
+    NOT_YET = "notyet", _("never or not yet treated")
+
+
+class EvaluationRun(CountyScoped):
+    """A staggered DiD on one of the platform's panels (impact.panels), run as a background job.
+
+    The panel is built when the run is started and kept (``panel_csv``), so the job, a download
+    and a repeat all read exactly the data the run was made on (``data_sha256``)."""
+
+    level = models.CharField(_("units"), max_length=20, choices=EvaluationLevel.choices)
+    rollout = models.CharField(_("rollout"), max_length=20, choices=Rollout.choices)
+    outcome = models.CharField(_("outcome"), max_length=40)
+    control = models.CharField(
+        _("comparison group"), max_length=20, choices=ComparisonGroup.choices
+    )
+    seed = models.BigIntegerField(_("seed"))
+    panel_csv = models.TextField(_("panel (CSV)"))
+    panel_notes = models.JSONField(_("how the panel was built"), default=list)
+    data_sha256 = models.CharField(_("data SHA-256"), max_length=64)
+    countyhub_version = models.CharField(_("countyhub version"), max_length=40)
+    job = models.OneToOneField(
+        "core.Job", on_delete=models.PROTECT, related_name="evaluation_run", verbose_name=_("job")
+    )
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    figure_svg = models.TextField(_("event-study plot"), blank=True)
+    report_html = models.TextField(_("HTML report"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("program evaluation run")
+        verbose_name_plural = _("program evaluation runs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"DiD #{self.pk}"

@@ -22,3 +22,14 @@ class NotificationsConfig(AppConfig):
         post_save.connect(on_order_event, sender=OrderEvent, dispatch_uid="notify.order_event")
         post_save.connect(on_shipment, sender=Shipment, dispatch_uid="notify.shipment")
         order_ready_for_pickup.connect(on_ready_for_pickup, dispatch_uid="notify.ready_for_pickup")
+        self._schedule()
+
+    @staticmethod
+    def _schedule() -> None:
+        from countyhub.core.periodic import every_minutes, periodic
+        from countyhub.notifications.services import deliver_due
+
+        @periodic("notifications.send", every_minutes(1))
+        def send() -> str:
+            sent, failed = deliver_due(limit=500)
+            return f"{sent} sent, {failed} failed"

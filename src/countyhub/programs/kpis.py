@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from countyhub.catalog.models import Household, SellerHousehold
+from countyhub.channels.selectors import outside_storefront
 from countyhub.core.models import County, Village
 from countyhub.core.months import add_months, month_start
 from countyhub.programs.entitlements import orders_shipped_out
@@ -42,7 +43,15 @@ from countyhub.training.outcomes import training_outcomes
 ZERO = Decimal("0.00")
 # The demonstration program's coverage KPI: more than 50% of administrative villages.
 DEFAULT_TARGETS = {Kpi.VILLAGE_COVERAGE: Decimal("50")}
-MONEY_KPIS = frozenset({Kpi.ONLINE_SALES, Kpi.AGRICULTURAL_SALES, Kpi.PAYOUTS, Kpi.FUNDS_SPENT})
+MONEY_KPIS = frozenset(
+    {
+        Kpi.ONLINE_SALES,
+        Kpi.SALES_OUTSIDE_STOREFRONT,
+        Kpi.AGRICULTURAL_SALES,
+        Kpi.PAYOUTS,
+        Kpi.FUNDS_SPENT,
+    }
+)
 PERCENT_KPIS = frozenset({Kpi.VILLAGE_COVERAGE, Kpi.TASKS_ON_TIME})
 
 
@@ -174,6 +183,21 @@ def county_kpis(
         Kpi.ONLINE_SALES,
         _in_year(sales, "placed_at", start, end).aggregate(t=Sum(NET_TOTAL))["t"] or ZERO,
         _series(by_month.annotate(v=Sum(NET_TOTAL)).values_list("month", "v"), months),
+    )
+
+    # Orders that came in through a marketplace, the 832 platform or a cross-border shop.
+    outside = outside_storefront(sales)
+    add(
+        Kpi.SALES_OUTSIDE_STOREFRONT,
+        _in_year(outside, "placed_at", start, end).aggregate(t=Sum(NET_TOTAL))["t"] or ZERO,
+        _series(
+            _in_year(outside, "placed_at", trend_start, end)
+            .annotate(month=_localized_month("placed_at"))
+            .values_list("month")
+            .annotate(v=Sum(NET_TOTAL))
+            .values_list("month", "v"),
+            months,
+        ),
     )
 
     categories = Program.agricultural_categories.through.objects.filter(

@@ -460,6 +460,7 @@ class LedgerEntry(KeptForGood):
 
 class Kpi(models.TextChoices):
     ONLINE_SALES = "online_sales", _("online retail sales")
+    SALES_OUTSIDE_STOREFRONT = "outside_storefront", _("sales outside the own storefront")
     AGRICULTURAL_SALES = "agricultural_sales", _("online sales of agricultural products")
     ORDERS_OUT = "orders_out", _("orders shipped out of the county")
     ACTIVE_SELLERS = "active_sellers", _("active sellers")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Stock
+from countyhub.core import metrics
 from countyhub.shop.errors import InsufficientStockError, Shortage
 
 
@@ -43,6 +44,7 @@ def allocate_stock(*, quantities: Mapping[Product, Decimal]) -> None:
         if requested > available:
             shortages.append(Shortage(product.pk, product.name, requested, max(available, 0)))
     if shortages:
+        metrics.STOCK_CONFLICTS.inc()
         raise InsufficientStockError(_("Not enough stock."), shortages=shortages)
     for product, requested in quantities.items():
         stock = stocks[product.pk]

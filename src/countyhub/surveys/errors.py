@@ -20,6 +20,9 @@ class SurveyErrorCode(ErrorCode):
     OTHER_COUNTY = ("other_county", ErrorKind.INVALID)
     VILLAGE_NOT_ASSIGNED = ("village_not_assigned", ErrorKind.FORBIDDEN)
     BAD_ANSWERS_FILE = ("bad_answers_file", ErrorKind.INVALID)
+    BAD_QUESTION = ("bad_question", ErrorKind.INVALID)
+    FORM_EXISTS = ("form_exists", ErrorKind.CONFLICT)
+    EMPTY_DRAFT = ("empty_draft", ErrorKind.INVALID)
 
 
 class SurveyError(DomainError):

@@ -65,6 +65,42 @@ class Questionnaire(CountyScoped):
         super().save(*args, **kwargs)
 
 
+class QuestionnaireDraft(CountyScoped):
+    """A questionnaire being written in the web editor: the same sheets an import keeps
+    (`Questionnaire.definition`). Publishing exports them to a workbook and imports it as a new
+    version, so that a published version never changes; the draft stays for the next one."""
+
+    form_id = models.CharField(_("form id"), max_length=100)
+    title = models.CharField(_("questionnaire title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    definition = models.JSONField(_("sheets"), default=dict)
+    # The version it was started from or last published as.
+    based_on = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drafts",
+        verbose_name=_("based on"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("questionnaire draft")
+        verbose_name_plural = _("questionnaire drafts")
+        ordering = ["form_id"]
+        constraints = [models.UniqueConstraint(fields=["form_id"], name="draft_form_id_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.form_id})"
+
+
 class Question(models.Model):
     """A row of the survey sheet, with countyhub's own columns (construct, reverse coding,
     scale bounds, declared missing codes, price year of an amount, the household id)."""

@@ -4,17 +4,20 @@ household. Every change is audited."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Household
 from countyhub.core.audit import record_audit, save_with_audit
 from countyhub.core.models import County, Village
+from countyhub.surveys import editor
 from countyhub.surveys.errors import SurveyError, SurveyErrorCode, XLSFormError
 from countyhub.surveys.instances import Instance, flatten, parse_instance
 from countyhub.surveys.models import (
@@ -22,11 +25,12 @@ from countyhub.surveys.models import (
     EnumeratorVillage,
     Question,
     Questionnaire,
+    QuestionnaireDraft,
     Submission,
     Survey,
     Wave,
 )
-from countyhub.surveys.xlsform import XLSFormReadError, describe, parse_xlsform
+from countyhub.surveys.xlsform import XLSFormReadError, describe, export_xlsx, parse_xlsform
 
 
 @transaction.atomic
@@ -360,3 +364,220 @@ def link_household(*, actor: Any, submission: Submission, household: Household) 
         changes={"household": [previous, household.pk]},
     )
     return submission
+
+
+# The web editor: a draft's sheets edited, then published through the import above.
+
+
+def _editable(draft: QuestionnaireDraft) -> QuestionnaireDraft:
+    return QuestionnaireDraft.objects.select_for_update().get(pk=draft.pk)
+
+
+def _check_form_id(form_id: str, county: County) -> None:
+    problems = editor.check_name(form_id, "form_id")
+    if problems:
+        raise editor.EditorError(problems)
+    owner = Questionnaire.objects.filter(form_id=form_id).first()
+    if owner is not None and owner.county_id != county.pk:
+        raise editor.EditorError(
+            {"form_id": _("the form id %(form)s belongs to another county") % {"form": form_id}}
+        )
+    if owner is not None:
+        raise editor.EditorError(
+            {
+                "form_id": _("the form %(form)s exists already: open it from the list and edit it")
+                % {"form": form_id}
+            }
+        )
+    if QuestionnaireDraft.objects.filter(form_id=form_id).exists():
+        raise editor.EditorError(
+            {"form_id": _("a draft of the form %(form)s exists already") % {"form": form_id}}
+        )
+
+
+@transaction.atomic
+def create_draft(
+    *, actor: Any, county: County, form_id: str, title: str, title_en: str = ""
+) -> QuestionnaireDraft:
+    """A new questionnaire, empty, to be written in the editor."""
+    form_id, title = form_id.strip(), title.strip()
+    _check_form_id(form_id, county)
+    if not title:
+        raise editor.EditorError({"title": _("the Chinese title is required")})
+    draft = QuestionnaireDraft.objects.create(
+        county=county,
+        form_id=form_id,
+        title=title,
+        title_en=title_en.strip(),
+        definition=editor.blank_definition(form_id, title),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.created",
+        target=draft,
+        county=county,
+        changes={"form_id": form_id, "title": title},
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_of(*, actor: Any, questionnaire: Questionnaire) -> QuestionnaireDraft:
+    """The form's draft to edit a published version in: the form's draft if there is one,
+    else a new one holding that version's sheets."""
+    existing = QuestionnaireDraft.objects.filter(form_id=questionnaire.form_id).first()
+    if existing is not None:
+        return existing
+    draft = QuestionnaireDraft.objects.create(
+        county=questionnaire.county,
+        form_id=questionnaire.form_id,
+        title=questionnaire.title,
+        definition=copy.deepcopy(questionnaire.definition),
+        based_on=questionnaire,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.created",
+        target=draft,
+        county=questionnaire.county,
+        changes={"form_id": draft.form_id, "from_version": questionnaire.version},
+    )
+    return draft
+
+
+@transaction.atomic
+def retitle_draft(
+    *, actor: Any, draft: QuestionnaireDraft, title: str, title_en: str = ""
+) -> QuestionnaireDraft:
+    """The draft's titles in Chinese (the form_title of its settings sheet) and English."""
+    draft = _editable(draft)
+    title, title_en = title.strip(), title_en.strip()
+    if not title:
+        raise editor.EditorError({"title": _("the Chinese title is required")})
+    before = [draft.title, draft.title_en]
+    settings_sheet = editor._sheet(draft.definition, "settings", editor.SETTINGS_COLUMNS)
+    if not settings_sheet["rows"]:
+        settings_sheet["rows"].append({"form_id": draft.form_id})
+    settings_sheet["rows"][0]["form_title"] = title
+    draft.title, draft.title_en = title, title_en
+    draft.save(update_fields=["title", "title_en", "definition", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.changed",
+        target=draft,
+        county=draft.county,
+        changes={"titles": [before, [title, title_en]]},
+    )
+    return draft
+
+
+def _changed(
+    actor: Any, draft: QuestionnaireDraft, definition: dict[str, Any], what: dict[str, Any]
+) -> QuestionnaireDraft:
+    draft.definition = definition
+    draft.save(update_fields=["definition", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.changed",
+        target=draft,
+        county=draft.county,
+        changes=what,
+    )
+    return draft
+
+
+@transaction.atomic
+def save_question(
+    *,
+    actor: Any,
+    draft: QuestionnaireDraft,
+    question: editor.EditedQuestion,
+    original: str | None = None,
+) -> QuestionnaireDraft:
+    """Add a question to the draft (original None) or change the question named original."""
+    draft = _editable(draft)
+    definition = editor.put_question(draft.definition, question, original)
+    change = {"question": question.name, "kind": question.kind}
+    if original is not None:
+        change["was"] = original
+    return _changed(actor, draft, definition, change)
+
+
+@transaction.atomic
+def add_section(
+    *, actor: Any, draft: QuestionnaireDraft, name: str, label_zh: str, label_en: str = ""
+) -> QuestionnaireDraft:
+    draft = _editable(draft)
+    definition = editor.add_section(draft.definition, name, label_zh, label_en)
+    return _changed(actor, draft, definition, {"section": name})
+
+
+@transaction.atomic
+def move_question(
+    *, actor: Any, draft: QuestionnaireDraft, name: str, step: int
+) -> QuestionnaireDraft:
+    draft = _editable(draft)
+    definition = editor.move(draft.definition, name, -1 if step < 0 else 1)
+    return _changed(actor, draft, definition, {"moved": name, "step": step})
+
+
+@transaction.atomic
+def delete_question(*, actor: Any, draft: QuestionnaireDraft, name: str) -> QuestionnaireDraft:
+    draft = _editable(draft)
+    definition = editor.remove(draft.definition, name)
+    return _changed(actor, draft, definition, {"deleted": name})
+
+
+def _next_version(form_id: str) -> str:
+    """Today's date and a serial, as the demo's versions are written (2022010101)."""
+    day = timezone.localdate().strftime("%Y%m%d")
+    taken = set(Questionnaire.objects.filter(form_id=form_id).values_list("version", flat=True))
+    serial = 1
+    while f"{day}{serial:02d}" in taken:
+        serial += 1
+    return f"{day}{serial:02d}"
+
+
+@transaction.atomic
+def publish_draft(*, actor: Any, draft: QuestionnaireDraft) -> Questionnaire:
+    """The draft as a new questionnaire version: its sheets exported to a workbook and imported
+    as any XLSForm is (pyxform checks it, the XForm and the file's hash are kept). Each
+    publication is a new version: ODK clients fetch a form again only when its version
+    changes, and a version with answers never changes."""
+    draft = _editable(draft)
+    if not editor.question_count(draft.definition):
+        raise SurveyError(
+            SurveyErrorCode.EMPTY_DRAFT, _("Add a question before publishing."), field="name"
+        )
+    definition = copy.deepcopy(draft.definition)
+    version = _next_version(draft.form_id)
+    settings_sheet = editor._sheet(definition, "settings", editor.SETTINGS_COLUMNS)
+    if not settings_sheet["rows"]:
+        settings_sheet["rows"].append({})
+    settings_sheet["rows"][0].update(
+        {"form_id": draft.form_id, "form_title": draft.title, "version": version}
+    )
+    questionnaire = import_questionnaire(
+        actor=actor,
+        county=draft.county,
+        content=export_xlsx(definition),
+        filename=f"{draft.form_id}-{version}.xlsx",
+    )
+    previous = draft.based_on
+    draft.based_on = questionnaire
+    draft.definition = definition
+    draft.save(update_fields=["based_on", "definition", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="questionnaire_draft.published",
+        target=draft,
+        county=draft.county,
+        changes={
+            "version": version,
+            "questionnaire": questionnaire.pk,
+            "previous": previous.version if previous else None,
+        },
+    )
+    return questionnaire

@@ -13,7 +13,10 @@ filled cross-products are assembled from them exactly.
 Conventions (SmartPLS): resampling rows with replacement after listwise deletion; t = estimate /
 bootstrap standard deviation; p two-sided from Student's t with (valid resamples - 1) degrees of
 freedom; percentile and bias-corrected and accelerated (BCa; Efron 1987, acceleration from the
-jackknife) intervals. HTMT is bootstrapped like the other statistics.
+jackknife) intervals. HTMT is bootstrapped like the other statistics; f² re-estimates the model
+without each path in every resample. With PLSc (``Estimation.consistent``) every resample is
+corrected again with its own rho_A; resamples whose PLSc estimate is inadmissible are kept and
+counted (``BootstrapResults.inadmissible``).
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ import numpy as np
 
 from countyhub.analysis.distributions import normal_cdf, normal_ppf, student_t_two_sided_p
 from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine, evaluate
 from countyhub.analysis.plssem.data import PreparedData
 from countyhub.analysis.plssem.engine import Structure, chain_effects, path_label
+from countyhub.analysis.plssem.higher_order import FirstStage
+from countyhub.analysis.plssem.interactions import ProductResamples
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable
 
@@ -45,6 +51,7 @@ GROUPS = (
     "indirect_effects",
     "htmt",
     "r_squared",
+    "f_squared",
     "reliability",
 )
 # Groups keyed by two names in JSON ({construct: {indicator or measure: row}}).
@@ -141,7 +148,7 @@ class StatisticSet:
 class Estimation:
     """What each resample re-estimates: the model's structure, the algorithm's settings, and which
     statistics to keep (``totals``: the (j, k) with a total effect; ``chains``: the indirect
-    effects), with their labels and the original sample's values."""
+    effects), with their labels and the original sample's values; ``consistent``: PLSc."""
 
     structure: Structure
     scheme: str
@@ -150,12 +157,21 @@ class Estimation:
     totals: list[tuple[int, int]]
     chains: list[tuple[int, ...]]
     statistics: StatisticSet
+    consistent: bool = False
+    effect_sizes: bool = True  # f² per resample (one PLS run per path more)
+    # Higher-order constructs: stage 1 re-run on each resample before stage 2 (``structure``).
+    first_stage: FirstStage | None = None
+    # Product-indicator interactions: each resample's products are built again from its rows.
+    products: ProductResamples | None = None
 
 
 def _extract(
     estimation: Estimation, r: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Re-estimate on each correlation matrix; return statistics, failed and converged flags."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Re-estimate on each correlation matrix; return statistics, failed, converged and (PLSc)
+    inadmissible flags."""
+    if estimation.first_stage is not None:
+        r = estimation.first_stage.transform(r)
     s = estimation.structure
     fit = engine.estimate_weights(
         r, s, scheme=estimation.scheme, tol=estimation.tol, max_iter=estimation.max_iter
@@ -164,28 +180,51 @@ def _extract(
     derived = engine.derive(r, w, s)
     owner = s.block_of
     rows = np.arange(len(owner))
+    failed = fit.failed | derived.failed
+    inadmissible = np.zeros(r.shape[0], dtype=bool)
+    paths, total, r_squared = derived.paths, derived.total_effects, derived.r_squared
+    loadings = derived.cross_loadings[:, rows, owner]
+    if estimation.consistent:
+        correction = plsc.correct(r, w, s)
+        paths, total, r_squared = correction.paths, correction.total_effects, correction.r_squared
+        loadings = correction.loadings
+        failed |= correction.failed
+        inadmissible = plsc.inadmissible_mask(correction)
     pairs = s.path_pairs()
     totals = estimation.totals
     k_count = s.n_constructs
     upper = np.triu_indices(k_count, 1)
+    f_squared = (
+        evaluate.f_squared_batch(
+            r,
+            s,
+            r_squared,
+            scheme=estimation.scheme,
+            max_iter=estimation.max_iter,
+            tol=estimation.tol,
+            consistent=estimation.consistent,
+        )
+        if estimation.effect_sizes
+        else None
+    )
     draws = {
-        "paths": np.stack([derived.paths[:, j, k] for j, k in pairs], axis=1),
-        "outer_loadings": derived.cross_loadings[:, rows, owner],
+        "paths": np.stack([paths[:, j, k] for j, k in pairs], axis=1),
+        "outer_loadings": loadings,
         "outer_weights": w[:, rows, owner],
-        "total_effects": np.stack([derived.total_effects[:, j, k] for j, k in totals], axis=1)
+        "total_effects": np.stack([total[:, j, k] for j, k in totals], axis=1)
         if totals
         else np.empty((r.shape[0], 0)),
-        "indirect_effects": chain_effects(derived.paths, estimation.chains),
+        "indirect_effects": chain_effects(paths, estimation.chains),
         "htmt": engine.htmt(r, s)[:, upper[0], upper[1]],
-        "r_squared": derived.r_squared[:, list(s.endogenous)],
-        "reliability": evaluate.reliability_batch(
-            r, w, derived.cross_loadings[:, rows, owner], s
-        ).reshape(r.shape[0], -1),
+        "r_squared": r_squared[:, list(s.endogenous)],
+        "f_squared": np.empty((r.shape[0], 0))
+        if f_squared is None
+        else np.stack([f_squared[:, j, k] for j, k in pairs], axis=1),
+        "reliability": evaluate.reliability_batch(r, w, loadings, s).reshape(r.shape[0], -1),
     }
-    failed = fit.failed | derived.failed
     for values in draws.values():
         failed |= ~np.isfinite(values).all(axis=1)
-    return draws, failed, fit.converged
+    return draws, failed, fit.converged, inadmissible & ~failed
 
 
 # The columns of a bootstrapped statistic, in attributes, JSON rows and ``to_frame`` alike.
@@ -248,6 +287,8 @@ class BootstrapResults(Results):
     alpha: float
     statistics: dict[str, BootstrapStatistic]
     draws: dict[str, np.ndarray]  # (valid resamples, m) per group
+    consistent: bool = False  # PLSc: every resample corrected with its own rho_A
+    inadmissible: int = 0  # valid resamples whose PLSc estimate is inadmissible (kept)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -257,6 +298,8 @@ class BootstrapResults(Results):
             "not_converged": self.not_converged,
             "valid": self.resamples - self.failed,
             "confidence": 1 - self.alpha,
+            "estimator": "PLSc" if self.consistent else "PLS",
+            "inadmissible": self.inadmissible,
         }
         for group, stat in self.statistics.items():
             if group in NESTED:
@@ -347,12 +390,17 @@ class BootstrapResults(Results):
         tables.append(self._htmt_table())
         lines = [
             f"Resamples: {self.resamples} (seed {self.seed}); failed: {self.failed}; "
-            f"did not converge (kept): {self.not_converged}",
+            f"did not converge (kept): {self.not_converged}"
+            + (
+                f"; PLSc, each resample corrected; inadmissible (kept): {self.inadmissible}"
+                if self.consistent
+                else ""
+            ),
             "t = estimate / bootstrap SD; p two-sided from Student's t with (valid resamples - 1)"
             " df; percentile and BCa intervals. A statistic that cannot vary (a single item's"
             " loading and weight) is fixed: no t, no p.",
         ]
-        return Summary("Bootstrap", tables, lines)
+        return Summary("Bootstrap (PLSc)" if self.consistent else "Bootstrap", tables, lines)
 
     def _htmt_table(self) -> SummaryTable:
         level = f"{100 * (1 - self.alpha):g}%"
@@ -393,6 +441,7 @@ _GROUP_TITLES = {
     "outer_weights": "Outer weights",
     "htmt": "HTMT",
     "r_squared": "R²",
+    "f_squared": "f² effect sizes",
     "reliability": "Reliability and AVE",
 }
 
@@ -404,6 +453,8 @@ def _row_label(group: str, label: tuple[str, ...]) -> str:
         return ": ".join(label)
     if group == "htmt":
         return f"HTMT({', '.join(label)})"
+    if group == "f_squared":
+        return f"f²({path_label(*label)})"
     if group == "r_squared":
         return label[0]
     return path_label(*label)
@@ -459,6 +510,7 @@ def bootstrap(
     draws = np.full((n, stats.size), np.nan)
     failed = np.zeros(n, dtype=bool)
     converged = np.ones(n, dtype=bool)
+    inadmissible = np.zeros(n, dtype=bool)
     generator = np.random.Generator(np.random.PCG64(seed))
     chunk = chunk_size(rows)
 
@@ -470,11 +522,15 @@ def bootstrap(
     def run(start: int, stop: int, drawn: np.ndarray) -> int:
         offsets = (drawn + (np.arange(stop - start) * rows)[:, None]).ravel()
         counts = np.bincount(offsets, minlength=(stop - start) * rows).reshape(stop - start, rows)
-        r = moments.from_counts(counts.astype(np.float64))
-        values, bad, ok = _extract(estimation, r)
+        if estimation.products is not None:
+            r = estimation.products.correlations(list(drawn))
+        else:
+            r = moments.from_counts(counts.astype(np.float64))
+        values, bad, ok, odd = _extract(estimation, r)
         draws[start:stop] = np.hstack([values[g] for g in GROUPS])
         failed[start:stop] = bad
         converged[start:stop] = ok
+        inadmissible[start:stop] = odd
         return stop - start
 
     done = 0
@@ -504,6 +560,8 @@ def bootstrap(
         alpha=alpha,
         statistics=_summarize(stats, valid, jackknife, alpha),
         draws=_split(stats, valid),
+        consistent=estimation.consistent,
+        inadmissible=int(inadmissible.sum()),
     )
 
 
@@ -525,7 +583,11 @@ def _jackknife(estimation: Estimation, moments: ResampleMoments, width: int) -> 
     chunk = chunk_size(rows) * 4
     for start in range(0, len(groups), chunk):
         part = groups[start : start + chunk]
-        values, _, _ = _extract(estimation, moments.leave_out(part))
+        if estimation.products is not None:
+            r = estimation.products.correlations([np.setdiff1d(order, g) for g in part])
+        else:
+            r = moments.leave_out(part)
+        values, _, _, _ = _extract(estimation, r)
         out[start : start + len(part)] = np.hstack([values[g] for g in GROUPS])
     return out
 

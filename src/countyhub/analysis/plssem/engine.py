@@ -249,10 +249,19 @@ class PathEstimates:
 
 def derive(r: np.ndarray, w: np.ndarray, structure: Structure) -> PathEstimates:
     """Construct correlations, loadings, path coefficients, R² and total effects."""
-    batch, _, n_constructs = w.shape
-    failed = np.zeros(batch, dtype=bool)
     cross = r @ w
     construct_cor = np.einsum("bpk,bpl->bkl", w, cross)
+    paths, r_squared, failed = structural(construct_cor, structure)
+    return PathEstimates(construct_cor, cross, paths, r_squared, total_effects(paths), failed)
+
+
+def structural(
+    construct_cor: np.ndarray, structure: Structure
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paths (B, K, K), R² (B, K) and failed flags (B,): each endogenous construct regressed on
+    its predecessors by OLS on the construct correlations (PLS's or PLSc's corrected ones)."""
+    batch, n_constructs, _ = construct_cor.shape
+    failed = np.zeros(batch, dtype=bool)
     paths = np.zeros((batch, n_constructs, n_constructs))
     r_squared = np.full((batch, n_constructs), np.nan)
     for k in structure.endogenous:
@@ -261,7 +270,7 @@ def derive(r: np.ndarray, w: np.ndarray, structure: Structure) -> PathEstimates:
         beta = _solve(sub, construct_cor[:, pred, k], failed)
         paths[:, pred, k] = beta
         r_squared[:, k] = np.einsum("bi,bi->b", beta, construct_cor[:, pred, k])
-    return PathEstimates(construct_cor, cross, paths, r_squared, total_effects(paths), failed)
+    return paths, r_squared, failed
 
 
 def total_effects(paths: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine
 from countyhub.analysis.plssem.engine import Structure
 
@@ -100,22 +101,54 @@ def _without_path(structure: Structure, source: int, target: int) -> tuple[Struc
 
 
 def f_squared(
-    r: np.ndarray, s: Structure, r2: np.ndarray, *, scheme: str, max_iter: int, tol: float
+    r: np.ndarray,
+    s: Structure,
+    r2: np.ndarray,
+    *,
+    scheme: str,
+    max_iter: int,
+    tol: float,
+    consistent: bool = False,
 ) -> np.ndarray:
-    """Cohen's f² of each path, re-estimating the model without it (as seminr and SmartPLS)."""
-    out = np.full((s.n_constructs, s.n_constructs), np.nan)
+    """Cohen's f² of each path, re-estimating the model without it (as seminr and SmartPLS);
+    with ``consistent`` both models are PLSc estimates (as seminr's and cSEM's PLSc)."""
+    out: np.ndarray = f_squared_batch(
+        r[None], s, r2[None], scheme=scheme, max_iter=max_iter, tol=tol, consistent=consistent
+    )[0]
+    return out
+
+
+def f_squared_batch(
+    r: np.ndarray,
+    s: Structure,
+    r2: np.ndarray,
+    *,
+    scheme: str,
+    max_iter: int,
+    tol: float,
+    consistent: bool = False,
+) -> np.ndarray:
+    """(B, K, K) :func:`f_squared` for each correlation matrix of ``r`` (B, p, p) with the full
+    model's R² ``r2`` (B, K): the bootstrap computes f² in every resample with it."""
+    batch = r.shape[0]
+    out = np.full((batch, s.n_constructs, s.n_constructs), np.nan)
     for j, k in zip(*np.nonzero(s.adjacency), strict=True):
-        if s.n_constructs == 2:
-            out[j, k] = r2[k] / (1 - r2[k])
-            continue
-        sub, index = _without_path(s, j, k)
-        without = 0.0
-        target = s.constructs[k]
-        if target in sub.constructs and sub.endogenous:
-            k_sub = sub.constructs.index(target)
-            if len(sub.predecessors[k_sub]):
-                r_sub = r[np.ix_(index, index)]
-                _, w_sub = engine.fit_weights(r_sub, sub, scheme=scheme, max_iter=max_iter, tol=tol)
-                without = engine.derive(r_sub[None], w_sub[None], sub).r_squared[0, k_sub]
-        out[j, k] = (r2[k] - without) / (1 - r2[k])
+        without = np.zeros(batch)
+        if s.n_constructs > 2:
+            sub, index = _without_path(s, j, k)
+            target = s.constructs[k]
+            if target in sub.constructs and sub.endogenous:
+                k_sub = sub.constructs.index(target)
+                if len(sub.predecessors[k_sub]):
+                    r_sub = r[:, index][:, :, index]
+                    fit = engine.estimate_weights(
+                        r_sub, sub, scheme=scheme, tol=tol, max_iter=max_iter
+                    )
+                    w_sub = engine.fix_signs(fit.weights, r_sub, sub)
+                    if consistent:
+                        without = plsc.correct(r_sub, w_sub, sub).r_squared[:, k_sub]
+                    else:
+                        without = engine.derive(r_sub, w_sub, sub).r_squared[:, k_sub]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, j, k] = (r2[:, k] - without) / (1 - r2[:, k])
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.plssem import data as data_io
+from countyhub.analysis.plssem import higher_order as hoc
 from countyhub.analysis.plssem.engine import SCHEMES, Structure
 from countyhub.analysis.plssem.results import PLSResults, estimate
 from countyhub.analysis.plssem.syntax import (
@@ -20,6 +22,8 @@ from countyhub.analysis.plssem.syntax import (
     ModelSyntaxError,
     parse_model,
 )
+
+INTERACTION_METHODS = ("two-stage", "product-indicator")
 
 
 class ModelError(AnalysisError):
@@ -32,13 +36,18 @@ def _close(name: str, candidates: Sequence[str]) -> str:
 
 
 def indicator_columns(spec: ModelSpec) -> list[str]:
-    return [item for m in spec.measurement for item in m.indicators]
+    """The data columns the model reads (a higher-order construct's indicators are constructs)."""
+    hocs = hoc.higher_order(spec)
+    return [item for m in spec.measurement if m.construct not in hocs for item in m.indicators]
 
 
 def check_against_columns(spec: ModelSpec, columns: Sequence[str], source: str = "data") -> None:
     """Name every indicator that is not a column, at its line and column in the model."""
     available = set(columns)
+    hocs = hoc.higher_order(spec)
     for measure in spec.measurement:
+        if measure.construct in hocs:
+            continue
         for item, (line, column) in zip(
             measure.indicators, measure.indicator_positions, strict=True
         ):
@@ -51,20 +60,69 @@ def check_against_columns(spec: ModelSpec, columns: Sequence[str], source: str =
                 )
 
 
-def _check_structure(spec: ModelSpec) -> None:
+def _check_higher_order(spec: ModelSpec) -> set[str]:
+    """Check the higher-order constructs; return their dimensions (the LOCs)."""
     measured = {m.construct: m for m in spec.measurement}
+    hocs = hoc.higher_order(spec)
     owner: dict[str, str] = {}
     for measure in spec.measurement:
-        for item, (line, column) in zip(
-            measure.indicators, measure.indicator_positions, strict=True
-        ):
-            if item in measured:
+        positions = zip(measure.indicators, measure.indicator_positions, strict=True)
+        for item, (line, column) in positions:
+            if item not in measured:
+                continue
+            if measure.construct not in hocs:
                 raise ModelSyntaxError(
-                    f"{item!r} is a construct, not an indicator "
-                    "(higher-order constructs are not supported)",
+                    f"{item!r} is a construct: a higher-order construct's indicators must all be "
+                    f"constructs, and {measure.construct!r} mixes them with columns",
                     line,
                     column,
                 )
+            if item in hocs:
+                raise ModelSyntaxError(
+                    f"{item!r} is itself a higher-order construct: only second-order "
+                    "constructs are supported",
+                    line,
+                    column,
+                )
+            if item in owner:
+                raise ModelSyntaxError(
+                    f"construct {item!r} is a dimension of both {owner[item]!r} and "
+                    f"{measure.construct!r}",
+                    line,
+                    column,
+                )
+            owner[item] = measure.construct
+    for path in spec.paths:
+        for name in (*path.source.split(":"), path.target):
+            if name in owner:
+                raise ModelSyntaxError(
+                    f"{name!r} is a construct, not an indicator: as a dimension of the "
+                    f"higher-order construct {owner[name]!r} it cannot appear in the structural "
+                    f"model; use {owner[name]!r}",
+                    path.line,
+                    path.column,
+                )
+        if hocs and ":" in path.source:
+            raise ModelSyntaxError(
+                f"{path.source!r}: interactions in a model with a higher-order construct are "
+                "not supported",
+                path.line,
+                path.column,
+            )
+    return set(owner)
+
+
+def _check_structure(spec: ModelSpec) -> None:
+    measured = {m.construct: m for m in spec.measurement}
+    dimensions = _check_higher_order(spec)
+    hocs = hoc.higher_order(spec)
+    owner: dict[str, str] = {}
+    for measure in spec.measurement:
+        if measure.construct in hocs:
+            continue
+        for item, (line, column) in zip(
+            measure.indicators, measure.indicator_positions, strict=True
+        ):
             if item in owner:
                 first = measured[owner[item]]
                 raise ModelSyntaxError(
@@ -96,7 +154,7 @@ def _check_structure(spec: ModelSpec) -> None:
                 path.column,
             )
     for measure in spec.measurement:
-        if measure.construct not in in_paths:
+        if measure.construct not in in_paths and measure.construct not in dimensions:
             raise ModelSyntaxError(
                 f"construct {measure.construct!r} is measured but appears in no structural path",
                 measure.line,
@@ -186,6 +244,7 @@ class PLSModel:
     structure: Structure
     table: data_io.IndicatorTable
     prepared: data_io.PreparedData
+    interaction: str = "two-stage"  # how A:B terms are measured: INTERACTION_METHODS
 
     @classmethod
     def from_syntax(
@@ -195,13 +254,22 @@ class PLSModel:
         *,
         missing: str = "mean",
         na: data_io.NaMarkers = None,
+        interaction: str = "two-stage",
     ) -> PLSModel:
         """Parse ``text`` and bind it to ``data`` (a file path, a DataFrame or a column mapping).
 
         ``missing`` is "mean" (each missing cell replaced by its column's mean, as seminr and
         SmartPLS do by default) or "listwise" (rows with any missing indicator dropped). Missing
         cells are blank cells (NaN in a frame) and the ``na`` markers (one or several, e.g. -99).
+        ``interaction`` is how an interaction term ``A:B`` is measured: "two-stage" (one
+        indicator, the product of A's and B's stage-1 scores) or "product-indicator" (every
+        product of A's and B's standardized indicators), as seminr's ``two_stage`` and
+        ``product_indicator``.
         """
+        if interaction not in INTERACTION_METHODS:
+            raise AnalysisError(
+                f"interaction method {interaction!r}: use one of {', '.join(INTERACTION_METHODS)}"
+            )
         spec = parse_model(text)
         _check_structure(spec)
         columns = indicator_columns(spec)
@@ -222,15 +290,22 @@ class PLSModel:
             check_against_columns(spec, available, source)
             table = data_io.table_from_frame(data, columns, na=na)
         prepared = data_io.prepare(table, missing)
-        structure = build_structure(spec)
+        structure = build_structure(hoc.first_stage_spec(spec) if hoc.higher_order(spec) else spec)
         _check_sample_size(structure, prepared.values.shape[0], table.source)
-        return cls(spec, structure, table, prepared)
+        return cls(spec, structure, table, prepared, interaction)
 
     @property
     def n(self) -> int:
         return int(self.prepared.values.shape[0])
 
-    def fit(self, *, scheme: str = "path", max_iter: int = 300, tol: float = 1e-7) -> PLSResults:
+    def fit(
+        self,
+        *,
+        scheme: str = "path",
+        max_iter: int = 300,
+        tol: float = 1e-7,
+        consistent: bool = False,
+    ) -> PLSResults:
         """Estimate the model with the PLS algorithm.
 
         Parameters
@@ -241,13 +316,108 @@ class PLSModel:
             Most passes after the first (seminr's and SmartPLS's 300).
         tol : float
             Stop when the sum of absolute outer-weight changes is below this (1e-7).
+        consistent : bool
+            Consistent PLS (PLSc, Dijkstra & Henseler 2015): correct the construct correlations
+            of reflective (``=~``) constructs by their rho_A and re-estimate the paths, R² and
+            loadings from them; formative (``<~``) constructs are not corrected. See
+            :mod:`countyhub.analysis.plssem.consistent`.
         """
         if scheme not in SCHEMES:
             raise AnalysisError(f"weighting scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
         if max_iter < 1 or tol <= 0:
             raise AnalysisError("max_iter must be at least 1 and tol positive")
-        model = self._with_interactions(scheme) if self.interactions else self
-        return estimate(model, scheme=scheme, max_iter=max_iter, tol=tol)
+        if self.higher_order:
+            return self._fit_higher_order(
+                scheme=scheme, max_iter=max_iter, tol=tol, consistent=consistent
+            )
+        if not self.interactions:
+            model = self
+        elif self.interaction == "product-indicator":
+            model = self._with_product_indicators()
+        else:
+            model = self._with_interactions(scheme)
+        return estimate(model, scheme=scheme, max_iter=max_iter, tol=tol, consistent=consistent)
+
+    @property
+    def higher_order(self) -> dict[str, tuple[str, ...]]:
+        """Each higher-order construct with its dimensions (lower-order constructs)."""
+        return hoc.higher_order(self.spec)
+
+    def _fit_higher_order(
+        self, *, scheme: str, max_iter: int, tol: float, consistent: bool
+    ) -> PLSResults:
+        """The two-stage approach (seminr's ``higher_composite``): stage 1 with each HOC replaced
+        by its dimensions, stage 2 with the HOC measured by the dimensions' stage-1 scores."""
+        spec1 = hoc.first_stage_spec(self.spec)
+        stage1_model = PLSModel(spec1, self.structure, self.table, self.prepared, self.interaction)
+        first = estimate(stage1_model, scheme=scheme, max_iter=max_iter, tol=tol)
+        spec2 = hoc.second_stage_spec(self.spec)
+        columns = indicator_columns(spec2)
+        items1 = self.structure.indicators
+        constructs1 = self.structure.constructs
+        items = tuple((i, items1.index(c)) for i, c in enumerate(columns) if c in items1)
+        dimensions = tuple(
+            (i, constructs1.index(c)) for i, c in enumerate(columns) if c not in items1
+        )
+        prepared = self.prepared
+        kept = (
+            ~np.isnan(prepared.raw).any(axis=1)
+            if prepared.missing == "listwise"
+            else np.ones(prepared.raw.shape[0], dtype=bool)
+        )
+        n_raw = prepared.raw.shape[0]
+        values = np.empty((prepared.values.shape[0], len(columns)))
+        raw = np.full((n_raw, len(columns)), np.nan)
+        table_values = np.full((n_raw, len(columns)), np.nan)
+        for position, item in items:
+            values[:, position] = prepared.values[:, item]
+            raw[:, position] = prepared.raw[:, item]
+            table_values[:, position] = self.table.values[:, self.table.names.index(items1[item])]
+        for position, construct in dimensions:
+            values[:, position] = first.scores[:, construct]
+            raw[kept, position] = first.scores[:, construct]
+            table_values[kept, position] = first.scores[:, construct]
+        table = data_io.IndicatorTable(
+            tuple(columns), table_values, self.table.source, self.table.row_labels
+        )
+        prepared2 = data_io.PreparedData(
+            values, raw, prepared.missing, prepared.dropped_rows, prepared.filled_cells
+        )
+        model2 = PLSModel(spec2, build_structure(spec2), table, prepared2, self.interaction)
+        result = estimate(model2, scheme=scheme, max_iter=max_iter, tol=tol, consistent=consistent)
+        plan = hoc.FirstStage(self.structure, scheme, max_iter, tol, items, dimensions)
+        return dataclasses.replace(
+            result, higher_order=self.higher_order, first_stage=first, first_stage_plan=plan
+        )
+
+    def _with_product_indicators(self) -> PLSModel:
+        """The product-indicator approach (Kenny & Judd 1984; seminr's ``product_indicator``):
+        each interaction A:B is measured by every product of one of A's and one of B's
+        standardized indicators ("a1*b1", ...), in mode A."""
+        prepared = self.prepared
+        z = (prepared.values - prepared.values.mean(axis=0)) / prepared.values.std(axis=0, ddof=1)
+        names = self.structure.indicators
+        blocks = {m.construct: m.indicators for m in self.spec.measurement}
+        columns, labels, measures = [], [], []
+        for term in self.interactions:
+            iv, moderator = term.split(":")
+            path = next(p for p in self.spec.paths if p.source == term)
+            term_labels = []
+            for a in blocks[iv]:
+                for b in blocks[moderator]:
+                    columns.append(z[:, names.index(a)] * z[:, names.index(b)])
+                    term_labels.append(f"{a}*{b}")
+            labels += term_labels
+            measures.append(
+                MeasurementSpec(
+                    term,
+                    "A",
+                    tuple(term_labels),
+                    path.line,
+                    tuple((path.line, path.column) for _ in term_labels),
+                )
+            )
+        return self._with_columns(np.column_stack(columns), tuple(labels), tuple(measures))
 
     @property
     def interactions(self) -> tuple[str, ...]:
@@ -282,6 +452,14 @@ class PLSModel:
                 )
             )
         products = np.column_stack(columns)
+        return self._with_columns(
+            products, tuple(m.indicators[0] for m in measures), tuple(measures)
+        )
+
+    def _with_columns(
+        self, products: np.ndarray, labels: tuple[str, ...], measures: tuple[MeasurementSpec, ...]
+    ) -> PLSModel:
+        """This model with ``products`` appended as the indicators of the interaction terms."""
         prepared = self.prepared
         # The raw table keeps the rows listwise deletion dropped: their products are missing.
         kept = (
@@ -291,10 +469,9 @@ class PLSModel:
         )
         raw_products = np.full((prepared.raw.shape[0], products.shape[1]), np.nan)
         raw_products[kept] = products
-        spec = ModelSpec(self.spec.measurement + tuple(measures), self.spec.paths, self.spec.text)
-        names_all = self.table.names + tuple(m.indicators[0] for m in measures)
+        spec = ModelSpec(self.spec.measurement + measures, self.spec.paths, self.spec.text)
         table = data_io.IndicatorTable(
-            names_all,
+            self.table.names + labels,
             np.hstack([self.table.values, raw_products]),
             self.table.source,
             self.table.row_labels,
@@ -306,4 +483,4 @@ class PLSModel:
             prepared.dropped_rows,
             prepared.filled_cells,
         )
-        return PLSModel(spec, build_structure(spec), table, with_products)
+        return PLSModel(spec, build_structure(spec), table, with_products, self.interaction)

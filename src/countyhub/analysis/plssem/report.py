@@ -221,6 +221,7 @@ def html_report(
     provenance: Provenance,
     methods: str,
     warnings: Sequence[str] = (),
+    title: str = "PLS-SEM report",
 ) -> str:
     """The standalone page: warnings, the model as written, its path diagram, then each summary."""
     items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
@@ -236,4 +237,4 @@ def html_report(
         f"<h2>Methods</h2><p>{html.escape(methods)}</p>",
         provenance.as_html(),
     ]
-    return html_page("PLS-SEM report", sections, subtitle=f"Data: {source}; n = {n}")
+    return html_page(title, sections, subtitle=f"Data: {source}; n = {n}")

@@ -11,6 +11,7 @@ only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ import numpy as np
 
 from countyhub import __version__
 from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.plssem import consistent as plsc
 from countyhub.analysis.plssem import engine, evaluate, report
 from countyhub.analysis.plssem.bootstrap import (
     BootstrapResults,
@@ -45,6 +47,8 @@ from countyhub.analysis.plssem.formative import (
     redundancy_path,
 )
 from countyhub.analysis.plssem.groups import GroupComparison, compare_groups, split_groups
+from countyhub.analysis.plssem.higher_order import FirstStage
+from countyhub.analysis.plssem.interactions import ProductResamples, StageOne
 from countyhub.analysis.plssem.predict import PredictResults, predict_pls
 from countyhub.analysis.provenance import Provenance
 from countyhub.analysis.results import Results
@@ -87,6 +91,23 @@ class PLSResults(Results):
     chain_values: np.ndarray
     scores: np.ndarray = field(repr=False)  # (n, K)
     indicator_cor: np.ndarray = field(repr=False)  # (p, p)
+    # PLSc (consistent PLS): construct_cor, path_matrix, R², effects, VIF, f² and the loadings of
+    # reflective constructs are corrected; weights, scores and cross-loadings stay PLS's.
+    consistent: bool = False
+    corrected_loadings: np.ndarray | None = field(default=None, repr=False)  # (p,) PLSc only
+    inadmissible: tuple[str, ...] = ()  # PLSc: why the estimate is inadmissible, if it is
+    uncorrected_paths: np.ndarray | None = field(default=None, repr=False)  # PLSc: PLS's paths
+    uncorrected_r_squared: np.ndarray | None = field(default=None, repr=False)
+    # Higher-order constructs (two-stage): each HOC's dimensions, the stage-1 estimate (the LOCs'
+    # loadings and weights) and what the bootstrap re-runs as stage 1 on every resample.
+    higher_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first_stage: PLSResults | None = field(default=None, repr=False)
+    first_stage_plan: FirstStage | None = field(default=None, repr=False)
+
+    @property
+    def estimator(self) -> str:
+        """ "PLSc" (consistent PLS) or "PLS"."""
+        return "PLSc" if self.consistent else "PLS"
 
     @cached_property
     def f_squared_values(self) -> np.ndarray:
@@ -98,6 +119,7 @@ class PLSResults(Results):
             scheme=self.scheme,
             max_iter=self.max_iter,
             tol=self.tol,
+            consistent=self.consistent,
         )
 
     @property
@@ -110,7 +132,10 @@ class PLSResults(Results):
 
     @property
     def loadings(self) -> np.ndarray:
-        """(p,) loading of each indicator on its own construct."""
+        """(p,) loading of each indicator on its own construct (PLSc: consistent loadings of the
+        reflective constructs)."""
+        if self.corrected_loadings is not None:
+            return self.corrected_loadings
         owner = self.structure.block_of
         own: np.ndarray = self.cross_loadings[np.arange(len(owner)), owner]
         return own
@@ -140,7 +165,9 @@ class PLSResults(Results):
         import pandas as pd  # deliberately lazy: see the class docstring
 
         s = self.structure
-        return pd.DataFrame(self.cross_loadings * s.mask, index=s.indicators, columns=s.constructs)
+        return pd.DataFrame(
+            self.loadings[:, None] * s.mask, index=s.indicators, columns=s.constructs
+        )
 
     @cached_property
     def outer_weights(self) -> pd.DataFrame:
@@ -219,7 +246,7 @@ class PLSResults(Results):
     @cached_property
     def warnings(self) -> list[str]:
         """What a reader must know before trusting the numbers, in every output."""
-        out = []
+        out = [f"PLSc result inadmissible: {note}" for note in self.inadmissible]
         if not self.converged:
             out.append(
                 f"The PLS algorithm did not converge in {self.max_iter} iterations (tol "
@@ -296,13 +323,43 @@ class PLSResults(Results):
             "indicators) are flagged. Formative constructs are judged by their weights and VIFs, "
             "not by reliability thresholds."
         )
-        if self.moderation:
+        if self.consistent:
+            text += (
+                " Consistent PLS (PLSc; Dijkstra & Henseler 2015, as seminr's PLSc and cSEM's "
+                "disattenuate = TRUE): the construct correlations are divided by "
+                "sqrt(rho_A_i rho_A_j), with rho_A = 1 for formative (mode B) and single-indicator "
+                "constructs, which are not corrected; paths are OLS estimates on the corrected "
+                "correlations, R², f², inner VIF and effects come from the same corrected system; "
+                "reflective loadings are w sqrt(rho_A) / (w'w), and rho_C and AVE use them. "
+                "Weights, scores, cross-loadings and HTMT are those of PLS. Inadmissible results "
+                "(rho_A, a corrected correlation or a loading beyond 1, a corrected correlation "
+                "matrix not positive semi-definite, R² outside [0, 1]) are reported, not clipped. "
+                "Model fit, PLSpredict and group comparisons use the PLS (composite) estimate."
+            )
+        if self.higher_order:
+            text += (
+                " Higher-order constructs ("
+                + ", ".join(f"{h} of {' and '.join(d)}" for h, d in self.higher_order.items())
+                + ") follow the two-stage approach (Sarstedt et al. 2019, as seminr's "
+                "higher_composite): stage 1 estimates the model with each higher-order construct "
+                "replaced by its dimensions; stage 2 measures it by their stage-1 scores. The "
+                "bootstrap re-runs both stages on every resample; model fit, PLSpredict and group "
+                "comparisons take the dimension scores as estimated on the full sample."
+            )
+        if self.moderation and self.model.interaction == "product-indicator":
+            text += (
+                " Interactions follow the product-indicator approach (Kenny & Judd 1984; "
+                "seminr's product_indicator): every product of one standardized indicator of "
+                "each construct measures the interaction (mode A); the bootstrap builds the "
+                "products again in every resample from its own means and SDs, as seminr."
+            )
+        elif self.moderation:
             text += (
                 " Interactions follow the two-stage approach (Henseler & Chin 2010, as seminr): "
                 "the main-effects model is estimated first and the product of the two "
                 "standardized construct scores measures the interaction in the full model; the "
-                "bootstrap keeps that product as estimated on the full sample (seminr re-runs "
-                "the first stage in each resample)."
+                "bootstrap re-runs the first stage and builds the product again in every "
+                "resample, as seminr."
             )
         if bootstrap is not None:
             text += (
@@ -311,8 +368,14 @@ class PLSResults(Results):
                 "Student's t with (valid resamples - 1) degrees of freedom; percentile and "
                 f"bias-corrected and accelerated (BCa, jackknife acceleration) "
                 f"{100 * (1 - bootstrap.alpha):g}% intervals. A single item's loading and weight "
-                "are fixed at 1 (no t, no p)."
+                "are fixed at 1 (no t, no p). f² is re-estimated in every resample."
             )
+            if bootstrap.consistent:
+                text += (
+                    " Every resample is corrected (PLSc) with its own rho_A; "
+                    f"{bootstrap.inadmissible} resamples with an inadmissible PLSc estimate were "
+                    "kept."
+                )
         return text
 
     def provenance(
@@ -369,6 +432,9 @@ class PLSResults(Results):
             "dropped_rows": prepared.dropped_rows,
             "filled_cells": prepared.filled_cells,
             "missing": prepared.missing,
+            "estimator": self.estimator,
+            "consistent": self.consistent,
+            "inadmissible": list(self.inadmissible),
             "converged": self.converged,
             "warnings": self.warnings,
             "collinearity": self.collinearity_flags,
@@ -380,8 +446,10 @@ class PLSResults(Results):
                 m.construct: {"mode": m.mode, "indicators": list(m.indicators)}
                 for m in self.model.spec.measurement
             },
+            "higher_order": self._higher_order_dict(),
+            "interaction_method": self.model.interaction if self.moderation else None,
             "outer_weights": per_construct(self.weights),
-            "outer_loadings": per_construct(self.cross_loadings),
+            "outer_loadings": per_construct(self.loadings[:, None] * s.mask),
             "cross_loadings": {
                 item: {c: _num(self.cross_loadings[i, k]) for k, c in enumerate(names)}
                 for i, item in enumerate(s.indicators)
@@ -394,7 +462,10 @@ class PLSResults(Results):
             "r_squared_adj": {
                 c: _num(self.r_squared_adj_values[names.index(c)]) for c in endogenous
             },
-            "model_selection": self.model_selection,
+            "model_selection": {
+                name: {key: _num(value) for key, value in criteria.items()}
+                for name, criteria in self.model_selection.items()
+            },
             "moderation": self.moderation,
             "f_squared": {
                 path_label(names[j], names[k]): _num(self.f_squared_values[j, k])
@@ -425,6 +496,19 @@ class PLSResults(Results):
             "fornell_larcker": square(self.fornell_larcker_matrix, diagonal=True),
             "htmt": square(self.htmt_matrix, diagonal=False),
         }
+        if self.consistent:
+            assert self.uncorrected_paths is not None
+            assert self.uncorrected_r_squared is not None
+            out["rho_a"] = {c: _num(self.reliability_values[k, 1]) for k, c in enumerate(names)}
+            out["uncorrected"] = {
+                "paths": {
+                    path_label(names[j], names[k]): _num(self.uncorrected_paths[j, k])
+                    for j, k in self.path_pairs()
+                },
+                "r_squared": {
+                    c: _num(self.uncorrected_r_squared[names.index(c)]) for c in endogenous
+                },
+            }
         if bootstrap is not None:
             out["bootstrap"] = bootstrap.to_dict()
         return out
@@ -434,10 +518,13 @@ class PLSResults(Results):
         import pandas as pd  # deliberately lazy: see the class docstring
 
         table = self._path_table()
+        columns = ["coefficient", "f_squared", "vif"]
+        if self.consistent:
+            columns.append("pls_coefficient")
         return pd.DataFrame(
             [list(cells) for _, cells in table.rows],
             index=pd.Index([label for label, _ in table.rows], name="path"),
-            columns=["coefficient", "f_squared", "vif"],
+            columns=columns,
         )
 
     @cached_property
@@ -446,10 +533,25 @@ class PLSResults(Results):
         names = s.constructs
         lines = [
             f"Observations: {self.rows_note}",
+            *(
+                [
+                    "Estimator: PLSc (consistent PLS, Dijkstra & Henseler 2015): correlations of "
+                    "reflective constructs corrected by rho_A; formative and single-item "
+                    "constructs uncorrected"
+                ]
+                if self.consistent
+                else []
+            ),
             f"Weighting scheme: {self.scheme}; "
             + ("converged" if self.converged else "DID NOT CONVERGE")
             + f" after {self.iterations} iterations (tol {self.tol:g}, max {self.max_iter})",
         ]
+        if self.higher_order:
+            lines.append(
+                "Higher-order constructs (two-stage, measured by their dimensions' stage-1 "
+                "scores): "
+                + "; ".join(f"{h} =~ {' + '.join(d)}" for h, d in self.higher_order.items())
+            )
         if self.warnings:
             lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
@@ -491,7 +593,12 @@ class PLSResults(Results):
                 for i, item in enumerate(s.indicators)
             ],
             note=f"VIF above {VIF_THRESHOLD:g} (above {VIF_THRESHOLD_FORMATIVE:g} for mode B "
-            "indicators) is flagged.",
+            "indicators) is flagged."
+            + (
+                " PLSc: consistent loadings w sqrt(rho_A) / (w'w) for reflective constructs."
+                if self.consistent
+                else ""
+            ),
             flagged=frozenset(outer_flags),
         )
         tables = [self._path_table(), r2, outer, self._reliability_table()]
@@ -501,7 +608,8 @@ class PLSResults(Results):
                 names,
                 self.fornell_larcker_matrix,
                 lower=True,
-                note="Diagonal: square root of AVE; below it: construct correlations.",
+                note="Diagonal: square root of AVE; below it: construct correlations"
+                + (" (PLSc: corrected by rho_A)." if self.consistent else "."),
             )
         )
         tables.append(
@@ -523,10 +631,27 @@ class PLSResults(Results):
             for chain, value in zip(self.chains, self.chain_values, strict=True)
         ]
         tables.append(SummaryTable("Total and indirect effects", ("kind", "effect"), effects))
+        stage1 = self._higher_order_dict()
+        if stage1:
+            tables.append(
+                SummaryTable(
+                    "Higher-order constructs: stage-1 loadings and weights of the dimensions",
+                    ("loading", "weight"),
+                    [
+                        (
+                            f"{h} / {d}: {item}",
+                            [loading, parts["outer_weights"][item]],
+                        )
+                        for h, entry in stage1.items()
+                        for d, parts in entry["first_stage"].items()
+                        for item, loading in parts["outer_loadings"].items()
+                    ],
+                )
+            )
         if self.moderation:
             tables.append(
                 SummaryTable(
-                    "Moderation (two-stage)",
+                    f"Moderation ({self.model.interaction})",
                     ("path", "product units", "slope at -1 SD", "at mean", "at +1 SD"),
                     [
                         (
@@ -544,14 +669,17 @@ class PLSResults(Results):
                     "standardized scores (seminr's path_coef).",
                 )
             )
-        return Summary("PLS-SEM estimate", tables, lines)
+        return Summary(
+            "PLS-SEM estimate (PLSc)" if self.consistent else "PLS-SEM estimate", tables, lines
+        )
 
     def _path_table(self) -> SummaryTable:
         s = self.structure
         names = s.constructs
+        uncorrected = self.uncorrected_paths
         return SummaryTable(
-            "Path coefficients",
-            ("coefficient", "f²", "VIF"),
+            "Path coefficients (PLSc)" if self.consistent else "Path coefficients",
+            ("coefficient", "f²", "VIF", *(["PLS (uncorrected)"] if self.consistent else [])),
             [
                 (
                     path_label(names[j], names[k]),
@@ -559,11 +687,17 @@ class PLSResults(Results):
                         float(self.path_matrix[j, k]),
                         float(self.f_squared_values[j, k]),
                         float(self.vif_inner_values[k][list(s.predecessors[k]).index(j)]),
+                        *([] if uncorrected is None else [float(uncorrected[j, k])]),
                     ],
                 )
                 for j, k in self.path_pairs()
             ],
-            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged.",
+            note=f"Predictor VIF above {VIF_THRESHOLD:g} is flagged."
+            + (
+                " PLSc: coefficients, f² and VIF from the rho_A-corrected construct correlations."
+                if self.consistent
+                else ""
+            ),
             flagged=frozenset(
                 (path_label(f["predictor"], f["construct"]), "VIF")
                 for f in self.collinearity_flags
@@ -625,6 +759,7 @@ class PLSResults(Results):
             warnings=self.warnings,
             provenance=provenance or self.provenance(bootstrap),
             methods=self.methods(bootstrap),
+            title="PLS-SEM report (PLSc)" if self.consistent else "PLS-SEM report",
             summaries=[
                 self.summary,
                 *([] if fit is None else [fit.summary]),
@@ -644,11 +779,25 @@ class PLSResults(Results):
         progress: Progress | None = None,
         alpha: float = 0.05,
         indices: np.ndarray | None = None,
+        effect_sizes: bool = True,
     ) -> BootstrapResults:
-        """Bootstrap the estimate; see :func:`countyhub.analysis.plssem.bootstrap.bootstrap`."""
+        """Bootstrap the estimate; see :func:`countyhub.analysis.plssem.bootstrap.bootstrap`.
+
+        ``effect_sizes``: also bootstrap f² (the model re-estimated without each path in every
+        resample: about 2.5 times the time on the primer's model). With a PLSc estimate every
+        resample is corrected again with its own rho_A.
+        """
+        estimation = self._estimation(effect_sizes)
+        prepared = self.model.prepared
+        if self.first_stage is not None and self.first_stage_plan is not None:
+            # Both stages are re-run on every resample of the items.
+            prepared = self.first_stage.model.prepared
+            estimation = dataclasses.replace(estimation, first_stage=self.first_stage_plan)
+        elif self.moderation:
+            estimation = dataclasses.replace(estimation, products=self._product_resamples())
         return bootstrap(
-            self.model.prepared,
-            self._estimation(),
+            prepared,
+            estimation,
             n=n,
             seed=seed,
             n_jobs=n_jobs,
@@ -792,8 +941,9 @@ class PLSResults(Results):
 
     @cached_property
     def moderation(self) -> list[dict[str, Any]]:
-        """Each interaction A:B -> Y (two-stage): its standardized path, the path in units of
-        the product of A's and B's standardized scores (seminr's ``path_coef``), and the simple
+        """Each interaction A:B -> Y: its standardized path, the path in units of the product of
+        A's and B's standardized scores (seminr's ``path_coef``; for product indicators the
+        score's scale is the loading-weighted mean SD of the products, as seminr), and the simple
         slopes of A on Y at B = -1, 0 and +1 SD: path(A) + path(A:B, product units) x B."""
         s = self.structure
         out = []
@@ -801,7 +951,12 @@ class PLSResults(Results):
             if ":" not in term:
                 continue
             iv, moderator = term.split(":")
-            product_sd = float(np.std(self.model.prepared.values[:, s.blocks[j][0]], ddof=1))
+            # seminr's scale of the interaction score (Henseler & Chin 2010): the loading-weighted
+            # mean SD of its indicators; the SD of the product for the two-stage approach.
+            block = s.blocks[j]
+            item_sd = np.std(self.model.prepared.values[:, block], axis=0, ddof=1)
+            weight = np.abs(self.loadings[block])
+            product_sd = float((item_sd * weight).sum() / weight.sum())
             for k in np.flatnonzero(s.adjacency[j]):
                 target = s.constructs[k]
                 coefficient = float(self.path_matrix[j, k])
@@ -833,14 +988,67 @@ class PLSResults(Results):
         out: dict[str, dict[str, float]] = {}
         for k in self.structure.endogenous:
             size = len(self.structure.predecessors[k]) + 1
-            log_mse = n * math.log((1 - self.r_squared_values[k]) * (n - 1) / n)
+            unexplained = (1 - self.r_squared_values[k]) * (n - 1) / n
+            # An inadmissible PLSc R² of 1 or more leaves no error variance: no criterion.
+            log_mse = n * math.log(unexplained) if unexplained > 0 else math.nan
             out[self.structure.constructs[k]] = {
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
             }
         return out
 
-    def _estimation(self) -> Estimation:
+    def _product_resamples(self) -> ProductResamples:
+        """The items and the pairs behind each product column, for the bootstrap: two items
+        ("a*b", product indicators) or two stage-1 constructs ("A:B_intxn", two-stage)."""
+        s = self.structure
+        prepared = self.model.prepared
+        products = [i for i, name in enumerate(s.indicators) if "*" in name or ":" in name]
+        items = [i for i in range(len(s.indicators)) if i not in products]
+        names = [s.indicators[i] for i in items]
+        fill = prepared.missing == "mean"
+        values = (prepared.raw if fill else prepared.values)[:, items]
+        if self.model.interaction == "product-indicator":
+            pairs = tuple(
+                (names.index(a), names.index(b))
+                for a, b in (s.indicators[i].split("*") for i in products)
+            )
+            return ProductResamples(values, pairs, fill)
+        main = [k for k, name in enumerate(s.constructs) if ":" not in name]
+        keep = np.ix_(main, main)
+        stage_one = Structure(
+            tuple(s.constructs[k] for k in main),
+            tuple(names),
+            tuple(s.blocks[k] for k in main),
+            tuple(s.modes[k] for k in main),
+            s.adjacency[keep],
+        )
+        constructs = stage_one.constructs
+        pairs = tuple(
+            (constructs.index(a), constructs.index(b))
+            for a, b in (s.indicators[i].removesuffix("_intxn").split(":") for i in products)
+        )
+        return ProductResamples(values, pairs, fill, StageOne(stage_one, self.scheme))
+
+    def _higher_order_dict(self) -> dict[str, Any]:
+        """Each higher-order construct: its dimensions and their stage-1 loadings and weights."""
+        if self.first_stage is None:
+            return {}
+        first = self.first_stage
+        s1 = first.structure
+        out: dict[str, Any] = {}
+        for construct, dimensions in self.higher_order.items():
+            stage1: dict[str, Any] = {}
+            for dimension in dimensions:
+                k = s1.constructs.index(dimension)
+                block = s1.blocks[k]
+                stage1[dimension] = {
+                    "outer_loadings": {s1.indicators[i]: _num(first.loadings[i]) for i in block},
+                    "outer_weights": {s1.indicators[i]: _num(first.weights[i, k]) for i in block},
+                }
+            out[construct] = {"dimensions": list(dimensions), "first_stage": stage1}
+        return out
+
+    def _estimation(self, effect_sizes: bool = True) -> Estimation:
         """This estimate as the bootstrap re-estimates it: settings, statistics and their labels."""
         s = self.structure
         names, items = s.constructs, s.indicators
@@ -856,6 +1064,7 @@ class PLSResults(Results):
             "indirect_effects": [tuple(names[k] for k in chain) for chain in self.chains],
             "htmt": [(names[i], names[j]) for i, j in htmt_pairs],
             "r_squared": [(names[k],) for k in s.endogenous],
+            "f_squared": [(names[j], names[k]) for j, k in pairs] if effect_sizes else [],
             "reliability": [(name, measure) for name in names for measure in RELIABILITY_COLUMNS],
         }
         original = {
@@ -866,6 +1075,9 @@ class PLSResults(Results):
             "indirect_effects": np.asarray(self.chain_values, dtype=np.float64),
             "htmt": np.array([self.htmt_matrix[i, j] for i, j in htmt_pairs]),
             "r_squared": self.r_squared_values[list(s.endogenous)],
+            "f_squared": np.array(
+                [self.f_squared_values[j, k] for j, k in pairs] if effect_sizes else []
+            ),
             "reliability": self.reliability_values.reshape(-1),
         }
         return Estimation(
@@ -876,6 +1088,8 @@ class PLSResults(Results):
             totals=totals,
             chains=self.chains,
             statistics=StatisticSet(labels, original),
+            consistent=self.consistent,
+            effect_sizes=effect_sizes,
         )
 
 
@@ -981,7 +1195,29 @@ def _sum_score_cor(r: np.ndarray, structure: Structure) -> np.ndarray:
     return out
 
 
-def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSResults:
+def _correct(r: np.ndarray, w: np.ndarray, s: Structure) -> plsc.Correction:
+    """The PLSc correction of one estimate, refused with the construct named when undefined."""
+    correction = plsc.correct(r[None], w[None], s)
+    if correction.failed[0]:
+        rho = correction.rho_a[0]
+        negative = np.flatnonzero(~(rho > 0))
+        if negative.size:
+            values = ", ".join(f"{s.constructs[k]} ({rho[k]:.3f})" for k in negative)
+            raise AnalysisError(
+                f"PLSc is undefined: rho_A is not positive for {values}; the indicators of "
+                "these constructs do not measure one common factor (revise the blocks or "
+                "estimate without --consistent)"
+            )
+        raise AnalysisError(
+            "PLSc is undefined: the corrected construct correlations of some endogenous "
+            "construct's predictors are singular"
+        )
+    return correction
+
+
+def estimate(
+    model: PLSModel, *, scheme: str, max_iter: int, tol: float, consistent: bool = False
+) -> PLSResults:
     """Fit ``model``; see :meth:`PLSModel.fit`."""
     s = model.structure
     x = model.prepared.values
@@ -996,13 +1232,27 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         raise AnalysisError(
             "the estimate is singular: the PLS algorithm met a singular system it could not solve"
         )
-    r2 = derived.r_squared[0]
+    construct_cor = derived.construct_cor[0]
+    paths, total, r2 = derived.paths[0], derived.total_effects[0], derived.r_squared[0]
+    cross = derived.cross_loadings[0]
+    loadings = cross[np.arange(len(s.indicators)), s.block_of]
+    extra: dict[str, Any] = {}
+    if consistent:
+        correction = _correct(r, w, s)
+        construct_cor = correction.construct_cor[0]
+        paths, total, r2 = correction.paths[0], correction.total_effects[0], correction.r_squared[0]
+        loadings = correction.loadings[0]
+        extra = {
+            "consistent": True,
+            "corrected_loadings": loadings,
+            "inadmissible": tuple(plsc.inadmissible(correction, s)),
+            "uncorrected_paths": derived.paths[0],
+            "uncorrected_r_squared": derived.r_squared[0],
+        }
     adj = np.full_like(r2, np.nan)
     for k in s.endogenous:
         m = len(s.predecessors[k])
         adj[k] = 1 - (1 - r2[k]) * (n - 1) / (n - m - 1)
-    cross = derived.cross_loadings[0]
-    loadings = cross[np.arange(len(s.indicators)), s.block_of]
     chains = s.indirect_chains()
     return PLSResults(
         model=model,
@@ -1013,22 +1263,21 @@ def estimate(model: PLSModel, *, scheme: str, max_iter: int, tol: float) -> PLSR
         converged=bool(fit.converged[0]),
         weights=w,
         cross_loadings=cross,
-        construct_cor=derived.construct_cor[0],
-        path_matrix=derived.paths[0],
+        construct_cor=construct_cor,
+        path_matrix=paths,
         r_squared_values=r2,
         r_squared_adj_values=adj,
-        total_matrix=derived.total_effects[0],
+        total_matrix=total,
         reliability_values=evaluate.reliability(r, w, loadings, s),
         htmt_matrix=engine.htmt(r[None], s)[0],
         vif_outer_values=np.concatenate([evaluate.vif_diagonal(r[np.ix_(b, b)]) for b in s.blocks]),
         vif_inner_values={
-            k: evaluate.vif_diagonal(
-                derived.construct_cor[0][np.ix_(s.predecessors[k], s.predecessors[k])]
-            )
+            k: evaluate.vif_diagonal(construct_cor[np.ix_(s.predecessors[k], s.predecessors[k])])
             for k in s.endogenous
         },
         chains=chains,
-        chain_values=engine.chain_effects(derived.paths, chains)[0],
+        chain_values=engine.chain_effects(paths[None], chains)[0],
         scores=engine.standardize(x) @ w,
         indicator_cor=r,
+        **extra,
     )

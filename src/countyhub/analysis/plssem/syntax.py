@@ -4,6 +4,7 @@
 # measurement
 ECOM   =~ ecom1 + ecom2 + ecom3     # reflective measurement, estimated in mode A
 SERV   <~ serv1 + serv2 + serv3     # composite / formative, mode B
+SHOP   =~ ECOM + SERV               # higher-order (all right-hand names are constructs; two-stage)
 # structural
 INCOME ~ ECOM + SERV
 INCOME ~ ECOM:SERV                  # moderation: SERV moderates ECOM -> INCOME (two-stage)

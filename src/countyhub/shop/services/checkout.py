@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Household, Product, Seller
 from countyhub.catalog.validators import parse_quantity
+from countyhub.core import metrics
 from countyhub.core.audit import record_audit
 from countyhub.core.local_time import local_date
+from countyhub.core.metrics import count_after_commit
 from countyhub.core.models import Membership, Role
 from countyhub.core.money import format_money, quantize_cny
 from countyhub.core.selectors import email_verified
@@ -434,6 +436,7 @@ def _place_checkout(
             placed_for=placed_for,
         )
         result.orders.append(order)
+    count_after_commit(metrics.CHECKOUTS)
     return result
 
 

@@ -13,6 +13,7 @@ import psycopg
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from countyhub.core import metrics
 from countyhub.trace import selectors
 from countyhub.trace.models import Batch, Scan, SerialisedUnit
 
@@ -47,6 +48,7 @@ def record_scan(*, batch_id: int, latitude: Any = None, longitude: Any = None) -
             )
     except IntegrityError:  # the batch vanished between the read and the insert
         return
+    metrics.TRACE_SCANS.inc()
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ def record_link_scan(
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         row = cursor.fetchone()
-    return None if row is None else ScannedBatch(batch_id=row[0], version=row[1])
+    if row is None:
+        return None
+    metrics.TRACE_SCANS.inc()
+    return ScannedBatch(batch_id=row[0], version=row[1])
 
 
 @cache

@@ -1,56 +1,43 @@
-"""`countyhub manage send_task_digest`: one e-mail per task owner with their open tasks.
+"""`countyhub manage send_task_digest [--force]`: one e-mail per task owner with their open tasks.
 
-Meant for cron once a week (e.g. `0 8 * * 1`); in development the console back end prints the
-mails. Overdue tasks come first.
+Meant for cron once a week (e.g. `0 8 * * 1`) or `countyhub beat`; the week is claimed first, so
+however many hosts run it the digest goes out once a week (`--force` sends it again). In
+development the console back end prints the mails. Overdue tasks come first.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.core.management.base import BaseCommand
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from countyhub.programs.selectors import is_overdue, open_tasks_by_owner
-
-
-def digest_text(owner, tasks, today) -> str:
-    lines = [f"{owner.get_full_name() or owner.get_username()}，您好：", ""]
-    overdue = [t for t in tasks if is_overdue(t, today)]
-    if overdue:
-        lines.append(f"已逾期 Overdue ({len(overdue)}):")
-        lines += [f"  ! {t.deadline:%Y-%m-%d} {t.title} [{t.department}]" for t in overdue]
-        lines.append("")
-    upcoming = [t for t in tasks if not is_overdue(t, today)]
-    if upcoming:
-        lines.append(f"进行中 Open ({len(upcoming)}):")
-        lines += [
-            f"  - {t.deadline:%Y-%m-%d} {t.title} [{t.department}] {t.get_status_display()}"
-            for t in upcoming
-        ]
-    return "\n".join(lines) + "\n"
+from countyhub.core.models import PeriodicRun
+from countyhub.core.periodic import claim, run_claimed, weekly
+from countyhub.programs.digest import TASK, send_task_digests
 
 
 class Command(BaseCommand):
-    help = "E-mail every task owner a digest of their open tasks (run weekly from cron)."
+    help = "E-mail every task owner a digest of their open tasks, once a week (cron or beat)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="send even if this week's digest went out"
+        )
 
     def handle(self, *args, **options) -> None:
-        today = timezone.localdate()
-        with translation.override(settings.LANGUAGE_CODE):
-            messages = []
-            for owner, tasks in open_tasks_by_owner(today=today).items():
-                if not owner.email:
-                    self.stderr.write(f"{owner.get_username()}: no e-mail address, skipped")
-                    continue
-                overdue = sum(is_overdue(t, today) for t in tasks)
-                subject = f"[countyhub] 本周任务 Weekly tasks: {len(tasks)} open, {overdue} overdue"
-                messages.append(
-                    (
-                        subject,
-                        digest_text(owner, tasks, today),
-                        settings.DEFAULT_FROM_EMAIL,
-                        [owner.email],
-                    )
+        skipped: list[str] = []
+        if options["force"]:
+            summary = send_task_digests(skipped)
+        else:
+            week = weekly(0, 0)(timezone.now())
+            run = claim(TASK, week)
+            if run is None:
+                earlier = PeriodicRun.objects.get(task=TASK, period=week)
+                self.stdout.write(
+                    f"this week's digest ({week}) was sent by {earlier.host} at "
+                    f"{earlier.started_at:%Y-%m-%d %H:%M} UTC; --force sends it again"
                 )
-            sent = send_mass_mail(messages, fail_silently=False)
-        self.stdout.write(f"sent {sent} digest(s)")
+                return
+            summary = run_claimed(run, lambda: send_task_digests(skipped))
+        for username in skipped:
+            self.stderr.write(f"{username}: no e-mail address, skipped")
+        self.stdout.write(summary)

@@ -1,0 +1,84 @@
+"""Program evaluation pages: choose a panel, a rollout, an outcome and the comparison group,
+run the staggered DiD in the background, read its event study. County administrators and
+analysts only (the permission of the impact pages). Thin: parse, call the service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from countyhub.core.jobs import reap_if_stale
+from countyhub.impact.models import EvaluationRun
+from countyhub.impact.panel_forms import EvaluationForm, outcome_label
+from countyhub.impact.panel_presentation import present_evaluation
+from countyhub.impact.panel_runs import EvaluationInputError, start_evaluation
+from countyhub.impact.views import _county
+
+
+@login_required
+def evaluations(request: HttpRequest, county_slug: str) -> HttpResponse:
+    county, _may_change = _county(request, county_slug)
+    form = EvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = start_evaluation(county=county, actor=request.user, **form.cleaned_data)
+        except EvaluationInputError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("impact:evaluation", county.slug, run.pk)
+    runs = EvaluationRun.objects.filter(county=county).select_related("job")[:50]
+    context = {
+        "county": county,
+        "form": form,
+        "runs": [(run, outcome_label(run.outcome)) for run in runs],
+    }
+    return render(request, "impact/panels.html", context, status=400 if form.errors else 200)
+
+
+def _run(request: HttpRequest, county_slug: str, run_id: int) -> EvaluationRun:
+    county, _may_change = _county(request, county_slug)
+    run = get_object_or_404(
+        EvaluationRun.objects.select_related("job", "county"), pk=run_id, county=county
+    )
+    run.job = reap_if_stale(run.job)
+    return run
+
+
+@login_required
+def evaluation(request: HttpRequest, county_slug: str, run_id: int) -> HttpResponse:
+    run = _run(request, county_slug, run_id)
+    context = {
+        "county": run.county,
+        "run": run,
+        "job": run.job,
+        "outcome": outcome_label(run.outcome),
+        "shown": present_evaluation(run.results),
+    }
+    return render(request, "impact/panels_run.html", context)
+
+
+@login_required
+def evaluation_progress(request: HttpRequest, county_slug: str, run_id: int) -> JsonResponse:
+    job = _run(request, county_slug, run_id).job
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "message": job.message,
+            "error": job.error,
+            "finished": job.finished,
+        }
+    )
+
+
+@login_required
+def evaluation_panel(request: HttpRequest, county_slug: str, run_id: int) -> HttpResponse:
+    """The panel the run was made on, for `countyhub analyze did` (aggregates by unit only)."""
+    run = _run(request, county_slug, run_id)
+    response = HttpResponse(run.panel_csv, content_type="text/csv; charset=utf-8")
+    name = f"panel-{run.county.slug}-{run.level}-{run.rollout}-run{run.pk}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,357 @@
+"""Two app servers behind a real nginx, on loopback, on PostgreSQL (issue 19, "Shared state,
+media, several app servers").
+
+A throwaway database is created and migrated once; two `countyhub serve` processes (production
+settings, the database cache) serve it on two ports; nginx runs the deployment's own proxy rules
+(deploy/nginx/countyhub-proxy.conf, and the upstream and log format of deploy/nginx/countyhub.conf)
+over plain HTTP on a third port. Through nginx: checkouts over the JSON API and QR scans of a
+traced batch all succeed and are all counted once, both servers took part (their own /metrics,
+scraped directly, and nginx's access log), nginx serves the static files itself, hides /metrics,
+refuses a body over the app's limit but passes a large one, and hands the app its request id."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from tests.conftest import requires_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COUNTYHUB = str(Path(sys.executable).parent / "countyhub")
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+CHECKOUTS = 12
+SERVE_OPTIONS = ("--workers", "2", "--threads", "2")
+SCANS = 12
+# settings.COUNTYHUB_MAX_REQUEST_BYTES's default; nginx's client_max_body_size must agree.
+MAX_REQUEST_BYTES = 30 * 2**20
+
+pytestmark = [
+    requires_postgres,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.skipif(NGINX is None, reason="needs nginx (Debian package nginx, make system)"),
+]
+
+# No proxy from the environment between the test and loopback.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Stack:
+    base: str  # nginx
+    servers: list[str]  # the app servers, directly
+    seed: dict
+    env: dict[str, str]
+    access_log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _request(url: str, body: dict | None = None, headers: dict | None = None):
+    """(status, headers, body text) of one request; errors are answers too."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with OPENER.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def _request_bytes(url: str, headers: dict):
+    with OPENER.open(urllib.request.Request(url, headers=headers), timeout=30) as response:
+        return response.status, response.headers, response.read()
+
+
+def _request_raw(url: str, body: bytes, headers: dict):
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with OPENER.open(request, timeout=30) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if _request(url)[0] == 200:
+                return
+        except OSError:
+            pass
+        assert process.poll() is None, f"{process.args[:2]} exited:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"{url} did not answer within {seconds} s"
+        time.sleep(0.2)
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, f"{args}:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    """The processes and everything they started (gunicorn's workers, nginx's), whatever
+    happens: SIGINT (a quick shutdown for both) to all at once, SIGKILL to what is left."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + 20
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        # The group too: a worker may outlive its master.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def nginx_conf(tmp: Path, port: int, app_ports: list[int], static_root: Path) -> Path:
+    """deploy/'s site, for a test: its upstream (with these app servers) and log format, its
+    proxy rules verbatim but for the data folder, plain HTTP on `port`, everything in `tmp`."""
+    site = (DEPLOY / "nginx" / "countyhub.conf").read_text()
+    upstream = re.search(r"^upstream countyhub_app \{.*?^\}", site, re.S | re.M).group(0)
+    servers = "".join(
+        f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;\n" for p in app_ports
+    )
+    upstream = re.sub(r"(?m)^\s*#?\s*server .*\n", "", upstream).replace("{\n", "{\n" + servers, 1)
+    log_format = re.search(r"^log_format countyhub .*?;$", site, re.S | re.M).group(0)
+    tmp.mkdir()
+    rules = (DEPLOY / "nginx" / "countyhub-proxy.conf").read_text()
+    assert "root /var/lib/countyhub;" in rules
+    (tmp / "countyhub-proxy.conf").write_text(
+        rules.replace("root /var/lib/countyhub;", f"root {static_root};")
+    )
+    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp / folder).mkdir()
+    # nginx's workers drop to `nobody` when started by root, and pytest's folders are private.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        f"""{user}daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+{log_format}
+    access_log {tmp}/access.log countyhub;
+{upstream}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name _;
+        include {tmp}/countyhub-proxy.conf;
+    }}
+}}
+"""
+    )
+    return conf
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("two-servers")
+    admin_url = os.environ["DATABASE_URL"]
+    name = f"countyhub_deploy_{uuid.uuid4().hex[:10]}"
+    database_url = urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "COUNTYHUB_CACHE", "COUNTYHUB_MEDIA_ROOT", "PYTEST_XDIST_WORKER")
+    }
+    env |= {
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")]),
+        "DJANGO_SETTINGS_MODULE": "countyhub.settings",
+        "DATABASE_URL": database_url,
+        # Production, as deployed, but for the plain HTTP of a test on loopback.
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "deploy-test-" + uuid.uuid4().hex,
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "COUNTYHUB_TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+        "COUNTYHUB_TRUSTED_PROXY_COUNT": "1",
+        "COUNTYHUB_LOG_FORMAT": "text",
+        "COUNTYHUB_VAR_DIR": str(tmp / "var-migrate"),
+    }
+    processes: list[subprocess.Popen] = []
+    logs = []
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _run([COUNTYHUB, "manage", "migrate", "-v", "0"], env)
+        seed = json.loads(_run([sys.executable, "-m", "tests.deploy.seed", "make"], env))
+
+        app_ports = [_free_port(), _free_port()]
+        for index, port in enumerate(app_ports):
+            server_env = env | {"COUNTYHUB_VAR_DIR": str(tmp / f"var-{index}")}
+            log = tmp / f"app-{index}.log"
+            logs.append(log)
+            with log.open("w") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [COUNTYHUB, "serve", "--port", str(port), *SERVE_OPTIONS],
+                        env=server_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        servers = [f"http://127.0.0.1:{port}" for port in app_ports]
+        for server, process, log in zip(servers, processes, logs, strict=True):
+            _wait_for(f"{server}/healthz", process, log)
+
+        port = _free_port()
+        conf = nginx_conf(tmp / "nginx", port, app_ports, tmp / "var-0")
+        nginx_log = tmp / "nginx" / "stderr.log"
+        with nginx_log.open("w") as out:
+            processes.append(
+                subprocess.Popen(
+                    [NGINX, "-p", str(conf.parent), "-c", str(conf), "-e", os.devnull],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/healthz", processes[-1], nginx_log, seconds=20)
+        yield Stack(base, servers, seed, env, tmp / "nginx" / "access.log")
+    finally:
+        _stop(processes)
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _counter(server: str, name: str) -> float:
+    status, _headers, text = _request(f"{server}/metrics")
+    assert status == 200, text[:300]
+    match = re.search(rf"(?m)^{name} (\S+)$", text)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_checkouts_and_scans_through_nginx_reach_both_servers(stack):
+    seed = stack.seed
+    bearer = {"Authorization": f"Bearer {seed['token']}"}
+    order = {
+        "lines": [{"product_id": seed["product_id"], "quantity": "1"}],
+        "delivery": {"method": "station", "station_id": seed["station_id"], "phone": "138"},
+    }
+    request_ids = []
+    for n in range(CHECKOUTS):
+        status, headers, body = _request(
+            f"{stack.base}/api/orders", order, bearer | {"Idempotency-Key": f"deploy-{n}"}
+        )
+        assert status == 201, body
+        assert json.loads(body)["total"] == seed["price"]
+        request_ids.append(headers["X-Request-ID"])
+
+    scan_url = f"{stack.base}/01/{seed['gtin']}/10/{seed['lot']}"
+    for _ in range(SCANS):
+        status, headers, page = _request(scan_url, headers={"Accept-Language": "en"})
+        assert status == 200, page[:500]
+        assert seed["lot"] in page
+        request_ids.append(headers["X-Request-ID"])
+
+    # Every order and scan is in the one database, and the stock is promised exactly.
+    ids = (seed["product_id"], seed["batch_id"])
+    counts = json.loads(
+        _run(
+            [sys.executable, "-m", "tests.deploy.seed", "check", *map(str, ids)],
+            stack.env,
+        )
+    )
+    assert counts["orders"] == CHECKOUTS
+    assert Decimal(counts["ordered"]) == Decimal(counts["allocated"]) == CHECKOUTS
+    assert counts["scans"] == SCANS
+
+    # Both app servers took checkouts and scans, and each was counted once (each server's own
+    # /metrics adds up its two workers).
+    checkouts = [_counter(s, "countyhub_checkouts_total") for s in stack.servers]
+    scans = [_counter(s, "countyhub_trace_scans_total") for s in stack.servers]
+    assert sum(checkouts) == CHECKOUTS and all(checkouts), checkouts
+    assert sum(scans) == SCANS and all(scans), scans
+
+    # nginx's log names both upstreams, and the id it made for each request is the one the app
+    # answered with (so the same id is in nginx's log, countyhub's log lines and its jobs).
+    log = stack.access_log.read_text()
+    upstreams = set(re.findall(r" (127\.0\.0\.1:\d+) [\d.]+ [0-9a-f]{32}$", log, re.M))
+    assert upstreams == {s.removeprefix("http://") for s in stack.servers}
+    logged_ids = set(re.findall(r" ([0-9a-f]{32})$", log, re.M))
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in request_ids)
+    assert set(request_ids) <= logged_ids
+
+
+def test_nginx_serves_static_hides_metrics_and_refuses_oversized_bodies(stack):
+    status, headers, script = _request(f"{stack.base}/static/countyhub/site.js")
+    assert status == 200 and script
+    assert headers["Cache-Control"] == "max-age=3600" and headers["Expires"]
+    # The gzip copy collectstatic wrote, to a client that takes it.
+    status, headers, _body = _request_bytes(
+        f"{stack.base}/static/countyhub/site.js", {"Accept-Encoding": "gzip"}
+    )
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    # From nginx's disk (no upstream in its log), not passed to whitenoise.
+    log_line = [line for line in stack.access_log.read_text().splitlines() if "/static/" in line][
+        -1
+    ]
+    assert " - " in log_line.split('"')[-1], log_line
+
+    # Prometheus scrapes the app servers themselves; through the site there is nothing.
+    assert _request(f"{stack.base}/metrics")[0] == 404
+    assert _request(f"{stack.servers[0]}/metrics")[0] == 200
+
+    # Above the app's limit nginx answers 413 at once, without reading the body.
+    host, port = stack.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", "/api/orders")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(MAX_REQUEST_BYTES + 1))
+        connection.endheaders()
+        assert connection.getresponse().status == 413
+    finally:
+        connection.close()
+    # A body above nginx's own default limit (1 MiB) reaches the app, which reads it and
+    # answers for itself (not JSON: its error, naming no field).
+    body = b" " * (3 * 2**19) + b"{"
+    status, _headers, answer = _request_raw(
+        f"{stack.base}/api/orders", body, {"Authorization": f"Bearer {stack.seed['token']}"}
+    )
+    assert status in (400, 422), (status, answer[:300])
+    assert "nginx" not in answer and json.loads(answer)["message"]
