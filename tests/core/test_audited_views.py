@@ -161,6 +161,26 @@ def _survey_csv() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def _customs_receipt(site: Site) -> SimpleUploadedFile:
+    """A GACC export-list receipt (CEB604): the export order released."""
+    ns = "http://www.chinaport.gov.cn/ceb"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ceb:CEB604Message xmlns:ceb="{ns}" '
+        'guid="A2C4E6F8-0000-4000-8000-000000000001" version="1.0"><ceb:InventoryReturn>'
+        "<ceb:guid>A2C4E6F8-0000-4000-8000-000000000002</ceb:guid>"
+        "<ceb:agentCode>3307980123</ceb:agentCode>"
+        f"<ceb:copNo>{site.export.cop_no}</ceb:copNo><ceb:preNo>B20261207000000001</ceb:preNo>"
+        "<ceb:invtNo>86012026E000000001</ceb:invtNo>"
+        f"<ceb:ebcCode>{site.export.ecommerce.code}</ceb:ebcCode>"
+        f"<ceb:ebpCode>{site.export.platform.code}</ceb:ebpCode>"
+        f"<ceb:orderNo>{site.export.external_order_no}</ceb:orderNo>"
+        "<ceb:statisticsFlag>B</ceb:statisticsFlag><ceb:returnStatus>800</ceb:returnStatus>"
+        "<ceb:returnTime>20261208101500123</ceb:returnTime><ceb:returnInfo>放行</ceb:returnInfo>"
+        "</ceb:InventoryReturn></ceb:CEB604Message>"
+    )
+    return SimpleUploadedFile("receipt.xml", xml.encode(), content_type="application/xml")
+
+
 def _survey_upload() -> dict[str, Any]:
     upload = io.BytesIO(_survey_csv())
     upload.name = "survey.csv"
@@ -685,6 +705,13 @@ DRIVEN: dict[str, list[Post]] = {
             "seller_staff",
             lambda site: f"/c/{site.world.county.slug}/exports/{site.export.pk}/",
             lambda site: {"code": "2", "at": "2026-12-07 10:00", "info": "申报中"},
+        )
+    ],
+    "crossborder:receipts": [
+        Post(
+            "county_admin",
+            lambda site: f"/c/{site.world.county.slug}/exports/receipts/",
+            lambda site: {"file": _customs_receipt(site)},
         )
     ],
     "analyses:index": [

@@ -132,10 +132,9 @@ def test_status_history_entered_and_from_receipts(world):
     <ceb:returnInfo>入库</ceb:returnInfo>
   </ceb:InventoryReturn>
 </ceb:CEB604Message>""".encode()
-    assert (
-        services.import_receipts(actor=None, county=world.county, xml=receipt, filename="r.xml")
-        == 2
-    )
+    assert services.import_receipts(
+        actor=None, county=world.county, xml=receipt, filename="r.xml"
+    ) == services.ReceiptImport(added=2, already=0)
     export.refresh_from_db()
     assert [s.code for s in export.statuses.all()] == [2, 120, 800]
     assert export.status == 800  # the latest by time, whatever the order in the file

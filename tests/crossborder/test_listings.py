@@ -199,4 +199,4 @@ def test_export_report_shows_the_registered_poor_households_share(world, client)
     report = client.get(f"/c/{world.county.slug}/exports/report.csv").content.decode("utf-8-sig")
     lines = report.replace("\r", "").splitlines()
     assert lines[0].endswith(",cny,poor_linked_cny,poor_share")
-    assert "currency,USD,,1,3.00000,42.12000,300.04,300.04,1.0000" in lines
+    assert "currency,USD,,1,3.00000,42.12,300.04,300.04,1.0000" in lines

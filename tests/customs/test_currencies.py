@@ -6,9 +6,12 @@ from countyhub.customs import codelists
 from countyhub.customs.currencies import (
     PriceEnding,
     apply_ending,
+    check_minor_units,
     convert_from_cny,
+    format_amount,
     line_total,
     minor_units,
+    plain,
     round_amount,
     to_cny,
 )
@@ -110,3 +113,53 @@ def test_customs_codes_of_currencies_and_countries():
 def test_every_currency_of_the_code_list_is_iso_4217():
     for entry in codelists.currencies().values():
         assert minor_units(entry.iso) in (0, 2, 3)
+
+
+# ISO 4217 minor units of every currency in the customs currency list (hand-copied from the
+# ISO 4217 table as the expectation): CLDR, which Babel ships, differs from ISO for some
+# currencies (IDR, HUF, COP, IQD ...), so a row added to currencies.csv must be checked here.
+ISO_4217_MINOR_UNITS = {
+    "CNY": 2, "HKD": 2, "MOP": 2, "JPY": 0, "KRW": 0, "SGD": 2, "MYR": 2, "THB": 2, "PHP": 2,
+    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "EUR": 2, "DKK": 2, "GBP": 2, "NOK": 2, "SEK": 2,
+    "CHF": 2, "RUB": 2, "CAD": 2, "USD": 2, "AUD": 2, "NZD": 2,
+}  # fmt: skip
+
+
+def test_every_customs_currency_has_its_iso_minor_units():
+    listed = {entry.iso for entry in codelists.currencies().values()}
+    assert listed == set(ISO_4217_MINOR_UNITS)
+    assert {code: minor_units(code) for code in listed} == ISO_4217_MINOR_UNITS
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        ("4.31", "KWD", "4.310"),
+        ("4.3105", "KWD", "4.311"),  # half up at the third decimal
+        ("2100.00000", "JPY", "2100"),
+        ("2083.5", "JPY", "2084"),
+        ("14.04000", "USD", "14.04"),
+        ("0.0005", "BHD", "0.001"),
+    ],
+)
+def test_amounts_are_shown_in_the_currencys_own_minor_units(amount, currency, text):
+    assert format_amount(Decimal(amount), currency) == text
+
+
+def test_an_amount_finer_than_the_currency_is_refused():
+    assert check_minor_units(Decimal("12.50000"), "USD") == Decimal("12.50000")
+    assert check_minor_units(Decimal("1.234"), "KWD") == Decimal("1.234")
+    assert check_minor_units(Decimal("1250.000"), "JPY") == Decimal("1250.000")
+    with pytest.raises(CurrencyError, match=r"freight 12\.5 JPY has more decimals than the 0"):
+        check_minor_units(Decimal("12.5"), "JPY", "freight")
+    with pytest.raises(CurrencyError, match=r"1\.2345 KWD has more decimals than the 3"):
+        check_minor_units(Decimal("1.2345"), "KWD")
+
+
+def test_plain_drops_trailing_zeros_without_an_exponent():
+    assert [str(plain(Decimal(v))) for v in ("100.00000", "3.60000", "2100", "0.00100")] == [
+        "100",
+        "3.6",
+        "2100",
+        "0.001",
+    ]

@@ -62,3 +62,38 @@ def write_messages(
             (folder / name).write_bytes(xml)
         written += 1
     typer.echo(f"{written} export order(s) written to {out}")
+
+
+@crossborder_app.command("receipts")
+def import_receipts(
+    county: Annotated[str, typer.Option("--county", help="The county's slug.")],
+    files: Annotated[list[Path], typer.Argument(help="GACC receipt messages (XML).")],
+) -> None:
+    """Import customs receipt messages (CEB304, CEB404, CEB506, CEB510, CEB604) into the
+    county's export orders' status histories; a receipt already recorded is not added again.
+    Exit 2 naming the file, line and column of a bad one (nothing of it is saved), 1 for an
+    unknown county."""
+    from countyhub.commands.web import _setup_django
+
+    _setup_django()
+    from countyhub.core.models import County
+    from countyhub.crossborder import services
+    from countyhub.crossborder.errors import CrossborderError
+
+    found = County.objects.filter(slug=county).first()
+    if found is None:
+        typer.echo(f"no county with the slug {county!r}", err=True)
+        raise typer.Exit(code=1)
+    for path in files:
+        try:
+            result = services.import_receipts(
+                actor=None, county=found, xml=path.read_bytes(), filename=path.name
+            )
+        except CrossborderError as error:
+            typer.echo(error.message, err=True)
+            for problem in error.problems:
+                typer.echo(problem, err=True)
+            raise typer.Exit(code=2) from error
+        typer.echo(
+            f"{path.name}: {result.added} receipt(s) added, {result.already} already recorded"
+        )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from countyhub.core.months import month_end, month_start
 from countyhub.crossborder.models import ExportOrder, ExportOrderLine, TradeParty
 from countyhub.crossborder.selectors import hs_line
 from countyhub.customs import messages
@@ -96,3 +98,44 @@ def export_messages(export: ExportOrder) -> dict[str, bytes]:
     """File name → validated XML of the order's CEB303, CEB403, CEB505 and CEB603."""
     built = messages.build_messages(declaration_for(export))
     return {MESSAGE_FILES[kind]: xml for kind, xml in built.items()}
+
+
+SUMMARY_FILE = "CEB701Message.xml"
+
+
+def needs_summary(export: ExportOrder) -> bool:
+    """A 9610 list declared as a summary (statisticsFlag B) is summed up by a CEB701."""
+    return export.mode == Mode.B2C and export.statistics_flag == StatisticsFlag.SUMMARY
+
+
+def summary_window(export: ExportOrder) -> messages.SummaryWindow:
+    """The monthly summary application of the order's e-commerce enterprise at its declaring
+    customs: the export month (Beijing time), and the customs list numbers known so far of
+    every 9610 summary-declared order of that enterprise, customs and month."""
+    start_day = month_start(export.export_date)
+    end_day = month_end(export.export_date)
+    siblings = ExportOrder.objects.filter(
+        county_id=export.county_id,
+        ecommerce=export.ecommerce_id,
+        customs_code=export.customs_code,
+        mode=Mode.B2C,
+        statistics_flag=StatisticsFlag.SUMMARY,
+        export_date__range=(start_day, end_day),
+    ).exclude(invt_no="")
+    return messages.SummaryWindow(
+        cop_no=f"SUM{export.customs_code}{start_day:%Y%m}{export.ecommerce_id:06d}",
+        customs_code=export.customs_code,
+        start=datetime.datetime.combine(start_day, datetime.time.min, messages.BEIJING),
+        end=datetime.datetime.combine(end_day, datetime.time(23, 59, 59), messages.BEIJING),
+        invt_nos=tuple(sorted(siblings.values_list("invt_no", flat=True))),
+    )
+
+
+def summary_message(export: ExportOrder) -> bytes:
+    """The validated CEB701 summary application covering the order (MessageError if invalid;
+    ValueError for an order that is not a 9610 summary declaration)."""
+    if not needs_summary(export):
+        raise ValueError(f"{export.order.number} is not a 9610 summary declaration")
+    xml = messages.ceb701(declaration_for(export), summary_window(export))
+    messages.validate_message(xml, "CEB701")
+    return xml

@@ -18,7 +18,7 @@ from countyhub.crossborder.models import (
     ExportOrder,
 )
 from countyhub.customs import codelists
-from countyhub.customs.currencies import round_amount
+from countyhub.customs.currencies import plain, round_amount
 from countyhub.gs1.labels import label_font
 
 MM = 72 / 25.4
@@ -56,10 +56,11 @@ def invoice_data(export: ExportOrder) -> dict[str, Any]:
             "description_zh": line.name_zh,
             "hs_code": line.hs_code,
             "origin": line.origin_country,
-            "quantity": line.quantity.normalize(),
+            "quantity": plain(line.quantity),
             "unit": _unit_name(line.unit),
-            "unit_price": line.unit_price.normalize(),
-            "amount": line.line_total.normalize(),
+            # In the currency's own minor units: 4.310 KWD, 2100 JPY.
+            "unit_price": round_amount(line.unit_price, export.currency),
+            "amount": round_amount(line.line_total, export.currency),
         }
         for line in export.lines.all()
     ]
@@ -104,11 +105,11 @@ def packing_data(export: ExportOrder) -> dict[str, Any]:
             "sku": line.item_no,
             "description_en": line.name_en,
             "description_zh": line.name_zh,
-            "quantity": line.quantity.normalize(),
+            "quantity": plain(line.quantity),
             "unit": _unit_name(line.unit),
-            "net_weight_kg": line.net_weight.normalize(),
-            "gross_weight_kg": line.gross_weight.normalize(),
-            "volume_m3": line.volume_m3.normalize(),
+            "net_weight_kg": plain(line.net_weight),
+            "gross_weight_kg": plain(line.gross_weight),
+            "volume_m3": plain(line.volume_m3),
         }
         for line in export.lines.all()
     ]
@@ -124,9 +125,9 @@ def packing_data(export: ExportOrder) -> dict[str, Any]:
         "package_type": f"{package.name_en} {package.name_zh}" if package else export.wrap_type,
         "marks": export.marks or export.order.number,
         "lines": lines,
-        "net_weight_kg": export.net_weight.normalize(),
-        "gross_weight_kg": export.gross_weight.normalize(),
-        "volume_m3": sum((line.volume_m3 for line in export.lines.all()), Decimal(0)).normalize(),
+        "net_weight_kg": plain(export.net_weight),
+        "gross_weight_kg": plain(export.gross_weight),
+        "volume_m3": plain(sum((line.volume_m3 for line in export.lines.all()), Decimal(0))),
     }
 
 

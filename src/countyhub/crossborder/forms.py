@@ -63,3 +63,21 @@ class StatusForm(forms.Form):
     info = forms.CharField(
         label=pgettext_lazy("receipt", "information"), max_length=1000, required=False
     )
+
+
+MAX_RECEIPT_BYTES = 2 * 1024 * 1024
+
+
+class ReceiptUploadForm(forms.Form):
+    """A GACC receipt message (XML) as the e-port delivered it."""
+
+    file = forms.FileField(label=_("receipt message (XML)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_RECEIPT_BYTES:
+            raise forms.ValidationError(
+                _("%(file)s is larger than 2 MB; a receipt message is far smaller.")
+                % {"file": upload.name}
+            )
+        return upload

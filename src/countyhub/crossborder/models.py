@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from countyhub.catalog.models import Product, Seller
 from countyhub.core.models import County, CountyScoped, KeptForGood, TimestampedModel
 from countyhub.customs import codelists
+from countyhub.customs.currencies import format_amount
 from countyhub.customs.declaration import Mode, StatisticsFlag
 from countyhub.customs.errors import CodeListError, CurrencyError, HSCodeError, PartyCodeError
 from countyhub.customs.hs import parse_hs
@@ -575,6 +576,15 @@ class ExportOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gnum} {self.name_en}"
+
+    @property
+    def unit_price_text(self) -> str:
+        """The unit price in the order currency's own minor units (4.310 KWD, 2100 JPY)."""
+        return format_amount(self.unit_price, self.export_order.currency)
+
+    @property
+    def line_total_text(self) -> str:
+        return format_amount(self.line_total, self.export_order.currency)
 
 
 class ReceiptStatus(models.IntegerChoices):

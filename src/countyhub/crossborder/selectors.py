@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -190,3 +191,72 @@ def export_sales(county: County) -> dict[str, list[dict[str, Any]]]:
         for code, count in sorted(statuses.items())
     ]
     return report
+
+
+@dataclass(frozen=True)
+class ExportKpis:
+    """Exports in CNY at each order's frozen rate: by destination and month (the export
+    date's), by destination, in total, and the share from products of sellers linked to
+    registered-poor households."""
+
+    months: list[str]  # "2026-12", oldest first
+    destinations: list[str]  # ISO alpha-2, largest value first
+    cells: dict[tuple[str, str], Decimal]  # (destination, month) → CNY
+    by_destination: dict[str, Decimal]
+    poor_by_destination: dict[str, Decimal]
+    total: Decimal
+    poor_total: Decimal
+
+    @property
+    def poor_share(self) -> Decimal | None:
+        """Fraction of the CNY value (0–1), None without exports."""
+        return self.poor_total / self.total if self.total else None
+
+    def rows(self) -> list[tuple[str, list[Decimal], Decimal]]:
+        """Per destination: its value in each month and its total (for the table)."""
+        return [
+            (
+                destination,
+                [self.cells.get((destination, month), Decimal(0)) for month in self.months],
+                self.by_destination[destination],
+            )
+            for destination in self.destinations
+        ]
+
+
+def export_kpis(orders: QuerySet[ExportOrder]) -> ExportKpis:
+    """The KPIs of the given export orders (pass those the user may see)."""
+    orders = orders.select_related("order").prefetch_related("lines")
+    county_ids = {export.county_id for export in orders}
+    poor_sellers = set(
+        SellerHousehold.objects.filter(
+            household__registered_poor=True, seller__county__in=county_ids
+        ).values_list("seller_id", flat=True)
+    )
+    cells: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    by_destination: dict[str, Decimal] = defaultdict(Decimal)
+    poor: dict[str, Decimal] = defaultdict(Decimal)
+    months: set[str] = set()
+    for export in orders:
+        month = export.export_date.strftime("%Y-%m")
+        months.add(month)
+        for line in export.lines.all():
+            cny = (
+                line.line_total
+                if export.currency == CNY
+                else to_cny(line.line_total, export.fx_rate)
+            )
+            cells[export.destination, month] += cny
+            by_destination[export.destination] += cny
+            if export.order.seller_id in poor_sellers:
+                poor[export.destination] += cny
+    destinations = sorted(by_destination, key=lambda d: (-by_destination[d], d))
+    return ExportKpis(
+        months=sorted(months),
+        destinations=destinations,
+        cells=dict(cells),
+        by_destination=dict(by_destination),
+        poor_by_destination={d: poor.get(d, Decimal(0)) for d in destinations},
+        total=sum(by_destination.values(), Decimal(0)),
+        poor_total=sum(poor.values(), Decimal(0)),
+    )

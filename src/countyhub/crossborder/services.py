@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -38,9 +40,21 @@ from countyhub.crossborder.models import (
 )
 from countyhub.crossborder.selectors import hs_line, rate_on, trade_data_gaps
 from countyhub.customs import messages
-from countyhub.customs.currencies import CNY, PriceEnding, convert_from_cny, line_total
+from countyhub.customs.currencies import (
+    CNY,
+    PriceEnding,
+    check_minor_units,
+    convert_from_cny,
+    line_total,
+)
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
-from countyhub.customs.errors import HSCodeError, MessageError, PartyCodeError
+from countyhub.customs.errors import (
+    CurrencyError,
+    HSCodeError,
+    MessageError,
+    PartyCodeError,
+    Problem,
+)
 from countyhub.customs.hs import parse_hs
 from countyhub.customs.parties import validate_party_code
 from countyhub.shop.models import Order
@@ -319,6 +333,20 @@ def create_export_order(
     fields.setdefault("external_order_no", order.number)
     fields.setdefault("freight_currency", currency)
     fields.setdefault("insurance_currency", currency)
+    for amount_field, currency_field in (
+        ("freight", "freight_currency"),
+        ("insured_fee", "insurance_currency"),
+    ):
+        try:
+            check_minor_units(
+                fields.get(amount_field, Decimal(0)), fields[currency_field], amount_field
+            )
+        except CurrencyError as error:
+            raise CrossborderError(
+                CrossborderErrorCode.DECLARATION_INVALID,
+                _("%(field)s: %(problem)s.") % {"field": amount_field, "problem": error},
+                field=amount_field,
+            ) from error
     export = ExportOrder(
         county=order.county,
         order=order,
@@ -468,28 +496,79 @@ def record_status(
     return status
 
 
+@dataclass(frozen=True)
+class ReceiptImport:
+    """What a receipt file did: receipts added to histories, and those already there."""
+
+    added: int
+    already: int
+
+
+def _export_for_receipt(county: County, receipt: messages.Receipt) -> ExportOrder | None:
+    """The county's export order a receipt answers: by our list number (CEB604, CEB510), the
+    platform's order number (CEB304, CEB404) or the waybill number (CEB506)."""
+    exports = ExportOrder.objects.filter(county=county)
+    if receipt.cop_no and (found := exports.filter(cop_no=receipt.cop_no).first()):
+        return found
+    if receipt.order_no and (found := exports.filter(external_order_no=receipt.order_no).first()):
+        return found
+    if receipt.logistics_no:
+        return exports.filter(logistics_no=receipt.logistics_no).order_by("-export_date").first()
+    return None
+
+
+def _receipt_problem(filename: str, problem: Problem) -> str:
+    """`file, line 6, column 25: reason` with the place in the page's language (the reason is
+    the XML parser's or the schema's, in English as GACC's tools also give it)."""
+    place = problem.field
+    found = re.match(r"line (\d+), column (\d+)(.*)", place)
+    if found:
+        place = (
+            _("line %(line)s, column %(column)s") % {"line": found[1], "column": found[2]}
+            + found[3]
+        )
+    return f"{filename}, {place}: {problem.message}"
+
+
 @transaction.atomic
-def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> int:
-    """Read a receipt message (CEB304, CEB604 ...) and add each receipt to the history of the
-    county's export order it names (by our list number, else the order number)."""
+def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> ReceiptImport:
+    """Read a customs receipt message (CEB304, CEB404, CEB506, CEB510, CEB604) and add each
+    receipt to the history of the county's export order it answers. All or nothing: malformed
+    XML (its line and column), an unknown message, a schema problem or a receipt naming no
+    export order of the county refuses the file. Idempotent: a receipt already in the history
+    (same order, message, code, time and text) is not added again."""
     try:
-        receipts = messages.parse_receipts(xml)
-    except (MessageError, ValueError) as error:
-        raise _file_error(filename, [f"{filename}: {error}"]) from error
+        receipts = messages.read_receipts(xml)
+    except MessageError as error:
+        raise _file_error(
+            filename,
+            [_receipt_problem(filename, problem) for problem in error.problems],
+        ) from error
     if not receipts:
         raise _file_error(filename, [_("%(file)s holds no receipt.") % {"file": filename}])
     unknown = []
+    added = already = 0
     for receipt in receipts:
-        export = (
-            ExportOrder.objects.filter(county=county, cop_no=receipt.cop_no).first()
-            if receipt.cop_no
-            else None
-        ) or ExportOrder.objects.filter(county=county, external_order_no=receipt.order_no).first()
+        export = _export_for_receipt(county, receipt)
         if export is None:
             unknown.append(
-                _("%(file)s: no export order %(number)s in this county.")
-                % {"file": filename, "number": receipt.cop_no or receipt.order_no}
+                _("%(file)s, line %(line)s: no export order %(number)s in this county.")
+                % {
+                    "file": filename,
+                    "line": receipt.line,
+                    "number": receipt.cop_no or receipt.order_no or receipt.logistics_no,
+                }
             )
+            continue
+        if DeclarationStatus.objects.filter(
+            export_order=export,
+            source=StatusSource.RECEIPT,
+            message_type=receipt.message_type,
+            code=receipt.status,
+            at=receipt.at,
+            info=receipt.info[:1000],
+        ).exists():
+            already += 1
             continue
         if receipt.invt_no and not export.invt_no:
             ExportOrder.objects.filter(pk=export.pk).update(invt_no=receipt.invt_no)
@@ -502,11 +581,14 @@ def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) ->
             source=StatusSource.RECEIPT,
             message_type=receipt.message_type,
         )
+        added += 1
     if unknown:
         raise _problems_error(
-            CrossborderErrorCode.UNKNOWN_RECEIPT, _("Some receipts name no export order."), unknown
+            CrossborderErrorCode.UNKNOWN_RECEIPT,
+            _("Some receipts name no export order. Nothing was saved."),
+            unknown,
         )
-    return len(receipts)
+    return ReceiptImport(added=added, already=already)
 
 
 @transaction.atomic

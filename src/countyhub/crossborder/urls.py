@@ -10,6 +10,7 @@ urlpatterns = [
         name="trade_data",
     ),
     path("c/<slug:county_slug>/exports/", views.export_orders, name="exports"),
+    path("c/<slug:county_slug>/exports/receipts/", views.receipts, name="receipts"),
     path("c/<slug:county_slug>/exports/report.csv", views.report_csv, name="report"),
     path("c/<slug:county_slug>/exports/<int:export_id>/", views.export_order, name="export"),
     path(

@@ -17,9 +17,19 @@ from countyhub.core.models import County
 from countyhub.core.permissions import is_county_admin
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.crossborder import documents, selectors, services
-from countyhub.crossborder.declarations import MESSAGE_FILES, export_messages
-from countyhub.crossborder.forms import StatusForm, TradeDataForm
+from countyhub.crossborder.charts import destinations_svg
+from countyhub.crossborder.declarations import (
+    MESSAGE_FILES,
+    SUMMARY_FILE,
+    export_messages,
+    needs_summary,
+    summary_message,
+)
+from countyhub.crossborder.errors import CrossborderError
+from countyhub.crossborder.forms import ReceiptUploadForm, StatusForm, TradeDataForm
 from countyhub.crossborder.models import ExportOrder, ProductTradeData
+from countyhub.customs.currencies import format_amount
+from countyhub.customs.messages import RECEIPT_TYPES
 
 DOCUMENTS = {
     "invoice.pdf": ("application/pdf", documents.invoice_pdf),
@@ -79,10 +89,14 @@ def export_orders(request: HttpRequest, county_slug: str) -> HttpResponse:
         and not request.user.seller_staff_of.filter(county=county).exists()
     ):
         raise PermissionDenied
+    kpis = selectors.export_kpis(orders)
     context = {
         "county": county,
         "exports": orders,
         "may_report": is_county_admin(request.user, county),
+        "kpis": kpis,
+        "poor_percent": None if kpis.poor_share is None else kpis.poor_share * 100,
+        "chart": destinations_svg(kpis),
     }
     return render(request, "crossborder/exports.html", context)
 
@@ -115,7 +129,12 @@ def export_order(request: HttpRequest, county_slug: str, export_id: int) -> Http
         "lines": export.lines.all(),
         "statuses": export.statuses.all(),
         "documents": export.documents.all(),
-        "downloads": [*DOCUMENTS, *DATA, *MESSAGE_FILES.values()],
+        "downloads": [
+            *DOCUMENTS,
+            *DATA,
+            *MESSAGE_FILES.values(),
+            *([SUMMARY_FILE] if needs_summary(export) else []),
+        ],
         "problems": documents.totals_problems(export),
     }
     return render(request, "crossborder/export.html", context, status=400 if form.errors else 200)
@@ -134,12 +153,50 @@ def download(request: HttpRequest, county_slug: str, export_id: int, name: str) 
     elif name in MESSAGE_FILES.values():
         body = export_messages(export)[name]
         content_type = "application/xml"
+    elif name == SUMMARY_FILE and needs_summary(export):
+        body = summary_message(export)
+        content_type = "application/xml"
     else:
         raise Http404
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.order.number}-{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def receipts(request: HttpRequest, county_slug: str) -> HttpResponse:
+    """The county's customs broker uploads GACC receipt messages (CEB304, CEB404, CEB506,
+    CEB510, CEB604); each export order's status follows. A bad file changes nothing and says
+    where it is wrong; the same file twice adds nothing."""
+    county = _county(county_slug)
+    if not is_county_admin(request.user, county):
+        raise PermissionDenied
+    form = ReceiptUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.import_receipts(
+                actor=request.user, county=county, xml=upload.read(), filename=upload.name
+            )
+        except CrossborderError as error:
+            form.add_error("file", error.message)
+            problems = error.problems
+        else:
+            messages.success(
+                request,
+                _("%(added)s receipt(s) added, %(already)s already recorded.")
+                % {"added": result.added, "already": result.already},
+            )
+            return redirect("crossborder:receipts", county.slug)
+    context = {
+        "county": county,
+        "form": form,
+        "problems": problems,
+        "types": RECEIPT_TYPES,
+    }
+    return render(request, "crossborder/receipts.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -176,7 +233,7 @@ def report_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
                     key[1] if len(key) > 1 else "",
                     row["orders"],
                     row.get("quantity", ""),
-                    "" if row.get("amount") is None else row["amount"],
+                    "" if row.get("amount") is None else format_amount(row["amount"], key[0]),
                     row.get("cny", ""),
                     row.get("poor_cny", ""),
                     "" if row.get("poor_share") is None else f"{row['poor_share']:.4f}",

@@ -49,6 +49,32 @@ def round_amount(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The amount as text with exactly the currency's minor units, never an exponent:
+    `2100` JPY, `4.310` KWD, `14.04` USD (a Decimal's normalize() would give 2.1E+3 and 4.31)."""
+    return format(round_amount(amount, currency), "f")
+
+
+def check_minor_units(amount: Decimal, currency: str, name: str = "amount") -> Decimal:
+    """`amount` unchanged if it has no more decimals than `currency` has minor units (trailing
+    zeros aside: 12.50000 USD is 12.50), else a CurrencyError naming it: 12.5 JPY is not an
+    amount of yen, and rounding it silently would make the documents disagree."""
+    _check_decimal(amount, name)
+    if amount != round_amount(amount, currency):
+        digits = minor_units(currency)
+        raise CurrencyError(
+            f"{name} {format(amount.normalize(), 'f')} {currency} has more decimals than the "
+            f"{digits} of {currency}"
+        )
+    return amount
+
+
+def plain(value: Decimal) -> Decimal:
+    """Trailing zeros dropped, but never an exponent: 3.60000 → 3.6, 100.00000 → 100."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+
+
 def apply_ending(amount: Decimal, currency: str, ending: PriceEnding) -> Decimal:
     """Give a rounded price its ending: the smallest price with that ending not below it.
 

@@ -11,6 +11,7 @@ by `parse_receipts`.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING
+from xml.parsers import expat
 from zoneinfo import ZoneInfo
 
 from countyhub.customs import codelists
@@ -436,6 +438,17 @@ def message_kind(xml: bytes) -> str:
     return root.tag.rsplit("}", 1)[-1].removesuffix("Message")
 
 
+# The receipt messages customs (or the e-port) sends back for an export's messages, by what
+# they answer: order, payment receipt, waybill, departure, export list.
+RECEIPT_TYPES = {
+    "CEB304": "OrderReturn",
+    "CEB404": "ReceiptsReturn",
+    "CEB506": "LogisticsReturn",
+    "CEB510": "DepartureReturn",
+    "CEB604": "InventoryReturn",
+}
+
+
 @dataclass(frozen=True)
 class Receipt:
     """One customs (or e-port) receipt: which message it answers, the status code and when."""
@@ -447,6 +460,106 @@ class Receipt:
     status: int
     at: datetime.datetime
     info: str
+    logistics_no: str = ""
+    line: int = 0  # where the receipt starts in its file (0: unknown)
+
+
+def _tag(name: str) -> str:
+    return "{" + name if "}" in name else name
+
+
+def parse_with_lines(xml: bytes) -> tuple[ET.Element, dict[int, tuple[int, int]]]:
+    """The document and where each element starts (line, column; by id of the element).
+    A DOCTYPE or an entity declaration is refused (no entity expansion from uploads);
+    malformed XML raises MessageError naming the line and column."""
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate(namespace_separator="}")
+    where: dict[int, tuple[int, int]] = {}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        element = builder.start(_tag(name), attributes)
+        where[id(element)] = (parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+
+    def refuse(*_args: object) -> None:
+        raise MessageError(
+            "XML",
+            [
+                Problem(
+                    "xml",
+                    f"line {parser.CurrentLineNumber}, column {parser.CurrentColumnNumber + 1}",
+                    "a DOCTYPE or entity declaration is not allowed in a customs message",
+                )
+            ],
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda name: builder.end(_tag(name))
+    parser.CharacterDataHandler = builder.data
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as error:
+        raise MessageError(
+            "XML",
+            [
+                Problem(
+                    "xml",
+                    f"line {error.lineno}, column {error.offset + 1}",
+                    f"not well-formed XML: {expat.ErrorString(error.code)}",
+                )
+            ],
+        ) from error
+    return builder.close(), where
+
+
+def _short(path: str) -> str:
+    return path.replace(f"{{{NS}}}", "ceb:")
+
+
+def located_schema_problems(root: ET.Element, where: dict[int, tuple[int, int]]) -> list[Problem]:
+    """The XSD's findings, each with the line and column of the element concerned (for an
+    unexpected child, the child's)."""
+    problems = []
+    for error in schema().iter_errors(root):
+        element = error.elem
+        reason = _short(error.reason or str(error))
+        position = re.search(r"at position (\d+)", reason)
+        if element is not None and position and int(position.group(1)) <= len(element):
+            element = element[int(position.group(1)) - 1]
+        line, column = where.get(id(element), (0, 0)) if element is not None else (0, 0)
+        place = f"line {line}, column {column}" if line else "(document)"
+        problems.append(Problem("xsd", f"{place} {_short(error.path or '')}".strip(), reason))
+    return problems
+
+
+def read_receipts(xml: bytes) -> list[Receipt]:
+    """A receipt message as uploaded: well-formed (else the line and column), one of
+    RECEIPT_TYPES (else its name), valid against the GACC XSD (each problem with its line and
+    column), then its receipts."""
+    root, where = parse_with_lines(xml)
+    name = root.tag.rsplit("}", 1)[-1]
+    kind = name.removesuffix("Message")
+    if not root.tag.startswith(f"{{{NS}}}") or kind not in RECEIPT_TYPES:
+        known = ", ".join(f"{code}Message" for code in RECEIPT_TYPES)
+        raise MessageError(
+            kind or "XML",
+            [
+                Problem(
+                    "receipt.unknown_message",
+                    "line {}, column {}".format(*where.get(id(root), (1, 1))),
+                    f"{name!r} is not a customs receipt message this page reads ({known})",
+                )
+            ],
+        )
+    problems = located_schema_problems(root, where)
+    if problems:
+        raise MessageError(kind, problems)
+    receipts = _receipts_of(root, kind)
+    return [
+        Receipt(**{**receipt.__dict__, "line": where.get(id(entry), (0, 0))[0]})
+        for receipt, entry in receipts
+    ]
 
 
 def parse_receipts(xml: bytes) -> list[Receipt]:
@@ -454,6 +567,10 @@ def parse_receipts(xml: bytes) -> list[Receipt]:
     (yyyyMMddHHmmssSSS, Beijing time) and returnInfo of each, with the order and list numbers."""
     root = ET.fromstring(xml.decode("utf-8-sig"))
     kind = root.tag.rsplit("}", 1)[-1].removesuffix("Message")
+    return [receipt for receipt, _entry in _receipts_of(root, kind)]
+
+
+def _receipts_of(root: ET.Element, kind: str) -> list[tuple[Receipt, ET.Element]]:
     receipts = []
     for entry in root:
         values = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in entry}
@@ -469,14 +586,18 @@ def parse_receipts(xml: bytes) -> list[Receipt]:
                 kind, [Problem("receipt", entry.tag.rsplit("}", 1)[-1], str(error))]
             ) from error
         receipts.append(
-            Receipt(
-                message_type=kind,
-                order_no=values.get("orderNo", ""),
-                cop_no=values.get("copNo", ""),
-                invt_no=values.get("invtNo", ""),
-                status=status,
-                at=at,
-                info=values.get("returnInfo", ""),
+            (
+                Receipt(
+                    message_type=kind,
+                    order_no=values.get("orderNo", ""),
+                    cop_no=values.get("copNo", ""),
+                    invt_no=values.get("invtNo", ""),
+                    status=status,
+                    at=at,
+                    info=values.get("returnInfo", ""),
+                    logistics_no=values.get("logisticsNo", ""),
+                ),
+                entry,
             )
         )
     return receipts
