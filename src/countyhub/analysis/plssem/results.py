@@ -556,7 +556,7 @@ class PLSResults(Results):
             lines += ["Warnings:", *(f"  ! {w}" for w in self.warnings)]
         r2 = SummaryTable(
             "Explained variance and model selection",
-            ("R²", "adjusted R²", "AIC", "BIC"),
+            ("R²", "adjusted R²", "AIC", "BIC", "GM"),
             [
                 (
                     names[k],
@@ -565,12 +565,14 @@ class PLSResults(Results):
                         float(self.r_squared_adj_values[k]),
                         self.model_selection[names[k]]["aic"],
                         self.model_selection[names[k]]["bic"],
+                        self.model_selection[names[k]]["gm"],
                     ],
                 )
                 for k in s.endogenous
             ],
-            note="AIC and BIC of each construct's regression on its predictors (lower is better "
-            "when comparing models on the same data).",
+            note="AIC, BIC and GM (Geweke-Meese: SSE over the saturated regression's mean "
+            "squared error, plus (k + 1) log n) of each construct's regression on its predictors "
+            "(lower is better when comparing models on the same data).",
         )
         outer_flags = {
             (f"{f['construct']}: {f['indicator']}", "VIF")
@@ -981,21 +983,46 @@ class PLSResults(Results):
 
     @cached_property
     def model_selection(self) -> dict[str, dict[str, float]]:
-        """AIC and BIC of each endogenous construct's regression on its predictors' scores, as
-        seminr's ``it_criteria`` (Sharma et al. 2019): n log(SSE / n) plus 2 (k + 1), or
-        (k + 1) log n, with SSE = (1 - R²)(n - 1) for scores of unit variance."""
+        """AIC, BIC and GM of each endogenous construct's regression on its predictors' scores.
+
+        AIC and BIC as seminr's ``it_criteria`` (Sharma et al. 2019): n log(SSE / n) plus
+        2 (k + 1), or (k + 1) log n, with SSE = (1 - R²)(n - 1) for scores of unit variance.
+        GM (Geweke and Meese 1981) as Sharma et al. (2019) and Danks et al. (2020) compute it:
+        SSE / MSE_sat + (k + 1) log n, where MSE_sat is the mean squared error of the saturated
+        regression, the construct on every construct that is not itself or one of its
+        descendants, on this fit's construct correlations (PLSc: the corrected ones). seminr
+        has no GM; the saturated regression here is not re-estimated as a separate PLS model."""
         n = self.n
+        s = self.structure
         out: dict[str, dict[str, float]] = {}
-        for k in self.structure.endogenous:
-            size = len(self.structure.predecessors[k]) + 1
-            unexplained = (1 - self.r_squared_values[k]) * (n - 1) / n
+        for k in s.endogenous:
+            size = len(s.predecessors[k]) + 1
+            sse = (1 - self.r_squared_values[k]) * (n - 1)
             # An inadmissible PLSc R² of 1 or more leaves no error variance: no criterion.
-            log_mse = n * math.log(unexplained) if unexplained > 0 else math.nan
-            out[self.structure.constructs[k]] = {
+            log_mse = n * math.log(sse / n) if sse > 0 else math.nan
+            mse_saturated = (1 - self._saturated_r_squared(k)) * (n - 1) / n
+            gm = sse / mse_saturated + size * math.log(n) if sse > 0 < mse_saturated else math.nan
+            out[s.constructs[k]] = {
                 "aic": 2 * size + log_mse,
                 "bic": log_mse + size * math.log(n),
+                "gm": gm,
             }
         return out
+
+    def _saturated_r_squared(self, k: int) -> float:
+        """R² of construct k on every other construct that is not one of its descendants."""
+        adjacency = self.structure.adjacency != 0
+        descendants: set[int] = set()
+        frontier = [k]
+        while frontier:
+            for j in np.flatnonzero(adjacency[frontier.pop()]):
+                if int(j) not in descendants:
+                    descendants.add(int(j))
+                    frontier.append(int(j))
+        others = [j for j in range(self.structure.n_constructs) if j != k and j not in descendants]
+        r = self.construct_cor
+        c = r[others, k]
+        return float(c @ np.linalg.solve(r[np.ix_(others, others)], c))
 
     def _product_resamples(self) -> ProductResamples:
         """The items and the pairs behind each product column, for the bootstrap: two items
