@@ -160,6 +160,10 @@ class Sensitivity:
         )
         ax.axhline(0, color="#1f2933", linewidth=0.8)
         ax.axhline(self.estimate, color="#9aa5b1", linestyle=":", linewidth=0.8)
+        if self.breakdown and self.breakdown <= max(xs):
+            ax.axvline(
+                self.breakdown, color="#f0b429", linestyle="--", linewidth=1, label="breakdown"
+            )
         ax.set_xlabel(self.parameter)
         ax.set_ylabel(f"effect on {outcome}")
         ax.legend(fontsize=8, loc="best")
@@ -257,6 +261,10 @@ def sensitivity(
         )
     if any(p < 0 for p in chosen):
         raise AnalysisError(f"the {PARAMETER[kind]} grid must hold values of 0 or more")
+    method += (
+        "; covariance of the event study from its influence functions (analytic, also when the "
+        "standard errors above are bootstrapped)"
+    )
     return Sensitivity(
         kind=kind,
         target=target,
