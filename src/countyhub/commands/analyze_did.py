@@ -17,6 +17,11 @@ LAYOUT_HELP = (
     "balanced (a gap is an error), unbalanced (units may miss periods; every row is used) or "
     "cross-section (repeated cross-sections: each row a different unit; --unit is ignored)."
 )
+SENSITIVITY_HELP = (
+    "Sensitivity of the event study to violations of parallel trends (Rambachan & Roth): "
+    "rm (relative magnitudes, Mbar 0 to 2) or sd (smoothness, M)."
+)
+TARGET_HELP = "Effect the sensitivity is about: first (first post period) or average (post mean)."
 BASE_HELP = "Base period: varying (pre-periods against the one before) or universal (g - 1)."
 
 
@@ -73,6 +78,10 @@ def did(
         int | None,
         typer.Option("--seed", help="Seed of bands and bootstrap (chosen if not given)."),
     ] = None,
+    sensitivity: Annotated[str | None, typer.Option("--sensitivity", help=SENSITIVITY_HELP)] = None,
+    sensitivity_target: Annotated[
+        str, typer.Option("--sensitivity-target", help=TARGET_HELP)
+    ] = "first",
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here.")
     ] = None,
@@ -94,6 +103,8 @@ def did(
         ("--method", method, ("dr", "ipw", "reg")),
         ("--base-period", base_period, ("varying", "universal")),
         ("--layout", layout, ("balanced", "unbalanced", "cross-section")),
+        ("--sensitivity", sensitivity or "rm", ("rm", "sd")),
+        ("--sensitivity-target", sensitivity_target, ("first", "average")),
     ):
         if value not in choices:
             _fail(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -139,6 +150,11 @@ def did(
                 bootstrap=bootstrap,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
+        if sensitivity is not None:
+            result = result.with_sensitivity(
+                sensitivity,  # type: ignore[arg-type]  # checked above
+                target=sensitivity_target,  # type: ignore[arg-type]
+            )
     except AnalysisError as exc:
         _fail(str(exc))
     chosen = result.meta["seed"]
@@ -157,6 +173,8 @@ def did(
         sys.stdout.write(f"seed {chosen}\n")
         return
     sys.stdout.write(result.short_summary())
+    if result.sensitivity is not None:
+        sys.stdout.write(f"sensitivity: {result.sensitivity.breakdown_line()}\n")
     if json_out is not None:
         payload = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         json_out.write_text(payload, encoding="utf-8")

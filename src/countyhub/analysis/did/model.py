@@ -275,6 +275,11 @@ class StaggeredDiD:
             overall_group=single(aggregations.overall_group),
             overall_event_time=single(aggregations.overall_event_time),
             overall_calendar=single(aggregations.overall_calendar),
+            sensitivity=None,
+            event_time_covariance=tuple(
+                tuple(float(v) for v in row)
+                for row in moments.covariance(aggregations.event_time) / moments.n_units**2
+            ),
             twfe=twfe,
             pretest=pretest,
             staggered=staggered,

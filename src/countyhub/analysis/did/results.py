@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from countyhub.analysis.did.panel import dropped_note
 from countyhub.analysis.did.pretest import PreTest
+from countyhub.analysis.did.sensitivity import Kind, Sensitivity, Target
+from countyhub.analysis.did.sensitivity import sensitivity as event_study_sensitivity
 from countyhub.analysis.did.twfe import TwoWayFixedEffects
+from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.report import figure_svg, html_page, new_figure
 from countyhub.analysis.results import Results
 from countyhub.analysis.summary import Cell, Summary, SummaryTable, format_cell
@@ -122,6 +127,10 @@ class DiDResults(Results):
     notes: tuple[str, ...]
     dropped: tuple[dict[str, Any], ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+    # Covariance of the event-study estimates (rows and columns in ``event_time``'s order), from
+    # their influence functions; the input of the sensitivity analysis.
+    event_time_covariance: tuple[tuple[float, ...], ...] = ()
+    sensitivity: Sensitivity | None = None
 
     @property
     def alpha(self) -> float:
@@ -193,6 +202,30 @@ class DiDResults(Results):
             f"the naive two-way fixed-effects estimate is {format_cell(self.twfe.coef, 4)}."
         )
 
+    def with_sensitivity(
+        self, kind: Kind, *, target: Target = "first", grid: Sequence[float] | None = None
+    ) -> DiDResults:
+        """A copy with the Rambachan-Roth sensitivity of the event study (``kind`` "rm":
+        relative magnitudes, "sd": smoothness) for the first post period or the post average;
+        see :mod:`countyhub.analysis.did.sensitivity`."""
+        if self.anticipation:
+            raise AnalysisError(
+                "the sensitivity analysis assumes no anticipation (the reference period just "
+                "before treatment); fit with anticipation 0"
+            )
+        keys = list(self.event_time)
+        found = event_study_sensitivity(
+            keys,
+            [self.event_time[e].att for e in keys],
+            np.asarray(self.event_time_covariance, dtype=np.float64),
+            kind=kind,
+            target=target,
+            confidence=self.confidence,
+            base_period=self.base_period,
+            grid=grid,
+        )
+        return replace(self, sensitivity=found)
+
     @property
     def summary(self) -> Summary:
         level = _percent(self.confidence)
@@ -229,6 +262,7 @@ class DiDResults(Results):
                 table("By group (first treated period)", "g = ", self.group),
                 table("By calendar period", "t = ", self.calendar),
                 table("Group-time effects ATT(g, t)", "", cells),
+                *([self.sensitivity.table()] if self.sensitivity else []),
             ],
         )
 
@@ -342,6 +376,7 @@ class DiDResults(Results):
             "staggered": self.staggered,
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
             "meta": {**self.meta, "methods": self.methods},
         }
 
@@ -389,11 +424,22 @@ class DiDResults(Results):
             ),
         )
 
+    def _sensitivity_section(self) -> str:
+        found = self.sensitivity
+        assert found is not None
+        esc = html.escape
+        return (
+            "<section><h2>Sensitivity to parallel trends</h2>"
+            f"{found.figure(self.outcome)}{found.table().as_html()}"
+            f'<p>{esc(found.breakdown_line())}.</p><p class="meta">{esc(found.method)}</p>'
+            "</section>"
+        )
+
     def to_html(self) -> str:
         """The full standalone report page."""
         esc = html.escape
         summary = self.summary
-        overall, event, group, calendar, cells = summary.tables
+        overall, event, group, calendar, cells = summary.tables[:5]
         warnings = "".join(f'<p class="warning">{esc(w)}</p>' for w in self.warnings)
         notes = "".join(f"<li>{esc(n)}</li>" for n in self.notes)
         comparison = (
@@ -424,6 +470,7 @@ class DiDResults(Results):
             f"<section><h2>By group and by calendar period</h2>{group.as_html()}"
             f"{calendar.as_html()}</section>",
             f"<section><h2>Group-time effects</h2>{cells.as_html()}</section>",
+            *([self._sensitivity_section()] if self.sensitivity else []),
             f"<section><h2>Methods</h2><p>{esc(self.methods)}</p>"
             + (f"<ul>{dropped}</ul>" if dropped else "")
             + f'<p class="meta">{provenance}</p></section>',

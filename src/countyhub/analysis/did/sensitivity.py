@@ -1,0 +1,413 @@
+"""Sensitivity of the event study to violations of parallel trends (after Rambachan & Roth 2023).
+
+The event-study estimates ``betahat`` (event times e < 0 before, e >= 0 after treatment) are the
+effects plus a trend difference ``delta``: ``beta_e = tau_e + delta_e`` with ``tau_e = 0`` before
+treatment and ``delta = 0`` in the reference period (the one just before treatment). The target
+is ``theta = l' tau_post``: the first post period's effect (``target="first"``) or the average of
+the post periods (``target="average"``). Two restrictions on ``delta_post`` are offered:
+
+- relative magnitudes, Delta^RM(Mbar): every post-period change of ``delta`` (from one period to
+  the next, starting at the reference period) is at most ``Mbar`` times the largest pre-period
+  change. The identified set is ``l'beta_post -+ Mbar * D * sum_j |L_j|``, with D the largest
+  pre-period change and ``L_j = sum_{k >= j} l_k``. D is estimated, so the robust interval here is
+  a Bonferroni one: an upper ``1 - alpha/2`` simultaneous bound on D (sup over the pre changes,
+  Bonferroni across them) and a ``1 - alpha/2`` interval for ``l'beta_post``; at Mbar = 0 D does
+  not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative next to
+  the conditional/hybrid (ARP) intervals of the HonestDiD package.
+- smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. Extrapolating
+  the last pre-period slope ``s`` gives the affine estimator ``l'beta_post - s * sum_k k l_k``
+  whose worst-case bias is ``M * sum_j j |L_j|`` (sharp: that is the identified set's half-width).
+  Its fixed-length interval uses the folded-normal critical value ``cv_alpha(bias / se)``
+  (Armstrong & Kolesar 2018), as HonestDiD's FLCI does, but with the weights fixed on the last
+  pre-period slope rather than optimised over all pre-periods: valid, and at least as long as the
+  optimal FLCI. At M = 0 it is the interval under a linear trend difference.
+
+The covariance of the event-study estimates comes from their influence functions (analytic, the
+same as the standard errors without ``--bootstrap``).
+
+References
+----------
+Rambachan, A. and Roth, J. (2023). A more credible approach to parallel trends. Review of
+Economic Studies 90(5), 2555-2591.
+Armstrong, T. B. and Kolesar, M. (2018). Optimal inference in a class of regression models.
+Econometrica 86(2), 655-683.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from scipy import optimize, stats
+
+from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.report import figure_svg, new_figure
+from countyhub.analysis.summary import Cell, SummaryTable, format_cell
+
+Kind = Literal["rm", "sd"]
+Target = Literal["first", "average"]
+RM_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
+KIND_NAMES = {"rm": "relative magnitudes", "sd": "smoothness"}
+PARAMETER = {"rm": "Mbar", "sd": "M"}
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    """One value of the restriction's parameter: identified set and robust interval."""
+
+    parameter: float
+    set_low: float
+    set_high: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def covers_zero(self) -> bool:
+        return self.ci_low <= 0.0 <= self.ci_high
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "parameter": self.parameter,
+            "set_low": self.set_low,
+            "set_high": self.set_high,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Robust intervals for the target over a grid of the restriction's parameter."""
+
+    kind: Kind
+    target: Target
+    confidence: float
+    estimate: float  # the target's point estimate l'beta_post (no trend correction)
+    std_error: float
+    original_ci: tuple[float, float]
+    rows: tuple[SensitivityRow, ...]
+    breakdown: float | None  # smallest parameter whose interval covers 0 (None: none does)
+    method: str
+
+    @property
+    def parameter(self) -> str:
+        return PARAMETER[self.kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "restriction": KIND_NAMES[self.kind],
+            "parameter": self.parameter,
+            "target": self.target,
+            "confidence": self.confidence,
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "original_ci": list(self.original_ci),
+            "rows": [row.to_dict() for row in self.rows],
+            "breakdown": self.breakdown,
+            "method": self.method,
+        }
+
+    def table(self) -> SummaryTable:
+        rows: list[tuple[str, Sequence[Cell]]] = [
+            (
+                f"{self.parameter} = {row.parameter:g}",
+                [row.set_low, row.set_high, row.ci_low, row.ci_high],
+            )
+            for row in self.rows
+        ]
+        target = "first post period" if self.target == "first" else "average of post periods"
+        return SummaryTable(
+            title=f"Sensitivity to parallel trends ({KIND_NAMES[self.kind]}; {target})",
+            columns=("set low", "set high", "robust CI low", "robust CI high"),
+            rows=rows,
+            note=f"{100 * self.confidence:g}% robust CI; {self.breakdown_line()}",
+            digits=4,
+        )
+
+    def breakdown_line(self) -> str:
+        if self.breakdown is None:
+            return f"no {self.parameter} makes the robust CI include 0"
+        if self.breakdown == 0.0:
+            return f"the robust CI includes 0 already at {self.parameter} = 0"
+        return (
+            f"breakdown value {self.parameter} = {format_cell(self.breakdown, 3)} (the smallest "
+            "at which the robust CI includes 0)"
+        )
+
+    def figure(self, outcome: str) -> str:
+        fig = new_figure(6.5, 3.8)
+        ax = fig.add_subplot(1, 1, 1)
+        xs = [row.parameter for row in self.rows]
+        ax.vlines(
+            xs,
+            [row.ci_low for row in self.rows],
+            [row.ci_high for row in self.rows],
+            color="#c63d2f",
+            linewidth=2,
+            label="robust CI",
+        )
+        ax.vlines(
+            xs,
+            [row.set_low for row in self.rows],
+            [row.set_high for row in self.rows],
+            color="#52606d",
+            linewidth=7,
+            alpha=0.5,
+            label="identified set",
+        )
+        ax.axhline(0, color="#1f2933", linewidth=0.8)
+        ax.axhline(self.estimate, color="#9aa5b1", linestyle=":", linewidth=0.8)
+        if self.breakdown and self.breakdown <= max(xs):
+            ax.axvline(
+                self.breakdown, color="#f0b429", linestyle="--", linewidth=1, label="breakdown"
+            )
+        ax.set_xlabel(self.parameter)
+        ax.set_ylabel(f"effect on {outcome}")
+        ax.legend(fontsize=8, loc="best")
+        return figure_svg(
+            fig,
+            caption=(
+                f"Robust intervals under {KIND_NAMES[self.kind]} ({self.parameter}): how far "
+                "parallel trends may fail before the effect is no longer distinguishable from 0."
+            ),
+        )
+
+
+def sensitivity(
+    event_times: Sequence[int],
+    betahat: Sequence[float] | np.ndarray,
+    sigma: np.ndarray,
+    *,
+    kind: Kind = "rm",
+    target: Target = "first",
+    confidence: float = 0.95,
+    base_period: str = "varying",
+    grid: Sequence[float] | None = None,
+) -> Sensitivity:
+    """Rambachan-Roth style sensitivity of ``theta`` (see the module text) over ``grid``.
+
+    ``base_period`` says what the pre-period estimates are: ``"varying"`` (each is the change
+    from the period before: the pre changes of ``delta`` directly) or ``"universal"`` (each is
+    ``delta_e - delta_{-1}``; e = -1 itself may be absent or 0).
+    """
+    if kind not in PARAMETER:
+        raise AnalysisError(f"sensitivity must be rm or sd, not {kind!r}")
+    if target not in ("first", "average"):
+        raise AnalysisError(f"the sensitivity target must be first or average, not {target!r}")
+    if not 0 < confidence < 1:
+        raise AnalysisError(f"the confidence level must lie between 0 and 1, not {confidence}")
+    times = [int(e) for e in event_times]
+    beta = np.asarray(betahat, dtype=np.float64)
+    sigma = np.asarray(sigma, dtype=np.float64)
+    if beta.shape != (len(times),) or sigma.shape != (len(times), len(times)):
+        raise AnalysisError("betahat and its covariance do not match the event times")
+    post = [i for i, e in enumerate(times) if e >= 0]
+    if not post:
+        raise AnalysisError("no post-treatment event time: nothing to assess")
+    post_times = [times[i] for i in post]
+    if post_times != list(range(len(post))):
+        raise AnalysisError(
+            "the post-treatment event times must run 0, 1, 2... without gaps, not "
+            + ", ".join(map(str, post_times))
+        )
+    weights = np.zeros(len(post))
+    if target == "first":
+        weights[0] = 1.0
+    else:
+        weights[:] = 1.0 / len(post)
+    # delta_k = sum_{j<=k} c_j over the post changes c_1..c_K (k = 1 is e = 0):
+    # l'delta = sum_j c_j L_j with L_j = sum_{k>=j} l_k.
+    tails = np.cumsum(weights[::-1])[::-1]
+    a_post = np.zeros(len(times))
+    a_post[post] = weights
+    estimate = float(a_post @ beta)
+    se = _se(a_post, sigma)
+    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    original = (estimate - z * se, estimate + z * se)
+    changes = _pre_changes(times, base_period)  # rows: linear maps of beta giving pre changes
+    if not changes:
+        raise AnalysisError(
+            "sensitivity needs at least one pre-treatment change of the trend "
+            + (
+                "(an event time e = -1)"
+                if base_period == "varying"
+                else "(an event time e = -2 with the universal base period)"
+            )
+        )
+    if kind == "rm":
+        chosen = tuple(RM_GRID if grid is None else grid)
+        rows, breakdown = _relative_magnitudes(
+            beta, sigma, changes, a_post, tails, estimate, se, confidence, chosen
+        )
+        method = (
+            "relative magnitudes Delta^RM(Mbar) (Rambachan & Roth 2023): post-period changes of "
+            "the trend difference at most Mbar times the largest pre-period change; Bonferroni "
+            "robust CI (an upper bound on the largest pre change and the estimate, each at "
+            "alpha/2; the usual CI at Mbar = 0); conservative next to HonestDiD's ARP intervals"
+        )
+    else:
+        rows, breakdown = _smoothness(
+            sigma, changes[-1], a_post, tails, beta, confidence, None if grid is None else grid
+        )
+        chosen = tuple(row.parameter for row in rows)
+        method = (
+            "smoothness Delta^SD(M) (Rambachan & Roth 2023): the slope of the trend difference "
+            "changes by at most M per period; fixed-length CI of the estimator extrapolating the "
+            "last pre-period slope (folded-normal critical value, as HonestDiD's FLCI, but with "
+            "fixed rather than optimised weights)"
+        )
+    if any(p < 0 for p in chosen):
+        raise AnalysisError(f"the {PARAMETER[kind]} grid must hold values of 0 or more")
+    method += (
+        "; covariance of the event study from its influence functions (analytic, also when the "
+        "standard errors above are bootstrapped)"
+    )
+    return Sensitivity(
+        kind=kind,
+        target=target,
+        confidence=confidence,
+        estimate=estimate,
+        std_error=se,
+        original_ci=original,
+        rows=tuple(rows),
+        breakdown=breakdown,
+        method=method,
+    )
+
+
+def _se(a: np.ndarray, sigma: np.ndarray) -> float:
+    return float(np.sqrt(max(float(a @ sigma @ a), 0.0)))
+
+
+def _pre_changes(times: list[int], base_period: str) -> list[np.ndarray]:
+    """Linear maps of betahat giving each consecutive pre-period change of delta, oldest first;
+    the last is the change into the reference period (e = -1)."""
+    index = {e: i for i, e in enumerate(times)}
+    n = len(times)
+    out: list[np.ndarray] = []
+    pre = sorted(e for e in times if e < 0)
+    if base_period == "varying":
+        for e in pre:  # beta_e = delta_e - delta_{e-1}
+            row = np.zeros(n)
+            row[index[e]] = 1.0
+            out.append(row)
+        return out
+    # universal: beta_e = delta_e - delta_{-1}, delta_{-1} = 0; change into e: delta_e - delta_{e-1}
+    level = {e: index[e] for e in pre if e != -1}
+    for e in range(min(pre, default=-1) + 1, 0):
+        if e - 1 not in level:
+            continue
+        row = np.zeros(n)
+        if e in level:
+            row[level[e]] += 1.0
+        row[level[e - 1]] -= 1.0
+        out.append(row)
+    return out
+
+
+def _relative_magnitudes(
+    beta: np.ndarray,
+    sigma: np.ndarray,
+    changes: list[np.ndarray],
+    a_post: np.ndarray,
+    tails: np.ndarray,
+    estimate: float,
+    se: float,
+    confidence: float,
+    grid: tuple[float, ...],
+) -> tuple[list[SensitivityRow], float | None]:
+    alpha = 1 - confidence
+    spread = float(np.abs(tails).sum())  # sum_j |L_j|
+    largest = max(abs(float(c @ beta)) for c in changes)
+    z_half = float(stats.norm.ppf(1 - alpha / 4))  # estimate at alpha/2
+    z_pre = float(stats.norm.ppf(1 - alpha / (4 * len(changes))))  # pre changes at alpha/2
+    upper = max(abs(float(c @ beta)) + z_pre * _se(c, sigma) for c in changes)
+    z_full = float(stats.norm.ppf(1 - alpha / 2))
+    rows = []
+    for mbar in grid:
+        half_set = mbar * largest * spread
+        half_ci = z_full * se if mbar == 0 else mbar * upper * spread + z_half * se
+        rows.append(
+            SensitivityRow(
+                mbar,
+                estimate - half_set,
+                estimate + half_set,
+                estimate - half_ci,
+                estimate + half_ci,
+            )
+        )
+    # Breakdown: the interval covers 0 iff |estimate| <= half width.
+    # (between z_full and z_half standard errors every Mbar > 0 covers 0: breakdown 0).
+    breakdown: float | None
+    if abs(estimate) <= z_half * se:
+        breakdown = 0.0
+    elif upper * spread == 0:
+        breakdown = None
+    else:
+        breakdown = (abs(estimate) - z_half * se) / (upper * spread)
+    return rows, breakdown
+
+
+def _smoothness(
+    sigma: np.ndarray,
+    slope: np.ndarray,
+    a_post: np.ndarray,
+    tails: np.ndarray,
+    beta: np.ndarray,
+    confidence: float,
+    grid: Sequence[float] | None,
+) -> tuple[list[SensitivityRow], float | None]:
+    # delta_k = k s + sum_{j<=k} r_j, |r_j| <= j M (k = 1 is e = 0); l'delta = s sum_k k l_k + ...
+    n_post = len(tails)
+    post_weights = np.concatenate([tails[:-1] - tails[1:], tails[-1:]])  # l_k back from L_j
+    steps = np.arange(1, n_post + 1, dtype=np.float64)
+    a = a_post - float(steps @ post_weights) * slope
+    estimate = float(a @ beta)
+    se = _se(a, sigma)
+    width = float(steps @ np.abs(tails))  # sum_j j |L_j|: sharp as every l_k >= 0
+    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    breakdown: float | None
+    if abs(estimate) <= z * se:
+        breakdown = 0.0
+    elif width == 0:
+        breakdown = None
+    else:
+
+        def gap(m: float) -> float:
+            return _folded_critical(m * width, se, confidence) - abs(estimate)
+
+        breakdown = float(optimize.brentq(gap, 0.0, abs(estimate) / width, xtol=1e-10))
+    if grid is None:
+        grid = _sd_grid(breakdown, se, width)
+    rows = []
+    for m in grid:
+        bias = m * width
+        half = _folded_critical(bias, se, confidence)
+        rows.append(
+            SensitivityRow(m, estimate - bias, estimate + bias, estimate - half, estimate + half)
+        )
+    return rows, breakdown
+
+
+def _folded_critical(bias: float, se: float, confidence: float) -> float:
+    """Half-length of the FLCI: se * cv where P(|N(bias/se, 1)| <= cv) = confidence."""
+    if se == 0:
+        return bias
+    t = bias / se
+
+    def coverage(cv: float) -> float:
+        return float(stats.norm.cdf(cv - t) - stats.norm.cdf(-cv - t)) - confidence
+
+    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return se * float(optimize.brentq(coverage, 0.0, t + z + 1.0, xtol=1e-12))
+
+
+def _sd_grid(breakdown: float | None, se: float, width: float) -> tuple[float, ...]:
+    """Five values of M from 0 in round steps, reaching about twice the breakdown value (or,
+    without one, M adding two standard errors of worst-case bias)."""
+    reach = 2 * breakdown if breakdown else 2 * se / max(width, 1e-12)
+    step = float(f"{reach / 4:.1g}") if reach > 0 else 0.1
+    return tuple(round(step * k, 12) for k in range(5))
