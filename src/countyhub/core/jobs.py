@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 CELERY_TASK = "countyhub.run_job"
 # Progress writes are spaced by this much; the last one (done == total) is always written.
 PROGRESS_INTERVAL = 0.25
-CLAIM_ATTEMPTS = 20
+LOCKED_ATTEMPTS = 50
 
 
 class JobCancelled(Exception):  # noqa: N818  (a signal, not an error)
@@ -71,6 +71,24 @@ def stale_seconds() -> float:
     return float(settings.COUNTYHUB_JOB_STALE_SECONDS)
 
 
+T = TypeVar("T")
+
+
+def _patiently(query: Callable[[], T]) -> T:
+    """Run a query on the job's row, waiting out SQLite's "table is locked": with the embedded
+    default, the web threads and the job's thread share one cache, whose table locks SQLite
+    reports at once instead of waiting its busy timeout. Other errors, and other databases,
+    are not retried."""
+    for attempt in range(LOCKED_ATTEMPTS):
+        try:
+            return query()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == LOCKED_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class Progress:
     """What a handler calls as it goes: ``progress(done, total)``; raises JobCancelled."""
 
@@ -84,17 +102,19 @@ class Progress:
         now = time.monotonic()
         if done >= total or now - self._last >= PROGRESS_INTERVAL:
             self._last = now
-            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                done=min(done, total), total=total, heartbeat=timezone.now()
+            _patiently(
+                lambda: Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                    done=min(done, total), total=total, heartbeat=timezone.now()
+                )
             )
         self.check_cancelled()
 
     def note(self, message: str) -> None:
-        Job.objects.filter(pk=self.job_id).update(message=message[:200])
+        _patiently(lambda: Job.objects.filter(pk=self.job_id).update(message=message[:200]))
         self.check_cancelled()
 
     def check_cancelled(self) -> None:
-        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+        if _patiently(Job.objects.filter(pk=self.job_id, cancel_requested=True).exists):
             raise JobCancelled
 
 
@@ -141,8 +161,10 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopped.wait(heartbeat_seconds()):
-                Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                    heartbeat=timezone.now()
+                _patiently(
+                    lambda: Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                        heartbeat=timezone.now()
+                    )
                 )
         finally:
             connections.close_all()
@@ -161,22 +183,15 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
 
 
 def _claim(job_id: int) -> bool:
-    """Queued -> running, once. SQLite answers "table is locked" at once, without its busy wait,
-    while another connection of a shared cache (the embedded default's threads) reads the table;
-    a moment later the claim goes through."""
-    for attempt in range(CLAIM_ATTEMPTS):
-        now = timezone.now()
-        try:
-            return bool(
-                Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-                    status=JobStatus.RUNNING, started_at=now, heartbeat=now
-                )
+    """Queued -> running, once."""
+    now = timezone.now()
+    return bool(
+        _patiently(
+            lambda: Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                status=JobStatus.RUNNING, started_at=now, heartbeat=now
             )
-        except OperationalError as error:
-            if "locked" not in str(error) or attempt == CLAIM_ATTEMPTS - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    return False
+        )
+    )
 
 
 def _run_claimed(job: Job, *, heartbeat: bool) -> None:
@@ -211,8 +226,10 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> None:
 
 def _finish(job_id: int, status: str, **fields: Any) -> None:
     now = timezone.now()
-    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=status, finished_at=now, heartbeat=now, **fields
+    _patiently(
+        lambda: Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            status=status, finished_at=now, heartbeat=now, **fields
+        )
     )
 
 

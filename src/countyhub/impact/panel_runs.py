@@ -85,6 +85,7 @@ def _source(county: County, built: BuiltPanel) -> str:
     return f"{county.slug} {built.level} panel {built.years[0]}-{built.years[1]}"
 
 
+@transaction.atomic
 def start_evaluation(
     *,
     county: County,
