@@ -57,5 +57,9 @@ lint: setup  ## ruff, mypy, import contracts, and no model change without its mi
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
 
-bench: setup  ## benchmarks, side by side with the peers
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
+	touch $@
+
+bench: setup $(BIN)/.bench-installed  ## benchmarks, side by side with the peers
 	$(BIN)/python -m bench

@@ -1,7 +1,7 @@
 """Data for the deployment test, written into its throwaway database by a process of its own
 (the test's servers read that database, not pytest-django's):
 
-    python -m tests.deploy.seed make    -> JSON: the buyer's API token, the product, the station,
+    python -m tests.deploy.seed make [STOCK]  -> JSON: the buyer's API token, the product, the station,
                                            the traced batch's GTIN and lot
     python -m tests.deploy.seed check PRODUCT_ID BATCH_ID
                                         -> JSON: orders, units ordered and allocated, scans
@@ -15,7 +15,7 @@ import sys
 import django
 
 
-def make() -> dict[str, object]:
+def make(stock: int = 50) -> dict[str, object]:
     from countyhub.core.models import Role
     from countyhub.core.services import issue_api_token
     from tests.factories.catalog import ProductFactory, SellerFactory
@@ -27,7 +27,7 @@ def make() -> dict[str, object]:
     county = CountyFactory()
     station = StationFactory(village__township__county=county)
     seller = SellerFactory(county=county)
-    product = ProductFactory(county=county, seller=seller, stock=50)
+    product = ProductFactory(county=county, seller=seller, stock=stock)
     staff = UserFactory(username="deploy-seller")
     MembershipFactory(user=staff, county=county, role=Role.SELLER_STAFF)
     seller.staff.add(staff)
@@ -62,5 +62,8 @@ def check(product_id: int, batch_id: int) -> dict[str, object]:
 
 if __name__ == "__main__":
     django.setup()
-    result = make() if sys.argv[1] == "make" else check(int(sys.argv[2]), int(sys.argv[3]))
+    if sys.argv[1] == "make":
+        result = make(*(int(a) for a in sys.argv[2:3]))
+    else:
+        result = check(int(sys.argv[2]), int(sys.argv[3]))
     sys.stdout.write(json.dumps(result) + "\n")
