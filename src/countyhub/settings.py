@@ -146,7 +146,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # `countyhub serve` refuses it with more than one worker.
 COUNTYHUB_CACHE = os.environ.get("COUNTYHUB_CACHE") or ("redis" if REDIS_URL else "database")
 _DEFAULT_CACHES: dict[str, dict[str, Any]] = {
-    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    # Redis down, the shared database cache stands in (countyhub.core.cache).
+    "redis": {
+        "BACKEND": "countyhub.core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "countyhub",
+        "OPTIONS": {"FALLBACK": "default_fallback"},
+    },
     "database": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "countyhub_cache",
@@ -161,14 +167,24 @@ if COUNTYHUB_CACHE not in _DEFAULT_CACHES or (COUNTYHUB_CACHE == "redis" and not
 CACHES = {"default": _DEFAULT_CACHES[COUNTYHUB_CACHE]}
 # Log-in and rate-limit counters must be shared by every worker and host: Redis when configured,
 # else a table in the database (core's migration 0005 creates it), never process memory.
+_THROTTLE_TABLE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "countyhub_throttle_cache",
+}
 CACHES["throttle"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "countyhub_throttle_cache",
+    {
+        "BACKEND": "countyhub.core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "countyhub-throttle",
+        "OPTIONS": {"FALLBACK": "throttle_fallback"},
     }
+    if REDIS_URL
+    else _THROTTLE_TABLE
 )
+if REDIS_URL:
+    CACHES["throttle_fallback"] = _THROTTLE_TABLE
+if COUNTYHUB_CACHE == "redis":
+    CACHES["default_fallback"] = _DEFAULT_CACHES["database"]
 # Behind a reverse proxy of the deployment's own, the header it writes the client's address in
 # (e.g. "X-Forwarded-For") and how many such proxies stand in front; unset, REMOTE_ADDR counts.
 COUNTYHUB_TRUSTED_PROXY_HEADER = os.environ.get("COUNTYHUB_TRUSTED_PROXY_HEADER", "")

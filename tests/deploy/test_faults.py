@@ -25,6 +25,7 @@ import pytest
 from bench.stack import Stack, http
 
 from tests.conftest import requires_postgres
+from tests.redis_server import own_redis
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.slow]
 
@@ -162,3 +163,33 @@ def test_cut_database_connections_fail_cleanly_and_recover(stack):
     county = stack.seed["county"]
     for _ in range(10):
         assert http(f"{stack.base}/c/{county}/")[0] == 200
+
+
+def test_the_site_sells_with_redis_stopped_and_uses_it_again_when_back(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("redis-fault")
+    with (
+        own_redis(folder) as redis_server,
+        Stack(os.environ["DATABASE_URL"], folder, redis_url=redis_server.url) as stack,
+    ):
+        stack.run(sys.executable, "-m", "countyhub.cli", "manage", "migrate", "-v", "0")
+        stack.seed = json.loads(
+            stack.run(sys.executable, "-m", "tests.deploy.seed", "make", str(CHECKOUTS))
+        )
+        stack.base = stack.serve(0, workers=2, threads=2)
+        county = stack.seed["county"]
+        assert http(f"{stack.base}/c/{county}/")[0] == 200
+        assert redis_server.client.keys("countyhub:*")  # the page cache is in Redis
+
+        redis_server.stop()
+        before = _counts(stack)
+        attempts = [_checkout(stack, f"no-redis-{n}", time.monotonic() + 60) for n in range(5)]
+        assert attempts == [1] * 5  # every checkout went through at the first try
+        assert http(f"{stack.base}/c/{county}/")[0] == 200
+        after = _counts(stack)
+        assert after["orders"] - before["orders"] == 5
+
+        redis_server.start()  # empty, as a restarted Redis without persistence is
+        time.sleep(6)  # past the cache's retry pause
+        assert http(f"{stack.base}/c/{county}/")[0] == 200
+        assert http(f"{stack.base}/c/{county}/")[0] == 200
+        assert redis_server.client.keys("countyhub:*")  # back in use
