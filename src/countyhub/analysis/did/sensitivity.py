@@ -14,13 +14,15 @@ the post periods (``target="average"``). Two restrictions on ``delta_post`` are 
   Bonferroni across them) and a ``1 - alpha/2`` interval for ``l'beta_post``; at Mbar = 0 D does
   not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative next to
   the conditional/hybrid (ARP) intervals of the HonestDiD package.
-- smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. Extrapolating
-  the last pre-period slope ``s`` gives the affine estimator ``l'beta_post - s * sum_k k l_k``
-  whose worst-case bias is ``M * sum_j j |L_j|`` (sharp: that is the identified set's half-width).
-  Its fixed-length interval uses the folded-normal critical value ``cv_alpha(bias / se)``
-  (Armstrong & Kolesar 2018), as HonestDiD's FLCI does, but with the weights fixed on the last
-  pre-period slope rather than optimised over all pre-periods: valid, and at least as long as the
-  optimal FLCI. At M = 0 it is the interval under a linear trend difference.
+- smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. The
+  identified set is the plug-in ``l'beta_post - s * sum_k k l_k -+ M * sum_j j |L_j|`` (s the
+  last pre-period slope). The robust interval is the optimal fixed-length confidence interval
+  (FLCI) of Rambachan & Roth's section 4.1 (Armstrong & Kolesar 2018): among the affine
+  estimators of theta with bounded worst-case bias over Delta^SD(M), the one whose interval
+  ``estimate -+ se * cv_alpha(bias / se)`` (folded-normal critical value) is shortest, found by
+  convex optimisation over the weights of the consecutive pre-period changes (``flci``). At M = 0
+  it is the generalised least squares extrapolation of a linear trend difference; for large M it
+  tends to extrapolating the last pre-period slope.
 
 The covariance of the event-study estimates comes from their influence functions (analytic, the
 same as the standard errors without ``--bootstrap``).
@@ -42,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import optimize, stats
 
+from countyhub.analysis.did.flci import FLCI, SmoothnessFLCI
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.report import figure_svg, new_figure
 from countyhub.analysis.summary import Cell, SummaryTable, format_cell
@@ -51,6 +54,7 @@ Target = Literal["first", "average"]
 RM_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
 KIND_NAMES = {"rm": "relative magnitudes", "sd": "smoothness"}
 PARAMETER = {"rm": "Mbar", "sd": "M"}
+BREAKDOWN_DOUBLINGS = 60  # from 1/64 of the bias-free ratio: far beyond any sensible M
 
 
 @dataclass(frozen=True)
@@ -62,19 +66,23 @@ class SensitivityRow:
     set_high: float
     ci_low: float
     ci_high: float
+    flci: FLCI | None = None  # smoothness: the optimal affine estimator behind the interval
 
     @property
     def covers_zero(self) -> bool:
         return self.ci_low <= 0.0 <= self.ci_high
 
-    def to_dict(self) -> dict[str, float]:
-        return {
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "parameter": self.parameter,
             "set_low": self.set_low,
             "set_high": self.set_high,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
         }
+        if self.flci is not None:
+            out["flci"] = self.flci.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -227,7 +235,8 @@ def sensitivity(
     se = _se(a_post, sigma)
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     original = (estimate - z * se, estimate + z * se)
-    changes = _pre_changes(times, base_period)  # rows: linear maps of beta giving pre changes
+    # rows: linear maps of beta giving pre changes
+    changes = [row for _, row in _pre_changes(times, base_period)]
     if not changes:
         raise AnalysisError(
             "sensitivity needs at least one pre-treatment change of the trend "
@@ -249,15 +258,23 @@ def sensitivity(
             "alpha/2; the usual CI at Mbar = 0); conservative next to HonestDiD's ARP intervals"
         )
     else:
-        rows, breakdown = _smoothness(
-            sigma, changes[-1], a_post, tails, beta, confidence, None if grid is None else grid
-        )
+        if grid is not None and any(p < 0 for p in grid):
+            raise AnalysisError("the M grid must hold values of 0 or more")
+        consecutive = _consecutive(times, base_period)
+        if not consecutive:
+            raise AnalysisError(
+                "the smoothness restriction needs the pre-period change into e = -1 (the "
+                "estimates of e = -1 and e = -2, or e = -2 with the universal base period)"
+            )
+        problem = SmoothnessFLCI(sigma, np.vstack(consecutive), a_post, tails)
+        rows, breakdown = _smoothness(problem, beta, confidence, grid)
         chosen = tuple(row.parameter for row in rows)
         method = (
             "smoothness Delta^SD(M) (Rambachan & Roth 2023): the slope of the trend difference "
-            "changes by at most M per period; fixed-length CI of the estimator extrapolating the "
-            "last pre-period slope (folded-normal critical value, as HonestDiD's FLCI, but with "
-            "fixed rather than optimised weights)"
+            "changes by at most M per period; optimal fixed-length CI (Armstrong & Kolesar "
+            "2018; Rambachan & Roth 2023 section 4.1): the affine estimator over the "
+            f"{problem.changes.shape[0]} consecutive pre-period change(s) minimising the "
+            "worst-case length, by convex optimisation (folded-normal critical value)"
         )
     if any(p < 0 for p in chosen):
         raise AnalysisError(f"the {PARAMETER[kind]} grid must hold values of 0 or more")
@@ -282,18 +299,18 @@ def _se(a: np.ndarray, sigma: np.ndarray) -> float:
     return float(np.sqrt(max(float(a @ sigma @ a), 0.0)))
 
 
-def _pre_changes(times: list[int], base_period: str) -> list[np.ndarray]:
-    """Linear maps of betahat giving each consecutive pre-period change of delta, oldest first;
-    the last is the change into the reference period (e = -1)."""
+def _pre_changes(times: list[int], base_period: str) -> list[tuple[int, np.ndarray]]:
+    """Linear maps of betahat giving each pre-period change of delta (into event time e), oldest
+    first; the last is the change into the reference period (e = -1)."""
     index = {e: i for i, e in enumerate(times)}
     n = len(times)
-    out: list[np.ndarray] = []
+    out: list[tuple[int, np.ndarray]] = []
     pre = sorted(e for e in times if e < 0)
     if base_period == "varying":
         for e in pre:  # beta_e = delta_e - delta_{e-1}
             row = np.zeros(n)
             row[index[e]] = 1.0
-            out.append(row)
+            out.append((e, row))
         return out
     # universal: beta_e = delta_e - delta_{-1}, delta_{-1} = 0; change into e: delta_e - delta_{e-1}
     level = {e: index[e] for e in pre if e != -1}
@@ -304,8 +321,17 @@ def _pre_changes(times: list[int], base_period: str) -> list[np.ndarray]:
         if e in level:
             row[level[e]] += 1.0
         row[level[e - 1]] -= 1.0
-        out.append(row)
+        out.append((e, row))
     return out
+
+
+def _consecutive(times: list[int], base_period: str) -> list[np.ndarray]:
+    """The pre changes into e = -k..-1 without a gap: Delta^SD links neighbouring changes only."""
+    changes = _pre_changes(times, base_period)
+    run = 0
+    while run < len(changes) and changes[-1 - run][0] == -1 - run:
+        run += 1
+    return [row for _, row in changes[len(changes) - run :]]
 
 
 def _relative_magnitudes(
@@ -352,57 +378,44 @@ def _relative_magnitudes(
 
 
 def _smoothness(
-    sigma: np.ndarray,
-    slope: np.ndarray,
-    a_post: np.ndarray,
-    tails: np.ndarray,
+    problem: SmoothnessFLCI,
     beta: np.ndarray,
     confidence: float,
     grid: Sequence[float] | None,
 ) -> tuple[list[SensitivityRow], float | None]:
-    # delta_k = k s + sum_{j<=k} r_j, |r_j| <= j M (k = 1 is e = 0); l'delta = s sum_k k l_k + ...
-    n_post = len(tails)
-    post_weights = np.concatenate([tails[:-1] - tails[1:], tails[-1:]])  # l_k back from L_j
-    steps = np.arange(1, n_post + 1, dtype=np.float64)
-    a = a_post - float(steps @ post_weights) * slope
-    estimate = float(a @ beta)
-    se = _se(a, sigma)
-    width = float(steps @ np.abs(tails))  # sum_j j |L_j|: sharp as every l_k >= 0
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    breakdown: float | None
-    if abs(estimate) <= z * se:
-        breakdown = 0.0
-    elif width == 0:
-        breakdown = None
-    else:
-
-        def gap(m: float) -> float:
-            return _folded_critical(m * width, se, confidence) - abs(estimate)
-
-        breakdown = float(optimize.brentq(gap, 0.0, abs(estimate) / width, xtol=1e-10))
+    # Plug-in identified set: extrapolate the last pre slope, widen by the worst post bias.
+    center = float(problem.weights(np.zeros(problem.changes.shape[0] - 1)) @ beta)
+    width = problem.post_bias
+    breakdown = _sd_breakdown(problem, beta, confidence)
     if grid is None:
-        grid = _sd_grid(breakdown, se, width)
+        grid = _sd_grid(breakdown, problem.solve(beta, 0.0, confidence).std_error, width)
     rows = []
     for m in grid:
-        bias = m * width
-        half = _folded_critical(bias, se, confidence)
-        rows.append(
-            SensitivityRow(m, estimate - bias, estimate + bias, estimate - half, estimate + half)
-        )
+        flci = problem.solve(beta, m, confidence)
+        low, high = flci.ci
+        rows.append(SensitivityRow(m, center - m * width, center + m * width, low, high, flci))
     return rows, breakdown
 
 
-def _folded_critical(bias: float, se: float, confidence: float) -> float:
-    """Half-length of the FLCI: se * cv where P(|N(bias/se, 1)| <= cv) = confidence."""
-    if se == 0:
-        return bias
-    t = bias / se
+def _sd_breakdown(problem: SmoothnessFLCI, beta: np.ndarray, confidence: float) -> float | None:
+    """The smallest M whose optimal FLCI covers 0: on a doubling grid, then refined by root
+    finding between the last M that excludes 0 and the first that covers it."""
 
-    def coverage(cv: float) -> float:
-        return float(stats.norm.cdf(cv - t) - stats.norm.cdf(-cv - t)) - confidence
+    def gap(m: float) -> float:
+        flci = problem.solve(beta, m, confidence)
+        return abs(flci.estimate) - flci.half_length
 
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    return se * float(optimize.brentq(coverage, 0.0, t + z + 1.0, xtol=1e-12))
+    low = 0.0
+    if gap(low) <= 0:
+        return 0.0
+    if problem.post_bias == 0:
+        return None
+    high = abs(float(problem.solve(beta, 0.0, confidence).estimate)) / problem.post_bias / 64
+    for _ in range(BREAKDOWN_DOUBLINGS):
+        if gap(high) <= 0:
+            return float(optimize.brentq(gap, low, high, xtol=1e-8 * high))
+        low, high = high, 2 * high
+    return None
 
 
 def _sd_grid(breakdown: float | None, se: float, width: float) -> tuple[float, ...]:
