@@ -29,6 +29,10 @@ SENSITIVITY_HELP = (
     "Sensitivity of the event study to violations of parallel trends (Rambachan & Roth): "
     "rm (relative magnitudes, Mbar 0 to 2) or sd (smoothness, M)."
 )
+RM_TEST_HELP = (
+    "Robust interval of --sensitivity rm: bonferroni (simple, conservative) or conditional "
+    "(the Andrews-Roth-Pakes conditional test, as HonestDiD; shorter, slower)."
+)
 TARGET_HELP = "Effect the sensitivity is about: first (first post period) or average (post mean)."
 BASE_HELP = "Base period: varying (pre-periods against the one before) or universal (g - 1)."
 
@@ -90,6 +94,9 @@ def did(
     sensitivity_target: Annotated[
         str, typer.Option("--sensitivity-target", help=TARGET_HELP)
     ] = "first",
+    sensitivity_test: Annotated[
+        str, typer.Option("--sensitivity-test", help=RM_TEST_HELP)
+    ] = "bonferroni",
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here.")
     ] = None,
@@ -113,6 +120,7 @@ def did(
         ("--layout", layout, tuple(LAYOUTS)),
         ("--sensitivity", sensitivity or "rm", ("rm", "sd")),
         ("--sensitivity-target", sensitivity_target, ("first", "average")),
+        ("--sensitivity-test", sensitivity_test, ("bonferroni", "conditional")),
     ):
         if value not in choices:
             _fail(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -169,6 +177,7 @@ def did(
             result = result.with_sensitivity(
                 sensitivity,  # type: ignore[arg-type]  # checked above
                 target=sensitivity_target,  # type: ignore[arg-type]
+                rm_test=sensitivity_test,  # type: ignore[arg-type]
             )
     except AnalysisError as exc:
         _fail(str(exc))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from countyhub.analysis.did.panel import dropped_note
 from countyhub.analysis.did.pretest import PreTest
-from countyhub.analysis.did.sensitivity import Kind, Sensitivity, Target
+from countyhub.analysis.did.sensitivity import Kind, RmTest, Sensitivity, Target
 from countyhub.analysis.did.sensitivity import sensitivity as event_study_sensitivity
 from countyhub.analysis.did.twfe import TwoWayFixedEffects
 from countyhub.analysis.errors import AnalysisError
@@ -208,7 +208,12 @@ class DiDResults(Results):
         )
 
     def with_sensitivity(
-        self, kind: Kind, *, target: Target = "first", grid: Sequence[float] | None = None
+        self,
+        kind: Kind,
+        *,
+        target: Target = "first",
+        grid: Sequence[float] | None = None,
+        rm_test: RmTest = "bonferroni",
     ) -> DiDResults:
         """A copy with the Rambachan-Roth sensitivity of the event study (``kind`` "rm":
         relative magnitudes, "sd": smoothness) for the first post period or the post average;
@@ -228,6 +233,7 @@ class DiDResults(Results):
             confidence=self.confidence,
             base_period=self.base_period,
             grid=grid,
+            rm_test=rm_test,
         )
         return replace(self, sensitivity=found)
 

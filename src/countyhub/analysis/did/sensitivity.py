@@ -12,8 +12,9 @@ the post periods (``target="average"``). Two restrictions on ``delta_post`` are 
   pre-period change and ``L_j = sum_{k >= j} l_k``. D is estimated, so the robust interval here is
   a Bonferroni one: an upper ``1 - alpha/2`` simultaneous bound on D (sup over the pre changes,
   Bonferroni across them) and a ``1 - alpha/2`` interval for ``l'beta_post``; at Mbar = 0 D does
-  not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative next to
-  the conditional/hybrid (ARP) intervals of the HonestDiD package.
+  not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative;
+  ``rm_test="conditional"`` uses instead the conditional test of Andrews, Roth & Pakes (``arp``),
+  as HonestDiD's conditional intervals (without their hybrid first stage).
 - smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. The
   identified set is the plug-in ``l'beta_post - s * sum_k k l_k -+ M * sum_j j |L_j|`` (s the
   last pre-period slope). The robust interval is the optimal fixed-length confidence interval
@@ -37,23 +38,26 @@ Econometrica 86(2), 655-683.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize, stats
 
+from countyhub.analysis.did.arp import accepts, conditional_interval
 from countyhub.analysis.did.flci import FLCI, SmoothnessFLCI
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.report import figure_svg, new_figure
 from countyhub.analysis.summary import Cell, SummaryTable, format_cell
 
 Kind = Literal["rm", "sd"]
+RmTest = Literal["bonferroni", "conditional"]
 Target = Literal["first", "average"]
 RM_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
 KIND_NAMES = {"rm": "relative magnitudes", "sd": "smoothness"}
 PARAMETER = {"rm": "Mbar", "sd": "M"}
+BISECTIONS = 30
 BREAKDOWN_DOUBLINGS = 60  # from 1/64 of the bias-free ratio: far beyond any sensible M
 
 
@@ -194,15 +198,19 @@ def sensitivity(
     confidence: float = 0.95,
     base_period: str = "varying",
     grid: Sequence[float] | None = None,
+    rm_test: RmTest = "bonferroni",
 ) -> Sensitivity:
     """Rambachan-Roth style sensitivity of ``theta`` (see the module text) over ``grid``.
 
     ``base_period`` says what the pre-period estimates are: ``"varying"`` (each is the change
     from the period before: the pre changes of ``delta`` directly) or ``"universal"`` (each is
-    ``delta_e - delta_{-1}``; e = -1 itself may be absent or 0).
+    ``delta_e - delta_{-1}``; e = -1 itself may be absent or 0). ``rm_test`` chooses the
+    robust interval of relative magnitudes: Bonferroni or the ARP conditional test (``arp``).
     """
     if kind not in PARAMETER:
         raise AnalysisError(f"sensitivity must be rm or sd, not {kind!r}")
+    if rm_test not in ("bonferroni", "conditional"):
+        raise AnalysisError(f"the rm test must be bonferroni or conditional, not {rm_test!r}")
     if target not in ("first", "average"):
         raise AnalysisError(f"the sensitivity target must be first or average, not {target!r}")
     if not 0 < confidence < 1:
@@ -257,6 +265,18 @@ def sensitivity(
             "robust CI (an upper bound on the largest pre change and the estimate, each at "
             "alpha/2; the usual CI at Mbar = 0); conservative next to HonestDiD's ARP intervals"
         )
+        if rm_test == "conditional":
+            rows, breakdown = _conditional_rm(
+                beta, sigma, np.vstack(changes), post, a_post[post], confidence, rows
+            )
+            method = (
+                "relative magnitudes Delta^RM(Mbar) (Rambachan & Roth 2023): post-period changes "
+                "of the trend difference at most Mbar times the largest pre-period change; "
+                "robust CI by the conditional test of Andrews, Roth & Pakes (as HonestDiD's "
+                "conditional CI, without its hybrid first stage): the union over which pre "
+                "change is the largest of the values not rejected, from the lowest to the "
+                "highest; empty (no value) when every value is rejected"
+            )
     else:
         if grid is not None and any(p < 0 for p in grid):
             raise AnalysisError("the M grid must hold values of 0 or more")
@@ -375,6 +395,50 @@ def _relative_magnitudes(
     else:
         breakdown = (abs(estimate) - z_half * se) / (upper * spread)
     return rows, breakdown
+
+
+def _conditional_rm(
+    beta: np.ndarray,
+    sigma: np.ndarray,
+    changes: np.ndarray,
+    post: list[int],
+    weights: np.ndarray,
+    confidence: float,
+    bonferroni: list[SensitivityRow],
+) -> tuple[list[SensitivityRow], float | None]:
+    rows = []
+    for row in bonferroni:  # the Bonferroni interval is where the grid of theta starts
+        found = conditional_interval(
+            beta, sigma, changes, post, weights, row.parameter, confidence,
+            (row.ci_low, row.ci_high),
+        )  # fmt: skip
+        low, high = found if found is not None else (np.nan, np.nan)
+        rows.append(replace(row, ci_low=low, ci_high=high))
+
+    def gap(mbar: float) -> float:
+        covered = accepts(beta, sigma, changes, post, weights, mbar, confidence, 0.0)
+        return -1.0 if covered else 1.0
+
+    return rows, _first_cover(gap, float(np.abs(changes @ beta).max()), abs(weights @ beta[post]))
+
+
+def _first_cover(gap: Callable[[float], float], largest: float, estimate: float) -> float | None:
+    """The smallest parameter at which ``gap`` turns non-positive (the interval covers 0): on a
+    doubling grid, then by bisection between the last point that excludes 0 and the first that
+    covers it. ``estimate / largest`` (the Mbar that moves the estimate to 0) sets the scale."""
+    if gap(0.0) <= 0:
+        return 0.0
+    if largest == 0:
+        return None
+    low, high = 0.0, estimate / largest / 64
+    for _ in range(BREAKDOWN_DOUBLINGS):
+        if gap(high) <= 0:
+            for _ in range(BISECTIONS):
+                middle = (low + high) / 2
+                low, high = (low, middle) if gap(middle) <= 0 else (middle, high)
+            return high
+        low, high = high, 2 * high
+    return None
 
 
 def _smoothness(
