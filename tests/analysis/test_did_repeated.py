@@ -221,3 +221,18 @@ def test_cli_repeated_layout_errors(tmp_path):
     assert wrong.returncode == 2 and "state" in wrong.stderr, wrong.stderr
     unknown = run(str(data), *REPEATED, "--layout", "rows")
     assert unknown.returncode == 2 and "repeated" in unknown.stderr
+
+
+def test_mpdta_as_cross_sections_keeps_r_dids_published_point_estimates():
+    # Without covariates every cell is a difference of cell means, the same on a balanced panel
+    # read as cross-sections: R did's published mpdta aggregates (panel) hold for the estimates.
+    # Their standard errors differ (cross-sections ignore the pairing); no published R output
+    # for panel = FALSE is checked here.
+    frame = pd.read_csv(MPDTA).drop(columns=["countyreal"])
+    spec = {"time": "year", "outcome": "lemp", "treated_from": "first.treat"}
+    result = StaggeredDiD(frame, **spec, layout="cross_section").fit(seed=1)
+    assert_allclose(result.simple.att, -0.0399513, atol=1e-6)
+    assert_allclose(result.overall_group.att, -0.031018, atol=1e-6)
+    assert_allclose(result.overall_event_time.att, -0.077240, atol=1e-6)
+    assert_allclose(result.overall_calendar.att, -0.041700, atol=1e-6)
+    assert result.simple.std_error > 0.0120340  # the panel's SE uses the pairing
