@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from countyhub.analysis.did import StaggeredDiD
 from countyhub.analysis.did.sensitivity import sensitivity
@@ -47,18 +47,36 @@ def test_relative_magnitudes_by_hand():
 def test_smoothness_by_hand():
     found = sensitivity(TIMES, BETA, SIGMA, kind="sd", grid=[0.0, 0.1])
     zero, tenth = found.rows
-    # The last pre slope (-0.2) extrapolated: 1.0 - (-0.2) = 1.2, variance 0.04 + 0.01.
-    se = math.sqrt(0.05)
+    # Identified set: the last pre slope (-0.2) extrapolated, 1.0 - (-0.2) = 1.2, -+ M.
     assert (zero.set_low, zero.set_high) == pytest.approx((1.2, 1.2))
-    assert (zero.ci_low, zero.ci_high) == pytest.approx((1.2 - 1.959964 * se, 1.2 + 1.959964 * se))
-    # M = 0.1: worst-case bias 0.1; the FLCI's half-length is se * the folded-normal 95% quantile.
     assert (tenth.set_low, tenth.set_high) == pytest.approx((1.1, 1.3))
-    half = se * stats.foldnorm.ppf(0.95, 0.1 / se)
-    assert (tenth.ci_low, tenth.ci_high) == pytest.approx((1.2 - half, 1.2 + half))
-    # Breakdown: the M whose FLCI just reaches 0.
+    # M = 0: a linear trend difference; the two independent pre slopes (0.1, -0.2) of equal
+    # variance are averaged: 1.0 - (-0.05) = 1.05, variance 0.04 + 2 * 0.25 * 0.01.
+    se = math.sqrt(0.045)
+    assert (zero.ci_low, zero.ci_high) == pytest.approx(
+        (1.05 - 1.959964 * se, 1.05 + 1.959964 * se), abs=1e-6
+    )
+
+    # M = 0.1: weights (U, -1 - U) on the pre slopes; estimate 1 + 0.2 + 0.3 U, variance
+    # 0.04 + 0.01 (U^2 + (1 + U)^2), worst-case bias 0.1 (1 + |U|); the half-length
+    # se * foldnorm quantile minimised over U by brute force.
+    def half(u: float) -> float:
+        sd = math.sqrt(0.04 + 0.01 * (u * u + (1 + u) ** 2))
+        return sd * stats.foldnorm.ppf(0.95, 0.1 * (1 + abs(u)) / sd)
+
+    best = optimize.minimize_scalar(
+        half, bounds=(-1.0, 0.0), method="bounded", options={"xatol": 1e-10}
+    )
+    center = 1.2 + 0.3 * best.x
+    assert (tenth.ci_low, tenth.ci_high) == pytest.approx(
+        (center - best.fun, center + best.fun), abs=1e-7
+    )
+    assert tenth.flci is not None and tenth.flci.max_bias == pytest.approx(0.1 * (1 + abs(best.x)))
+    # Breakdown: the M whose optimal FLCI just reaches 0.
     m = found.breakdown
     assert m is not None and m > 0
-    assert se * stats.foldnorm.ppf(0.95, m / se) == pytest.approx(1.2, abs=1e-6)
+    at = sensitivity(TIMES, BETA, SIGMA, kind="sd", grid=[m]).rows[0]
+    assert at.ci_low == pytest.approx(0.0, abs=1e-6)
 
 
 def test_universal_base_gives_the_same_changes():

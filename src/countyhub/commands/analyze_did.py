@@ -15,11 +15,23 @@ CONTROL_HELP = "Comparison units: never (never treated) or notyet (also not yet 
 METHOD_HELP = "Estimator of each cell: dr (doubly robust), ipw or reg (outcome regression)."
 LAYOUT_HELP = (
     "balanced (a gap is an error), unbalanced (units may miss periods; every row is used) or "
-    "cross-section (repeated cross-sections: each row a different unit; --unit is ignored)."
+    "repeated (repeated cross-sections: each row a different individual observed once; no "
+    "--unit; cross-section is another name for it)."
 )
+UNIT_HELP = "Unit column (county, village...); not with --layout repeated."
+LAYOUTS = {
+    "balanced": "balanced",
+    "unbalanced": "unbalanced",
+    "repeated": "cross_section",
+    "cross-section": "cross_section",
+}
 SENSITIVITY_HELP = (
     "Sensitivity of the event study to violations of parallel trends (Rambachan & Roth): "
     "rm (relative magnitudes, Mbar 0 to 2) or sd (smoothness, M)."
+)
+RM_TEST_HELP = (
+    "Robust interval of --sensitivity rm: bonferroni (simple, conservative) or conditional "
+    "(the Andrews-Roth-Pakes conditional test, as HonestDiD; shorter, slower)."
 )
 TARGET_HELP = "Effect the sensitivity is about: first (first post period) or average (post mean)."
 BASE_HELP = "Base period: varying (pre-periods against the one before) or universal (g - 1)."
@@ -27,16 +39,16 @@ BASE_HELP = "Base period: varying (pre-periods against the one before) or univer
 
 def did(
     data: Annotated[Path, typer.Argument(help="Long panel: CSV, XLSX or Parquet.")],
-    unit: Annotated[
-        str,
-        typer.Option("--unit", help="Unit column (county, village...); not for cross-sections."),
-    ],
     time: Annotated[str, typer.Option("--time", help="Period column (e.g. year).")],
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column.")],
     treated_from: Annotated[
         str,
         typer.Option("--treated-from", help="First treated period; 0 or empty = never treated."),
     ],
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help=UNIT_HELP),
+    ] = None,
     control: Annotated[str, typer.Option("--control", help=CONTROL_HELP)] = "never",
     covariates: Annotated[
         str, typer.Option("--covariates", help="Comma-separated covariate columns.")
@@ -82,6 +94,9 @@ def did(
     sensitivity_target: Annotated[
         str, typer.Option("--sensitivity-target", help=TARGET_HELP)
     ] = "first",
+    sensitivity_test: Annotated[
+        str, typer.Option("--sensitivity-test", help=RM_TEST_HELP)
+    ] = "bonferroni",
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here.")
     ] = None,
@@ -102,12 +117,20 @@ def did(
         ("--control", control, ("never", "notyet")),
         ("--method", method, ("dr", "ipw", "reg")),
         ("--base-period", base_period, ("varying", "universal")),
-        ("--layout", layout, ("balanced", "unbalanced", "cross-section")),
+        ("--layout", layout, tuple(LAYOUTS)),
         ("--sensitivity", sensitivity or "rm", ("rm", "sd")),
         ("--sensitivity-target", sensitivity_target, ("first", "average")),
+        ("--sensitivity-test", sensitivity_test, ("bonferroni", "conditional")),
     ):
         if value not in choices:
             _fail(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    if unit is None and LAYOUTS[layout] != "cross_section":
+        _fail(f"--unit is required with --layout {layout} (only --layout repeated has none)")
+    if unit is not None and LAYOUTS[layout] == "cross_section":
+        sys.stderr.write(
+            f"warning: --unit {unit} is ignored: with --layout {layout} every row is a different "
+            "individual\n"
+        )
     if alpha is not None:
         if confidence is not None:
             _fail("give --confidence only (--alpha is its deprecated complement)")
@@ -140,7 +163,7 @@ def did(
             weights=weights,
             cluster=cluster,
             drop_incomplete=drop_incomplete,
-            layout=layout.replace("-", "_"),  # type: ignore[arg-type]
+            layout=LAYOUTS[layout],  # type: ignore[arg-type]
         )
         with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("group-time effects", total=None)
@@ -154,6 +177,7 @@ def did(
             result = result.with_sensitivity(
                 sensitivity,  # type: ignore[arg-type]  # checked above
                 target=sensitivity_target,  # type: ignore[arg-type]
+                rm_test=sensitivity_test,  # type: ignore[arg-type]
             )
     except AnalysisError as exc:
         _fail(str(exc))

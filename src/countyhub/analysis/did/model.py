@@ -45,6 +45,7 @@ METHOD_WORDS = {
     "ipw": "inverse probability weighting (normalised weights)",
     "reg": "outcome regression",
 }
+ROW_LABEL = "row"  # the unit of repeated cross-sections: each row a different individual
 REFERENCE_SE = 1e-13  # below this an SE is the zero of a cell fixed by construction
 
 
@@ -55,9 +56,11 @@ class StaggeredDiD:
     ----------
     data : pandas.DataFrame
         Long panel: one row per unit and period.
-    unit, time, outcome : str
-        Columns naming the unit (county, village, household), the period (a whole number such
-        as the year) and the outcome.
+    unit : str, optional
+        Column naming the unit (county, village, household); required except for repeated
+        cross-sections (``layout="cross_section"``), where every row is its own individual.
+    time, outcome : str
+        Columns naming the period (a whole number such as the year) and the outcome.
     treated_from : str
         Column with the period the unit was first treated; 0 or empty means never treated. It
         must be the same on all of a unit's rows.
@@ -103,7 +106,7 @@ class StaggeredDiD:
         self,
         data: pd.DataFrame,
         *,
-        unit: str,
+        unit: str | None = None,
         time: str,
         outcome: str,
         treated_from: str,
@@ -122,12 +125,19 @@ class StaggeredDiD:
         _require_choice("base_period", base_period, BASE_PERIODS)
         _require_choice("layout", layout, LAYOUTS)
         self.layout = layout
+        if unit is None and layout != "cross_section":
+            raise AnalysisError(
+                "give the unit column (unit=...); only repeated cross-sections "
+                "(layout='cross_section') need none"
+            )
         if isinstance(anticipation, bool) or not isinstance(anticipation, int) or anticipation < 0:
             raise AnalysisError(
                 f"anticipation must be a whole number of periods, 0 or more, not {anticipation!r}"
             )
+        # Cross-sections: each row is its own unit, named "row" in the outputs.
+        row_units = layout == "cross_section"
         self.columns = {
-            "unit": unit,
+            "unit": ROW_LABEL if row_units or unit is None else unit,
             "time": time,
             "outcome": outcome,
             "treated_from": treated_from,
@@ -142,7 +152,7 @@ class StaggeredDiD:
         self.data_sha256 = _frame_digest(data)
         self.panel: Panel = build_panel(
             data,
-            unit=unit,
+            unit=self.columns["unit"],
             time=time,
             outcome=outcome,
             treated_from=treated_from,
@@ -316,8 +326,9 @@ class StaggeredDiD:
 
     def _call(self, confidence: float, seed: int, bootstrap: int) -> str:
         """The Python call that repeats this fit (the command line replaces it on the CLI)."""
-        options = {
+        options: dict[str, object] = {
             **self.columns,
+            **({"unit": None} if self.layout == "cross_section" else {}),
             "control": self.design.control,
             "covariates": list(self.covariates),
             "method": self.design.method,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from countyhub.analysis.did.panel import dropped_note
 from countyhub.analysis.did.pretest import PreTest
-from countyhub.analysis.did.sensitivity import Kind, Sensitivity, Target
+from countyhub.analysis.did.sensitivity import Kind, RmTest, Sensitivity, Target
 from countyhub.analysis.did.sensitivity import sensitivity as event_study_sensitivity
 from countyhub.analysis.did.twfe import TwoWayFixedEffects
 from countyhub.analysis.errors import AnalysisError
@@ -188,8 +188,13 @@ class DiDResults(Results):
         )
         level = _percent(self.confidence)
         controls = CONTROL_WORDS[self.control]
+        who = (
+            f"{self.n_units} individuals, each observed once (repeated cross-sections),"
+            if self.meta.get("layout") == "cross_section"
+            else f"{self.n_units} units ({self.unit!r})"
+        )
         return (
-            f"Effect of treatment on {self.outcome!r} for {self.n_units} units ({self.unit!r}) "
+            f"Effect of treatment on {self.outcome!r} for {who} "
             f"observed in {self.n_periods} periods ({self.periods[0]}-{self.periods[-1]}) from "
             f"{self.source}. Cohorts by first treated period (units): {', '.join(treated)}; "
             f"{never} never treated. Each group-time effect ATT(g, t) compares the change in "
@@ -203,7 +208,12 @@ class DiDResults(Results):
         )
 
     def with_sensitivity(
-        self, kind: Kind, *, target: Target = "first", grid: Sequence[float] | None = None
+        self,
+        kind: Kind,
+        *,
+        target: Target = "first",
+        grid: Sequence[float] | None = None,
+        rm_test: RmTest = "bonferroni",
     ) -> DiDResults:
         """A copy with the Rambachan-Roth sensitivity of the event study (``kind`` "rm":
         relative magnitudes, "sd": smoothness) for the first post period or the post average;
@@ -223,6 +233,7 @@ class DiDResults(Results):
             confidence=self.confidence,
             base_period=self.base_period,
             grid=grid,
+            rm_test=rm_test,
         )
         return replace(self, sensitivity=found)
 
@@ -285,9 +296,14 @@ class DiDResults(Results):
             f"{format_cell(self.simple.std_error, 4)}, {level} CI "
             f"{format_cell(self.simple.ci_low, 4)} to {format_cell(self.simple.ci_high, 4)}; "
             f"naive TWFE {format_cell(self.twfe.coef, 4)}",
-            f"{self.n_units} units x {self.n_periods} periods used "
-            f"({self.meta.get('n_obs')} rows, {layout}); "
-            f"method {self.method}, "
+            (
+                f"{self.n_units} rows (one individual each) in {self.n_periods} periods used "
+                "(repeated cross-sections); "
+                if layout == "cross section"
+                else f"{self.n_units} units x {self.n_periods} periods used "
+                f"({self.meta.get('n_obs')} rows, {layout}); "
+            )
+            + f"method {self.method}, "
             f"control {self.control}, base period {self.base_period}, anticipation "
             f"{self.anticipation}; seed {self.meta.get('seed')}",
             *self.pretest_lines(),

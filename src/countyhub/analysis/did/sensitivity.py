@@ -12,15 +12,18 @@ the post periods (``target="average"``). Two restrictions on ``delta_post`` are 
   pre-period change and ``L_j = sum_{k >= j} l_k``. D is estimated, so the robust interval here is
   a Bonferroni one: an upper ``1 - alpha/2`` simultaneous bound on D (sup over the pre changes,
   Bonferroni across them) and a ``1 - alpha/2`` interval for ``l'beta_post``; at Mbar = 0 D does
-  not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative next to
-  the conditional/hybrid (ARP) intervals of the HonestDiD package.
-- smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. Extrapolating
-  the last pre-period slope ``s`` gives the affine estimator ``l'beta_post - s * sum_k k l_k``
-  whose worst-case bias is ``M * sum_j j |L_j|`` (sharp: that is the identified set's half-width).
-  Its fixed-length interval uses the folded-normal critical value ``cv_alpha(bias / se)``
-  (Armstrong & Kolesar 2018), as HonestDiD's FLCI does, but with the weights fixed on the last
-  pre-period slope rather than optimised over all pre-periods: valid, and at least as long as the
-  optimal FLCI. At M = 0 it is the interval under a linear trend difference.
+  not matter and the interval is the usual ``1 - alpha`` one. It is valid but conservative;
+  ``rm_test="conditional"`` uses instead the conditional test of Andrews, Roth & Pakes (``arp``),
+  as HonestDiD's conditional intervals (without their hybrid first stage).
+- smoothness, Delta^SD(M): the slope of ``delta`` changes by at most M per period. The
+  identified set is the plug-in ``l'beta_post - s * sum_k k l_k -+ M * sum_j j |L_j|`` (s the
+  last pre-period slope). The robust interval is the optimal fixed-length confidence interval
+  (FLCI) of Rambachan & Roth's section 4.1 (Armstrong & Kolesar 2018): among the affine
+  estimators of theta with bounded worst-case bias over Delta^SD(M), the one whose interval
+  ``estimate -+ se * cv_alpha(bias / se)`` (folded-normal critical value) is shortest, found by
+  convex optimisation over the weights of the consecutive pre-period changes (``flci``). At M = 0
+  it is the generalised least squares extrapolation of a linear trend difference; for large M it
+  tends to extrapolating the last pre-period slope.
 
 The covariance of the event-study estimates comes from their influence functions (analytic, the
 same as the standard errors without ``--bootstrap``).
@@ -35,22 +38,27 @@ Econometrica 86(2), 655-683.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize, stats
 
+from countyhub.analysis.did.arp import accepts, conditional_interval
+from countyhub.analysis.did.flci import FLCI, SmoothnessFLCI
 from countyhub.analysis.errors import AnalysisError
 from countyhub.analysis.report import figure_svg, new_figure
 from countyhub.analysis.summary import Cell, SummaryTable, format_cell
 
 Kind = Literal["rm", "sd"]
+RmTest = Literal["bonferroni", "conditional"]
 Target = Literal["first", "average"]
 RM_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
 KIND_NAMES = {"rm": "relative magnitudes", "sd": "smoothness"}
 PARAMETER = {"rm": "Mbar", "sd": "M"}
+BISECTIONS = 30
+BREAKDOWN_DOUBLINGS = 60  # from 1/64 of the bias-free ratio: far beyond any sensible M
 
 
 @dataclass(frozen=True)
@@ -62,19 +70,23 @@ class SensitivityRow:
     set_high: float
     ci_low: float
     ci_high: float
+    flci: FLCI | None = None  # smoothness: the optimal affine estimator behind the interval
 
     @property
     def covers_zero(self) -> bool:
         return self.ci_low <= 0.0 <= self.ci_high
 
-    def to_dict(self) -> dict[str, float]:
-        return {
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "parameter": self.parameter,
             "set_low": self.set_low,
             "set_high": self.set_high,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
         }
+        if self.flci is not None:
+            out["flci"] = self.flci.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -186,15 +198,19 @@ def sensitivity(
     confidence: float = 0.95,
     base_period: str = "varying",
     grid: Sequence[float] | None = None,
+    rm_test: RmTest = "bonferroni",
 ) -> Sensitivity:
     """Rambachan-Roth style sensitivity of ``theta`` (see the module text) over ``grid``.
 
     ``base_period`` says what the pre-period estimates are: ``"varying"`` (each is the change
     from the period before: the pre changes of ``delta`` directly) or ``"universal"`` (each is
-    ``delta_e - delta_{-1}``; e = -1 itself may be absent or 0).
+    ``delta_e - delta_{-1}``; e = -1 itself may be absent or 0). ``rm_test`` chooses the
+    robust interval of relative magnitudes: Bonferroni or the ARP conditional test (``arp``).
     """
     if kind not in PARAMETER:
         raise AnalysisError(f"sensitivity must be rm or sd, not {kind!r}")
+    if rm_test not in ("bonferroni", "conditional"):
+        raise AnalysisError(f"the rm test must be bonferroni or conditional, not {rm_test!r}")
     if target not in ("first", "average"):
         raise AnalysisError(f"the sensitivity target must be first or average, not {target!r}")
     if not 0 < confidence < 1:
@@ -227,7 +243,8 @@ def sensitivity(
     se = _se(a_post, sigma)
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     original = (estimate - z * se, estimate + z * se)
-    changes = _pre_changes(times, base_period)  # rows: linear maps of beta giving pre changes
+    # rows: linear maps of beta giving pre changes
+    changes = [row for _, row in _pre_changes(times, base_period)]
     if not changes:
         raise AnalysisError(
             "sensitivity needs at least one pre-treatment change of the trend "
@@ -248,16 +265,36 @@ def sensitivity(
             "robust CI (an upper bound on the largest pre change and the estimate, each at "
             "alpha/2; the usual CI at Mbar = 0); conservative next to HonestDiD's ARP intervals"
         )
+        if rm_test == "conditional":
+            rows, breakdown = _conditional_rm(
+                beta, sigma, np.vstack(changes), post, a_post[post], confidence, rows
+            )
+            method = (
+                "relative magnitudes Delta^RM(Mbar) (Rambachan & Roth 2023): post-period changes "
+                "of the trend difference at most Mbar times the largest pre-period change; "
+                "robust CI by the conditional test of Andrews, Roth & Pakes (as HonestDiD's "
+                "conditional CI, without its hybrid first stage): the union over which pre "
+                "change is the largest of the values not rejected, from the lowest to the "
+                "highest; empty (no value) when every value is rejected"
+            )
     else:
-        rows, breakdown = _smoothness(
-            sigma, changes[-1], a_post, tails, beta, confidence, None if grid is None else grid
-        )
+        if grid is not None and any(p < 0 for p in grid):
+            raise AnalysisError("the M grid must hold values of 0 or more")
+        consecutive = _consecutive(times, base_period)
+        if not consecutive:
+            raise AnalysisError(
+                "the smoothness restriction needs the pre-period change into e = -1 (the "
+                "estimates of e = -1 and e = -2, or e = -2 with the universal base period)"
+            )
+        problem = SmoothnessFLCI(sigma, np.vstack(consecutive), a_post, tails)
+        rows, breakdown = _smoothness(problem, beta, confidence, grid)
         chosen = tuple(row.parameter for row in rows)
         method = (
             "smoothness Delta^SD(M) (Rambachan & Roth 2023): the slope of the trend difference "
-            "changes by at most M per period; fixed-length CI of the estimator extrapolating the "
-            "last pre-period slope (folded-normal critical value, as HonestDiD's FLCI, but with "
-            "fixed rather than optimised weights)"
+            "changes by at most M per period; optimal fixed-length CI (Armstrong & Kolesar "
+            "2018; Rambachan & Roth 2023 section 4.1): the affine estimator over the "
+            f"{problem.changes.shape[0]} consecutive pre-period change(s) minimising the "
+            "worst-case length, by convex optimisation (folded-normal critical value)"
         )
     if any(p < 0 for p in chosen):
         raise AnalysisError(f"the {PARAMETER[kind]} grid must hold values of 0 or more")
@@ -282,18 +319,18 @@ def _se(a: np.ndarray, sigma: np.ndarray) -> float:
     return float(np.sqrt(max(float(a @ sigma @ a), 0.0)))
 
 
-def _pre_changes(times: list[int], base_period: str) -> list[np.ndarray]:
-    """Linear maps of betahat giving each consecutive pre-period change of delta, oldest first;
-    the last is the change into the reference period (e = -1)."""
+def _pre_changes(times: list[int], base_period: str) -> list[tuple[int, np.ndarray]]:
+    """Linear maps of betahat giving each pre-period change of delta (into event time e), oldest
+    first; the last is the change into the reference period (e = -1)."""
     index = {e: i for i, e in enumerate(times)}
     n = len(times)
-    out: list[np.ndarray] = []
+    out: list[tuple[int, np.ndarray]] = []
     pre = sorted(e for e in times if e < 0)
     if base_period == "varying":
         for e in pre:  # beta_e = delta_e - delta_{e-1}
             row = np.zeros(n)
             row[index[e]] = 1.0
-            out.append(row)
+            out.append((e, row))
         return out
     # universal: beta_e = delta_e - delta_{-1}, delta_{-1} = 0; change into e: delta_e - delta_{e-1}
     level = {e: index[e] for e in pre if e != -1}
@@ -304,8 +341,17 @@ def _pre_changes(times: list[int], base_period: str) -> list[np.ndarray]:
         if e in level:
             row[level[e]] += 1.0
         row[level[e - 1]] -= 1.0
-        out.append(row)
+        out.append((e, row))
     return out
+
+
+def _consecutive(times: list[int], base_period: str) -> list[np.ndarray]:
+    """The pre changes into e = -k..-1 without a gap: Delta^SD links neighbouring changes only."""
+    changes = _pre_changes(times, base_period)
+    run = 0
+    while run < len(changes) and changes[-1 - run][0] == -1 - run:
+        run += 1
+    return [row for _, row in changes[len(changes) - run :]]
 
 
 def _relative_magnitudes(
@@ -351,58 +397,89 @@ def _relative_magnitudes(
     return rows, breakdown
 
 
-def _smoothness(
+def _conditional_rm(
+    beta: np.ndarray,
     sigma: np.ndarray,
-    slope: np.ndarray,
-    a_post: np.ndarray,
-    tails: np.ndarray,
+    changes: np.ndarray,
+    post: list[int],
+    weights: np.ndarray,
+    confidence: float,
+    bonferroni: list[SensitivityRow],
+) -> tuple[list[SensitivityRow], float | None]:
+    rows = []
+    for row in bonferroni:  # the Bonferroni interval is where the grid of theta starts
+        found = conditional_interval(
+            beta, sigma, changes, post, weights, row.parameter, confidence,
+            (row.ci_low, row.ci_high),
+        )  # fmt: skip
+        low, high = found if found is not None else (np.nan, np.nan)
+        rows.append(replace(row, ci_low=low, ci_high=high))
+
+    def gap(mbar: float) -> float:
+        covered = accepts(beta, sigma, changes, post, weights, mbar, confidence, 0.0)
+        return -1.0 if covered else 1.0
+
+    return rows, _first_cover(gap, float(np.abs(changes @ beta).max()), abs(weights @ beta[post]))
+
+
+def _first_cover(gap: Callable[[float], float], largest: float, estimate: float) -> float | None:
+    """The smallest parameter at which ``gap`` turns non-positive (the interval covers 0): on a
+    doubling grid, then by bisection between the last point that excludes 0 and the first that
+    covers it. ``estimate / largest`` (the Mbar that moves the estimate to 0) sets the scale."""
+    if gap(0.0) <= 0:
+        return 0.0
+    if largest == 0:
+        return None
+    low, high = 0.0, estimate / largest / 64
+    for _ in range(BREAKDOWN_DOUBLINGS):
+        if gap(high) <= 0:
+            for _ in range(BISECTIONS):
+                middle = (low + high) / 2
+                low, high = (low, middle) if gap(middle) <= 0 else (middle, high)
+            return high
+        low, high = high, 2 * high
+    return None
+
+
+def _smoothness(
+    problem: SmoothnessFLCI,
     beta: np.ndarray,
     confidence: float,
     grid: Sequence[float] | None,
 ) -> tuple[list[SensitivityRow], float | None]:
-    # delta_k = k s + sum_{j<=k} r_j, |r_j| <= j M (k = 1 is e = 0); l'delta = s sum_k k l_k + ...
-    n_post = len(tails)
-    post_weights = np.concatenate([tails[:-1] - tails[1:], tails[-1:]])  # l_k back from L_j
-    steps = np.arange(1, n_post + 1, dtype=np.float64)
-    a = a_post - float(steps @ post_weights) * slope
-    estimate = float(a @ beta)
-    se = _se(a, sigma)
-    width = float(steps @ np.abs(tails))  # sum_j j |L_j|: sharp as every l_k >= 0
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    breakdown: float | None
-    if abs(estimate) <= z * se:
-        breakdown = 0.0
-    elif width == 0:
-        breakdown = None
-    else:
-
-        def gap(m: float) -> float:
-            return _folded_critical(m * width, se, confidence) - abs(estimate)
-
-        breakdown = float(optimize.brentq(gap, 0.0, abs(estimate) / width, xtol=1e-10))
+    # Plug-in identified set: extrapolate the last pre slope, widen by the worst post bias.
+    center = float(problem.weights(np.zeros(problem.changes.shape[0] - 1)) @ beta)
+    width = problem.post_bias
+    breakdown = _sd_breakdown(problem, beta, confidence)
     if grid is None:
-        grid = _sd_grid(breakdown, se, width)
+        grid = _sd_grid(breakdown, problem.solve(beta, 0.0, confidence).std_error, width)
     rows = []
     for m in grid:
-        bias = m * width
-        half = _folded_critical(bias, se, confidence)
-        rows.append(
-            SensitivityRow(m, estimate - bias, estimate + bias, estimate - half, estimate + half)
-        )
+        flci = problem.solve(beta, m, confidence)
+        low, high = flci.ci
+        rows.append(SensitivityRow(m, center - m * width, center + m * width, low, high, flci))
     return rows, breakdown
 
 
-def _folded_critical(bias: float, se: float, confidence: float) -> float:
-    """Half-length of the FLCI: se * cv where P(|N(bias/se, 1)| <= cv) = confidence."""
-    if se == 0:
-        return bias
-    t = bias / se
+def _sd_breakdown(problem: SmoothnessFLCI, beta: np.ndarray, confidence: float) -> float | None:
+    """The smallest M whose optimal FLCI covers 0: on a doubling grid, then refined by root
+    finding between the last M that excludes 0 and the first that covers it."""
 
-    def coverage(cv: float) -> float:
-        return float(stats.norm.cdf(cv - t) - stats.norm.cdf(-cv - t)) - confidence
+    def gap(m: float) -> float:
+        flci = problem.solve(beta, m, confidence)
+        return abs(flci.estimate) - flci.half_length
 
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    return se * float(optimize.brentq(coverage, 0.0, t + z + 1.0, xtol=1e-12))
+    low = 0.0
+    if gap(low) <= 0:
+        return 0.0
+    if problem.post_bias == 0:
+        return None
+    high = abs(float(problem.solve(beta, 0.0, confidence).estimate)) / problem.post_bias / 64
+    for _ in range(BREAKDOWN_DOUBLINGS):
+        if gap(high) <= 0:
+            return float(optimize.brentq(gap, low, high, xtol=1e-8 * high))
+        low, high = high, 2 * high
+    return None
 
 
 def _sd_grid(breakdown: float | None, se: float, width: float) -> tuple[float, ...]:
