@@ -20,7 +20,7 @@ from countyhub.impact.panel_runs import (
     panel_frame,
     start_evaluation,
 )
-from countyhub.impact.panels import build_panel
+from countyhub.impact.panels import analyze_command, build_panel
 from countyhub.impact.report import impact_report
 from tests.factories.catalog import HouseholdFactory
 from tests.factories.core import CountyFactory, MembershipFactory
@@ -222,3 +222,14 @@ def test_only_the_countys_analysts_and_administrators_start_a_run_with_covariate
     )
     assert response.status_code == 403
     assert not EvaluationRun.objects.exists()
+
+
+def test_the_command_of_a_county_run_reads_the_unbalanced_panel_with_its_covariates():
+    assert analyze_command(
+        "panel.csv", level="county", outcome="retail_sales", control="never",
+        covariates=["base_gdp_production", "base_population"], method="ipw", seed=3,
+    ) == (
+        "countyhub analyze did panel.csv --unit county_id --time year --outcome retail_sales "
+        "--treated-from treated_from --control never --covariates "
+        "base_gdp_production,base_population --method ipw --layout unbalanced --seed 3"
+    )  # fmt: skip
