@@ -54,6 +54,9 @@ def test_analyst_runs_a_village_did_on_a_phone(
     page.select_option("#id_rollout", "station")
     page.select_option("#id_outcome", "platform_sales")
     page.select_option("#id_control", "notyet")
+    # The covariates (checkboxes of both panels) and the method fit the phone too; none chosen.
+    assert page.locator("#field-covariates input[type=checkbox]").first.is_visible()
+    assert page.locator("#id_method").input_value() == "dr"
     assert _fits_the_phone(page)
     screenshots(page, f"evaluation-setup-{locale}")
     page.click("#start-evaluation")
@@ -64,6 +67,7 @@ def test_analyst_runs_a_village_did_on_a_phone(
     assert page.locator("#event-study svg").count() == 1
     assert page.locator("table.results").count() == 4
     assert page.locator("#staggered-warning").is_visible()
+    assert page.locator("#run-covariates").is_visible()
     assert heading in page.content()
     assert _fits_the_phone(page)
     screenshots(page, f"evaluation-results-{locale}")

@@ -200,7 +200,8 @@ def test_the_panel_command_writes_what_analyze_did_reads(tmp_path):
     lines = panel.read_text().splitlines()
     assert lines[0] == (
         "village_id,village,year,treated_from,platform_sales,poor_platform_income,"
-        "poor_households,trained_people"
+        "poor_households,trained_people,households,poor_share,base_platform_sales,"
+        "base_poor_platform_income,base_poor_households,base_trained_people"
     )
     assert len(lines) == 1 + 8 * 5
     result = tmp_path / "did.json"

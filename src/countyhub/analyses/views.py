@@ -25,7 +25,7 @@ from countyhub.analyses.forms import (
 from countyhub.analyses.models import AnalysisKind, AnalysisRun, CPISeries, Dataset
 from countyhub.analyses.presentation import present
 from countyhub.analyses.sources import DatasetMeta
-from countyhub.core.jobs import reap_if_stale
+from countyhub.core.jobs import job_progress, reap_if_stale
 from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.surveys.models import Wave
@@ -342,17 +342,7 @@ def run_detail(request: HttpRequest, county_slug: str, analysis_id: int) -> Http
 @login_required
 def run_progress(request: HttpRequest, county_slug: str, analysis_id: int) -> JsonResponse:
     job = _run(request, county_slug, analysis_id).job
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "done": job.done,
-            "total": job.total,
-            "message": job.message,
-            "error": job.error,
-            "finished": job.finished,
-        }
-    )
+    return JsonResponse(job_progress(job))
 
 
 @login_required

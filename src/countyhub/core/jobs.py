@@ -245,6 +245,19 @@ def request_cancel(job: Job) -> None:
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
 
 
+def job_progress(job: Job) -> dict[str, Any]:
+    """What a run page's progress poll reads (analyses/static/analyses/analyses.js)."""
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "done": job.done,
+        "total": job.total,
+        "message": job.message,
+        "error": job.error,
+        "finished": job.finished,
+    }
+
+
 def reap_if_stale(job: Job) -> Job:
     """The job as it stands; a running job without a recent heartbeat is failed first."""
     job.refresh_from_db()

@@ -150,6 +150,14 @@ class ComparisonGroup(models.TextChoices):
     NOT_YET = "notyet", _("never or not yet treated")
 
 
+class EstimationMethod(models.TextChoices):
+    """Each group-time cell's estimator when covariates are given (R did's ``est_method``)."""
+
+    DOUBLY_ROBUST = "dr", _("doubly robust")
+    REGRESSION = "reg", _("outcome regression")
+    IPW = "ipw", _("inverse probability weighting")
+
+
 class EvaluationRun(CountyScoped):
     """A staggered DiD on one of the platform's panels (impact.panels), run as a background job.
 
@@ -161,6 +169,18 @@ class EvaluationRun(CountyScoped):
     outcome = models.CharField(_("outcome"), max_length=40)
     control = models.CharField(
         _("comparison group"), max_length=20, choices=ComparisonGroup.choices
+    )
+    covariates = models.JSONField(
+        _("covariates"),
+        default=list,
+        blank=True,
+        help_text=_("Columns of the panel the DiD conditions on (their base-period values)."),
+    )
+    method = models.CharField(
+        _("estimation method"),
+        max_length=10,
+        choices=EstimationMethod.choices,
+        default=EstimationMethod.DOUBLY_ROBUST,
     )
     seed = models.BigIntegerField(_("seed"))
     panel_csv = models.TextField(_("panel (CSV)"))

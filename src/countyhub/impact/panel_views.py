@@ -1,5 +1,5 @@
-"""Program evaluation pages: choose a panel, a rollout, an outcome and the comparison group,
-run the staggered DiD in the background, read its event study. County administrators and
+"""Program evaluation pages: choose a panel, a rollout, an outcome, the comparison group and
+covariates, run the staggered DiD in the background, read its event study. County administrators and
 analysts only (the permission of the impact pages). Thin: parse, call the service, render."""
 
 from __future__ import annotations
@@ -8,11 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from countyhub.core.jobs import reap_if_stale
+from countyhub.core.jobs import job_progress, reap_if_stale
 from countyhub.impact.models import EvaluationRun
-from countyhub.impact.panel_forms import EvaluationForm, outcome_label
+from countyhub.impact.panel_forms import EvaluationForm, covariates_label, outcome_label
 from countyhub.impact.panel_presentation import present_evaluation
-from countyhub.impact.panel_runs import EvaluationInputError, start_evaluation
+from countyhub.impact.panel_runs import (
+    EvaluationInputError,
+    panel_filename,
+    run_command,
+    start_evaluation,
+)
 from countyhub.impact.views import _county
 
 
@@ -53,6 +58,8 @@ def evaluation(request: HttpRequest, county_slug: str, run_id: int) -> HttpRespo
         "run": run,
         "job": run.job,
         "outcome": outcome_label(run.outcome),
+        "covariates": covariates_label(run.covariates),
+        "command": run_command(run),
         "shown": present_evaluation(run.results),
     }
     return render(request, "impact/panels_run.html", context)
@@ -61,17 +68,7 @@ def evaluation(request: HttpRequest, county_slug: str, run_id: int) -> HttpRespo
 @login_required
 def evaluation_progress(request: HttpRequest, county_slug: str, run_id: int) -> JsonResponse:
     job = _run(request, county_slug, run_id).job
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "done": job.done,
-            "total": job.total,
-            "message": job.message,
-            "error": job.error,
-            "finished": job.finished,
-        }
-    )
+    return JsonResponse(job_progress(job))
 
 
 @login_required
@@ -79,6 +76,5 @@ def evaluation_panel(request: HttpRequest, county_slug: str, run_id: int) -> Htt
     """The panel the run was made on, for `countyhub analyze did` (aggregates by unit only)."""
     run = _run(request, county_slug, run_id)
     response = HttpResponse(run.panel_csv, content_type="text/csv; charset=utf-8")
-    name = f"panel-{run.county.slug}-{run.level}-{run.rollout}-run{run.pk}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{panel_filename(run)}"'
     return response

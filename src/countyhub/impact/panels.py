@@ -15,6 +15,14 @@ Villages by year (``--unit village_id --time year --treated-from treated_from``)
 - ``trained_people``: people who attended a training session in the year: household members
   of the village's households and staff of the village's sellers, each once a year.
 
+Covariates (``--covariates``), fixed within a village as the DiD requires (its regressions
+take each unit's base-period values, so a covariate must not move with the treatment):
+``households`` the village's households as recorded now; ``poor_share`` the share of them ever
+on the poverty register (blank for a village without households); ``township_<id>`` one
+indicator per township but the first (the reference); ``base_<outcome>`` each outcome in the
+panel's first year, before any village the DiD keeps was treated (villages treated in the first
+year are left out by the DiD).
+
 The rollout (``treated_from``) is the year a village first had: ``station`` its service station
 opened (a station without an opening date counts as open all along, i.e. from the first year);
 ``training`` someone of the village attended a session; ``seller`` a seller of the village joined
@@ -25,26 +33,28 @@ county alone when it has none), treated from the year of their national demonstr
 (programs.Program, level national; the earliest one); outcomes are the yearbook figures in base
 units (yuan, persons, yuan per person), blank where a county did not enter one. The national
 counts of designated counties (MOFCOM, shipped in ``impact/data/demonstration_counties.csv``)
-are quoted beside each cohort.
+are quoted beside each cohort. Covariates: ``base_<indicator>``, each figure in the panel's
+first year (blank where the county did not enter it).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import shlex
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import IO, Any
 
-from django.db.models import F, Min, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import ExtractYear
 
 from countyhub.catalog.models import Household, Seller, SellerHousehold
-from countyhub.core.models import County, Village
+from countyhub.core.models import County, Township, Village
 from countyhub.impact.models import Indicator, YearbookFigure
 from countyhub.programs.models import Program, ProgramLevel
 from countyhub.shop.models import OrderLine, PaymentStatus
@@ -57,6 +67,7 @@ DESIGNATION = "designation"
 VILLAGE_OUTCOMES = ("platform_sales", "poor_platform_income", "poor_households", "trained_people")
 COUNTY_OUTCOMES = tuple(code for code, _label in Indicator.choices)
 CENT = Decimal("0.01")
+SHARE = Decimal("0.000001")
 PAID = (PaymentStatus.RECEIVED, PaymentStatus.REFUNDED)
 
 
@@ -76,12 +87,15 @@ class BuiltPanel:
     years: tuple[int, int]
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    # A covariate offered to the analyst -> its columns (township: one indicator per township).
+    covariates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     time: str = "year"
     treated_from: str = "treated_from"
 
     @property
     def columns(self) -> list[str]:
-        return [self.unit, self.label, self.time, self.treated_from, *self.outcomes]
+        chosen = [c for columns in self.covariates.values() for c in columns]
+        return [self.unit, self.label, self.time, self.treated_from, *self.outcomes, *chosen]
 
     def write_csv(self, out: IO[str]) -> int:
         """The panel as CSV (decimal strings; blank = missing); returns the rows written."""
@@ -106,12 +120,31 @@ class BuiltPanel:
 
     def analyze_command(self, path: str, outcome: str | None = None) -> str:
         """The ``countyhub analyze did`` command that reads this panel."""
-        chosen = outcome or self.outcomes[0]
-        layout = " --layout unbalanced" if self.level == "county" else ""
-        return (
-            f"countyhub analyze did {path} --unit {self.unit} --time {self.time} "
-            f"--outcome {chosen} --treated-from {self.treated_from} --control notyet{layout}"
-        )
+        return analyze_command(path, level=self.level, outcome=outcome or self.outcomes[0])
+
+
+def analyze_command(
+    path: str,
+    *,
+    level: str,
+    outcome: str,
+    control: str = "notyet",
+    covariates: Sequence[str] = (),
+    method: str = "dr",
+    seed: int | None = None,
+) -> str:
+    """The ``countyhub analyze did`` command that estimates on a panel of ``level``; with the
+    seed, it repeats a run exactly."""
+    unit = "county_id" if level == "county" else "village_id"
+    words = ["countyhub", "analyze", "did", path, "--unit", unit, "--time", "year"]
+    words += ["--outcome", outcome, "--treated-from", "treated_from", "--control", control]
+    if covariates:
+        words += ["--covariates", ",".join(covariates), "--method", method]
+    if level == "county":
+        words += ["--layout", "unbalanced"]
+    if seed is not None:
+        words += ["--seed", str(seed)]
+    return shlex.join(words)
 
 
 def build_panel(
@@ -167,10 +200,21 @@ def village_panel(
     villages = list(
         Village.objects.filter(county=county)
         .order_by("township__name", "name", "pk")
-        .values_list("pk", "name")
+        .values_list("pk", "name", "township_id")
     )
     if not villages:
         raise PanelError(f"{county.slug}: the county has no villages")
+    townships = list(
+        Township.objects.filter(county=county).order_by("name", "pk").values_list("pk", "name")
+    )
+    indicators = [f"township_{pk}" for pk, _name in townships[1:]]
+    counted = {
+        village_id: (total, poor)
+        for village_id, total, poor in Household.objects.filter(county=county)
+        .values_list("village_id")
+        .annotate(total=Count("pk"), poor=Count("pk", filter=Q(registered_poor=True)))
+        .order_by()
+    }
 
     seller_village = dict(
         Seller.objects.filter(county=county).values_list("pk", "village_id").order_by()
@@ -267,11 +311,18 @@ def village_panel(
         return joined.get(village_id, 0)
 
     rows = []
-    for village_id, name in villages:
+    for village_id, name, township_id in villages:
         treated = rollout_year(village_id)
+        total, poor = counted.get(village_id, (0, 0))
+        fixed: dict[str, Any] = {
+            "households": total,
+            "poor_share": (Decimal(poor) / total).quantize(SHARE) if total else None,
+            **{column: int(column == f"township_{township_id}") for column in indicators},
+        }
+        village_rows = []
         for year in range(start, end + 1):
             headcount = sum(1 for e in register.get(village_id, ()) if not _exited(e, year))
-            rows.append(
+            village_rows.append(
                 {
                     "village_id": village_id,
                     "village": name,
@@ -283,14 +334,26 @@ def village_panel(
                     ).quantize(CENT),
                     "poor_households": headcount,
                     "trained_people": len(trained.get((village_id, year), ())),
+                    **fixed,
                 }
             )
+        first = village_rows[0]
+        for row in village_rows:
+            row.update({f"base_{code}": first[code] for code in VILLAGE_OUTCOMES})
+        rows.extend(village_rows)
     notes = [
         f"{len(villages)} villages x {end - start + 1} years ({start}-{end}); rollout: {rollout}",
         "poor_platform_income: each seller's net sales shared equally among the households it "
         "employs or buys from; registered-poor households' shares summed by their village",
         "poor_households: registered-poor households without a year of exit by the year's end",
+        "covariates: households and poor_share (ever on the register) as recorded now; "
+        f"base_<outcome>: the outcome in {start}",
     ]
+    if indicators:
+        named = ", ".join(
+            f"{c}: {n}" for c, (_pk, n) in zip(indicators, townships[1:], strict=True)
+        )
+        notes.append(f"township indicators (reference: {townships[0][1]}): {named}")
     if rollout == "station" and any(d is None for d in stations.values()):
         undated = sum(1 for d in stations.values() if d is None)
         notes.append(
@@ -311,6 +374,12 @@ def village_panel(
         years=(start, end),
         rows=rows,
         notes=notes,
+        covariates={
+            "households": ("households",),
+            "poor_share": ("poor_share",),
+            "township": tuple(indicators),
+            **{f"base_{code}": (f"base_{code}",) for code in VILLAGE_OUTCOMES},
+        },
     )
 
 
@@ -349,6 +418,7 @@ def county_panel(
     start, end = _year_range([y for _c, y in figures], first_year, last_year)
     rows = []
     for unit in counties:
+        baseline = figures.get((unit.pk, start), {})
         for year in range(start, end + 1):
             values = figures.get((unit.pk, year), {})
             rows.append(
@@ -358,6 +428,7 @@ def county_panel(
                     "year": year,
                     "treated_from": designated.get(unit.pk, 0),
                     **{code: _plain(values.get(code)) for code in COUNTY_OUTCOMES},
+                    **{f"base_{code}": _plain(baseline.get(code)) for code in COUNTY_OUTCOMES},
                 }
             )
     national = national_designations()
@@ -366,6 +437,7 @@ def county_panel(
         "demonstration designation",
         "outcomes in yuan, persons or yuan per person; blank where no figure was entered "
         "(analyse with --layout unbalanced)",
+        f"covariates base_<indicator>: the figure in {start}, blank where none was entered",
     ]
     cohorts: dict[int, int] = defaultdict(int)
     for year in designated.values():
@@ -392,6 +464,7 @@ def county_panel(
         years=(start, end),
         rows=rows,
         notes=notes,
+        covariates={f"base_{code}": (f"base_{code}",) for code in COUNTY_OUTCOMES},
     )
 
 

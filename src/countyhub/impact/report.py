@@ -32,7 +32,7 @@ from countyhub.impact.accounts import county_accounts
 from countyhub.impact.charts import components_svg
 from countyhub.impact.income_charts import grouped_bars_svg
 from countyhub.impact.models import EvaluationRun
-from countyhub.impact.panel_forms import outcome_label
+from countyhub.impact.panel_forms import covariates_label, outcome_label
 from countyhub.impact.panel_presentation import present_evaluation
 from countyhub.shop import selectors as shop_selectors
 from countyhub.shop.models import OrderLine
@@ -340,17 +340,34 @@ def _evaluation(county: County) -> Section:
         )
         return section
     shown = present_evaluation(run.results)
-    section.sentences.append(
-        _("DiD #%(id)d of %(day)s: %(units)s, %(rollout)s, outcome %(outcome)s, %(control)s")
-        % {
-            "id": run.pk,
-            "day": run.created_at.date(),
-            "units": run.get_level_display(),
-            "rollout": run.get_rollout_display(),
-            "outcome": outcome_label(run.outcome),
-            "control": run.get_control_display(),
-        }
-    )
+    values = {
+        "id": run.pk,
+        "day": run.created_at.date(),
+        "units": run.get_level_display(),
+        "rollout": run.get_rollout_display(),
+        "outcome": outcome_label(run.outcome),
+        "control": run.get_control_display(),
+    }
+    if run.covariates:
+        section.sentences.append(
+            _(
+                "DiD #%(id)d of %(day)s: %(units)s, %(rollout)s, outcome %(outcome)s, "
+                "%(control)s, conditioned on %(covariates)s (%(method)s, base-period values)"
+            )
+            % {
+                **values,
+                "covariates": covariates_label(run.covariates),
+                "method": run.get_method_display(),
+            }
+        )
+    else:
+        section.sentences.append(
+            _(
+                "DiD #%(id)d of %(day)s: %(units)s, %(rollout)s, outcome %(outcome)s, "
+                "%(control)s, without covariates"
+            )
+            % values
+        )
     section.tables.extend(
         Table(t.title, t.columns, t.rows, t.note) for t in shown.tables if t.key == "overall"
     )

@@ -182,7 +182,7 @@ class DiDResults(Results):
         treated = [f"{g} ({n})" for g, n in sorted(sizes.items()) if g != 0]
         never = sizes.get(0, 0)
         covariates = (
-            f", doubly robust with covariates {', '.join(self.covariates)} (base-period values)"
+            f", with covariates {', '.join(self.covariates)} (base-period values)"
             if self.covariates
             else ""
         )
