@@ -412,12 +412,23 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             "formatter": COUNTYHUB_LOG_FORMAT,
-        }
+        },
+        # The administrators' page of recent errors (admin: Core > Recent errors).
+        "error_records": {
+            "class": "countyhub.core.observability.ErrorRecordHandler",
+            "filters": ["request_id"],
+            "level": "ERROR",
+        },
     },
     # WARNING by default: some libraries (the EPCIS hash generator) log every event at INFO on
     # the root logger, which would flood the server log on every trace-page render.
-    "root": {"handlers": ["console"], "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console", "error_records"],
+        "level": os.environ.get("COUNTYHUB_LOG_LEVEL", "WARNING"),
+    },
 }
+# How many errors the page of recent errors keeps (older ones are deleted as new ones come).
+ERROR_RECORDS_KEPT = int(os.environ.get("COUNTYHUB_ERROR_RECORDS_KEPT", "1000"))
 
 # The host that GS1 Digital Link URIs on labels name; countyhub serves their /01/... paths.
 TRACE_DOMAIN = os.environ.get("COUNTYHUB_TRACE_DOMAIN", "trace.countyhub.example")

@@ -23,6 +23,7 @@ from countyhub.core.models import (
     ApiToken,
     AuditEntry,
     County,
+    ErrorRecord,
     Job,
     Membership,
     Province,
@@ -206,6 +207,16 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(ErrorRecord)
+class ErrorRecordAdmin(JobAdmin):
+    """The last errors the site logged, for superusers (a traceback can show any county's
+    data); the request id finds the same request in nginx's and countyhub's logs."""
+
+    list_display = ("created_at", "status_code", "method", "path", "exception", "message")
+    list_filter = ("level", "status_code", "exception")
+    search_fields = ("request_id", "path", "exception", "message", "username")
 
 
 # Roles are memberships (above), not Django's permission groups, which countyhub never reads.

@@ -74,7 +74,9 @@ class ResilientRedisCache(RedisCache):
             self._down_until = 0.0
 
     # The synchronous API; Django's async methods and get_or_set/decr/incr_version use these.
-    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
         return self._call(
             lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
             lambda: self.fallback.add(key, value, self._fallback_timeout(timeout), version),
@@ -88,7 +90,9 @@ class ResilientRedisCache(RedisCache):
             writes=False,
         )
 
-    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
         self._call(
             lambda: super(ResilientRedisCache, self).set(key, value, timeout, version),
             lambda: self.fallback.set(key, value, self._fallback_timeout(timeout), version),

@@ -419,3 +419,29 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.period}"
+
+
+class ErrorRecord(models.Model):
+    """An error the site logged (an unhandled exception, a failed job, a disk full): the last
+    ones, for the administrators' page of recent errors (``ERROR_RECORDS_KEPT``), beside the logs
+    a collector keeps. Written by ``countyhub.core.observability.ErrorRecordHandler``."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    level = models.CharField(_("level"), max_length=10)
+    logger = models.CharField(_("logger"), max_length=100)
+    message = models.TextField(_("message"))
+    exception = models.CharField(_("exception"), max_length=200, blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("error")
+        verbose_name_plural = _("recent errors")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.exception or self.level} {self.path}"
