@@ -249,6 +249,7 @@ def _survey_households(villages: list[Village], admin: Any, rng: random.Random) 
                 phone=f"1390731{index:04d}",
                 registered_poor=index % 4 == 0,
                 poverty_exit_year=2019 if index % 4 == 0 else None,
+                head_birth_year=data.head_birth_year(index),
             )
         )
     return households
