@@ -181,7 +181,9 @@ class Village(CountyScoped):
         verbose_name_plural = _("villages")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["township", "name"], name="village_unique_per_township"),
+            models.UniqueConstraint(
+                fields=["township", "name"], name="village_unique_per_township"
+            ),
             models.CheckConstraint(
                 condition=Q(distance_to_seat_km__isnull=True) | Q(distance_to_seat_km__gte=0),
                 name="village_distance_not_negative",
