@@ -110,6 +110,7 @@ def study_definition(version: str, money_year: int) -> dict[str, Any]:
         "countyhub::money",
         "countyhub::household",
         "countyhub::expected",
+        "countyhub::income",
     ]
 
     def row(kind: str, name: str, zh: str = "", en: str = "", **ours: str) -> dict[str, str]:
@@ -157,6 +158,7 @@ def study_definition(version: str, money_year: int) -> dict[str, Any]:
             f"Family income in {money_year} (yuan)",
             missing="-99",
             money=str(money_year),
+            income="yes",  # the household income the income panel carries beside its own
         )
     )
     return {
