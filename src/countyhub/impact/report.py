@@ -305,7 +305,8 @@ def _subgroups(section: Section, panel: income.IncomePanel, year: int) -> None:
                     for part in (
                         _(
                             "Mean income per person over the households of each group "
-                            "(unweighted); differences with Welch 95% intervals below."
+                            "(unweighted); the differences below carry Welch intervals "
+                            "(confidence 95%)."
                         ),
                         breakdown.ungrouped,
                     )
