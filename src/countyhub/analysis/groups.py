@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,7 @@ def assign_bands(values: pd.Series, bands: Sequence[Band]) -> pd.Series:
     keys = [band.key for band in bands]
     if len(set(keys)) != len(keys):
         raise DataError(f"band keys repeat: {', '.join(keys)}")
-    result = []
+    result: list[str | None] = []
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             result.append(None)
@@ -123,7 +123,8 @@ class GroupComparison:
 
 def _clean(values: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.asarray(values, dtype=float)
-    return array[~np.isnan(array)]
+    kept: np.ndarray = array[~np.isnan(array)]
+    return kept
 
 
 def welch_difference(
@@ -138,25 +139,19 @@ def welch_difference(
     if not 0 < confidence < 1:
         raise DataError(f"confidence {confidence} must be between 0 and 1")
     a, b = _clean(first), _clean(second)
-    base = {
-        "first": names[0],
-        "second": names[1],
-        "n_first": len(a),
-        "n_second": len(b),
-        "confidence": confidence,
-    }
+    base = Difference(names[0], names[1], len(a), len(b), confidence)
     if len(a) < MIN_GROUP or len(b) < MIN_GROUP:
-        return Difference(**base, reason=TOO_FEW)
+        return replace(base, reason=TOO_FEW)
     estimate = float(a.mean() - b.mean())
     va, vb = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
     se = math.sqrt(va + vb)
     if se == 0:
-        return Difference(**base, estimate=estimate, se=0.0, reason=NO_SPREAD)
+        return replace(base, estimate=estimate, se=0.0, reason=NO_SPREAD)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     t = estimate / se
     critical = float(stats.t.ppf((1 + confidence) / 2, df))
-    return Difference(
-        **base,
+    return replace(
+        base,
         estimate=estimate,
         se=se,
         df=df,
