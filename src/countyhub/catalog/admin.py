@@ -82,6 +82,7 @@ class HouseholdAdmin(KeptMasterDataAdmin):
 
     list_display = (
         "head_name",
+        "head_birth_year",
         "village",
         "registered_poor",
         "poverty_exit_year",

@@ -10,6 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from countyhub.catalog.validators import (
+    EARLIEST_HEAD_BIRTH_YEAR,
+    latest_head_birth_year,
+    validate_head_birth_year,
+)
+
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
 
@@ -19,6 +25,12 @@ class HouseholdForm(forms.Form):
 
     village = forms.ModelChoiceField(label=_("village"), queryset=None)
     head_name = forms.CharField(label=_("head of household"), max_length=100)
+    head_birth_year = forms.IntegerField(
+        label=_("head's birth year"),
+        required=False,
+        min_value=EARLIEST_HEAD_BIRTH_YEAR,
+        validators=[validate_head_birth_year],
+    )
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
     registered_poor = forms.BooleanField(label=_("registered poor household"), required=False)
     poverty_exit_year = forms.IntegerField(
@@ -30,6 +42,8 @@ class HouseholdForm(forms.Form):
         self.fields["village"].queryset = villages
         if villages.count() == 1:
             self.fields["village"].initial = villages.first()
+        # The latest plausible year moves with the calendar: set per form, not at import.
+        self.fields["head_birth_year"].widget.attrs["max"] = latest_head_birth_year()
 
     def clean_poverty_exit_year(self) -> int | None:
         year = self.cleaned_data["poverty_exit_year"]

@@ -20,6 +20,7 @@ router = Router(tags=["households"])
 class HouseholdOut(Schema):
     id: int
     head_name: str
+    head_birth_year: int | None
     village: str
     registered_poor: bool
     poverty_exit_year: int | None
@@ -64,6 +65,7 @@ def list_households(
             {
                 "id": h.pk,
                 "head_name": h.head_name,
+                "head_birth_year": h.head_birth_year,
                 "village": h.village.name,
                 "registered_poor": h.registered_poor,
                 "poverty_exit_year": h.poverty_exit_year,

@@ -14,7 +14,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from countyhub.catalog.validators import company_prefix_length_error, validate_gtin
+from countyhub.catalog.validators import (
+    company_prefix_length_error,
+    validate_gtin,
+    validate_head_birth_year,
+)
 from countyhub.core.models import CountyScoped, TimestampedModel, Village
 
 
@@ -34,6 +38,13 @@ class Household(CountyScoped):
         _("year of exit from poverty"), null=True, blank=True
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Personal data like the head's name; the impact report reads only the head's age band.
+    head_birth_year = models.PositiveSmallIntegerField(
+        _("head's birth year"),
+        null=True,
+        blank=True,
+        validators=[validate_head_birth_year],
+    )
     # Payouts, links and surveys point to a household: one that leaves the register is
     # deactivated (kept for those records), never deleted.
     active = models.BooleanField(pgettext_lazy("household", "active"), default=True)

@@ -110,6 +110,7 @@ def register_household(
     phone: str = "",
     registered_poor: bool = False,
     poverty_exit_year: int | None = None,
+    head_birth_year: int | None = None,
     members: Sequence[tuple[str, str]] = (),
 ) -> Household:
     """A farmer household of `village`, registered at its service station (or by county
@@ -134,6 +135,7 @@ def register_household(
         phone=phone,
         registered_poor=registered_poor,
         poverty_exit_year=poverty_exit_year,
+        head_birth_year=head_birth_year,
     )
     household.full_clean()
     household.save()

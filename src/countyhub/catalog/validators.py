@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
@@ -17,6 +18,24 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 QUANTITY_PLACES = 3
 # An order line holds at most 12 digits, 3 of them decimals (OrderLine.quantity).
 MAX_QUANTITY = Decimal("999999999.999")
+# A head of household born before this year would be past 125; younger than the legal
+# working age (16) is a typing slip rather than a head.
+EARLIEST_HEAD_BIRTH_YEAR = 1900
+YOUNGEST_HEAD_AGE = 16
+
+
+def latest_head_birth_year() -> int:
+    return timezone.localdate().year - YOUNGEST_HEAD_AGE
+
+
+def validate_head_birth_year(value: int) -> None:
+    latest = latest_head_birth_year()
+    if not EARLIEST_HEAD_BIRTH_YEAR <= value <= latest:
+        raise ValidationError(
+            _("The head's birth year must be between %(earliest)d and %(latest)d.")
+            % {"earliest": EARLIEST_HEAD_BIRTH_YEAR, "latest": latest},
+            code="head_birth_year",
+        )
 
 
 def validate_gtin(value: str) -> None:

@@ -203,6 +203,7 @@ def station_households(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 registered_poor=data["registered_poor"],
                 poverty_exit_year=data["poverty_exit_year"],
+                head_birth_year=data["head_birth_year"],
                 members=members,
             )
         except CatalogError as error:

@@ -130,7 +130,7 @@ class TownshipAdmin(CountyScopedAdmin):
 
 @admin.register(Village)
 class VillageAdmin(CountyScopedAdmin):
-    list_display = ("name", "township", "county")
+    list_display = ("name", "township", "distance_to_seat_km", "county")
     list_filter = ("county", "township")
     search_fields = ("name", "township__name")
     actions = (export_as_csv,)

@@ -35,6 +35,30 @@ TOWNSHIPS = {
     "白云乡": ["白云村", "高山村", "龙潭村", "杏林村"],
     "红岩镇": ["红岩村", "枣园村", "清泉村", "松坡村"],
 }
+# By road to the county seat (km): the villages near the seat and the mountain ones differ, as
+# the impact report's remoteness bands (<10, 10-25, 25+ km) need.
+VILLAGE_DISTANCES_KM = {
+    "青石村": "3.5",
+    "柳树湾村": "8.2",
+    "桃花村": "12.6",
+    "石门村": "21.0",
+    "白云村": "17.4",
+    "高山村": "34.8",
+    "龙潭村": "27.5",
+    "杏林村": "9.1",
+    "红岩村": "14.3",
+    "枣园村": "19.8",
+    "清泉村": "26.2",
+    "松坡村": "41.0",
+}
+
+
+def head_birth_year(index: int) -> int:
+    """A plausible head's birth year (1950-1994) for the demo's household number ``index``;
+    computed, not drawn, so that the demo's random draws stay as they were."""
+    return 1950 + (index * 17) % 45
+
+
 STATION_VILLAGES = {"青石村", "白云村", "红岩村", "桃花村", "龙潭村", "枣园村"}
 # The seventh station opened a few months ago (coverage passes 50% recently); the order
 # history's parcels go to the first six.

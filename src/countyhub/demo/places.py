@@ -27,7 +27,12 @@ def build_places(county: Any, admin: Any) -> dict[str, Any]:
         for name in village_names:
             villages[name] = save_with_audit(
                 actor=admin,
-                instance=Village(county=county, township=township, name=name),
+                instance=Village(
+                    county=county,
+                    township=township,
+                    name=name,
+                    distance_to_seat_km=Decimal(data.VILLAGE_DISTANCES_KM[name]),
+                ),
                 county=county,
             )
     return villages
@@ -72,6 +77,7 @@ def build_households(villages: dict[str, Any], admin: Any, rng: random.Random) -
                 phone=f"1370731{index:04d}",
                 registered_poor=poor,
                 poverty_exit_year=exit_year,
+                head_birth_year=data.head_birth_year(index),
                 members=[(head_name[0] + rng.choice(data.GIVEN_NAMES), r) for r in relations],
             )
         )

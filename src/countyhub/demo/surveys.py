@@ -110,6 +110,7 @@ def study_definition(version: str, money_year: int) -> dict[str, Any]:
         "countyhub::money",
         "countyhub::household",
         "countyhub::expected",
+        "countyhub::income",
     ]
 
     def row(kind: str, name: str, zh: str = "", en: str = "", **ours: str) -> dict[str, str]:
@@ -157,6 +158,7 @@ def study_definition(version: str, money_year: int) -> dict[str, Any]:
             f"Family income in {money_year} (yuan)",
             missing="-99",
             money=str(money_year),
+            income="yes",  # the household income the income panel carries beside its own
         )
     )
     return {
@@ -249,6 +251,7 @@ def _survey_households(villages: list[Village], admin: Any, rng: random.Random) 
                 phone=f"1390731{index:04d}",
                 registered_poor=index % 4 == 0,
                 poverty_exit_year=2019 if index % 4 == 0 else None,
+                head_birth_year=data.head_birth_year(index),
             )
         )
     return households

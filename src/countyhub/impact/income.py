@@ -15,6 +15,10 @@ Per household and year (the county's local calendar year):
   cooperatives and enterprises are the firm's, not a household's, and are counted apart.
 - **training allowances**: ledger entries paid for a certificate of a household member.
 - **members**: the household's members as registered today (no history is kept).
+- **surveyed income**: the household's total income of the year as a survey asked it (the
+  questionnaire's household income question, ``countyhub::income``), its own column beside
+  recorded income and never added to it: the two measure different things (all income as
+  the household reports it, against what the platform records).
 
 Per capita is the sum over the members; households without members have no per-capita income
 (counted, never read as zero). Real values are in prices of a chosen base year with the shipped
@@ -43,9 +47,11 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from countyhub.analysis.deflate import CPITable, national_rural_cpi, weakest_status
 from countyhub.analysis.errors import AnalysisError
+from countyhub.analysis.groups import Band, assign_bands
 from countyhub.analysis.inequality import poverty_measures
 from countyhub.analysis.poverty import (
     CPI_INDEXED,
@@ -60,6 +66,7 @@ from countyhub.core.models import County
 from countyhub.core.money import quantize_cny
 from countyhub.programs.models import LedgerEntry
 from countyhub.shop.selectors import NET_TOTAL, sales
+from countyhub.surveys.selectors import surveyed_incomes
 from countyhub.training.models import Certificate
 
 ZERO = Decimal("0.00")
@@ -70,6 +77,18 @@ GROUP_ALL, GROUP_POOR, GROUP_OTHERS = "all", "registered_poor", "others"
 SHIPPED_CPI_NAME = "national rural CPI (NBS), shipped with countyhub"
 # Attributed amounts by (household, year) and kind (platform, payouts, training).
 Amounts = dict[tuple[int, int], dict[str, Decimal]]
+# The subgroups every income effect is split by (the head's age in the year; the village's
+# distance to the county seat by road). Keys are what the CSV writes.
+HEAD_AGE_BANDS = (Band("<40", None, 40), Band("40-59", 40, 60), Band("60+", 60, None))
+DISTANCE_BANDS_KM = (Band("<10km", None, 10), Band("10-25km", 10, 25), Band(">=25km", 25, None))
+BAND_LABELS = {
+    "<40": gettext_lazy("head under 40"),
+    "40-59": gettext_lazy("head 40–59"),
+    "60+": gettext_lazy("head 60 or older"),
+    "<10km": gettext_lazy("under 10 km from the seat"),
+    "10-25km": gettext_lazy("10–25 km from the seat"),
+    ">=25km": gettext_lazy("25 km or more from the seat"),
+}
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,18 @@ class HouseholdYear:
     payouts: Decimal = ZERO
     training: Decimal = ZERO
     real_factor: float | None = None
+    head_birth_year: int | None = None  # personal data: shown where the head's name is
+    distance_km: Decimal | None = None  # the village's, to the county seat
+    surveyed: Decimal | None = None  # the household's total income as surveyed
+
+    @property
+    def head_age(self) -> int | None:
+        """The age the head reaches in the panel year."""
+        return None if self.head_birth_year is None else self.year - self.head_birth_year
+
+    @property
+    def surveyed_per_capita(self) -> Decimal | None:
+        return None if self.surveyed is None else self.per_capita(self.surveyed)
 
     @property
     def total(self) -> Decimal:
@@ -147,6 +178,11 @@ class IncomePanel:
     firm_payouts: dict[int, Decimal] = field(default_factory=dict)
     other_payouts: dict[int, Decimal] = field(default_factory=dict)
     no_members: int = 0
+    surveyed_years: set[int] = field(default_factory=set)  # years any survey has incomes of
+    surveyed_unlinked: int = 0  # surveyed incomes of no registered household
+
+    def surveyed_households(self, year: int) -> int:
+        return sum(1 for row in self.rows if row.year == year and row.surveyed is not None)
 
     @property
     def cpi_label(self) -> str:
@@ -180,7 +216,9 @@ class IncomePanel:
         return note
 
     def frame(self) -> pd.DataFrame:
-        """One row per household and year, per-capita incomes as floats (NaN: no members)."""
+        """One row per household and year, per-capita incomes as floats (NaN: no members, or
+        no surveyed income), with the head's age band and the village's distance band (None:
+        not recorded)."""
         records = [
             {
                 "household_id": row.household_id,
@@ -192,11 +230,10 @@ class IncomePanel:
                 "income_per_capita": (
                     float(row.total_per_capita) if row.total_per_capita is not None else math.nan
                 ),
-                "platform_per_capita": (
-                    float(row.platform_per_capita)
-                    if row.platform_per_capita is not None
-                    else math.nan
-                ),
+                "platform_per_capita": _float(row.platform_per_capita),
+                "surveyed_per_capita": _float(row.surveyed_per_capita),
+                "head_age": row.head_age if row.head_age is not None else math.nan,
+                "distance_km": _float(row.distance_km),
             }
             for row in self.rows
         ]
@@ -211,10 +248,19 @@ class IncomePanel:
                 "members",
                 "income_per_capita",
                 "platform_per_capita",
+                "surveyed_per_capita",
+                "head_age",
+                "distance_km",
             ],
         )
+        frame["age_band"] = assign_bands(frame["head_age"], HEAD_AGE_BANDS)
+        frame["distance_band"] = assign_bands(frame["distance_km"], DISTANCE_BANDS_KM)
         frame.attrs["source"] = "household income panel"
         return frame
+
+
+def _float(value: Decimal | None) -> float:
+    return float(value) if value is not None else math.nan
 
 
 def panel_years(county: County) -> list[int]:
@@ -323,6 +369,9 @@ def income_panel(
             panel.firm_payouts[year] = panel.firm_payouts.get(year, ZERO) + amount
         else:
             panel.other_payouts[year] = panel.other_payouts.get(year, ZERO) + amount
+    surveyed = surveyed_incomes(county)
+    panel.surveyed_years = surveyed.years
+    panel.surveyed_unlinked = surveyed.unlinked
     households = (
         Household.objects.filter(county=county)
         .select_related("village")
@@ -351,6 +400,9 @@ def income_panel(
                     payouts=amounts["payouts"],
                     training=amounts["training"],
                     real_factor=factors.get(year),
+                    head_birth_year=household.head_birth_year,
+                    distance_km=household.village.distance_to_seat_km,
+                    surveyed=surveyed.amounts.get((household.pk, year)),
                 )
             )
     return panel
@@ -529,6 +581,12 @@ CSV_COLUMNS = [
     "platform_income_per_capita",
     "real_income_per_capita",
     "real_base_year",
+    "surveyed_income",
+    "surveyed_income_per_capita",
+    "head_birth_year",
+    "head_age_band",
+    "village_distance_km",
+    "distance_band",
     "attribution",
     "cpi",
 ]
@@ -542,13 +600,16 @@ def pseudonym(county: County, household_id: int) -> str:
 
 def csv_rows(panel: IncomePanel, *, personal: bool) -> Iterable[list[object]]:
     """The header, then one row per household and year (numbers stay numbers, for the
-    spreadsheet-safe writer); the household id is a pseudonym unless ``personal``."""
+    spreadsheet-safe writer); the household id is a pseudonym and the head's birth year blank
+    (its age band stays) unless ``personal``."""
     yield list(CSV_COLUMNS)
     attribution = (
         f"equal split among linked households of {_percent(panel.rule.share_percent)}% of net sales"
     )
-    for row in panel.rows:
+    bands = panel.frame()[["age_band", "distance_band"]].to_numpy().tolist()
+    for row, (age_band, distance_band) in zip(panel.rows, bands, strict=True):
         real = row.real_total_per_capita
+        surveyed_per_capita = row.surveyed_per_capita
         yield [
             row.household_id if personal else pseudonym(panel.county, row.household_id),
             row.village,
@@ -564,6 +625,12 @@ def csv_rows(panel: IncomePanel, *, personal: bool) -> Iterable[list[object]]:
             row.platform_per_capita if row.platform_per_capita is not None else "",
             real if real is not None else "",
             panel.base_year if real is not None else "",
+            row.surveyed if row.surveyed is not None else "",
+            surveyed_per_capita if surveyed_per_capita is not None else "",
+            row.head_birth_year if personal and row.head_birth_year is not None else "",
+            age_band or "",
+            row.distance_km if row.distance_km is not None else "",
+            distance_band or "",
             attribution,
             panel.cpi.describe() if real is not None else "",
         ]

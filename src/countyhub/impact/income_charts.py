@@ -80,16 +80,17 @@ def grouped_bars_svg(
                 category,
             )
         )
+    step = min(120, (width - left) // max(len(series), 1))  # three legend entries fit 390 px
     legend = format_html_join(
         "",
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"/>'
         '<text x="{}" y="{}" font-size="10" fill="' + INK + '">{}</text>',
         (
             (
-                left + number * 120,
+                left + number * step,
                 height - 14,
                 COLOURS[number % len(COLOURS)],
-                left + number * 120 + 13,
+                left + number * step + 13,
                 height - 5,
                 name,
             )

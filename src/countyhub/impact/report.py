@@ -27,7 +27,7 @@ from countyhub.analyses.presentation import present
 from countyhub.catalog.models import SellerHousehold
 from countyhub.core.models import County, JobStatus
 from countyhub.core.money import format_money, quantize_cny
-from countyhub.impact import income
+from countyhub.impact import income, subgroups
 from countyhub.impact.accounts import county_accounts
 from countyhub.impact.charts import components_svg
 from countyhub.impact.income_charts import grouped_bars_svg
@@ -266,7 +266,57 @@ def _income(county: County, year: int) -> Section:
         )
     )
     section.bars.append(Bars(title, categories, series))
+    _surveyed(section, panel, year)
+    _subgroups(section, panel, year)
     return section
+
+
+def _surveyed(section: Section, panel: income.IncomePanel, year: int) -> None:
+    if panel.surveyed_years:
+        covered = _("the county's surveys have household incomes of %(years)s") % {
+            "years": ", ".join(str(y) for y in sorted(panel.surveyed_years))
+        }
+    else:
+        covered = _("no survey of the county asks the household income yet")
+    section.figures.append(
+        Figure(
+            _("Households with a surveyed income"),
+            str(panel.surveyed_households(year)),
+            _(
+                "registered households whose answer to a survey's household income question "
+                "is of %(year)s; shown beside recorded income, never added to it; %(covered)s"
+            )
+            % {"year": year, "covered": covered},
+        )
+    )
+
+
+def _subgroups(section: Section, panel: income.IncomePanel, year: int) -> None:
+    """Every income effect of the year by registered-poor status, the head's age and the
+    village's distance to the county seat (impact.subgroups)."""
+    for breakdown in subgroups.breakdowns(panel, year, chart_prefix="report"):
+        section.tables.append(
+            Table(
+                f"{breakdown.title}, {year}",
+                breakdown.columns,
+                breakdown.rows,
+                note=" ".join(
+                    part
+                    for part in (
+                        _(
+                            "Mean income per person over the households of each group "
+                            "(unweighted); the differences below carry Welch intervals "
+                            "(confidence 95%)."
+                        ),
+                        breakdown.ungrouped,
+                    )
+                    if part
+                ),
+            )
+        )
+        section.sentences.extend(breakdown.sentences)
+        section.charts.append((breakdown.chart_title, breakdown.chart))
+        section.bars.append(Bars(breakdown.chart_title, breakdown.categories, breakdown.series))
 
 
 # --- survey results ------------------------------------------------------------------------------

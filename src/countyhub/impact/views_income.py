@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.core.permissions import may_see_households
 from countyhub.core.spreadsheets import SafeCsvWriter
-from countyhub.impact import income
+from countyhub.impact import income, subgroups
 from countyhub.impact.income_charts import grouped_bars_svg
 from countyhub.impact.views import _county
 
@@ -134,6 +134,11 @@ def income_page(request: HttpRequest, county_slug: str) -> HttpResponse:
             (series, [r for r in rows if r.village and r.year == year])
             for series, rows in ((official, official_rows), (indexed, indexed_rows))
         ],
+        "breakdowns": (
+            subgroups.breakdowns(panel, year, chart_prefix="income") if year is not None else []
+        ),
+        "surveyed_households": panel.surveyed_households(year) if year is not None else 0,
+        "surveyed_years": sorted(panel.surveyed_years),
         "exits": income.exits(panel, official, indexed),
         "exits_outside": income.exits_outside_panel(panel),
         "income_chart": income_chart,

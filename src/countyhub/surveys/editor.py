@@ -33,6 +33,7 @@ SURVEY_COLUMNS = [
     COLUMN + "missing",
     COLUMN + "money",
     COLUMN + "household",
+    COLUMN + "income",
 ]
 CHOICE_COLUMNS = ["list_name", "name", ZH, EN]
 SETTINGS_COLUMNS = ["form_id", "form_title", "version", "default_language"]
@@ -77,6 +78,7 @@ class EditedQuestion:
     # Lines "code | 中文 | English": the Likert points or the choices of a single choice.
     choices: list[tuple[str, str, str]] = field(default_factory=list)
     money_year: int | None = None
+    household_income: bool = False  # the household's total income of `money_year`, yuan
 
 
 class EditorError(SurveyError):
@@ -197,6 +199,7 @@ def question_of(definition: dict[str, Any], name: str) -> EditedQuestion:
         missing=str(row.get(COLUMN + "missing", "")),
         household=str(row.get(COLUMN + "household", "")).strip().lower() in YES,
         choices=choices,
+        household_income=str(row.get(COLUMN + "income", "")).strip().lower() in YES,
     )
     if kind == "likert":
         missing = set(re.split(r"[,\s]+", question.missing))
@@ -241,6 +244,7 @@ def outline(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 "construct": row.get(COLUMN + "construct", ""),
                 "reverse": str(row.get(COLUMN + "reverse", "")).lower() in YES,
                 "household": str(row.get(COLUMN + "household", "")).lower() in YES,
+                "income": str(row.get(COLUMN + "income", "")).lower() in YES,
                 "required": str(row.get("required", "")).lower() in YES,
             }
         )
@@ -327,6 +331,18 @@ def _validate(
             problems["household"] = _("the question %(name)s carries the household id already") % {
                 "name": others[0]
             }
+    if question.household_income:
+        if question.kind != "money":
+            problems["household_income"] = _("the household income is an amount of money")
+        others = [
+            row.get("name")
+            for row in _rows(definition)
+            if str(row.get(COLUMN + "income", "")).lower() in YES and row.get("name") != original
+        ]
+        if others and "household_income" not in problems:
+            problems["household_income"] = _(
+                "the question %(name)s asks the household income already"
+            ) % {"name": others[0]}
     if question.kind == "money":
         year = question.money_year
         if year is None:
@@ -436,6 +452,7 @@ def _row(question: EditedQuestion, old: dict[str, Any], list_name: str) -> dict[
         COLUMN + "reverse": "yes" if question.reverse else "",
         COLUMN + "missing": " ".join(c for c in re.split(r"[,\s]+", question.missing) if c),
         COLUMN + "household": "yes" if question.household else "",
+        COLUMN + "income": "yes" if question.household_income else "",
     }
     if question.kind == "likert":
         cells[COLUMN + "scale_min"] = str(question.scale_min)

@@ -76,6 +76,14 @@ class QuestionForm(forms.Form):
         label=_("price year of the amount"), required=False, help_text=_("For an amount of money.")
     )
     household = forms.BooleanField(label=_("carries the household id"), required=False)
+    household_income = forms.BooleanField(
+        label=_("asks the household income"),
+        required=False,
+        help_text=_(
+            "An amount of money: the household's total income of the price year, in yuan. The "
+            "household income panel shows it beside the income the platform records."
+        ),
+    )
 
     def __init__(self, *args: Any, sections: list[dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +111,7 @@ class QuestionForm(forms.Form):
             reverse=data["reverse"],
             missing=data["missing"],
             household=data["household"],
+            household_income=data["household_income"],
             scale_min=data["scale_min"],
             scale_max=data["scale_max"],
             choices=editor.parse_choice_lines(data["choices"], "choices")

@@ -127,6 +127,9 @@ class Question(models.Model):
         _("price year of the amount"), null=True, blank=True
     )
     household = models.BooleanField(_("carries the household id"), default=False)
+    # The household's total income of the year `money_year`, in yuan: the household income
+    # panel carries it beside the income the platform records (XLSForm `countyhub::income`).
+    household_income = models.BooleanField(_("asks the household income"), default=False)
     # An instructed-response item ("for this item choose 'Agree'"): the answer it asks for.
     expected = models.CharField(_("instructed answer"), max_length=60, blank=True)
 

@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -122,6 +122,44 @@ def paired_waves(wave_a: Wave, wave_b: Wave, money_questions: list[str]) -> pd.D
         frames.append(frame[money_questions].add_suffix(f"_{suffix}"))
     paired = frames[0].join(frames[1], how="inner")
     return paired.reset_index().sort_values(HOUSEHOLD_COLUMN, ignore_index=True)
+
+
+@dataclass
+class SurveyedIncomes:
+    """Households' total annual income as surveyed (yuan), by (household, year): the answer to a
+    questionnaire's household income question (`Question.household_income`), of the year its
+    `money_year` names. Only current answers linked to a registered household count; of two
+    answers for one household and year the latest wins. ``years``: every year any answer of
+    the county covers; ``unlinked``: answers with an income but no registered household."""
+
+    amounts: dict[tuple[int, int], Decimal]
+    years: set[int]
+    unlinked: int
+
+
+def surveyed_incomes(county: County) -> SurveyedIncomes:
+    questions = {
+        question.questionnaire_id: question
+        for question in Question.objects.filter(
+            questionnaire__county=county, household_income=True, money_year__isnull=False
+        )
+    }
+    result = SurveyedIncomes({}, set(), 0)
+    for submission in current_submissions(
+        county=county, questionnaire_id__in=list(questions)
+    ).order_by("created_at", "pk"):
+        question = questions[submission.questionnaire_id]
+        value = _value(question, flatten(submission.answers).get(question.name))
+        if not isinstance(value, float) or np.isnan(value) or value < 0:
+            continue  # not answered, a declared missing code, or not an income
+        year = cast(int, question.money_year)  # the query keeps questions with a year
+        result.years.add(year)
+        if submission.household_id is None:
+            result.unlinked += 1
+            continue
+        amount = Decimal(repr(value)).quantize(Decimal("0.01"))
+        result.amounts[(submission.household_id, year)] = amount
+    return result
 
 
 def money_years(questionnaire: Questionnaire) -> dict[str, int]:

@@ -1,8 +1,9 @@
 """XLSForm in and out: pyxform converts a workbook (or a Markdown table, for tests) to the XForm
 that ODK clients download; countyhub reads the same sheets for its own columns
 (`countyhub::construct`, `::reverse`, `::scale_min`, `::scale_max`, `::missing`, `::money`,
-`::household`, and `::expected`, the answer an instructed-response item asks for), which
-pyxform ignores. Every problem names its sheet, row and column."""
+`::household`, `::expected`, the answer an instructed-response item asks for, and `::income`,
+"yes" on the one question that asks the household's total income of the year `::money` names,
+in yuan), which pyxform ignores. Every problem names its sheet, row and column."""
 
 from __future__ import annotations
 
@@ -34,7 +35,10 @@ OUR_COLUMNS = (
     "money",
     "household",
     "expected",
+    "income",
 )
+# Answers a household income question can hold.
+INCOME_TYPES = {"integer", "decimal"}
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -59,6 +63,7 @@ class ParsedQuestion:
     money_year: int | None = None
     household: bool = False
     expected: str = ""
+    household_income: bool = False
 
 
 @dataclass
@@ -183,6 +188,7 @@ def _questions(
     stack: list[str] = []
     questions: list[ParsedQuestion] = []
     household_rows: list[int] = []
+    income_rows: list[int] = []
     for index, row in enumerate(survey["rows"]):
         number = index + 2
         kind = (row.get("type") or "").strip()
@@ -267,9 +273,32 @@ def _questions(
                     _("the price year %(year)s is not a year") % {"year": year}, COLUMN + "money"
                 )
             question.money_year = year
+        question.household_income = _flag(
+            ours.get("income", ""), lambda m: problem(m, COLUMN + "income")
+        )
+        if question.household_income:
+            income_rows.append(number)
+            if base not in INCOME_TYPES:
+                problem(
+                    _("the household income is a number (integer or decimal)"), COLUMN + "income"
+                )
+            if question.money_year is None:
+                problem(
+                    _("the household income needs its year in countyhub::money"),
+                    COLUMN + "income",
+                )
         if base in NOT_ANSWERS:
             continue
         questions.append(question)
+    if len(income_rows) > 1:
+        problems.append(
+            {
+                "sheet": "survey",
+                "row": income_rows[1],
+                "column": _column(columns, COLUMN + "income"),
+                "message": _("only one question asks the household income"),
+            }
+        )
     if len(household_rows) > 1:
         problems.append(
             {

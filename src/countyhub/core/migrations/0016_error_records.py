@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0014_periodic_runs"),
+        ("core", "0015_village_distance_to_seat"),
     ]
 
     operations = [
