@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.core.errors import CoreErrorCode, RecordKeptError
@@ -445,12 +445,12 @@ class ErrorRecord(models.Model):
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     level = models.CharField(_("level"), max_length=10)
-    logger = models.CharField(_("logger"), max_length=100)
+    logger = models.CharField(pgettext_lazy("log", "logger"), max_length=100)
     message = models.TextField(_("message"))
     exception = models.CharField(_("exception"), max_length=200, blank=True)
     traceback = models.TextField(_("traceback"), blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
-    method = models.CharField(_("method"), max_length=10, blank=True)
+    method = models.CharField(pgettext_lazy("http", "method"), max_length=10, blank=True)
     path = models.CharField(_("path"), max_length=500, blank=True)
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
     username = models.CharField(_("user"), max_length=150, blank=True)
