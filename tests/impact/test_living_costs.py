@@ -6,7 +6,7 @@ price import (GB18030, all or nothing), the report section and its PDF, and who 
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import math
 import statistics
 import subprocess
@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from countyhub.catalog.models import HouseholdMember, Unit
 from countyhub.core.models import AuditEntry
@@ -32,6 +33,13 @@ YEAR = 2024
 T_975_4 = 2.7764451051977987  # t(0.975, 4 degrees of freedom), from a table
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The sentences are asserted in English (pages set their language by cookie)."""
+    with translation.override("en"):
+        yield
+
+
 def household(county, village, members, *, poor=False):
     made = HouseholdFactory(county=county, village=village, registered_poor=poor)
     for number in range(members):
@@ -42,8 +50,6 @@ def household(county, village, members, *, poor=False):
 def station_order(seller, station, lines, *, shipping="0.00", status=OrderStatus.COMPLETED,
                   household=None, month=6):  # fmt: skip
     """An order to a station with lines (product, quantity, unit price, refunded quantity)."""
-    import datetime as dt
-
     goods = sum(D(q) * D(p) for _product, q, p, _r in lines)
     order = make_order(
         seller, day=dt.date(YEAR, month, 1), total=goods + D(shipping), status=status,
@@ -110,7 +116,7 @@ def villages(world):
         shipping="5.00", household=other_b,
     )  # fmt: skip
     station_order(seller, station_a, [(rice, "100", "1.00", "0")], status=OrderStatus.CANCELLED)
-    home = make_order(seller, day=__import__("datetime").date(YEAR, 6, 1), total="1.00")
+    home = make_order(seller, day=dt.date(YEAR, 6, 1), total="1.00")
     OrderLine.objects.create(order=home, product=rice, product_name="大米", unit="kg",
                              quantity=1, unit_price=1, line_total=1)  # fmt: skip
     world.station_b = station_b
@@ -205,9 +211,10 @@ def test_the_page_shows_prices_index_and_villages(client, villages):
     assert "97.1" in html  # the index
     assert "Paasche" in html
     assert 'id="villages"' in html and "¥89.00" in html
-    assert "<form method=\"post\">" not in html  # analysts read only
+    assert '<form method="post">' not in html  # analysts read only
     client.cookies["django_language"] = "zh-hans"
-    assert client.get(_url(villages)).status_code == 200
+    chinese = client.get(_url(villages)).content.decode()
+    assert "村民的购买价格" in chinese and "与零无显著差异" in chinese
 
 
 def test_an_administrator_types_in_a_price_audited(client, villages):
@@ -266,7 +273,10 @@ def test_analysts_cannot_enter_prices_and_visitors_log_in(client, villages):
     client.force_login(villages.users["analyst"])
     assert client.post(_url(villages), {"year": "2025"}).status_code == 403
     upload = SimpleUploadedFile("p.csv", b"year\n", content_type="text/csv")
-    assert client.post(_url(villages, "impact:living_costs_import"), {"file": upload}).status_code == 403
+    assert (
+        client.post(_url(villages, "impact:living_costs_import"), {"file": upload}).status_code
+        == 403
+    )
 
 
 # --- the report ---------------------------------------------------------------------------------

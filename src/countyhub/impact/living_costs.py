@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
@@ -50,7 +50,7 @@ from countyhub.catalog.models import UNIT_KILOGRAMS, Household, Unit
 from countyhub.core.models import County
 from countyhub.impact.models import ReferencePrice
 from countyhub.shop import selectors as shop_selectors
-from countyhub.shop.models import OrderLine
+from countyhub.shop.models import Order, OrderLine
 from countyhub.stations.models import Station
 
 ZERO = Decimal("0.00")
@@ -150,22 +150,31 @@ class YearPrices:
             "n": saving.n,
         }
         if not saving.distinguishable_from_zero:
-            return _(
-                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
-                "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): not distinguishable from "
-                "zero, so no saving (or extra cost) is shown."
-            ) % values
+            return (
+                _(
+                    "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
+                    "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): not distinguishable from "
+                    "zero, so no saving (or extra cost) is shown."
+                )
+                % values
+            )
         if saving.mean < 0:
-            return _(
-                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
-                "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): a saving distinguishable "
-                "from zero."
-            ) % values
-        return _(
-            "On average villagers paid %(mean)+.1f%% against the county's prices (95%% interval "
-            "%(low)+.1f%% to %(high)+.1f%%, %(n)d lines): they paid more through the platform, "
-            "distinguishably from zero."
-        ) % values
+            return (
+                _(
+                    "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
+                    "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): a saving distinguishable "
+                    "from zero."
+                )
+                % values
+            )
+        return (
+            _(
+                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% interval "
+                "%(low)+.1f%% to %(high)+.1f%%, %(n)d lines): they paid more through the platform, "
+                "distinguishably from zero."
+            )
+            % values
+        )
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,7 @@ class LivingCosts:
         return [row for row in self.villages if row.year == year]
 
 
-def _station_orders(county: County):  # type: ignore[no-untyped-def]
+def _station_orders(county: County) -> QuerySet[Order]:
     return shop_selectors.sales(county=county).filter(station__isnull=False)
 
 
@@ -295,9 +304,7 @@ def living_costs(county: County, years: list[int] | None = None) -> LivingCosts:
                 item = (kind, pk, name)
                 break
         if item is None:
-            entry = uncompared.setdefault(
-                (year, line["product__category__name"]), [0, ZERO, 0]
-            )
+            entry = uncompared.setdefault((year, line["product__category__name"]), [0, ZERO, 0])
             entry[0] += 1
             entry[1] += amount
             has_other_unit = (year, "product", line["product_id"]) in items_with_references or (
@@ -477,4 +484,3 @@ def method_sentences() -> list[str]:
             "only orders station operators placed for a registered household can be split."
         ),
     ]
-

@@ -304,10 +304,8 @@ def _parse_price_row(
     elif category_text:
         category = items.categories.get(category_text.lower())
         if category is None:
-            errors.append(
-                RowError(number, "category", _("No category %(name)s in this county.")
-                         % {"name": category_text})  # fmt: skip
-            )
+            message = _("No category %(name)s in this county.") % {"name": category_text}
+            errors.append(RowError(number, "category", message))
     else:
         matches = items.products.get(product_text.lower(), [])
         if len(matches) != 1:
@@ -331,7 +329,10 @@ def _parse_price_row(
         errors.append(
             RowError(number, "price", _("A price in yuan above 0, with at most 2 decimals."))
         )
-    for column, what in (("place", _("Say where it was observed.")), ("source", _("Say who observed it."))):  # fmt: skip
+    for column, what in (
+        ("place", _("Say where it was observed.")),
+        ("source", _("Say who observed it.")),
+    ):
         if not row[column].strip():
             errors.append(RowError(number, column, what))
     if len(errors) > found:

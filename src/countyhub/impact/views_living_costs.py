@@ -36,9 +36,7 @@ def living_costs_page(request: HttpRequest, county_slug: str) -> HttpResponse:
                 _("%(item)s %(year)s saved.")
                 % {"item": reference.item_name, "year": reference.year},
             )
-            return redirect(
-                f"{request.path}?year={reference.year}#reference-prices"
-            )
+            return redirect(f"{request.path}?year={reference.year}#reference-prices")
     years = living_costs.living_cost_years(county)
     try:
         year = int(request.GET.get("year", ""))

@@ -6,35 +6,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0011_product_food_licence'),
-        ('core', '0014_periodic_runs'),
-        ('impact', '0002_evaluation_runs'),
+        ("catalog", "0011_product_food_licence"),
+        ("core", "0014_periodic_runs"),
+        ("impact", "0002_evaluation_runs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferencePrice',
+            name="ReferencePrice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1949), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('unit', models.CharField(choices=[('kg', 'kg'), ('jin', 'jin (500 g)'), ('piece', 'piece'), ('box', 'box'), ('bag', 'bag'), ('bottle', 'bottle')], max_length=10, verbose_name='unit')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='price (yuan per unit)')),
-                ('currency', models.CharField(default='CNY', editable=False, max_length=3, verbose_name='currency')),
-                ('place', models.CharField(help_text='The market or shop, e.g. 县城农贸市场 or 县城超市.', max_length=200, verbose_name='where observed')),
-                ('source', models.CharField(help_text='Who observed it and how, e.g. 县发改委价格监测 or our own price survey.', max_length=300, verbose_name='source')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.category', verbose_name='category')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='core.county', verbose_name='county')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1949),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("kg", "kg"),
+                            ("jin", "jin (500 g)"),
+                            ("piece", "piece"),
+                            ("box", "box"),
+                            ("bag", "bag"),
+                            ("bottle", "bottle"),
+                        ],
+                        max_length=10,
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="price (yuan per unit)"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default="CNY", editable=False, max_length=3, verbose_name="currency"
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        help_text="The market or shop, e.g. 县城农贸市场 or 县城超市.",
+                        max_length=200,
+                        verbose_name="where observed",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Who observed it and how, e.g. 县发改委价格监测 or our own price survey.",
+                        max_length=300,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.county",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reference price',
-                'verbose_name_plural': 'reference prices',
-                'ordering': ['-year', 'category__name', 'product__name', 'place'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('category__isnull', True), ('product__isnull', False)), models.Q(('category__isnull', False), ('product__isnull', True)), _connector='OR'), name='reference_price_category_or_product'), models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='reference_price_positive'), models.CheckConstraint(condition=models.Q(('currency', 'CNY')), name='reference_price_in_yuan'), models.UniqueConstraint(condition=models.Q(('product__isnull', True)), fields=('county', 'year', 'category', 'place'), name='reference_price_category_unique'), models.UniqueConstraint(condition=models.Q(('category__isnull', True)), fields=('county', 'year', 'product', 'place'), name='reference_price_product_unique')],
+                "verbose_name": "reference price",
+                "verbose_name_plural": "reference prices",
+                "ordering": ["-year", "category__name", "product__name", "place"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("category__isnull", True), ("product__isnull", False)),
+                            models.Q(("category__isnull", False), ("product__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="reference_price_category_or_product",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("price__gt", 0)), name="reference_price_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("currency", "CNY")), name="reference_price_in_yuan"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("product__isnull", True)),
+                        fields=("county", "year", "category", "place"),
+                        name="reference_price_category_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("category__isnull", True)),
+                        fields=("county", "year", "product", "place"),
+                        name="reference_price_product_unique",
+                    ),
+                ],
             },
         ),
     ]
