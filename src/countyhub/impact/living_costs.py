@@ -150,31 +150,24 @@ class YearPrices:
             "n": saving.n,
         }
         if not saving.distinguishable_from_zero:
-            return (
-                _(
-                    "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
-                    "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): not distinguishable from "
-                    "zero, so no saving (or extra cost) is shown."
-                )
-                % values
+            message = _(
+                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
+                "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): not distinguishable "
+                "from zero, so no saving (or extra cost) is shown."
             )
-        if saving.mean < 0:
-            return (
-                _(
-                    "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
-                    "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): a saving distinguishable "
-                    "from zero."
-                )
-                % values
+        elif saving.mean < 0:
+            message = _(
+                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
+                "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): a saving "
+                "distinguishable from zero."
             )
-        return (
-            _(
-                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% interval "
-                "%(low)+.1f%% to %(high)+.1f%%, %(n)d lines): they paid more through the platform, "
-                "distinguishably from zero."
+        else:
+            message = _(
+                "On average villagers paid %(mean)+.1f%% against the county's prices (95%% "
+                "interval %(low)+.1f%% to %(high)+.1f%%, %(n)d lines): they paid more through "
+                "the platform, distinguishably from zero."
             )
-            % values
-        )
+        return message % values
 
 
 @dataclass(frozen=True)
