@@ -236,7 +236,9 @@ class ReferencePrice(CountyScoped):
     class Meta:
         verbose_name = _("reference price")
         verbose_name_plural = _("reference prices")
-        ordering = ["-year", "category__name", "product__name", "place"]
+        # No ordering across relations: save_with_audit locks the row (SELECT ... FOR UPDATE),
+        # which PostgreSQL refuses on the nullable side of an outer join.
+        ordering = ["-year", "place", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(category__isnull=True, product__isnull=False)

@@ -219,6 +219,7 @@ def record_reference_price(
             **item,
             **{"category__isnull" if product is not None else "product__isnull": True},
         )
+        .order_by("pk")
         .first()
     ) or ReferencePrice(county=county, year=year, place=place, category=category, product=product)
     reference.unit, reference.price, reference.source = unit, price, source

@@ -55,9 +55,9 @@ def living_costs_page(request: HttpRequest, county_slug: str) -> HttpResponse:
         "uncompared": result.uncompared_of(year) if year is not None else [],
         "summary": result.by_year.get(year) if year is not None else None,
         "villages": result.villages_of(year) if year is not None else [],
-        "references": ReferencePrice.objects.filter(county=county, year=year).select_related(
-            "category", "product"
-        ),
+        "references": ReferencePrice.objects.filter(county=county, year=year)
+        .select_related("category", "product")
+        .order_by("category__name", "product__name", "place"),
         "method": living_costs.method_sentences(),
         "form": form,
         "import_form": PriceImportForm(),
