@@ -21,6 +21,7 @@ from countyhub.channels.gov832 import (
     Reservation,
 )
 from countyhub.core.models import AuditEntry, Membership, Role
+from countyhub.impact.models import ReferencePrice
 from tests.core.audit_walk import assert_audited, form_data, form_errors
 from tests.core.conftest import Site
 
@@ -86,6 +87,16 @@ ADDITIONS: dict[str, Any] = {
 }
 
 ADDITIONS["channels.reservation"] = lambda site: {"year": "2031"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_price(site):
+    """A price the walk's county observed, for the living-costs comparison."""
+    product = site.world.product
+    ReferencePrice.objects.create(
+        county=site.world.county, year=2026, product=product, unit=product.unit,
+        price="24.00", place="县城超市", source="价格监测",
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -324,6 +324,15 @@ def _yearbook_file() -> io.BytesIO:
     return upload
 
 
+def _price_file(site: Site) -> io.BytesIO:
+    category = site.world.product.category.slug
+    upload = io.BytesIO(
+        f"year,category,unit,price,place,source\n2025,{category},kg,6.20,县城超市,价格监测\n".encode()
+    )
+    upload.name = "prices.csv"
+    return upload
+
+
 def _surveys(site: Site, path: str) -> str:
     return f"/c/{_county(site)}/surveys/{path}"
 
@@ -387,6 +396,27 @@ DRIVEN: dict[str, list[Post]] = {
             "county_admin",
             lambda site: reverse("impact:import", args=[_county(site)]),
             lambda site: {"file": _yearbook_file()},
+        )
+    ],
+    "impact:living_costs": [
+        Post(
+            "county_admin",
+            lambda site: reverse("impact:living_costs", args=[_county(site)]),
+            lambda site: {
+                "year": "2025",
+                "category": str(site.world.product.category_id),
+                "unit": "kg",
+                "price": "6.20",
+                "place": "县城农贸市场",
+                "source": "价格监测",
+            },
+        )
+    ],
+    "impact:living_costs_import": [
+        Post(
+            "county_admin",
+            lambda site: reverse("impact:living_costs_import", args=[_county(site)]),
+            lambda site: {"file": _price_file(site)},
         )
     ],
     "aftersales:new": [ASK_FOR_A_REFUND],

@@ -32,6 +32,7 @@ from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
 from countyhub.demo.gov832 import build_gov832
 from countyhub.demo.images import build_pictures
+from countyhub.demo.living_costs import build_reference_prices
 from countyhub.demo.orders import (
     build_assisted_orders,
     build_orders_out_of_county,
@@ -83,6 +84,7 @@ def build_demo(
         orders = build_station_orders(county, products, buyers + extra_buyers, rng)
         orders += build_assisted_orders(county, stations["桃花村"], products)
         close_a_station_day(county, stations["桃花村"])
+        prices = build_reference_prices(county, admin)
         report("orders out of the county")
         parcels = build_orders_out_of_county(county, products, rng)
         report("traced batches")
@@ -102,7 +104,8 @@ def build_demo(
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
         f"{parcels} parcels out of the county, {traced} traced batches, "
-        f"{aftersales} after-sales requests, {imported} orders imported from Taobao; "
+        f"{aftersales} after-sales requests, {imported} orders imported from Taobao, "
+        f"{prices} county reference prices; "
         f"{exports}; {gov832}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; "
         f"{surveys}"
     )

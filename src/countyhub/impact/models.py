@@ -10,12 +10,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from countyhub.catalog.models import Category, Product, Unit
 from countyhub.core.models import CountyScoped
+from countyhub.core.money import CNY
 
 
 class Indicator(models.TextChoices):
@@ -208,3 +211,84 @@ class EvaluationRun(CountyScoped):
 
     def __str__(self) -> str:
         return f"DiD #{self.pk}"
+
+
+class ReferencePrice(CountyScoped):
+    """A price the county observed in its own shops or markets in a year, for a product
+    category or one product, per unit: what villagers would pay without the platform (the
+    living-costs comparison of impact.living_costs). Several places may be observed for one
+    item and year; the comparison uses their mean."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1949), MaxValueValidator(2100)]
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    price = models.DecimalField(_("price (yuan per unit)"), max_digits=12, decimal_places=2)
+    # Observed in the county, so always yuan; kept with the price as money is everywhere.
+    currency = models.CharField(_("currency"), max_length=3, default=CNY, editable=False)
+    place = models.CharField(
+        _("where observed"),
+        max_length=200,
+        help_text=_("The market or shop, e.g. 县城农贸市场 or 县城超市."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        help_text=_("Who observed it and how, e.g. 县发改委价格监测 or our own price survey."),
+    )
+
+    class Meta:
+        verbose_name = _("reference price")
+        verbose_name_plural = _("reference prices")
+        # No ordering across relations: save_with_audit locks the row (SELECT ... FOR UPDATE),
+        # which PostgreSQL refuses on the nullable side of an outer join.
+        ordering = ["-year", "place", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=True, product__isnull=False)
+                | Q(category__isnull=False, product__isnull=True),
+                name="reference_price_category_or_product",
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="reference_price_positive"),
+            models.CheckConstraint(condition=Q(currency=CNY), name="reference_price_in_yuan"),
+            models.UniqueConstraint(
+                fields=["county", "year", "category", "place"],
+                condition=Q(product__isnull=True),
+                name="reference_price_category_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "year", "product", "place"],
+                condition=Q(category__isnull=True),
+                name="reference_price_product_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.year} {self.item_name} {self.price}/{self.unit}"
+
+    @property
+    def item_name(self) -> str:
+        return str(self.product or self.category)
+
+    def clean(self) -> None:
+        if (self.category_id is None) == (self.product_id is None):
+            raise ValidationError(_("Give a category or a product, not both."))
+        for related in (self.category, self.product):
+            if related is not None and related.county_id != self.county_id:
+                raise ValidationError(_("The category or product is not of this county."))

@@ -27,7 +27,7 @@ from countyhub.analyses.presentation import present
 from countyhub.catalog.models import SellerHousehold
 from countyhub.core.models import County, JobStatus
 from countyhub.core.money import format_money, quantize_cny
-from countyhub.impact import income, subgroups
+from countyhub.impact import income, living_costs, subgroups
 from countyhub.impact.accounts import county_accounts
 from countyhub.impact.charts import components_svg
 from countyhub.impact.income_charts import grouped_bars_svg
@@ -115,6 +115,7 @@ def impact_report(county: County, year: int, *, today: datetime.date | None = No
     sections = [
         _sales(county, year),
         _income(county, year),
+        _living_costs(county, year),
         _survey(county),
         _evaluation(county),
         _accounts(county, year),
@@ -317,6 +318,149 @@ def _subgroups(section: Section, panel: income.IncomePanel, year: int) -> None:
         section.sentences.extend(breakdown.sentences)
         section.charts.append((breakdown.chart_title, breakdown.chart))
         section.bars.append(Bars(breakdown.chart_title, breakdown.categories, breakdown.series))
+
+
+# --- what households pay ------------------------------------------------------------------------
+
+
+def _living_costs(county: County, year: int) -> Section:
+    section = Section("living_costs", _("What villagers pay"))
+    result = living_costs.living_costs(county, [year])
+    summary = result.by_year[year]
+    section.sentences.extend(living_costs.method_sentences())
+    if summary.why_not and not summary.lines:
+        section.why_not = summary.why_not
+        return section
+    index = summary.index
+    label = _("Price index, platform against county (county = 100)")
+    if summary.why_not:
+        section.figures.append(Figure(label, why_not=summary.why_not))
+    else:
+        section.figures.append(
+            Figure(
+                label,
+                f"{index.value:.1f}",
+                _(
+                    "%(items)d items, %(compared)d of %(lines)d station order lines of %(year)d "
+                    "with a county price in their unit; basket: the quantities bought through "
+                    "the stations (Paasche form)"
+                )
+                % {
+                    "items": index.items,
+                    "compared": summary.compared,
+                    "lines": summary.lines,
+                    "year": year,
+                },
+            )
+        )
+    saving = summary.saving
+    label = _("Mean price difference per order line, platform against county")
+    if summary.why_not:
+        section.figures.append(Figure(label, why_not=summary.why_not))
+    elif not saving.has_interval:
+        section.figures.append(
+            Figure(
+                label,
+                f"{saving.mean:+.1f}%",
+                summary.saving_sentence(),
+            )
+        )
+    else:
+        section.figures.append(
+            Figure(
+                label,
+                f"{saving.mean:+.1f}% (95%: {saving.ci_low:+.1f}% … {saving.ci_high:+.1f}%)",
+                summary.saving_sentence(),
+            )
+        )
+    rows = result.prices_of(year)
+    if rows:
+        section.tables.append(
+            Table(
+                _("Prices paid through the stations against the county's prices, %(year)d")
+                % {"year": year},
+                [
+                    _("item"),
+                    _("unit"),
+                    _("paid on the platform"),
+                    _("county price"),
+                    _("difference"),
+                    _("difference (%)"),
+                    _("order lines"),
+                ],
+                [
+                    [
+                        row.item + (f" ({_('category')})" if row.by_category else ""),
+                        row.unit_label,
+                        _money(row.platform_price),
+                        _money(row.reference_price),
+                        _money(row.difference_yuan),
+                        f"{row.difference_percent:+.1f}",
+                        str(row.lines),
+                    ]
+                    for row in rows
+                ],
+                _("County price: the mean of the places observed; %(n)d reference prices entered.")
+                % {"n": summary.references},
+            )
+        )
+        section.bars.append(
+            Bars(
+                _("Price difference, platform against county (%)"),
+                [row.item for row in rows],
+                [(_("difference"), [row.difference_percent for row in rows])],
+            )
+        )
+    for missing in result.uncompared_of(year):
+        section.sentences.append(
+            _("%(category)s: %(lines)d order lines (%(amount)s) not compared: %(why)s.")
+            % {
+                "category": missing.category,
+                "lines": missing.lines,
+                "amount": _money(missing.amount),
+                "why": _("a county price only in another unit")
+                if missing.other_unit
+                else _("no county price entered"),
+            }
+        )
+    villages = result.villages_of(year)
+    section.tables.append(
+        Table(
+            _("Consumption through the stations, %(year)d") % {"year": year},
+            [
+                _("village"),
+                _("orders"),
+                _("spent"),
+                _("per household"),
+                _("per person"),
+                _("registered poor, per household"),
+                _("others, per household"),
+                _("not linked to a household"),
+            ],
+            [
+                [
+                    row.village,
+                    str(row.all.orders),
+                    _money(row.all.spending),
+                    _optional(row.all.per_household),
+                    _optional(row.all.per_person),
+                    _optional(row.poor.per_household),
+                    _optional(row.others.per_household),
+                    _money(row.unlinked_spending),
+                ]
+                for row in villages
+            ],
+            _(
+                "Net of refunds, goods only; registered-poor households against the others from "
+                "the orders station operators placed for a registered household only."
+            ),
+        )
+    )
+    return section
+
+
+def _optional(amount: Decimal | None) -> str:
+    return "—" if amount is None else _money(amount)
 
 
 # --- survey results ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from countyhub.impact import panel_views, views, views_income, views_report
+from countyhub.impact import panel_views, views, views_income, views_living_costs, views_report
 
 app_name = "impact"
 urlpatterns = [
@@ -9,6 +9,16 @@ urlpatterns = [
     path("c/<slug:county_slug>/impact/accounts/", views.accounts, name="accounts"),
     path("c/<slug:county_slug>/impact/income/", views_income.income_page, name="income"),
     path("c/<slug:county_slug>/impact/income.csv", views_income.income_csv, name="income_csv"),
+    path(
+        "c/<slug:county_slug>/impact/living-costs/",
+        views_living_costs.living_costs_page,
+        name="living_costs",
+    ),
+    path(
+        "c/<slug:county_slug>/impact/living-costs/import/",
+        views_living_costs.import_prices,
+        name="living_costs_import",
+    ),
     path(
         "c/<slug:county_slug>/impact/evaluations/",
         panel_views.evaluations,
