@@ -16,10 +16,11 @@ from tests.browser.phone_crawl import LANGUAGES, PHONE, Seen, crawl, log_in, pro
 pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# A visitor who has not logged in, then the demo's accounts. A later role passes through the kinds of page an earlier one checked
-# (with the earlier one's links): county administrators come before analysts and trainers, whose
-# menus are a part of theirs. `province` is the demo province's official; `finance` is the demo's second county
-# administrator (the superuser `admin` sees the province view too).
+# A visitor who has not logged in, then the demo's accounts. A later role passes through the
+# kinds of page an earlier one checked (with the earlier one's links): county administrators
+# come before analysts and trainers, whose menus are a part of theirs. `province` is the demo
+# province's official; `finance` is the demo's second county administrator (the superuser
+# `admin` sees the province view too).
 ROLES = {
     "visitor": None,
     "buyer": "buyer",

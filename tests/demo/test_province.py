@@ -13,7 +13,7 @@ from countyhub.impact.panels import build_panel
 from countyhub.programs.models import Program, ProgramLevel
 
 
-def test_the_province_has_twelve_counties_with_staggered_designations(demo_county, db):
+def test_the_province_has_thirteen_counties_with_staggered_designations(demo_county, db):
     province = demo_county.province
     counties = County.objects.filter(province=province)
     assert counties.count() == 13

@@ -132,3 +132,12 @@ def test_the_impact_pages_link_to_it(province, client):
     for name in ("impact:accounts", "impact:figures", "impact:evaluations"):
         page = client.get(reverse(name, args=[province.county.slug])).content.decode()
         assert target in page, name
+
+
+def test_in_chinese(province, client):
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(province.users["analyst"])
+    page = client.get(url(province.county)).content.decode()
+    assert "试验省: 各县比较 2023" in page
+    assert "未入驻 countyhub" in cells(page, "north") and "未认定" in cells(page, "south")
+    assert "蓝色：已认定的示范县" in page

@@ -179,7 +179,9 @@ def _write_figures(actor: Any, county: County, rows: list[dict[str, Any]]) -> No
         figure = stored.get((fields["year"], fields["indicator"]))
         before = field_values(figure) if figure is not None else None
         if figure is None:
-            figure = YearbookFigure(county=county, year=fields["year"], indicator=fields["indicator"])
+            figure = YearbookFigure(
+                county=county, year=fields["year"], indicator=fields["indicator"]
+            )
         figure.value, figure.unit = fields["value"], fields["unit"]
         figure.source, figure.definition = fields["source"], fields["definition"]
         # Unique per county, year and indicator, and not negative: both checked above.
@@ -195,6 +197,7 @@ def _write_figures(actor: Any, county: County, rows: list[dict[str, Any]]) -> No
         [figure for figure, _before in changed],
         ["value", "unit", "source", "definition", "updated_at"],
     )
+    writes: list[tuple[YearbookFigure, dict[str, Any], str]]
     writes = [(figure, {}, "created") for figure in new]
     writes += [(figure, before, "changed") for figure, before in changed]
     AuditEntry.objects.bulk_create(

@@ -6,6 +6,8 @@ of the county's province, and superusers. Aggregates only, nothing personal."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +18,7 @@ from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, province_county_ids, roles_in
 from countyhub.impact import selectors
 from countyhub.impact.charts import county_bars_svg
-from countyhub.impact.models import FigureUnit, Indicator, allowed_units
+from countyhub.impact.models import FigureUnit, Indicator, YearbookFigure, allowed_units
 
 MAX_CHARTS = 4
 
@@ -31,6 +33,10 @@ def may_compare(user: object, county: County) -> bool:
         return True
     officials_of = province_county_ids(user)  # None: a superuser (county staff above)
     return officials_of is not None and county.pk in officials_of
+
+
+def _base(figure: YearbookFigure | None) -> Decimal | None:
+    return None if figure is None else figure.base_value
 
 
 @login_required
@@ -54,11 +60,7 @@ def province(request: HttpRequest, county_slug: str) -> HttpResponse:
         county_bars_svg(
             f"{label} {year}",
             [
-                (
-                    row.county.name,
-                    row.figures[index].base_value if row.figures[index] else None,
-                    row.designated is not None,
-                )
+                (row.county.name, _base(row.figures[index]), row.designated is not None)
                 for row in rows
             ],
             chart_id=f"province-chart-{indicators[index]}",
