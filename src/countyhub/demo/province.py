@@ -45,10 +45,8 @@ EFFECT_NOTE = (
 
 
 def build_province(county: County, admin: Any) -> str:
-    """The province of ``county`` with its neighbours, designations and yearbook figures, and
-    the demo's province official; nothing happens when the province is already there."""
-    if county.province_id is not None:
-        return f"{county.province}: already built"
+    """The province of ``county`` (which has none yet) with its neighbours, designations and
+    yearbook figures, and the demo's province official."""
     province = save_with_audit(actor=admin, instance=Province(**data.PROVINCE), county=None)
     county.province = province
     save_with_audit(actor=admin, instance=county, county=county)
