@@ -1167,6 +1167,7 @@ READING = frozenset(
         "analyses:run_report",
         "training:outcomes",
         "impact:accounts",
+        "impact:province",
         "impact:income",
         "impact:income_csv",
         "impact:evaluation",

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from countyhub.core.models import County
-from countyhub.demo import build_demo
+from countyhub.demo import build_demo, data
 
 
 @pytest.fixture(scope="package")
@@ -18,6 +18,6 @@ def demo_county(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     with django_db_blocker.unblock(), override_settings(**settings), transaction.atomic():
         build_demo()
-        yield County.objects.get()
+        yield County.objects.get(slug=data.COUNTY["slug"])
         # Each test ran in a savepoint inside this transaction; nothing of the demo stays.
         transaction.set_rollback(True)

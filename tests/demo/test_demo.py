@@ -8,7 +8,7 @@ from countyhub.shop.models import Order
 
 def test_demo_builds_a_county_once(demo_county, db):
     assert build_demo().endswith("accounts (0 new)")
-    county = County.objects.get()
+    county = County.objects.get(slug="qingshan")
     assert Village.objects.filter(county=county).count() == 12
     assert Product.objects.filter(county=county).count() == 30
     assert Order.objects.filter(county=county).count() > 500

@@ -91,6 +91,30 @@ def test_import_a_file(world, client):
     }
 
 
+def test_an_import_is_audited_figure_by_figure_as_typing_them_in_is(world, client):
+    """One entry per figure written (the values as the column keeps them), one per figure
+    changed (before and after), none for a figure imported again unchanged."""
+    client.force_login(world.users["county_admin"])
+    first = "year,indicator,value,unit,source\n2023,retail_sales,50,100m_yuan,统计公报\n"
+    first += "2023,gdp_production,120.5,100m_yuan,统计公报\n"
+    assert client.post(url(world, "impact:import"), {"file": upload(first)}).status_code == 302
+    again = "year,indicator,value,unit,source\n2023,retail_sales,50.0,100m_yuan,统计公报\n"
+    again += "2023,gdp_production,121,100m_yuan,统计公报\n"
+    assert client.post(url(world, "impact:import"), {"file": upload(again)}).status_code == 302
+    entries = AuditEntry.objects.filter(object_type="impact.yearbookfigure").order_by("pk")
+    assert [(e.action, e.actor) for e in entries] == [
+        ("yearbookfigure.created", world.users["county_admin"]),
+        ("yearbookfigure.created", world.users["county_admin"]),
+        ("yearbookfigure.changed", world.users["county_admin"]),
+    ]
+    gdp = YearbookFigure.objects.get(indicator="gdp_production")
+    assert entries[1].object_id == str(gdp.pk) and entries[1].county == world.county
+    assert entries[1].changes["value"] == [None, "120.5000"]
+    assert entries[1].changes["source"] == [None, "统计公报"]
+    assert entries[2].changes == {"value": ["120.5000", "121.0000"]}
+    assert gdp.value == Decimal("121") and gdp.updated_at > gdp.created_at
+
+
 def test_a_bad_file_imports_nothing_and_names_row_and_column(world, client):
     client.force_login(world.users["county_admin"])
     text = (

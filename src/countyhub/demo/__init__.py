@@ -2,8 +2,8 @@
 
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
 households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
-(two years of history), `trace`, `aftersales`, `crossborder`, `training`, `programs` and
-`surveys`.
+(two years of history), `trace`, `aftersales`, `crossborder`, `training`, `programs`,
+`surveys` and `province` (the county's neighbours, their designations and yearbook figures).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from countyhub.demo.orders import (
 )
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
+from countyhub.demo.province import build_province
 from countyhub.demo.shipping import build_shipping_rates
 from countyhub.demo.surveys import build_surveys_demo
 from countyhub.demo.trace import build_traced_batches
@@ -61,9 +62,14 @@ def build_demo(
     # The demo replays two years of history: nobody is told of those orders today.
     with transaction.atomic(), notifications_suppressed():
         existing = County.objects.filter(slug=data.COUNTY["slug"]).first()
-        if existing is not None:
-            return f"{existing.name} already built; {len(DEMO_USERNAMES)} accounts ({created} new)"
         admin = get_user_model().objects.get(username="admin")
+        if existing is not None:
+            # A demo built before the province existed gains it; otherwise nothing changes.
+            added = "" if existing.province_id else f"; {build_province(existing, admin)}"
+            return (
+                f"{existing.name} already built{added}; "
+                f"{len(DEMO_USERNAMES)} accounts ({created} new)"
+            )
         county = save_with_audit(actor=admin, instance=County(**data.COUNTY), county=None)
         rng = random.Random(data.SEED)
         report("villages")
@@ -100,6 +106,8 @@ def build_demo(
         report("sales channels")
         gov832 = build_gov832(county, admin)
         imported = build_channels(county, admin, rng)
+        report("province")
+        province = build_province(county, admin)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
@@ -107,5 +115,5 @@ def build_demo(
         f"{aftersales} after-sales requests, {imported} orders imported from Taobao, "
         f"{prices} county reference prices; "
         f"{exports}; {gov832}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; "
-        f"{surveys}"
+        f"{surveys}; {province}"
     )

@@ -348,3 +348,31 @@ CENTRE = (Decimal("26.58000"), Decimal("106.71000"))
 PACKHOUSE = ("县电商公共服务中心分拣包装车间", (Decimal("26.60150"), Decimal("106.72800")))
 SEED = 2024
 ORDER_MONTHS = 24
+
+# The demo province: 青山县 and twelve neighbours that are plain County rows (no villages, no
+# sellers), with their national demonstration designation (this many years before the current
+# one; None: never designated) and yearbook figures simulated with a known effect of the
+# designation. Every cohort has two counties (the DiD's cells need two): 凤山县 shares 青山县's
+# cohort (its program, programs demo, is designated two years ago).
+PROVINCE = {"name": "青山省", "name_en": "Qingshan Province", "code": "52"}
+NEIGHBOURS = [
+    # (name, slug, English name, designated this many years ago or None)
+    ("白河县", "baihe", "Baihe County", 11),
+    ("石门县", "shimen", "Shimen County", 11),
+    ("云台县", "yuntai", "Yuntai County", 10),
+    ("松溪县", "songxi", "Songxi County", 10),
+    ("桃源县", "taoyuan", "Taoyuan County", 9),
+    ("龙泉县", "longquan", "Longquan County", 9),
+    ("清水县", "qingshui", "Qingshui County", 8),
+    ("金坪县", "jinping", "Jinping County", 8),
+    ("凤山县", "fengshan", "Fengshan County", 2),
+    ("梅岭县", "meiling", "Meiling County", None),
+    ("安平县", "anping", "Anping County", None),
+    ("柳江县", "liujiang", "Liujiang County", None),
+]
+PROVINCE_SEED = 2015
+# Yearbook figures from this many years ago up to last year (the latest a yearbook publishes).
+YEARBOOK_YEARS = 14
+# The known effect the demo's county DiD must recover: rural per-capita disposable income rises
+# by this many yuan per person from the year of designation on, in every designated county.
+DESIGNATION_EFFECT = Decimal("1200")

@@ -9,11 +9,12 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Category, Product, Unit
-from countyhub.core.audit import delete_with_audit, save_with_audit
-from countyhub.core.models import County
+from countyhub.core.audit import changed_values, delete_with_audit, field_values, save_with_audit
+from countyhub.core.models import AuditEntry, County
 from countyhub.core.tabular import Limits, TableError, read_table
 from countyhub.impact.models import (
     FigureUnit,
@@ -26,6 +27,7 @@ from countyhub.impact.models import (
 IMPORT_COLUMNS = ("year", "indicator", "value", "unit", "source", "definition")
 REQUIRED_COLUMNS = ("year", "indicator", "value", "unit", "source")
 MAX_IMPORT_ROWS = 2_000
+FIGURE_PLACES = Decimal("0.0001")  # YearbookFigure.value's decimal places
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,7 @@ def import_figures(*, actor: Any, county: County, rows: list[dict[str, str]]) ->
         seen.setdefault(key, number)
     if errors:
         raise ImportRejectedError(sorted(errors, key=lambda error: error.row))
-    for fields in parsed:
-        assert fields is not None  # every row parsed, or errors were raised above
-        record_figure(actor=actor, county=county, **fields)
+    _write_figures(actor, county, [fields for fields in parsed if fields is not None])
     return len(parsed)
 
 
@@ -371,3 +371,52 @@ def import_reference_prices(*, actor: Any, county: County, rows: list[dict[str, 
         assert fields is not None  # every row parsed, or errors were raised above
         record_reference_price(actor=actor, county=county, **fields)
     return len(parsed)
+
+
+def _write_figures(actor: Any, county: County, rows: list[dict[str, Any]]) -> None:
+    """Each row as record_figure stores and audits it, but in a few statements for the whole
+    file (a province's years of figures are thousands of rows): the county's figures are read
+    and locked once, new ones inserted and changed ones updated in bulk, and one audit entry
+    per figure written or changed, with the values as the column keeps them."""
+    stored = {
+        (figure.year, figure.indicator): figure
+        for figure in YearbookFigure.objects.select_for_update().filter(county=county)
+    }
+    new: list[YearbookFigure] = []
+    changed: list[tuple[YearbookFigure, dict[str, Any]]] = []
+    for fields in rows:
+        figure = stored.get((fields["year"], fields["indicator"]))
+        before = field_values(figure) if figure is not None else None
+        if figure is None:
+            figure = YearbookFigure(
+                county=county, year=fields["year"], indicator=fields["indicator"]
+            )
+        figure.value, figure.unit = fields["value"], fields["unit"]
+        figure.source, figure.definition = fields["source"], fields["definition"]
+        # Unique per county, year and indicator, and not negative: both checked above.
+        figure.full_clean(validate_unique=False, validate_constraints=False)
+        figure.value = figure.value.quantize(FIGURE_PLACES)  # as the column gives it back
+        if before is None:
+            new.append(figure)
+        elif field_values(figure) != before:
+            figure.updated_at = timezone.now()
+            changed.append((figure, before))
+    YearbookFigure.objects.bulk_create(new)
+    YearbookFigure.objects.bulk_update(
+        [figure for figure, _before in changed],
+        ["value", "unit", "source", "definition", "updated_at"],
+    )
+    writes: list[tuple[YearbookFigure, dict[str, Any], str]]
+    writes = [(figure, {}, "created") for figure in new]
+    writes += [(figure, before, "changed") for figure, before in changed]
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            county=county,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=f"yearbookfigure.{action}",
+            object_type=YearbookFigure._meta.label_lower,
+            object_id=str(figure.pk),
+            changes=changed_values(before, field_values(figure)),
+        )
+        for figure, before, action in writes
+    )

@@ -1,12 +1,20 @@
 from django.urls import path
 
-from countyhub.impact import panel_views, views, views_income, views_living_costs, views_report
+from countyhub.impact import (
+    panel_views,
+    views,
+    views_income,
+    views_living_costs,
+    views_province,
+    views_report,
+)
 
 app_name = "impact"
 urlpatterns = [
     path("c/<slug:county_slug>/impact/yearbook/", views.figures, name="figures"),
     path("c/<slug:county_slug>/impact/yearbook/import/", views.import_figures, name="import"),
     path("c/<slug:county_slug>/impact/accounts/", views.accounts, name="accounts"),
+    path("c/<slug:county_slug>/impact/province/", views_province.province, name="province"),
     path("c/<slug:county_slug>/impact/income/", views_income.income_page, name="income"),
     path("c/<slug:county_slug>/impact/income.csv", views_income.income_csv, name="income_csv"),
     path(
