@@ -10,9 +10,11 @@ Before a block reads from the replica, the replica must have replayed everything
 committed when the block began (the primary's pg_current_wal_flush_lsn() against the replica's
 pg_last_wal_replay_lsn()), waiting at most DATABASE_REPLICA_WAIT_SECONDS for it: so a report read
 from the replica is the report the primary would give, and nobody reads an older copy of what they
-have just written. A replica that does not answer, is further behind, or fails during the block is
-logged and the block runs (again) on the primary; one that did not answer is not asked again for
-RETRY_SECONDS, so an outage costs the requests nothing but that log line.
+have just written (given synchronous_commit on, PostgreSQL's default and deploy/'s setting: a
+commit is flushed before its client hears of it). A replica that does not answer, is further
+behind, or fails during the block is logged and the block runs (again) on the primary; one that
+did not answer is not asked again for RETRY_SECONDS, so an outage costs the requests nothing but
+that log line.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def replica_configured() -> bool:
 
 
 def replica_problem() -> str:
-    """"" when the replica has replayed everything the primary has committed now (waiting at
-    most DATABASE_REPLICA_WAIT_SECONDS), else what is wrong with it, in one line."""
+    """Nothing (an empty string) when the replica has replayed everything the primary has
+    committed now, waiting at most DATABASE_REPLICA_WAIT_SECONDS; else what is wrong with it,
+    in one line."""
     global _not_before
     if time.monotonic() < _not_before:
         return "did not answer a moment ago"
