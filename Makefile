@@ -2,7 +2,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext nginx
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei zbar-tools poppler-utils gettext nginx pgbouncer
 
 .DEFAULT_GOAL := help
 # The targets here are development on this machine (production sets DJANGO_SECRET_KEY and leaves
@@ -13,7 +13,7 @@ export DJANGO_DEBUG ?= 1
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-system:  ## Debian packages (Chromium for browser tests, a CJK font for PDFs, gettext), via apt-get when root
+system:  ## Debian packages (Chromium for browser tests, a CJK font for PDFs, gettext, nginx and pgbouncer for the deployment tests), via apt-get when root
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

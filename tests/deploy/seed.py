@@ -1,8 +1,11 @@
 """Data for the deployment test, written into its throwaway database by a process of its own
 (the test's servers read that database, not pytest-django's):
 
-    python -m tests.deploy.seed make [STOCK]  -> JSON: the buyer's API token, the product, the station,
-                                           the traced batch's GTIN and lot
+    python -m tests.deploy.seed make [STOCK]
+                                        -> JSON: the buyer's API token, the product (STOCK units,
+                                           50 by default), the station, the traced batch's GTIN
+                                           and lot, the session cookie of an administrator of
+                                           the county
     python -m tests.deploy.seed check PRODUCT_ID BATCH_ID
                                         -> JSON: orders, units ordered and allocated, scans
 """
@@ -34,6 +37,8 @@ def make(stock: int = 50) -> dict[str, object]:
     buyer = UserFactory(username="deploy-buyer")
     MembershipFactory(user=buyer, county=county, role=Role.BUYER)
     batch = record_history(make_batch(staff, product, lot="DEPLOY-1"), staff)
+    admin = UserFactory(username="deploy-admin", is_staff=True)
+    MembershipFactory(user=admin, county=county, role=Role.COUNTY_ADMIN)
     return {
         "token": issue_api_token(user=buyer),
         "county": county.slug,
@@ -43,6 +48,7 @@ def make(stock: int = 50) -> dict[str, object]:
         "batch_id": batch.pk,
         "gtin": batch.gtin,
         "lot": batch.lot,
+        "admin_cookie": _session_cookie(admin),
     }
 
 
@@ -58,6 +64,20 @@ def check(product_id: int, batch_id: int) -> dict[str, object]:
         "allocated": str(product.stock.allocated),
         "scans": Scan.objects.filter(batch_id=batch_id).count(),
     }
+
+
+def _session_cookie(user) -> str:
+    """The cookie of a session `user` is logged in with (the county's report pages need one)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from countyhub.analyses.pdf import run_pdf
 from countyhub.analyses.sources import DatasetError, SourceData, source_of
 from countyhub.core import jobs
 from countyhub.core.models import Job
+from countyhub.core.routers import replica_reads
 
 if TYPE_CHECKING:
     from countyhub.analysis.paired import BeforeAfter
@@ -117,7 +118,9 @@ def run_analysis(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     ).get(pk=job.inputs["run"])
     progress.note(_("Reading the data"))
     try:
-        data = source_of(run).load()
+        # The run's inputs were committed before its job was queued: an up-to-date replica
+        # (see core.routers) has them.
+        data = replica_reads(source_of(run).load)()
     except DatasetError as error:
         raise jobs.JobError(str(error)) from error
     if data.sha256 != run.data_sha256:

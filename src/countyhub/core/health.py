@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
+from countyhub.core.routers import replica_configured, replica_problem
+
 logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
 
@@ -41,6 +43,16 @@ def _broker() -> None:
         client.close()
 
 
+def _replica() -> None:
+    problem = replica_problem()
+    if problem:
+        raise RuntimeError(f"the replica {problem}; reports read from the primary")
+
+
+# Without these the site still works, less well: a failure is reported, the server stays ready.
+OPTIONAL = frozenset({"replica"})
+
+
 def readiness_checks() -> dict[str, str]:
     """Each dependency's name and "" when it answered, else the error's class and message."""
     checks: dict[str, Callable[[], None]] = {
@@ -50,6 +62,8 @@ def readiness_checks() -> dict[str, str]:
     }
     if settings.REDIS_URL:
         checks["broker"] = _broker
+    if replica_configured():
+        checks["replica"] = _replica
     found = {}
     for name, check in checks.items():
         try:

@@ -22,7 +22,7 @@ from countyhub.core.forms import (
     ThrottledPasswordResetForm,
     wait_message,
 )
-from countyhub.core.health import readiness_checks
+from countyhub.core.health import OPTIONAL, readiness_checks
 from countyhub.core.selectors import email_verified
 from countyhub.core.services import sign_up, verify_email
 
@@ -40,14 +40,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: the database, the caches and (with REDIS_URL) the job broker answer; 503 names
-    each one that does not, so a load balancer takes this server out until they do."""
+    each one that does not, so a load balancer takes this server out until they do. A replica
+    that is down or behind is named too, with 200 and "degraded": the primary serves its reads."""
     checks = readiness_checks()
-    failed = {name: problem for name, problem in checks.items() if problem}
+    failed = {name for name, problem in checks.items() if problem}
+    status = "unavailable" if failed - OPTIONAL else "degraded" if failed else "ok"
     body = {
-        "status": "unavailable" if failed else "ok",
+        "status": status,
         "checks": {name: problem or "ok" for name, problem in checks.items()},
     }
-    return JsonResponse(body, status=503 if failed else 200)
+    return JsonResponse(body, status=503 if status == "unavailable" else 200)
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:

@@ -24,6 +24,7 @@ from countyhub.analysis.accounts import (
 from countyhub.analysis.deflate import national_rural_cpi
 from countyhub.analysis.errors import AnalysisError
 from countyhub.core.models import County
+from countyhub.core.routers import replica_reads
 from countyhub.impact.flows import FlowsReport, build_flows
 from countyhub.impact.models import Indicator, YearbookFigure
 
@@ -73,6 +74,7 @@ def _platform(county: County, year: int, report: FlowsReport) -> AccountsResults
     return CountyAccounts(flows_from_rows(rows), county=county.name).fit()
 
 
+@replica_reads
 def county_accounts(county: County, year: int) -> CountyAccountsPage:
     report = FlowsReport()
     current = _platform(county, year, report)

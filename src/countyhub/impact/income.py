@@ -64,6 +64,7 @@ from countyhub.analysis.poverty import (
 from countyhub.catalog.models import Household, Seller, SellerHousehold, SellerKind
 from countyhub.core.models import County
 from countyhub.core.money import quantize_cny
+from countyhub.core.routers import replica_reads
 from countyhub.programs.models import LedgerEntry
 from countyhub.shop.selectors import NET_TOTAL, sales
 from countyhub.surveys.selectors import surveyed_incomes
@@ -291,6 +292,7 @@ def _split(amount: Decimal, households: Sequence[int]) -> dict[int, Decimal]:
     return dict.fromkeys(households, share)
 
 
+@replica_reads
 def income_panel(
     county: County,
     *,

@@ -27,6 +27,7 @@ from countyhub.analyses.presentation import present
 from countyhub.catalog.models import SellerHousehold
 from countyhub.core.models import County, JobStatus
 from countyhub.core.money import format_money, quantize_cny
+from countyhub.core.routers import replica_reads
 from countyhub.impact import income, living_costs, subgroups
 from countyhub.impact.accounts import county_accounts
 from countyhub.impact.charts import components_svg
@@ -109,6 +110,7 @@ def _year_bounds(county: County, year: int) -> tuple[datetime.datetime, datetime
     return start, datetime.datetime(year + 1, 1, 1, tzinfo=zone)
 
 
+@replica_reads
 def impact_report(county: County, year: int, *, today: datetime.date | None = None) -> ImpactReport:
     today = today or timezone.localdate()
     as_of = min(datetime.date(year, 12, 31), today)

@@ -102,7 +102,9 @@ def record_link_scan(
     # Django's debug query log). Django turns psycopg's preparing off (prepare_threshold None)
     # for transaction-pooling proxies unless the database OPTIONS say otherwise; a threshold no
     # query reaches lets prepare=True prepare this statement alone. An explicit
-    # prepare_threshold in OPTIONS (None: never prepare) is left as it is.
+    # prepare_threshold in OPTIONS is left as it is: DATABASE_POOLER=pgbouncer sets None (never
+    # prepare), since behind PgBouncer in transaction mode the next scan may run on a server
+    # connection that never saw the statement (tests/deploy/test_replica_pooler.py).
     raw = connection.connection
     if "prepare_threshold" not in connection.settings_dict["OPTIONS"]:
         raw.prepare_threshold = sys.maxsize
