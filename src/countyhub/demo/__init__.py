@@ -26,7 +26,7 @@ from countyhub.demo.accounts import (
     grant_demo_roles,
 )
 from countyhub.demo.aftersales import build_aftersales
-from countyhub.demo.analyses import build_analyses_demo
+from countyhub.demo.analyses import build_analyses_demo, build_county_cpi, build_evaluation_demo
 from countyhub.demo.catalog import build_catalog, employ_poor_households
 from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
@@ -103,11 +103,13 @@ def build_demo(
         report("household survey")
         surveys = build_surveys_demo(county, admin, rng)
         surveys += "; " + build_analyses_demo(county, admin)
+        surveys += "; " + build_county_cpi(county, admin)
         report("sales channels")
         gov832 = build_gov832(county, admin)
         imported = build_channels(county, admin, rng)
         report("province")
         province = build_province(county, admin)
+        province += "; " + build_evaluation_demo(county, admin)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "

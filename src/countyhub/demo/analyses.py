@@ -1,18 +1,25 @@
-"""Demo analyses: a before/after of family income over the survey's two waves, and a PLS-SEM
-of the 2022 wave with the study's model, computed here (in this process and transaction) so
-the demo opens on stored results."""
+"""Demo analyses: a before/after of family income over the survey's two waves, a PLS-SEM of the
+2022 wave with the study's model, and the program evaluation of the province's counties, computed
+here (in this process and transaction) so the demo, and its annual report, open on stored
+results."""
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from typing import Any, TypeVar
 
 from countyhub.analyses import services
-from countyhub.analyses.models import AnalysisKind, AnalysisRun
+from countyhub.analyses.models import AnalysisKind, AnalysisRun, CPIDefinition
+from countyhub.analysis.deflate import national_rural_cpi
 from countyhub.core import jobs
 from countyhub.core.models import County, JobStatus
+from countyhub.impact.models import ComparisonGroup, EvaluationLevel, EvaluationRun, Indicator
+from countyhub.impact.panel_runs import start_evaluation
+from countyhub.impact.panels import DESIGNATION
 from countyhub.surveys.models import Wave
 from countyhub.surveys.selectors import questionnaire_constructs
 
+Run = TypeVar("Run", AnalysisRun, EvaluationRun)
 # The study's structural model: participation and services improve livelihoods.
 STUDY_PATHS = "IM ~ EC + CB + SV\n"
 # Fewer resamples than the set-up's default: the demo is built in about a minute.
@@ -20,7 +27,7 @@ DEMO_RESAMPLES = 500
 DEMO_SEED = 2022
 
 
-def _computed(run: AnalysisRun) -> AnalysisRun:
+def _computed(run: Run) -> Run:
     jobs.execute(run.job_id, heartbeat=False)
     run.refresh_from_db()
     run.job.refresh_from_db()
@@ -62,3 +69,57 @@ def build_analyses_demo(county: County, admin: Any) -> str:
         )
     )
     return f"analyses: before/after #{paired.pk}, PLS-SEM #{pls.pk}"
+
+
+def build_evaluation_demo(county: County, admin: Any) -> str:
+    """The staggered DiD of the province's counties (demo.province): rural disposable income,
+    treated from the national designation, against the never-designated counties."""
+    run = _computed(
+        start_evaluation(
+            county=county,
+            actor=admin,
+            level=EvaluationLevel.COUNTY,
+            rollout=DESIGNATION,
+            outcome=Indicator.RURAL_DISPOSABLE_INCOME,
+            control=ComparisonGroup.NEVER,
+            seed=DEMO_SEED,
+        )
+    )
+    return f"program evaluation #{run.pk}"
+
+
+# The county's CPI after the shipped national rural table ends (previous year = 100): simulated.
+DEMO_CPI_AFTER_NATIONAL = {2024: "100.1", 2025: "100.3", 2026: "100.8"}
+
+
+def build_county_cpi(county: County, admin: Any) -> str:
+    """The county's own CPI table, as its statistics bureau would enter it: the national rural
+    values while they are published, simulated ones after, so the income figures and the
+    CPI-indexed poverty line reach the demo's latest year (the source says so)."""
+    shipped = national_rural_cpi()
+    published = _previous_year_values(shipped)
+    values = published | {y: v for y, v in DEMO_CPI_AFTER_NATIONAL.items() if y not in published}
+    series = services.save_cpi_series(
+        county=county,
+        actor=admin,
+        entry=services.CPIInput(
+            name="青山县农村居民消费价格指数",
+            definition=CPIDefinition.PREVIOUS_YEAR,
+            base="上年=100",
+            source=(
+                f"演示数据：{min(published)}-{max(published)} 年取全国农村 CPI，"
+                f"其后为模拟值（非官方）"
+            ),
+            values_text="\n".join(f"{year}: {value}" for year, value in sorted(values.items())),
+        ),
+    )
+    return f"county CPI table #{series.pk}"
+
+
+def _previous_year_values(table: Any) -> dict[int, str]:
+    """The shipped table's previous-year = 100 values, back from its chained levels."""
+    years = sorted(table.levels)
+    return {
+        later: f"{100 * table.levels[later] / table.levels[earlier]:.1f}"
+        for earlier, later in itertools.pairwise(years)
+    }

@@ -73,6 +73,8 @@ from countyhub.training.models import Certificate
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 MAX_YEARS = 15
+# The CPI-indexed line is 2,300 yuan at 2010 prices (analysis.poverty).
+POVERTY_LINE_BASE_YEAR = 2010
 GROUP_ALL, GROUP_POOR, GROUP_OTHERS = "all", "registered_poor", "others"
 # The name analysis.deflate gives the shipped table (labelled in the user's language here).
 SHIPPED_CPI_NAME = "national rural CPI (NBS), shipped with countyhub"
@@ -293,6 +295,24 @@ def _split(amount: Decimal, households: Sequence[int]) -> dict[int, Decimal]:
 
 
 @replica_reads
+def county_cpi(county: County, years: Iterable[int]) -> CPITable:
+    """The CPI the county's income figures are deflated and its CPI-indexed line carried with:
+    the county's own CPI table (analyses.CPISeries) when one covers the last of ``years`` and
+    2010, the line's base (the most recently changed of those); else the shipped national rural
+    CPI. The panel's ``cpi_label`` names which."""
+    from countyhub.analyses.cpi import COUNTY, cpi_table, snapshot
+    from countyhub.analyses.models import CPISeries
+
+    needed = {max(years, default=POVERTY_LINE_BASE_YEAR), POVERTY_LINE_BASE_YEAR}
+    for series in CPISeries.objects.filter(county=county).order_by("-updated_at", "-pk"):
+        covered = set(series.values.values_list("year", flat=True))
+        if needed <= covered:
+            table = cpi_table({"cpi": COUNTY, "cpi_table": snapshot(series)})
+            if table is not None:
+                return table
+    return national_rural_cpi()
+
+
 def income_panel(
     county: County,
     *,

@@ -186,7 +186,7 @@ def _income(county: County, year: int) -> Section:
             "panel has no year %(year)s"
         ) % {"year": year}
         return section
-    panel = income.income_panel(county, years=years)
+    panel = income.income_panel(county, years=years, cpi=income.county_cpi(county, years))
     rows = [r for r in panel.rows if r.year == year]
     if not rows:
         section.why_not = _("the county has no registered households")
@@ -212,29 +212,12 @@ def _income(county: County, year: int) -> Section:
         else:
             section.figures.append(Figure(label, _money(Decimal(f"{value:.2f}")), how))
     official = income.line_series(panel.years, income.OFFICIAL, cpi=panel.cpi)
-    for row in income.poverty_rows(panel, official):
-        if row.year != year or row.village or row.group != income.GROUP_ALL:
-            continue
-        label = _("Headcount ratio, official poverty line")
-        if row.line is None or not row.measures or row.measures.get("headcount") is None:
-            section.figures.append(Figure(label, why_not=row.reason or _("no household")))
-            continue
-        section.figures.append(
-            Figure(
-                label,
-                f"{100 * row.measures['headcount']:.1f}%",
-                _(
-                    "share of people below %(line)s yuan per person, weighted by members; "
-                    "%(n)d households, %(poor)d below the line"
-                )
-                % {
-                    "line": f"{row.line.yuan:,.0f}",
-                    "n": row.measures["n"],
-                    "poor": row.measures["poor"],
-                },
-            )
-        )
     indexed = income.line_series(panel.years, income.CPI_INDEXED, cpi=panel.cpi)
+    for series, label in (
+        (official, _("Headcount ratio, official poverty line")),
+        (indexed, _("Headcount ratio, CPI-indexed line (not official)")),
+    ):
+        section.figures.append(_headcount(panel, series, year, label))
     exits = income.exits(panel, official, indexed)
     lifted = sum(1 for e in exits if e.platform_lifts_official)
     section.figures.append(
@@ -272,6 +255,28 @@ def _income(county: County, year: int) -> Section:
     _surveyed(section, panel, year)
     _subgroups(section, panel, year)
     return section
+
+
+def _headcount(
+    panel: income.IncomePanel, series: income.LineSeries, year: int, label: str
+) -> Figure:
+    for row in income.poverty_rows(panel, series):
+        if row.year != year or row.village or row.group != income.GROUP_ALL:
+            continue
+        if row.line is None or not row.measures or row.measures.get("headcount") is None:
+            return Figure(label, why_not=row.reason or _("no household"))
+        how = _(
+            "share of people below %(line)s yuan per person, weighted by members; "
+            "%(n)d households, %(poor)d below the line"
+        ) % {
+            "line": f"{row.line.yuan:,.0f}",
+            "n": row.measures["n"],
+            "poor": row.measures["poor"],
+        }
+        if series.method == income.CPI_INDEXED:
+            how += "; " + series.label + ", " + panel.cpi_label
+        return Figure(label, f"{100 * row.measures['headcount']:.1f}%", how)
+    return Figure(label, why_not=_("no household"))
 
 
 def _surveyed(section: Section, panel: income.IncomePanel, year: int) -> None:

@@ -47,7 +47,7 @@ def _int(request: HttpRequest, name: str) -> int | None:
 def _panel(request: HttpRequest, county) -> tuple[income.IncomePanel, str]:
     rule, error = _rule(request)
     base_year = _int(request, "base_year")
-    cpi = income.national_rural_cpi()
+    cpi = income.county_cpi(county, income.panel_years(county))
     if base_year is not None and base_year not in cpi.levels:
         error = (error + " " if error else "") + _(
             "base year: %(year)s is not covered by the CPI (%(coverage)s); the default is used."
