@@ -46,6 +46,7 @@ from countyhub.customs.currencies import (
     check_minor_units,
     convert_from_cny,
     line_total,
+    round_amount,
 )
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
 from countyhub.customs.errors import (
@@ -324,8 +325,20 @@ def create_export_order(
         )
     currency = fields["currency"]
     rate_day = local_date(order.placed_at, order.county)
+    # A shop order in a foreign currency (a cross-border channel's) is priced in it already:
+    # the export keeps its currency, prices and the rate frozen on it at placement.
+    priced_abroad = order.currency != CNY
+    if priced_abroad and currency != order.currency:
+        raise CrossborderError(
+            CrossborderErrorCode.DECLARATION_INVALID,
+            _("Order %(number)s was placed in %(currency)s: export it in %(currency)s.")
+            % {"number": order.number, "currency": order.currency},
+            field="currency",
+        )
     if currency == CNY:
         rate, source, rate_date = Decimal(1), RateSource.MANUAL, rate_day
+    elif priced_abroad and order.fx_rate is not None and order.fx_date is not None:
+        rate, source, rate_date = order.fx_rate, order.fx_source, order.fx_date
     else:
         found = rate_on(currency, rate_day, rate_source)
         rate, source, rate_date = found.rate, found.source, found.date
@@ -368,7 +381,11 @@ def create_export_order(
             continue
         data = product.trade_data
         hs = hs_line(data.hs_code, export.export_date)
-        unit_price = convert_from_cny(order_line.unit_price, rate, currency, ending)
+        unit_price = (
+            round_amount(order_line.unit_price, currency)
+            if priced_abroad
+            else convert_from_cny(order_line.unit_price, rate, currency, ending)
+        )
         quantity = order_line.quantity
         lines.append(
             ExportOrderLine(

@@ -205,7 +205,7 @@ def county_kpis(
     ).values("category_id")
     farm_lines = OrderLine.objects.filter(
         order__county=county, product__category_id__in=categories
-    ).exclude(order__status__in=NOT_SALES)
+    ).exclude(order__status__in=NOT_SALES).filter(order__fx_rate__isnull=False)  # in yuan
     add(
         Kpi.AGRICULTURAL_SALES,
         _in_year(farm_lines, "order__placed_at", start, end).aggregate(t=Sum(NET_LINE_TOTAL))["t"]
