@@ -23,6 +23,7 @@ from countyhub.crossborder.declarations import (
     SUMMARY_FILE,
     export_messages,
     needs_summary,
+    summary_application_of,
     summary_message,
 )
 from countyhub.crossborder.errors import CrossborderError
@@ -128,6 +129,7 @@ def export_order(request: HttpRequest, county_slug: str, export_id: int) -> Http
         "form": form,
         "lines": export.lines.all(),
         "statuses": export.statuses.all(),
+        "summary": summary_application_of(export),
         "documents": export.documents.all(),
         "downloads": [
             *DOCUMENTS,
@@ -167,7 +169,8 @@ def download(request: HttpRequest, county_slug: str, export_id: int, name: str) 
 @login_required
 def receipts(request: HttpRequest, county_slug: str) -> HttpResponse:
     """The county's customs broker uploads GACC receipt messages (CEB304, CEB404, CEB506,
-    CEB510, CEB604); each export order's status follows. A bad file changes nothing and says
+    CEB510, CEB604, and CEB702 for summary applications); each export order's or summary
+    application's status follows. A bad file changes nothing and says
     where it is wrong; the same file twice adds nothing."""
     county = _county(county_slug)
     if not is_county_admin(request.user, county):
