@@ -20,7 +20,6 @@ RateLookup = Callable[[str, datetime.date], "FoundRate | None"]
 ListingCheck = Callable[["Channel", "Product", datetime.date], list[str]]
 
 
-
 class FoundRate(NamedTuple):
     rate: Decimal  # CNY per unit of the currency
     date: datetime.date  # the rate's own date

@@ -121,9 +121,7 @@ def sales_by_channel(*, county: County, products: QuerySet[Product]) -> list[Cha
     return _channel_sales(county, products, sales(county=county), in_yuan=True)
 
 
-def sales_in_other_currencies(
-    *, county: County, products: QuerySet[Product]
-) -> list[ChannelSales]:
+def sales_in_other_currencies(*, county: County, products: QuerySet[Product]) -> list[ChannelSales]:
     """The sales that `sales_by_channel` cannot count in yuan (a foreign-currency order whose
     day had no rate), by channel, month, product and currency, in that currency."""
     return _channel_sales(county, products, sales_without_rate(county=county), in_yuan=False)

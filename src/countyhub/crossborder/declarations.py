@@ -145,7 +145,9 @@ def summary_application_of(export: ExportOrder) -> SummaryApplication | None:
     it (None before its first CEB702 receipt, and for every other order)."""
     if not needs_summary(export):
         return None
-    number = summary_cop_no(export.customs_code, month_start(export.export_date), export.ecommerce_id)
+    number = summary_cop_no(
+        export.customs_code, month_start(export.export_date), export.ecommerce_id
+    )
     return SummaryApplication.objects.filter(county_id=export.county_id, cop_no=number).first()
 
 

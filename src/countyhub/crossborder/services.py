@@ -594,9 +594,12 @@ def _record_summary_receipt(
             "month": key.month,
         },
     )
-    if not created and application.statuses.filter(
-        code=receipt.status, at=receipt.at, info=receipt.info[:1000]
-    ).exists():
+    if (
+        not created
+        and application.statuses.filter(
+            code=receipt.status, at=receipt.at, info=receipt.info[:1000]
+        ).exists()
+    ):
         return False
     status = SummaryStatus.objects.create(
         application=application,
@@ -608,9 +611,9 @@ def _record_summary_receipt(
     # Customs gives the numbers once they exist; a later receipt without them keeps them.
     application.pre_no = receipt.pre_no or application.pre_no
     application.sum_no = receipt.sum_no or application.sum_no
-    application.status = application.statuses.order_by("-at", "-pk").values_list(
-        "code", flat=True
-    )[0]
+    application.status = application.statuses.order_by("-at", "-pk").values_list("code", flat=True)[
+        0
+    ]
     application.save(update_fields=["pre_no", "sum_no", "status", "updated_at"])
     record_audit(
         actor=actor,

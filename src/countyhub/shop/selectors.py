@@ -56,7 +56,8 @@ def _in_yuan(amount: Any, rate: str) -> ExpressionWrapper:
 NET_TOTAL = _in_yuan(F("total") - F("shipping_fee") - F("refunded_total"), "fx_rate")
 NET_LINE_TOTAL = _in_yuan(F("line_total") - F("refunded_amount"), "order__fx_rate")
 NET_LINE_IN_ORDER_CURRENCY = ExpressionWrapper(
-    F("line_total") - F("refunded_amount"), output_field=DecimalField(max_digits=16, decimal_places=2)
+    F("line_total") - F("refunded_amount"),
+    output_field=DecimalField(max_digits=16, decimal_places=2),
 )
 # Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left
 # (a returned parcel's goods are back on the shelf).

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0014_periodic_runs'),
+        ("core", "0014_periodic_runs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('county_admin', 'county administrator'), ('seller_staff', 'seller staff'), ('station_operator', 'village service station operator'), ('trainer', 'trainer'), ('analyst', 'analyst'), ('buyer', 'buyer'), ('enumerator', 'enumerator'), ('customs_broker', 'customs broker')], max_length=20, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("county_admin", "county administrator"),
+                    ("seller_staff", "seller staff"),
+                    ("station_operator", "village service station operator"),
+                    ("trainer", "trainer"),
+                    ("analyst", "analyst"),
+                    ("buyer", "buyer"),
+                    ("enumerator", "enumerator"),
+                    ("customs_broker", "customs broker"),
+                ],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
