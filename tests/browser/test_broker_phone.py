@@ -85,7 +85,9 @@ def test_a_seller_sees_sales_without_a_rate_in_their_currency_on_a_phone(
     )
     # No USD rate on the day: the order stays in dollars.
     import_orders(
-        channel=channel, actor=None, drafts=[OrderDraft("US-1", [DraftLine(world.product, Decimal(2))])]
+        channel=channel,
+        actor=None,
+        drafts=[OrderDraft("US-1", [DraftLine(world.product, Decimal(2))])],
     )
     page = _log_in(browser, live_server, "seller_staff-user", language)
     page.goto(f"{live_server.url}/c/{world.county.slug}/channels/")

@@ -7,11 +7,13 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 
 from countyhub.crossborder import declarations, services
 from countyhub.crossborder.errors import CrossborderError, CrossborderErrorCode
 from countyhub.crossborder.models import SummaryApplication, SummaryStatus
 from countyhub.customs import messages
+from tests.conftest import requires_postgres
 
 from .setup import export_fields, ready, shop_order
 
@@ -184,3 +186,16 @@ def test_the_cli_imports_summary_receipts(world, export, cop_no, tmp_path):
     result = CliRunner().invoke(app, [*command, str(bad)])
     assert result.exit_code == 2
     assert "bad.xml, line 3: no summary application SUM0000000000000000" in result.stderr
+
+
+@requires_postgres
+def test_postgresql_keeps_the_summary_history_for_good(world, export, cop_no):
+    _import(world, ceb702(summary_return(cop_no, export.ecommerce.code, 2, "20270102090000000")))
+    status = SummaryStatus.objects.get()
+    for sql in (
+        "UPDATE crossborder_summarystatus SET code = 399 WHERE id = %s",
+        "DELETE FROM crossborder_summarystatus WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [status.pk])
+    assert SummaryStatus.objects.get().code == 2
