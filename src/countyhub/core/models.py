@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from countyhub.core.errors import CoreErrorCode, RecordKeptError
 
@@ -189,7 +190,7 @@ class Role(models.TextChoices):
     # A person of a declaring agent (报关行): sees and downloads the county's export
     # declarations, documents and customs messages and imports customs' receipts; nothing
     # else of the sellers, and no household.
-    CUSTOMS_BROKER = "customs_broker", _("customs broker")
+    CUSTOMS_BROKER = "customs_broker", pgettext_lazy("role", "customs broker")  # a person
 
 
 class Membership(TimestampedModel):
