@@ -1,12 +1,13 @@
 """On a 390-px phone: a seller completes a product's trade data (the page says what is missing)
 and, for an export order, downloads the invoice, the packing list and the four customs messages.
-English and Chinese. Screenshots go to test-artifacts/. (Listing on a cross-border channel comes
-with the channels app.)"""
+It lists the product on the county's cross-border channel (USD, to the United States) through
+the listing form. English and Chinese. Screenshots go to test-artifacts/."""
 
 from pathlib import Path
 
 import pytest
 
+from countyhub.channels.models import Channel, ChannelKind, Listing, ListingStatus, Platform
 from countyhub.crossborder import services
 from countyhub.crossborder.models import ProductTradeData
 from countyhub.customs import messages
@@ -87,6 +88,28 @@ def test_seller_completes_trade_data_and_downloads_export_files_on_a_phone(
     assert ProductTradeData.objects.get(product=world.product).hs_code == "0902109000"
     assert fits(page)
     screenshots(page, "trade-data-complete")
+
+    abroad = Channel.objects.create(
+        county=world.county,
+        code="abroad-us",
+        name="Abroad US",
+        kind=ChannelKind.CROSSBORDER,
+        platform=Platform.OTHER,
+        currency="USD",
+        destination="US",
+    )
+    page.goto(
+        f"{live_server.url}/c/{world.county.slug}/channels/{abroad.code}/listings/{world.product.pk}/"
+    )
+    page.fill("#id_price", "14.99")
+    page.select_option("#id_status", "listed")
+    assert fits(page)
+    page.locator("#listing-form button").click()
+    page.wait_for_selector("#product-listings")
+    listing = Listing.objects.get(channel=abroad, product=world.product)
+    assert (listing.status, listing.price) == (ListingStatus.LISTED, Decimal("14.99"))
+    assert fits(page)
+    screenshots(page, "listed-abroad")
 
     export = services.create_export_order(
         actor=None,

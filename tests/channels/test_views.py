@@ -120,9 +120,9 @@ def test_sales_by_channel_with_the_poor_households_share_and_the_outside_kpi(
     assert f"<strong>{outside}%</strong>" in html
     csv_text = client.get(f"/c/{world.county.slug}/channels/sales.csv").content.decode("utf-8-sig")
     rows = [line.split(",") for line in csv_text.splitlines()[1:]]
-    assert {(row[0], row[2], row[4], row[6]) for row in rows} == {
-        ("storefront", str(world.product.pk), "30.00", "1.0000"),
-        ("taobao", str(world.product.pk), f"{taobao:.2f}", "1.0000"),
+    assert {(row[0], row[2], row[4], row[5], row[7]) for row in rows} == {
+        ("storefront", str(world.product.pk), "CNY", "30.00", "1.0000"),
+        ("taobao", str(world.product.pk), "CNY", f"{taobao:.2f}", "1.0000"),
     }
     client.force_login(world.users["other_seller_staff"])
     mine = client.get(f"/c/{world.county.slug}/channels/sales.csv").content.decode("utf-8-sig")

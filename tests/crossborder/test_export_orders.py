@@ -193,3 +193,51 @@ def test_status_history_and_documents_are_kept_for_good(world):
         if connection.vendor == "postgresql":  # the trigger refuses whatever the path
             with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")
+
+
+def test_an_order_placed_in_dollars_is_exported_as_sold_at_its_frozen_rate(world):
+    """A cross-border channel's order is priced in its currency already: the export keeps the
+    prices and the rate frozen on the order at placement, and refuses another currency."""
+    import time_machine
+
+    from countyhub.channels.importing import DraftLine, OrderDraft
+    from countyhub.channels.models import Channel, ChannelKind, Listing, ListingStatus, Platform
+    from countyhub.channels.services import import_orders
+    from countyhub.shop.models import Order
+
+    made = ready(world)  # 7.1234 CNY per USD on DAY
+    abroad = Channel.objects.create(
+        county=world.county,
+        code="abroad-us",
+        name="Abroad",
+        kind=ChannelKind.CROSSBORDER,
+        platform=Platform.OTHER,
+        currency="USD",
+        destination="US",
+    )
+    Listing.objects.create(
+        product=world.product, channel=abroad, price=Decimal("14.99"), status=ListingStatus.LISTED
+    )
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 4, tzinfo=datetime.UTC), tick=False):
+        import_orders(
+            channel=abroad,
+            actor=None,
+            drafts=[OrderDraft("US-9", [DraftLine(world.product, Decimal(3))])],
+        )
+    order = Order.objects.get(channel_order__external_id="US-9")
+    assert (order.currency, order.fx_rate, order.fx_date) == ("USD", Decimal("7.1234"), DAY)
+    ExchangeRate.objects.filter(currency="USD").update(rate=Decimal("8"))
+    with pytest.raises(CrossborderError) as refused:
+        services.create_export_order(
+            actor=None, order=order, **export_fields(made, currency="EUR", logistics_no="YL9")
+        )
+    assert refused.value.field == "currency"
+    export = services.create_export_order(
+        actor=None, order=order, **export_fields(made, logistics_no="YL9")
+    )
+    assert (export.currency, export.fx_rate, export.fx_date) == ("USD", Decimal("7.1234"), DAY)
+    (line,) = export.lines.all()
+    # As sold: 14.99 USD × 3 = 44.97 USD (not 14.99 "yuan" / 7.1234 = 2.10).
+    assert (line.unit_price, line.line_total) == (Decimal("14.99"), Decimal("44.97"))
+    (row,) = selectors.export_sales(world.county)["currency"]
+    assert row["cny"] == Decimal("320.34")  # 44.97 × 7.1234 = 320.339…

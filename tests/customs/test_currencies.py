@@ -7,8 +7,10 @@ from countyhub.customs.currencies import (
     PriceEnding,
     apply_ending,
     check_minor_units,
+    cldr_digits,
     convert_from_cny,
     format_amount,
+    iso_exceptions,
     line_total,
     minor_units,
     plain,
@@ -19,10 +21,34 @@ from countyhub.customs.errors import CodeListError, CurrencyError
 
 
 @pytest.mark.parametrize(
-    ("currency", "digits"), [("JPY", 0), ("KRW", 0), ("USD", 2), ("CNY", 2), ("KWD", 3), ("BHD", 3)]
+    ("currency", "digits"),
+    [
+        ("JPY", 0),
+        ("KRW", 0),
+        ("USD", 2),
+        ("CNY", 2),
+        ("KWD", 3),
+        ("BHD", 3),
+        # ISO 4217 where CLDR's display digits differ (CLDR: 0 for each).
+        ("IQD", 3),
+        ("IDR", 2),
+        ("HUF", 2),
+        ("COP", 2),
+    ],
 )
-def test_minor_units_come_from_cldr(currency, digits):
+def test_minor_units_follow_iso_4217(currency, digits):
     assert minor_units(currency) == digits
+
+
+def test_the_iso_exceptions_still_differ_from_babels_cldr_digits():
+    # A failure means Babel's CLDR data changed for a listed currency: check the row against
+    # ISO 4217 list one again, then correct or drop it (data/SOURCES.md).
+    table = iso_exceptions()
+    assert len(table) == 16
+    for code, row in table.items():
+        assert cldr_digits(code) == row.cldr_digits, code
+        assert row.iso_minor_units != row.cldr_digits, code
+        assert minor_units(code) == row.iso_minor_units
 
 
 def test_an_unknown_currency_is_refused():
@@ -117,7 +143,8 @@ def test_every_currency_of_the_code_list_is_iso_4217():
 
 # ISO 4217 minor units of every currency in the customs currency list (hand-copied from the
 # ISO 4217 table as the expectation): CLDR, which Babel ships, differs from ISO for some
-# currencies (IDR, HUF, COP, IQD ...), so a row added to currencies.csv must be checked here.
+# currencies (IDR, HUF, COP, IQD ...; data/iso4217_minor_units.csv), so a row added to
+# currencies.csv must be checked here, and added to that table if CLDR differs.
 ISO_4217_MINOR_UNITS = {
     "CNY": 2, "HKD": 2, "MOP": 2, "JPY": 0, "KRW": 0, "SGD": 2, "MYR": 2, "THB": 2, "PHP": 2,
     "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "EUR": 2, "DKK": 2, "GBP": 2, "NOK": 2, "SEK": 2,

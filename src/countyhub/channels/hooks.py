@@ -8,16 +8,23 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from countyhub.catalog.models import Product
     from countyhub.channels.models import Channel
 
-# (currency, day) -> (CNY per unit, the rate's date): the latest rate on or before `day`, or None.
-RateLookup = Callable[[str, datetime.date], "tuple[Decimal, datetime.date] | None"]
+# (currency, day) -> the latest rate on or before `day`, or None.
+RateLookup = Callable[[str, datetime.date], "FoundRate | None"]
 # (channel, product, day) -> what the product lacks to be offered on the channel, in words.
 ListingCheck = Callable[["Channel", "Product", datetime.date], list[str]]
+
+
+class FoundRate(NamedTuple):
+    rate: Decimal  # CNY per unit of the currency
+    date: datetime.date  # the rate's own date
+    source: str  # who published it (crossborder.models.RateSource)
+
 
 _rate_lookups: list[RateLookup] = []
 _listing_checks: list[ListingCheck] = []
@@ -33,7 +40,7 @@ def register_listing_check(check: ListingCheck) -> None:
         _listing_checks.append(check)
 
 
-def latest_rate(currency: str, day: datetime.date) -> tuple[Decimal, datetime.date] | None:
+def latest_rate(currency: str, day: datetime.date) -> FoundRate | None:
     """The first registered lookup's answer."""
     for lookup in _rate_lookups:
         found = lookup(currency, day)

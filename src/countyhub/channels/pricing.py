@@ -42,5 +42,4 @@ def rule_price(channel: Channel, product: Product, day: datetime.date) -> Decima
             % {"currency": channel.currency, "date": day.isoformat()},
             field="price",
         )
-    rate, _rate_date = found
-    return convert_from_cny(marked_up, rate, channel.currency, ending)
+    return convert_from_cny(marked_up, found.rate, channel.currency, ending)

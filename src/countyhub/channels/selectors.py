@@ -14,8 +14,14 @@ from countyhub.catalog.models import Product, SellerHousehold
 from countyhub.channels import hooks
 from countyhub.channels.models import Channel, ChannelKind, ChannelOrder, Listing, ListingStatus
 from countyhub.core.models import County
+from countyhub.core.money import CNY
 from countyhub.shop.models import Order, OrderLine
-from countyhub.shop.selectors import NET_LINE_TOTAL, sales
+from countyhub.shop.selectors import (
+    NET_LINE_IN_ORDER_CURRENCY,
+    NET_LINE_TOTAL,
+    sales,
+    sales_without_rate,
+)
 
 # Only a listing that is (or is about to be) on sale offers stock to its channel.
 SELLING = (ListingStatus.READY, ListingStatus.LISTED)
@@ -98,27 +104,42 @@ class ChannelSales:
     month: str  # YYYY-MM in the county's time
     product_id: int
     product_name: str
-    sales: Decimal  # net of refunds, goods only
+    sales: Decimal  # net of refunds, goods only, in `currency`
     poor_linked: Decimal  # of which sold by sellers linked to registered-poor households
+    # CNY: yuan orders and foreign-currency ones at the rate frozen on each at placement; another
+    # code: orders in that currency whose day had no rate, which never add up with yuan.
+    currency: str = CNY
 
 
 STOREFRONT = "storefront"
 
 
 def sales_by_channel(*, county: County, products: QuerySet[Product]) -> list[ChannelSales]:
-    """Sales by channel, month and product, and how much of them came from sellers who work
-    with registered-poor households (the share the county reports). Orders without a channel
-    are the own storefront's."""
+    """Sales in yuan by channel, month and product, and how much of them came from sellers who
+    work with registered-poor households (the share the county reports). Orders without a
+    channel are the own storefront's; a foreign-currency order counts at its frozen rate."""
+    return _channel_sales(county, products, sales(county=county), in_yuan=True)
+
+
+def sales_in_other_currencies(*, county: County, products: QuerySet[Product]) -> list[ChannelSales]:
+    """The sales that `sales_by_channel` cannot count in yuan (a foreign-currency order whose
+    day had no rate), by channel, month, product and currency, in that currency."""
+    return _channel_sales(county, products, sales_without_rate(county=county), in_yuan=False)
+
+
+def _channel_sales(
+    county: County, products: QuerySet[Product], orders: QuerySet[Order], *, in_yuan: bool
+) -> list[ChannelSales]:
     poor_sellers = set(
         SellerHousehold.objects.filter(
             household__registered_poor=True, seller__county=county
         ).values_list("seller_id", flat=True)
     )
     lines = (
-        OrderLine.objects.filter(order__in=sales(county=county), product__in=products)
+        OrderLine.objects.filter(order__in=orders, product__in=products)
         .annotate(
             month=TruncMonth("order__placed_at", tzinfo=county.zone),
-            net=NET_LINE_TOTAL,
+            net=NET_LINE_TOTAL if in_yuan else NET_LINE_IN_ORDER_CURRENCY,
         )
         .values_list(
             "order__channel_order__channel__code",
@@ -126,19 +147,20 @@ def sales_by_channel(*, county: County, products: QuerySet[Product]) -> list[Cha
             "product_id",
             "product_name",
             "order__seller_id",
+            "order__currency",
             "net",
         )
     )
-    totals: dict[tuple[str, str, int], list[Any]] = {}
-    for code, month, product_id, name, seller_id, net in lines:
-        key = (code or STOREFRONT, f"{month:%Y-%m}", product_id)
+    totals: dict[tuple[str, str, int, str], list[Any]] = {}
+    for code, month, product_id, name, seller_id, currency, net in lines:
+        key = (code or STOREFRONT, f"{month:%Y-%m}", product_id, CNY if in_yuan else currency)
         row = totals.setdefault(key, [name, Decimal(0), Decimal(0)])
         row[1] += net
         if seller_id in poor_sellers:
             row[2] += net
     return [
-        ChannelSales(code, month, product_id, name, total, poor)
-        for (code, month, product_id), (name, total, poor) in sorted(totals.items())
+        ChannelSales(code, month, product_id, name, total, poor, currency)
+        for (code, month, product_id, currency), (name, total, poor) in sorted(totals.items())
     ]
 
 

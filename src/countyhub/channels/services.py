@@ -171,6 +171,16 @@ def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft])
     )
     now = timezone.now()
     day = local_date(now, channel.county)
+    # A foreign-currency order freezes the rate of its day (the last one published on or
+    # before it); without one it is still taken (the platform sold it), counted in its currency.
+    frozen = {"fx_rate": Decimal(1), "fx_source": "", "fx_date": None}
+    if channel.currency != CNY:
+        found = hooks.latest_rate(channel.currency, day)
+        frozen = {
+            "fx_rate": found.rate if found else None,
+            "fx_source": found.source if found else "",
+            "fx_date": found.date if found else None,
+        }
     checkouts = Checkout.objects.bulk_create(
         Checkout(
             county=channel.county,
@@ -201,6 +211,7 @@ def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft])
             payment_method=PaymentMethod.BANK_TRANSFER,
             total=sum((line.line_total for line in order_lines), Decimal("0.00")),
             currency=channel.currency,
+            **frozen,
             placed_at=now,
         )
         order.created_lines = order_lines

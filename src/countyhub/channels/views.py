@@ -58,9 +58,11 @@ def index(request: HttpRequest, county_slug: str) -> HttpResponse:
             }
         )
     county = channels[0].county
-    sales = selectors.sales_by_channel(
-        county=county, products=policies.county_products(request.user, county.pk)
-    )
+    products = policies.county_products(request.user, county.pk)
+    sales = selectors.sales_by_channel(county=county, products=products)
+    other: dict[tuple[str, str], Decimal] = {}
+    for row in selectors.sales_in_other_currencies(county=county, products=products):
+        other[row.channel, row.currency] = other.get((row.channel, row.currency), 0) + row.sales
     by_channel: dict[str, list[Decimal]] = {}
     for row in sales:
         totals = by_channel.setdefault(row.channel, [Decimal(0), Decimal(0)])
@@ -74,6 +76,10 @@ def index(request: HttpRequest, county_slug: str) -> HttpResponse:
             for code, (total, poor) in sorted(by_channel.items())
         ],
         "outside_share": selectors.outside_storefront_share(sales),
+        "other_currencies": [
+            {"channel": code, "currency": currency, "sales": total}
+            for (code, currency), total in sorted(other.items())
+        ],
     }
     return render(request, "channels/index.html", context)
 
@@ -84,15 +90,27 @@ def sales_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
     if not policies.visible_channels(request.user).filter(county__slug=county_slug).exists():
         raise Http404
     county = County.objects.get(slug=county_slug)
+    products = policies.county_products(request.user, county.pk)
+    # Yuan rows first (foreign-currency orders at their frozen rates), then the sales that had no
+    # rate in their own currency: the currency column says which.
     rows = selectors.sales_by_channel(
-        county=county, products=policies.county_products(request.user, county.pk)
-    )
+        county=county, products=products
+    ) + selectors.sales_in_other_currencies(county=county, products=products)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sales-by-channel.csv"'
     response.write("\ufeff")  # Excel and WPS read UTF-8 only after a byte-order mark
     writer = SafeCsvWriter(response)
     writer.writerow(
-        ["channel", "month", "product_id", "product", "sales", "poor_linked_sales", "poor_share"]
+        [
+            "channel",
+            "month",
+            "product_id",
+            "product",
+            "currency",
+            "sales",
+            "poor_linked_sales",
+            "poor_share",
+        ]
     )
     for row in rows:
         share = f"{row.poor_linked / row.sales:.4f}" if row.sales else ""
@@ -102,6 +120,7 @@ def sales_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
                 row.month,
                 row.product_id,
                 row.product_name,
+                row.currency,
                 f"{row.sales:.2f}",
                 f"{row.poor_linked:.2f}",
                 share,

@@ -70,7 +70,8 @@ def import_receipts(
     files: Annotated[list[Path], typer.Argument(help="GACC receipt messages (XML).")],
 ) -> None:
     """Import customs receipt messages (CEB304, CEB404, CEB506, CEB510, CEB604) into the
-    county's export orders' status histories; a receipt already recorded is not added again.
+    county's export orders' status histories, and CEB702 into its 9610 summary applications';
+    a receipt already recorded is not added again.
     Exit 2 naming the file, line and column of a bad one (nothing of it is saved), 1 for an
     unknown county."""
     from countyhub.commands.web import _setup_django

@@ -32,6 +32,8 @@ def storefront(request: HttpRequest) -> dict[str, Any]:
         "training_counties": sorted(training_counties - programs_counties, key=lambda c: c.name),
         # Enumerators' phone page of each county they interview in.
         "collecting_counties": [m.county for m in memberships if m.role == Role.ENUMERATOR],
+        # Customs brokers' export declarations, per county they declare for.
+        "brokered_counties": [m.county for m in memberships if m.role == Role.CUSTOMS_BROKER],
         # Which of a county's pages a sub-menu offers (superusers administer every county).
         "administered_county_ids": _county_ids(memberships, Role.COUNTY_ADMIN),
         "trained_county_ids": _county_ids(memberships, Role.TRAINER),

@@ -203,6 +203,10 @@ class Role(models.TextChoices):
     BUYER = "buyer", _("buyer")
     # Interviews households for the county's surveys, in the villages assigned to them.
     ENUMERATOR = "enumerator", _("enumerator")
+    # A person of a declaring agent (报关行): sees and downloads the county's export
+    # declarations, documents and customs messages and imports customs' receipts; nothing
+    # else of the sellers, and no household.
+    CUSTOMS_BROKER = "customs_broker", pgettext_lazy("role", "customs broker")  # a person
 
 
 class Membership(TimestampedModel):

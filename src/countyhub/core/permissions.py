@@ -23,6 +23,10 @@ def is_county_admin(user: Any, county: County | int) -> bool:
     return getattr(user, "is_superuser", False) or Role.COUNTY_ADMIN in roles_in(user, county)
 
 
+def is_customs_broker(user: Any, county: County | int) -> bool:
+    return Role.CUSTOMS_BROKER in roles_in(user, county)
+
+
 def may_see_households(user: Any, county: County | int) -> bool:
     """Household data is personal: only county staff and analysts see it."""
     return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from countyhub.core.months import month_end, month_start
-from countyhub.crossborder.models import ExportOrder, ExportOrderLine, TradeParty
+from countyhub.crossborder.models import (
+    ExportOrder,
+    ExportOrderLine,
+    SummaryApplication,
+    TradeParty,
+)
 from countyhub.crossborder.selectors import hs_line
 from countyhub.customs import messages
 from countyhub.customs.declaration import Declaration, Line, Mode, Party, StatisticsFlag, Transfer
@@ -108,6 +114,43 @@ def needs_summary(export: ExportOrder) -> bool:
     return export.mode == Mode.B2C and export.statistics_flag == StatisticsFlag.SUMMARY
 
 
+def summary_cop_no(customs_code: str, month: datetime.date, ecommerce_id: int) -> str:
+    """Our number of the summary application of an enterprise, customs and month."""
+    return f"SUM{customs_code}{month:%Y%m}{ecommerce_id:06d}"
+
+
+@dataclass(frozen=True)
+class SummaryKey:
+    ecommerce_id: int
+    customs_code: str
+    month: datetime.date  # its first day
+
+
+def summary_applications(county_id: int) -> dict[str, SummaryKey]:
+    """Our number → enterprise, customs and month of every summary application the county's
+    9610 summary-declared export orders make (one per enterprise, customs and month)."""
+    found = {}
+    rows = ExportOrder.objects.filter(
+        county_id=county_id, mode=Mode.B2C, statistics_flag=StatisticsFlag.SUMMARY
+    ).values_list("ecommerce_id", "customs_code", "export_date")
+    for ecommerce_id, customs_code, export_date in rows:
+        month = month_start(export_date)
+        key = SummaryKey(ecommerce_id, customs_code, month)
+        found[summary_cop_no(customs_code, month, ecommerce_id)] = key
+    return found
+
+
+def summary_application_of(export: ExportOrder) -> SummaryApplication | None:
+    """The summary application covering a 9610 summary-declared order, once customs answered
+    it (None before its first CEB702 receipt, and for every other order)."""
+    if not needs_summary(export):
+        return None
+    number = summary_cop_no(
+        export.customs_code, month_start(export.export_date), export.ecommerce_id
+    )
+    return SummaryApplication.objects.filter(county_id=export.county_id, cop_no=number).first()
+
+
 def summary_window(export: ExportOrder) -> messages.SummaryWindow:
     """The monthly summary application of the order's e-commerce enterprise at its declaring
     customs: the export month (Beijing time), and the customs list numbers known so far of
@@ -123,7 +166,7 @@ def summary_window(export: ExportOrder) -> messages.SummaryWindow:
         export_date__range=(start_day, end_day),
     ).exclude(invt_no="")
     return messages.SummaryWindow(
-        cop_no=f"SUM{export.customs_code}{start_day:%Y%m}{export.ecommerce_id:06d}",
+        cop_no=summary_cop_no(export.customs_code, start_day, export.ecommerce_id),
         customs_code=export.customs_code,
         start=datetime.datetime.combine(start_day, datetime.time.min, messages.BEIJING),
         end=datetime.datetime.combine(end_day, datetime.time(23, 59, 59), messages.BEIJING),

@@ -4,17 +4,17 @@ rule converts at, and what a product lacks to be listed on a cross-border channe
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product
+from countyhub.channels.hooks import FoundRate
 from countyhub.channels.models import Channel, ChannelKind
 from countyhub.crossborder.models import ExchangeRate, RateSource
 from countyhub.crossborder.selectors import trade_data_gaps
 
 
-def latest_rate(currency: str, day: datetime.date) -> tuple[Decimal, datetime.date] | None:
+def latest_rate(currency: str, day: datetime.date) -> FoundRate | None:
     """The latest PBOC central parity of `currency` on or before `day` (a weekend or holiday
     has none: the last working day's applies), with its date."""
     rate = (
@@ -22,7 +22,7 @@ def latest_rate(currency: str, day: datetime.date) -> tuple[Decimal, datetime.da
         .order_by("-date")
         .first()
     )
-    return None if rate is None else (rate.rate, rate.date)
+    return None if rate is None else FoundRate(rate.rate, rate.date, rate.source)
 
 
 def crossborder_gaps(channel: Channel, product: Product, day: datetime.date) -> list[str]:

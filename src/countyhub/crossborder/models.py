@@ -663,6 +663,73 @@ class DeclarationStatus(KeptForGood):
         return receipt_status_label(self.code)
 
 
+class SummaryApplication(CountyScoped):
+    """A 9610 summary application (CEB701) of one e-commerce enterprise, declaring customs and
+    month, as customs answered it (CEB702 receipts): its numbers and latest status. The
+    application itself is generated from the month's export orders each time it is asked for;
+    this row exists from its first receipt."""
+
+    cop_no = models.CharField(_("our application number"), max_length=30, unique=True)
+    ecommerce = models.ForeignKey(
+        TradeParty,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("e-commerce enterprise"),
+    )
+    customs_code = models.CharField(_("declaring customs"), max_length=4)
+    month = models.DateField(_("month"))  # its first day
+    pre_no = models.CharField(_("pre-entry number"), max_length=18, blank=True)
+    sum_no = models.CharField(_("summary application number"), max_length=18, blank=True)
+    # The status of the latest receipt (by customs' time); SummaryStatus keeps the history.
+    status = models.IntegerField(_("customs status"), default=0)
+
+    class Meta:
+        verbose_name = _("summary application")
+        verbose_name_plural = _("summary applications")
+        ordering = ["-month", "cop_no"]
+
+    def __str__(self) -> str:
+        return self.cop_no
+
+    @property
+    def status_label(self) -> str:
+        return receipt_status_label(self.status)
+
+
+class SummaryStatus(KeptForGood):
+    """One CEB702 receipt of a summary application."""
+
+    application = models.ForeignKey(
+        SummaryApplication,
+        on_delete=models.CASCADE,
+        related_name="statuses",
+        verbose_name=_("summary application"),
+    )
+    code = models.IntegerField(_("status code"), validators=[validate_receipt_code])
+    at = models.DateTimeField(_("when"))
+    info = models.CharField(pgettext_lazy("receipt", "information"), max_length=1000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("summary application status")
+        verbose_name_plural = _("summary application statuses")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.code}"
+
+    @property
+    def label(self) -> str:
+        return receipt_status_label(self.code)
+
+
 class DocumentKind(models.TextChoices):
     INVOICE = "invoice", _("commercial invoice")
     PACKING_LIST = "packing_list", _("packing list")

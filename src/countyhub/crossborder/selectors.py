@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Seller, SellerHousehold
 from countyhub.core.models import County
-from countyhub.core.permissions import is_county_admin
+from countyhub.core.permissions import is_county_admin, is_customs_broker
 from countyhub.crossborder.errors import CrossborderError, CrossborderErrorCode
 from countyhub.crossborder.models import (
     ComplianceRecord,
@@ -110,11 +110,17 @@ def may_manage_exports(user: Any, seller: Seller) -> bool:
 
 
 def export_orders_for(user: Any, county: County) -> QuerySet[ExportOrder]:
-    """The export orders of a county a user may see: all for county staff, else their sellers'."""
+    """The export orders of a county a user may see: all for county staff and the county's
+    customs brokers (who declare them), else their sellers'."""
     orders = ExportOrder.objects.filter(county=county).select_related("order", "order__seller")
-    if is_county_admin(user, county):
+    if is_county_admin(user, county) or is_customs_broker(user, county):
         return orders
     return orders.filter(order__seller__staff=user)
+
+
+def may_import_receipts(user: Any, county: County) -> bool:
+    """County staff and the county's customs brokers."""
+    return is_county_admin(user, county) or is_customs_broker(user, county)
 
 
 REPORT_DIMENSIONS = ("destination", "currency", "mode", "product")

@@ -21,6 +21,7 @@ from countyhub.core.audit import record_audit, save_with_audit
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
 from countyhub.core.tabular import TableError, read_table
+from countyhub.crossborder.declarations import SummaryKey, summary_applications
 from countyhub.crossborder.errors import CrossborderError, CrossborderErrorCode
 from countyhub.crossborder.models import (
     ComplianceRecord,
@@ -36,7 +37,10 @@ from countyhub.crossborder.models import (
     ProductTradeData,
     RateSource,
     StatusSource,
+    SummaryApplication,
+    SummaryStatus,
     TradeParty,
+    validate_receipt_code,
 )
 from countyhub.crossborder.selectors import hs_line, rate_on, trade_data_gaps
 from countyhub.customs import messages
@@ -46,6 +50,7 @@ from countyhub.customs.currencies import (
     check_minor_units,
     convert_from_cny,
     line_total,
+    round_amount,
 )
 from countyhub.customs.declaration import check_declaration, five_places, logistics_no_reused
 from countyhub.customs.errors import (
@@ -324,8 +329,20 @@ def create_export_order(
         )
     currency = fields["currency"]
     rate_day = local_date(order.placed_at, order.county)
+    # A shop order in a foreign currency (a cross-border channel's) is priced in it already:
+    # the export keeps its currency, prices and the rate frozen on it at placement.
+    priced_abroad = order.currency != CNY
+    if priced_abroad and currency != order.currency:
+        raise CrossborderError(
+            CrossborderErrorCode.DECLARATION_INVALID,
+            _("Order %(number)s was placed in %(currency)s: export it in %(currency)s.")
+            % {"number": order.number, "currency": order.currency},
+            field="currency",
+        )
     if currency == CNY:
         rate, source, rate_date = Decimal(1), RateSource.MANUAL, rate_day
+    elif priced_abroad and order.fx_rate is not None and order.fx_date is not None:
+        rate, source, rate_date = order.fx_rate, order.fx_source, order.fx_date
     else:
         found = rate_on(currency, rate_day, rate_source)
         rate, source, rate_date = found.rate, found.source, found.date
@@ -368,7 +385,11 @@ def create_export_order(
             continue
         data = product.trade_data
         hs = hs_line(data.hs_code, export.export_date)
-        unit_price = convert_from_cny(order_line.unit_price, rate, currency, ending)
+        unit_price = (
+            round_amount(order_line.unit_price, currency)
+            if priced_abroad
+            else convert_from_cny(order_line.unit_price, rate, currency, ending)
+        )
         quantity = order_line.quantity
         lines.append(
             ExportOrderLine(
@@ -530,13 +551,88 @@ def _receipt_problem(filename: str, problem: Problem) -> str:
     return f"{filename}, {place}: {problem.message}"
 
 
+SUMMARY_RECEIPT = "CEB702"
+
+
+def _record_summary_receipt(
+    *,
+    actor: Any,
+    county: County,
+    receipt: messages.Receipt,
+    applications: dict[str, SummaryKey],
+) -> bool | str:
+    """Add a CEB702 receipt to the history of the county's summary application it names (by our
+    number); True if added, False if already there, else what is wrong (with the line)."""
+    line = _("line %(line)s") % {"line": receipt.line}
+    key = applications.get(receipt.cop_no)
+    if key is None:
+        return _("%(line)s: no summary application %(number)s in this county.") % {
+            "line": line,
+            "number": receipt.cop_no,
+        }
+    enterprise = TradeParty.objects.get(pk=key.ecommerce_id)
+    if receipt.ebc_code != enterprise.code:
+        return _(
+            "%(line)s: summary application %(number)s is %(name)s's (%(code)s), not %(other)s's."
+        ) % {
+            "line": line,
+            "number": receipt.cop_no,
+            "name": enterprise.name,
+            "code": enterprise.code,
+            "other": receipt.ebc_code,
+        }
+    try:
+        validate_receipt_code(receipt.status)
+    except ValidationError as error:
+        return f"{line}: {' '.join(error.messages)}"
+    application, created = SummaryApplication.objects.select_for_update().get_or_create(
+        cop_no=receipt.cop_no,
+        defaults={
+            "county": county,
+            "ecommerce_id": key.ecommerce_id,
+            "customs_code": key.customs_code,
+            "month": key.month,
+        },
+    )
+    if (
+        not created
+        and application.statuses.filter(
+            code=receipt.status, at=receipt.at, info=receipt.info[:1000]
+        ).exists()
+    ):
+        return False
+    status = SummaryStatus.objects.create(
+        application=application,
+        code=receipt.status,
+        at=receipt.at,
+        info=receipt.info[:1000],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    # Customs gives the numbers once they exist; a later receipt without them keeps them.
+    application.pre_no = receipt.pre_no or application.pre_no
+    application.sum_no = receipt.sum_no or application.sum_no
+    application.status = application.statuses.order_by("-at", "-pk").values_list("code", flat=True)[
+        0
+    ]
+    application.save(update_fields=["pre_no", "sum_no", "status", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="summarystatus.created",
+        target=status,
+        county=county,
+        changes={"application": application.cop_no, "code": receipt.status},
+    )
+    return True
+
+
 @transaction.atomic
 def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) -> ReceiptImport:
     """Read a customs receipt message (CEB304, CEB404, CEB506, CEB510, CEB604) and add each
-    receipt to the history of the county's export order it answers. All or nothing: malformed
-    XML (its line and column), an unknown message, a schema problem or a receipt naming no
-    export order of the county refuses the file. Idempotent: a receipt already in the history
-    (same order, message, code, time and text) is not added again."""
+    receipt to the history of the county's export order it answers, or a summary receipt
+    (CEB702) to that of the county's summary application. All or nothing: malformed XML (its
+    line and column), an unknown message, a schema problem or a receipt naming no export order
+    or summary application of the county refuses the file. Idempotent: a receipt already in
+    the history (same order or application, message, code, time and text) is not added again."""
     try:
         receipts = messages.read_receipts(xml)
     except MessageError as error:
@@ -546,9 +642,23 @@ def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) ->
         ) from error
     if not receipts:
         raise _file_error(filename, [_("%(file)s holds no receipt.") % {"file": filename}])
-    unknown = []
+    unknown: list[str] = []
     added = already = 0
+    applications: dict[str, SummaryKey] | None = None
     for receipt in receipts:
+        if receipt.message_type == SUMMARY_RECEIPT:
+            if applications is None:
+                applications = summary_applications(county.pk)
+            outcome = _record_summary_receipt(
+                actor=actor, county=county, receipt=receipt, applications=applications
+            )
+            if isinstance(outcome, str):
+                unknown.append(f"{filename}, " + outcome)
+            elif outcome:
+                added += 1
+            else:
+                already += 1
+            continue
         export = _export_for_receipt(county, receipt)
         if export is None:
             unknown.append(
@@ -585,7 +695,7 @@ def import_receipts(*, actor: Any, county: County, xml: bytes, filename: str) ->
     if unknown:
         raise _problems_error(
             CrossborderErrorCode.UNKNOWN_RECEIPT,
-            _("Some receipts name no export order. Nothing was saved."),
+            _("Some receipts name no export order or summary application. Nothing was saved."),
             unknown,
         )
     return ReceiptImport(added=added, already=already)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product
 from countyhub.core.models import County
-from countyhub.core.permissions import is_county_admin
+from countyhub.core.permissions import is_county_admin, is_customs_broker
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.crossborder import documents, selectors, services
 from countyhub.crossborder.charts import destinations_svg
@@ -23,6 +23,7 @@ from countyhub.crossborder.declarations import (
     SUMMARY_FILE,
     export_messages,
     needs_summary,
+    summary_application_of,
     summary_message,
 )
 from countyhub.crossborder.errors import CrossborderError
@@ -84,20 +85,27 @@ def trade_data(request: HttpRequest, county_slug: str, product_id: int) -> HttpR
 def export_orders(request: HttpRequest, county_slug: str) -> HttpResponse:
     county = _county(county_slug)
     orders = selectors.export_orders_for(request.user, county)
-    if (
-        not is_county_admin(request.user, county)
-        and not request.user.seller_staff_of.filter(county=county).exists()
-    ):
+    sells = is_county_admin(request.user, county) or (
+        request.user.seller_staff_of.filter(county=county).exists()
+    )
+    broker = is_customs_broker(request.user, county)
+    if not sells and not broker:
         raise PermissionDenied
-    kpis = selectors.export_kpis(orders)
-    context = {
+    context: dict[str, object] = {
         "county": county,
         "exports": orders,
         "may_report": is_county_admin(request.user, county),
-        "kpis": kpis,
-        "poor_percent": None if kpis.poor_share is None else kpis.poor_share * 100,
-        "chart": destinations_svg(kpis),
+        "may_import_receipts": selectors.may_import_receipts(request.user, county),
     }
+    if sells:
+        # The sales figures (and the registered-poor households' share) are the county's and
+        # the sellers', not the broker's, who declares the orders.
+        kpis = selectors.export_kpis(orders)
+        context.update(
+            kpis=kpis,
+            poor_percent=None if kpis.poor_share is None else kpis.poor_share * 100,
+            chart=destinations_svg(kpis),
+        )
     return render(request, "crossborder/exports.html", context)
 
 
@@ -128,6 +136,7 @@ def export_order(request: HttpRequest, county_slug: str, export_id: int) -> Http
         "form": form,
         "lines": export.lines.all(),
         "statuses": export.statuses.all(),
+        "summary": summary_application_of(export),
         "documents": export.documents.all(),
         "downloads": [
             *DOCUMENTS,
@@ -136,6 +145,7 @@ def export_order(request: HttpRequest, county_slug: str, export_id: int) -> Http
             *([SUMMARY_FILE] if needs_summary(export) else []),
         ],
         "problems": documents.totals_problems(export),
+        "may_record": selectors.may_manage_exports(request.user, export.order.seller),
     }
     return render(request, "crossborder/export.html", context, status=400 if form.errors else 200)
 
@@ -167,10 +177,11 @@ def download(request: HttpRequest, county_slug: str, export_id: int, name: str) 
 @login_required
 def receipts(request: HttpRequest, county_slug: str) -> HttpResponse:
     """The county's customs broker uploads GACC receipt messages (CEB304, CEB404, CEB506,
-    CEB510, CEB604); each export order's status follows. A bad file changes nothing and says
+    CEB510, CEB604, and CEB702 for summary applications); each export order's or summary
+    application's status follows. A bad file changes nothing and says
     where it is wrong; the same file twice adds nothing."""
     county = _county(county_slug)
-    if not is_county_admin(request.user, county):
+    if not selectors.may_import_receipts(request.user, county):
         raise PermissionDenied
     form = ReceiptUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []

@@ -446,6 +446,8 @@ RECEIPT_TYPES = {
     "CEB506": "LogisticsReturn",
     "CEB510": "DepartureReturn",
     "CEB604": "InventoryReturn",
+    # The answer to a 9610 summary application (CEB701): its pre-entry and summary numbers.
+    "CEB702": "SummaryReturn",
 }
 
 
@@ -462,6 +464,11 @@ class Receipt:
     info: str
     logistics_no: str = ""
     line: int = 0  # where the receipt starts in its file (0: unknown)
+    # A summary receipt's (CEB702): customs' pre-entry and summary application numbers and the
+    # e-commerce enterprise it is for.
+    pre_no: str = ""
+    sum_no: str = ""
+    ebc_code: str = ""
 
 
 def _tag(name: str) -> str:
@@ -596,6 +603,9 @@ def _receipts_of(root: ET.Element, kind: str) -> list[tuple[Receipt, ET.Element]
                     at=at,
                     info=values.get("returnInfo", ""),
                     logistics_no=values.get("logisticsNo", ""),
+                    pre_no=values.get("preNo", ""),
+                    sum_no=values.get("sumNo", ""),
+                    ebc_code=values.get("ebcCode", ""),
                 ),
                 entry,
             )

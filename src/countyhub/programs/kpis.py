@@ -203,9 +203,11 @@ def county_kpis(
     categories = Program.agricultural_categories.through.objects.filter(
         program__county=county
     ).values("category_id")
-    farm_lines = OrderLine.objects.filter(
-        order__county=county, product__category_id__in=categories
-    ).exclude(order__status__in=NOT_SALES)
+    farm_lines = (
+        OrderLine.objects.filter(order__county=county, product__category_id__in=categories)
+        .exclude(order__status__in=NOT_SALES)
+        .filter(order__fx_rate__isnull=False)
+    )  # in yuan
     add(
         Kpi.AGRICULTURAL_SALES,
         _in_year(farm_lines, "order__placed_at", start, end).aggregate(t=Sum(NET_LINE_TOTAL))["t"]

@@ -172,6 +172,19 @@ class Order(KeptForGood, CountyScoped):
         _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     currency = models.CharField(_("currency"), max_length=3, default=CNY)
+    # CNY per unit of `currency`, frozen when the order was placed (1 for a yuan order), with the
+    # rate's source and date: every yuan figure of a foreign-currency order uses it, never a
+    # later rate. Null: the order's day had no rate; its figures stay in its own currency.
+    fx_rate = models.DecimalField(
+        _("exchange rate (CNY per unit)"),
+        max_digits=18,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        default=Decimal(1),
+    )
+    fx_source = models.CharField(_("rate source"), max_length=20, blank=True)
+    fx_date = models.DateField(_("rate date"), null=True, blank=True)
     # The buyer's kind when the order was placed (copied from the buyer profile) and the use the
     # buyer declared; blank on older orders, classified by the documented fallback.
     buyer_kind = models.CharField(
@@ -204,6 +217,11 @@ class Order(KeptForGood, CountyScoped):
         ordering = ["-placed_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(currency=CNY) & Q(fx_rate=1))
+                | (~Q(currency=CNY) & (Q(fx_rate__isnull=True) | Q(fx_rate__gt=0))),
+                name="order_fx_rate_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=F("total")),
                 name="order_refunded_within_total",

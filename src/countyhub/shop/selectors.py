@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Round, TruncMonth
 from django.utils import timezone
 
 from countyhub.catalog.models import Household
@@ -32,8 +41,24 @@ TO_FULFIL = (OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.PACKED)
 # NET_TOTAL and NET_LINE_TOTAL. A sale is of goods: the shipping fee is the courier's money, not
 # the seller's (a whole refund, which gives the fee back too, makes the order REFUNDED).
 NOT_SALES = (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
-NET_TOTAL = F("total") - F("shipping_fee") - F("refunded_total")
-NET_LINE_TOTAL = F("line_total") - F("refunded_amount")
+
+
+def _in_yuan(amount: Any, rate: str) -> ExpressionWrapper:
+    """`amount` of an order in yuan: times the rate frozen on the order at placement (1 for a
+    yuan order), rounded to the fen per order or line as customs.currencies.to_cny does."""
+    return ExpressionWrapper(
+        Round(amount * F(rate), 2), output_field=DecimalField(max_digits=16, decimal_places=2)
+    )
+
+
+# In yuan; null for an order in another currency whose day had no rate (`sales` leaves those
+# out: `sales_in_other_currencies` shows them in their own currency).
+NET_TOTAL = _in_yuan(F("total") - F("shipping_fee") - F("refunded_total"), "fx_rate")
+NET_LINE_TOTAL = _in_yuan(F("line_total") - F("refunded_amount"), "order__fx_rate")
+NET_LINE_IN_ORDER_CURRENCY = ExpressionWrapper(
+    F("line_total") - F("refunded_amount"),
+    output_field=DecimalField(max_digits=16, decimal_places=2),
+)
 # Before these, the goods are still on the shelf (allocated); from SHIPPED on they have left
 # (a returned parcel's goods are back on the shelf).
 GOODS_LEFT = (
@@ -45,8 +70,16 @@ GOODS_LEFT = (
 
 
 def sales(*, county: Any = None) -> QuerySet[Order]:
-    """Orders that count as sales (of `county`, if given)."""
-    orders = Order.objects.exclude(status__in=NOT_SALES)
+    """Orders that count as sales in yuan (of `county`, if given): a foreign-currency order
+    only with the rate frozen on it (see `sales_without_rate`)."""
+    orders = Order.objects.exclude(status__in=NOT_SALES).filter(fx_rate__isnull=False)
+    return orders if county is None else orders.filter(county=county)
+
+
+def sales_without_rate(*, county: Any = None) -> QuerySet[Order]:
+    """Sales in another currency whose day had no exchange rate: they cannot be counted in yuan
+    and are shown in their own currency."""
+    orders = Order.objects.exclude(status__in=NOT_SALES).filter(fx_rate__isnull=True)
     return orders if county is None else orders.filter(county=county)
 
 
@@ -151,6 +184,7 @@ def product_month_sales(
             order__placed_at__lt=_local_midnight(add_months(months[-1], 1)),
         )
         .exclude(order__status__in=NOT_SALES)
+        .filter(order__fx_rate__isnull=False)
         .annotate(month=TruncMonth("order__placed_at"))
         .values("product_id", "product_name", "month")
         .annotate(value=Sum(NET_LINE_TOTAL))
