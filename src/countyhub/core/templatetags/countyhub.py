@@ -36,3 +36,12 @@ def page_query(context: dict[str, Any], number: int, parameter: str = "") -> str
     query = context["request"].GET.copy()
     query[parameter or "page"] = str(number)
     return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def job_may_retry(context: template.Context, job: Any) -> bool:
+    """Whether the page's user may start this failed background job again."""
+    from countyhub.core.jobs import may_retry  # the tag library loads before the apps are ready
+
+    request = context.get("request")
+    return bool(request) and may_retry(job, request.user)
