@@ -4,14 +4,20 @@ administrators on the admin's page of recent failures (issue 19)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import translation
 
 from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, Job, JobStatus
+from tests.conftest import requires_postgres
 from tests.factories.core import UserFactory
 
 FLAKY = "tests.flaky"
@@ -180,3 +186,59 @@ def test_the_superuser_sees_all_failures_and_others_none(client, world, failed_j
     for role in ("analyst", "buyer", "seller_staff"):
         client.force_login(world.users[role])
         assert client.get(FAILURES).status_code == 302  # to the admin's login
+
+
+REDIS_URL = "redis://127.0.0.1:6379/7"  # the jobs suite's own database number
+
+
+@requires_postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_retries_a_transient_failure_and_fails_a_permanent_one(settings, tmp_path):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings.REDIS_URL = REDIS_URL
+    db = connection.settings_dict
+    log_path = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "COUNTYHUB_JOB_RETRIES": "3",
+        "COUNTYHUB_JOB_RETRY_DELAY": "0.2",
+        "COUNTYHUB_JOB_RETRY_MAX_DELAY": "1",
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    with log_path.open("ab") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "tests.core.flaky_worker"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    try:
+        once = jobs.submit(FLAKY, inputs={"fail": 1})
+        broken = jobs.submit(FLAKY, inputs={"permanent": True})
+        once = _wait(once, log_path)
+        assert once.status == JobStatus.SUCCEEDED, (once.error, log_path.read_text())
+        assert once.attempts == 2 and once.result == {"attempts": 2}
+        broken = _wait(broken, log_path)
+        assert broken.status == JobStatus.FAILED and broken.attempts == 1
+        assert "ValueError" in broken.error
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def _wait(job: Job, log: Any, timeout: float = 90) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job.pk} still {job.status}: {log.read_text()}")

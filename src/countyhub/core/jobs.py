@@ -285,13 +285,13 @@ def execute(job_id: int, *, heartbeat: bool = True) -> None:
                 logger.exception("background job %s: the database stayed away", job_id)
                 return
             delay = retry_delay(failures)
-            if delay is None:
-                return
-            if not connection.in_atomic_block:
-                # A fresh connection for the next attempt: the failed one may be broken (one
-                # inside a transaction is the caller's, and stays).
-                connections.close_all()
-            time.sleep(delay)
+        if delay is None:
+            return
+        if not connection.in_atomic_block:
+            # A fresh connection for the next attempt: the failed one may be broken (one
+            # inside a transaction is the caller's, and stays).
+            connections.close_all()
+        time.sleep(delay)
 
 
 def attempt(job_id: int, *, heartbeat: bool = True) -> float | None:

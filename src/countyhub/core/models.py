@@ -409,13 +409,6 @@ class Job(TimestampedModel):
     def finished(self) -> bool:
         return self.status in self.FINISHED
 
-    @property
-    def label(self) -> str:
-        """What the jobs pages call this job's kind (registered with its handler)."""
-        from countyhub.core.jobs import LABELS  # the registry lives with the handlers
-
-        return str(LABELS.get(self.kind, self.kind))
-
 
 class FailedJob(Job):
     """The admin's page of recent failures (a view of Job, no table of its own)."""

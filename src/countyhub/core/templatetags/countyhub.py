@@ -45,3 +45,11 @@ def job_may_retry(context: template.Context, job: Any) -> bool:
 
     request = context.get("request")
     return bool(request) and may_retry(job, request.user)
+
+
+@register.filter
+def job_label(job: Any) -> str:
+    """What the jobs pages call a job's kind (registered with its handler)."""
+    from countyhub.core.jobs import LABELS
+
+    return str(LABELS.get(job.kind, job.kind))
