@@ -4,6 +4,7 @@ administrators on the admin's page of recent failures (issue 19)."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, Job, JobStatus
@@ -112,12 +113,22 @@ def failed_jobs(world):
         county=world.county,
         attempts=3,
         inputs={"fail": 0},
+        finished_at=timezone.now(),
     )
     elsewhere = Job.objects.create(
         kind=FLAKY,
         status=JobStatus.FAILED,
         error="Elsewhere broke",
         created_by=world.users["other_county_admin"],
+        finished_at=timezone.now(),
+    )
+    # A failure of long ago is off the page of recent ones.
+    Job.objects.create(
+        kind=FLAKY,
+        status=JobStatus.FAILED,
+        error="Long forgotten",
+        county=world.county,
+        finished_at=timezone.now() - datetime.timedelta(days=40),
     )
     return mine, elsewhere
 
@@ -170,7 +181,7 @@ def test_county_administrators_see_their_countys_failures_only(client, world, fa
     client.force_login(world.users["county_admin"])
     page = client.get(FAILURES, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "could not be reached" in page and "Elsewhere broke" not in page
-    assert "1 failed job" in page
+    assert "1 failed job" in page and "Long forgotten" not in page
     assert client.get(f"{FAILURES}{mine.pk}/change/").status_code == 200
     assert client.get(f"{FAILURES}{elsewhere.pk}/change/").status_code == 302  # not theirs
     # The outsider administers another county: none of this one's failures.
@@ -242,3 +253,40 @@ def _wait(job: Job, log: Any, timeout: float = 90) -> Job:
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job.pk} still {job.status}: {log.read_text()}")
+
+
+@pytest.mark.django_db
+def test_an_analysis_run_again_after_a_partial_attempt_gives_the_same_result(world, settings):
+    """The analysis job is idempotent: a second attempt (after one that wrote its report and
+    then failed, or a retry of a finished run) leaves the same results and one PDF."""
+    from countyhub.analyses import services
+    from countyhub.analyses.models import AnalysisKind, AnalysisRun
+    from tests.analyses.support import CORP_REP, CORP_REP_MODEL, dataset_input
+
+    analyst = world.users["analyst"]
+    dataset = services.upload_dataset(
+        county=world.county, actor=analyst, upload=dataset_input(CORP_REP.read_bytes())
+    )
+    run = services.start_run(
+        county=world.county,
+        actor=analyst,
+        dataset=dataset,
+        kind=AnalysisKind.PLS_SEM,
+        model_syntax=CORP_REP_MODEL,
+        options={"weighting": "path", "missing": "listwise", "resamples": 100},
+        seed=3,
+    )
+    assert run.job.county == world.county
+    jobs.execute(run.job_id, heartbeat=False)
+    first = AnalysisRun.objects.get(pk=run.pk)
+    storage = first.report_pdf.storage
+    folder = first.report_pdf.name.rsplit("/", 1)[0]
+
+    Job.objects.filter(pk=run.job_id).update(status=JobStatus.QUEUED)  # as a retry puts it
+    jobs.execute(run.job_id, heartbeat=False)
+    again = AnalysisRun.objects.get(pk=run.pk)
+    assert again.job.status == JobStatus.SUCCEEDED and again.job.attempts == 2
+    assert again.results == first.results and again.report_html == first.report_html
+    assert again.report_pdf.name == first.report_pdf.name
+    mine = [name for name in storage.listdir(folder)[1] if name.startswith(f"run-{run.pk}")]
+    assert mine == [f"run-{run.pk}.pdf"] and storage.open(again.report_pdf.name).read()
