@@ -233,7 +233,9 @@ def retry(job: Job, *, actor: Any) -> bool:
 def dispatch(job_id: int) -> None:
     """Hand a queued job to Celery (REDIS_URL set) or to a thread of this process."""
     if settings.REDIS_URL:
-        celery_app(settings.REDIS_URL).send_task(CELERY_TASK, args=[job_id])
+        celery_app(settings.REDIS_URL).send_task(
+            CELERY_TASK, args=[job_id], queue=settings.COUNTYHUB_JOB_QUEUE
+        )
         return
     threading.Thread(
         target=_run_in_thread, args=(job_id,), name=f"countyhub-job-{job_id}", daemon=True
