@@ -296,3 +296,44 @@ def test_an_analysis_run_again_after_a_partial_attempt_gives_the_same_result(wor
 def _timeless(results: dict[str, Any]) -> dict[str, Any]:
     provenance = {k: v for k, v in results["provenance"].items() if k != "created"}
     return {**results, "provenance": provenance}
+
+
+@pytest.mark.django_db
+def test_a_failed_analysis_run_page_offers_its_user_a_retry(client, world):
+    from django.urls import reverse
+
+    from countyhub.analyses import services
+    from countyhub.analyses.models import AnalysisKind
+    from tests.analyses.support import CORP_REP, CORP_REP_MODEL, dataset_input
+
+    analyst = world.users["analyst"]
+    dataset = services.upload_dataset(
+        county=world.county, actor=analyst, upload=dataset_input(CORP_REP.read_bytes())
+    )
+    run = services.start_run(
+        county=world.county,
+        actor=analyst,
+        dataset=dataset,
+        kind=AnalysisKind.PLS_SEM,
+        model_syntax=CORP_REP_MODEL,
+        options={"weighting": "path", "missing": "listwise", "resamples": 100},
+        seed=3,
+    )
+    Job.objects.filter(pk=run.job_id).update(
+        status=JobStatus.FAILED, error="The database or the job queue could not be reached"
+    )
+    url = reverse("analyses:run", args=[world.county.slug, run.pk])
+    client.force_login(analyst)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "could not be reached" in page and 'id="retry-job"' in page
+    response = client.post(reverse("retry_job", args=[run.job_id]), {"next": url})
+    assert response.status_code == 302 and response.url == url
+    # Another analyst of the county sees the failure, not the button: the job is not theirs.
+    other = UserFactory()
+    world.county.memberships.create(user=other, role="analyst")
+    Job.objects.filter(pk=run.job_id).update(
+        status=JobStatus.FAILED, error="The database or the job queue could not be reached"
+    )
+    client.force_login(other)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "could not be reached" in page and 'id="retry-job"' not in page
