@@ -443,9 +443,9 @@ def celery_app(broker_url: str) -> Any:
         task_default_queue=settings.COUNTYHUB_JOB_QUEUE,
     )
 
-    # acks_late: the message is acknowledged once the attempt is over, so a worker lost
-    # mid-attempt leaves it to be delivered again (the claim makes that delivery a no-op for a
-    # job already running; the reaper fails that job when its heartbeat stops).
+    # acks_late: the message is acknowledged once the attempt is over, so one taken by a
+    # worker that then vanished is delivered again (the claim makes that delivery a no-op for
+    # a job already running; the reaper fails that job when its heartbeat stops).
     # autoretry_for: the job-row queries themselves failed (the database is away); the job's
     # own transient failures are retried by attempt(), with the same backoff.
     @app.task(
