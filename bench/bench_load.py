@@ -196,7 +196,7 @@ def soak(stack: Stack, base: str, fixture: Path, folder: Path) -> bool:
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [stack.name]
             ).fetchone()
             connections = int(row[0]) if row else 0
-            depth = int(queue.llen("celery"))
+            depth = int(queue.llen(os.environ.get("COUNTYHUB_JOB_QUEUE", "countyhub")))
             samples.append((time.monotonic() - started, memory / 2**20, connections, depth))
             time.sleep(SOAK_SAMPLE_SECONDS)
     with open(folder / "soak_stats.csv", newline="") as handle:

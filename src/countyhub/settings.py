@@ -323,6 +323,14 @@ if S3_BUCKET:
 # whose heartbeat is older than the stale limit is failed (its worker died).
 COUNTYHUB_JOB_HEARTBEAT_SECONDS = float(os.environ.get("COUNTYHUB_JOB_HEARTBEAT_SECONDS", "5"))
 COUNTYHUB_JOB_STALE_SECONDS = float(os.environ.get("COUNTYHUB_JOB_STALE_SECONDS", "60"))
+# A job failing with a transient error (the database or the broker away) is run again, up to
+# this many attempts in all, after RETRY_DELAY seconds doubling at each attempt up to
+# RETRY_MAX_DELAY, with jitter. Other errors fail it at once.
+COUNTYHUB_JOB_RETRIES = int(os.environ.get("COUNTYHUB_JOB_RETRIES", "5"))
+COUNTYHUB_JOB_RETRY_DELAY = float(os.environ.get("COUNTYHUB_JOB_RETRY_DELAY", "2"))
+COUNTYHUB_JOB_RETRY_MAX_DELAY = float(os.environ.get("COUNTYHUB_JOB_RETRY_MAX_DELAY", "300"))
+# The Celery queue (a Redis list) jobs go to: deployments sharing one Redis each name their own.
+COUNTYHUB_JOB_QUEUE = os.environ.get("COUNTYHUB_JOB_QUEUE", "countyhub")
 # Evidence and document uploads: at most this many bytes, of a type checked by content.
 COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 

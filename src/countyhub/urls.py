@@ -28,6 +28,8 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("jobs/", core_views.my_jobs, name="my_jobs"),
+    path("jobs/<int:job_id>/retry/", core_views.retry_job, name="retry_job"),
     path("accounts/", include("django.contrib.auth.urls")),
     # GS1 Digital Link URIs (/01/<gtin>/10/<lot>...) printed in QR codes resolve here.
     re_path(r"^(?P<path>01/.*)$", trace_views.resolve, name="digital_link"),

@@ -149,7 +149,13 @@ def site(world, settings, tmp_path) -> Site:
     world.product.seller_sku = str(world.product.pk)
     world.product.save(update_fields=["seller_sku"])
     Listing.objects.create(channel=taobao, product=world.product, price=Decimal("9.90"))
-    Job.objects.create(kind="analyses.run", status="failed", error="Unexpected error: MemoryError")
+    Job.objects.create(
+        kind="analyses.run",
+        status="failed",
+        error="Unexpected error: MemoryError",
+        county=county,
+        finished_at=datetime.datetime.now(datetime.UTC),
+    )
     return Site(
         world,
         admin_user,

@@ -26,6 +26,7 @@ from countyhub.aftersales.models import AfterSaleRequest
 from countyhub.analyses import services as analyses_services
 from countyhub.analyses.models import AnalysisRun, CPISeries
 from countyhub.core.email_verification import verification_tokens
+from countyhub.core.models import Job
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order, ShippingRate
@@ -440,6 +441,23 @@ DRIVEN: dict[str, list[Post]] = {
         ),
         Post("seller_staff", _aftersale_action("receive-return")),
         Post("county_admin", _aftersale_action("pay-refund"), lambda site: {"reference": "B1"}),
+    ],
+    "retry_job": [
+        Post(
+            "analyst",
+            lambda site: reverse(
+                "retry_job",
+                args=[
+                    Job.objects.create(
+                        kind="analyses.run",
+                        status="failed",
+                        error="Unexpected error: OperationalError",
+                        created_by=site.world.users["analyst"],
+                        county=site.world.county,
+                    ).pk
+                ],
+            ),
+        )
     ],
     "notifications:preferences": [
         Post(
@@ -1095,6 +1113,7 @@ ALLOWED: dict[str, str] = {
 READING = frozenset(
     {
         "healthz",
+        "my_jobs",
         "readyz",
         "metrics",
         "media",

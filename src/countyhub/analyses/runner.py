@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from countyhub.analyses.cpi import cpi_table
 from countyhub.analyses.models import AnalysisKind, AnalysisRun
@@ -111,7 +112,7 @@ def _before_after(data: SourceData, options: dict[str, Any]) -> Outcome:
     return Outcome(results.to_dict(), results.to_html(), "")
 
 
-@jobs.handler(JOB_KIND)
+@jobs.handler(JOB_KIND, label=gettext_lazy("Analysis run"))
 def run_analysis(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     run = AnalysisRun.objects.select_related(
         "dataset", "county", "wave__questionnaire", "wave__survey", "wave_after__questionnaire"
@@ -136,6 +137,10 @@ def run_analysis(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     )
     progress.note(_("Writing the report"))
     pdf = run_pdf(run, outcome.results)
+    # The report has one name per run: an attempt that wrote it and then failed (or a retry
+    # of a finished run) leaves the same one file, not a second under a made-up name.
+    name = run.report_pdf.field.generate_filename(run, f"run-{run.pk}.pdf")
+    run.report_pdf.storage.delete(name)
     with transaction.atomic():
         run.results = outcome.results
         run.report_html = outcome.html

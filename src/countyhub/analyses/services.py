@@ -473,7 +473,7 @@ def start_run(
         raise AnalysisInputError(
             _("The data are not those this run was made on (SHA-256 differs).")
         )
-    job = jobs.submit(JOB_KIND, inputs={}, created_by=actor)
+    job = jobs.submit(JOB_KIND, inputs={}, created_by=actor, county=county)
     run = AnalysisRun.objects.create(
         county=county,
         kind=kind,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import admin
@@ -8,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core.admin_tools import (
@@ -24,7 +26,9 @@ from countyhub.core.models import (
     AuditEntry,
     County,
     ErrorRecord,
+    FailedJob,
     Job,
+    JobStatus,
     Membership,
     Province,
     ProvinceOfficial,
@@ -187,7 +191,16 @@ class JobAdmin(admin.ModelAdmin):
     can hold any county's data. A failed run is run again where it belongs (an analysis run's
     "Run again"), which links the new job to its run."""
 
-    list_display = ("created_at", "kind", "status", "done", "total", "created_by", "error")
+    list_display = (
+        "created_at",
+        "kind",
+        "status",
+        "attempts",
+        "done",
+        "total",
+        "created_by",
+        "error",
+    )
     list_filter = ("status", "kind")
     search_fields = ("kind", "request_id", "error")
     date_hierarchy = "created_at"
@@ -217,6 +230,51 @@ class ErrorRecordAdmin(JobAdmin):
     list_display = ("created_at", "status_code", "method", "path", "exception", "message")
     list_filter = ("level", "status_code", "exception")
     search_fields = ("request_id", "path", "exception", "message", "username")
+
+
+@admin.register(FailedJob)
+class FailedJobAdmin(CountyScopedAdmin):
+    """The failures of the last RECENT_DAYS: for county administrators those of their counties'
+    jobs, for superusers all. It shows what failed, for whom and why, never the job's inputs or
+    results (the work's own pages show those to whoever may see them)."""
+
+    RECENT_DAYS = 30
+
+    list_display = ("finished_at", "kind", "county", "created_by", "attempts", "error")
+    list_filter = ("kind", "county")
+    search_fields = ("kind", "error", "created_by__username")
+    fields = (
+        "kind",
+        "county",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "error",
+        "request_id",
+    )
+    readonly_fields = fields
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        since = timezone.now() - datetime.timedelta(days=self.RECENT_DAYS)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=JobStatus.FAILED, finished_at__gte=since)
+            .select_related("county", "created_by")
+            .order_by("-finished_at", "-pk")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 # Roles are memberships (above), not Django's permission groups, which countyhub never reads.

@@ -12,20 +12,31 @@ handler registered for the job's kind with a :class:`Progress`. The handler repo
 A job whose heartbeat is older than ``COUNTYHUB_JOB_STALE_SECONDS`` is failed by
 :func:`reap_if_stale` (the pages and the progress endpoint call it): its worker was killed or its
 process ended, and nothing else would ever finish it.
+
+Retries: a handler that raises one of :data:`TRANSIENT_ERRORS` (the database or the broker was
+briefly away) has its job put back in the queue and run again after an exponential backoff with
+jitter (:func:`retry_delay`), up to ``COUNTYHUB_JOB_RETRIES`` attempts in all; any other error
+fails the job at once. Both transports share :func:`attempt`, which makes that decision: the
+in-process thread sleeps the delay and calls it again, the Celery task asks Celery to redeliver
+its message after the delay. Every handler must therefore be idempotent: run again after a
+partial attempt, it gives the result a single run would have given.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
+import kombu.exceptions
+import redis.exceptions
 from django.conf import settings
-from django.db import OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,18 +60,62 @@ class JobError(Exception):
     """A failure the job's user should read as it is (bad data, a model that does not fit)."""
 
 
+# Failures that say nothing about the job itself and pass on their own: the database went
+# away, deadlocked or cut the connection (Django's OperationalError, InterfaceError), a socket
+# was refused or timed out (ConnectionError, TimeoutError), Redis or the Celery broker hiccuped.
+# A job failing with one of these is run again; anything else fails it at once.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
+
 Handler = Callable[[Job, "Progress"], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# What the jobs pages call each kind.
+LABELS: dict[str, Any] = {}
+# The kinds whose failed job its user may start again from the jobs page (see :func:`retry`).
+RETRYABLE: set[str] = set()
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind`` (apps do it in their ``ready``)."""
+def handler(
+    kind: str, *, label: Any = None, retryable: bool = True
+) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (apps do it in their ``ready``);
+    ``label`` (lazily translated) names it on the jobs pages.
+
+    ``retryable=False`` keeps a failed job of this kind from being started again by its user
+    (transient errors are retried whatever it says: every handler must be idempotent)."""
 
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        LABELS[kind] = label or kind
+        if retryable:
+            RETRYABLE.add(kind)
+        else:
+            RETRYABLE.discard(kind)
         return function
 
     return register
+
+
+def max_attempts() -> int:
+    return max(1, int(settings.COUNTYHUB_JOB_RETRIES))
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential from
+    ``COUNTYHUB_JOB_RETRY_DELAY`` up to ``COUNTYHUB_JOB_RETRY_MAX_DELAY``, with "equal jitter"
+    (half fixed, half random) so jobs that failed together do not come back together."""
+    ceiling = min(
+        float(settings.COUNTYHUB_JOB_RETRY_MAX_DELAY),
+        float(settings.COUNTYHUB_JOB_RETRY_DELAY) * 2 ** max(0, attempt - 1),
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def heartbeat_seconds() -> float:
@@ -118,13 +173,15 @@ class Progress:
             raise JobCancelled
 
 
-def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None) -> Job:
-    """Queue a job; it is dispatched when the caller's transaction commits."""
+def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None, county: Any = None) -> Job:
+    """Queue a job; it is dispatched when the caller's transaction commits. ``county`` is the
+    county whose work it is (its administrators see the job's failure)."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for jobs of kind {kind!r}")
     job = Job.objects.create(
         kind=kind,
         inputs=inputs,
+        county=county,
         request_id=current_request_id(),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
@@ -132,10 +189,53 @@ def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None) -> Job:
     return job
 
 
+def may_retry(job: Job, user: Any) -> bool:
+    """A failed job is started again by the user who started it, if its kind allows it."""
+    return (
+        job.status == JobStatus.FAILED
+        and job.kind in RETRYABLE
+        and job.created_by_id is not None
+        and job.created_by_id == getattr(user, "pk", None)
+    )
+
+
+def retry(job: Job, *, actor: Any) -> bool:
+    """Put a failed job back in the queue (a fresh set of attempts); False if it was not failed
+    any more (a second click). The caller checks :func:`may_retry`."""
+    from countyhub.core.audit import record_audit
+
+    with transaction.atomic():
+        again = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+            status=JobStatus.QUEUED,
+            attempts=0,
+            done=0,
+            error="",
+            message="",
+            cancel_requested=False,
+            started_at=None,
+            finished_at=None,
+            heartbeat=None,
+        )
+        if not again:
+            return False
+        record_audit(
+            actor=actor,
+            action="core.job.retried",
+            target=job,
+            county=job.county,
+            changes={"kind": job.kind, "error": job.error},
+        )
+        transaction.on_commit(lambda: dispatch(job.pk))
+    job.refresh_from_db()
+    return True
+
+
 def dispatch(job_id: int) -> None:
     """Hand a queued job to Celery (REDIS_URL set) or to a thread of this process."""
     if settings.REDIS_URL:
-        celery_app(settings.REDIS_URL).send_task(CELERY_TASK, args=[job_id])
+        celery_app(settings.REDIS_URL).send_task(
+            CELERY_TASK, args=[job_id], queue=settings.COUNTYHUB_JOB_QUEUE
+        )
         return
     threading.Thread(
         target=_run_in_thread, args=(job_id,), name=f"countyhub-job-{job_id}", daemon=True
@@ -171,35 +271,64 @@ class _Heartbeat(threading.Thread):
 
 
 def execute(job_id: int, *, heartbeat: bool = True) -> None:
-    """Run a queued job to its end here and now; a job already claimed is left alone.
+    """Run a queued job to its end here and now, its retries included (the in-process
+    transport; the demo builder and tests call it directly); a job already claimed is left
+    alone.
 
     ``heartbeat=False`` runs it inside the caller's open transaction (the demo builder): a
     heartbeat from another connection would wait on that transaction's lock of the job row."""
+    failures = 0  # of the job-row queries themselves (the database is away), not the handler
+    while True:
+        try:
+            delay = attempt(job_id, heartbeat=heartbeat)
+        except TRANSIENT_ERRORS:
+            failures += 1
+            if failures >= max_attempts():
+                logger.exception("background job %s: the database stayed away", job_id)
+                return
+            delay = retry_delay(failures)
+        if delay is None:
+            return
+        if not connection.in_atomic_block:
+            # A fresh connection for the next attempt: the failed one may be broken (one
+            # inside a transaction is the caller's, and stays).
+            connections.close_all()
+        time.sleep(delay)
+
+
+def attempt(job_id: int, *, heartbeat: bool = True) -> float | None:
+    """One attempt at a queued job: claim it, run its handler, record the outcome. Returns the
+    seconds to wait before the next attempt when a transient error put the job back in the
+    queue, None when it is over (or was not this attempt's to run)."""
     if not _claim(job_id):
-        return
+        return None
     job = Job.objects.get(pk=job_id)
     with request_id_bound(job.request_id):
-        _run_claimed(job, heartbeat=heartbeat)
+        return _run_claimed(job, heartbeat=heartbeat)
 
 
 def _claim(job_id: int) -> bool:
-    """Queued -> running, once."""
+    """Queued -> running, once per attempt (a redelivered message runs nothing twice)."""
     now = timezone.now()
     return bool(
         _patiently(
             lambda: Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-                status=JobStatus.RUNNING, started_at=now, heartbeat=now
+                status=JobStatus.RUNNING,
+                started_at=now,
+                heartbeat=now,
+                attempts=models.F("attempts") + 1,
             )
         )
     )
 
 
-def _run_claimed(job: Job, *, heartbeat: bool) -> None:
+def _run_claimed(job: Job, *, heartbeat: bool) -> float | None:
     job_id = job.pk
     beat = _Heartbeat(job_id)
     if heartbeat:
         beat.start()
     status = JobStatus.FAILED
+    delay = None
     try:
         result = HANDLERS[job.kind](job, Progress(job_id))
     except JobCancelled:
@@ -207,12 +336,32 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> None:
         _finish(job_id, status, message=_("Cancelled."))
     except JobError as error:
         _finish(job_id, status, error=str(error))
+    except TRANSIENT_ERRORS as error:
+        logger.warning("background job %s, attempt %s: %r", job_id, job.attempts, error)
+        if job.attempts < max_attempts():
+            delay = retry_delay(job.attempts)
+            status = JobStatus.QUEUED
+            _requeue(job, error, delay)
+        else:
+            _finish(
+                job_id,
+                status,
+                error=_(
+                    "The database or the job queue could not be reached (%(kind)s), %(attempts)s "
+                    "times in a row. Nothing was left half done: start the job again later."
+                )
+                % {"kind": type(error).__name__, "attempts": job.attempts},
+            )
     except Exception as error:  # the job must end failed whatever broke; the log has the trace
         logger.exception("background job %s failed", job_id)
         _finish(
             job_id,
             status,
-            error=_("Unexpected error: %(kind)s") % {"kind": type(error).__name__},
+            error=_(
+                "Something went wrong on our side (%(kind)s) and the job stopped. The "
+                "administrators can read the details in the log."
+            )
+            % {"kind": type(error).__name__},
         )
     else:
         status = JobStatus.SUCCEEDED
@@ -222,6 +371,22 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> None:
         beat.stopped.set()
         if heartbeat:
             beat.join()
+    return delay
+
+
+def _requeue(job: Job, error: BaseException, delay: float) -> None:
+    """Running -> queued for the next attempt, its partial count cleared."""
+    message = _("Attempt %(attempt)s of %(of)s failed (%(kind)s); trying again in %(delay)s s.") % {
+        "attempt": job.attempts,
+        "of": max_attempts(),
+        "kind": type(error).__name__,
+        "delay": f"{delay:.0f}",
+    }
+    _patiently(
+        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, done=0, message=message[:200], heartbeat=timezone.now()
+        )
+    )
 
 
 def _finish(job_id: int, status: str, **fields: Any) -> None:
@@ -287,13 +452,32 @@ def celery_app(broker_url: str) -> Any:
         task_ignore_result=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
+        # Several deployments (or test runs) may share one Redis: their queues must not mix.
+        task_default_queue=settings.COUNTYHUB_JOB_QUEUE,
     )
 
-    @app.task(name=CELERY_TASK)
-    def run_job(job_id: int) -> None:
+    # acks_late: the message is acknowledged once the attempt is over, so one taken by a
+    # worker that then vanished is delivered again (the claim makes that delivery a no-op for
+    # a job already running; the reaper fails that job when its heartbeat stops).
+    # autoretry_for: the job-row queries themselves failed (the database is away); the job's
+    # own transient failures are retried by attempt(), with the same backoff.
+    @app.task(
+        name=CELERY_TASK,
+        bind=True,
+        acks_late=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        max_retries=max_attempts(),
+        retry_backoff=max(1, round(float(settings.COUNTYHUB_JOB_RETRY_DELAY))),
+        retry_backoff_max=round(float(settings.COUNTYHUB_JOB_RETRY_MAX_DELAY)),
+        retry_jitter=True,
+    )
+    def run_job(self: Any, job_id: int) -> None:
         try:
-            execute(job_id)
+            delay = attempt(job_id)
         finally:
             connections.close_all()
+        if delay is not None:
+            # A new message after the delay; the job row counts the attempts, not Celery.
+            raise self.retry(countdown=delay, max_retries=None)
 
     return app

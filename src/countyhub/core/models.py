@@ -387,6 +387,8 @@ class Job(TimestampedModel):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # Attempts started so far (a transient failure puts the job back in the queue).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -394,6 +396,16 @@ class Job(TimestampedModel):
         blank=True,
         related_name="+",
         verbose_name=_("created by"),
+    )
+    # The county whose work it is: its administrators see the job's failure. None for work of
+    # no one county (only superusers see those).
+    county = models.ForeignKey(
+        County,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county"),
     )
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
@@ -417,6 +429,15 @@ class Job(TimestampedModel):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class FailedJob(Job):
+    """The admin's page of recent failures (a view of Job, no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("failed job")
+        verbose_name_plural = _("recent failed jobs")
 
 
 class PeriodicRun(models.Model):

@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
-from countyhub.core import throttle
+from countyhub.core import jobs, throttle
 from countyhub.core.email_verification import send_after_commit, user_for_link, verification_link
 from countyhub.core.forms import (
     SignupForm,
@@ -23,6 +24,7 @@ from countyhub.core.forms import (
     wait_message,
 )
 from countyhub.core.health import OPTIONAL, readiness_checks
+from countyhub.core.models import Job
 from countyhub.core.selectors import email_verified
 from countyhub.core.services import sign_up, verify_email
 
@@ -164,3 +166,29 @@ def resend_verification(request: HttpRequest) -> HttpResponseBase:
         )
         messages.success(request, _("We sent the link again; it is valid for three days."))
     return redirect(safe_next(request))
+
+
+JOBS_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def my_jobs(request: HttpRequest) -> HttpResponse:
+    """The background jobs this user started, newest first: how each went, why a failed one
+    failed, and a retry button where running it again is safe."""
+    started = Job.objects.filter(created_by=request.user).select_related("county")
+    page_obj = Paginator(started, JOBS_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [jobs.reap_if_stale(job) for job in page_obj.object_list]
+    return render(request, "core/jobs.html", {"jobs": shown, "page_obj": page_obj})
+
+
+@login_required
+@require_POST
+def retry_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """Run a failed job again: only its own user, only a kind whose handler allows it."""
+    job = get_object_or_404(Job, pk=job_id, created_by=request.user)
+    if not jobs.may_retry(job, request.user):
+        raise Http404
+    if jobs.retry(job, actor=request.user):
+        messages.success(request, _("The job is queued again."))
+    return redirect(safe_next(request, "/jobs/"))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from countyhub import __version__
 from countyhub.core import jobs
@@ -218,7 +219,7 @@ def start_evaluation(
         )
     except AnalysisError as error:
         raise EvaluationInputError("", str(error)) from error  # the engine's own words
-    job = jobs.submit(JOB_KIND, inputs={}, created_by=actor)
+    job = jobs.submit(JOB_KIND, inputs={}, created_by=actor, county=county)
     run = EvaluationRun.objects.create(
         county=county,
         level=level,
@@ -267,7 +268,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-@jobs.handler(JOB_KIND)
+@jobs.handler(JOB_KIND, label=gettext_lazy("Program evaluation (DiD)"))
 def run_evaluation(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     from countyhub.analysis.errors import AnalysisError
 

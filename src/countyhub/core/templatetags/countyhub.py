@@ -36,3 +36,20 @@ def page_query(context: dict[str, Any], number: int, parameter: str = "") -> str
     query = context["request"].GET.copy()
     query[parameter or "page"] = str(number)
     return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def job_may_retry(context: template.Context, job: Any) -> bool:
+    """Whether the page's user may start this failed background job again."""
+    from countyhub.core.jobs import may_retry  # the tag library loads before the apps are ready
+
+    request = context.get("request")
+    return bool(request) and may_retry(job, request.user)
+
+
+@register.filter
+def job_label(job: Any) -> str:
+    """What the jobs pages call a job's kind (registered with its handler)."""
+    from countyhub.core.jobs import LABELS
+
+    return str(LABELS.get(job.kind, job.kind))
