@@ -8,3 +8,14 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from countyhub.core import receivers  # noqa: F401  (connects the signal receivers)
+
+        self._schedule()
+
+    @staticmethod
+    def _schedule() -> None:
+        from countyhub.core.jobs import send_unsent
+        from countyhub.core.periodic import every_minutes, periodic
+
+        @periodic("jobs.send_unsent", every_minutes(1))
+        def resend() -> str:
+            return f"{send_unsent()} queued jobs handed over again"

@@ -231,15 +231,43 @@ def retry(job: Job, *, actor: Any) -> bool:
 
 
 def dispatch(job_id: int) -> None:
-    """Hand a queued job to Celery (REDIS_URL set) or to a thread of this process."""
+    """Hand a queued job to Celery (REDIS_URL set) or to a thread of this process. With the
+    broker away the job stays queued in the database, and :func:`send_unsent` hands it over
+    once the broker is back (the request that queued it has its answer either way)."""
     if settings.REDIS_URL:
-        celery_app(settings.REDIS_URL).send_task(
-            CELERY_TASK, args=[job_id], queue=settings.COUNTYHUB_JOB_QUEUE
-        )
+        try:
+            celery_app(settings.REDIS_URL).send_task(
+                CELERY_TASK, args=[job_id], queue=settings.COUNTYHUB_JOB_QUEUE
+            )
+        except TRANSIENT_ERRORS as error:
+            logger.warning("job %s stays queued, the broker is away: %s", job_id, error)
         return
     threading.Thread(
         target=_run_in_thread, args=(job_id,), name=f"countyhub-job-{job_id}", daemon=True
     ).start()
+
+
+def unsent_after() -> datetime.timedelta:
+    """How long a job waits in the queue before it counts as never handed over: longer than
+    any retry's pause, so a job waiting out its backoff is not sent early."""
+    return datetime.timedelta(seconds=settings.COUNTYHUB_JOB_RETRY_MAX_DELAY + 60)
+
+
+def send_unsent(now: datetime.datetime | None = None) -> int:
+    """Hand over again the jobs queued longer than :func:`unsent_after` (their message was
+    lost: the broker was away, or the process that queued them died before its commit hook);
+    run every minute by ``countyhub beat``. A job sent twice still runs once (its claim)."""
+    cutoff = (now or timezone.now()) - unsent_after()
+    stuck = list(
+        Job.objects.filter(status=JobStatus.QUEUED, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in stuck:
+        # Touched first, so the next round waits another full period for this job.
+        Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(updated_at=timezone.now())
+        dispatch(job_id)
+    return len(stuck)
 
 
 def _run_in_thread(job_id: int) -> None:
