@@ -118,7 +118,9 @@ def prepare(stack: Stack, base: str, folder: Path) -> Path:
         status, text = http(request, {"stock": "1000000"}, admin, method="PATCH")
         if status != 200:
             raise SystemExit(f"cannot stock product {product}: {status} {text[:200]}")
-    batches = json.loads(stack.run(COUNTYHUB, "manage", "shell", "-c", BATCHES))
+    # The shell may print its own lines first (the models it imported): the JSON is the last.
+    output = stack.run(COUNTYHUB, "manage", "shell", "-c", BATCHES)
+    batches = json.loads(output.strip().splitlines()[-1])
     fixture = folder / "fixture.json"
     fixture.write_text(
         json.dumps(
