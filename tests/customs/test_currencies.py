@@ -7,10 +7,8 @@ from countyhub.customs.currencies import (
     PriceEnding,
     apply_ending,
     check_minor_units,
-    cldr_digits,
     convert_from_cny,
     format_amount,
-    iso_exceptions,
     line_total,
     minor_units,
     plain,
@@ -40,15 +38,18 @@ def test_minor_units_follow_iso_4217(currency, digits):
     assert minor_units(currency) == digits
 
 
-def test_the_iso_exceptions_still_differ_from_babels_cldr_digits():
-    # A failure means Babel's CLDR data changed for a listed currency: check the row against
-    # ISO 4217 list one again, then correct or drop it (data/SOURCES.md).
-    table = iso_exceptions()
-    assert len(table) == 16
-    for code, row in table.items():
-        assert cldr_digits(code) == row.cldr_digits, code
-        assert row.iso_minor_units != row.cldr_digits, code
-        assert minor_units(code) == row.iso_minor_units
+@pytest.mark.parametrize("currency", ["IQD", "IDR", "HUF", "COP"])
+def test_iso_4217_wins_where_cldrs_display_digits_differ(currency):
+    from babel.numbers import get_currency_precision
+
+    # CLDR (Babel) shows these without decimals; ISO 4217 list one gives them 3, 2, 2, 2.
+    assert get_currency_precision(currency) == 0
+    assert minor_units(currency) > 0
+
+
+def test_a_code_without_minor_units_is_not_money():
+    with pytest.raises(CurrencyError, match="'XAU' has no minor units in ISO 4217"):
+        minor_units("XAU")
 
 
 def test_an_unknown_currency_is_refused():

@@ -1,10 +1,10 @@
 """Currencies: ISO 4217 minor units, conversion from CNY with Decimal.
 
 Minor units follow ISO 4217, as the GACC specification and payment settlement do: an amount in a
-customs message, an invoice and a payment must agree to the minor unit. They come from Babel's
-CLDR data, except where CLDR's display digits differ from ISO's minor units (IDR, HUF, COP, IQD
-...): those are the dated table data/iso4217_minor_units.csv (see data/SOURCES.md), checked
-against Babel's current CLDR digits by tests/customs/test_currencies.py.
+customs message, an invoice and a payment must agree to the minor unit. They come from the
+`iso4217` package, which ships ISO 4217 list one as the maintenance agency publishes it (its
+version names the list's date), not from Babel's CLDR digits: those are display digits and differ
+from ISO's minor units for IDR, HUF, COP, IQD and a dozen more (see data/SOURCES.md).
 
 A price in a foreign currency is the CNY price divided by the rate (CNY per one unit of the
 currency), rounded half up to the currency's minor units (JPY 0, USD 2, KWD 3), then given the
@@ -14,17 +14,12 @@ invoice adds up line by line. Never float.
 
 from __future__ import annotations
 
-import csv
 import enum
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from functools import cache
-from pathlib import Path
 
 from countyhub.customs.errors import CurrencyError
 
 CNY = "CNY"
-DATA = Path(__file__).parent / "data"
 
 
 class PriceEnding(enum.StrEnum):
@@ -37,44 +32,18 @@ class PriceEnding(enum.StrEnum):
     WHOLE = "whole"  # 12.34 → 13.00; 0-decimal: unchanged
 
 
-@cache
-def iso_exceptions() -> dict[str, IsoException]:
-    """The currencies whose ISO 4217 minor units differ from CLDR's digits, by ISO code."""
-    with (DATA / "iso4217_minor_units.csv").open(encoding="utf-8", newline="") as handle:
-        return {
-            row["iso"]: IsoException(
-                row["iso"], int(row["iso_minor_units"]), int(row["cldr_digits"]), row["name_en"]
-            )
-            for row in csv.DictReader(handle)
-        }
-
-
-@dataclass(frozen=True)
-class IsoException:
-    iso: str
-    iso_minor_units: int
-    cldr_digits: int  # what Babel's CLDR data said when the row was checked
-    name_en: str
-
-
-def cldr_digits(currency: str) -> int:
-    """CLDR's display digits of `currency` (Babel); CurrencyError for an unknown code."""
-    from babel.numbers import (
-        get_currency_precision,  # lazy: see countyhub.customs
-        list_currencies,
-    )
-
-    if currency not in list_currencies():
-        raise CurrencyError(f"{currency!r} is not an ISO 4217 currency code")
-    return int(get_currency_precision(currency))
-
-
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point of an amount in `currency`, per ISO 4217 (CLDR's digits
-    where they agree, the table of exceptions where they do not)."""
-    digits = cldr_digits(currency)
-    exception = iso_exceptions().get(currency)
-    return exception.iso_minor_units if exception else digits
+    """Digits after the decimal point of an amount in `currency`, per ISO 4217 list one;
+    CurrencyError for a code not on the list or without minor units (gold, test codes)."""
+    from iso4217 import Currency  # lazy: see countyhub.customs
+
+    try:
+        exponent = Currency(currency).exponent
+    except ValueError:
+        raise CurrencyError(f"{currency!r} is not an ISO 4217 currency code") from None
+    if exponent is None:
+        raise CurrencyError(f"{currency!r} has no minor units in ISO 4217: it is not money")
+    return int(exponent)
 
 
 def quantum(currency: str) -> Decimal:
