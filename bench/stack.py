@@ -53,9 +53,12 @@ def http(
         return error.code, error.read().decode()
 
 
-def nginx_conf(folder: Path, port: int, app_ports: list[int], static_root: Path) -> Path:
+def nginx_conf(
+    folder: Path, port: int, app_ports: list[int], static_root: Path, *, access_log: bool = False
+) -> Path:
     """deploy/'s site: its upstream (with these app servers) and log format, its proxy rules
-    verbatim but for the data folder, plain HTTP on `port`, everything in `folder`."""
+    verbatim but for the data folder, plain HTTP on `port`, everything in `folder` (with
+    `access_log`, the requests in folder/access.log in deploy's format)."""
     site = (DEPLOY / "nginx" / "countyhub.conf").read_text()
     upstream = re.search(r"^upstream countyhub_app \{.*?^\}", site, re.S | re.M)
     log_format = re.search(r"^log_format countyhub .*?;$", site, re.S | re.M)
@@ -93,7 +96,7 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 {log_format.group(0)}
-    access_log off;
+    {f"access_log {folder}/access.log countyhub;" if access_log else "access_log off;"}
 {block}
     server {{
         listen 127.0.0.1:{port};

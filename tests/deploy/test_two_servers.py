@@ -11,14 +11,11 @@ refuses a body over the app's limit but passes a large one, and hands the app it
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,8 +30,12 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from bench.stack import Stack, nginx_conf
+from bench.stack import free_port as _free_port
 
 from tests.conftest import requires_postgres
+
+_stop = Stack.stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -64,12 +65,6 @@ class Stack:
     seed: dict
     env: dict[str, str]
     access_log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _request(url: str, body: dict | None = None, headers: dict | None = None):
@@ -117,72 +112,6 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, f"{args}:\n{done.stderr[-3000:]}"
     return done.stdout
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    """The processes and everything they started (gunicorn's workers, nginx's), whatever
-    happens: SIGINT (a quick shutdown for both) to all at once, SIGKILL to what is left."""
-    for process in processes:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGINT)
-    deadline = time.monotonic() + 20
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        # The group too: a worker may outlive its master.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def nginx_conf(tmp: Path, port: int, app_ports: list[int], static_root: Path) -> Path:
-    """deploy/'s site, for a test: its upstream (with these app servers) and log format, its
-    proxy rules verbatim but for the data folder, plain HTTP on `port`, everything in `tmp`."""
-    site = (DEPLOY / "nginx" / "countyhub.conf").read_text()
-    upstream = re.search(r"^upstream countyhub_app \{.*?^\}", site, re.S | re.M).group(0)
-    servers = "".join(
-        f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;\n" for p in app_ports
-    )
-    upstream = re.sub(r"(?m)^\s*#?\s*server .*\n", "", upstream).replace("{\n", "{\n" + servers, 1)
-    log_format = re.search(r"^log_format countyhub .*?;$", site, re.S | re.M).group(0)
-    tmp.mkdir()
-    rules = (DEPLOY / "nginx" / "countyhub-proxy.conf").read_text()
-    assert "root /var/lib/countyhub;" in rules
-    (tmp / "countyhub-proxy.conf").write_text(
-        rules.replace("root /var/lib/countyhub;", f"root {static_root};")
-    )
-    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (tmp / folder).mkdir()
-    # nginx's workers drop to `nobody` when started by root, and pytest's folders are private.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf = tmp / "nginx.conf"
-    conf.write_text(
-        f"""{user}daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-{log_format}
-    access_log {tmp}/access.log countyhub;
-{upstream}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name _;
-        include {tmp}/countyhub-proxy.conf;
-    }}
-}}
-"""
-    )
-    return conf
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +167,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             _wait_for(f"{server}/healthz", process, log)
 
         port = _free_port()
-        conf = nginx_conf(tmp / "nginx", port, app_ports, tmp / "var-0")
+        conf = nginx_conf(tmp / "nginx", port, app_ports, tmp / "var-0", access_log=True)
         nginx_log = tmp / "nginx" / "stderr.log"
         with nginx_log.open("w") as out:
             processes.append(
