@@ -239,6 +239,10 @@ def crawl(
     host = urlsplit(base).hostname
 
     def visit(url: str, language: str, own: bool = True) -> bool:
+        # The sync API hands over events only while it waits: let the last page's late console
+        # messages (a 404 page's "Failed to load resource") arrive before the slate is wiped,
+        # or they are blamed on this page.
+        page.wait_for_timeout(50)
         errors.clear()
         try:
             response = page.goto(url)
