@@ -46,6 +46,7 @@ def _records(world, channel, user):
     counties = {world.county.pk: "county"}
     sellers = {world.seller.pk: "seller"}
     products = {world.product.pk: "A", world.other_product.pk: "B"}
+    product_names = {world.product.name: "name of A", world.other_product.name: "name of B"}
     users = {user.pk: "actor", channel.account_id: "account", None: None}
 
     def when(value):
@@ -78,7 +79,7 @@ def _records(world, channel, user):
             (
                 rank[line.order_id],
                 products[line.product_id],
-                line.product_name,
+                product_names[line.product_name],
                 line.unit,
                 line.quantity,
                 line.unit_price,
@@ -188,10 +189,10 @@ GOLDEN = {
         },
     ],
     "lines": [
-        (0, "A", "苹果0", "box", Decimal("2"), Decimal("26.00"), Decimal("52.00")),
-        (1, "B", "苹果1", "box", Decimal("1"), Decimal("30.50"), Decimal("30.50")),
-        (1, "B", "苹果1", "box", Decimal("2"), Decimal("30.50"), Decimal("61.00")),
-        (2, "A", "苹果0", "box", Decimal("1"), Decimal("26.00"), Decimal("26.00")),
+        (0, "A", "name of A", "box", Decimal("2"), Decimal("26.00"), Decimal("52.00")),
+        (1, "B", "name of B", "box", Decimal("1"), Decimal("30.50"), Decimal("30.50")),
+        (1, "B", "name of B", "box", Decimal("2"), Decimal("30.50"), Decimal("61.00")),
+        (2, "A", "name of A", "box", Decimal("1"), Decimal("26.00"), Decimal("26.00")),
     ],
     "payments": [
         (n, "bank_transfer", Decimal(total), "CNY", "received", f"taobao:{number}", 0.0)
