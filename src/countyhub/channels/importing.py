@@ -10,10 +10,10 @@ written here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -23,7 +23,7 @@ from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.channels.errors import ChannelError, ChannelErrorCode, Problem
 from countyhub.channels.numbers import OrderNumberError, clean_order_number
-from countyhub.core.tabular import Limits, TableError, read_table
+from countyhub.core.tabular import Limits, TableError, iter_table
 
 # Headers seen in Taobao/Tmall, JD, Pinduoduo and Douyin exports, and plain English ones; a
 # channel's ImportProfile adds its own in front.
@@ -162,128 +162,184 @@ class _Row:
     raw: dict[str, str]
 
 
-def read_order_file(
-    *,
-    upload: IO[bytes],
-    filename: str,
-    products: QuerySet[Product],
-    columns: Mapping[str, list[str]] | None = None,
-) -> ParsedOrders:
-    """Read an order export. Raises ChannelError (bad_file) when the file as a whole is
-    unreadable or lacks a needed column; the bad rows are in the result's `problems`."""
-    try:
-        table = read_table(upload, filename, FILE_LIMITS)
-    except TableError as error:
-        where = _("row %(row)d: ") % {"row": error.row} if error.row else ""
-        raise ChannelError(
-            ChannelErrorCode.BAD_FILE, f"{filename}: {where}{error.message}", field="file"
-        ) from error
-    if not table:
-        raise ChannelError(ChannelErrorCode.BAD_FILE, _("%(f)s is empty.") % {"f": filename})
-    merged = {
-        name: [*(columns or {}).get(name, []), *names] for name, names in DEFAULT_COLUMNS.items()
-    }
-    header = table[0]
-    at = _locate(header, merged)
-    missing = [FIELD_LABELS[name] for name in ("external_id", "quantity") if name not in at]
-    if "sku" not in at and "gtin" not in at:
-        missing.append(f"{FIELD_LABELS['sku']} / {FIELD_LABELS['gtin']}")
-    if missing:
-        raise ChannelError(
-            ChannelErrorCode.BAD_FILE,
-            _("%(f)s has no column %(cols)s in its first row.")
-            % {"f": filename, "cols": ", ".join(missing)},
-            field="file",
-        )
-    index = ProductIndex(products)
-    parsed = ParsedOrders()
-    rows: list[_Row] = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
+@dataclass
+class FileCheck:
+    """The first pass over an order file: every problem, and no row kept."""
 
-        def cell(name: str, cells: list[str] = cells) -> str:
-            position = at.get(name)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Orders left out because one of their rows is bad.
+    bad_orders: int = 0
+    # The products of the good orders: their stock rows are locked before writing.
+    product_ids: set[int] = field(default_factory=set)
+
+
+class OrderFile:
+    """An order export read twice as a stream: `check()` finds every bad row without keeping
+    the rows, `drafts()` then yields the good orders one by one. An order's rows may lie
+    anywhere in the file; only each order number's last row (and seller) is remembered, which
+    is what grouping them needs.
+
+    Raises ChannelError (bad_file) when the file as a whole is unreadable or lacks a needed
+    column; TableError of a row deep in the file surfaces as bad_file too."""
+
+    def __init__(
+        self,
+        *,
+        data: bytes,
+        filename: str,
+        products: QuerySet[Product],
+        columns: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.data, self.filename = data, filename
+        merged = {
+            name: [*(columns or {}).get(name, []), *names]
+            for name, names in DEFAULT_COLUMNS.items()
+        }
+        rows = self._rows()
+        header = next(rows, None)
+        if header is None:
+            raise ChannelError(ChannelErrorCode.BAD_FILE, _("%(f)s is empty.") % {"f": filename})
+        self.header = header
+        self.at = _locate(header, merged)
+        missing = [
+            FIELD_LABELS[name] for name in ("external_id", "quantity") if name not in self.at
+        ]
+        if "sku" not in self.at and "gtin" not in self.at:
+            missing.append(f"{FIELD_LABELS['sku']} / {FIELD_LABELS['gtin']}")
+        if missing:
+            raise ChannelError(
+                ChannelErrorCode.BAD_FILE,
+                _("%(f)s has no column %(cols)s in its first row.")
+                % {"f": filename, "cols": ", ".join(missing)},
+                field="file",
+            )
+        self.index = ProductIndex(products)
+        # Order number -> (its last row, its seller); filled by check().
+        self._orders: dict[str, tuple[int, int | None]] = {}
+        self._left_out: set[str] = set()
+
+    def _rows(self) -> Iterator[list[str]]:
+        try:
+            yield from iter_table(self.data, self.filename, FILE_LIMITS)
+        except TableError as error:
+            where = _("row %(row)d: ") % {"row": error.row} if error.row else ""
+            raise ChannelError(
+                ChannelErrorCode.BAD_FILE,
+                f"{self.filename}: {where}{error.message}",
+                field="file",
+            ) from error
+
+    def _read(self, problems: list[Problem], notes: list[str]) -> Iterator[_Row]:
+        """Each non-empty row, checked; a row with a problem has no line."""
+        rows = self._rows()
+        next(rows)
+        for number, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue
+            yield self._row(number, cells, problems, notes)
+
+    def _row(
+        self, number: int, cells: list[str], problems: list[Problem], notes: list[str]
+    ) -> _Row:
+        def cell(name: str) -> str:
+            position = self.at.get(name)
             return cells[position].strip() if position is not None and position < len(cells) else ""
 
-        problems_before = len(parsed.problems)
+        problems_before = len(problems)
         try:
             external_id, recovered = clean_order_number(cell("external_id"))
             if recovered:
-                parsed.notes.append(
+                notes.append(
                     _("Row %(row)d: the order number %(raw)s was read as %(number)s.")
                     % {"row": number, "raw": cell("external_id"), "number": external_id}
                 )
         except OrderNumberError as error:
             external_id = ""
-            parsed.problems.append(Problem(number, FIELD_LABELS["external_id"], str(error)))
-        found = index.find(sku=cell("sku"), gtin=cell("gtin"))
+            problems.append(Problem(number, FIELD_LABELS["external_id"], str(error)))
+        found = self.index.find(sku=cell("sku"), gtin=cell("gtin"))
         line = None
         if isinstance(found, str):
-            parsed.problems.append(Problem(number, FIELD_LABELS["sku"], found))
+            problems.append(Problem(number, FIELD_LABELS["sku"], found))
         else:
             try:
                 quantity = _quantity(cell("quantity"), found)
                 line = DraftLine(found, quantity, _price(cell("unit_price")))
             except ValidationError as error:
-                parsed.problems.append(Problem(number, FIELD_LABELS["quantity"], error.messages[0]))
+                problems.append(Problem(number, FIELD_LABELS["quantity"], error.messages[0]))
             except ValueError as error:
-                parsed.problems.append(Problem(number, "价格 / price", str(error)))
-        raw = {name: value for name, value in zip(header, cells, strict=False) if name}
-        rows.append(
-            _Row(
-                number,
-                external_id,
-                line if len(parsed.problems) == problems_before else None,
-                cell("recipient_name"),
-                cell("address"),
-                raw,
-            )
+                problems.append(Problem(number, "价格 / price", str(error)))
+        raw = {name: value for name, value in zip(self.header, cells, strict=False) if name}
+        return _Row(
+            number,
+            external_id,
+            line if len(problems) == problems_before else None,
+            cell("recipient_name"),
+            cell("address"),
+            raw,
         )
-    _group(rows, parsed)
-    return parsed
 
-
-def _group(rows: Iterable[_Row], parsed: ParsedOrders) -> None:
-    """Rows of one order number become one draft; an order with a bad row is left out whole,
-    and one order must be one seller's."""
-    by_number: dict[str, list[_Row]] = defaultdict(list)
-    for row in rows:
-        if row.external_id:
-            by_number[row.external_id].append(row)
-    bad_numbers = {row.external_id for row in rows if row.line is None}
-    for external_id, order_rows in by_number.items():
-        if external_id in bad_numbers:
-            parsed.bad_orders += 1
-            continue
-        lines = [row.line for row in order_rows if row.line is not None]
-        if len({line.product.seller_id for line in lines}) > 1:
-            for row in order_rows:
-                parsed.problems.append(
-                    Problem(
-                        row.position,
-                        FIELD_LABELS["sku"],
-                        _(
-                            "Order %(number)s holds products of several sellers; "
-                            "import it per seller."
+    def check(self) -> FileCheck:
+        """The first pass: every bad row named; an order with a bad row, or with products of
+        several sellers, is left out whole."""
+        result = FileCheck()
+        bad: set[str] = set()
+        mixed: set[str] = set()
+        for row in self._read(result.problems, result.notes):
+            if not row.external_id:
+                continue
+            known = self._orders.get(row.external_id)
+            seller = known[1] if known else None
+            if row.line is None:
+                bad.add(row.external_id)
+            else:
+                result.product_ids.add(row.line.product.pk)
+                if seller is None:
+                    seller = row.line.product.seller_id
+                elif seller != row.line.product.seller_id:
+                    mixed.add(row.external_id)
+            self._orders[row.external_id] = (row.position, seller)
+        mixed -= bad
+        if mixed:
+            # Rare: a third pass names every row of such an order.
+            for row in self._read([], []):
+                if row.external_id in mixed:
+                    result.problems.append(
+                        Problem(
+                            row.position,
+                            FIELD_LABELS["sku"],
+                            _(
+                                "Order %(number)s holds products of several sellers; "
+                                "import it per seller."
+                            )
+                            % {"number": row.external_id},
                         )
-                        % {"number": external_id},
                     )
-                )
-            parsed.bad_orders += 1
-            continue
-        first = order_rows[0]
-        parsed.drafts.append(
-            OrderDraft(
-                external_id=external_id,
-                lines=lines,
+        self._left_out = bad | mixed
+        result.bad_orders = len(self._left_out)
+        result.problems.sort(key=lambda problem: problem.position)
+        return result
+
+    def drafts(self) -> Iterator[OrderDraft]:
+        """The second pass: each good order once its last row is read (after check())."""
+        pending: dict[str, list[_Row]] = defaultdict(list)
+        for row in self._read([], []):
+            if not row.external_id or row.external_id in self._left_out:
+                continue
+            rows = pending[row.external_id]
+            rows.append(row)
+            if self._orders[row.external_id][0] != row.position:
+                continue
+            del pending[row.external_id]
+            first = rows[0]
+            yield OrderDraft(
+                external_id=row.external_id,
+                lines=[row.line for row in rows if row.line is not None],
                 recipient_name=first.recipient_name,
                 address=first.address,
-                raw=[row.raw for row in order_rows],
-                positions=[row.position for row in order_rows],
+                raw=[row.raw for row in rows],
+                positions=[row.position for row in rows],
             )
-        )
-    parsed.problems.sort(key=lambda problem: problem.position)
 
 
 def read_order_json(*, orders: Any, products: QuerySet[Product]) -> ParsedOrders:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -21,13 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from countyhub.catalog.models import Product, Seller
+from countyhub.catalog.models import Product, Seller, Stock
 from countyhub.channels import hooks
 from countyhub.channels.errors import BadOrdersError, NotListableError, Problem
 from countyhub.channels.importing import (
     DraftLine,
     OrderDraft,
-    read_order_file,
+    OrderFile,
     read_order_json,
 )
 from countyhub.channels.models import (
@@ -67,7 +68,11 @@ from countyhub.shop.models import (
 class ImportResult:
     imported: int = 0
     existing: int = 0
-    orders: list[Order] = field(default_factory=list)
+
+
+# Orders written per round of bulk inserts: enough to amortise each statement, few enough that
+# a chunk's objects stay small whatever the file's size.
+CHUNK = 2000
 
 
 def _account(channel: Channel) -> Any:
@@ -99,23 +104,29 @@ def import_order_file(
 ) -> FileImportReport:
     """Import a platform's order export for the products `actor` sells (None: the command
     line, for the whole county). A file with a bad row imports nothing, unless
-    `skip_bad_rows`: then the orders without a bad row are imported and the others named."""
+    `skip_bad_rows`: then the orders without a bad row are imported and the others named.
+
+    The file is read twice as a stream: first every row is checked (nothing written), then
+    the good orders are written in chunks inside one transaction."""
     profile = getattr(channel, "import_profile", None)
-    parsed = read_order_file(
-        upload=upload,
+    order_file = OrderFile(
+        data=upload.read(),
         filename=filename,
         products=own_products(actor, channel),
         columns=profile.columns if profile else None,
     )
-    report = FileImportReport(problems=parsed.problems, notes=parsed.notes)
-    if parsed.problems and not skip_bad_rows:
+    check = order_file.check()
+    report = FileImportReport(problems=check.problems, notes=check.notes)
+    if check.problems and not skip_bad_rows:
         report.refused = True
         return report
-    result = import_orders(channel=channel, actor=actor, drafts=parsed.drafts)
+    result = _import(
+        channel=channel, actor=actor, drafts=order_file.drafts(), product_ids=check.product_ids
+    )
     report.imported, report.existing, report.skipped = (
         result.imported,
         result.existing,
-        parsed.bad_orders,
+        check.bad_orders,
     )
     return report
 
@@ -131,13 +142,21 @@ def import_order_json(*, channel: Channel, actor: Any, orders: Any) -> ImportRes
     return import_orders(channel=channel, actor=actor, drafts=parsed.drafts)
 
 
-@transaction.atomic
 def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft]) -> ImportResult:
     """Import `drafts` as orders of `channel`, all or none. Orders already imported (by
     channel and platform order number) are counted as existing and left alone.
 
     Raises InsufficientStockError (with the shortages) if the stock cannot cover them all.
     """
+    product_ids = {line.product.pk for draft in drafts for line in draft.lines}
+    return _import(channel=channel, actor=actor, drafts=iter(drafts), product_ids=product_ids)
+
+
+@transaction.atomic
+def _import(
+    *, channel: Channel, actor: Any, drafts: Iterator[OrderDraft], product_ids: set[int]
+) -> ImportResult:
+    """import_orders for a stream of drafts, in chunks of CHUNK orders in one transaction."""
     # One import of a channel at a time: the second waits and then finds the first's orders
     # as existing, instead of failing on the unique number. Only the channel's row is locked,
     # and without the key: checkouts referencing the county (or anything else) never wait on it,
@@ -147,141 +166,187 @@ def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft])
         .select_related("county")
         .get(pk=channel.pk)
     )
-    numbers = [draft.external_id for draft in drafts]
-    existing = set(
-        ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
-            "external_id", flat=True
+    result = ImportResult()
+    writer: _ChunkWriter | None = None
+    # Every product's stock rows locked once, in primary-key order as checkout locks them
+    # (no deadlock), before the first order is written; what each chunk takes is added up
+    # against what was available then.
+    stocks: dict[int, Stock] = {}
+    requested: dict[Product, Decimal] = defaultdict(Decimal)
+    written: dict[int, Decimal] = defaultdict(Decimal)
+    short = False
+    while chunk := list(itertools.islice(drafts, CHUNK)):
+        numbers = [draft.external_id for draft in chunk]
+        existing = set(
+            ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
+                "external_id", flat=True
+            )
         )
-    )
-    new = [draft for draft in drafts if draft.external_id not in existing]
-    result = ImportResult(existing=len(existing))
-    if not new:
-        return result
-    quantities: dict[Product, Decimal] = defaultdict(Decimal)
-    for draft in new:
-        for line in draft.lines:
-            quantities[line.product] += line.quantity
-    allocation.allocate_stock(quantities=quantities)
-
-    account = _account(channel)
-    prices = dict(
-        Listing.objects.filter(channel=channel, product__in=list(quantities)).values_list(
-            "product_id", "price"
+        new = [draft for draft in chunk if draft.external_id not in existing]
+        result.existing += len(existing)
+        if not new:
+            continue
+        if writer is None:
+            stocks = allocation.lock_stocks(sorted(product_ids))
+            writer = _ChunkWriter(channel, actor, product_ids)
+        taken: dict[Product, Decimal] = defaultdict(Decimal)
+        for draft in new:
+            for line in draft.lines:
+                taken[line.product] += line.quantity
+        for product, amount in taken.items():
+            requested[product] += amount
+        # Past the first shortage nothing more is written (the transaction is rolled back),
+        # but the rest is still added up so that every shortage is named with its whole need.
+        short = short or bool(allocation.shortages(stocks, taken))
+        if short:
+            continue
+        allocation.allocate_locked(
+            stocks=stocks, quantities={product.pk: amount for product, amount in taken.items()}
         )
-    )
-    now = timezone.now()
-    day = local_date(now, channel.county)
-    # A foreign-currency order freezes the rate of its day (the last one published on or
-    # before it); without one it is still taken (the platform sold it), counted in its currency.
-    frozen = {"fx_rate": Decimal(1), "fx_source": "", "fx_date": None}
-    if channel.currency != CNY:
-        found = hooks.latest_rate(channel.currency, day)
-        frozen = {
-            "fx_rate": found.rate if found else None,
-            "fx_source": found.source if found else "",
-            "fx_date": found.date if found else None,
-        }
-    checkouts = Checkout.objects.bulk_create(
-        Checkout(
-            county=channel.county,
-            buyer=account,
-            idempotency_key=f"channel:{draft.external_id}",
-            request_fingerprint=hashlib.sha256(draft.external_id.encode()).hexdigest(),
-        )
-        for draft in new
-    )
-    orders: list[Order] = []
-    lines: list[OrderLine] = []
-    for draft, checkout in zip(new, checkouts, strict=True):
-        order_lines = [
-            _order_line(line, prices.get(line.product.pk, line.product.price))
-            for line in draft.lines
-        ]
-        order = Order(
-            county=channel.county,
-            number=f"{day:%Y%m%d}-{checkout.pk:06d}-1",
-            checkout=checkout,
-            buyer=account,
-            seller_id=draft.lines[0].product.seller_id,
-            status=OrderStatus.PAID,
-            delivery_method=DeliveryMethod.HOME,
-            recipient_name=(draft.recipient_name or channel.name)[:100],
-            phone="",
-            address=draft.address[:300],
-            payment_method=PaymentMethod.BANK_TRANSFER,
-            total=sum((line.line_total for line in order_lines), Decimal("0.00")),
-            currency=channel.currency,
-            **frozen,
-            placed_at=now,
-        )
-        order.created_lines = order_lines
-        orders.append(order)
-    Order.objects.bulk_create(orders)
-    for order in orders:
-        for line in order.created_lines:
-            line.order = order
-            lines.append(line)
-    OrderLine.objects.bulk_create(lines)
-    # Paid on the platform: the money is the platform's to settle with the seller.
-    Payment.objects.bulk_create(
-        Payment(
-            order=order,
-            method=PaymentMethod.BANK_TRANSFER,
-            amount=order.total,
-            currency=order.currency,
-            status=PaymentStatus.RECEIVED,
-            reference=f"{channel.code}:{draft.external_id}"[:100],
-            received_at=now,
-        )
-        for order, draft in zip(orders, new, strict=True)
-    )
-    OrderEvent.objects.bulk_create(
-        event
-        for order in orders
-        for event in (
-            OrderEvent(
-                order=order, to_status=OrderStatus.PLACED, actor=_user(actor), created_at=now
-            ),
-            OrderEvent(
-                order=order,
-                from_status=OrderStatus.PLACED,
-                to_status=OrderStatus.PAID,
-                actor=_user(actor),
-                note=channel.code,
-                created_at=now,
-            ),
-        )
-    )
-    ChannelOrder.objects.bulk_create(
-        ChannelOrder(
-            channel=channel,
-            external_id=draft.external_id,
-            order=order,
-            imported_at=now,
-            imported_by=_user(actor),
-            raw=draft.raw,
-        )
-        for order, draft in zip(orders, new, strict=True)
-    )
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            county=channel.county,
-            actor=_user(actor),
-            action="order.imported",
-            object_type=Order._meta.label_lower,
-            object_id=str(order.pk),
-            changes={
-                "channel": channel.code,
-                "external_id": draft.external_id,
-                "total": str(order.total),
-                "lines": len(draft.lines),
-            },
-        )
-        for order, draft in zip(orders, new, strict=True)
-    )
-    result.imported = len(orders)
-    result.orders = orders
+        for product, amount in taken.items():
+            written[product.pk] += amount
+        result.imported += writer.write(new)
+    if short:
+        # The shortages count from the stock as it was before this import.
+        for product_id, amount in written.items():
+            stocks[product_id].allocated -= amount
+        allocation.refuse(allocation.shortages(stocks, requested))
     return result
+
+
+class _ChunkWriter:
+    """Writes chunks of new orders of one import: what checkout writes for a paid order
+    (checkout, order, lines, payment, its two events), the channel link and the audit entry,
+    each table in one bulk insert per chunk."""
+
+    def __init__(self, channel: Channel, actor: Any, product_ids: set[int]) -> None:
+        self.channel = channel
+        self.actor = _user(actor)
+        self.account = _account(channel)
+        self.prices = dict(
+            Listing.objects.filter(channel=channel, product__in=product_ids).values_list(
+                "product_id", "price"
+            )
+        )
+        self.now = timezone.now()
+        self.day = local_date(self.now, channel.county)
+        # A foreign-currency order freezes the rate of its day (the last one published on or
+        # before it); without one it is still taken (the platform sold it), counted in its
+        # currency.
+        self.frozen: dict[str, Any] = {"fx_rate": Decimal(1), "fx_source": "", "fx_date": None}
+        if channel.currency != CNY:
+            found = hooks.latest_rate(channel.currency, self.day)
+            self.frozen = {
+                "fx_rate": found.rate if found else None,
+                "fx_source": found.source if found else "",
+                "fx_date": found.date if found else None,
+            }
+
+    def write(self, new: list[OrderDraft]) -> int:
+        channel, actor, account, now, day = (
+            self.channel,
+            self.actor,
+            self.account,
+            self.now,
+            self.day,
+        )
+        checkouts = Checkout.objects.bulk_create(
+            Checkout(
+                county=channel.county,
+                buyer=account,
+                idempotency_key=f"channel:{draft.external_id}",
+                request_fingerprint=hashlib.sha256(draft.external_id.encode()).hexdigest(),
+            )
+            for draft in new
+        )
+        orders: list[Order] = []
+        lines: list[OrderLine] = []
+        for draft, checkout in zip(new, checkouts, strict=True):
+            order_lines = [
+                _order_line(line, self.prices.get(line.product.pk, line.product.price))
+                for line in draft.lines
+            ]
+            order = Order(
+                county=channel.county,
+                number=f"{day:%Y%m%d}-{checkout.pk:06d}-1",
+                checkout=checkout,
+                buyer=account,
+                seller_id=draft.lines[0].product.seller_id,
+                status=OrderStatus.PAID,
+                delivery_method=DeliveryMethod.HOME,
+                recipient_name=(draft.recipient_name or channel.name)[:100],
+                phone="",
+                address=draft.address[:300],
+                payment_method=PaymentMethod.BANK_TRANSFER,
+                total=sum((line.line_total for line in order_lines), Decimal("0.00")),
+                currency=channel.currency,
+                **self.frozen,
+                placed_at=now,
+            )
+            order.created_lines = order_lines
+            orders.append(order)
+        Order.objects.bulk_create(orders)
+        for order in orders:
+            for line in order.created_lines:
+                line.order = order
+                lines.append(line)
+        OrderLine.objects.bulk_create(lines)
+        # Paid on the platform: the money is the platform's to settle with the seller.
+        Payment.objects.bulk_create(
+            Payment(
+                order=order,
+                method=PaymentMethod.BANK_TRANSFER,
+                amount=order.total,
+                currency=order.currency,
+                status=PaymentStatus.RECEIVED,
+                reference=f"{channel.code}:{draft.external_id}"[:100],
+                received_at=now,
+            )
+            for order, draft in zip(orders, new, strict=True)
+        )
+        OrderEvent.objects.bulk_create(
+            event
+            for order in orders
+            for event in (
+                OrderEvent(order=order, to_status=OrderStatus.PLACED, actor=actor, created_at=now),
+                OrderEvent(
+                    order=order,
+                    from_status=OrderStatus.PLACED,
+                    to_status=OrderStatus.PAID,
+                    actor=actor,
+                    note=channel.code,
+                    created_at=now,
+                ),
+            )
+        )
+        ChannelOrder.objects.bulk_create(
+            ChannelOrder(
+                channel=channel,
+                external_id=draft.external_id,
+                order=order,
+                imported_at=now,
+                imported_by=actor,
+                raw=draft.raw,
+            )
+            for order, draft in zip(orders, new, strict=True)
+        )
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                county=channel.county,
+                actor=actor,
+                action="order.imported",
+                object_type=Order._meta.label_lower,
+                object_id=str(order.pk),
+                changes={
+                    "channel": channel.code,
+                    "external_id": draft.external_id,
+                    "total": str(order.total),
+                    "lines": len(draft.lines),
+                },
+            )
+            for order, draft in zip(orders, new, strict=True)
+        )
+        return len(orders)
 
 
 def _user(actor: Any) -> Any:

@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -26,6 +27,8 @@ MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_XLSX_RATIO = 100
+# Bytes decoded at a time when checking a file's encoding.
+DECODE_PIECE = 1 << 20
 
 CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 BOMS = (
@@ -53,33 +56,45 @@ class Limits:
 
 def read_table(upload: IO[bytes], filename: str, limits: Limits | None = None) -> list[list[str]]:
     """The rows of a .csv or .xlsx as lists of stripped strings (header included)."""
+    return list(iter_table(upload.read(), filename, limits))
+
+
+def iter_table(data: bytes, filename: str, limits: Limits | None = None) -> Iterator[list[str]]:
+    """The rows of `data` one at a time, with the same checks as read_table: a large file is
+    read in one pass without its rows held in memory (call it again for a second pass). The
+    file's name is checked at once, everything else as the rows come."""
     limits = limits or Limits()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(upload, limits)
+        return _read_xlsx(data, limits)
     if name.endswith(".csv"):
-        return _read_csv(upload.read(), limits)
+        return _read_csv(data, limits)
     raise TableError(0, 0, _("Upload a .csv or .xlsx file."))
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was read in; TableError if it is no text we know."""
+def detect_encoding(data: bytes) -> str:
+    """The file's encoding (see the module's rule), checked piece by piece so that the text
+    is never held whole; TableError if it is no text we know."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as error:
-                raise TableError(
-                    0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding}
-                ) from error
+            if not _decodes(data, encoding):
+                raise TableError(0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding})
+            return encoding
     for encoding in ("utf-8", "gb18030"):
         try:
-            text = data.decode(encoding)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            binary = False
+            for start in range(0, len(data), DECODE_PIECE):
+                text = decoder.decode(data[start : start + DECODE_PIECE])
+                if CONTROL & set(text):
+                    binary = True
+                    break
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-        if CONTROL & set(text):
+        if binary:
             break
-        return text, encoding
+        return encoding
     raise TableError(
         0,
         0,
@@ -87,19 +102,30 @@ def decode_text(data: bytes) -> tuple[str, str]:
     )
 
 
-def _read_csv(data: bytes, limits: Limits) -> list[list[str]]:
-    text, _encoding = decode_text(data)
-    rows: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _decodes(data: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), DECODE_PIECE):
+            decoder.decode(data[start : start + DECODE_PIECE])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv(data: bytes, limits: Limits) -> Iterator[list[str]]:
+    encoding = detect_encoding(data)
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+    count = 0
     try:
         for row in reader:
-            _check_row(row, reader.line_num, len(rows), limits)
-            rows.append([cell.strip() for cell in row])
+            _check_row(row, reader.line_num, count, limits)
+            count += 1
+            yield [cell.strip() for cell in row]
     except csv.Error as error:
         raise TableError(
             reader.line_num, 0, _("Not readable as CSV: %(e)s") % {"e": error}
         ) from error
-    return rows
 
 
 def _check_row(row: list[str], number: int, rows_so_far: int, limits: Limits) -> None:
@@ -119,8 +145,7 @@ def _check_row(row: list[str], number: int, rows_so_far: int, limits: Limits) ->
             )
 
 
-def _read_xlsx(upload: IO[bytes], limits: Limits) -> list[list[str]]:
-    data = upload.read()
+def _read_xlsx(data: bytes, limits: Limits) -> Iterator[list[str]]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise TableError(0, 0, _("This .xlsx file is damaged or not an Excel file."))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -138,14 +163,12 @@ def _read_xlsx(upload: IO[bytes], limits: Limits) -> list[list[str]]:
     sheet = workbook.worksheets[0]
     # The sheet's declared size is the writer's claim; count what is really there.
     sheet.reset_dimensions()
-    rows: list[list[str]] = []
     try:
         for number, values in enumerate(
             sheet.iter_rows(max_col=limits.columns + 1, values_only=True), start=1
         ):
             row = ["" if value is None else str(value) for value in values]
-            _check_row(row, number, len(rows), limits)
-            rows.append([cell.strip() for cell in row])
+            _check_row(row, number, number - 1, limits)
+            yield [cell.strip() for cell in row]
     finally:
         workbook.close()
-    return rows
