@@ -108,7 +108,9 @@ def test_an_answer_saved_offline_arrives_once(live_server, browser, collecting, 
     def refuse(route):
         route.abort("internetdisconnected")
 
-    page.route(re.compile(r".*/collect/submit$"), refuse)
+    # On the context, not the page: the page's posts go out through its service worker, whose
+    # requests a page-level route does not see (Playwright intercepts them per context).
+    context.route(re.compile(r".*/collect/submit$"), refuse)
     context.set_offline(True)
     _fill(page, household, "18000")
     expect(page.locator("#queue-count")).to_have_text("1")
@@ -128,12 +130,12 @@ def test_an_answer_saved_offline_arrives_once(live_server, browser, collecting, 
         route.fetch()
         route.abort("connectionreset")
 
-    page.unroute(re.compile(r".*/collect/submit$"))
-    page.route(re.compile(r".*/collect/submit$"), lose_the_answer)
+    context.unroute(re.compile(r".*/collect/submit$"))
+    context.route(re.compile(r".*/collect/submit$"), lose_the_answer)
     _send_now(page)
     expect(page.locator("#queue-count")).to_have_text("1")
     assert Submission.objects.count() == 2
-    page.unroute(re.compile(r".*/collect/submit$"))
+    context.unroute(re.compile(r".*/collect/submit$"))
     _send_now(page)
     expect(page.locator("#queue-count")).to_have_text("0")
     assert Submission.objects.count() == 2
