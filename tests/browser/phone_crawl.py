@@ -234,7 +234,20 @@ def crawl(
     context = browser.new_context(**PHONE)
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # Pages another role's link led to that refused this role: the browser's "Failed to load
+    # resource" for such a page can arrive after the next navigation began; it is not that
+    # page's error.
+    refused: set[str] = set()
+
+    def on_console(message) -> None:
+        source = message.location.get("url") or ""
+        # A refused page is the server's bare error page, without the site's icon link, so the
+        # browser also asks for /favicon.ico (404), as late.
+        late = source in refused or (refused and urlsplit(source).path == "/favicon.ico")
+        if message.type == "error" and not late:
+            errors.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: errors.append(str(e)))
     host = urlsplit(base).hostname
 
@@ -258,6 +271,8 @@ def crawl(
             # A link this role was shown must work for it; one seen by another role may not.
             if own:
                 result.problems.append(f"{where}: HTTP {response.status}")
+            else:
+                refused.add(response.url)
             return False
         result.problems.extend(f"{where}: {line}" for line in problems_on(page, errors))
         return True
