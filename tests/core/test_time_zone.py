@@ -1,9 +1,11 @@
 """Times in the county's time zone: order numbers, pages, the API and CSV exports."""
 
 import datetime as dt
+import warnings
 
 import pytest
 import time_machine
+from django.core.cache.backends.base import CacheKeyWarning
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -143,3 +145,17 @@ def test_the_admin_shows_a_county_administrators_times_in_the_countys_zone(world
         f"/admin/shop/order/{order.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "01:30" in change and "17:30" not in change
+
+
+def test_an_address_with_a_slug_no_county_can_have_costs_no_cache_key(db, settings):
+    # The API fuzzer sends any text as the county: it must not reach the cache as a key that
+    # memcached would refuse (Django warns of it, and a memcached backend would raise).
+    settings.TIME_ZONE = "UTC"
+    view = lambda request, county_slug: HttpResponse()  # noqa: E731
+    middleware = CountyTimeZoneMiddleware(lambda request: HttpResponse())
+    request = RequestFactory().get("/")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        middleware.process_view(request, view, (), {"county_slug": "县\x10 ñ"})
+        middleware(request)
+    assert timezone.get_current_timezone_name() == "UTC"

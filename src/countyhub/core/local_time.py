@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -44,6 +45,9 @@ def activate_county_time_zone(county: County) -> None:
 
 
 def _zone_of_slug(slug: str) -> str | None:
+    # A slug no county can have is not looked up: nor cached under a key memcached would refuse.
+    if not slug_re.fullmatch(slug) or len(slug) > 50:
+        return None
     key = f"county-time-zone:{slug}"
     name = cache.get(key)
     if name is None:
