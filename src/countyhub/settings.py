@@ -331,6 +331,9 @@ COUNTYHUB_JOB_RETRY_DELAY = float(os.environ.get("COUNTYHUB_JOB_RETRY_DELAY", "2
 COUNTYHUB_JOB_RETRY_MAX_DELAY = float(os.environ.get("COUNTYHUB_JOB_RETRY_MAX_DELAY", "300"))
 # The Celery queue (a Redis list) jobs go to: deployments sharing one Redis each name their own.
 COUNTYHUB_JOB_QUEUE = os.environ.get("COUNTYHUB_JOB_QUEUE", "countyhub")
+# A job's files (an import's upload, the labels or report it made) are deleted this many days
+# after it ended; the job's row stays.
+COUNTYHUB_JOB_FILES_DAYS = float(os.environ.get("COUNTYHUB_JOB_FILES_DAYS", "7"))
 # Evidence and document uploads: at most this many bytes, of a type checked by content.
 COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 

@@ -30,6 +30,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("jobs/", core_views.my_jobs, name="my_jobs"),
     path("jobs/<int:job_id>/retry/", core_views.retry_job, name="retry_job"),
+    path("jobs/<int:job_id>/", core_views.job_page, name="job"),
+    path("jobs/<int:job_id>/progress/", core_views.job_progress, name="job_progress"),
+    path("jobs/<int:job_id>/cancel/", core_views.cancel_job, name="cancel_job"),
+    path("jobs/<int:job_id>/file/", core_views.job_file, name="job_file"),
     path("accounts/", include("django.contrib.auth.urls")),
     # GS1 Digital Link URIs (/01/<gtin>/10/<lot>...) printed in QR codes resolve here.
     re_path(r"^(?P<path>01/.*)$", trace_views.resolve, name="digital_link"),

@@ -459,6 +459,21 @@ DRIVEN: dict[str, list[Post]] = {
             ),
         )
     ],
+    "cancel_job": [
+        Post(
+            "analyst",
+            lambda site: reverse(
+                "cancel_job",
+                args=[
+                    Job.objects.create(
+                        kind="analyses.run",
+                        created_by=site.world.users["analyst"],
+                        county=site.world.county,
+                    ).pk
+                ],
+            ),
+        )
+    ],
     "notifications:preferences": [
         Post(
             "buyer",
@@ -1114,6 +1129,9 @@ READING = frozenset(
     {
         "healthz",
         "my_jobs",
+        "job",
+        "job_progress",
+        "job_file",
         "readyz",
         "metrics",
         "media",
@@ -1288,6 +1306,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "code": site.certificate.code,
         "path": "products/none.jpg",
         "export_id": 0,
+        "job_id": 0,
         "name": "invoice.pdf",
         "form_id": "no-form",
         "version": "1",

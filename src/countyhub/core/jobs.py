@@ -24,24 +24,30 @@ partial attempt, it gives the result a single run would have given.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.core import metrics
-from countyhub.core.models import Job, JobStatus
+from countyhub.core.models import Job, JobStatus, job_output_path
 from countyhub.core.observability import current_request_id, request_id_bound
 
 logger = logging.getLogger(__name__)
@@ -74,7 +80,19 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     kombu.exceptions.OperationalError,
 )
 
-Handler = Callable[[Job, "Progress"], dict[str, Any]]
+
+@dataclass(frozen=True)
+class JobFile:
+    """What a job that makes a file (a label sheet, a report) returns: the file is kept with
+    the job and downloaded from its page; ``result`` is stored as the job's result."""
+
+    name: str
+    content_type: str
+    content: bytes
+    result: dict[str, Any] | None = None
+
+
+Handler = Callable[[Job, "Progress"], "dict[str, Any] | JobFile"]
 HANDLERS: dict[str, Handler] = {}
 # What the jobs pages call each kind.
 LABELS: dict[str, Any] = {}
@@ -173,18 +191,31 @@ class Progress:
             raise JobCancelled
 
 
-def submit(kind: str, *, inputs: dict[str, Any], created_by: Any = None, county: Any = None) -> Job:
+def submit(
+    kind: str,
+    *,
+    inputs: dict[str, Any],
+    created_by: Any = None,
+    county: Any = None,
+    input_file: UploadedFile | None = None,
+) -> Job:
     """Queue a job; it is dispatched when the caller's transaction commits. ``county`` is the
-    county whose work it is (its administrators see the job's failure)."""
+    county whose work it is (its administrators see the job's failure); ``input_file`` (an
+    upload to import) is kept with the job, so a worker on another host reads it and a retry
+    reads it again."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for jobs of kind {kind!r}")
-    job = Job.objects.create(
+    job = Job(
         kind=kind,
         inputs=inputs,
         county=county,
         request_id=current_request_id(),
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
+    if input_file is not None:
+        input_file.seek(0)
+        job.input_file.save(_stored_name(input_file.name), input_file, save=False)
+    job.save()
     transaction.on_commit(lambda: dispatch(job.pk))
     return job
 
@@ -393,7 +424,10 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> float | None:
         )
     else:
         status = JobStatus.SUCCEEDED
-        _finish(job_id, status, result=result)
+        if isinstance(result, JobFile):
+            _finish(job_id, status, **_kept(job, result))
+        else:
+            _finish(job_id, status, result=result)
     finally:
         metrics.JOBS_FINISHED.labels(job.kind, status).inc()
         beat.stopped.set()
@@ -417,6 +451,47 @@ def _requeue(job: Job, error: BaseException, delay: float) -> None:
     )
 
 
+def _stored_name(name: str | None) -> str:
+    # The storage's name: ASCII and short (the user's own name is kept for the download).
+    suffix = "".join(c for c in PurePath(name or "").suffix[:10] if c.isalnum() or c == ".")
+    return f"{uuid.uuid4().hex}{suffix}"
+
+
+def _kept(job: Job, made: JobFile) -> dict[str, Any]:
+    """Store the file a job made (replacing an earlier attempt's) and say what to record."""
+    storage, folder = job.output_file.storage, job_output_path(job, "")
+    with contextlib.suppress(FileNotFoundError):
+        for stale in storage.listdir(folder)[1]:
+            storage.delete(folder + stale)
+    job.output_file.save(_stored_name(made.name), ContentFile(made.content), save=False)
+    return {
+        "output_file": job.output_file.name,
+        "output_name": made.name[:200],
+        "output_type": made.content_type[:100],
+        "result": {**(made.result or {}), "bytes": len(made.content)},
+    }
+
+
+def delete_old_files(now: datetime.datetime | None = None) -> int:
+    """Delete the files of jobs that ended more than COUNTYHUB_JOB_FILES_DAYS ago (run hourly
+    by ``countyhub beat``): an import's upload and a label sheet are not records to keep for
+    ever, and may hold households' personal data. The job's row stays, saying what it did."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=float(settings.COUNTYHUB_JOB_FILES_DAYS)
+    )
+    old = Job.objects.filter(status__in=Job.FINISHED, finished_at__lt=cutoff).exclude(
+        input_file="", output_file=""
+    )
+    deleted = 0
+    for job in old.iterator():
+        for kept in (job.input_file, job.output_file):
+            if kept:
+                kept.delete(save=False)
+                deleted += 1
+        Job.objects.filter(pk=job.pk).update(input_file="", output_file="")
+    return deleted
+
+
 def _finish(job_id: int, status: str, **fields: Any) -> None:
     now = timezone.now()
     _patiently(
@@ -438,6 +513,21 @@ def request_cancel(job: Job) -> None:
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
 
 
+def cancel(job: Job, *, actor: Any) -> None:
+    """The user's Cancel on a job's page: :func:`request_cancel`, audited."""
+    from countyhub.core.audit import record_audit
+
+    with transaction.atomic():
+        request_cancel(job)
+        record_audit(
+            actor=actor,
+            action="core.job.cancelled",
+            target=job,
+            county=job.county,
+            changes={"kind": job.kind},
+        )
+
+
 def job_progress(job: Job) -> dict[str, Any]:
     """What a run page's progress poll reads (analyses/static/analyses/analyses.js)."""
     return {
@@ -448,6 +538,7 @@ def job_progress(job: Job) -> dict[str, Any]:
         "message": job.message,
         "error": job.error,
         "finished": job.finished,
+        "has_file": bool(job.output_file),
     }
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from countyhub.core.documents import private_storage
 from countyhub.core.errors import CoreErrorCode, RecordKeptError
 
 
@@ -369,6 +370,12 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+def job_output_path(job: Job, filename: str) -> str:
+    # A folder of the job's own: a retry clears it first, so an attempt that saved its file
+    # and then lost the database leaves nothing behind.
+    return f"jobs/out/{job.pk}/{filename}"
+
+
 class Job(TimestampedModel):
     """A piece of work run in the background (see countyhub.core.jobs): what it is, how far it
     got, and what came of it. The worker beats ``heartbeat`` while it runs, so a job whose worker
@@ -412,6 +419,17 @@ class Job(TimestampedModel):
     error = models.TextField(_("error"), blank=True)
     # The request that queued it, so the worker's log lines join that request's.
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The file the user handed in (an import) and the file the job made (labels, a report):
+    # county records, so in the private storage, handed out by the job's page to its user only.
+    # Both are deleted COUNTYHUB_JOB_FILES_DAYS after the job ended.
+    input_file = models.FileField(
+        _("input file"), upload_to="jobs/in/%Y/%m/", blank=True, storage=private_storage
+    )
+    output_file = models.FileField(
+        _("output file"), upload_to=job_output_path, blank=True, storage=private_storage
+    )
+    output_name = models.CharField(_("output file name"), max_length=200, blank=True)
+    output_type = models.CharField(_("output content type"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("background job")

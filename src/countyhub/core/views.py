@@ -8,7 +8,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +31,7 @@ from countyhub.core.forms import (
     wait_message,
 )
 from countyhub.core.health import OPTIONAL, readiness_checks
-from countyhub.core.models import Job
+from countyhub.core.models import Job, JobStatus
 from countyhub.core.selectors import email_verified
 from countyhub.core.services import sign_up, verify_email
 
@@ -192,3 +199,53 @@ def retry_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
     if jobs.retry(job, actor=request.user):
         messages.success(request, _("The job is queued again."))
     return redirect(safe_next(request, "/jobs/"))
+
+
+def _own_job(request: HttpRequest, job_id: int) -> Job:
+    """A job is its starter's (and superusers'): its files may hold households' data; anyone
+    else is told there is no such job."""
+    job = get_object_or_404(Job.objects.select_related("county"), pk=job_id)
+    if not (request.user.is_superuser or job.created_by_id == request.user.pk):
+        raise Http404
+    return jobs.reap_if_stale(job)
+
+
+@login_required
+@require_GET
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One job: its progress while it runs (polled), then its outcome, its file to download,
+    and the page it leads to (an import's result)."""
+    job = _own_job(request, job_id)
+    return render(request, "core/job.html", {"job": job, "next_url": job.result.get("url")})
+
+
+@login_required
+@require_GET
+def job_progress(request: HttpRequest, job_id: int) -> JsonResponse:
+    return JsonResponse(jobs.job_progress(_own_job(request, job_id)))
+
+
+@login_required
+@require_POST
+def cancel_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    job = _own_job(request, job_id)
+    if not job.finished:
+        jobs.cancel(job, actor=request.user)
+    return redirect("job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def job_file(request: HttpRequest, job_id: int) -> FileResponse:
+    """The file a job made, as an attachment under the name it was given."""
+    job = _own_job(request, job_id)
+    if job.status != JobStatus.SUCCEEDED or not job.output_file:
+        raise Http404
+    response = FileResponse(
+        job.output_file.open("rb"),
+        as_attachment=True,
+        filename=job.output_name or "download",
+        content_type=job.output_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

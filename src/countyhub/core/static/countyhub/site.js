@@ -4,7 +4,8 @@
    a plain form) takes it from the csrftoken cookie instead. A <select data-autosubmit> submits its
    form when changed (the KPI dashboard's year). Tables of the page's content turn into one card
    per row on a phone (site.css, table.stacked): each cell is labelled with its column's heading.
-   Tables in a .table-scroll box scroll sideways instead. */
+   Tables in a .table-scroll box scroll sideways instead. A job's page (core/job.html) polls the
+   job's progress and reloads when it has ended (polled, so it survives a reload of its own). */
 (function () {
   "use strict";
   function token() {
@@ -56,6 +57,28 @@
       if (!table.closest(".table-scroll") && !table.classList.contains("stacked")) { stack(table); }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { stackTables(document); });
+  function pollJob(section) {
+    var url = section.getAttribute("data-url");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (job) {
+          var bar = section.querySelector("progress");
+          bar.max = Math.max(job.total, 1); bar.value = job.done;
+          section.querySelector(".job-done").textContent = job.done;
+          section.querySelector(".job-total").textContent = job.total;
+          section.querySelector(".job-message").textContent = job.message;
+          document.getElementById("job-status").textContent = job.status_label;
+          if (job.finished) { window.location.reload(); } else { window.setTimeout(tick, 700); }
+        })
+        .catch(function () { window.setTimeout(tick, 3000); });
+    }
+    tick();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    stackTables(document);
+    var job = document.getElementById("job-progress");
+    if (job && !job.hidden) { pollJob(job); }
+  });
   document.addEventListener("htmx:afterSwap", function () { stackTables(document); });
 })();
