@@ -25,6 +25,7 @@ from PIL import Image
 from countyhub.aftersales.models import AfterSaleRequest
 from countyhub.analyses import services as analyses_services
 from countyhub.analyses.models import AnalysisRun, CPISeries
+from countyhub.core import jobs
 from countyhub.core.email_verification import verification_tokens
 from countyhub.core.models import Job
 from countyhub.core.services import issue_api_token, sign_up
@@ -98,6 +99,9 @@ def _order_file(site: Site) -> io.BytesIO:
 
 
 def _latest_run(site: Site) -> int:
+    # The payouts page queues the evaluation; run it here, as the worker would.
+    for job in Job.objects.filter(kind="programs.payout_run", status="queued"):
+        jobs.execute(job.pk, heartbeat=False)
     return PayoutRun.objects.filter(county=site.world.county).latest("pk").pk
 
 

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from countyhub.catalog.models import SellerHousehold
-from countyhub.core.models import AuditEntry
+from countyhub.core import jobs
+from countyhub.core.models import AuditEntry, Job, JobStatus
 from countyhub.programs.incentives import approve_run, evaluate_period
 from countyhub.programs.kpis import village_coverage
 from countyhub.programs.models import (
@@ -210,8 +211,14 @@ def test_evaluate_and_approve_from_the_page(world, client, budget):
     url = f"/c/{world.county.slug}/programs/payouts/"
     assert client.post(url, {"period": "2025-13"}).context["form"].errors["period"]
     response = client.post(url, {"period": "2025-01"})
+    # Evaluated in the background: the page is the job's, which leads to the run.
+    job = Job.objects.get(kind="programs.payout_run")
+    assert response["Location"] == f"/jobs/{job.pk}/" and not PayoutRun.objects.exists()
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
     run = PayoutRun.objects.get()
-    assert response["Location"].endswith(f"/payouts/{run.pk}/")
+    assert job.status == JobStatus.SUCCEEDED and job.created_by == world.users["county_admin"]
+    assert job.result["url"].endswith(f"/payouts/{run.pk}/") and job.result["lines"] == 1
     client.force_login(world.users["seller_staff"])
     assert client.post(f"{url}{run.pk}/approve/").status_code == 403
     client.force_login(world.users["county_admin"])

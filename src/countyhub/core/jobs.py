@@ -539,6 +539,8 @@ def job_progress(job: Job) -> dict[str, Any]:
         "error": job.error,
         "finished": job.finished,
         "has_file": bool(job.output_file),
+        # Where the job's page goes once it has watched the job succeed (an import's result).
+        "next_url": job.result.get("url", "") if job.status == JobStatus.SUCCEEDED else "",
     }
 
 

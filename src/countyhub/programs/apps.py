@@ -8,6 +8,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         from countyhub.core.periodic import periodic, weekly
+        from countyhub.programs import payout_jobs  # noqa: F401  (registers the job handler)
         from countyhub.programs.digest import TASK, send_task_digests
 
         # Monday 08:00 in the site's time zone, as the cron line the README gave.

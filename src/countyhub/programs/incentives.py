@@ -193,20 +193,28 @@ def _require_admin(actor: Any, county: County) -> None:
         )
 
 
-@transaction.atomic
-def evaluate_period(
+def check_evaluation(
     *, county: County, period: datetime.date, actor: Any, today: datetime.date | None = None
-) -> PayoutRun:
-    """Evaluate every active rule for the month of `period`; replaces that month's draft run."""
+) -> None:
+    """What refuses an evaluation before any work: the actor, a month still to come."""
     _require_admin(actor, county)
-    County.objects.select_for_update().get(pk=county.pk)  # one evaluation per county at a time
-    start, end = month_start(period), month_end(period)
-    if start > (today or timezone.localdate()):
+    if month_start(period) > (today or timezone.localdate()):
         raise ProgramsError(
             ProgramsErrorCode.MONTH_NOT_STARTED,
             _("This month has not started yet."),
             field="period",
         )
+
+
+@transaction.atomic
+def evaluate_period(
+    *, county: County, period: datetime.date, actor: Any, today: datetime.date | None = None
+) -> PayoutRun:
+    """Evaluate every active rule for the month of `period`; replaces that month's draft run
+    (so evaluating again, or a retried job, gives one run)."""
+    check_evaluation(county=county, period=period, actor=actor, today=today)
+    County.objects.select_for_update().get(pk=county.pk)  # one evaluation per county at a time
+    start, end = month_start(period), month_end(period)
     PayoutRun.objects.filter(county=county, period_start=start, status=RunStatus.DRAFT).delete()
     rules = (
         IncentiveRule.objects.filter(county=county, active=True, valid_from__lte=end)

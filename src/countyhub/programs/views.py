@@ -27,7 +27,7 @@ from countyhub.core.permissions import (
     province_county_ids,
     roles_in,
 )
-from countyhub.programs import incentives, kpis, selectors, services
+from countyhub.programs import incentives, kpis, payout_jobs, selectors, services
 from countyhub.programs.charts import hbar_chart_svg, kpi_chart_svg
 from countyhub.programs.errors import ProgramsError
 from countyhub.programs.exports import run_csv, run_xlsx
@@ -356,13 +356,13 @@ def payouts(request: HttpRequest, county_slug: str) -> HttpResponse:
     form = EvaluateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            run = incentives.evaluate_period(
+            job = payout_jobs.start_evaluation(
                 county=county, period=form.cleaned_data["period"], actor=request.user
             )
         except ProgramsError as error:
             _form_error(form, error)
         else:
-            return redirect("programs:run", county.slug, run.pk)
+            return redirect("job", job.pk)
     page_obj = _page(request, PayoutRun.objects.filter(county=county).prefetch_related("lines"))
     context = {
         "county": county,

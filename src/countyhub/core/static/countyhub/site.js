@@ -5,7 +5,8 @@
    form when changed (the KPI dashboard's year). Tables of the page's content turn into one card
    per row on a phone (site.css, table.stacked): each cell is labelled with its column's heading.
    Tables in a .table-scroll box scroll sideways instead. A job's page (core/job.html) polls the
-   job's progress and reloads when it has ended (polled, so it survives a reload of its own). */
+   job's progress and, once it has ended, reloads (or goes to its result, an import's page, when
+   it made no file to download); polled, so it survives a reload of its own. */
 (function () {
   "use strict";
   function token() {
@@ -69,7 +70,9 @@
           section.querySelector(".job-total").textContent = job.total;
           section.querySelector(".job-message").textContent = job.message;
           document.getElementById("job-status").textContent = job.status_label;
-          if (job.finished) { window.location.reload(); } else { window.setTimeout(tick, 700); }
+          if (!job.finished) { window.setTimeout(tick, 700); }
+          else if (job.next_url && !job.has_file) { window.location.assign(job.next_url); }
+          else { window.location.reload(); }
         })
         .catch(function () { window.setTimeout(tick, 3000); });
     }

@@ -1,0 +1,94 @@
+"""The month's payout run is a background job (issue 19): queued by the page, run in the web
+process without Redis or by a Celery worker with it, idempotent, refused at once when it
+would be refused anyway, and its page is its user's only."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from countyhub.catalog.models import SellerHousehold
+from countyhub.core import jobs
+from countyhub.core.models import AuditEntry, Job, JobStatus
+from countyhub.programs.errors import ProgramsError
+from countyhub.programs.models import PayoutRun
+from countyhub.programs.payout_jobs import JOB_KIND, start_evaluation
+from tests.conftest import requires_postgres
+from tests.factories.catalog import HouseholdFactory
+from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
+from tests.job_worker import celery_worker, finished
+
+JANUARY = datetime.date(2025, 1, 1)
+
+
+@pytest.fixture
+def january(world):
+    budget = BudgetLineFactory(program__county=world.county, amount=Decimal("1000.00"))
+    household = HouseholdFactory(county=world.county, registered_poor=True)
+    SellerHousehold.objects.create(seller=world.seller, household=household, link="employs")
+    RuleFactory(budget_line=budget, amount=Decimal("2.50"))
+    make_order(world.seller, day=datetime.date(2025, 1, 5))
+    return world
+
+
+def test_the_job_evaluates_the_month_and_again_gives_one_run(january):
+    admin = january.users["county_admin"]
+    first = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+    assert AuditEntry.objects.filter(action="payout_run.requested").count() == 1
+    jobs.execute(first.pk, heartbeat=False)
+    second = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+    jobs.execute(second.pk, heartbeat=False)
+    for job in (first, second):
+        job.refresh_from_db()
+        assert job.status == JobStatus.SUCCEEDED, job.error
+    run = PayoutRun.objects.get()  # the draft of the first was replaced
+    assert second.result["run"] == run.pk and run.total == Decimal("2.50")
+
+
+def test_what_the_job_would_refuse_is_refused_before_it_is_queued(january):
+    with pytest.raises(ProgramsError, match="not started"):
+        start_evaluation(
+            county=january.county,
+            period=timezone.localdate() + datetime.timedelta(days=40),
+            actor=january.users["county_admin"],
+        )
+    with pytest.raises(ProgramsError):
+        start_evaluation(county=january.county, period=JANUARY, actor=january.users["seller_staff"])
+    assert not Job.objects.filter(kind=JOB_KIND).exists()
+
+
+def test_the_job_fails_readably_when_the_rights_are_gone(january):
+    admin = january.users["county_admin"]
+    job = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+    admin.memberships.all().delete()
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "county staff" in job.error
+    assert not PayoutRun.objects.exists()
+
+
+def test_another_countys_administrator_cannot_see_the_job(january, client):
+    job = start_evaluation(
+        county=january.county, period=JANUARY, actor=january.users["county_admin"]
+    )
+    client.force_login(january.users["other_county_admin"])
+    assert client.get(reverse("job", args=[job.pk])).status_code == 404
+    client.force_login(january.users["county_admin"])
+    assert client.get(reverse("job", args=[job.pk])).status_code == 200
+
+
+@requires_postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_runs_the_payout_job(january, settings, tmp_path):
+    with celery_worker(settings, tmp_path) as log:
+        job = start_evaluation(
+            county=january.county, period=JANUARY, actor=january.users["county_admin"]
+        )
+        job = finished(job, log)
+    assert job.status == JobStatus.SUCCEEDED, (job.error, log.read_text())
+    assert PayoutRun.objects.get().total == Decimal("2.50")
