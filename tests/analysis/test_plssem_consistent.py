@@ -471,3 +471,31 @@ def test_command_line_refuses_an_undefined_plsc(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error:")
     assert "rho_A is not positive for B" in done.stderr
+
+
+def test_a_value_beyond_one_by_rounding_only_is_admissible():
+    """A single indicator's own loading is 1; some BLAS builds compute 1.0000000000000002,
+    which is rounding, not a Heywood case. A loading of 1.001 is one."""
+    frame = simulate_mediation(300, seed=8)
+    model = PLSModel.from_syntax("A =~ s1\nB =~ y1\nC =~ inc\nB ~ A\nC ~ A + B\n", frame)
+    structure = model.structure
+    k, p = len(structure.constructs), len(structure.indicators)
+    cor = np.eye(k)[None]
+
+    def correction(loading: float) -> consistent.Correction:
+        return consistent.Correction(
+            rho_a=np.ones((1, k)),
+            construct_cor=cor,
+            loadings=np.full((1, p), loading),
+            paths=np.zeros((1, k, k)),
+            r_squared=np.full((1, k), 0.5),
+            total_effects=np.zeros((1, k, k)),
+            failed=np.zeros(1, dtype=bool),
+        )
+
+    rounded = correction(1 + 2e-16)
+    assert consistent.inadmissible(rounded, structure) == []
+    assert not consistent.inadmissible_mask(rounded).any()
+    heywood = correction(1.001)
+    assert "Heywood" in consistent.inadmissible(heywood, structure)[0]
+    assert consistent.inadmissible_mask(heywood).all()

@@ -101,6 +101,9 @@ def correct(r: np.ndarray, w: np.ndarray, structure: Structure) -> Correction:
 
 # A corrected correlation matrix with an eigenvalue below this is not positive semi-definite.
 EIGEN_TOLERANCE = -1e-10
+# A value is beyond 1 only by more than rounding: a single indicator's loading on its own
+# construct is 1 computed as 1.0000000000000002 on some BLAS builds, and is admissible.
+BEYOND_ONE = 1 + 1e-10
 
 
 def inadmissible_mask(correction: Correction) -> np.ndarray:
@@ -108,11 +111,11 @@ def inadmissible_mask(correction: Correction) -> np.ndarray:
     k_count = correction.construct_cor.shape[-1]
     off = ~np.eye(k_count, dtype=bool)
     with np.errstate(invalid="ignore"):
-        bad = (correction.rho_a > 1).any(axis=1)
-        bad |= (np.abs(correction.construct_cor[:, off]) > 1).any(axis=1)
-        bad |= (np.abs(correction.loadings) > 1).any(axis=1)
+        bad = (correction.rho_a > BEYOND_ONE).any(axis=1)
+        bad |= (np.abs(correction.construct_cor[:, off]) > BEYOND_ONE).any(axis=1)
+        bad |= (np.abs(correction.loadings) > BEYOND_ONE).any(axis=1)
         r2 = np.nan_to_num(correction.r_squared, nan=0.5)
-        bad |= ((r2 < 0) | (r2 > 1)).any(axis=1)
+        bad |= ((r2 < 1 - BEYOND_ONE) | (r2 > BEYOND_ONE)).any(axis=1)
     finite = np.isfinite(correction.construct_cor).all(axis=(1, 2))
     if finite.any():
         eigen = np.full(len(finite), np.inf)
@@ -129,7 +132,7 @@ def inadmissible(correction: Correction, structure: Structure, index: int = 0) -
     rho = correction.rho_a[index]
     out = [
         f"rho_A of {names[k]} is {rho[k]:.3f}, above 1: PLSc over-corrects this construct."
-        for k in map(int, np.flatnonzero(rho > 1))
+        for k in map(int, np.flatnonzero(rho > BEYOND_ONE))
     ]
     cor = correction.construct_cor[index]
     out += [
@@ -137,14 +140,14 @@ def inadmissible(correction: Correction, structure: Structure, index: int = 0) -
         "beyond 1."
         for i in range(len(names))
         for j in range(i + 1, len(names))
-        if abs(cor[i, j]) > 1
+        if abs(cor[i, j]) > BEYOND_ONE
     ]
     loadings = correction.loadings[index]
     owner = structure.block_of
     out += [
         f"The PLSc loading of {structure.indicators[i]} on {names[owner[i]]} is "
         f"{loadings[i]:.3f}, beyond 1 (a Heywood case)."
-        for i in map(int, np.flatnonzero(np.abs(loadings) > 1))
+        for i in map(int, np.flatnonzero(np.abs(loadings) > BEYOND_ONE))
     ]
     if np.isfinite(cor).all():
         smallest = float(np.linalg.eigvalsh(cor).min())
@@ -157,6 +160,6 @@ def inadmissible(correction: Correction, structure: Structure, index: int = 0) -
     out += [
         f"The PLSc R² of {names[e]} is {r2[e]:.3f}, outside [0, 1]."
         for e in structure.endogenous
-        if not 0 <= r2[e] <= 1
+        if not 1 - BEYOND_ONE <= r2[e] <= BEYOND_ONE
     ]
     return out
