@@ -8,17 +8,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from countyhub.catalog.models import SellerHousehold
 from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, Job, JobStatus
+from countyhub.core.periodic import monthly, run_due
 from countyhub.programs.errors import ProgramsError
 from countyhub.programs.models import PayoutRun
 from countyhub.programs.payout_jobs import JOB_KIND, start_evaluation
 from tests.conftest import requires_postgres
 from tests.factories.catalog import HouseholdFactory
+from tests.factories.core import CountyFactory
 from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
 from tests.job_worker import celery_worker, finished
 
@@ -92,3 +95,37 @@ def test_a_celery_worker_runs_the_payout_job(january, settings, tmp_path):
         job = finished(job, log)
     assert job.status == JobStatus.SUCCEEDED, (job.error, log.read_text())
     assert PayoutRun.objects.get().total == Decimal("2.50")
+
+
+def test_the_monthly_period_is_due_from_its_day_and_hour_in_the_sites_zone(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    due = monthly(1, 6)
+    utc = datetime.UTC
+    assert due(datetime.datetime(2025, 1, 31, 21, 59, tzinfo=utc)) is None  # 05:59 on the 1st
+    assert due(datetime.datetime(2025, 1, 31, 22, 0, tzinfo=utc)) == "2025-02"
+    assert due(datetime.datetime(2025, 2, 20, 0, 0, tzinfo=utc)) == "2025-02"
+
+
+def test_last_months_drafts_are_made_once_for_counties_with_rules(january, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    idle = CountyFactory()  # no rule: nothing to draft
+    evaluated = BudgetLineFactory(amount=Decimal("10.00"))
+    RuleFactory(budget_line=evaluated, amount=Decimal("1.00"))
+    staff_run = PayoutRun.objects.create(
+        county=evaluated.program.county,
+        period_start=JANUARY,
+        period_end=datetime.date(2025, 1, 31),
+    )
+    first_of_february = datetime.datetime(2025, 1, 31, 22, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(first_of_february, tick=False):
+        done = run_due()
+        again = run_due()
+    assert ("programs.payout_drafts", "2025-02") in [(name, key) for name, key, _ in done]
+    assert "programs.payout_drafts" not in [name for name, _, _ in again]
+    drafted = PayoutRun.objects.exclude(pk=staff_run.pk).get()
+    assert drafted.county == january.county and drafted.period_start == JANUARY
+    assert drafted.status == "draft" and drafted.evaluated_by is None
+    assert drafted.total == Decimal("2.50")
+    assert not PayoutRun.objects.filter(county=idle).exists()
+    entry = AuditEntry.objects.get(action="payout_run.evaluated", object_id=str(drafted.pk))
+    assert entry.actor is None

@@ -70,6 +70,18 @@ def weekly(weekday: int, hour: int) -> Period:
     return key
 
 
+def monthly(day: int, hour: int) -> Period:
+    """Calendar months, due from `day` at `hour` o'clock in the site's time zone."""
+
+    def key(now: datetime.datetime) -> str | None:
+        local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+        if (local.day, local.hour) < (day, hour):
+            return None
+        return f"{local.year}-{local.month:02d}"
+
+    return key
+
+
 def claim(name: str, key: str) -> PeriodicRun | None:
     """This host's claim on running `name` for period `key`; None if another has it."""
     try:

@@ -194,10 +194,17 @@ def _require_admin(actor: Any, county: County) -> None:
 
 
 def check_evaluation(
-    *, county: County, period: datetime.date, actor: Any, today: datetime.date | None = None
+    *,
+    county: County,
+    period: datetime.date,
+    actor: Any,
+    today: datetime.date | None = None,
+    scheduled: bool = False,
 ) -> None:
-    """What refuses an evaluation before any work: the actor, a month still to come."""
-    _require_admin(actor, county)
+    """What refuses an evaluation before any work: the actor, a month still to come.
+    ``scheduled`` is countyhub's own monthly draft (no actor: a draft books nothing)."""
+    if not (scheduled and actor is None):
+        _require_admin(actor, county)
     if month_start(period) > (today or timezone.localdate()):
         raise ProgramsError(
             ProgramsErrorCode.MONTH_NOT_STARTED,
@@ -208,11 +215,17 @@ def check_evaluation(
 
 @transaction.atomic
 def evaluate_period(
-    *, county: County, period: datetime.date, actor: Any, today: datetime.date | None = None
+    *,
+    county: County,
+    period: datetime.date,
+    actor: Any,
+    today: datetime.date | None = None,
+    scheduled: bool = False,
 ) -> PayoutRun:
     """Evaluate every active rule for the month of `period`; replaces that month's draft run
-    (so evaluating again, or a retried job, gives one run)."""
-    check_evaluation(county=county, period=period, actor=actor, today=today)
+    (so evaluating again, or a retried job, gives one run). ``scheduled``: see
+    :func:`check_evaluation`; only people approve."""
+    check_evaluation(county=county, period=period, actor=actor, today=today, scheduled=scheduled)
     County.objects.select_for_update().get(pk=county.pk)  # one evaluation per county at a time
     start, end = month_start(period), month_end(period)
     PayoutRun.objects.filter(county=county, period_start=start, status=RunStatus.DRAFT).delete()
@@ -334,3 +347,20 @@ def run_periods(
         run = evaluate_period(county=county, period=period, actor=actor)
         runs.append(approve_run(run=run, actor=actor) if approve else run)
     return runs
+
+
+def draft_last_months_runs(today: datetime.date | None = None) -> list[PayoutRun]:
+    """The monthly periodic task: last month's draft run for every county with an active rule
+    and no run of that month yet, so that staff find it ready to check and approve on the 1st
+    (a month someone already evaluated is theirs and is left alone)."""
+    month = add_months(month_start(today or timezone.localdate()), -1)
+    ruled = IncentiveRule.objects.filter(active=True, valid_from__lte=month_end(month))
+    counties = (
+        County.objects.filter(pk__in=ruled.values("county"))
+        .exclude(pk__in=PayoutRun.objects.filter(period_start=month).values("county"))
+        .order_by("pk")
+    )
+    return [
+        evaluate_period(county=county, period=month, actor=None, today=today, scheduled=True)
+        for county in counties
+    ]
