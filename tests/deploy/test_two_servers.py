@@ -7,10 +7,14 @@ settings, the database cache) serve it on two ports; nginx runs the deployment's
 over plain HTTP on a third port. Through nginx: checkouts over the JSON API and QR scans of a
 traced batch all succeed and are all counted once, both servers took part (their own /metrics,
 scraped directly, and nginx's access log), nginx serves the static files itself, hides /metrics,
-refuses a body over the app's limit but passes a large one, and hands the app its request id."""
+refuses a body over the app's limit but passes a large one, and hands the app its request id.
+With Redis, a Celery worker and two `countyhub beat` processes beside them: a payout-run job
+queued through either server runs on the worker and its page answers through the other, and
+each period of the beats' work is claimed and run once."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -20,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -34,6 +39,7 @@ from bench.stack import Stack, nginx_conf
 from bench.stack import free_port as _free_port
 
 from tests.conftest import requires_postgres
+from tests.redis_server import own_redis
 
 _stop = Stack.stop
 
@@ -65,6 +71,8 @@ class Stack:
     seed: dict
     env: dict[str, str]
     access_log: Path
+    database_url: str
+    folder: Path
 
 
 def _request(url: str, body: dict | None = None, headers: dict | None = None):
@@ -143,9 +151,31 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     logs = []
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+    resources = contextlib.ExitStack()
     try:
         _run([COUNTYHUB, "manage", "migrate", "-v", "0"], env)
         seed = json.loads(_run([sys.executable, "-m", "tests.deploy.seed", "make"], env))
+        # Jobs on Celery: one Redis, one worker; the files jobs read and make in one private
+        # storage every host reaches (object storage in production, a folder here).
+        env |= {
+            "REDIS_URL": resources.enter_context(own_redis(tmp)).url,
+            "COUNTYHUB_PRIVATE_ROOT": str(tmp / "shared-private"),
+        }
+        for label, args in (
+            ("worker", ["worker", "--loglevel", "warning"]),
+            ("beat-0", ["beat", "--interval", "1"]),
+            ("beat-1", ["beat", "--interval", "1"]),
+        ):
+            with (tmp / f"{label}.log").open("w") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [COUNTYHUB, *args],
+                        env=env | {"COUNTYHUB_VAR_DIR": str(tmp / f"var-{label}")},
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
 
         app_ports = [_free_port(), _free_port()]
         for index, port in enumerate(app_ports):
@@ -163,7 +193,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                     )
                 )
         servers = [f"http://127.0.0.1:{port}" for port in app_ports]
-        for server, process, log in zip(servers, processes, logs, strict=True):
+        for server, process, log in zip(servers, processes[-2:], logs, strict=True):
             _wait_for(f"{server}/healthz", process, log)
 
         port = _free_port()
@@ -180,9 +210,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             )
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/healthz", processes[-1], nginx_log, seconds=20)
-        yield Stack(base, servers, seed, env, tmp / "nginx" / "access.log")
+        yield Stack(base, servers, seed, env, tmp / "nginx" / "access.log", database_url, tmp)
     finally:
         _stop(processes)
+        resources.close()
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -284,3 +315,85 @@ def test_nginx_serves_static_hides_metrics_and_refuses_oversized_bodies(stack):
     )
     assert status in (400, 422), (status, answer[:300])
     assert "nginx" not in answer and json.loads(answer)["message"]
+
+
+def _post_form(url: str, fields: dict[str, str], cookie: str) -> tuple[int, str]:
+    """(status, Location) of a form POST, the redirect not followed."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            parts.path,
+            body=urllib.parse.urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.headers.get("Location", "")
+    finally:
+        connection.close()
+
+
+def _csrf(page_url: str, session: str) -> tuple[str, str]:
+    """The cookie header (session and CSRF token) and the form's token, from a page's form."""
+    status, headers, page = _request(page_url, headers={"Cookie": session})
+    assert status == 200, page[:500]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    cookies = [c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []]
+    csrf_cookie = next(c for c in cookies if c.split("=", 1)[0].endswith("csrftoken"))
+    return f"{session}; {csrf_cookie}", token
+
+
+def test_a_job_queued_through_either_server_runs_on_the_worker_and_beat_runs_once(stack):
+    """A payout run queued through each app server runs on the one worker (Redis), its page
+    answers through the other server and through nginx; two beats share each period."""
+    session, county = stack.seed["admin_cookie"], stack.seed["county"]
+    jobs_seen = []
+    for index, server in enumerate(stack.servers):
+        other = stack.servers[1 - index]
+        page = f"{server}/c/{county}/programs/payouts/"
+        cookie, token = _csrf(page, session)
+        month = f"2025-{index + 1:02d}"
+        status, location = _post_form(page, {"csrfmiddlewaretoken": token, "period": month}, cookie)
+        assert status == 302 and re.fullmatch(r"/jobs/\d+/", location), (status, location)
+        deadline = time.monotonic() + 90
+        while True:
+            status, _headers, body = _request(
+                f"{other}{location}progress/", headers={"Cookie": session}
+            )
+            assert status == 200, body[:300]
+            progress = json.loads(body)
+            if progress["finished"]:
+                break
+            assert time.monotonic() < deadline, (stack.folder / "worker.log").read_text()[-3000:]
+            time.sleep(0.3)
+        assert progress["status"] == "succeeded", progress
+        status, _headers, body = _request(
+            f"{stack.base}{progress['next_url']}", headers={"Cookie": session}
+        )
+        assert re.fullmatch(rf"/c/{county}/programs/payouts/\d+/", progress["next_url"])
+        assert status == 200, body[:500]
+        jobs_seen.append(location)
+    assert len(set(jobs_seen)) == 2
+    with psycopg.connect(stack.database_url) as db:
+        runs = db.execute(
+            "SELECT to_char(period_start, 'YYYY-MM') FROM programs_payoutrun ORDER BY 1"
+        ).fetchall()
+        assert [row[0] for row in runs] == ["2025-01", "2025-02"]
+        # Both beats keep time; each period of the minutely tasks was claimed and run once.
+        deadline = time.monotonic() + 60
+        while True:
+            claims = db.execute(
+                "SELECT task, period, count(*) FROM core_periodicrun"
+                " WHERE task = 'jobs.send_unsent' GROUP BY task, period"
+            ).fetchall()
+            if claims:
+                break
+            assert time.monotonic() < deadline, (stack.folder / "beat-0.log").read_text()[-2000:]
+            time.sleep(0.5)
+        assert all(count == 1 for _task, _period, count in claims)
+    summaries = [(stack.folder / f"beat-{n}.log").read_text() for n in (0, 1)]
+    ran = [line for text in summaries for line in text.splitlines() if line.startswith("jobs.")]
+    periods = [line.split()[1] for line in ran if line.startswith("jobs.send_unsent ")]
+    assert periods and len(periods) == len(set(periods)), ran
