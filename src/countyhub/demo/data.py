@@ -350,10 +350,11 @@ SEED = 2024
 ORDER_MONTHS = 24
 
 # The demo province: 青山县 and twelve neighbours that are plain County rows (no villages, no
-# sellers; 白河县's come from demo.rollout, below), with their national demonstration designation (this many years before the current
-# one; None: never designated) and yearbook figures simulated with a known effect of the
-# designation. Every cohort has two counties (the DiD's cells need two): 凤山县 shares 青山县's
-# cohort (its program, programs demo, is designated two years ago).
+# sellers; 白河县's come from demo.rollout, below), with their national demonstration
+# designation (this many years before the current one; None: never designated) and yearbook
+# figures simulated with a known effect of the designation. Every cohort has two counties (the
+# DiD's cells need two): 凤山县 shares 青山县's cohort (its program, programs demo, is
+# designated two years ago).
 PROVINCE = {"name": "青山省", "name_en": "Qingshan Province", "code": "52"}
 NEIGHBOURS = [
     # (name, slug, English name, designated this many years ago or None)

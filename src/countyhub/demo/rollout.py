@@ -14,8 +14,10 @@ consolidated orders a year per seller (spring and autumn) to the county's wholes
 written in bulk (one insert per table and half-year, under the clock of the day), shaped as the
 shop's services shape them: a bank transfer paid, packed, shipped, delivered and completed, with
 its events, payment and shipment, the order's total its one line. Places, stations, sellers and
-products go through the services a county uses (audited); the bulk history is audited once,
-labelled as simulated, as are the sellers' stories and the products' descriptions.
+products go through the services a county uses (audited); each product is put on sale with what
+it will sell over the years and what is left today (put on minus shipped is its stock). The
+bulk history is audited once, labelled as simulated, as are the sellers' stories and the
+products' descriptions.
 """
 
 from __future__ import annotations
@@ -112,8 +114,6 @@ def build_village_history(county: County, admin: Any) -> str:
     if target is None:
         raise RuntimeError(f"the demo province has no county {data.ROLLOUT_COUNTY!r}")
     years = rollout_years()
-    # Everything the county entered is dated January of the first year (the sellers joined
-    # then: their records are the rollout ``seller``), the stations on their opening day.
     this_year = timezone.localdate().year
     openings = [
         None if ago is None else this_year - ago
@@ -121,12 +121,15 @@ def build_village_history(county: County, admin: Any) -> str:
         for _name, ago in villages
     ]
     sales = simulated_sales(openings, years)
+    # Everything the county entered is dated January of the first year (the sellers joined
+    # then: their records are the rollout ``seller``), the stations on their opening day, in
+    # March, before the year's first order.
     with pinned(_moment(target, years[0], 1, 10)):
         villages = _places_and_sellers(target, admin, sales, openings)
     for entry in villages:
         if entry.opened is not None:
-            opened_on = datetime.date(entry.opened, 5, 1)
-            with pinned(_moment(target, entry.opened, 5, 1)):
+            opened_on = datetime.date(entry.opened, 3, 1)
+            with pinned(_moment(target, entry.opened, 3, 1)):
                 _station(entry.village, admin, opened_on)
     buyer = demo_user("demo-wholesale", password=None)
     orders = 0
