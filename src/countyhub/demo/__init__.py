@@ -3,14 +3,16 @@
 One module per domain builds its part from the tables in `data`: `places` (villages, stations,
 households), `catalog`, `images` (pictures of the products, the logos, the banner), `orders`
 (two years of history), `trace`, `aftersales`, `crossborder`, `training`, `programs`,
-`surveys` and `province` (the county's neighbours, their designations and yearbook figures).
+`surveys`, `province` (the county's neighbours, their designations and yearbook figures) and
+`rollout` (a neighbour's villages with stations opened in staggered years and ten years of
+simulated sales, for the village DiD).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,7 +28,12 @@ from countyhub.demo.accounts import (
     grant_demo_roles,
 )
 from countyhub.demo.aftersales import build_aftersales
-from countyhub.demo.analyses import build_analyses_demo, build_county_cpi, build_evaluation_demo
+from countyhub.demo.analyses import (
+    build_analyses_demo,
+    build_county_cpi,
+    build_evaluation_demo,
+    build_village_evaluation_demo,
+)
 from countyhub.demo.catalog import build_catalog, employ_poor_households
 from countyhub.demo.channels import build_channels
 from countyhub.demo.crossborder import build_crossborder
@@ -42,6 +49,7 @@ from countyhub.demo.orders import (
 from countyhub.demo.places import build_households, build_places, build_stations
 from countyhub.demo.programs import build_programs_demo
 from countyhub.demo.province import build_province
+from countyhub.demo.rollout import build_village_history, has_village_history
 from countyhub.demo.shipping import build_shipping_rates
 from countyhub.demo.surveys import build_surveys_demo
 from countyhub.demo.trace import build_traced_batches
@@ -64,8 +72,11 @@ def build_demo(
         existing = County.objects.filter(slug=data.COUNTY["slug"]).first()
         admin = get_user_model().objects.get(username="admin")
         if existing is not None:
-            # A demo built before the province existed gains it; otherwise nothing changes.
+            # A demo built before the province (or its village panel) existed gains it;
+            # otherwise nothing changes.
             added = "" if existing.province_id else f"; {build_province(existing, admin)}"
+            if not has_village_history(existing):
+                added += f"; {_village_panel(existing, admin)}"
             return (
                 f"{existing.name} already built{added}; "
                 f"{len(DEMO_USERNAMES)} accounts ({created} new)"
@@ -110,6 +121,8 @@ def build_demo(
         report("province")
         province = build_province(county, admin)
         province += "; " + build_evaluation_demo(county, admin)
+        report("village panel")
+        province += "; " + _village_panel(county, admin)
     return (
         f"{county.name}: {len(villages)} villages, {len(households)} households, "
         f"{len(products)} products, {orders} past orders to the stations, "
@@ -119,3 +132,9 @@ def build_demo(
         f"{exports}; {gov832}; {len(DEMO_USERNAMES)} accounts ({created} new); {programs}; "
         f"{surveys}; {province}"
     )
+
+
+def _village_panel(county: County, admin: Any) -> str:
+    """The neighbour's villages with their staggered stations and sales, and its village DiD."""
+    built = build_village_history(county, admin)
+    return f"{built}; {build_village_evaluation_demo(county, admin)}"

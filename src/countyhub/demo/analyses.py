@@ -1,7 +1,7 @@
 """Demo analyses: a before/after of family income over the survey's two waves, a PLS-SEM of the
-2022 wave with the study's model, and the program evaluation of the province's counties, computed
-here (in this process and transaction) so the demo, and its annual report, open on stored
-results."""
+2022 wave with the study's model, the program evaluation of the province's counties and the
+village evaluation of 白河县 (demo.rollout), computed here (in this process and transaction) so
+the demo, and its annual report, open on stored results."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from countyhub.analyses.models import AnalysisKind, AnalysisRun, CPIDefinition
 from countyhub.analysis.deflate import national_rural_cpi
 from countyhub.core import jobs
 from countyhub.core.models import County, JobStatus
-from countyhub.impact.models import ComparisonGroup, EvaluationLevel, EvaluationRun, Indicator
+from countyhub.demo import data
+from countyhub.demo.rollout import rollout_county
+from countyhub.impact.models import (
+    ComparisonGroup,
+    EvaluationLevel,
+    EvaluationRun,
+    Indicator,
+    Rollout,
+)
 from countyhub.impact.panel_runs import start_evaluation
 from countyhub.impact.panels import DESIGNATION
 from countyhub.surveys.models import Wave
@@ -86,6 +94,27 @@ def build_evaluation_demo(county: County, admin: Any) -> str:
         )
     )
     return f"program evaluation #{run.pk}"
+
+
+def build_village_evaluation_demo(county: County, admin: Any) -> str:
+    """The staggered DiD of the village panel (demo.rollout): the sales of the villages of
+    白河县, treated from the opening of their station, as the evaluation page runs it by default
+    (not-yet-treated villages as the comparison, no covariates)."""
+    target = rollout_county(county)
+    if target is None:
+        raise RuntimeError(f"the demo province has no county {data.ROLLOUT_COUNTY!r}")
+    run = _computed(
+        start_evaluation(
+            county=target,
+            actor=admin,
+            level=EvaluationLevel.VILLAGE,
+            rollout=Rollout.STATION,
+            outcome="platform_sales",
+            control=ComparisonGroup.NOT_YET,
+            seed=DEMO_SEED,
+        )
+    )
+    return f"village evaluation #{run.pk}"
 
 
 # The county's CPI after the shipped national rural table ends (previous year = 100): simulated.

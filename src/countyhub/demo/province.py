@@ -1,7 +1,8 @@
 """The demo province: 青山县 and eleven neighbouring counties side by side, for the province
 view and the county-level program evaluation (impact.panels.county_panel).
 
-The twelve neighbours are plain County rows (no villages, sellers or orders). Nine of them were
+The twelve neighbours are plain County rows (no villages, sellers or orders), but for 白河县,
+whose villages demo.rollout adds for the village panel. Nine of them were
 designated national e-commerce-into-rural demonstration counties in staggered years, two a
 year, one with 青山县 (which keeps the designation its program has, programs demo); three
 never were. Every county has every yearbook indicator for the last ``YEARBOOK_YEARS``
