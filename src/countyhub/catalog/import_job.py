@@ -74,9 +74,9 @@ def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     actor = job.created_by
     sellers = import_sellers(actor, county)
     if not sellers:
-        raise jobs.JobError(_("You may no longer import products in %(county)s.") % {
-            "county": county.name
-        })
+        raise jobs.JobError(
+            _("You may no longer import products in %(county)s.") % {"county": county.name}
+        )
     url = (
         reverse("shop:seller_dashboard")
         if actor is not None and actor.seller_staff_of.filter(county=county).exists()

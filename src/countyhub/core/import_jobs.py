@@ -78,9 +78,7 @@ def problems_message(heading: str, problems: Iterable[str]) -> str:
     lines = list(problems)
     shown = lines[:MAX_PROBLEM_LINES]
     if len(lines) > len(shown):
-        shown.append(
-            _("… and %(count)d more problems.") % {"count": len(lines) - len(shown)}
-        )
+        shown.append(_("… and %(count)d more problems.") % {"count": len(lines) - len(shown)})
     return "\n".join([heading, *shown])
 
 
