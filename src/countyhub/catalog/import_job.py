@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.catalog import importer
+from countyhub.catalog.errors import ImportRejectedError
 from countyhub.catalog.models import Seller
 from countyhub.core import import_jobs, jobs
 from countyhub.core.audit import record_audit
@@ -112,6 +113,6 @@ def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
             progress=import_jobs.every(progress),
             applied=applied,
         )
-    except importer.ImportRejectedError as rejected:
+    except ImportRejectedError as rejected:
         raise jobs.JobError(rejected_message(rejected.errors)) from rejected
     return result
