@@ -146,7 +146,7 @@ def test_on_a_celery_worker_good_and_bad_files(world, client, settings, tmp_path
 
 def _worker_children() -> list[int]:
     """The pool processes of the test's own worker (children of the `tests.job_worker` child
-    of this process): the process that runs a job."""
+    of this process, not of its redis-server): the process that runs a job."""
 
     def children(pid: int) -> list[int]:
         found = []
@@ -162,7 +162,15 @@ def _worker_children() -> list[int]:
                 found.append(int(entry))
         return found
 
-    return [pool for worker in children(os.getpid()) for pool in children(worker)]
+    def is_worker(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                return b"tests.job_worker" in cmdline.read()
+        except OSError:
+            return False
+
+    workers = [pid for pid in children(os.getpid()) if is_worker(pid)]
+    return [pool for worker in workers for pool in children(worker)]
 
 
 def _writing_products() -> bool:

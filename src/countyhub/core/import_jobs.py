@@ -67,7 +67,7 @@ def every(progress: Callable[[int, int], None] | None, step: int = PROGRESS_EVER
         return None
 
     def report(done: int, total: int) -> None:
-        if done % step == 0 or done >= total:
+        if done == 1 or done % step == 0 or done >= total:  # the first: the page learns the total
             progress(done, total)
 
     return report
