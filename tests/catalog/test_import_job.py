@@ -221,3 +221,35 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_retry_imports_all_onc
     assert job.result["created"] == rows and job.attempts == 1
     assert Product.objects.filter(name__startswith="批量").count() == rows
     assert Product.objects.count() == before + rows
+
+
+@requires_postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_cut_mid_import_is_retried_and_imports_all_once(
+    world, client, settings, tmp_path
+):
+    rows = 400
+    upload = io.BytesIO(
+        (HEADER + "".join(new_row(world, f"断线{i}") for i in range(rows))).encode()
+    )
+    upload.name = "many.csv"
+    before = Product.objects.count()
+    with celery_worker(settings, tmp_path) as log:
+        job = post(client, world, upload)
+        deadline = time.monotonic() + 120
+        while not _writing_products():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.02)
+        with connection.cursor() as cursor:  # the server ends the import's connection
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND query ILIKE %s",
+                ["%catalog_product%"],
+            )
+        job = finished(job, log, timeout=300)
+    assert job.status == JobStatus.SUCCEEDED, (job.error, log.read_text())
+    assert job.attempts == 2 and job.result["created"] == rows
+    assert Product.objects.filter(name__startswith="断线").count() == rows
+    assert Product.objects.count() == before + rows
