@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from countyhub.catalog.importer import ImportRejectedError, import_products, read_rows
 from countyhub.catalog.models import Product
+from countyhub.core import import_jobs
+from countyhub.core.models import Job
 
 HEADER = "id,name,name_en,category,brand,unit,price,stock,gtin,active\r\n"
 
@@ -148,14 +150,17 @@ def test_an_xlsx_that_expands_too_much_is_refused_before_reading(world):
     assert (row, column) == (0, "file")
 
 
-def test_the_import_page_answers_a_hostile_file_with_its_message(world, client):
+def test_the_import_page_refuses_what_is_no_table_before_queueing_it(world, client, settings):
     client.force_login(world.users["seller_staff"])
-    upload = io.BytesIO(b"PK\x03\x04 this is no zip")
-    upload.name = "products.xlsx"
-    response = client.post(f"/c/{world.county.slug}/import/", {"file": upload})
-    assert response.status_code == 200
-    assert response.context["errors"]
-    gb = io.BytesIO((HEADER + new_row(world, name="贵州绿茶")).encode("gb18030"))
-    gb.name = "products.csv"
-    response = client.post(f"/c/{world.county.slug}/import/", {"file": gb})
-    assert response.context["report"].created == 1
+    url = f"/c/{world.county.slug}/import/"
+    upload = io.BytesIO(b"MZ\x90\x00 a program")
+    upload.name = "products.exe"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 400
+    assert [e.column for e in response.context["errors"]] == ["file"]
+    big = io.BytesIO(b"id\n" + b"1\n" * (import_jobs.MAX_UPLOAD_BYTES // 2))
+    big.name = "products.csv"
+    response = client.post(url, {"file": big})
+    assert response.status_code == 400
+    assert "MiB" in response.context["errors"][0].message
+    assert not Job.objects.exists()

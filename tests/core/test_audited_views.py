@@ -508,8 +508,7 @@ DRIVEN: dict[str, list[Post]] = {
         Post(
             "seller_staff",
             lambda site: reverse("catalog:import_products", args=[_county(site)]),
-            lambda site: {"file": _import_file(site)},
-            status=(200,),  # the import page shows its report
+            lambda site: {"file": _import_file(site)},  # to the import job's page
         )
     ],
     "catalog:product_pictures": [
@@ -1092,7 +1091,10 @@ ALLOWED: dict[str, str] = {
         "and when, so it is its own audit record; a correction is audited (correct_event)"
     ),
     "trace:cold_chain": "appends temperature events, as trace:record",
-    "trace:import": "appends events of an EPCIS document, as trace:record",
+    "trace:import": (
+        "queues an import job (audited trace.import.queued) whose events are appended as "
+        "trace:record; see tests/trace/test_import_job.py"
+    ),
     "trace:receive": (
         "appends a CBV receiving event to each batch inside, as trace:record; the container's "
         "received station and time are part of that event"
@@ -1122,9 +1124,9 @@ ALLOWED: dict[str, str] = {
         "through receive_submission (audited submission.received), see tests/surveys/test_collect.py"
     ),
     "surveys:answers_import": (
-        "needs an export file of a questionnaire, which the walk does not drive; every answer is "
-        "audited (submission.received) and the file (submissions.imported), see "
-        "tests/surveys/test_answers_import.py"
+        "needs an export file of a questionnaire, which the walk does not drive; the queued job "
+        "is audited (submissions.import.queued), every answer (submission.received) and the file "
+        "(submissions.imported), see tests/surveys/test_answers_import_job.py"
     ),
 }
 

@@ -7,6 +7,6 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from countyhub.catalog import search
+        from countyhub.catalog import import_job, search  # noqa: F401  (registers the import job)
 
         search.connect()

@@ -7,6 +7,7 @@ edits that product; a row without one creates a product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -200,15 +201,26 @@ def _lookups(*, county: County, sellers: list[Seller]) -> dict[str, Any]:
 
 
 def import_products(
-    *, county: County, actor: Any, sellers: list[Seller], rows: list[dict[str, str]]
+    *,
+    county: County,
+    actor: Any,
+    sellers: list[Seller],
+    rows: list[dict[str, str]],
+    progress: Callable[[int, int], None] | None = None,
+    applied: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Apply `rows` for `sellers` (those the actor may change); all rows or none."""
+    """Apply `rows` for `sellers` (those the actor may change); all rows or none.
+
+    `progress(done, total)` is called as rows are checked, before anything is written (a job's
+    cancel stops it there); `applied(report)` is called last inside the transaction that writes
+    the rows, so what it writes (a job's "applied" mark) is committed with them or not at all."""
     lookups = _lookups(county=county, sellers=sellers)
     errors: list[RowError] = []
-    cleaned = [
-        _validate_row(row, index, lookups=lookups, errors=errors)
-        for index, row in enumerate(rows, start=2)
-    ]
+    cleaned = []
+    for index, row in enumerate(rows, start=2):
+        cleaned.append(_validate_row(row, index, lookups=lookups, errors=errors))
+        if progress is not None:
+            progress(index - 1, len(rows))
     if errors:
         metrics.IMPORTS.labels("products", "refused").inc()
         raise ImportRejectedError(errors)
@@ -216,6 +228,8 @@ def import_products(
     with transaction.atomic():
         for clean in cleaned:
             report.products.append(_apply(clean, county=county, actor=actor, report=report))
+        if applied is not None:
+            applied(report)
         transaction.on_commit(metrics.IMPORTS.labels("products", "imported").inc)
     return report
 

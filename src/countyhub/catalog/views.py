@@ -5,20 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from countyhub.catalog import images, importer, selectors, services
+from countyhub.catalog import images, import_job, importer, selectors, services
 from countyhub.catalog.cart import SessionCart
-from countyhub.catalog.errors import CatalogError
+from countyhub.catalog.errors import CatalogError, RowError
 from countyhub.catalog.forms import HouseholdForm, HouseholdMemberFormSet, ProductPictureForm
-from countyhub.catalog.models import Product, ProductImage, Seller
+from countyhub.catalog.models import Product, ProductImage
+from countyhub.core import import_jobs
 from countyhub.core.images import ImageError
 from countyhub.core.models import County
 from countyhub.core.pagecache import cache_for_anonymous
-from countyhub.core.permissions import is_county_admin
 
 PAGE_SIZE = 24
 
@@ -101,27 +102,30 @@ def product_detail(request: HttpRequest, county_slug: str, product_id: int) -> H
 
 @login_required
 def import_products_page(request: HttpRequest, county_slug: str) -> HttpResponse:
-    """Sellers import their own products; county administrators any seller's in their county."""
+    """Sellers import their own products; county administrators any seller's in their county.
+    The file is checked for size and type here and imported by a background job."""
     county = _county(county_slug)
-    if is_county_admin(request.user, county):
-        sellers = list(Seller.objects.filter(county=county))
-    else:
-        sellers = list(request.user.seller_staff_of.filter(county=county))
-    if not sellers:
+    if not import_job.import_sellers(request.user, county):
         raise PermissionDenied
     context: dict[str, object] = {"county": county, "columns": importer.COLUMNS}
-    upload = request.FILES.get("file")
-    if request.method == "POST" and upload is not None:
-        try:
-            rows = importer.read_rows(upload.file, upload.name)
-            report = importer.import_products(
-                county=county, actor=request.user, sellers=sellers, rows=rows
-            )
-        except importer.ImportRejectedError as rejected:
-            context["errors"] = rejected.errors
-        else:
-            context["report"] = report
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        problem = _upload_problem(upload)
+        if problem is None:
+            job = import_job.start(actor=request.user, county=county, upload=upload)
+            return redirect("job", job_id=job.pk)
+        context["errors"] = [RowError(0, "file", problem)]
+        return render(request, "catalog/import.html", context, status=400)
     return render(request, "catalog/import.html", context)
+
+
+def _upload_problem(upload: UploadedFile | None) -> str | None:
+    """What is wrong with an upload before it is queued: missing, too large, not a table."""
+    if upload is None:
+        return _("Choose a file.")
+    if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
+        return _("Upload a .csv or .xlsx file.")
+    return import_jobs.upload_too_large(upload)
 
 
 @login_required

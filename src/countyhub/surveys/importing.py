@@ -6,6 +6,7 @@ receive_submission, so a file imported twice makes each answer once (by instance
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -117,11 +118,21 @@ def _check(question: Question, value: str) -> tuple[str, str | None]:
     return value, None
 
 
-@transaction.atomic
 def import_answers(
-    *, actor: Any, questionnaire: Questionnaire, upload: IO[bytes], filename: str
+    *,
+    actor: Any,
+    questionnaire: Questionnaire,
+    upload: IO[bytes],
+    filename: str,
+    progress: Callable[[int, int], None] | None = None,
+    applied: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
-    """Import every row of the export or none (AnswersImportError lists each bad cell)."""
+    """Import every row of the export or none (AnswersImportError lists each bad cell).
+
+    The rows are checked first, outside any transaction, calling `progress(done, total)` as
+    they go (a job's cancel stops it there); then written in one transaction, which ends with
+    `applied(result)` so what it writes (a job's "applied" mark) is committed with the answers
+    or not at all."""
     try:
         rows = read_table(upload, filename, Limits(rows=MAX_ROWS + 1, columns=500))
     except TableError as error:
@@ -156,6 +167,8 @@ def import_answers(
     seen: dict[str, int] = {}
     instances: list[tuple[int, str, dict[str, str]]] = []
     for number, row in enumerate(body, start=2):
+        if progress is not None:
+            progress(number - 1, len(body))
         if not any(row):
             continue
         instance_id = ""
@@ -181,35 +194,52 @@ def import_answers(
                 problem(number, header[index], wrong)
             values[question.path] = value
         instances.append((number, instance_id, values))
-    result = ImportResult()
-    if not problems:
-        for number, instance_id, values in instances:
-            xml = render_instance(
-                form_id=questionnaire.form_id,
-                version=questionnaire.version,
-                values=values,
-                instance_id=instance_id,
-            )
-            try:
-                # A savepoint per row: a refused row is named, the others still checked.
-                with transaction.atomic():
-                    _answer, created = receive_submission(
-                        county=questionnaire.county, enumerator=actor, xml=xml
-                    )
-            except SurveyError as error:
-                problem(number, header[id_column] if id_column is not None else "", error.message)
-                continue
-            if created:
-                result.created += 1
-            else:
-                result.repeated += 1
     if problems:
         raise AnswersImportError(problems, filename)
-    record_audit(
-        actor=actor,
-        action="submissions.imported",
-        target=questionnaire,
-        county=questionnaire.county,
-        changes={"file": filename, "created": result.created, "repeated": result.repeated},
-    )
+    with transaction.atomic():
+        result = _write(actor, questionnaire, instances, header, id_column, problem)
+        if problems:
+            raise AnswersImportError(problems, filename)  # and nothing is kept
+        record_audit(
+            actor=actor,
+            action="submissions.imported",
+            target=questionnaire,
+            county=questionnaire.county,
+            changes={"file": filename, "created": result.created, "repeated": result.repeated},
+        )
+        if applied is not None:
+            applied(result)
+    return result
+
+
+def _write(
+    actor: Any,
+    questionnaire: Questionnaire,
+    instances: list[tuple[int, str, dict[str, str]]],
+    header: list[str],
+    id_column: int | None,
+    problem: Callable[[int, str, str], None],
+) -> ImportResult:
+    """Receive each checked row as a submission; a row refused names its problem."""
+    result = ImportResult()
+    for number, instance_id, values in instances:
+        xml = render_instance(
+            form_id=questionnaire.form_id,
+            version=questionnaire.version,
+            values=values,
+            instance_id=instance_id,
+        )
+        try:
+            # A savepoint per row: a refused row is named, the others still checked.
+            with transaction.atomic():
+                _answer, created = receive_submission(
+                    county=questionnaire.county, enumerator=actor, xml=xml
+                )
+        except SurveyError as error:
+            problem(number, header[id_column] if id_column is not None else "", error.message)
+            continue
+        if created:
+            result.created += 1
+        else:
+            result.repeated += 1
     return result

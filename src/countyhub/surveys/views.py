@@ -9,16 +9,16 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
+from countyhub.core import import_jobs
 from countyhub.core.models import County, Role
 from countyhub.core.permissions import is_county_admin, may_see_households, roles_in
 from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
-from countyhub.surveys import selectors
-from countyhub.surveys.importing import AnswersImportError, import_answers
+from countyhub.surveys import import_job, selectors
 from countyhub.surveys.models import Questionnaire, Survey, Wave
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,19 +123,14 @@ def answers_import(request: HttpRequest, county_slug: str) -> HttpResponse:
         questionnaire = questionnaires.filter(pk=request.POST.get("questionnaire") or 0).first()
         upload = request.FILES.get("file")
         if questionnaire is None or upload is None:
-            context["problems"] = [
-                {"row": "", "column": "", "message": _("Choose a questionnaire and a file.")}
-            ]
+            message = _("Choose a questionnaire and a file.")
+        elif not (upload.name or "").lower().endswith((".csv", ".xlsx")):
+            message = _("Upload a .csv or .xlsx file.")
+        else:
+            message = import_jobs.upload_too_large(upload) or ""
+        if message:
+            context["problems"] = [{"row": "", "column": "", "message": message}]
             return render(request, "surveys/import.html", context, status=400)
-        try:
-            context["result"] = import_answers(
-                actor=request.user,
-                questionnaire=questionnaire,
-                upload=upload,
-                filename=upload.name or "",
-            )
-        except AnswersImportError as error:
-            context["error"] = error.message
-            context["problems"] = error.problems
-            return render(request, "surveys/import.html", context, status=400)
+        job = import_job.start(actor=request.user, questionnaire=questionnaire, upload=upload)
+        return redirect("job", job_id=job.pk)
     return render(request, "surveys/import.html", context)

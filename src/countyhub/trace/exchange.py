@@ -3,6 +3,7 @@ index and field (schema, CBV, Digital Links, batch ownership, duplicates)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -185,10 +186,20 @@ def _import_kind(data: dict[str, Any]) -> str:
     }.get(bare, EventKind.IMPORTED)
 
 
-@transaction.atomic
-def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceEvent]:
+def import_document(
+    *,
+    actor: Any,
+    county_id: int,
+    document: Any,
+    progress: Callable[[int, int], None] | None = None,
+    applied: Callable[[list[TraceEvent]], None] | None = None,
+) -> list[TraceEvent]:
     """Import an EPCISDocument into the county's batches: validate everything first (schema,
-    CBV, Digital Links, batch ownership, duplicates) and store nothing unless all is well."""
+    CBV, Digital Links, batch ownership, duplicates) and store nothing unless all is well.
+
+    `progress(done, total)` is called as events are matched to batches, before the transaction
+    (a job's cancel stops it there); `applied(rows)` is called last inside the transaction that
+    stores the events, so what it writes (a job's "applied" mark) is committed with them."""
     problems = validate_document(document)
     if problems:
         raise DocumentRejectedError(problems)
@@ -219,6 +230,8 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
     # any other event must be about exactly one batch.
     planned: list[tuple[list[Batch], str, Event, dict[str, Any]]] = []
     for index, data in enumerate(event_data):
+        if progress is not None:
+            progress(index + 1, len(event_data))
         if is_shared(data) and "errorDeclaration" not in data:
             involved, child_problems = children.batches_of(data)
             problems += [Problem(index, field, text) for field, text in child_problems]
@@ -233,47 +246,50 @@ def import_document(*, actor: Any, county_id: int, document: Any) -> list[TraceE
         planned.append(([batch], _import_kind(data), event_from_jsonld(data), data))
     if problems:
         raise DocumentRejectedError(problems)
-    hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
-    involved_batches = {batch for group, *_rest in planned for batch in group}
-    stored = set(
-        TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_hash", "kind")
-    )
-    known_ids = dict(
-        TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_id", "pk")
-    )
-    # The event hash leaves the eventID out: one event sent twice under new IDs is one event.
-    first_at: dict[tuple[str, str], int] = {}
-    for index, ((_group, kind, _event, _data), event_hash) in enumerate(
-        zip(planned, hashes, strict=True)
-    ):
-        if (event_hash, kind) in stored:
-            problems.append(Problem(index, "eventID", "this event is already recorded"))
-        elif (event_hash, kind) in first_at:
-            problems.append(
-                Problem(
-                    index,
-                    "eventID",
-                    f"the same event as event {first_at[(event_hash, kind)]} of this document",
-                )
-            )
-        else:
-            first_at[(event_hash, kind)] = index
-    if problems:
-        raise DocumentRejectedError(problems)
-    rows: list[TraceEvent] = []
-    for group, kind, event, data in planned:
-        if is_shared(data) and kind != EventKind.ERROR_DECLARATION:
-            rows += append_shared_event(batches=group, kind=kind, event=event, actor=actor)
-            continue
-        (batch,) = group
-        corrects = None
-        if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
-            corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])
-        elif kind == EventKind.ERROR_DECLARATION:
-            # The declared form of an event this county never held: keep it as that event.
-            kind = _import_kind({k: v for k, v in data.items() if k != "errorDeclaration"})
-        rows += append_events(
-            batch=batch, items=[NewEvent(kind, event, corrects=corrects)], actor=actor
+    with transaction.atomic():
+        hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
+        involved_batches = {batch for group, *_rest in planned for batch in group}
+        stored = set(
+            TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_hash", "kind")
         )
-        known_ids.setdefault(rows[-1].event_id, rows[-1].pk)
+        known_ids = dict(
+            TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_id", "pk")
+        )
+        # The event hash leaves the eventID out: one event sent twice under new IDs is one event.
+        first_at: dict[tuple[str, str], int] = {}
+        for index, ((_group, kind, _event, _data), event_hash) in enumerate(
+            zip(planned, hashes, strict=True)
+        ):
+            if (event_hash, kind) in stored:
+                problems.append(Problem(index, "eventID", "this event is already recorded"))
+            elif (event_hash, kind) in first_at:
+                problems.append(
+                    Problem(
+                        index,
+                        "eventID",
+                        f"the same event as event {first_at[(event_hash, kind)]} of this document",
+                    )
+                )
+            else:
+                first_at[(event_hash, kind)] = index
+        if problems:
+            raise DocumentRejectedError(problems)
+        rows: list[TraceEvent] = []
+        for group, kind, event, data in planned:
+            if is_shared(data) and kind != EventKind.ERROR_DECLARATION:
+                rows += append_shared_event(batches=group, kind=kind, event=event, actor=actor)
+                continue
+            (batch,) = group
+            corrects = None
+            if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
+                corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])
+            elif kind == EventKind.ERROR_DECLARATION:
+                # The declared form of an event this county never held: keep it as that event.
+                kind = _import_kind({k: v for k, v in data.items() if k != "errorDeclaration"})
+            rows += append_events(
+                batch=batch, items=[NewEvent(kind, event, corrects=corrects)], actor=actor
+            )
+            known_ids.setdefault(rows[-1].event_id, rows[-1].pk)
+        if applied is not None:
+            applied(rows)
     return rows

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
+from countyhub.core import import_jobs
 from countyhub.core.json_input import JSONInputError, parse_json
-from countyhub.trace import exchange, forms, policies, selectors
-from countyhub.trace.errors import DocumentRejectedError
+from countyhub.trace import forms, import_job, selectors
 from countyhub.trace.views.batches import _batch_for
 
 
@@ -33,32 +31,27 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_events(request: HttpRequest) -> HttpResponse:
-    """Back-office upload of an EPCISDocument: all or nothing, every problem listed."""
-    batches = selectors.batches_visible_to(request.user)
-    if not policies.seller_ids_of(request.user) and not batches.exists():
+    """Back-office upload of an EPCISDocument: checked to be JSON here, imported (all or
+    nothing, every problem listed) by a background job whose page the user is taken to."""
+    if not import_job.may_import(request.user):
         raise PermissionDenied
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
-        raw = form.cleaned_data["document"].read()
-        try:
-            document = parse_json(raw)
-        except JSONInputError as error:
-            form.add_error("document", str(error))
+        upload = form.cleaned_data["document"]
+        too_large = import_jobs.upload_too_large(upload)
+        if too_large:
+            form.add_error("document", too_large)
         else:
-            county_id = _import_county(request, document)
             try:
-                rows = exchange.import_document(
-                    actor=request.user, county_id=county_id, document=document
-                )
-            except DocumentRejectedError as error:
-                problems = error.problems
+                document = parse_json(upload.read())
+            except JSONInputError as error:
+                form.add_error("document", str(error))
             else:
-                messages.success(request, _("Imported %(n)d events.") % {"n": len(rows)})
-                return redirect("trace:batches")
-    status = 400 if problems or form.errors else 200
-    context = {"form": form, "problems": problems}
-    return render(request, "trace/import.html", context, status=status)
+                county_id = _import_county(request, document)
+                job = import_job.start(actor=request.user, county_id=county_id, upload=upload)
+                return redirect("job", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(request, "trace/import.html", {"form": form}, status=status)
 
 
 def _import_county(request: HttpRequest, document: Any) -> int:

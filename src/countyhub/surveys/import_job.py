@@ -1,0 +1,112 @@
+"""The survey answers import as a background job: the page keeps the export with the job and
+shows the job's page; the handler reads the kept file and imports every row or none.
+
+A file with bad cells fails the job with each cell by row and column, nothing saved; a job
+attempted again after its import was committed returns that import's result instead of
+importing the file again (countyhub.core.import_jobs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from countyhub.core import import_jobs, jobs
+from countyhub.core.audit import record_audit
+from countyhub.core.models import Job, Role
+from countyhub.core.permissions import is_county_admin, roles_in
+from countyhub.surveys.importing import AnswersImportError, ImportResult, import_answers
+from countyhub.surveys.models import Questionnaire
+
+JOB_KIND = "surveys.import_answers"
+
+
+def may_import(user: Any, county: Any) -> bool:
+    """County administrators and analysts import answers (as the page's own check)."""
+    return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)
+
+
+@transaction.atomic
+def start(*, actor: Any, questionnaire: Questionnaire, upload: Any) -> Job:
+    """Queue the import of `upload` into `questionnaire` (checked for size and type)."""
+    job = jobs.submit(
+        JOB_KIND,
+        inputs=import_jobs.inputs(questionnaire=questionnaire.pk, filename=upload.name),
+        created_by=actor,
+        county=questionnaire.county,
+        input_file=upload,
+    )
+    record_audit(
+        actor=actor,
+        action="submissions.import.queued",
+        target=job,
+        county=questionnaire.county,
+        changes={"questionnaire": questionnaire.pk, "file": upload.name, "size": upload.size},
+    )
+    return job
+
+
+def rejected_message(error: AnswersImportError) -> str:
+    lines = (
+        _("row %(row)s, column %(column)s: %(message)s")
+        % {"row": p["row"], "column": p["column"] or "—", "message": p["message"]}
+        for p in error.problems
+    )
+    return import_jobs.problems_message(error.message, lines)
+
+
+@jobs.handler(JOB_KIND, label=gettext_lazy("Survey answers import"))
+def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    with import_jobs.in_starters_language(job):
+        return _run_import(job, progress)
+
+
+def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    earlier = import_jobs.applied(job)
+    if earlier is not None:
+        return earlier
+    questionnaire = Questionnaire.objects.select_related("county").get(
+        pk=job.inputs["questionnaire"]
+    )
+    county = questionnaire.county
+    if not may_import(job.created_by, county):
+        raise jobs.JobError(
+            _("You may no longer import answers in %(county)s.") % {"county": county.name}
+        )
+    url = reverse("surveys:list", args=[county.slug])
+    result: dict[str, Any] = {}
+
+    def applied(imported: ImportResult) -> None:
+        summary = _("%(created)s answers imported, %(repeated)s were here already.") % {
+            "created": imported.created,
+            "repeated": imported.repeated,
+        }
+        result.update(
+            import_jobs.record(
+                job,
+                {
+                    "created": imported.created,
+                    "repeated": imported.repeated,
+                    "summary": summary,
+                    "url": url,
+                },
+            )
+        )
+
+    filename = job.inputs.get("filename", "")
+    try:
+        with job.input_file.open("rb") as handle:
+            import_answers(
+                actor=job.created_by,
+                questionnaire=questionnaire,
+                upload=handle,
+                filename=filename,
+                progress=import_jobs.every(progress),
+                applied=applied,
+            )
+    except AnswersImportError as error:
+        raise jobs.JobError(rejected_message(error)) from error
+    return result

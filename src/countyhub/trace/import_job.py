@@ -1,0 +1,109 @@
+"""The EPCIS document import as a background job: the back-office page checks that the upload
+is JSON, keeps it with the job and shows the job's page; the handler imports every event of
+the document or none.
+
+A document with problems fails the job with each event's index, field and problem, nothing
+stored; a job attempted again after its import was committed returns that import's result
+instead of finding every event "already recorded" (countyhub.core.import_jobs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from countyhub.core import import_jobs, jobs
+from countyhub.core.audit import record_audit
+from countyhub.core.json_input import JSONInputError, parse_json
+from countyhub.core.models import County, Job
+from countyhub.trace import exchange, policies, selectors
+from countyhub.trace.errors import DocumentRejectedError
+from countyhub.trace.models import TraceEvent
+
+JOB_KIND = "trace.import_epcis"
+
+
+def may_import(user: Any) -> bool:
+    """Sellers' staff, and whoever sees batches (county staff), import documents."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(policies.seller_ids_of(user)) or selectors.batches_visible_to(user).exists()
+
+
+@transaction.atomic
+def start(*, actor: Any, county_id: int, upload: Any) -> Job:
+    """Queue the import of the EPCIS document `upload` into county `county_id`'s batches."""
+    county = County.objects.filter(pk=county_id).first()
+    job = jobs.submit(
+        JOB_KIND,
+        inputs=import_jobs.inputs(county_id=county_id, filename=upload.name),
+        created_by=actor,
+        county=county,
+        input_file=upload,
+    )
+    record_audit(
+        actor=actor,
+        action="trace.import.queued",
+        target=job,
+        county=county,
+        changes={"file": upload.name, "size": upload.size},
+    )
+    return job
+
+
+def rejected_message(error: DocumentRejectedError) -> str:
+    lines = (
+        _("event %(index)s, %(field)s: %(message)s")
+        % {
+            "index": pgettext("EPCIS document", "document") if p.index is None else p.index,
+            "field": p.field,
+            "message": p.message,
+        }
+        for p in error.problems
+    )
+    return import_jobs.problems_message(error.message, lines)
+
+
+@jobs.handler(JOB_KIND, label=gettext_lazy("EPCIS document import"))
+def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    with import_jobs.in_starters_language(job):
+        return _run_import(job, progress)
+
+
+def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    earlier = import_jobs.applied(job)
+    if earlier is not None:
+        return earlier
+    actor = job.created_by
+    if not may_import(actor):
+        raise jobs.JobError(_("You may no longer import EPCIS documents."))
+    with job.input_file.open("rb") as handle:
+        raw = handle.read()
+    try:
+        document = parse_json(raw)
+    except JSONInputError as error:
+        raise jobs.JobError(str(error)) from error
+    result: dict[str, Any] = {}
+
+    def applied(rows: list[TraceEvent]) -> None:
+        summary = _("Imported %(n)d events.") % {"n": len(rows)}
+        result.update(
+            import_jobs.record(
+                job, {"events": len(rows), "summary": summary, "url": reverse("trace:batches")}
+            )
+        )
+
+    try:
+        exchange.import_document(
+            actor=actor,
+            county_id=job.inputs["county_id"],
+            document=document,
+            progress=import_jobs.every(progress, step=50),
+            applied=applied,
+        )
+    except DocumentRejectedError as error:
+        raise jobs.JobError(rejected_message(error)) from error
+    return result
