@@ -127,6 +127,7 @@ def test_a_seller_who_lost_the_right_to_import_gets_a_failed_job(world, client):
         kind=import_job.JOB_KIND,
         inputs={"county": world.county.pk, "filename": "x.csv"},
         created_by=world.users["buyer"],
+        language="en",
     )
     jobs.execute(job.pk)
     job.refresh_from_db()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import OperationalError
+from django.utils import translation
 
 from countyhub.core import jobs
 from countyhub.core.models import Job
@@ -24,4 +25,5 @@ def upper(job: Job, progress: jobs.Progress) -> jobs.JobFile:
     made = "\n".join(line.upper() for line in lines)
     progress(len(lines), len(lines))
     result: dict[str, Any] = {"lines": len(lines), "url": "/jobs/"}
+    result["language"] = translation.get_language()  # the page's, not the worker's
     return jobs.JobFile("大写.txt", "text/plain; charset=utf-8", made.encode(), result)

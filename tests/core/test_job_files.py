@@ -49,7 +49,12 @@ def test_the_upload_is_kept_with_the_job_and_the_file_made_is_kept_too(settings)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.output_name == "大写.txt" and job.output_type.startswith("text/plain")
-    assert job.result == {"lines": 2, "url": "/jobs/", "bytes": len("ABC\n鸡蛋 EGG".encode())}
+    assert job.result == {
+        "lines": 2,
+        "url": "/jobs/",
+        "language": "en",
+        "bytes": len("ABC\n鸡蛋 EGG".encode()),
+    }
     with job.output_file.open("rb") as made:
         assert made.read().decode() == "ABC\n鸡蛋 EGG"
 
@@ -136,3 +141,22 @@ def test_a_worker_in_another_process_reads_the_upload_and_keeps_its_file(setting
     assert job.attempts == 2
     with job.output_file.open("rb") as made:
         assert made.read().decode() == "ABC\n鸡蛋 EGG"
+
+
+def test_the_job_page_goes_on_to_a_result_with_nothing_to_read_on_it():
+    done = JobStatus.SUCCEEDED
+    to_run = Job(kind=UPPER, status=done, result={"url": "/c/x/programs/payouts/3/"})
+    imported = Job(kind=UPPER, status=done, result={"url": "/x/", "summary": "3 products"})
+    failed = Job(kind=UPPER, status=JobStatus.FAILED, result={"url": "/x/"})
+    assert jobs.job_progress(to_run)["next_url"] == "/c/x/programs/payouts/3/"
+    assert jobs.job_progress(imported)["next_url"] == ""  # its counts are on the job's page
+    assert jobs.job_progress(failed)["next_url"] == ""
+
+
+@pytest.mark.django_db
+def test_a_job_speaks_the_language_of_the_page_that_queued_it():
+    with translation.override("zh-hans"):
+        job = _submit()
+    jobs.execute(job.pk, heartbeat=False)  # the test itself runs in English
+    job.refresh_from_db()
+    assert job.language == "zh-hans" and job.result["language"] == "zh-hans"

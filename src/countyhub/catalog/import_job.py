@@ -40,7 +40,7 @@ def start(*, actor: Any, county: County, upload: Any) -> Job:
     """Queue the import of `upload` (already checked for size and type by the page)."""
     job = jobs.submit(
         JOB_KIND,
-        inputs=import_jobs.inputs(county=county.pk, filename=upload.name),
+        inputs={"county": county.pk, "filename": upload.name},
         created_by=actor,
         county=county,
         input_file=upload,
@@ -63,11 +63,6 @@ def rejected_message(errors: list[Any]) -> str:
 
 @jobs.handler(JOB_KIND, label=gettext_lazy("Products import"))
 def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
-    with import_jobs.in_starters_language(job):
-        return _run_import(job, progress)
-
-
-def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     earlier = import_jobs.applied(job)
     if earlier is not None:
         return earlier

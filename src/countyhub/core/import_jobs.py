@@ -10,11 +10,9 @@ result (:func:`applied`) and returns it instead of importing the file a second t
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from countyhub.core.models import Job
@@ -26,18 +24,6 @@ MAX_PROBLEM_LINES = 100
 PROGRESS_EVERY = 200
 # The largest file an import page accepts; the readers cap rows and cells on their own.
 MAX_UPLOAD_BYTES = 20 * 2**20
-
-
-def inputs(**values: Any) -> dict[str, Any]:
-    """An import job's inputs, with the language of the page that queued it (its messages
-    are written in it, as the page would have shown them)."""
-    return {**values, "language": translation.get_language()}
-
-
-@contextlib.contextmanager
-def in_starters_language(job: Job) -> Iterator[None]:
-    with translation.override(job.inputs.get("language")):
-        yield
 
 
 def applied(job: Job) -> dict[str, Any] | None:

@@ -43,7 +43,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, connections, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from countyhub.core import metrics
@@ -210,6 +210,7 @@ def submit(
         inputs=inputs,
         county=county,
         request_id=current_request_id(),
+        language=translation.get_language() or "",
         created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
     )
     if input_file is not None:
@@ -389,7 +390,9 @@ def _run_claimed(job: Job, *, heartbeat: bool) -> float | None:
     status = JobStatus.FAILED
     delay = None
     try:
-        result = HANDLERS[job.kind](job, Progress(job_id))
+        # In the language of the page that queued it, as that page would have said it.
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            result = HANDLERS[job.kind](job, Progress(job_id))
     except JobCancelled:
         status = JobStatus.CANCELLED
         _finish(job_id, status, message=_("Cancelled."))
@@ -539,8 +542,11 @@ def job_progress(job: Job) -> dict[str, Any]:
         "error": job.error,
         "finished": job.finished,
         "has_file": bool(job.output_file),
-        # Where the job's page goes once it has watched the job succeed (an import's result).
-        "next_url": job.result.get("url", "") if job.status == JobStatus.SUCCEEDED else "",
+        # Where the job's page goes once it has watched the job succeed (a payout run's page);
+        # a job with a summary to read (an import's counts) stays, with a link to its result.
+        "next_url": job.result.get("url", "")
+        if job.status == JobStatus.SUCCEEDED and "summary" not in job.result
+        else "",
     }
 
 

@@ -419,6 +419,8 @@ class Job(TimestampedModel):
     error = models.TextField(_("error"), blank=True)
     # The request that queued it, so the worker's log lines join that request's.
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # The language of the page that queued it: the job's messages are written in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     # The file the user handed in (an import) and the file the job made (labels, a report):
     # county records, so in the private storage, handed out by the job's page to its user only.
     # Both are deleted COUNTYHUB_JOB_FILES_DAYS after the job ended.

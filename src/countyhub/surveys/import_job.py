@@ -34,7 +34,7 @@ def start(*, actor: Any, questionnaire: Questionnaire, upload: Any) -> Job:
     """Queue the import of `upload` into `questionnaire` (checked for size and type)."""
     job = jobs.submit(
         JOB_KIND,
-        inputs=import_jobs.inputs(questionnaire=questionnaire.pk, filename=upload.name),
+        inputs={"questionnaire": questionnaire.pk, "filename": upload.name},
         created_by=actor,
         county=questionnaire.county,
         input_file=upload,
@@ -60,11 +60,6 @@ def rejected_message(error: AnswersImportError) -> str:
 
 @jobs.handler(JOB_KIND, label=gettext_lazy("Survey answers import"))
 def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
-    with import_jobs.in_starters_language(job):
-        return _run_import(job, progress)
-
-
-def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     earlier = import_jobs.applied(job)
     if earlier is not None:
         return earlier

@@ -39,7 +39,7 @@ def start(*, actor: Any, county_id: int, upload: Any) -> Job:
     county = County.objects.filter(pk=county_id).first()
     job = jobs.submit(
         JOB_KIND,
-        inputs=import_jobs.inputs(county_id=county_id, filename=upload.name),
+        inputs={"county_id": county_id, "filename": upload.name},
         created_by=actor,
         county=county,
         input_file=upload,
@@ -69,11 +69,6 @@ def rejected_message(error: DocumentRejectedError) -> str:
 
 @jobs.handler(JOB_KIND, label=gettext_lazy("EPCIS document import"))
 def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
-    with import_jobs.in_starters_language(job):
-        return _run_import(job, progress)
-
-
-def _run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     earlier = import_jobs.applied(job)
     if earlier is not None:
         return earlier
