@@ -45,6 +45,7 @@ from countyhub.channels.pricing import rule_price
 from countyhub.channels.procurement import check_may_list
 from countyhub.channels.selectors import SELLING, channel_stock
 from countyhub.core.audit import record_audit
+from countyhub.core.bulk import BulkTable
 from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry, County
 from countyhub.core.money import CNY, quantize_cny
@@ -243,126 +244,174 @@ class _ChunkWriter:
             }
 
     def write(self, new: list[OrderDraft]) -> int:
-        channel, actor, account, now, day = (
-            self.channel,
-            self.actor,
-            self.account,
-            self.now,
-            self.day,
+        channel, now = self.channel, self.now
+        county_id, account_id = channel.county_id, self.account.pk
+        actor_id = self.actor.pk if self.actor is not None else None
+        code, currency, frozen = channel.code, channel.currency, self.frozen
+        checkout_ids = _CHECKOUTS.insert(
+            [
+                (
+                    county_id,
+                    account_id,
+                    f"channel:{draft.external_id}",
+                    hashlib.sha256(draft.external_id.encode()).hexdigest(),
+                )
+                for draft in new
+            ],
+            ids=True,
         )
-        checkouts = Checkout.objects.bulk_create(
-            Checkout(
-                county=channel.county,
-                buyer=account,
-                idempotency_key=f"channel:{draft.external_id}",
-                request_fingerprint=hashlib.sha256(draft.external_id.encode()).hexdigest(),
-            )
-            for draft in new
+        lines: list[list[tuple[Any, ...]]] = [
+            [self._line(line) for line in draft.lines] for draft in new
+        ]
+        totals = [sum((line[-1] for line in rows), Decimal("0.00")) for rows in lines]
+        order_ids = _ORDERS.insert(
+            [
+                (
+                    county_id,
+                    f"{self.day:%Y%m%d}-{checkout_id:06d}-1",
+                    checkout_id,
+                    account_id,
+                    draft.lines[0].product.seller_id,
+                    OrderStatus.PAID.value,
+                    DeliveryMethod.HOME.value,
+                    (draft.recipient_name or channel.name)[:100],
+                    "",
+                    draft.address[:300],
+                    PaymentMethod.BANK_TRANSFER.value,
+                    total,
+                    currency,
+                    frozen["fx_rate"],
+                    frozen["fx_source"],
+                    frozen["fx_date"],
+                    now,
+                )
+                for draft, checkout_id, total in zip(new, checkout_ids, totals, strict=True)
+            ],
+            ids=True,
         )
-        orders: list[Order] = []
-        lines: list[OrderLine] = []
-        for draft, checkout in zip(new, checkouts, strict=True):
-            order_lines = [
-                _order_line(line, self.prices.get(line.product.pk, line.product.price))
-                for line in draft.lines
+        _LINES.insert(
+            [
+                (order_id, *line)
+                for order_id, rows in zip(order_ids, lines, strict=True)
+                for line in rows
             ]
-            order = Order(
-                county=channel.county,
-                number=f"{day:%Y%m%d}-{checkout.pk:06d}-1",
-                checkout=checkout,
-                buyer=account,
-                seller_id=draft.lines[0].product.seller_id,
-                status=OrderStatus.PAID,
-                delivery_method=DeliveryMethod.HOME,
-                recipient_name=(draft.recipient_name or channel.name)[:100],
-                phone="",
-                address=draft.address[:300],
-                payment_method=PaymentMethod.BANK_TRANSFER,
-                total=sum((line.line_total for line in order_lines), Decimal("0.00")),
-                currency=channel.currency,
-                **self.frozen,
-                placed_at=now,
-            )
-            order.created_lines = order_lines
-            orders.append(order)
-        Order.objects.bulk_create(orders)
-        for order in orders:
-            for line in order.created_lines:
-                line.order = order
-                lines.append(line)
-        OrderLine.objects.bulk_create(lines)
+        )
         # Paid on the platform: the money is the platform's to settle with the seller.
-        Payment.objects.bulk_create(
-            Payment(
-                order=order,
-                method=PaymentMethod.BANK_TRANSFER,
-                amount=order.total,
-                currency=order.currency,
-                status=PaymentStatus.RECEIVED,
-                reference=f"{channel.code}:{draft.external_id}"[:100],
-                received_at=now,
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _PAYMENTS.insert(
+            [
+                (
+                    order_id,
+                    PaymentMethod.BANK_TRANSFER.value,
+                    total,
+                    currency,
+                    PaymentStatus.RECEIVED.value,
+                    f"{code}:{draft.external_id}"[:100],
+                    now,
+                )
+                for order_id, total, draft in zip(order_ids, totals, new, strict=True)
+            ]
         )
-        OrderEvent.objects.bulk_create(
-            event
-            for order in orders
-            for event in (
-                OrderEvent(order=order, to_status=OrderStatus.PLACED, actor=actor, created_at=now),
-                OrderEvent(
-                    order=order,
-                    from_status=OrderStatus.PLACED,
-                    to_status=OrderStatus.PAID,
-                    actor=actor,
-                    note=channel.code,
-                    created_at=now,
-                ),
-            )
+        placed, paid = OrderStatus.PLACED.value, OrderStatus.PAID.value
+        _EVENTS.insert(
+            [
+                event
+                for order_id in order_ids
+                for event in (
+                    (order_id, "", placed, actor_id, "", now),
+                    (order_id, placed, paid, actor_id, code, now),
+                )
+            ]
         )
-        ChannelOrder.objects.bulk_create(
-            ChannelOrder(
-                channel=channel,
-                external_id=draft.external_id,
-                order=order,
-                imported_at=now,
-                imported_by=actor,
-                raw=draft.raw,
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _LINKS.insert(
+            [
+                (channel.pk, draft.external_id, order_id, now, actor_id, draft.raw)
+                for order_id, draft in zip(order_ids, new, strict=True)
+            ]
         )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                county=channel.county,
-                actor=actor,
-                action="order.imported",
-                object_type=Order._meta.label_lower,
-                object_id=str(order.pk),
-                changes={
-                    "channel": channel.code,
-                    "external_id": draft.external_id,
-                    "total": str(order.total),
-                    "lines": len(draft.lines),
-                },
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _AUDIT.insert(
+            [
+                (
+                    county_id,
+                    actor_id,
+                    "order.imported",
+                    Order._meta.label_lower,
+                    str(order_id),
+                    {
+                        "channel": code,
+                        "external_id": draft.external_id,
+                        "total": str(total),
+                        "lines": len(draft.lines),
+                    },
+                )
+                for order_id, total, draft in zip(order_ids, totals, new, strict=True)
+            ]
         )
-        return len(orders)
+        return len(new)
+
+    def _line(self, line: DraftLine) -> tuple[Any, ...]:
+        """An order line's columns after its order's: product, name, unit, quantity, unit
+        price and line total (the file's price, else the listing's, else the product's)."""
+        product = line.product
+        unit_price = line.unit_price
+        if unit_price is None:
+            unit_price = self.prices.get(product.pk, product.price)
+        return (
+            product.pk,
+            product.name,
+            product.unit,
+            line.quantity,
+            unit_price,
+            quantize_cny(unit_price * line.quantity),
+        )
+
+
+# The rows an imported order writes, by the columns the import gives (the rest take the
+# model's defaults): see core.bulk.
+_CHECKOUTS = BulkTable(
+    Checkout, ["county_id", "buyer_id", "idempotency_key", "request_fingerprint"]
+)
+_ORDERS = BulkTable(
+    Order,
+    [
+        "county_id",
+        "number",
+        "checkout_id",
+        "buyer_id",
+        "seller_id",
+        "status",
+        "delivery_method",
+        "recipient_name",
+        "phone",
+        "address",
+        "payment_method",
+        "total",
+        "currency",
+        "fx_rate",
+        "fx_source",
+        "fx_date",
+        "placed_at",
+    ],
+)
+_LINES = BulkTable(
+    OrderLine,
+    ["order_id", "product_id", "product_name", "unit", "quantity", "unit_price", "line_total"],
+)
+_PAYMENTS = BulkTable(
+    Payment, ["order_id", "method", "amount", "currency", "status", "reference", "received_at"]
+)
+_EVENTS = BulkTable(
+    OrderEvent, ["order_id", "from_status", "to_status", "actor_id", "note", "created_at"]
+)
+_LINKS = BulkTable(
+    ChannelOrder, ["channel_id", "external_id", "order_id", "imported_at", "imported_by_id", "raw"]
+)
+_AUDIT = BulkTable(
+    AuditEntry, ["county_id", "actor_id", "action", "object_type", "object_id", "changes"]
+)
 
 
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _order_line(line: DraftLine, listed_price: Decimal) -> OrderLine:
-    unit_price = line.unit_price if line.unit_price is not None else listed_price
-    return OrderLine(
-        product=line.product,
-        product_name=line.product.name,
-        unit=line.product.unit,
-        quantity=line.quantity,
-        unit_price=unit_price,
-        line_total=quantize_cny(unit_price * line.quantity),
-    )
 
 
 @transaction.atomic
