@@ -7,19 +7,22 @@ in the same order, the same CHECK constraints, so no channel can sell what anoth
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import itertools
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Seller, Stock
@@ -122,7 +125,10 @@ def import_order_file(
         report.refused = True
         return report
     result = _import(
-        channel=channel, actor=actor, drafts=order_file.drafts(), product_ids=check.product_ids
+        channel=channel,
+        actor=actor,
+        chunks=_read_ahead(order_file.drafts()),
+        product_ids=check.product_ids,
     )
     report.imported, report.existing, report.skipped = (
         result.imported,
@@ -150,14 +156,63 @@ def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft])
     Raises InsufficientStockError (with the shortages) if the stock cannot cover them all.
     """
     product_ids = {line.product.pk for draft in drafts for line in draft.lines}
-    return _import(channel=channel, actor=actor, drafts=iter(drafts), product_ids=product_ids)
+    return _import(
+        channel=channel, actor=actor, chunks=_chunks(iter(drafts)), product_ids=product_ids
+    )
+
+
+Chunks = Generator[list[OrderDraft], None, None]
+
+
+def _chunks(drafts: Iterator[OrderDraft]) -> Chunks:
+    while chunk := list(itertools.islice(drafts, CHUNK)):
+        yield chunk
+
+
+def _read_ahead(drafts: Iterator[OrderDraft]) -> Chunks:
+    """The chunks of `drafts`, each next one read from the file in a thread while the
+    database writes this one: reading is Python work and writing mostly waiting, so the two
+    overlap. The thread only parses (no database); one chunk waits at most; its error is
+    raised here; it stops when the import does."""
+    ready: queue.Queue[list[OrderDraft] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def hand_over(item: list[OrderDraft] | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        with translation.override(language):
+            try:
+                for chunk in _chunks(drafts):
+                    if not hand_over(chunk):
+                        return
+                hand_over([])
+            except BaseException as error:  # raised in the importing thread
+                hand_over(error)
+
+    reader = threading.Thread(target=read, name="order-file-reader", daemon=True)
+    reader.start()
+    try:
+        while chunk := ready.get():
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        reader.join()
 
 
 @transaction.atomic
-def _import(
-    *, channel: Channel, actor: Any, drafts: Iterator[OrderDraft], product_ids: set[int]
-) -> ImportResult:
-    """import_orders for a stream of drafts, in chunks of CHUNK orders in one transaction."""
+def _import(*, channel: Channel, actor: Any, chunks: Chunks, product_ids: set[int]) -> ImportResult:
+    """import_orders for a stream of chunks of drafts (CHUNK orders at most each), in one
+    transaction."""
     # One import of a channel at a time: the second waits and then finds the first's orders
     # as existing, instead of failing on the unique number. Only the channel's row is locked,
     # and without the key: checkouts referencing the county (or anything else) never wait on it,
@@ -176,37 +231,39 @@ def _import(
     requested: dict[Product, Decimal] = defaultdict(Decimal)
     written: dict[int, Decimal] = defaultdict(Decimal)
     short = False
-    while chunk := list(itertools.islice(drafts, CHUNK)):
-        numbers = [draft.external_id for draft in chunk]
-        existing = set(
-            ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
-                "external_id", flat=True
+    # Closed when the import ends, even by an error: a file's reader thread stops.
+    with contextlib.closing(chunks):
+        for chunk in chunks:
+            numbers = [draft.external_id for draft in chunk]
+            existing = set(
+                ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
+                    "external_id", flat=True
+                )
             )
-        )
-        new = [draft for draft in chunk if draft.external_id not in existing]
-        result.existing += len(existing)
-        if not new:
-            continue
-        if writer is None:
-            stocks = allocation.lock_stocks(sorted(product_ids))
-            writer = _ChunkWriter(channel, actor, product_ids)
-        taken: dict[Product, Decimal] = defaultdict(Decimal)
-        for draft in new:
-            for line in draft.lines:
-                taken[line.product] += line.quantity
-        for product, amount in taken.items():
-            requested[product] += amount
-        # Past the first shortage nothing more is written (the transaction is rolled back),
-        # but the rest is still added up so that every shortage is named with its whole need.
-        short = short or bool(allocation.shortages(stocks, taken))
-        if short:
-            continue
-        allocation.allocate_locked(
-            stocks=stocks, quantities={product.pk: amount for product, amount in taken.items()}
-        )
-        for product, amount in taken.items():
-            written[product.pk] += amount
-        result.imported += writer.write(new)
+            new = [draft for draft in chunk if draft.external_id not in existing]
+            result.existing += len(existing)
+            if not new:
+                continue
+            if writer is None:
+                stocks = allocation.lock_stocks(sorted(product_ids))
+                writer = _ChunkWriter(channel, actor, product_ids)
+            taken: dict[Product, Decimal] = defaultdict(Decimal)
+            for draft in new:
+                for line in draft.lines:
+                    taken[line.product] += line.quantity
+            for product, amount in taken.items():
+                requested[product] += amount
+            # Past the first shortage nothing more is written (the transaction is rolled back),
+            # but the rest is still added up so that every shortage is named with its whole need.
+            short = short or bool(allocation.shortages(stocks, taken))
+            if short:
+                continue
+            allocation.allocate_locked(
+                stocks=stocks, quantities={product.pk: amount for product, amount in taken.items()}
+            )
+            for product, amount in taken.items():
+                written[product.pk] += amount
+            result.imported += writer.write(new)
     if short:
         # The shortages count from the stock as it was before this import.
         for product_id, amount in written.items():
