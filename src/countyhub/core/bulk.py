@@ -45,9 +45,12 @@ class BulkTable:
         ]
 
     @cached_property
-    def json(self) -> list[int]:
-        """The positions of the JSON columns: their values go as JSON text, as Django's."""
-        return [n for n, field in enumerate(self.fields) if isinstance(field, models.JSONField)]
+    def json(self) -> list[tuple[int, models.Field[Any, Any]]]:
+        """The JSON columns: their values are encoded by their field (its encoder), as
+        bulk_create encodes them."""
+        return [
+            (n, field) for n, field in enumerate(self.fields) if isinstance(field, models.JSONField)
+        ]
 
     def defaults(self) -> tuple[Any, ...]:
         """The other columns of a new row, as bulk_create would send them now."""
@@ -73,7 +76,6 @@ class BulkTable:
 
     def _copy(self, rows: Sequence[Sequence[Any]], *, ids: bool) -> list[int]:
         from psycopg import sql
-        from psycopg.types.json import Jsonb
 
         meta = self.model._meta
         assert meta.pk is not None
@@ -88,12 +90,11 @@ class BulkTable:
         json = self.json
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for n, row in enumerate(rows):
-                values = list(row)
-                for position in json:
-                    values[position] = Jsonb(values[position])
-                if ids:
-                    values.insert(0, keys[n])
-                copy.write_row((*values, *rest))
+                if json:
+                    row = list(row)
+                    for position, field in json:
+                        row[position] = field.get_db_prep_save(row[position], connection)
+                copy.write_row((keys[n], *row, *rest) if ids else (*row, *rest))
         return keys
 
 
