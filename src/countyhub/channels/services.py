@@ -293,7 +293,8 @@ def _imported(channel: Channel, numbers: list[str]) -> set[str]:
 class _ChunkWriter:
     """Writes chunks of new orders of one import: what checkout writes for a paid order
     (checkout, order, lines, payment, its two events), the channel link and the audit entry,
-    each table in one bulk insert per chunk."""
+    each table in one COPY per chunk on PostgreSQL (one bulk_create elsewhere): rows are
+    built as tuples of the columns below, never as model objects."""
 
     def __init__(self, channel: Channel, actor: Any, product_ids: set[int]) -> None:
         self.channel = channel
