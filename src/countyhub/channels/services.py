@@ -225,11 +225,11 @@ def _import(*, channel: Channel, actor: Any, chunks: Chunks, product_ids: set[in
     result = ImportResult()
     writer: _ChunkWriter | None = None
     # Every product's stock rows locked once, in primary-key order as checkout locks them
-    # (no deadlock), before the first order is written; what each chunk takes is added up
-    # against what was available then.
+    # (no deadlock), before the first order is written, and held to the commit: all the
+    # chunks so far are checked against what was available then, and their allocation is
+    # written once, after the last chunk (one UPDATE instead of one per chunk).
     stocks: dict[int, Stock] = {}
     requested: dict[Product, Decimal] = defaultdict(Decimal)
-    written: dict[int, Decimal] = defaultdict(Decimal)
     short = False
     # Closed when the import ends, even by an error: a file's reader thread stops.
     with contextlib.closing(chunks):
@@ -242,28 +242,21 @@ def _import(*, channel: Channel, actor: Any, chunks: Chunks, product_ids: set[in
             if writer is None:
                 stocks = allocation.lock_stocks(sorted(product_ids))
                 writer = _ChunkWriter(channel, actor, product_ids)
-            taken: dict[Product, Decimal] = defaultdict(Decimal)
             for draft in new:
                 for line in draft.lines:
-                    taken[line.product] += line.quantity
-            for product, amount in taken.items():
-                requested[product] += amount
+                    requested[line.product] += line.quantity
             # Past the first shortage nothing more is written (the transaction is rolled back),
             # but the rest is still added up so that every shortage is named with its whole need.
-            short = short or bool(allocation.shortages(stocks, taken))
+            short = short or bool(allocation.shortages(stocks, requested))
             if short:
                 continue
-            allocation.allocate_locked(
-                stocks=stocks, quantities={product.pk: amount for product, amount in taken.items()}
-            )
-            for product, amount in taken.items():
-                written[product.pk] += amount
             result.imported += writer.write(new)
     if short:
-        # The shortages count from the stock as it was before this import.
-        for product_id, amount in written.items():
-            stocks[product_id].allocated -= amount
         allocation.refuse(allocation.shortages(stocks, requested))
+    if requested:
+        allocation.allocate_locked(
+            stocks=stocks, quantities={product.pk: amount for product, amount in requested.items()}
+        )
     return result
 
 
