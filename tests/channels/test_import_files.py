@@ -1,12 +1,14 @@
 """Order exports in: header mapping, encodings, mangled numbers, bad rows, idempotency, CLI."""
 
 import io
+import threading
 from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 
 from countyhub.catalog.models import Stock
+from countyhub.channels import services
 from countyhub.channels.errors import ChannelError
 from countyhub.channels.models import ChannelOrder, ImportProfile
 from countyhub.channels.services import import_order_file
@@ -192,3 +194,35 @@ def test_the_command_imports_and_exits_2_naming_bad_rows(world, channel, tmp_pat
     assert again.exit_code == 0 and again.stdout.startswith("0 orders imported, 2 imported before")
     unknown = CliRunner().invoke(app, ["channels", "import-orders", "--channel", "jd", str(good)])
     assert unknown.exit_code == 2 and "jd" in unknown.stderr
+
+
+def _readers():
+    return [thread for thread in threading.enumerate() if thread.name == "order-file-reader"]
+
+
+def test_a_file_of_many_chunks_is_read_ahead_and_imports_whole(world, channel, monkeypatch):
+    # Five chunks of two orders; order 1's rows lie in the first and the last chunk.
+    monkeypatch.setattr(services, "CHUNK", 2)
+    rows = [[str(n), "x", "A-1", "1", "", "", ""] for n in range(1, 11)]
+    rows.append(["1", "x", "A-1", "2", "", "", ""])
+    report = do_import(channel, seller(world), csv_bytes(rows))
+    assert (report.imported, report.problems) == (10, [])
+    assert Stock.objects.get(product=world.product).allocated == 12
+    assert ChannelOrder.objects.get(external_id="1").order.lines.count() == 2
+    assert _readers() == []
+
+
+def test_a_shortage_in_a_late_chunk_imports_nothing_and_stops_the_reader(
+    world, channel, monkeypatch
+):
+    from countyhub.shop.errors import InsufficientStockError
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    rows = [[str(n), "x", "A-1", "3", "", "", ""] for n in range(1, 11)]
+    with pytest.raises(InsufficientStockError) as raised:
+        do_import(channel, seller(world), csv_bytes(rows))
+    # The whole file's need is named, not the chunk's.
+    assert raised.value.shortages[0].requested == 30
+    assert Order.objects.count() == 0
+    assert Stock.objects.get(product=world.product).allocated == 0
+    assert _readers() == []

@@ -45,6 +45,9 @@ FIELD_LABELS = {
 # An order export of a busy month; the default table limits are for smaller uploads.
 FILE_LIMITS = Limits(rows=200_000, columns=200)
 MAX_API_ORDERS = 1000
+# A file has fewer sellers than rows: their slots fit in the low bits of an int.
+SELLER_BITS = FILE_LIMITS.rows.bit_length() + 1
+SELLER_MASK = (1 << SELLER_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -215,8 +218,11 @@ class OrderFile:
                 field="file",
             )
         self.index = ProductIndex(products)
-        # Order number -> (its last row, its seller); filled by check().
-        self._orders: dict[str, tuple[int, int | None]] = {}
+        # Order number -> its last row and its seller, packed in one int (a pair would cost a
+        # tuple per order of a large file): row << SELLER_BITS | the seller's slot, slot 0
+        # for none yet. Filled by check().
+        self._orders: dict[str, int] = {}
+        self._slots: dict[int, int] = {}
         self._left_out: set[str] = set()
 
     def _rows(self) -> Iterator[list[str]]:
@@ -230,53 +236,65 @@ class OrderFile:
                 field="file",
             ) from error
 
-    def _read(self, problems: list[Problem], notes: list[str]) -> Iterator[_Row]:
-        """Each non-empty row, checked; a row with a problem has no line."""
+    def _read(
+        self, problems: list[Problem], notes: list[str], *, raw: bool = True
+    ) -> Iterator[_Row]:
+        """Each non-empty row, checked; a row with a problem has no line. Without `raw` the
+        rows' cells are not kept (the first pass needs only their checks)."""
         rows = self._rows()
         next(rows)
         for number, cells in enumerate(rows, start=2):
             if not any(cells):
                 continue
-            yield self._row(number, cells, problems, notes)
+            yield self._row(number, cells, problems, notes, raw=raw)
 
     def _row(
-        self, number: int, cells: list[str], problems: list[Problem], notes: list[str]
+        self,
+        number: int,
+        cells: list[str],
+        problems: list[Problem],
+        notes: list[str],
+        *,
+        raw: bool = True,
     ) -> _Row:
-        def cell(name: str) -> str:
-            position = self.at.get(name)
-            return cells[position].strip() if position is not None and position < len(cells) else ""
-
+        width = len(cells)
+        # Our field -> its cell, stripped ("" when the column is absent or the row short).
+        value = {
+            name: cells[position].strip() if position < width else ""
+            for name, position in self.at.items()
+        }
         problems_before = len(problems)
         try:
-            external_id, recovered = clean_order_number(cell("external_id"))
+            external_id, recovered = clean_order_number(value["external_id"])
             if recovered:
                 notes.append(
                     _("Row %(row)d: the order number %(raw)s was read as %(number)s.")
-                    % {"row": number, "raw": cell("external_id"), "number": external_id}
+                    % {"row": number, "raw": value["external_id"], "number": external_id}
                 )
         except OrderNumberError as error:
             external_id = ""
             problems.append(Problem(number, FIELD_LABELS["external_id"], str(error)))
-        found = self.index.find(sku=cell("sku"), gtin=cell("gtin"))
+        found = self.index.find(sku=value.get("sku", ""), gtin=value.get("gtin", ""))
         line = None
         if isinstance(found, str):
             problems.append(Problem(number, FIELD_LABELS["sku"], found))
         else:
             try:
-                quantity = _quantity(cell("quantity"), found)
-                line = DraftLine(found, quantity, _price(cell("unit_price")))
+                quantity = _quantity(value["quantity"], found)
+                line = DraftLine(found, quantity, _price(value.get("unit_price", "")))
             except ValidationError as error:
                 problems.append(Problem(number, FIELD_LABELS["quantity"], error.messages[0]))
             except ValueError as error:
                 problems.append(Problem(number, "价格 / price", str(error)))
-        raw = {name: value for name, value in zip(self.header, cells, strict=False) if name}
         return _Row(
             number,
             external_id,
             line if len(problems) == problems_before else None,
-            cell("recipient_name"),
-            cell("address"),
-            raw,
+            value.get("recipient_name", ""),
+            value.get("address", ""),
+            {name: cell for name, cell in zip(self.header, cells, strict=False) if name}
+            if raw
+            else {},
         )
 
     def check(self) -> FileCheck:
@@ -285,24 +303,24 @@ class OrderFile:
         result = FileCheck()
         bad: set[str] = set()
         mixed: set[str] = set()
-        for row in self._read(result.problems, result.notes):
+        for row in self._read(result.problems, result.notes, raw=False):
             if not row.external_id:
                 continue
-            known = self._orders.get(row.external_id)
-            seller = known[1] if known else None
+            slot = self._orders.get(row.external_id, 0) & SELLER_MASK
             if row.line is None:
                 bad.add(row.external_id)
             else:
                 result.product_ids.add(row.line.product.pk)
-                if seller is None:
-                    seller = row.line.product.seller_id
-                elif seller != row.line.product.seller_id:
+                seller = self._slots.setdefault(row.line.product.seller_id, len(self._slots) + 1)
+                if not slot:
+                    slot = seller
+                elif slot != seller:
                     mixed.add(row.external_id)
-            self._orders[row.external_id] = (row.position, seller)
+            self._orders[row.external_id] = row.position << SELLER_BITS | slot
         mixed -= bad
         if mixed:
             # Rare: a third pass names every row of such an order.
-            for row in self._read([], []):
+            for row in self._read([], [], raw=False):
                 if row.external_id in mixed:
                     result.problems.append(
                         Problem(
@@ -328,7 +346,7 @@ class OrderFile:
                 continue
             rows = pending[row.external_id]
             rows.append(row)
-            if self._orders[row.external_id][0] != row.position:
+            if self._orders[row.external_id] >> SELLER_BITS != row.position:
                 continue
             del pending[row.external_id]
             first = rows[0]

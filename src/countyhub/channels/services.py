@@ -7,19 +7,22 @@ in the same order, the same CHECK constraints, so no channel can sell what anoth
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import itertools
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product, Seller, Stock
@@ -45,6 +48,7 @@ from countyhub.channels.pricing import rule_price
 from countyhub.channels.procurement import check_may_list
 from countyhub.channels.selectors import SELLING, channel_stock
 from countyhub.core.audit import record_audit
+from countyhub.core.bulk import BulkTable
 from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry, County
 from countyhub.core.money import CNY, quantize_cny
@@ -121,7 +125,10 @@ def import_order_file(
         report.refused = True
         return report
     result = _import(
-        channel=channel, actor=actor, drafts=order_file.drafts(), product_ids=check.product_ids
+        channel=channel,
+        actor=actor,
+        chunks=_read_ahead(order_file.drafts()),
+        product_ids=check.product_ids,
     )
     report.imported, report.existing, report.skipped = (
         result.imported,
@@ -149,14 +156,63 @@ def import_orders(*, channel: Channel, actor: Any, drafts: Sequence[OrderDraft])
     Raises InsufficientStockError (with the shortages) if the stock cannot cover them all.
     """
     product_ids = {line.product.pk for draft in drafts for line in draft.lines}
-    return _import(channel=channel, actor=actor, drafts=iter(drafts), product_ids=product_ids)
+    return _import(
+        channel=channel, actor=actor, chunks=_chunks(iter(drafts)), product_ids=product_ids
+    )
+
+
+Chunks = Generator[list[OrderDraft], None, None]
+
+
+def _chunks(drafts: Iterator[OrderDraft]) -> Chunks:
+    while chunk := list(itertools.islice(drafts, CHUNK)):
+        yield chunk
+
+
+def _read_ahead(drafts: Iterator[OrderDraft]) -> Chunks:
+    """The chunks of `drafts`, each next one read from the file in a thread while the
+    database writes this one: reading is Python work and writing mostly waiting, so the two
+    overlap. The thread only parses (no database); one chunk waits at most; its error is
+    raised here; it stops when the import does."""
+    ready: queue.Queue[list[OrderDraft] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def hand_over(item: list[OrderDraft] | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        with translation.override(language):
+            try:
+                for chunk in _chunks(drafts):
+                    if not hand_over(chunk):
+                        return
+                hand_over([])
+            except BaseException as error:  # raised in the importing thread
+                hand_over(error)
+
+    reader = threading.Thread(target=read, name="order-file-reader", daemon=True)
+    reader.start()
+    try:
+        while chunk := ready.get():
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stop.set()
+        reader.join()
 
 
 @transaction.atomic
-def _import(
-    *, channel: Channel, actor: Any, drafts: Iterator[OrderDraft], product_ids: set[int]
-) -> ImportResult:
-    """import_orders for a stream of drafts, in chunks of CHUNK orders in one transaction."""
+def _import(*, channel: Channel, actor: Any, chunks: Chunks, product_ids: set[int]) -> ImportResult:
+    """import_orders for a stream of chunks of drafts (CHUNK orders at most each), in one
+    transaction."""
     # One import of a channel at a time: the second waits and then finds the first's orders
     # as existing, instead of failing on the unique number. Only the channel's row is locked,
     # and without the key: checkouts referencing the county (or anything else) never wait on it,
@@ -169,55 +225,69 @@ def _import(
     result = ImportResult()
     writer: _ChunkWriter | None = None
     # Every product's stock rows locked once, in primary-key order as checkout locks them
-    # (no deadlock), before the first order is written; what each chunk takes is added up
-    # against what was available then.
+    # (no deadlock), before the first order is written, and held to the commit: all the
+    # chunks so far are checked against what was available then, and their allocation is
+    # written once, after the last chunk (one UPDATE instead of one per chunk).
     stocks: dict[int, Stock] = {}
     requested: dict[Product, Decimal] = defaultdict(Decimal)
-    written: dict[int, Decimal] = defaultdict(Decimal)
     short = False
-    while chunk := list(itertools.islice(drafts, CHUNK)):
-        numbers = [draft.external_id for draft in chunk]
-        existing = set(
+    # Closed when the import ends, even by an error: a file's reader thread stops.
+    with contextlib.closing(chunks):
+        for chunk in chunks:
+            existing = _imported(channel, [draft.external_id for draft in chunk])
+            new = [draft for draft in chunk if draft.external_id not in existing]
+            result.existing += len(existing)
+            if not new:
+                continue
+            if writer is None:
+                stocks = allocation.lock_stocks(sorted(product_ids))
+                writer = _ChunkWriter(channel, actor, product_ids)
+            for draft in new:
+                for line in draft.lines:
+                    requested[line.product] += line.quantity
+            # Past the first shortage nothing more is written (the transaction is rolled back),
+            # but the rest is still added up so that every shortage is named with its whole need.
+            short = short or bool(allocation.shortages(stocks, requested))
+            if short:
+                continue
+            result.imported += writer.write(new)
+    if short:
+        allocation.refuse(allocation.shortages(stocks, requested))
+    if requested:
+        allocation.allocate_locked(
+            stocks=stocks, quantities={product.pk: amount for product, amount in requested.items()}
+        )
+    return result
+
+
+def _imported(channel: Channel, numbers: list[str]) -> set[str]:
+    """Which of `numbers` the channel imported before. On PostgreSQL the numbers go as one
+    array parameter: an IN of a chunk's thousands of parameters costs more to build and bind
+    than to run."""
+    if connection.vendor != "postgresql":
+        return set(
             ChannelOrder.objects.filter(channel=channel, external_id__in=numbers).values_list(
                 "external_id", flat=True
             )
         )
-        new = [draft for draft in chunk if draft.external_id not in existing]
-        result.existing += len(existing)
-        if not new:
-            continue
-        if writer is None:
-            stocks = allocation.lock_stocks(sorted(product_ids))
-            writer = _ChunkWriter(channel, actor, product_ids)
-        taken: dict[Product, Decimal] = defaultdict(Decimal)
-        for draft in new:
-            for line in draft.lines:
-                taken[line.product] += line.quantity
-        for product, amount in taken.items():
-            requested[product] += amount
-        # Past the first shortage nothing more is written (the transaction is rolled back),
-        # but the rest is still added up so that every shortage is named with its whole need.
-        short = short or bool(allocation.shortages(stocks, taken))
-        if short:
-            continue
-        allocation.allocate_locked(
-            stocks=stocks, quantities={product.pk: amount for product, amount in taken.items()}
+    meta = ChannelOrder._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT {number} FROM {table} WHERE {channel} = %s AND {number} = ANY(%s)".format(
+                table=connection.ops.quote_name(meta.db_table),
+                number=connection.ops.quote_name(meta.get_field("external_id").column),
+                channel=connection.ops.quote_name(meta.get_field("channel").column),
+            ),
+            [channel.pk, numbers],
         )
-        for product, amount in taken.items():
-            written[product.pk] += amount
-        result.imported += writer.write(new)
-    if short:
-        # The shortages count from the stock as it was before this import.
-        for product_id, amount in written.items():
-            stocks[product_id].allocated -= amount
-        allocation.refuse(allocation.shortages(stocks, requested))
-    return result
+        return {number for (number,) in cursor.fetchall()}
 
 
 class _ChunkWriter:
     """Writes chunks of new orders of one import: what checkout writes for a paid order
     (checkout, order, lines, payment, its two events), the channel link and the audit entry,
-    each table in one bulk insert per chunk."""
+    each table in one COPY per chunk on PostgreSQL (one bulk_create elsewhere): rows are
+    built as tuples of the columns below, never as model objects."""
 
     def __init__(self, channel: Channel, actor: Any, product_ids: set[int]) -> None:
         self.channel = channel
@@ -243,126 +313,174 @@ class _ChunkWriter:
             }
 
     def write(self, new: list[OrderDraft]) -> int:
-        channel, actor, account, now, day = (
-            self.channel,
-            self.actor,
-            self.account,
-            self.now,
-            self.day,
+        channel, now = self.channel, self.now
+        county_id, account_id = channel.county_id, self.account.pk
+        actor_id = self.actor.pk if self.actor is not None else None
+        code, currency, frozen = channel.code, channel.currency, self.frozen
+        checkout_ids = _CHECKOUTS.insert(
+            [
+                (
+                    county_id,
+                    account_id,
+                    f"channel:{draft.external_id}",
+                    hashlib.sha256(draft.external_id.encode()).hexdigest(),
+                )
+                for draft in new
+            ],
+            ids=True,
         )
-        checkouts = Checkout.objects.bulk_create(
-            Checkout(
-                county=channel.county,
-                buyer=account,
-                idempotency_key=f"channel:{draft.external_id}",
-                request_fingerprint=hashlib.sha256(draft.external_id.encode()).hexdigest(),
-            )
-            for draft in new
+        lines: list[list[tuple[Any, ...]]] = [
+            [self._line(line) for line in draft.lines] for draft in new
+        ]
+        totals = [sum((line[-1] for line in rows), Decimal("0.00")) for rows in lines]
+        order_ids = _ORDERS.insert(
+            [
+                (
+                    county_id,
+                    f"{self.day:%Y%m%d}-{checkout_id:06d}-1",
+                    checkout_id,
+                    account_id,
+                    draft.lines[0].product.seller_id,
+                    OrderStatus.PAID.value,
+                    DeliveryMethod.HOME.value,
+                    (draft.recipient_name or channel.name)[:100],
+                    "",
+                    draft.address[:300],
+                    PaymentMethod.BANK_TRANSFER.value,
+                    total,
+                    currency,
+                    frozen["fx_rate"],
+                    frozen["fx_source"],
+                    frozen["fx_date"],
+                    now,
+                )
+                for draft, checkout_id, total in zip(new, checkout_ids, totals, strict=True)
+            ],
+            ids=True,
         )
-        orders: list[Order] = []
-        lines: list[OrderLine] = []
-        for draft, checkout in zip(new, checkouts, strict=True):
-            order_lines = [
-                _order_line(line, self.prices.get(line.product.pk, line.product.price))
-                for line in draft.lines
+        _LINES.insert(
+            [
+                (order_id, *line)
+                for order_id, rows in zip(order_ids, lines, strict=True)
+                for line in rows
             ]
-            order = Order(
-                county=channel.county,
-                number=f"{day:%Y%m%d}-{checkout.pk:06d}-1",
-                checkout=checkout,
-                buyer=account,
-                seller_id=draft.lines[0].product.seller_id,
-                status=OrderStatus.PAID,
-                delivery_method=DeliveryMethod.HOME,
-                recipient_name=(draft.recipient_name or channel.name)[:100],
-                phone="",
-                address=draft.address[:300],
-                payment_method=PaymentMethod.BANK_TRANSFER,
-                total=sum((line.line_total for line in order_lines), Decimal("0.00")),
-                currency=channel.currency,
-                **self.frozen,
-                placed_at=now,
-            )
-            order.created_lines = order_lines
-            orders.append(order)
-        Order.objects.bulk_create(orders)
-        for order in orders:
-            for line in order.created_lines:
-                line.order = order
-                lines.append(line)
-        OrderLine.objects.bulk_create(lines)
+        )
         # Paid on the platform: the money is the platform's to settle with the seller.
-        Payment.objects.bulk_create(
-            Payment(
-                order=order,
-                method=PaymentMethod.BANK_TRANSFER,
-                amount=order.total,
-                currency=order.currency,
-                status=PaymentStatus.RECEIVED,
-                reference=f"{channel.code}:{draft.external_id}"[:100],
-                received_at=now,
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _PAYMENTS.insert(
+            [
+                (
+                    order_id,
+                    PaymentMethod.BANK_TRANSFER.value,
+                    total,
+                    currency,
+                    PaymentStatus.RECEIVED.value,
+                    f"{code}:{draft.external_id}"[:100],
+                    now,
+                )
+                for order_id, total, draft in zip(order_ids, totals, new, strict=True)
+            ]
         )
-        OrderEvent.objects.bulk_create(
-            event
-            for order in orders
-            for event in (
-                OrderEvent(order=order, to_status=OrderStatus.PLACED, actor=actor, created_at=now),
-                OrderEvent(
-                    order=order,
-                    from_status=OrderStatus.PLACED,
-                    to_status=OrderStatus.PAID,
-                    actor=actor,
-                    note=channel.code,
-                    created_at=now,
-                ),
-            )
+        placed, paid = OrderStatus.PLACED.value, OrderStatus.PAID.value
+        _EVENTS.insert(
+            [
+                event
+                for order_id in order_ids
+                for event in (
+                    (order_id, "", placed, actor_id, "", now),
+                    (order_id, placed, paid, actor_id, code, now),
+                )
+            ]
         )
-        ChannelOrder.objects.bulk_create(
-            ChannelOrder(
-                channel=channel,
-                external_id=draft.external_id,
-                order=order,
-                imported_at=now,
-                imported_by=actor,
-                raw=draft.raw,
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _LINKS.insert(
+            [
+                (channel.pk, draft.external_id, order_id, now, actor_id, draft.raw)
+                for order_id, draft in zip(order_ids, new, strict=True)
+            ]
         )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                county=channel.county,
-                actor=actor,
-                action="order.imported",
-                object_type=Order._meta.label_lower,
-                object_id=str(order.pk),
-                changes={
-                    "channel": channel.code,
-                    "external_id": draft.external_id,
-                    "total": str(order.total),
-                    "lines": len(draft.lines),
-                },
-            )
-            for order, draft in zip(orders, new, strict=True)
+        _AUDIT.insert(
+            [
+                (
+                    county_id,
+                    actor_id,
+                    "order.imported",
+                    Order._meta.label_lower,
+                    str(order_id),
+                    {
+                        "channel": code,
+                        "external_id": draft.external_id,
+                        "total": str(total),
+                        "lines": len(draft.lines),
+                    },
+                )
+                for order_id, total, draft in zip(order_ids, totals, new, strict=True)
+            ]
         )
-        return len(orders)
+        return len(new)
+
+    def _line(self, line: DraftLine) -> tuple[Any, ...]:
+        """An order line's columns after its order's: product, name, unit, quantity, unit
+        price and line total (the file's price, else the listing's, else the product's)."""
+        product = line.product
+        unit_price = line.unit_price
+        if unit_price is None:
+            unit_price = self.prices.get(product.pk, product.price)
+        return (
+            product.pk,
+            product.name,
+            product.unit,
+            line.quantity,
+            unit_price,
+            quantize_cny(unit_price * line.quantity),
+        )
+
+
+# The rows an imported order writes, by the columns the import gives (the rest take the
+# model's defaults): see core.bulk.
+_CHECKOUTS = BulkTable(
+    Checkout, ["county_id", "buyer_id", "idempotency_key", "request_fingerprint"]
+)
+_ORDERS = BulkTable(
+    Order,
+    [
+        "county_id",
+        "number",
+        "checkout_id",
+        "buyer_id",
+        "seller_id",
+        "status",
+        "delivery_method",
+        "recipient_name",
+        "phone",
+        "address",
+        "payment_method",
+        "total",
+        "currency",
+        "fx_rate",
+        "fx_source",
+        "fx_date",
+        "placed_at",
+    ],
+)
+_LINES = BulkTable(
+    OrderLine,
+    ["order_id", "product_id", "product_name", "unit", "quantity", "unit_price", "line_total"],
+)
+_PAYMENTS = BulkTable(
+    Payment, ["order_id", "method", "amount", "currency", "status", "reference", "received_at"]
+)
+_EVENTS = BulkTable(
+    OrderEvent, ["order_id", "from_status", "to_status", "actor_id", "note", "created_at"]
+)
+_LINKS = BulkTable(
+    ChannelOrder, ["channel_id", "external_id", "order_id", "imported_at", "imported_by_id", "raw"]
+)
+_AUDIT = BulkTable(
+    AuditEntry, ["county_id", "actor_id", "action", "object_type", "object_id", "changes"]
+)
 
 
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _order_line(line: DraftLine, listed_price: Decimal) -> OrderLine:
-    unit_price = line.unit_price if line.unit_price is not None else listed_price
-    return OrderLine(
-        product=line.product,
-        product_name=line.product.name,
-        unit=line.product.unit,
-        quantity=line.quantity,
-        unit_price=unit_price,
-        line_total=quantize_cny(unit_price * line.quantity),
-    )
 
 
 @transaction.atomic

@@ -64,8 +64,9 @@ def allocate_stock(*, quantities: Mapping[Product, Decimal]) -> None:
 
 def allocate_locked(*, stocks: Mapping[int, Stock], quantities: Mapping[int, Decimal]) -> None:
     """Add `quantities` (by product id) to the allocation of rows the caller locked with
-    lock_stocks and checked with `shortages`, in one statement: a bulk import allocates its
-    chunks this way. The CHECK constraints stay the last line of defence."""
+    lock_stocks and checked with `shortages`, in one statement: a bulk import allocates all
+    its orders this way, once, after writing them under the lock. The CHECK constraints stay
+    the last line of defence."""
     changed = []
     for product_id, amount in quantities.items():
         stock = stocks[product_id]
