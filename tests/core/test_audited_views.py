@@ -936,6 +936,21 @@ DRIVEN: dict[str, list[Post]] = {
         )
     ],
     "trace:pack_case": [PACK_A_CASE],
+    "trace:label_sheet": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:label_sheet", args=[site.batch.pk]),
+            lambda site: {"rows": "7", "columns": "3", "count": "21"},
+        )
+    ],
+    "trace:container_label_sheet": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:container_label_sheet", args=[_latest_case(site)]),
+            lambda site: {"rows": "2", "columns": "1", "count": "2"},
+        ),
+    ],
     "trace:pack_pallet": [
         PACK_A_CASE,
         Post(
