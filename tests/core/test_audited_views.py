@@ -413,6 +413,9 @@ DRIVEN: dict[str, list[Post]] = {
             },
         )
     ],
+    "impact:report_pdf": [
+        Post("county_admin", lambda site: reverse("impact:report_pdf", args=[_county(site), 2025]))
+    ],
     "impact:living_costs_import": [
         Post(
             "county_admin",
@@ -1226,7 +1229,6 @@ READING = frozenset(
         "impact:evaluation_progress",
         "impact:evaluation_panel",
         "impact:report",
-        "impact:report_pdf",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",
