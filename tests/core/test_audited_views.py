@@ -29,7 +29,7 @@ from countyhub.core.email_verification import verification_tokens
 from countyhub.core.models import Job
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
-from countyhub.shop.models import Order, ShippingRate
+from countyhub.shop.models import Order, ShippingRate, StationDay
 from countyhub.surveys import services as surveys_services
 from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
 from countyhub.trace.models import Container, ContainerLevel
@@ -108,6 +108,12 @@ def _now() -> str:
 def _latest_case(site: Site) -> int:
     return Container.objects.filter(level=ContainerLevel.CASE).latest("pk").pk
 
+
+CLOSE_A_DAY = Post(
+    "station_operator",
+    lambda site: reverse("shop:station_day", args=[site.world.station.pk]),
+    lambda site: {"day": timezone.localdate().isoformat(), "cash_counted": "0"},
+)
 
 PACK_A_CASE = Post(
     "seller_staff",
@@ -607,12 +613,16 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"reason": "七天无人领取"},
         ),
     ],
-    "shop:station_day": [
+    "shop:station_day": [CLOSE_A_DAY],
+    "shop:station_day_sheet_pdf": [
+        CLOSE_A_DAY,
         Post(
             "station_operator",
-            lambda site: reverse("shop:station_day", args=[site.world.station.pk]),
-            lambda site: {"day": timezone.localdate().isoformat(), "cash_counted": "0"},
-        )
+            lambda site: reverse(
+                "shop:station_day_sheet_pdf",
+                args=[StationDay.objects.filter(station=site.world.station).latest("pk").pk],
+            ),
+        ),
     ],
     "programs:budget": [
         Post(
@@ -1203,7 +1213,6 @@ READING = frozenset(
         "shop:sales_report",
         "shop:station_dashboard",
         "shop:station_day_sheet",
-        "shop:station_day_sheet_pdf",
         "shop:station_slip",
         "shop:checkout_placed",
         "programs:dashboard",
