@@ -8,10 +8,11 @@ reportlab's STSong-Light CID font (not embedded) is the fallback when that file 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -328,8 +329,10 @@ class _Placed:
     badge_size: float
 
 
+@lru_cache(maxsize=64)
 def _place(content: LabelContent, w: float, h: float) -> _Placed:
-    """Lay one label out; LabelTooSmallError when its QR code or its text does not fit."""
+    """Lay one label out; LabelTooSmallError when its QR code or its text does not fit.
+    Cached: a sheet repeats one label, whose QR code and fitted text are most of its cost."""
     qr = qr_code(content.uri)
     modules = len(qr.matrix) + 8
     qr_size = min(h - 2 * MM, w * 0.45)
@@ -357,6 +360,11 @@ def check_sheet(content: LabelContent, layout: SheetLayout) -> None:
     _place(content, label_width, label_height)
 
 
+def _form_key(uri: str, size: float) -> str:
+    """A PDF name for the form of ``uri``'s QR code at ``size`` points."""
+    return hashlib.sha1(f"{uri} {size:.4f}".encode(), usedforsecurity=False).hexdigest()[:16]
+
+
 def _draw_label(
     canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
 ) -> None:
@@ -365,20 +373,31 @@ def _draw_label(
     canvas.setLineWidth(0.3)
     canvas.rect(x, y, w, h)
     placed = _place(content, w, h)
-    qr_size, module = placed.qr_size, placed.module
-    qr_x, qr_y = x + w - qr_size - MM, y + (h - qr_size) / 2
+    qr_size = placed.qr_size
+    # The QR code is drawn once per document as a form and placed on each label: a sheet
+    # repeats one label, and its modules were most of the drawing and of the file.
+    form = f"qr-{_form_key(content.uri, qr_size)}"
+    if not canvas.hasForm(form):
+        canvas.beginForm(form, lowerx=0, lowery=0, upperx=qr_size, uppery=qr_size)
+        canvas.setFillGray(0)
+        module = placed.module
+        for row_number, row in enumerate(placed.qr.matrix):
+            for column, dark in enumerate(row):
+                if dark:
+                    canvas.rect(
+                        (column + 4) * module,
+                        qr_size - (row_number + 5) * module,
+                        module,
+                        module,
+                        stroke=0,
+                        fill=1,
+                    )
+        canvas.endForm()
+    canvas.saveState()
+    canvas.translate(x + w - qr_size - MM, y + (h - qr_size) / 2)
+    canvas.doForm(form)
+    canvas.restoreState()
     canvas.setFillGray(0)
-    for row_number, row in enumerate(placed.qr.matrix):
-        for column, dark in enumerate(row):
-            if dark:
-                canvas.rect(
-                    qr_x + (column + 4) * module,
-                    qr_y + qr_size - (row_number + 5) * module,
-                    module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
     cursor = y + h - MM
     for line in placed.fitted:
         cursor -= line.size * LINE_SPACING
