@@ -157,10 +157,12 @@ def test_seller_records_and_buyer_scans(live_server, browser, seller_account, tm
     page.fill("#sheet-form input[name=rows]", "5")
     page.fill("#sheet-form input[name=columns]", "2")
     page.fill("#sheet-form input[name=count]", "10")
-    with page.expect_response(lambda r: "label.pdf" in r.url) as sheet:
-        page.click("#sheet-form button")
-    # Chromium shows the PDF in its viewer; fetch the same URL to keep the file.
-    pdf = page.request.get(sheet.value.url)
+    # The sheet is made in the background: the job's page offers the PDF once it is made.
+    page.click("#sheet-form button")
+    page.wait_for_url("**/jobs/*/")
+    page.wait_for_selector("#job-file", timeout=60_000)
+    assert "labels-" in page.inner_text("#job-file")
+    pdf = page.request.get(live_server.url + page.get_attribute("#job-file", "href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     (ARTIFACTS / "trace-07-label-sheet.pdf").write_bytes(pdf.body())
     scanned = subprocess.run(

@@ -30,7 +30,7 @@ from countyhub.core.email_verification import verification_tokens
 from countyhub.core.models import Job
 from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
-from countyhub.shop.models import Order, ShippingRate
+from countyhub.shop.models import Order, ShippingRate, StationDay
 from countyhub.surveys import services as surveys_services
 from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
 from countyhub.trace.models import Container, ContainerLevel
@@ -112,6 +112,12 @@ def _now() -> str:
 def _latest_case(site: Site) -> int:
     return Container.objects.filter(level=ContainerLevel.CASE).latest("pk").pk
 
+
+CLOSE_A_DAY = Post(
+    "station_operator",
+    lambda site: reverse("shop:station_day", args=[site.world.station.pk]),
+    lambda site: {"day": timezone.localdate().isoformat(), "cash_counted": "0"},
+)
 
 PACK_A_CASE = Post(
     "seller_staff",
@@ -417,6 +423,9 @@ DRIVEN: dict[str, list[Post]] = {
             },
         )
     ],
+    "impact:report_pdf": [
+        Post("county_admin", lambda site: reverse("impact:report_pdf", args=[_county(site), 2025]))
+    ],
     "impact:living_costs_import": [
         Post(
             "county_admin",
@@ -607,12 +616,16 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"reason": "七天无人领取"},
         ),
     ],
-    "shop:station_day": [
+    "shop:station_day": [CLOSE_A_DAY],
+    "shop:station_day_sheet_pdf": [
+        CLOSE_A_DAY,
         Post(
             "station_operator",
-            lambda site: reverse("shop:station_day", args=[site.world.station.pk]),
-            lambda site: {"day": timezone.localdate().isoformat(), "cash_counted": "0"},
-        )
+            lambda site: reverse(
+                "shop:station_day_sheet_pdf",
+                args=[StationDay.objects.filter(station=site.world.station).latest("pk").pk],
+            ),
+        ),
     ],
     "programs:budget": [
         Post(
@@ -939,6 +952,21 @@ DRIVEN: dict[str, list[Post]] = {
         )
     ],
     "trace:pack_case": [PACK_A_CASE],
+    "trace:label_sheet": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:label_sheet", args=[site.batch.pk]),
+            lambda site: {"rows": "7", "columns": "3", "count": "21"},
+        )
+    ],
+    "trace:container_label_sheet": [
+        PACK_A_CASE,
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:container_label_sheet", args=[_latest_case(site)]),
+            lambda site: {"rows": "2", "columns": "1", "count": "2"},
+        ),
+    ],
     "trace:pack_pallet": [
         PACK_A_CASE,
         Post(
@@ -1191,7 +1219,6 @@ READING = frozenset(
         "shop:sales_report",
         "shop:station_dashboard",
         "shop:station_day_sheet",
-        "shop:station_day_sheet_pdf",
         "shop:station_slip",
         "shop:checkout_placed",
         "programs:dashboard",
@@ -1217,7 +1244,6 @@ READING = frozenset(
         "impact:evaluation_progress",
         "impact:evaluation_panel",
         "impact:report",
-        "impact:report_pdf",
         "training:my_certificates",
         "training:certificate_pdf",
         "training:verify",

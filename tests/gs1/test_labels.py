@@ -99,6 +99,36 @@ def test_label_sheet_pdf_reads_back(tmp_path):
     assert decoded == sorted(uris)
 
 
+@needs_poppler
+@needs_zbar
+def test_a_sheet_repeating_one_label_draws_its_qr_code_once_and_reports_each_label(tmp_path):
+    """1,000 labels of a lot are one QR code placed 1,000 times (a PDF form), not 1,000 codes
+    drawn module by module: the file grows by the placements only, and every label scans."""
+    layout = labels.SheetLayout(rows=7, columns=3)
+    one_page = labels.label_sheet_pdf([_content()] * 21, layout)
+    reported: list[tuple[int, int]] = []
+    ten_pages = labels.label_sheet_pdf(
+        [_content()] * 210, layout, progress=lambda done, total: reported.append((done, total))
+    )
+    assert reported == [(n, 210) for n in range(1, 211)]
+    # Each further label costs its text and a placement (~300 bytes; ~2,600 drawn in full).
+    assert (len(ten_pages) - len(one_page)) / 189 < 1000
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(ten_pages)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "10", "-l", "10", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    (page,) = tmp_path.glob("p-*.png")
+    assert _decode_qr(page) == [URI] * 21
+
+
+def test_the_fit_is_checked_without_drawing():
+    labels.check_sheet(_content(), labels.SheetLayout(rows=7, columns=3))
+    with pytest.raises(labels.LabelTooSmallError, match="fewer rows or columns"):
+        labels.check_sheet(_content(), labels.SheetLayout(rows=12, columns=7))
+
+
 def test_layout_refuses_labels_too_small_to_print():
     with pytest.raises(ValueError, match="at least 25 x 15 mm"):
         labels.SheetLayout(rows=20, columns=8)

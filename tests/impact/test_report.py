@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from countyhub.catalog.models import SellerHousehold
 from countyhub.core import jobs
-from countyhub.core.models import JobStatus
+from countyhub.core.models import Job, JobStatus
 from countyhub.impact.panel_runs import start_evaluation
 from countyhub.impact.report import impact_report
+from countyhub.impact.report_jobs import REPORT_PDF
 from countyhub.trace.models import Batch, BatchShipment
 from tests.factories.catalog import HouseholdFactory
 from tests.impact.panel_support import staggered_villages
@@ -59,11 +60,16 @@ def _page(client, world, language="en"):
 def _pdf_text(client, world, tmp_path, language):
     client.cookies["django_language"] = language
     client.force_login(world.users["county_admin"])
-    response = client.get(_url(world, "impact:report_pdf"))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
+    response = client.post(_url(world, "impact:report_pdf"))
+    job = Job.objects.filter(kind=REPORT_PDF).latest("pk")
+    assert response.status_code == 302 and response["Location"] == reverse("job", args=[job.pk])
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    download = client.get(reverse("job_file", args=[job.pk]))
+    assert download["Content-Type"] == "application/pdf"
     path = tmp_path / f"report-{language}.pdf"
-    path.write_bytes(response.content)
+    path.write_bytes(b"".join(download.streaming_content))
     return subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -145,7 +151,9 @@ def test_the_accounts_page_links_to_the_report(client, county_year):
 @pytest.mark.parametrize("name", ["impact:report", "impact:report_pdf"])
 def test_other_counties_and_roles_cannot_read_it(client, world, user, name):
     client.force_login(world.users[user])
-    assert client.get(_url(world, name)).status_code == 403
+    send = client.post if name == "impact:report_pdf" else client.get
+    assert send(_url(world, name)).status_code == 403
+    assert not Job.objects.exists()
 
 
 def test_anonymous_visitors_log_in_and_a_year_out_of_range_is_not_found(client, world):

@@ -6,8 +6,10 @@ import subprocess
 import pytest
 from django.utils import timezone
 
-from countyhub.core.models import Role
+from countyhub.core import jobs
+from countyhub.core.models import Job, Role
 from countyhub.shop import services
+from countyhub.shop.day_sheet_jobs import DAY_SHEET_PDF
 from countyhub.shop.models import OrderStatus, PaymentStatus, StationDay
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
 from tests.factories.core import MembershipFactory, UserFactory
@@ -239,12 +241,17 @@ def test_the_day_sheet_is_also_a_pdf_with_every_parcel_and_the_cash(world, clien
     )
     client.force_login(operator)
     assert (
-        f"/station/days/{closed.pk}/sheet.pdf"
+        f"/station/days/{closed.pk}/sheet-pdf/"
         in client.get(f"/station/days/{closed.pk}/").content.decode()
     )
-    response = client.get(f"/station/days/{closed.pk}/sheet.pdf")
-    assert response["Content-Type"] == "application/pdf"
-    (tmp_path / "sheet.pdf").write_bytes(response.content)
+    # The PDF is made by a background job: the button posts, the job's page offers the file.
+    response = client.post(f"/station/days/{closed.pk}/sheet-pdf/")
+    job = Job.objects.get(kind=DAY_SHEET_PDF)
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    jobs.execute(job.pk, heartbeat=False)
+    download = client.get(f"/jobs/{job.pk}/file/")
+    assert download["Content-Type"] == "application/pdf"
+    (tmp_path / "sheet.pdf").write_bytes(b"".join(download.streaming_content))
     text = subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
         capture_output=True,
@@ -254,4 +261,5 @@ def test_the_day_sheet_is_also_a_pdf_with_every_parcel_and_the_cash(world, clien
     assert orders[0].number in text and orders[1].number in text
     assert "七天无人领取" in text and "¥25.00" in text
     client.force_login(world.users["seller_staff"])
-    assert client.get(f"/station/days/{closed.pk}/sheet.pdf").status_code == 404
+    assert client.post(f"/station/days/{closed.pk}/sheet-pdf/").status_code == 404
+    assert client.get(f"/jobs/{job.pk}/file/").status_code == 404

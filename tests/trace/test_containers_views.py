@@ -8,9 +8,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from countyhub.core import jobs
+from countyhub.core.models import Job, JobStatus
 from countyhub.gs1 import keys
 from countyhub.trace import services
 from countyhub.trace.identifiers import container_uri
+from countyhub.trace.label_sheets import LABEL_SHEET
 from countyhub.trace.models import Container, ContainerLevel, EventKind
 from countyhub.trace.services import LotQuantity
 from tests.factories.trace import make_batch
@@ -47,11 +50,17 @@ def test_container_pages_by_role(client, world, case, role, page):
     url = {
         "detail": reverse("trace:container", args=[case.pk]),
         "svg": reverse("trace:container_label", args=[case.pk, "svg"]),
-        "pdf": reverse("trace:container_label", args=[case.pk, "pdf"]),
+        "pdf": reverse("trace:container_label_sheet", args=[case.pk]),
     }[page]
-    response = client.get(url)
+    if page == "pdf":  # a sheet is a background job, started by a POST
+        response = client.post(url, {"rows": 2, "columns": 1, "count": 2})
+    else:
+        response = client.get(url)
     if role == "anonymous":
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif page == "pdf" and ROLES[role] == 200:
+        job = Job.objects.get(kind=LABEL_SHEET)
+        assert response.status_code == 302 and response["Location"] == reverse("job", args=[job.pk])
     else:
         assert response.status_code == ROLES[role]
 
@@ -195,10 +204,16 @@ def test_sscc_labels_carry_the_digital_link(client, world, case, tmp_path, zbar)
     assert svg["Content-Type"] == "image/svg+xml"
     text = svg.content.decode()
     assert f"<desc>{container_uri(case.sscc)}</desc>" in text and f"(00) {case.sscc}" in text
-    pdf = client.get(reverse("trace:container_label", args=[case.pk, "pdf"]))
-    assert pdf["Content-Type"] == "application/pdf"
+    sheet_url = reverse("trace:container_label_sheet", args=[case.pk])
+    started = client.post(sheet_url, {"rows": 2, "columns": 1, "count": 2})
+    job = Job.objects.get(kind=LABEL_SHEET)
+    assert started.status_code == 302
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.output_name == f"sscc-{case.sscc}.pdf" and job.output_type == "application/pdf"
     sheet = tmp_path / "sheet.pdf"
-    sheet.write_bytes(pdf.content)
+    sheet.write_bytes(job.output_file.open("rb").read())
     subprocess.run(
         ["pdftoppm", "-r", "100", "-png", str(sheet), str(tmp_path / "page")], check=True
     )
@@ -207,5 +222,5 @@ def test_sscc_labels_carry_the_digital_link(client, world, case, tmp_path, zbar)
         ["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True, check=True
     )
     assert decoded.stdout.split() == [container_uri(case.sscc)] * 2
-    bad = client.get(reverse("trace:container_label", args=[case.pk, "pdf"]), {"rows": "x"})
-    assert bad.status_code == 400
+    bad = client.post(sheet_url, {"rows": "x", "columns": 1, "count": 2})
+    assert bad.status_code == 400 and bad.content.startswith(b"rows")

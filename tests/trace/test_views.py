@@ -6,6 +6,9 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from countyhub.core import jobs
+from countyhub.core.models import Job, JobStatus
+from countyhub.trace.label_sheets import LABEL_SHEET
 from countyhub.trace.models import Batch, EventKind
 from tests.factories.trace import make_batch, trace_profile
 
@@ -36,16 +39,19 @@ def test_batch_pages_by_role(client, world, traced_batch, role, page):
     if page == "label-svg":
         url = reverse("trace:label", args=[traced_batch.pk, "svg"])
     elif page == "label-pdf":
-        url = reverse("trace:label", args=[traced_batch.pk, "pdf"])
+        url = reverse("trace:label_sheet", args=[traced_batch.pk])
     elif page == "record-harvest":
         url = reverse("trace:record", args=[traced_batch.pk, "harvest"])
     else:
         url = reverse(page, args=[traced_batch.pk])
-    response = client.get(url)
+    if page == "label-pdf":  # a sheet is a background job, started by a POST
+        response = client.post(url, {"rows": 7, "columns": 3, "count": 1})
+    else:
+        response = client.get(url)
     if role == "anonymous":
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     elif ROLES_ALLOWED[role]:
-        assert response.status_code == 200
+        assert response.status_code == (302 if page == "label-pdf" else 200)
     else:
         assert response.status_code == 403
 
@@ -158,20 +164,26 @@ def test_label_png_holds_the_digital_link(client, world, traced_batch, tmp_path)
 
 def test_label_sheet_grid_is_configurable_and_checked(client, world, traced_batch, tmp_path):
     client.force_login(world.users["seller_staff"])
-    url = reverse("trace:label", args=[traced_batch.pk, "pdf"])
-    response = client.get(url, {"rows": 4, "columns": 2, "count": 9})
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    url = reverse("trace:label_sheet", args=[traced_batch.pk])
+    response = client.post(url, {"rows": 4, "columns": 2, "count": 9})
+    job = Job.objects.get(kind=LABEL_SHEET)
+    assert response.status_code == 302 and response["Location"] == reverse("job", args=[job.pk])
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
     sheet = tmp_path / "sheet.pdf"
-    sheet.write_bytes(response.content)
+    sheet.write_bytes(job.output_file.open("rb").read())
     info = subprocess.run(["pdfinfo", str(sheet)], capture_output=True, text=True, check=True)
     assert "Pages:           2" in info.stdout  # 9 labels, 8 per page
-    bad = client.get(url, {"rows": 20, "columns": 8, "count": 1})
+    bad = client.post(url, {"rows": 20, "columns": 8, "count": 1})
     assert bad.status_code == 400 and b"rows/columns" in bad.content
     # Big enough a grid, but its labels too small for the text: refused, not cut.
-    bad = client.get(url, {"rows": 12, "columns": 7, "count": 1})
+    bad = client.post(url, {"rows": 12, "columns": 7, "count": 1})
     assert bad.status_code == 400 and b"fewer rows or columns" in bad.content
-    bad = client.get(url, {"rows": "x", "columns": 2, "count": 1})
+    bad = client.post(url, {"rows": "x", "columns": 2, "count": 1})
     assert bad.status_code == 400 and bad.content.startswith(b"rows")
+    assert Job.objects.filter(kind=LABEL_SHEET).count() == 1  # no job for a refused grid
+    assert client.get(url).status_code == 405  # a sheet is started by a POST only
 
 
 def test_export_validates_against_the_official_schema(client, world, traced_batch):

@@ -8,10 +8,11 @@ reportlab's STSong-Light CID font (not embedded) is the fallback when that file 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -316,30 +317,26 @@ def label_font() -> str:
     return FALLBACK_FONT_NAME
 
 
-def _draw_label(
-    canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
-) -> None:
-    font = label_font()
-    canvas.setStrokeGray(0.6)
-    canvas.setLineWidth(0.3)
-    canvas.rect(x, y, w, h)
+@dataclass(frozen=True)
+class _Placed:
+    """Where a label's parts go on a ``w`` x ``h`` point label of a sheet."""
+
+    qr: QRCode
+    qr_size: float
+    module: float
+    text_width: float
+    fitted: list[FittedLine]
+    badge_size: float
+
+
+@lru_cache(maxsize=64)
+def _place(content: LabelContent, w: float, h: float) -> _Placed:
+    """Lay one label out; LabelTooSmallError when its QR code or its text does not fit.
+    Cached: a sheet repeats one label, whose QR code and fitted text are most of its cost."""
     qr = qr_code(content.uri)
     modules = len(qr.matrix) + 8
     qr_size = min(h - 2 * MM, w * 0.45)
     module = _qr_module(qr_size, modules, 1 / MM)
-    qr_x, qr_y = x + w - qr_size - MM, y + (h - qr_size) / 2
-    canvas.setFillGray(0)
-    for row_number, row in enumerate(qr.matrix):
-        for column, dark in enumerate(row):
-            if dark:
-                canvas.rect(
-                    qr_x + (column + 4) * module,
-                    qr_y + qr_size - (row_number + 5) * module,
-                    module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
     text_width = w - qr_size - 3 * MM
     size = max(MIN_TEXT_PT, min(9.0, h / 9))
     badge_size = max(MIN_TEXT_PT, size * 0.8)
@@ -352,12 +349,68 @@ def _draw_label(
         largest=size,
         smallest=MIN_TEXT_PT,
     )
+    return _Placed(qr, qr_size, module, text_width, fitted, badge_size)
+
+
+def check_sheet(content: LabelContent, layout: SheetLayout) -> None:
+    """Raise LabelTooSmallError if ``content`` does not fit the labels of ``layout``: what
+    :func:`label_sheet_pdf` would refuse, found without drawing (a form checks it at once,
+    before the sheet is made in the background)."""
+    label_width, label_height = (v * MM for v in layout.label_size_mm())
+    _place(content, label_width, label_height)
+
+
+def _form_key(uri: str, size: float) -> str:
+    """A PDF name for the form of ``uri``'s QR code at ``size`` points."""
+    return hashlib.sha1(f"{uri} {size:.4f}".encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _draw_label(
+    canvas: Canvas, content: LabelContent, x: float, y: float, w: float, h: float
+) -> None:
+    font = label_font()
+    canvas.setStrokeGray(0.6)
+    canvas.setLineWidth(0.3)
+    canvas.rect(x, y, w, h)
+    placed = _place(content, w, h)
+    qr_size = placed.qr_size
+    # The QR code is drawn once per document as a form and placed on each label: a sheet
+    # repeats one label, and its modules were most of the drawing and of the file.
+    form = f"qr-{_form_key(content.uri, qr_size)}"
+    if not canvas.hasForm(form):
+        canvas.beginForm(form, lowerx=0, lowery=0, upperx=qr_size, uppery=qr_size)
+        canvas.setFillGray(0)
+        module = placed.module
+        for row_number, row in enumerate(placed.qr.matrix):
+            for column, dark in enumerate(row):
+                if dark:
+                    canvas.rect(
+                        (column + 4) * module,
+                        qr_size - (row_number + 5) * module,
+                        module,
+                        module,
+                        stroke=0,
+                        fill=1,
+                    )
+        canvas.endForm()
+    canvas.saveState()
+    canvas.translate(x + w - qr_size - MM, y + (h - qr_size) / 2)
+    canvas.doForm(form)
+    canvas.restoreState()
+    canvas.setFillGray(0)
     cursor = y + h - MM
-    for line in fitted:
+    for line in placed.fitted:
         cursor -= line.size * LINE_SPACING
         canvas.setFont(font, line.size)
         canvas.drawString(x + 1.5 * MM, cursor + line.size * 0.25, line.text)
-    _draw_badges(canvas, content.certifications, x + 1.5 * MM, y + 1.5 * MM, text_width, badge_size)
+    _draw_badges(
+        canvas,
+        content.certifications,
+        x + 1.5 * MM,
+        y + 1.5 * MM,
+        placed.text_width,
+        placed.badge_size,
+    )
 
 
 def _draw_badges(
@@ -379,8 +432,13 @@ def _draw_badges(
         x += badge + 2
 
 
-def label_sheet_pdf(labels: Sequence[LabelContent], layout: SheetLayout | None = None) -> bytes:
-    """An A4 PDF of `labels` laid out row by row on `layout`'s grid, as many pages as needed."""
+def label_sheet_pdf(
+    labels: Sequence[LabelContent],
+    layout: SheetLayout | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """An A4 PDF of `labels` laid out row by row on `layout`'s grid, as many pages as needed;
+    ``progress(done, total)`` is called after each label (a background job reports it)."""
     from reportlab.pdfgen.canvas import Canvas  # lazy: see countyhub.gs1
 
     layout = layout or SheetLayout()
@@ -400,6 +458,8 @@ def label_sheet_pdf(labels: Sequence[LabelContent], layout: SheetLayout | None =
         x = margin + column * (label_width + gutter)
         y = page_height - margin - (row + 1) * label_height - row * gutter
         _draw_label(canvas, content, x, y, label_width, label_height)
+        if progress is not None:
+            progress(number + 1, len(labels))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -7,4 +7,7 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact")
 
     def ready(self) -> None:
-        from countyhub.impact import panel_runs  # noqa: F401  (registers the DiD job handler)
+        from countyhub.impact import (
+            panel_runs,  # noqa: F401  (registers the DiD job handler)
+            report_jobs,  # noqa: F401  (registers the report's PDF job)
+        )

@@ -53,8 +53,8 @@ urlpatterns = [
         name="report",
     ),
     path(
-        "c/<slug:county_slug>/impact/report/<int:year>.pdf",
-        views_report.report_pdf_download,
+        "c/<slug:county_slug>/impact/report/<int:year>/pdf/",
+        views_report.report_pdf_start,
         name="report_pdf",
     ),
 ]

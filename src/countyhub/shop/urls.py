@@ -28,7 +28,7 @@ urlpatterns = [
     path("station/<int:station_id>/day/", views.station_day, name="station_day"),
     path("station/days/<int:pk>/", views.station_day_sheet, name="station_day_sheet"),
     path(
-        "station/days/<int:pk>/sheet.pdf",
+        "station/days/<int:pk>/sheet-pdf/",
         views.station_day_sheet_pdf,
         name="station_day_sheet_pdf",
     ),

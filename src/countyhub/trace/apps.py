@@ -12,7 +12,10 @@ class TraceConfig(AppConfig):
 
     def ready(self) -> None:
         # Models load only now, so the receiver's module is imported here (Django's contract).
-        from countyhub.trace import import_job  # noqa: F401  (registers the import job)
+        from countyhub.trace import (
+            import_job,  # noqa: F401  (registers the import job)
+            label_sheets,  # noqa: F401  (registers the sheet job)
+        )
         from countyhub.trace.services.orders import on_order_packed
 
         order_packed.connect(on_order_packed, dispatch_uid="trace.record_order_batches")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from countyhub.catalog import selectors as catalog_selectors
 from countyhub.core.numbers import plain_number
 from countyhub.shop import policies, selectors, services
-from countyhub.shop.day_sheet import day_sheet_pdf
+from countyhub.shop.day_sheet_jobs import start_day_sheet_pdf
 from countyhub.shop.errors import InsufficientStockError, ShopError
 from countyhub.shop.forms import (
     AssistedOrderForm,
@@ -317,8 +317,10 @@ def station_day_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def station_day_sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The closed day's sheet as a PDF (the same records as the printable page)."""
+    """The closed day's sheet as a PDF (the same records as the printable page), made in the
+    background: the operator is sent to the job's page, which offers the PDF once it is made."""
     closed = (
         StationDay.objects.select_related("station__county", "station__village", "closed_by")
         .filter(pk=pk)
@@ -326,11 +328,8 @@ def station_day_sheet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if closed is None or not policies.may_work_station_desk(request.user, closed.station):
         raise Http404
-    response = HttpResponse(day_sheet_pdf(closed), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="station-day-{closed.station_id}-{closed.day:%Y%m%d}.pdf"'
-    )
-    return response
+    job = start_day_sheet_pdf(actor=request.user, closed=closed)
+    return redirect("job", job_id=job.pk)
 
 
 @login_required

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from countyhub.catalog.models import Product
 from countyhub.core.local_time import activate_county_time_zone
@@ -19,6 +19,7 @@ from countyhub.gs1 import labels
 from countyhub.trace import charts, epc, forms, policies, selectors, services
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import harvest_lot_uri, lot_uri
+from countyhub.trace.label_sheets import batch_label_content, start_label_sheet
 from countyhub.trace.models import Batch, EventKind
 
 BATCHES_PER_PAGE = 25
@@ -132,54 +133,47 @@ def batch_units_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _label_content(batch: Batch) -> labels.LabelContent:
-    dates = []
-    if batch.production_date:
-        dates.append(("采收 Harvested", batch.production_date.isoformat()))
-    if batch.expiry_date:
-        dates.append(("保质期至 Best before", batch.expiry_date.isoformat()))
-    today = timezone.localdate()
-    marks = tuple(
-        str(c.get_kind_display())
-        for c in batch.product.certifications.all()
-        if c.is_valid_on(today)
-    )
-    brand = batch.product.brand
-    return labels.LabelContent(
-        product_name=batch.product.name,
-        uri=lot_uri(batch),
-        brand=f"{brand.parent.name} · {brand.name}" if brand.parent_id else brand.name,
-        lot=batch.lot,
-        dates=tuple(dates),
-        certifications=marks,
-    )
+def sheet_refusal(form: forms.LabelSheetForm, content: labels.LabelContent) -> str | None:
+    """Why a label sheet cannot be made as asked (the form's first error, or a grid whose labels
+    are too small for their text or QR code), or None; checked in the request, so the user reads
+    it at once rather than on a failed job."""
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        return f"{field}: {errors[0]}"
+    values = form.cleaned_data
+    try:
+        layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
+        labels.check_sheet(content, layout)
+    except ValueError as error:  # too small a label for its text or its QR code
+        return f"rows/columns: {error}"
+    return None
 
 
 @login_required
 def batch_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """One label as SVG or PNG, or an A4 sheet as PDF with a configurable grid."""
+    """One label as SVG or PNG (a sheet of them is a background job: batch_label_sheet)."""
     batch = _batch_for(request, pk)
-    content = _label_content(batch)
+    content = batch_label_content(batch)
     try:
         if kind == "svg":
             return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
-        if kind == "png":
-            return HttpResponse(labels.label_png(content), content_type="image/png")
+        return HttpResponse(labels.label_png(content), content_type="image/png")
     except labels.LabelTooSmallError as error:  # a name too long for the single label
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    form = forms.LabelSheetForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        return HttpResponse(f"{field}: {errors[0]}", status=400, content_type="text/plain")
-    values = form.cleaned_data if request.GET else {"rows": 7, "columns": 3, "count": 21}
-    try:
-        layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
-        pdf = labels.label_sheet_pdf([content] * values["count"], layout)
-    except ValueError as error:  # too small a label for its text or its QR code
-        return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="labels-{batch.lot}.pdf"'
-    return response
+
+
+@login_required
+@require_POST
+def batch_label_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """An A4 PDF sheet of the batch's labels on a configurable grid, made in the background:
+    the user is sent to the job's page, which offers the PDF once it is made."""
+    batch = _batch_for(request, pk)
+    form = forms.LabelSheetForm(request.POST)
+    refusal = sheet_refusal(form, batch_label_content(batch))
+    if refusal:
+        return HttpResponse(refusal, status=400, content_type="text/plain")
+    job = start_label_sheet(actor=request.user, target=batch, **form.cleaned_data)
+    return redirect("job", job_id=job.pk)
 
 
 @login_required

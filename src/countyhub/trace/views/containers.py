@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from countyhub.core.local_time import activate_county_time_zone
 from countyhub.core.permissions import admin_county_ids
@@ -18,8 +19,9 @@ from countyhub.gs1 import keys, labels
 from countyhub.trace import forms, policies, selectors, services
 from countyhub.trace.errors import TraceError
 from countyhub.trace.identifiers import container_uri
+from countyhub.trace.label_sheets import container_label_content, start_label_sheet
 from countyhub.trace.models import Container
-from countyhub.trace.views.batches import _batch_for
+from countyhub.trace.views.batches import _batch_for, sheet_refusal
 
 CONTAINERS_PER_PAGE = 25
 
@@ -146,35 +148,23 @@ def container_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _container_label(container: Container) -> labels.LabelContent:
-    lines = selectors.container_view(container).lines
-    products = "、".join(dict.fromkeys(line.batch.product.name for line in lines))
-    lots = ", ".join(dict.fromkeys(line.batch.lot for line in lines))
-    return labels.LabelContent(
-        product_name=f"{container.get_level_display()} · {products}",
-        uri=container_uri(container.sscc),
-        lot=lots or None,
-        dates=(("SSCC", keys.format_sscc(container.sscc)),),
-    )
+@login_required
+def container_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The logistic label as SVG (a sheet of them is a background job: container_label_sheet)."""
+    container = _container_for(request, pk)
+    content = container_label_content(container)
+    return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
 
 
 @login_required
-def container_label(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """The logistic label: SVG, or an A4 PDF sheet (default two large labels, one per side)."""
+@require_POST
+def container_label_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """An A4 PDF sheet of the logistic label (by default two large labels, one per side), made
+    in the background: the user is sent to the job's page."""
     container = _container_for(request, pk)
-    content = _container_label(container)
-    if kind == "svg":
-        return HttpResponse(labels.label_svg(content), content_type="image/svg+xml")
-    form = forms.LabelSheetForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        return HttpResponse(f"{field}: {errors[0]}", status=400, content_type="text/plain")
-    values = form.cleaned_data if request.GET else {"rows": 2, "columns": 1, "count": 2}
-    try:
-        layout = labels.SheetLayout(rows=values["rows"], columns=values["columns"])
-        pdf = labels.label_sheet_pdf([content] * values["count"], layout)
-    except ValueError as error:  # too small a label for its text or its QR code
-        return HttpResponse(f"rows/columns: {error}", status=400, content_type="text/plain")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="sscc-{container.sscc}.pdf"'
-    return response
+    form = forms.LabelSheetForm(request.POST)
+    refusal = sheet_refusal(form, container_label_content(container))
+    if refusal:
+        return HttpResponse(refusal, status=400, content_type="text/plain")
+    job = start_label_sheet(actor=request.user, target=container, **form.cleaned_data)
+    return redirect("job", job_id=job.pk)
