@@ -41,9 +41,8 @@ def _start(client, world, batch, count=9) -> tuple[Job, object]:
 def test_the_sheet_is_made_in_a_thread_and_downloaded_by_its_user(client, world, traced_batch):
     job, _response = _start(client, world, traced_batch)
     # What identifies the sheet, not its content: the handler rebuilds the label.
-    assert job.inputs == {
-        "batch": traced_batch.pk, "rows": 4, "columns": 2, "count": 9, "language": "en",
-    }  # fmt: skip
+    assert job.inputs == {"batch": traced_batch.pk, "rows": 4, "columns": 2, "count": 9}
+    assert job.language == "en"  # the page's: the job's messages are written in it
     assert job.created_by == world.users["seller_staff"] and job.county == world.county
     audit = AuditEntry.objects.get(action="trace.label_sheet.started")
     assert audit.changes["job"] == job.pk and audit.actor == world.users["seller_staff"]

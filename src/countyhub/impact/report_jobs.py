@@ -1,18 +1,16 @@
 """The annual impact report's PDF is made by a background job (issue 19), not in the request.
 
-``start_report_pdf`` (the use case, audited) queues the job with the county, the year and the
-language; ``make_report_pdf`` (the handler) checks that the county still exists and that its user
-still may read its report, computes the report as it stands and returns the PDF, which the user
-downloads from the job's page."""
+``start_report_pdf`` (the use case, audited) queues the job with the county and the year (it
+runs in the language of the page that queued it); ``make_report_pdf`` (the handler) checks that
+the county still exists and that its user still may read its report, computes the report as it
+stands and returns the PDF, which the user downloads from the job's page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,13 +30,9 @@ def may_read_report(user: Any, county: County) -> bool:
 
 
 def start_report_pdf(*, actor: Any, county: County, year: int) -> Job:
-    """Queue the making of ``county``'s report of ``year`` as a PDF, in the request's language
-    (the caller checked that ``actor`` may read the report)."""
-    inputs = {
-        "county": county.pk,
-        "year": year,
-        "language": translation.get_language() or settings.LANGUAGE_CODE,
-    }
+    """Queue the making of ``county``'s report of ``year`` as a PDF (the caller checked that
+    ``actor`` may read the report)."""
+    inputs = {"county": county.pk, "year": year}
     with transaction.atomic():
         job = jobs.submit(REPORT_PDF, inputs=inputs, created_by=actor, county=county)
         record_audit(
@@ -61,11 +55,10 @@ def make_report_pdf(job: Job, progress: jobs.Progress) -> jobs.JobFile:
         raise jobs.JobError(_("The county of this report no longer exists."))
     if job.created_by is None or not may_read_report(job.created_by, county):
         raise jobs.JobError(_("You may no longer read this county's impact report."))
-    with translation.override(job.inputs.get("language") or settings.LANGUAGE_CODE):
-        progress(0, 2)
-        report = impact_report(county, year)
-        progress(1, 2)
-        pdf = report_pdf(report)
-        progress(2, 2)
+    progress(0, 2)
+    report = impact_report(county, year)
+    progress(1, 2)
+    pdf = report_pdf(report)
+    progress(2, 2)
     result = {"year": year, "url": reverse("impact:report", args=[county.slug, year])}
     return jobs.JobFile(f"impact-report-{county.slug}-{year}.pdf", "application/pdf", pdf, result)

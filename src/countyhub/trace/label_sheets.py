@@ -2,7 +2,7 @@
 background job, not in the request (1,000 labels took 12.3 s of request time).
 
 ``start_label_sheet`` (the use case, audited) queues the job with what identifies the sheet (the
-record's id, the grid, the count, the language), not its content; ``make_label_sheet`` (the
+record's id, the grid, the count), not its content; ``make_label_sheet`` (the
 handler) rebuilds the content from the record as it stands, checks that the record still exists
 and that its user still may print it, and returns the PDF, which the user downloads from the
 job's page. A single SVG or PNG label stays in the request (it is cheap)."""
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,14 +70,13 @@ def start_label_sheet(
 ) -> Job:
     """Queue the making of a sheet of ``count`` labels of ``target`` on a ``rows`` x
     ``columns`` grid (the caller checked the grid fits its labels and that ``actor`` may print
-    them), in the language of the request."""
+    them)."""
     which = "batch" if isinstance(target, Batch) else "container"
     inputs = {
         which: target.pk,
         "rows": rows,
         "columns": columns,
         "count": count,
-        "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
     with transaction.atomic():
         job = jobs.submit(LABEL_SHEET, inputs=inputs, created_by=actor, county=target.county)
@@ -127,20 +125,19 @@ def make_label_sheet(job: Job, progress: jobs.Progress) -> jobs.JobFile:
     """The sheet's PDF; the same inputs make the same sheet, so a retry is harmless."""
     inputs = job.inputs
     count = int(inputs["count"])
-    with translation.override(inputs.get("language") or settings.LANGUAGE_CODE):
-        content, name, url = _sheet_of(job)
-        progress(0, count)
+    content, name, url = _sheet_of(job)
+    progress(0, count)
 
-        def report(done: int, total: int) -> None:
-            if done % PROGRESS_EVERY == 0 or done == total:
-                progress(done, total)
+    def report(done: int, total: int) -> None:
+        if done % PROGRESS_EVERY == 0 or done == total:
+            progress(done, total)
 
-        try:
-            layout = labels.SheetLayout(rows=int(inputs["rows"]), columns=int(inputs["columns"]))
-            pdf = labels.label_sheet_pdf([content] * count, layout, progress=report)
-        except ValueError as error:  # the record changed since: its text no longer fits
-            raise jobs.JobError(
-                _("The labels do not fit this grid: %(error)s") % {"error": error}
-            ) from error
+    try:
+        layout = labels.SheetLayout(rows=int(inputs["rows"]), columns=int(inputs["columns"]))
+        pdf = labels.label_sheet_pdf([content] * count, layout, progress=report)
+    except ValueError as error:  # the record changed since: its text no longer fits
+        raise jobs.JobError(
+            _("The labels do not fit this grid: %(error)s") % {"error": error}
+        ) from error
     result = {"labels": count, "url": url}
     return jobs.JobFile(name, "application/pdf", pdf, result)
