@@ -291,3 +291,21 @@ def test_accounts_json_in_the_same_pass_is_the_analyze_accounts_document(mixed, 
     assert '"refunds": 2' in document
     needs_out = runner.invoke(app, [*args, "--accounts-json", str(tmp_path / "x.json")])
     assert needs_out.exit_code == 2 and "needs --out" in needs_out.output
+
+
+def test_written_rows_are_the_csv_writers_even_for_ids_that_need_quoting():
+    from countyhub.analysis.accounts import Flow
+    from countyhub.impact.flows import flow_row, written
+
+    day = dt.date(2025, 3, 1)
+    flows_ = [
+        Flow("A1-7", day, "sale", D("100.00"), "household", "home", "home", "outside", D("100.00")),
+        Flow('odd,"id"', day, "sale", D("-2.50"), "enterprise", "home", "home", "local",
+             D(0), "capital"),
+        Flow("line\nbreak", dt.date(2025, 12, 31), "fee", D("8"), "household", "domestic", "home"),
+        Flow("payout-3", day, "transfer", D("-1200.00")),
+    ] * 3000  # fmt: skip
+    fast, reference = io.StringIO(), io.StringIO()
+    assert list(written(iter(flows_), fast)) == flows_
+    assert write_flows(iter(flow_row(f) for f in flows_), reference) == len(flows_)
+    assert fast.getvalue() == reference.getvalue()
