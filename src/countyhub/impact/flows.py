@@ -34,8 +34,8 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.db.models.sql.constants import MULTI
 
 from countyhub.analysis.accounts import COLUMNS, Flow
@@ -169,10 +169,13 @@ def _typed_flows(
         OrderLine.objects.filter(
             order__county=county, **{f"order__{k}": v for k, v in paid_in_year.items()}
         )
-        .annotate(day=TruncDate("order__payment__received_at", tzinfo=zone))
+        .annotate(
+            day=TruncDate("order__payment__received_at", tzinfo=zone),
+            # the flow's id, "<order number>-<line id>", made by PostgreSQL: one column less
+            flow_id=Concat("order__number", Value("-"), Cast("pk", CharField())),
+        )
         .values_list(
-            "pk",
-            "order__number",
+            "flow_id",
             "day",
             "line_total",
             "order__buyer_kind",
@@ -184,8 +187,7 @@ def _typed_flows(
         )
     )
     for (
-        line_id,
-        number,
+        flow_id,
         day,
         amount,
         order_kind,
@@ -206,7 +208,7 @@ def _typed_flows(
             report.fallbacks[name] += 1
         report.rows["sale"] += 1
         yield Flow(
-            f"{number}-{line_id}",
+            flow_id,
             day,
             "sale",
             amount,
