@@ -145,8 +145,10 @@ def typed_flows(
     cursors WITH HOLD, and PostgreSQL then materialises the whole join before the first row; and
     with ``cursor_tuple_fraction`` at 1 the planner optimises for reading every row (hash joins)
     rather than the first tenth (nested loops), which is what a flows table does."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
         yield from _typed_flows(county, year, report=report, home_code=home_code)
 
 
