@@ -336,3 +336,82 @@ def test_growth_contributions_in_percentage_points():
     assert [round(by[k].share_percent, 2) for k in ["C", "I", "G", "NX"]] == [
         D("53.92"), D("34.31"), D("15.69"), D("-3.92")]  # fmt: skip
     assert sum(p.contribution_pp for p in parts) == growth
+
+
+# --- the combined sums (_Totals.add_all) against flow by flow ------------------------------------
+
+
+def flow_by_flow(flows, county="Example County"):
+    """The reference: each flow classified and added in turn (the engine before add_all)."""
+    from countyhub.analysis.accounts import AccountsResults, _Totals
+
+    totals = _Totals()
+    for flow in flows:
+        totals.add(flow, classify(flow))
+    return AccountsResults.from_totals(totals, county=county)
+
+
+def dated(day, r):
+    return {**r, "date": day}
+
+
+# Refunds (whole, partial, of resold goods), zero amounts and costs, sub-fen amounts, dates out
+# of order, every bucket on both sides.
+MIXED = [
+    *WORKED_EXAMPLE,
+    dated("2024-01-03", row("r1", "sale", "-400000", "household", "home", "home", "local",
+                            use="final")),
+    row("s1", "sale", "100.10", "household", "domestic", "home", "outside", "60.05"),
+    dated("2023-12-31", row("s1-r", "sale", "-40.10", "household", "domestic", "home", "outside",
+                            "-24.005")),
+    row("s2", "sale", "0", "household", "home", "home", "outside", "0"),
+    row("s3", "sale", "12.345", "enterprise", "home", "home", "outside", "0", use="intermediate",
+        linked="no"),
+    row("s4", "sale", "99", "enterprise", "home", "home", "outside", "99", use="intermediate",
+        linked="yes"),
+    row("s4-r", "sale", "-99", "enterprise", "home", "home", "outside", "-99", use="intermediate",
+        linked="yes"),
+    row("s5", "sale", "70", "enterprise", "home", "domestic", use="intermediate", linked="no"),
+    row("s6", "sale", "55", "household", "domestic", "foreign"),
+    row("s7", "sale", "8.5", "government", "home", "home", "local", "0", use="inventory"),
+    row("f1", "fee", "0.00", "enterprise", "home", "home"),
+    row("f2", "fee", "-3", "household", "foreign", "domestic"),
+    dated("2025-02-28", row("t1", "transfer", "-500.5")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", [WORKED_EXAMPLE, MIXED], ids=["worked-example", "mixed"])
+def test_combined_sums_are_flow_by_flow_sums(rows, tmp_path):
+    reference = flow_by_flow(flows_from_rows(rows)).to_dict()
+    assert fit(rows).to_dict() == reference
+    path = write_csv(tmp_path / "flows.csv", rows)
+    document = CountyAccounts(read_flows(path), county="Example County").fit().to_dict()
+    assert json.dumps(document) == json.dumps(reference)  # the same text, decimals and all
+    if rows is WORKED_EXAMPLE:
+        assert reference["Y"] == "3755000.00"
+
+
+def test_bad_rows_among_refunds_are_reported_as_flow_by_flow(tmp_path):
+    rows = [*MIXED, row("bad1", "sale", "1,5", "household", "home", "home", "local"),
+            row("bad2", "sale", "-3", "household", "home", "home", "outside", "-4")]  # fmt: skip
+    path = write_csv(tmp_path / "flows.csv", rows)
+    with pytest.raises(DataError) as reference:
+        flow_by_flow(read_flows(path))
+    with pytest.raises(DataError) as combined:
+        CountyAccounts(read_flows(path)).fit()
+    assert str(combined.value) == str(reference.value)
+    assert "row 25 (file line 26), id 'bad1', column 'amount'" in str(combined.value)
+    assert "id 'bad2', column 'cost_of_goods'" in str(combined.value)
+
+
+def test_an_unforeseen_imported_amount_is_classified_flow_by_flow(monkeypatch):
+    from countyhub.analysis import accounts
+
+    def halved(flow):  # imports half the amount: neither the amount, the cost nor a zero
+        entry = classify(flow)
+        return entry._replace(imported=flow.amount / 2) if entry.imports == "M" else entry
+
+    monkeypatch.setattr(accounts, "classify", halved)
+    rows = [row("1", "sale", 10, "household", "home", "domestic", use="final"),
+            row("2", "sale", 30, "household", "home", "domestic", use="final")]  # fmt: skip
+    assert fit(rows)["M"] == D(20)

@@ -221,3 +221,91 @@ def test_checkout_keeps_the_buyer_kind_on_the_order(world):
         buyer=buyer, lines=[LineRequest(world.product.pk, "1")], delivery=delivery
     )
     assert result.orders[0].buyer_kind == "cooperative"
+
+
+@pytest.fixture
+def mixed(world, products):
+    """Every kind of flow the platform writes: each bucket, a resold good, the fallbacks, a fee,
+    refunds of local and resold goods (one of an order paid the year before), and a payout."""
+    from tests.impact.test_income import payout
+
+    local, resold, unknown = products
+    order(world, local, "100", kind="household", station=True)
+    order(world, local, "200.10", kind="household", code="110105", shipping="8.00")
+    order(world, resold, "50", kind="household", code=HOME)
+    order(world, local, "300", kind="government", use="capital", code=HOME)
+    order(world, local, "40", kind="government", use="final", station=True)
+    order(world, local, "70", kind="government", use="final", code="520201")
+    order(world, resold, "30", kind="cooperative", use="intermediate", station=True)
+    order(world, resold, "35", kind="enterprise", station=True)
+    order(world, local, "80", buyer_kind="enterprise", use="capital", station=True)
+    order(world, unknown, "20")
+    refunded = [
+        order(world, resold, "60", kind="enterprise", use="final", code=HOME, shipping="5.00"),
+        order(world, local, "90", kind="household", station=True, day=dt.date(2024, 12, 20)),
+    ]
+    for placed, amount in zip(refunded, ("25.50", "90.00"), strict=True):
+        Refund.objects.create(
+            order=placed,
+            amount=D(amount),
+            method=placed.payment_method,
+            refunded_at=moment(dt.date(2025, 4, 2), world.county.zone),
+        )
+    payout(world.county, world.seller, "p-1", "1200.00", day=dt.date(2025, 6, 30))
+    return world
+
+
+def test_typed_flows_are_what_the_engine_reads_back_from_their_rows(mixed):
+    from countyhub.analysis.accounts import parse_row
+    from countyhub.impact.flows import flow_row, typed_flows
+
+    typed = list(typed_flows(mixed.county, 2025, report=FlowsReport(), home_code=HOME))
+    assert {f.flow for f in typed} == {"sale", "fee", "transfer"}
+    assert sum(f.amount < 0 for f in typed) == 2
+    for flow in typed:
+        assert parse_row(flow_row(flow)) == flow, flow.id
+
+
+def test_accounts_json_in_the_same_pass_is_the_analyze_accounts_document(mixed, tmp_path):
+    from typer.testing import CliRunner
+
+    from countyhub.cli import app
+
+    args = ["accounts", "flows", "--county", mixed.county.slug, "--year", "2025"]
+    args += ["--home-code", HOME]
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    runner = CliRunner()
+    assert runner.invoke(app, [*args, "--out", str(before)]).exit_code == 0
+    analysed = runner.invoke(
+        app, ["analyze", "accounts", str(before), "--json", str(tmp_path / "before.json")]
+    )
+    assert analysed.exit_code == 0, analysed.output
+    both = runner.invoke(
+        app, [*args, "--out", str(after), "--accounts-json", str(tmp_path / "after.json")]
+    )
+    assert both.exit_code == 0, both.output
+    assert "rows written: 2 fee, 2 refund, 11 sale, 1 transfer" in both.output
+    assert after.read_bytes() == before.read_bytes()
+    document = (tmp_path / "after.json").read_text()
+    assert document == (tmp_path / "before.json").read_text()
+    assert '"refunds": 2' in document
+    needs_out = runner.invoke(app, [*args, "--accounts-json", str(tmp_path / "x.json")])
+    assert needs_out.exit_code == 2 and "needs --out" in needs_out.output
+
+
+def test_written_rows_are_the_csv_writers_even_for_ids_that_need_quoting():
+    from countyhub.analysis.accounts import Flow
+    from countyhub.impact.flows import flow_row, written
+
+    day = dt.date(2025, 3, 1)
+    flows_ = [
+        Flow("A1-7", day, "sale", D("100.00"), "household", "home", "home", "outside", D("100.00")),
+        Flow('odd,"id"', day, "sale", D("-2.50"), "enterprise", "home", "home", "local",
+             D(0), "capital"),
+        Flow("line\nbreak", dt.date(2025, 12, 31), "fee", D("8"), "household", "domestic", "home"),
+        Flow("payout-3", day, "transfer", D("-1200.00")),
+    ] * 3000  # fmt: skip
+    fast, reference = io.StringIO(), io.StringIO()
+    assert list(written(iter(flows_), fast)) == flows_
+    assert write_flows(iter(flow_row(f) for f in flows_), reference) == len(flows_)
+    assert fast.getvalue() == reference.getvalue()
