@@ -3,12 +3,16 @@ and on a real Celery worker, all rows or none, idempotent, its page its starter'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import time
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -174,16 +178,35 @@ def _worker_children() -> list[int]:
     return [pool for worker in workers for pool in children(worker)]
 
 
-def _writing_products() -> bool:
-    """Another connection is inside its transaction inserting products (the import's writes)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') "
-            "AND query ILIKE %s",
-            ["%catalog_product%"],
-        )
-        return cursor.fetchone()[0] > 0
+@contextlib.contextmanager
+def _audit_entries_held() -> Iterator[None]:
+    """Hold the audit table against writes from another connection (a SHARE lock): the import
+    then stops at its first product's audit entry, inside its transaction with that product
+    written, until the block ends. Waiting for a query to show up instead raced a fast import."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+    ) as holder:
+        holder.execute("LOCK TABLE core_auditentry IN SHARE MODE")
+        yield
+        holder.rollback()
+
+
+def _import_held(log: Path) -> list[int]:
+    """The backends of the import, once it waits on the held audit table."""
+    deadline = time.monotonic() + 120
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE %s",
+                ["%core_auditentry%"],
+            )
+            waiting = [pid for (pid,) in cursor.fetchall()]
+        if waiting:
+            return waiting
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.02)
 
 
 @requires_postgres
@@ -200,16 +223,14 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_retry_imports_all_onc
     before = Product.objects.count()
     with celery_worker(settings, tmp_path) as log:
         job = post(client, world, upload)
-        deadline = time.monotonic() + 120
-        while not _writing_products():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.02)
-        (pool,) = _worker_children()
-        os.kill(pool, signal.SIGKILL)  # mid-transaction: PostgreSQL rolls it back
-        time.sleep(1)
-        job.refresh_from_db()
-        assert job.status == JobStatus.RUNNING  # its heartbeat stopped with it
-        assert Product.objects.count() == before
+        with _audit_entries_held():
+            _import_held(log)
+            (pool,) = _worker_children()
+            os.kill(pool, signal.SIGKILL)  # mid-transaction: PostgreSQL rolls it back
+            time.sleep(1)
+            job.refresh_from_db()
+            assert job.status == JobStatus.RUNNING  # its heartbeat stopped with it
+            assert Product.objects.count() == before
         settings.COUNTYHUB_JOB_STALE_SECONDS = 0.5
         time.sleep(1)
         job = jobs.reap_if_stale(job)
@@ -238,17 +259,11 @@ def test_a_database_connection_cut_mid_import_is_retried_and_imports_all_once(
     before = Product.objects.count()
     with celery_worker(settings, tmp_path) as log:
         job = post(client, world, upload)
-        deadline = time.monotonic() + 120
-        while not _writing_products():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.02)
-        with connection.cursor() as cursor:  # the server ends the import's connection
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND query ILIKE %s",
-                ["%catalog_product%"],
-            )
+        with _audit_entries_held():
+            (pid,) = _import_held(log)
+            with connection.cursor() as cursor:  # the server ends the import's connection
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+                assert cursor.fetchone() == (True,)
         job = finished(job, log, timeout=300)
     assert job.status == JobStatus.SUCCEEDED, (job.error, log.read_text())
     assert job.attempts == 2 and job.result["created"] == rows

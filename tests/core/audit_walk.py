@@ -15,7 +15,10 @@ from django.test.utils import CaptureQueriesContext
 NOT_RECORDS = frozenset(
     {"django_session", "django_admin_log", "countyhub_throttle_cache", "countyhub_cache"}
 )
-WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+WRITE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?(\w+)"?(?!.*\bTO\s+STDOUT)',
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def tables_written(captured: CaptureQueriesContext) -> set[str]:
