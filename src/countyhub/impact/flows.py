@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat, TruncDate
 from django.db.models.sql.constants import MULTI
@@ -145,9 +145,12 @@ def typed_flows(
     cursors WITH HOLD, and PostgreSQL then materialises the whole join before the first row; and
     with ``cursor_tuple_fraction`` at 1 the planner optimises for reading every row (hash joins)
     rather than the first tenth (nested loops), which is what a flows table does."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+    # On the database the router reads from (the replica inside `replica_reads`): a transaction
+    # opened on the primary would send every read there (read-your-writes).
+    using = router.db_for_read(OrderLine) or DEFAULT_DB_ALIAS
+    with transaction.atomic(using=using):
+        if connections[using].vendor == "postgresql":
+            with connections[using].cursor() as cursor:
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
         yield from _typed_flows(county, year, report=report, home_code=home_code)
 
@@ -260,7 +263,7 @@ def _rows(query: QuerySet[Any, Any]) -> Iterable[Sequence[Any]]:
     second thread while this one works through the current chunk, so PostgreSQL computes rows
     while Python writes them (psycopg releases the GIL while it waits); two chunks at most are in
     memory. Other databases go through ``iterator()`` (SQLite, say, needs its converters)."""
-    if connection.vendor != "postgresql":
+    if connections[query.db].vendor != "postgresql":
         return query.iterator(chunk_size=CHUNK)
     compiler = query.query.get_compiler(using=query.db)
     chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=PG_CHUNK)
