@@ -9,6 +9,7 @@ from decimal import Decimal
 from countyhub.catalog.models import Stock
 from countyhub.channels.models import ChannelOrder
 from countyhub.channels.services import import_order_file
+from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry
 from countyhub.shop.models import Checkout, Order, OrderEvent, OrderLine, Payment
 
@@ -58,8 +59,9 @@ def _records(world, channel, user):
         "orders": [
             {
                 "rank": rank[order.pk],
-                # Day, the checkout's key (six digits at least), the seller's part.
-                "number": order.number.split("-")[0] == f"{at:%Y%m%d}"
+                # The county's day (not UTC's), the checkout's key (six digits at least), the
+                # seller's part.
+                "number": order.number.split("-")[0] == f"{local_date(at, world.county):%Y%m%d}"
                 and order.number.split("-")[1:] == [f"{order.checkout_id:06d}", "1"],
                 "county": counties[order.county_id],
                 "seller": sellers[order.seller_id],
