@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from countyhub.core import jobs
 from countyhub.core.models import AuditEntry, Job, JobStatus
 from tests.conftest import requires_postgres
 from tests.factories.core import UserFactory
+from tests.job_worker import finished
 
 FLAKY = "tests.flaky"
 # How many attempts of a flaky job fail, by the job's inputs["fail"], and what each saw.
@@ -233,26 +233,16 @@ def test_a_celery_worker_retries_a_transient_failure_and_fails_a_permanent_one(s
     try:
         once = jobs.submit(FLAKY, inputs={"fail": 1})
         broken = jobs.submit(FLAKY, inputs={"permanent": True})
-        once = _wait(once, log_path)
+        once = finished(once, log_path)
         assert once.status == JobStatus.SUCCEEDED, (once.error, log_path.read_text())
         assert once.attempts == 2 and once.result == {"attempts": 2}
-        broken = _wait(broken, log_path)
+        broken = finished(broken, log_path)
         assert broken.status == JobStatus.FAILED and broken.attempts == 1
         assert "ValueError" in broken.error
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
         redis.Redis.from_url(REDIS_URL).flushdb()
-
-
-def _wait(job: Job, log: Any, timeout: float = 90) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job.pk} still {job.status}: {log.read_text()}")
 
 
 @pytest.mark.django_db

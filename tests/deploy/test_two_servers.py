@@ -10,7 +10,9 @@ scraped directly, and nginx's access log), nginx serves the static files itself,
 refuses a body over the app's limit but passes a large one, and hands the app its request id.
 With Redis, a Celery worker and two `countyhub beat` processes beside them: a payout-run job
 queued through either server runs on the worker and its page answers through the other, and
-each period of the beats' work is claimed and run once."""
+each period of the beats' work is claimed and run once; a product import uploaded to one server
+runs on the worker and is followed through the other, and an annual report's PDF made on the
+worker downloads through either server and nginx."""
 
 from __future__ import annotations
 
@@ -345,6 +347,54 @@ def _csrf(page_url: str, session: str) -> tuple[str, str]:
     return f"{session}; {csrf_cookie}", token
 
 
+def _finished(stack: Stack, job_page: str, session: str) -> dict:
+    """The job's progress once it finished, polled as its page does; it must have succeeded."""
+    deadline = time.monotonic() + 90
+    while True:
+        status, _headers, body = _request(f"{job_page}progress/", headers={"Cookie": session})
+        assert status == 200, body[:300]
+        progress = json.loads(body)
+        if progress["finished"]:
+            break
+        assert time.monotonic() < deadline, (stack.folder / "worker.log").read_text()[-3000:]
+        time.sleep(0.3)
+    assert progress["status"] == "succeeded", progress
+    return progress
+
+
+def _post_file(url: str, fields: dict[str, str], file: tuple[str, bytes], cookie: str):
+    """(status, Location) of a multipart form POST with one file field named "file"."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    name, content = file
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    target = urlsplit(url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            target.path,
+            body=b"".join(parts),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": cookie,
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.headers.get("Location", "")
+    finally:
+        connection.close()
+
+
 def test_a_job_queued_through_either_server_runs_on_the_worker_and_beat_runs_once(stack):
     """A payout run queued through each app server runs on the one worker (Redis), its page
     answers through the other server and through nginx; two beats share each period."""
@@ -357,18 +407,7 @@ def test_a_job_queued_through_either_server_runs_on_the_worker_and_beat_runs_onc
         month = f"2025-{index + 1:02d}"
         status, location = _post_form(page, {"csrfmiddlewaretoken": token, "period": month}, cookie)
         assert status == 302 and re.fullmatch(r"/jobs/\d+/", location), (status, location)
-        deadline = time.monotonic() + 90
-        while True:
-            status, _headers, body = _request(
-                f"{other}{location}progress/", headers={"Cookie": session}
-            )
-            assert status == 200, body[:300]
-            progress = json.loads(body)
-            if progress["finished"]:
-                break
-            assert time.monotonic() < deadline, (stack.folder / "worker.log").read_text()[-3000:]
-            time.sleep(0.3)
-        assert progress["status"] == "succeeded", progress
+        progress = _finished(stack, f"{other}{location}", session)
         status, _headers, body = _request(
             f"{stack.base}{progress['next_url']}", headers={"Cookie": session}
         )
@@ -397,3 +436,33 @@ def test_a_job_queued_through_either_server_runs_on_the_worker_and_beat_runs_onc
     ran = [line for text in summaries for line in text.splitlines() if line.startswith("jobs.")]
     periods = [line.split()[1] for line in ran if line.startswith("jobs.send_unsent ")]
     assert periods and len(periods) == len(set(periods)), ran
+
+
+def test_an_import_and_a_report_queued_through_one_server_are_read_through_the_other(stack):
+    """A product import's upload, received by one server, is read by the worker from the shared
+    storage, and its page answers through the other; an annual report's PDF, made on the
+    worker, downloads through either server."""
+    session, county = stack.seed["admin_cookie"], stack.seed["county"]
+    first, second = stack.servers
+    page = f"{first}/c/{county}/import/"
+    cookie, token = _csrf(page, session)
+    name_en = f"Deploy test {uuid.uuid4().hex[:6]}"
+    table = f"id,name_en\r\n{stack.seed['product_id']},{name_en}\r\n".encode("gb18030")
+    status, location = _post_file(page, {"csrfmiddlewaretoken": token}, ("产品.csv", table), cookie)
+    assert status == 302 and re.fullmatch(r"/jobs/\d+/", location), (status, location)
+    _finished(stack, f"{second}{location}", session)
+    with psycopg.connect(stack.database_url) as db:
+        (stored,) = db.execute(
+            "SELECT name_en FROM catalog_product WHERE id = %s", [stack.seed["product_id"]]
+        ).fetchone()
+    assert stored == name_en
+
+    page = f"{second}/c/{county}/impact/report/2025/"
+    cookie, token = _csrf(page, session)
+    status, location = _post_form(f"{page}pdf/", {"csrfmiddlewaretoken": token}, cookie)
+    assert status == 302 and re.fullmatch(r"/jobs/\d+/", location), (status, location)
+    _finished(stack, f"{first}{location}", session)
+    for server in (first, second, stack.base):
+        status, headers, pdf = _request_bytes(f"{server}{location}file/", {"Cookie": session})
+        assert status == 200 and headers["Content-Type"] == "application/pdf"
+        assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]
