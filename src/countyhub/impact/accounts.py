@@ -15,17 +15,12 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from countyhub.analysis.accounts import (
-    AccountsResults,
-    CountyAccounts,
-    contributions,
-    flows_from_rows,
-)
+from countyhub.analysis.accounts import AccountsResults, CountyAccounts, contributions
 from countyhub.analysis.deflate import national_rural_cpi
 from countyhub.analysis.errors import AnalysisError
 from countyhub.core.models import County
 from countyhub.core.routers import replica_reads
-from countyhub.impact.flows import FlowsReport, build_flows
+from countyhub.impact.flows import FlowsReport, typed_flows
 from countyhub.impact.models import Indicator, YearbookFigure
 
 PARTS = ("C", "I", "G", "NX")
@@ -69,9 +64,9 @@ class CountyAccountsPage:
 
 
 def _platform(county: County, year: int, report: FlowsReport) -> AccountsResults:
-    rows = build_flows(county, year, report=report)
-    # The builder's rows are valid by construction; the engine still checks every one.
-    return CountyAccounts(flows_from_rows(rows), county=county.name).fit()
+    # Typed flows straight into the engine: no CSV rows to write and parse back (the flows are
+    # what parsing their rows would give: tests/impact/test_flows.py).
+    return CountyAccounts(typed_flows(county, year, report=report), county=county.name).fit()
 
 
 @replica_reads
