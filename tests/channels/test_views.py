@@ -1,14 +1,17 @@
-"""The channel pages: import with the bad rows shown, fix and import again; feeds; stock file;
-a seller sees only its own orders; outsiders find nothing."""
+"""The channel pages: import (a background job) with the bad rows named, fix and import again;
+feeds; stock file; a seller sees only its own orders; outsiders find nothing."""
 
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from countyhub.channels.models import StockSync
+from countyhub.core.models import Job, JobStatus
 from countyhub.shop.models import Order
+from tests.analyses.support import wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -26,21 +29,34 @@ def order_file(*rows):
     return SimpleUploadedFile("ExportOrderList.csv", text.encode("gbk"), "text/csv")
 
 
-def test_bad_rows_are_shown_then_the_fixed_file_imports(world, channel, client):
+def imported(client, world, upload, **fields) -> Job:
+    """The finished job of an order file posted on the channel's page (run in this process)."""
+    response = client.post(page(world), {"file": upload, **fields})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return wait_for(Job.objects.get(pk=int(response.url.rstrip("/").rsplit("/", 1)[1])))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_rows_are_named_then_the_fixed_file_imports(world, channel, client):
     client.force_login(world.users["seller_staff"])
-    bad = client.post(page(world), {"file": order_file(("101", "A-1", "1"), ("102", "A-X", "1"))})
-    html = bad.content.decode()
-    assert bad.status_code == 200 and 'id="bad-rows"' in html and "A-X" in html
+    bad = imported(client, world, order_file(("101", "A-1", "1"), ("102", "A-X", "1")))
+    assert bad.status == JobStatus.FAILED
+    html = client.get(reverse("job", args=[bad.pk])).content.decode()
+    assert "Nothing was imported. Fix these rows and import the file again:<br>row 3, " in html
+    assert "A-X" in html
     assert Order.objects.count() == 0
-    fixed = client.post(page(world), {"file": order_file(("101", "A-1", "1"), ("102", "A-1", "2"))})
-    assert "2 orders imported, 0 imported before." in fixed.content.decode()
+    fixed = imported(client, world, order_file(("101", "A-1", "1"), ("102", "A-1", "2")))
+    html = client.get(reverse("job", args=[fixed.pk])).content.decode()
+    assert "2 orders imported, 0 imported before." in html
+    assert f'href="{page(world)}"' in html
     shown = client.get(page(world)).content.decode()
     assert "101" in shown and "102" in shown
 
 
+@pytest.mark.django_db(transaction=True)
 def test_another_seller_sees_neither_the_orders_nor_the_stock(world, channel, client):
     client.force_login(world.users["seller_staff"])
-    client.post(page(world), {"file": order_file(("101", "A-1", "1"))})
+    imported(client, world, order_file(("101", "A-1", "1")))
     client.force_login(world.users["other_seller_staff"])
     html = client.get(page(world)).content.decode()
     assert "101" not in html and world.product.name not in html
@@ -92,6 +108,7 @@ def test_the_county_admin_overview_lists_the_channels(world, channel, client):
     assert "淘宝特色馆" in html
 
 
+@pytest.mark.django_db(transaction=True)
 def test_sales_by_channel_with_the_poor_households_share_and_the_outside_kpi(
     world, channel, client
 ):
@@ -103,7 +120,7 @@ def test_sales_by_channel_with_the_poor_households_share_and_the_outside_kpi(
     SellerHousehold.objects.create(seller=world.seller, household=poor, link="employs")
     client.force_login(world.users["seller_staff"])
     # Taobao: 1 + 2 units at the listing's price; the storefront: one order of the factory's.
-    client.post(page(world), {"file": order_file(("101", "A-1", "1"), ("102", "A-1", "2"))})
+    imported(client, world, order_file(("101", "A-1", "1"), ("102", "A-1", "2")))
     storefront = make_order(world.seller, day=timezone.localdate(), status="completed")
     storefront.lines.create(
         product=world.product,

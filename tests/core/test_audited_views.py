@@ -1065,8 +1065,7 @@ DRIVEN: dict[str, list[Post]] = {
         Post(
             "seller_staff",
             lambda site: f"/c/{_county(site)}/channels/taobao/",
-            lambda site: {"file": _order_file(site)},
-            status=(200,),
+            lambda site: {"file": _order_file(site)},  # to the import job's page
         )
     ],
     "channels:listing_edit": [

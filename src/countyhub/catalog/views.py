@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -110,22 +109,13 @@ def import_products_page(request: HttpRequest, county_slug: str) -> HttpResponse
     context: dict[str, object] = {"county": county, "columns": importer.COLUMNS}
     if request.method == "POST":
         upload = request.FILES.get("file")
-        problem = _upload_problem(upload)
+        problem = import_jobs.table_upload_problem(upload)
         if problem is None:
             job = import_job.start(actor=request.user, county=county, upload=upload)
             return redirect("job", job_id=job.pk)
         context["errors"] = [RowError(0, "file", problem)]
         return render(request, "catalog/import.html", context, status=400)
     return render(request, "catalog/import.html", context)
-
-
-def _upload_problem(upload: UploadedFile | None) -> str | None:
-    """What is wrong with an upload before it is queued: missing, too large, not a table."""
-    if upload is None:
-        return _("Choose a file.")
-    if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
-        return _("Upload a .csv or .xlsx file.")
-    return import_jobs.upload_too_large(upload)
 
 
 @login_required

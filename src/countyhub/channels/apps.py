@@ -7,3 +7,6 @@ class ChannelsConfig(AppConfig):
     label = "channels"
     verbose_name = _("Sales channels")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from countyhub.channels import import_job  # noqa: F401  (registers the import job)

@@ -1,6 +1,7 @@
 """The sellers' channel pages: channels overview, one channel (listings, what it may sell,
-order import with the bad rows shown, feed and stock files). County administrators see every
-seller's; a seller only its own. A channel a user may not see is 404."""
+order import queued as a background job whose page names the bad rows, feed and stock files).
+County administrators see every seller's; a seller only its own. A channel a user may not see
+is 404."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from countyhub.catalog.models import Product
-from countyhub.channels import feeds, policies, procurement, selectors, services
+from countyhub.channels import feeds, import_job, policies, procurement, selectors, services
 from countyhub.channels.errors import ChannelError
 from countyhub.channels.forms import ListingForm
 from countyhub.channels.models import Channel, ChannelKind, FeedFormat, Listing, StockSync
+from countyhub.core import import_jobs
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
 from countyhub.core.permissions import is_county_admin
 from countyhub.core.spreadsheets import SafeCsvWriter
-from countyhub.shop.errors import InsufficientStockError
 
 
 def _channel(request: HttpRequest, county_slug: str, code: str) -> Channel:
@@ -134,22 +135,18 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
     channel = _channel(request, county_slug, code)
     products = policies.own_products(request.user, channel)
     context: dict[str, object] = {"channel": channel, "county": channel.county}
-    upload = request.FILES.get("file")
-    if request.method == "POST" and upload is not None:
-        try:
-            context["report"] = services.import_order_file(
-                channel=channel,
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        problem = import_jobs.table_upload_problem(upload)
+        if problem is None:
+            job = import_job.start(
                 actor=request.user,
-                upload=upload.file,
-                filename=upload.name,
+                channel=channel,
+                upload=upload,
                 skip_bad_rows=request.POST.get("skip_bad_rows") == "on",
             )
-        except ChannelError as error:
-            context["file_error"] = error.message
-        except InsufficientStockError as error:
-            context["shortages"] = error.shortages
-    elif request.method == "POST":
-        context["file_error"] = _("Choose the order file to import.")
+            return redirect("job", job_id=job.pk)
+        context["file_error"] = problem
     context["stock"] = selectors.channel_stock(channel=channel, products=products)
     context["gaps"] = selectors.listing_gaps(
         channel=channel, products=products, day=local_date(timezone.now(), channel.county)
@@ -168,7 +165,8 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
     context["listings"] = [
         (product, listings.get(product.pk)) for product in products.order_by("name", "pk")
     ]
-    return render(request, "channels/channel.html", context)
+    status = 400 if "file_error" in context else 200
+    return render(request, "channels/channel.html", context, status=status)
 
 
 def _own_product(request: HttpRequest, county_id: int, product_id: int) -> Product:

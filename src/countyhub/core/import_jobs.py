@@ -59,13 +59,18 @@ def every(progress: Callable[[int, int], None] | None, step: int = PROGRESS_EVER
     return report
 
 
-def problems_message(heading: str, problems: Iterable[str]) -> str:
-    """A failed import's message for its job page: the heading, then one problem a line."""
+def capped(problems: Iterable[str]) -> list[str]:
+    """The first MAX_PROBLEM_LINES problems, and how many more there were."""
     lines = list(problems)
     shown = lines[:MAX_PROBLEM_LINES]
     if len(lines) > len(shown):
         shown.append(_("… and %(count)d more problems.") % {"count": len(lines) - len(shown)})
-    return "\n".join([heading, *shown])
+    return shown
+
+
+def problems_message(heading: str, problems: Iterable[str]) -> str:
+    """A failed import's message for its job page: the heading, then one problem a line."""
+    return "\n".join([heading, *capped(problems)])
 
 
 def upload_too_large(upload: Any) -> str | None:
@@ -75,3 +80,13 @@ def upload_too_large(upload: Any) -> str | None:
             "mib": MAX_UPLOAD_BYTES // 2**20
         }
     return None
+
+
+def table_upload_problem(upload: Any) -> str | None:
+    """What the import pages say about a table upload before queueing it: missing, not a .csv
+    or .xlsx, too large (None: none of these)."""
+    if upload is None:
+        return _("Choose a file.")
+    if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
+        return _("Upload a .csv or .xlsx file.")
+    return upload_too_large(upload)
