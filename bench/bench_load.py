@@ -87,8 +87,14 @@ def locust(
     if history:
         args.append("--csv-full-history")
     env = os.environ | {"LOAD_FIXTURE": str(fixture)}
-    subprocess.run([*args, user_class], env=env, capture_output=True, timeout=seconds + 120)
-    with open(f"{prefix}_stats.csv", newline="") as handle:
+    done = subprocess.run([*args, user_class], env=env, capture_output=True, timeout=seconds + 120)
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists():
+        raise SystemExit(
+            f"locust wrote no figures (exit {done.returncode}; `make bench` installs it):\n"
+            + done.stderr.decode(errors="replace")[-2000:]
+        )
+    with stats.open(newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     return Figures(
         label=f"{user_class} {users}",
