@@ -8,11 +8,16 @@ follows it on the web process's own job thread, as a deployment without Redis ru
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from countyhub.core import jobs
+from countyhub.core import import_jobs, jobs
 from countyhub.core.models import Job
+from countyhub.trace.import_job import JOB_KIND
 from countyhub.trace.models import TraceEvent
 from tests.analyses.support import wait_for
 from tests.api.conftest import ApiClient
@@ -111,6 +116,13 @@ def test_only_importers_capture_and_a_body_not_json_is_refused_at_once(
     assert not Job.objects.exists()
 
 
+def test_a_body_larger_than_the_upload_pages_limit_is_refused(api, world, documents, monkeypatch):
+    monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 1000)
+    response = capture(api, world, documents[1])
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert not Job.objects.exists()
+
+
 def test_another_kind_of_job_is_no_capture_job(api, world, documents):
     user = world.users["seller_staff"]
     other = Job.objects.create(kind="programs.payout_run", created_by=user, county=world.county)
@@ -136,3 +148,22 @@ def test_the_synchronous_import_refuses_more_events_than_its_limit(api, world, d
     )
     assert response.status_code == 201 and response.json()["imported"] == 6
     assert TraceEvent.objects.filter(batch=fresh).count() == 6
+
+
+def test_the_list_is_newest_first_paged_and_its_queries_do_not_grow(api, world, documents):
+    user = world.users["seller_staff"]
+    client = api(user)
+
+    def listing(**query):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/trace/capture?{urlencode(query)}")
+        return [item["captureID"] for item in response.json()], len(captured)
+
+    first = Job.objects.create(kind=JOB_KIND, created_by=user, county=world.county)
+    listing()  # the token's first use is recorded once
+    _ids, one_job = listing()
+    newer = [Job.objects.create(kind=JOB_KIND, created_by=user, county=world.county) for _ in "ab"]
+    ids, three_jobs = listing()
+    assert ids == [str(job.pk) for job in (newer[1], newer[0], first)]
+    assert three_jobs == one_job
+    assert listing(limit=1, offset=1)[0] == [str(newer[0].pk)]

@@ -200,11 +200,11 @@ def capture(request: HttpRequest, response: HttpResponse, county_id: Id) -> Any:
     ``Location``, which says when every event is stored, or every problem with nothing stored.
     A body that is not JSON is refused at once (422)."""
     _check_importer(request, county_id)
-    _document(request)
     upload = SimpleUploadedFile("capture.jsonld", request.body, "application/ld+json")
-    too_large = import_jobs.upload_too_large(upload)
+    too_large = import_jobs.upload_too_large(upload)  # the upload page's limit
     if too_large:
         return Status(413, {"code": "request_too_large", "message": too_large, "field": None})
+    _document(request)
     job = import_job.start(actor=request.user, county_id=county_id, upload=upload)
     response["Location"] = reverse("api:capture_job", args=[job.pk])
     return Status(202, _capture_job(job))
