@@ -85,6 +85,21 @@ def test_a_bad_document_fails_listing_every_problem_and_stores_nothing(api, worl
     assert not TraceEvent.objects.filter(batch=fresh).exists()
 
 
+def test_a_retry_failing_otherwise_lists_its_own_error_not_the_earlier_problems(
+    api, world, documents
+):
+    user = world.users["seller_staff"]
+    location = run_queued(capture(api, world, documents[2]))
+    job = Job.objects.get(pk=int(location.rsplit("/", 1)[1]))
+    assert len(api(user).get(location).json()["errors"]) >= 2
+    world.seller.staff.remove(user)
+    assert jobs.retry(job, actor=user)
+    jobs.execute(job.pk, heartbeat=False)
+    assert api(user).get(location).json()["errors"] == [
+        {"index": None, "field": "", "message": "You may no longer import EPCIS documents."}
+    ]
+
+
 def test_a_capture_job_is_its_users_only(api, world, documents):
     _fresh, good, _bad = documents
     location = run_queued(capture(api, world, good))

@@ -75,6 +75,8 @@ def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     earlier = import_jobs.applied(job)
     if earlier is not None:
         return earlier
+    if PROBLEMS in job.result:  # an earlier attempt's: this one fails, if it does, on its own
+        Job.objects.filter(pk=job.pk).update(result={})
     actor = job.created_by
     if not may_import(actor):
         raise jobs.JobError(_("You may no longer import EPCIS documents."))
