@@ -334,6 +334,9 @@ COUNTYHUB_JOB_QUEUE = os.environ.get("COUNTYHUB_JOB_QUEUE", "countyhub")
 # A job's files (an import's upload, the labels or report it made) are deleted this many days
 # after it ended; the job's row stays.
 COUNTYHUB_JOB_FILES_DAYS = float(os.environ.get("COUNTYHUB_JOB_FILES_DAYS", "7"))
+# POST /api/trace/epcis imports a document of at most this many events while the caller waits;
+# a larger one is refused (413) and goes to POST /api/trace/capture, a background job.
+COUNTYHUB_EPCIS_SYNC_EVENTS = int(os.environ.get("COUNTYHUB_EPCIS_SYNC_EVENTS", "500"))
 # Evidence and document uploads: at most this many bytes, of a type checked by content.
 COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 

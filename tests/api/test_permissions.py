@@ -2,9 +2,10 @@
 
 import pytest
 
-from countyhub.core.models import Role
+from countyhub.core.models import Job, Role
 from countyhub.shop.models import DeliveryMethod
 from countyhub.shop.services import DeliveryRequest, LineRequest, place_checkout
+from countyhub.trace.import_job import JOB_KIND
 from tests.factories.core import MembershipFactory, UserFactory
 from tests.factories.stations import StationFactory
 
@@ -100,6 +101,11 @@ MATRIX = {
         analyst=200,
     ),
     "list products": expect(**dict.fromkeys(ROLES, 200)),
+    # A background job (here an EPCIS capture of the seller's staff) is its starter's only.
+    "read job": expect(**{**dict.fromkeys(ROLES, 404), "anonymous": 401, "seller_staff": 200}),
+    "read capture job": expect(
+        **{**dict.fromkeys(ROLES, 404), "anonymous": 401, "seller_staff": 200}
+    ),
     "place order": expect(**{**dict.fromkeys(ROLES, 201), "anonymous": 401}),
 }
 
@@ -130,6 +136,11 @@ def call(action, api, world, order):
         return api.get(f"/api/counties/{world.county.slug}/households")
     if action == "list products":
         return api.get("/api/products")
+    if action in ("read job", "read capture job"):
+        job = Job.objects.create(
+            kind=JOB_KIND, created_by=world.users["seller_staff"], county=world.county
+        )
+        return api.get(f"/api/{'jobs' if action == 'read job' else 'trace/capture'}/{job.pk}")
     body = {
         "lines": [{"product_id": world.product.pk, "quantity": "1"}],
         "delivery": {"method": "station", "station_id": world.station.pk},

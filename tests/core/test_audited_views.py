@@ -1098,6 +1098,16 @@ DRIVEN: dict[str, list[Post]] = {
             status=(200, 201),
         )
     ],
+    # Queues the import job (audited trace.import.queued), which checks the document.
+    "api:capture": [
+        Post(
+            "seller_staff",
+            lambda site: f"/api/trace/capture?county_id={site.world.county.pk}",
+            lambda site: {"type": "EPCISDocument", "epcisBody": {"eventList": []}},
+            json=True,
+            status=(202,),
+        )
+    ],
 }
 
 # URLs that write without an audit entry by design, or that the walk does not drive; why.
@@ -1185,6 +1195,11 @@ READING = frozenset(
         "api:list_batches",
         "api:export_batch",
         "api:export_range",
+        "api:capture_job",
+        "api:list_capture_jobs",
+        "api:get_job",
+        "api:get_job_file",
+        "api:payout_run",
         "catalog:home",
         "catalog:browse",
         "catalog:product",
@@ -1338,6 +1353,7 @@ def _arguments(site: Site) -> dict[str, Any]:
         "path": "products/none.jpg",
         "export_id": 0,
         "job_id": 0,
+        "capture_id": 0,
         "name": "invoice.pdf",
         "form_id": "no-form",
         "version": "1",

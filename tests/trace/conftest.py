@@ -1,4 +1,5 @@
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -6,6 +7,7 @@ from django.utils import timezone
 
 from countyhub.gs1 import cbv
 from countyhub.trace import services
+from countyhub.trace.selectors import export_document
 from tests.factories.trace import make_batch
 
 
@@ -75,6 +77,21 @@ def batch(world, seller_user):
 @pytest.fixture
 def traced_batch(batch, seller_user):
     return record_history(batch, seller_user)
+
+
+@pytest.fixture
+def documents(world, traced_batch, seller_user):
+    """A good document (the traced batch's history, told of a second batch with no events yet)
+    and a bad one (the same with two events broken)."""
+    fresh = make_batch(seller_user, world.product, lot="L2026-02")
+    text = json.dumps(export_document(list(traced_batch.events.order_by("sequence"))))
+    good = json.loads(text.replace(traced_batch.lot, fresh.lot))
+    for event in good["epcisBody"]["eventList"]:
+        event.pop("eventID", None)
+    bad = json.loads(json.dumps(good))
+    bad["epcisBody"]["eventList"][1]["bizStep"] = "harvesting"  # not CBV
+    del bad["epcisBody"]["eventList"][3]["eventTimeZoneOffset"]
+    return fresh, good, bad
 
 
 @pytest.fixture

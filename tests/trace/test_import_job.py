@@ -13,10 +13,8 @@ from django.utils import translation
 from countyhub.core import jobs
 from countyhub.core.models import Job, JobStatus
 from countyhub.trace.models import TraceEvent
-from countyhub.trace.selectors import export_document
 from tests.analyses.support import wait_for
 from tests.conftest import requires_postgres
-from tests.factories.trace import make_batch
 from tests.job_worker import celery_worker, finished
 
 
@@ -26,21 +24,6 @@ def _english_and_fast_retries(settings):
     settings.COUNTYHUB_JOB_RETRY_MAX_DELAY = 0.05
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def documents(world, traced_batch, seller_user):
-    """A good document (the traced batch's history, told of a second batch with no events yet)
-    and a bad one (the same with two events broken)."""
-    fresh = make_batch(seller_user, world.product, lot="L2026-02")
-    text = json.dumps(export_document(list(traced_batch.events.order_by("sequence"))))
-    good = json.loads(text.replace(traced_batch.lot, fresh.lot))
-    for event in good["epcisBody"]["eventList"]:
-        event.pop("eventID", None)
-    bad = json.loads(json.dumps(good))
-    bad["epcisBody"]["eventList"][1]["bizStep"] = "harvesting"  # not CBV
-    del bad["epcisBody"]["eventList"][3]["eventTimeZoneOffset"]
-    return fresh, good, bad
 
 
 def post(client, world, document) -> Job:

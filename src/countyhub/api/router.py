@@ -15,7 +15,7 @@ from countyhub.api import errors
 from countyhub.catalog.api import router as catalog_router
 from countyhub.catalog.households_api import router as households_router
 from countyhub.channels.api import router as channels_router
-from countyhub.core.api import BearerAuth
+from countyhub.core.api import BearerAuth, jobs_router
 from countyhub.core.api import router as auth_router
 from countyhub.core.json_input import nul_message, parse_json
 from countyhub.programs.api import router as programs_router
@@ -60,6 +60,7 @@ for prefix, router in [
     ("/trace", trace_router),
     ("/surveys", surveys_router),
     ("/channels", channels_router),
+    ("/jobs", jobs_router),
 ]:
     errors.document_common_errors(router)
     api.add_router(prefix, router)

@@ -1,5 +1,6 @@
-"""What every app's API router needs: bearer-token authentication and the error schema; and
-the token endpoint. countyhub.api mounts the routers and turns errors into responses."""
+"""What every app's API router needs: bearer-token authentication and the error schema; the
+token endpoints; and the background jobs an API call queued (``jobs_router``, issue 19).
+countyhub.api mounts the routers and turns errors into responses."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from annotated_types import Ge, Le
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from countyhub.core import throttle
+from countyhub.core import jobs, throttle
 from countyhub.core.forms import wait_message
+from countyhub.core.models import Job, JobStatus
 from countyhub.core.selectors import tokens_of
 from countyhub.core.services import (
     issue_api_token,
@@ -120,3 +123,96 @@ def revoke_token(request: HttpRequest) -> Status:
 def list_tokens(request: HttpRequest) -> list[Any]:
     """The caller's tokens, newest first, revoked and expired ones included."""
     return list(tokens_of(request.user))
+
+
+jobs_router = Router(tags=["jobs"])
+
+
+class JobProgressOut(Schema):
+    done: int
+    total: int
+
+
+class JobOut(Schema):
+    """A background job as its user follows it: poll until ``status`` is succeeded, failed or
+    cancelled; ``result`` is what the job made (a payout run's id), ``file_url`` its file."""
+
+    id: int
+    kind: str
+    status: str = Field(..., examples=["queued", "running", "succeeded", "failed", "cancelled"])
+    progress: JobProgressOut
+    message: str
+    error: str
+    result: dict[str, Any]
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    file_url: str | None
+
+
+def job_url(job: Job) -> str:
+    """Where the API follows a job: the ``Location`` of an answer 202 Accepted."""
+    return reverse("api:get_job", args=[job.pk])
+
+
+def job_out(job: Job) -> dict[str, Any]:
+    has_file = job.status == JobStatus.SUCCEEDED and bool(job.output_file)
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": {"done": job.done, "total": job.total},
+        "message": job.message,
+        "error": job.error,
+        "result": job.result,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "file_url": reverse("api:get_job_file", args=[job.pk]) if has_file else None,
+    }
+
+
+def own_job(request: HttpRequest, job_id: int, *, kind: str | None = None) -> Job:
+    """The job, if the caller started it (or is a superuser), as it stands (a dead worker's
+    job failed first); anyone else is told there is no such job, as on the jobs pages: its
+    inputs and files may hold households' data."""
+    job = Job.objects.filter(pk=job_id).first()
+    user = request.user
+    if (
+        job is None
+        or (kind is not None and job.kind != kind)
+        or not (user.is_superuser or job.created_by_id == user.pk)
+    ):
+        raise Http404
+    return jobs.reap_if_stale(job)
+
+
+@jobs_router.get("/{job_id}", response={200: JobOut, **errors(401, 404)})
+def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
+    """A job queued by an API call answered 202 Accepted (its ``Location``)."""
+    return job_out(own_job(request, job_id))
+
+
+@jobs_router.get(
+    "/{job_id}/file",
+    response={200: None, **errors(401, 404)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file the job made, as an attachment.",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def get_job_file(request: HttpRequest, job_id: Id) -> FileResponse:
+    """The file a succeeded job made (a label sheet, a report), under the name it was given."""
+    job = own_job(request, job_id)
+    if job.status != JobStatus.SUCCEEDED or not job.output_file:
+        raise Http404
+    response = FileResponse(
+        job.output_file.open("rb"),
+        as_attachment=True,
+        filename=job.output_name or "download",
+        content_type=job.output_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

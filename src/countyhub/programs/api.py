@@ -1,4 +1,6 @@
-"""Programs in the JSON API: a seller's payouts, a county's KPIs, payout runs (evaluate, approve).
+"""Programs in the JSON API: a seller's payouts, a county's KPIs, payout runs (evaluate, read,
+approve). An evaluation with ``Prefer: respond-async`` (RFC 7240) runs as the payout page's
+background job and answers 202 with the job's ``Location`` (issue 19).
 
 Payouts of sellers a user does not staff, and counties a user does not administer, are 403/404.
 """
@@ -8,15 +10,15 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
-from countyhub.core.api import Id, errors
+from countyhub.core.api import Id, JobOut, errors, job_out, job_url
 from countyhub.core.models import County, Role
 from countyhub.core.months import parse_month
 from countyhub.core.permissions import is_county_admin, roles_in
-from countyhub.programs import incentives, kpis, selectors
+from countyhub.programs import incentives, kpis, payout_jobs, selectors
 from countyhub.programs.models import LedgerEntry, PayoutRun
 
 router = Router(tags=["programs"])
@@ -151,15 +153,48 @@ def _run(run: PayoutRun) -> dict:
     }
 
 
+def prefers_async(prefer: str) -> bool:
+    """Whether a ``Prefer`` header (RFC 7240: preferences separated by commas, each with
+    optional ``;`` parameters, names case-insensitive) asks for ``respond-async``."""
+    return any(
+        preference.split(";")[0].split("=")[0].strip().lower() == "respond-async"
+        for preference in prefer.split(",")
+    )
+
+
 @router.post(
     "/counties/{county_slug}/payout-runs",
-    response={201: RunOut, **errors(400, 401, 403, 404, 422)},
+    response={201: RunOut, 202: JobOut, **errors(400, 401, 403, 404, 422)},
 )
-def evaluate(request: HttpRequest, county_slug: str, payload: RunIn):
+def evaluate(
+    request: HttpRequest,
+    response: HttpResponse,
+    county_slug: str,
+    payload: RunIn,
+    prefer: str = Header("", alias="Prefer"),
+):
+    """Evaluate the month's payout run: 201 with the run; with ``Prefer: respond-async``, 202
+    with the queued job (``Location``: ``GET /api/jobs/{id}``, whose ``result.run`` is the run's
+    id once it succeeded). What the evaluation would refuse is refused at once either way."""
     county = _county(request, county_slug)
     period = parse_month(payload.period)
+    if prefers_async(prefer):
+        job = payout_jobs.start_evaluation(county=county, period=period, actor=request.auth)
+        response["Location"] = job_url(job)
+        response["Preference-Applied"] = "respond-async"
+        return Status(202, job_out(job))
     run = incentives.evaluate_period(county=county, period=period, actor=request.auth)
     return Status(201, _run(run))
+
+
+@router.get(
+    "/counties/{county_slug}/payout-runs/{run_id}",
+    response={200: RunOut, **errors(401, 403, 404)},
+)
+def payout_run(request: HttpRequest, county_slug: str, run_id: Id) -> dict:
+    """A payout run, as its evaluation answered (the run an evaluation job made)."""
+    county = _county(request, county_slug)
+    return _run(get_object_or_404(PayoutRun, pk=run_id, county=county))
 
 
 @router.post(

@@ -24,6 +24,9 @@ from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.models import TraceEvent
 
 JOB_KIND = "trace.import_epcis"
+# A refused document's problems, kept in the failed job's result as the API's capture job
+# lists them (event index, field, message); the job's error says the same in lines of text.
+PROBLEMS = "problems"
 
 
 def may_import(user: Any) -> bool:
@@ -72,6 +75,8 @@ def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     earlier = import_jobs.applied(job)
     if earlier is not None:
         return earlier
+    if PROBLEMS in job.result:  # an earlier attempt's: this one fails, if it does, on its own
+        Job.objects.filter(pk=job.pk).update(result={})
     actor = job.created_by
     if not may_import(actor):
         raise jobs.JobError(_("You may no longer import EPCIS documents."))
@@ -100,5 +105,6 @@ def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
             applied=applied,
         )
     except DocumentRejectedError as error:
+        Job.objects.filter(pk=job.pk).update(result={PROBLEMS: error.details()["problems"]})
         raise jobs.JobError(rejected_message(error)) from error
     return result
