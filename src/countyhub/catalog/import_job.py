@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +17,6 @@ from countyhub.catalog import importer
 from countyhub.catalog.errors import ImportRejectedError
 from countyhub.catalog.models import Seller
 from countyhub.core import import_jobs, jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import County, Job
 from countyhub.core.permissions import is_county_admin
 
@@ -35,24 +33,16 @@ def import_sellers(user: Any, county: County) -> list[Seller]:
     return list(user.seller_staff_of.filter(county=county))
 
 
-@transaction.atomic
 def start(*, actor: Any, county: County, upload: Any) -> Job:
     """Queue the import of `upload` (already checked for size and type by the page)."""
-    job = jobs.submit(
+    return import_jobs.submit(
         JOB_KIND,
-        inputs={"county": county.pk, "filename": upload.name},
-        created_by=actor,
-        county=county,
-        input_file=upload,
-    )
-    record_audit(
         actor=actor,
-        action="catalog.import.queued",
-        target=job,
         county=county,
-        changes={"file": upload.name, "size": upload.size},
+        upload=upload,
+        action="catalog.import.queued",
+        inputs={"county": county.pk},
     )
-    return job
 
 
 def rejected_message(errors: list[Any]) -> str:

@@ -22,7 +22,6 @@ from countyhub.channels import policies, services
 from countyhub.channels.errors import ChannelError, Problem
 from countyhub.channels.models import Channel
 from countyhub.core import import_jobs, jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job
 from countyhub.core.numbers import plain_number
 from countyhub.shop.errors import InsufficientStockError
@@ -30,29 +29,17 @@ from countyhub.shop.errors import InsufficientStockError
 JOB_KIND = "channels.order_import"
 
 
-@transaction.atomic
 def start(*, actor: Any, channel: Channel, upload: Any, skip_bad_rows: bool) -> Job:
     """Queue the import of `upload` (already checked for size and type by the page)."""
-    job = jobs.submit(
+    return import_jobs.submit(
         JOB_KIND,
-        inputs={"channel": channel.pk, "filename": upload.name, "skip_bad_rows": skip_bad_rows},
-        created_by=actor,
-        county=channel.county,
-        input_file=upload,
-    )
-    record_audit(
         actor=actor,
-        action="channel.import.queued",
-        target=job,
         county=channel.county,
-        changes={
-            "channel": channel.code,
-            "file": upload.name,
-            "size": upload.size,
-            "skip_bad_rows": skip_bad_rows,
-        },
+        upload=upload,
+        action="channel.import.queued",
+        inputs={"channel": channel.pk, "skip_bad_rows": skip_bad_rows},
+        changes={"channel": channel.code, "skip_bad_rows": skip_bad_rows},
     )
-    return job
 
 
 def _lines(problems: list[Problem]) -> list[str]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from countyhub.core.models import Job
+from countyhub.core import jobs
+from countyhub.core.audit import record_audit
+from countyhub.core.models import County, Job
 
 APPLIED = "applied"
 # Problems written out in a failed job's message; a file with more says how many were left out.
@@ -24,6 +27,36 @@ MAX_PROBLEM_LINES = 100
 PROGRESS_EVERY = 200
 # The largest file an import page accepts; the readers cap rows and cells on their own.
 MAX_UPLOAD_BYTES = 20 * 2**20
+
+
+def submit(
+    kind: str,
+    *,
+    actor: Any,
+    county: County | None,
+    upload: Any,
+    action: str,
+    inputs: dict[str, Any],
+    changes: dict[str, Any] | None = None,
+) -> Job:
+    """Queue the import job of kind ``kind`` for ``upload`` (checked for size and type by its
+    page), kept with the job, and audit the queueing as ``action``."""
+    with transaction.atomic():
+        job = jobs.submit(
+            kind,
+            inputs={**inputs, "filename": upload.name},
+            created_by=actor,
+            county=county,
+            input_file=upload,
+        )
+        record_audit(
+            actor=actor,
+            action=action,
+            target=job,
+            county=county,
+            changes={**(changes or {}), "file": upload.name, "size": upload.size},
+        )
+    return job
 
 
 def applied(job: Job) -> dict[str, Any] | None:

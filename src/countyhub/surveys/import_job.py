@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.core import import_jobs, jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job, Role
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.surveys.importing import AnswersImportError, ImportResult, import_answers
@@ -29,24 +27,17 @@ def may_import(user: Any, county: Any) -> bool:
     return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)
 
 
-@transaction.atomic
 def start(*, actor: Any, questionnaire: Questionnaire, upload: Any) -> Job:
     """Queue the import of `upload` into `questionnaire` (checked for size and type)."""
-    job = jobs.submit(
+    return import_jobs.submit(
         JOB_KIND,
-        inputs={"questionnaire": questionnaire.pk, "filename": upload.name},
-        created_by=actor,
-        county=questionnaire.county,
-        input_file=upload,
-    )
-    record_audit(
         actor=actor,
-        action="submissions.import.queued",
-        target=job,
         county=questionnaire.county,
-        changes={"questionnaire": questionnaire.pk, "file": upload.name, "size": upload.size},
+        upload=upload,
+        action="submissions.import.queued",
+        inputs={"questionnaire": questionnaire.pk},
+        changes={"questionnaire": questionnaire.pk},
     )
-    return job
 
 
 def rejected_message(error: AnswersImportError) -> str:

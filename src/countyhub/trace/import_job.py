@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from countyhub.core import import_jobs, jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.core.models import County, Job
 from countyhub.trace import exchange, policies, selectors
@@ -36,25 +34,16 @@ def may_import(user: Any) -> bool:
     return bool(policies.seller_ids_of(user)) or selectors.batches_visible_to(user).exists()
 
 
-@transaction.atomic
 def start(*, actor: Any, county_id: int, upload: Any) -> Job:
     """Queue the import of the EPCIS document `upload` into county `county_id`'s batches."""
-    county = County.objects.filter(pk=county_id).first()
-    job = jobs.submit(
+    return import_jobs.submit(
         JOB_KIND,
-        inputs={"county_id": county_id, "filename": upload.name},
-        created_by=actor,
-        county=county,
-        input_file=upload,
-    )
-    record_audit(
         actor=actor,
+        county=County.objects.filter(pk=county_id).first(),
+        upload=upload,
         action="trace.import.queued",
-        target=job,
-        county=county,
-        changes={"file": upload.name, "size": upload.size},
+        inputs={"county_id": county_id},
     )
-    return job
 
 
 def rejected_message(error: DocumentRejectedError) -> str:
