@@ -990,6 +990,13 @@ DRIVEN: dict[str, list[Post]] = {
             lambda site: {"rows": "7", "columns": "3", "count": "21"},
         )
     ],
+    "trace:export_range": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:export_range"),
+            lambda site: {"since": "2025-01-01", "until": ""},
+        )
+    ],
     "trace:container_label_sheet": [
         PACK_A_CASE,
         Post(
@@ -1282,7 +1289,6 @@ READING = frozenset(
         "trace:label",
         "trace:export",
         "trace:units_csv",
-        "trace:export_range",
         "trace:recall",
         "trace:containers",
         "trace:container_label",
