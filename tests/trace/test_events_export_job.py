@@ -117,12 +117,23 @@ def test_the_start_is_audited(client, world, traced_batch):
     assert (job.created_by, job.county) == (world.users["seller_staff"], world.county)
 
 
-def test_a_user_who_left_the_seller_gets_a_failed_job(client, world, traced_batch):
-    job = _start(client, world)
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "You no longer manage all the batches of this export."),
+        ("zh-hans", "您已不再管理本次导出涉及的全部批次。"),  # the language of the page that asked
+    ],
+)
+def test_a_user_who_left_the_seller_gets_a_failed_job(
+    client, world, traced_batch, language, message
+):
+    client.force_login(world.users["seller_staff"])
+    client.post(URL, {}, HTTP_ACCEPT_LANGUAGE=language)
+    job = Job.objects.get(kind=EVENTS_EXPORT)
     world.seller.staff.remove(world.users["seller_staff"])
     job = _run(job)
     assert job.status == JobStatus.FAILED and not job.output_file
-    assert job.error == "You no longer manage all the batches of this export."
+    assert job.error == message
     assert client.get(reverse("job_file", args=[job.pk])).status_code == 404
 
 
