@@ -26,7 +26,7 @@ EVENTS_EXPORT = "trace.events_export"
 FILE_NAME = "epcis-events.jsonld"
 
 
-def managed(user: Any) -> dict[str, Any]:
+def _managed(user: Any) -> dict[str, Any]:
     """Whose batches ``user`` manages (as selectors.batches_visible_to reads it): their sellers
     and the counties they administer, None for all (a superuser)."""
     counties = admin_county_ids(user)
@@ -37,6 +37,8 @@ def managed(user: Any) -> dict[str, Any]:
 
 
 def _still_managed(then: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether the user still manages every seller and county they managed when they asked
+    (left a seller's staff or a county's administration: the export is refused, not cut)."""
     if not set(then["sellers"]) <= set(now["sellers"]):
         return False
     if now["counties"] is None:
@@ -60,7 +62,7 @@ def start_events_export(
 ) -> Job:
     """Queue the export of the events, with an event time from ``since`` to ``until`` (local
     dates, both included, either open), of the batches ``actor`` manages."""
-    scope = managed(actor)
+    scope = _managed(actor)
     county = _county_of(scope)
     inputs = {
         "since": since.isoformat() if since else None,
@@ -87,7 +89,7 @@ def _date(value: str | None) -> datetime.date | None:
 def make_events_export(job: Job, progress: jobs.Progress) -> jobs.JobFile:
     """The events as they stand; a retry exports them again (with its own creation date)."""
     user = job.created_by
-    if user is None or not _still_managed(job.inputs, managed(user)):
+    if user is None or not _still_managed(job.inputs, _managed(user)):
         raise jobs.JobError(_("You no longer manage all the batches of this export."))
     progress(0, 1)
     events = selectors.events_between(
