@@ -32,7 +32,7 @@ from countyhub.core.services import issue_api_token, sign_up
 from countyhub.programs.models import PayoutRun
 from countyhub.shop.models import Order, ShippingRate, StationDay
 from countyhub.surveys import services as surveys_services
-from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
+from countyhub.surveys.models import Questionnaire, QuestionnaireDraft, Wave
 from countyhub.trace.models import Container, ContainerLevel
 from tests.core.audit_walk import assert_audited, tables_written
 from tests.core.conftest import Site
@@ -377,6 +377,23 @@ def _imported_form(site: Site) -> str:
     return _surveys(site, "questionnaires/")
 
 
+def _collecting_wave(site: Site) -> str:
+    """Imports the test household form and adds a survey with a wave of it (all audited), and
+    names a page that answers a POST with 405: the step that prepares wave_export (the walk
+    names a step's URL twice, so the wave is added once)."""
+    analyst = site.world.users["analyst"]
+    if Wave.objects.filter(survey__county=site.world.county).exists():
+        return _surveys(site, "questionnaires/")
+    questionnaire = surveys_services.import_questionnaire(
+        actor=analyst, county=site.world.county, content=form_bytes(), filename="household.md"
+    )
+    survey = surveys_services.create_survey(actor=analyst, county=site.world.county, name="调查")
+    surveys_services.add_wave(
+        actor=analyst, survey=survey, label="2022", year=2022, questionnaire=questionnaire
+    )
+    return _surveys(site, "questionnaires/")
+
+
 NEW_DRAFT = Post(
     "analyst",
     lambda site: _surveys(site, "questionnaires/new"),
@@ -617,6 +634,9 @@ DRIVEN: dict[str, list[Post]] = {
         ),
     ],
     "shop:station_day": [CLOSE_A_DAY],
+    "shop:sales_report_csv": [
+        Post("seller_staff", lambda site: reverse("shop:sales_report_csv"), lambda site: {})
+    ],
     "shop:station_day_sheet_pdf": [
         CLOSE_A_DAY,
         Post(
@@ -872,6 +892,17 @@ DRIVEN: dict[str, list[Post]] = {
             ),
         ),
     ],
+    "surveys:wave_export": [
+        Post("analyst", _collecting_wave, status=(405,)),
+        Post(
+            "analyst",
+            lambda site: reverse(
+                "surveys:wave_export",
+                args=[_county(site), Wave.objects.get(survey__county=site.world.county).pk, "csv"],
+            ),
+            lambda site: {"ids": "household"},
+        ),
+    ],
     "analyses:cpi_list": [
         Post(
             "analyst",
@@ -957,6 +988,13 @@ DRIVEN: dict[str, list[Post]] = {
             "seller_staff",
             lambda site: reverse("trace:label_sheet", args=[site.batch.pk]),
             lambda site: {"rows": "7", "columns": "3", "count": "21"},
+        )
+    ],
+    "trace:export_range": [
+        Post(
+            "seller_staff",
+            lambda site: reverse("trace:export_range"),
+            lambda site: {"since": "2025-01-01", "until": ""},
         )
     ],
     "trace:container_label_sheet": [
@@ -1215,7 +1253,6 @@ READING = frozenset(
         "surveys:collect_worker",
         "surveys:list",
         "surveys:wave",
-        "surveys:wave_export",
         "surveys:questionnaires",
         "surveys:questionnaire_xlsx",
         "surveys:draft",
@@ -1266,7 +1303,6 @@ READING = frozenset(
         "trace:label",
         "trace:export",
         "trace:units_csv",
-        "trace:export_range",
         "trace:recall",
         "trace:containers",
         "trace:container_label",

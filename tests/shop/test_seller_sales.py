@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from countyhub.catalog.models import Product
+from countyhub.core import jobs
+from countyhub.core.models import Job, JobStatus
 from countyhub.shop.models import OrderLine, OrderStatus
+from countyhub.shop.sales_report_jobs import SALES_REPORT_CSV
 from tests.factories.programs import make_order
 
 pytestmark = pytest.mark.django_db
@@ -50,15 +54,34 @@ def _copy_of(product, name):
     }
 
 
+def report_job(client, world, *, user: str = "seller_staff", **data) -> Job:
+    """The sales CSV's job, started from the report's page on 6 December 2026 (county time)."""
+    client.force_login(world.users[user])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with time_machine.travel(county_time(2026, 12, 6, 9), tick=False):
+        response = client.post(reverse("shop:sales_report_csv"), data)
+    job = Job.objects.filter(kind=SALES_REPORT_CSV).latest("pk")
+    assert response.status_code == 302 and response["Location"] == reverse("job", args=[job.pk])
+    return job
+
+
+def run(job: Job) -> Job:
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    return job
+
+
 @pytest.fixture
 def report_csv(client, world):
-    def get(**query):
-        client.force_login(world.users["seller_staff"])
-        moment = county_time(2026, 12, 6, 9)
-        with time_machine.travel(moment, tick=False):
-            response = client.get("/seller/sales/", {"format": "csv", **query})
+    """The rows of the CSV the report's job made, downloaded from the job's page."""
+
+    def get(**data):
+        job = run(report_job(client, world, **data))
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        response = client.get(reverse("job_file", args=[job.pk]))
         assert response["Content-Type"].startswith("text/csv")
-        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        content = b"".join(response.streaming_content)
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
     return get
 

@@ -4,11 +4,7 @@ analysts and administrators only."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
-from openpyxl import load_workbook
 
 from countyhub.surveys.selectors import wave_quality, wave_responses
 from countyhub.surveys.services import receive_submission
@@ -64,25 +60,3 @@ def test_other_roles_and_counties_are_refused(client, field):
     other = CountyFactory()
     client.force_login(field.world.users["other_county_admin"])
     assert client.get(f"/c/{other.slug}/surveys/waves/{field.wave.pk}/").status_code in (403, 404)
-
-
-def test_the_export_is_pseudonymous_unless_household_ids_are_asked(client, field):
-    household = str(field.household.pk)
-    _answer(field, "uuid:e1", household=household, income="-99")
-    _answer(field, "uuid:e2", household="=cmd()")
-    client.force_login(field.world.users["analyst"])
-    url = f"/c/{field.world.county.slug}/surveys/waves/{field.wave.pk}/export.csv"
-    rows = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["respondent", "form_version", "wave", "instance_id"]
-    assert [row[1] for row in rows[1:]] == ["2022010101", "2022010101"]
-    assert household not in {row[0] for row in rows[1:]} and len(rows[1][0]) == 16
-    assert rows[1][rows[0].index("income")] == "-99"  # as collected
-    assert rows[2][rows[0].index("household")] == "'=cmd()"  # never a formula
-    named = list(
-        csv.reader(io.StringIO(client.get(url + "?ids=household").content.decode("utf-8-sig")))
-    )
-    assert named[1][0] == household and named[1][3] == "uuid:e1"
-    workbook = load_workbook(io.BytesIO(client.get(url.replace(".csv", ".xlsx")).content))
-    assert workbook["answers"].max_row == 3
-    client.force_login(field.world.users["buyer"])
-    assert client.get(url).status_code == 403

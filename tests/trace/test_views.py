@@ -224,23 +224,6 @@ def test_recall_page(client, world, traced_batch):
     assert "No batch of yours has this lot number" in html or "没有" in html
 
 
-def test_export_range_by_date(client, world, traced_batch):
-    from tests.trace.conftest import days_ago
-
-    client.force_login(world.users["seller_staff"])
-    since = days_ago(11).date().isoformat()
-    response = client.get(reverse("trace:export_range"), {"since": since})
-    events = json.loads(response.content)["epcisBody"]["eventList"]
-    kinds = [(e["type"], e["bizStep"]) for e in events]
-    assert kinds == [
-        ("ObjectEvent", "commissioning"),  # the harvest
-        ("ObjectEvent", "inspecting"),
-        ("TransformationEvent", "commissioning"),  # packing: harvest in, packed lot out
-    ]
-    bad = client.get(reverse("trace:export_range"), {"since": "yesterday"})
-    assert bad.status_code == 400 and bad.content.startswith(b"since")
-
-
 def test_correction_through_the_step_form(client, world, traced_batch):
     client.force_login(world.users["seller_staff"])
     harvest = traced_batch.events.get(kind=EventKind.HARVEST)

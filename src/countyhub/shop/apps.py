@@ -7,4 +7,7 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self) -> None:
-        from countyhub.shop import day_sheet_jobs  # noqa: F401  (registers the day sheet's job)
+        from countyhub.shop import (
+            day_sheet_jobs,  # noqa: F401  (registers the day sheet's job)
+            sales_report_jobs,  # noqa: F401  (registers the sales report's job)
+        )

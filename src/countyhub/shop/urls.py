@@ -15,6 +15,7 @@ urlpatterns = [
     path("seller/orders/", views.seller_orders, name="seller_orders"),
     path("seller/slips/", views.packing_slips, name="packing_slips"),
     path("seller/sales/", views.sales_report, name="sales_report"),
+    path("seller/sales/csv/", views.sales_report_csv, name="sales_report_csv"),
     path("seller/products/<int:product_id>/", views.seller_product, name="seller_product"),
     path("seller/shipping/", views.shipping_rates, name="shipping_rates"),
     path("seller/shipping/<int:rate_id>/", views.shipping_rate_edit, name="shipping_rate_edit"),

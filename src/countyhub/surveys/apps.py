@@ -7,4 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from countyhub.surveys import import_job  # noqa: F401  (registers the import job)
+        from countyhub.surveys import (
+            export_job,  # noqa: F401  (registers the wave export job)
+            import_job,  # noqa: F401  (registers the import job)
+        )

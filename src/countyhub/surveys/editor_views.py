@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from countyhub.core.models import County
 from countyhub.surveys import editor, services
 from countyhub.surveys.errors import SurveyError, XLSFormError
+from countyhub.surveys.export_job import XLSX
 from countyhub.surveys.forms import DraftForm, QuestionForm, SectionForm, TitleForm
 from countyhub.surveys.models import Questionnaire, QuestionnaireDraft
-from countyhub.surveys.views import XLSX, _survey_county
+from countyhub.surveys.views import _survey_county
 from countyhub.surveys.xlsform import export_xlsx
 
 

@@ -3,30 +3,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
-from openpyxl import Workbook
+from django.views.decorators.http import require_http_methods, require_POST
 
 from countyhub.core import import_jobs
-from countyhub.core.models import County, Role
-from countyhub.core.permissions import is_county_admin, may_see_households, roles_in
-from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
+from countyhub.core.models import County
+from countyhub.core.permissions import may_see_households
 from countyhub.surveys import import_job, selectors
+from countyhub.surveys.export_job import CONTENT_TYPES, start_wave_export
 from countyhub.surveys.models import Questionnaire, Survey, Wave
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from countyhub.surveys.policies import may_read_surveys
 
 
 def _survey_county(request: HttpRequest, slug: str) -> County:
     county = get_object_or_404(County, slug=slug)
-    if is_county_admin(request.user, county) or Role.ANALYST in roles_in(request.user, county):
+    if may_read_surveys(request.user, county):
         return county
     raise PermissionDenied
 
@@ -72,44 +67,30 @@ def wave_detail(request: HttpRequest, county_slug: str, wave_id: int) -> HttpRes
         "constructs": selectors.questionnaire_constructs(wave.questionnaire),
         "flags": flags,
         "short_minutes": selectors.SHORT_INTERVIEW_MINUTES,
+        "may_see_households": may_see_households(request.user, county),
     }
     return render(request, "surveys/wave.html", context)
 
 
 @login_required
+@require_POST
 def wave_export(request: HttpRequest, county_slug: str, wave_id: int, fmt: str) -> HttpResponse:
-    """The wave's answers as CSV or XLSX; respondents pseudonymous unless `?ids=household` is
+    """Start the export of the wave's answers as CSV or XLSX and show its job's page, which
+    offers the file once it is made; respondents are pseudonymous unless `ids=household` is
     asked by someone who may see household data."""
     county = _survey_county(request, county_slug)
     wave = get_object_or_404(
-        Wave.objects.select_related("questionnaire"), pk=wave_id, survey__county=county
+        Wave.objects.select_related("survey__county", "questionnaire"),
+        pk=wave_id,
+        survey__county=county,
     )
-    if fmt not in {"csv", "xlsx"}:
+    if fmt not in CONTENT_TYPES:
         raise Http404
-    household_ids = request.GET.get("ids") == "household"
+    household_ids = request.POST.get("ids") == "household"
     if household_ids and not may_see_households(request.user, county):
         raise PermissionDenied
-    header, rows = selectors.export_table(wave, household_ids=household_ids)
-    name = f"{wave.questionnaire.form_id}-{wave.year}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel and WPS read UTF-8 only with its byte-order mark
-        writer = SafeCsvWriter(buffer, quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "answers"
-        sheet.append(header)
-        for row in rows:
-            sheet.append(safe_row(row))
-        out = io.BytesIO()
-        workbook.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    job = start_wave_export(actor=request.user, wave=wave, fmt=fmt, household_ids=household_ids)
+    return redirect("job", job_id=job.pk)
 
 
 @login_required

@@ -13,6 +13,7 @@ class TraceConfig(AppConfig):
     def ready(self) -> None:
         # Models load only now, so the receiver's module is imported here (Django's contract).
         from countyhub.trace import (
+            events_export,  # noqa: F401  (registers the EPCIS export job)
             import_job,  # noqa: F401  (registers the import job)
             label_sheets,  # noqa: F401  (registers the sheet job)
         )

@@ -224,6 +224,15 @@ class ImportForm(forms.Form):
     document = forms.FileField(label=_("EPCIS document (JSON)"))
 
 
+class EventsExportForm(forms.Form):
+    since = forms.DateField(
+        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class LabelSheetForm(forms.Form):
     rows = forms.IntegerField(label=_("rows"), min_value=1, max_value=20, initial=7)
     columns = forms.IntegerField(label=_("columns"), min_value=1, max_value=8, initial=3)

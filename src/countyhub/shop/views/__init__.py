@@ -5,6 +5,7 @@ from countyhub.shop.views.orders import order_action, order_detail, order_list
 from countyhub.shop.views.seller import (
     packing_slips,
     sales_report,
+    sales_report_csv,
     seller_dashboard,
     seller_orders,
     seller_product,
@@ -33,6 +34,7 @@ __all__ = [
     "order_list",
     "packing_slips",
     "sales_report",
+    "sales_report_csv",
     "seller_dashboard",
     "seller_orders",
     "seller_product",

@@ -27,6 +27,7 @@ from countyhub.core.numbers import plain_number
 from countyhub.shop import reports, selectors
 from countyhub.shop.charts import sales_chart_svg
 from countyhub.shop.forms import OrderSearchForm, ProductQuickEditForm, ShipForm
+from countyhub.shop.sales_report_jobs import start_sales_report_csv
 from countyhub.shop.slips import FORMATS, slips_pdf
 
 ORDERS_PER_PAGE = 25
@@ -169,10 +170,9 @@ def packing_slips(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _report_months(request: HttpRequest) -> tuple[list[datetime.date], int | None]:
-    """The months asked for: a calendar year (`?year=2025`), else the last 12 months."""
+def _report_months(year: str) -> tuple[list[datetime.date], int | None]:
+    """The months asked for: a calendar year (`2025`), else the last 12 months."""
     this_year = timezone.localdate().year
-    year = request.GET.get("year", "")
     if year.isdigit() and this_year - 20 <= int(year) <= this_year:
         return [datetime.date(int(year), month, 1) for month in range(1, 13)], int(year)
     return selectors.last_months(), None
@@ -180,16 +180,11 @@ def _report_months(request: HttpRequest) -> tuple[list[datetime.date], int | Non
 
 @login_required
 def sales_report(request: HttpRequest) -> HttpResponse:
-    """Sales by product and month over the last 12 months or a calendar year, as a table, a
-    chart and CSV."""
+    """Sales by product and month over the last 12 months or a calendar year (`?year=2025`), as
+    a table and a chart, with the CSV offered (see sales_report_csv)."""
     sellers = _sellers(request)
-    months, year = _report_months(request)
+    months, year = _report_months(request.GET.get("year", ""))
     report = reports.SalesReport.build(seller_ids=[s.pk for s in sellers], months=months)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(report.csv(), content_type="text/csv; charset=utf-8")
-        name = f"sales-{year}" if year else f"sales-{report.months[0]}-{report.months[-1]}"
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
     this_year = timezone.localdate().year
     context = {
         "sellers": sellers,
@@ -199,3 +194,14 @@ def sales_report(request: HttpRequest) -> HttpResponse:
         "chart": sales_chart_svg(report.monthly, label=_("Sales by month")),
     }
     return render(request, "shop/sales_report.html", context)
+
+
+@login_required
+@require_POST
+def sales_report_csv(request: HttpRequest) -> HttpResponse:
+    """Start the CSV of the report the page shows (the posted `year`, else the last 12 months)
+    and show its job's page, which offers the file once it is made."""
+    sellers = _sellers(request)
+    months, year = _report_months(request.POST.get("year", ""))
+    job = start_sales_report_csv(actor=request.user, sellers=sellers, months=months, year=year)
+    return redirect("job", job_id=job.pk)

@@ -14,7 +14,7 @@ from countyhub.trace.selectors.containers import (
     packable_cases,
     packed_quantity,
 )
-from countyhub.trace.selectors.exchange import events_between, export_document
+from countyhub.trace.selectors.exchange import document_bytes, events_between, export_document
 from countyhub.trace.selectors.public import (
     batch_for_harvest_link,
     batch_for_link,
@@ -39,6 +39,7 @@ __all__ = [
     "container_for_sscc",
     "container_view",
     "containers_visible_to",
+    "document_bytes",
     "events_between",
     "export_document",
     "free_units",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,6 +33,12 @@ def export_document(events: QuerySet[TraceEvent] | list[TraceEvent]) -> dict[str
         "creationDate": timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "epcisBody": {"eventList": list(latest.values())},
     }
+
+
+def document_bytes(document: dict[str, Any]) -> bytes:
+    """An EPCISDocument as the file the back office downloads: UTF-8 JSON-LD, Chinese as
+    written (not escaped), indented by one space."""
+    return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
 
 
 def events_between(

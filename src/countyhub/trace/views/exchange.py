@@ -6,18 +6,19 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from countyhub.core import import_jobs
 from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.trace import forms, import_job, selectors
+from countyhub.trace.events_export import start_events_export
 from countyhub.trace.views.batches import _batch_for
 
 
 def _json_download(document: dict[str, Any], filename: str) -> HttpResponse:
-    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
-    response["Content-Type"] = "application/ld+json"
+    response = HttpResponse(selectors.document_bytes(document), content_type="application/ld+json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -63,19 +64,18 @@ def _import_county(request: HttpRequest, document: Any) -> int:
     return batch.county_id if batch else 0
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def trace_export_range(request: HttpRequest) -> HttpResponse:
-    """EPCIS export of the user's batches' events in a date range (?since=&until=)."""
-    if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.get_full_path()}")
-    from django.utils.dateparse import parse_date
-
-    dates = {}
-    for name in ("since", "until"):
-        value = request.GET.get(name, "")
-        dates[name] = parse_date(value) if value else None
-        if value and dates[name] is None:
-            return HttpResponse(
-                f"{name}: expected YYYY-MM-DD", status=400, content_type="text/plain"
-            )
-    events = selectors.events_between(selectors.batches_visible_to(request.user), **dates)
-    return _json_download(selectors.export_document(events), "epcis-events.jsonld")
+    """EPCIS export of the user's batches' events in a date range: the form, whose POST starts
+    the export's job and shows its page, which offers the file once it is made."""
+    form = forms.EventsExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        job = start_events_export(
+            actor=request.user,
+            since=form.cleaned_data["since"],
+            until=form.cleaned_data["until"],
+        )
+        return redirect("job", job_id=job.pk)
+    status = 400 if form.errors else 200
+    return render(request, "trace/export.html", {"form": form}, status=status)
