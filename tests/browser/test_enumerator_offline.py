@@ -78,10 +78,11 @@ def _fits_the_phone(page) -> bool:
 
 class Gateway:
     """The network and the county's reverse proxy between the phone and the live server.
-    "unreachable": no network, every connection is closed unanswered. The browser's offline mode
-    alone is not relied upon: in one run of about twenty on PostgreSQL, an answer saved with the
-    context offline (and no route at all) still reached the server, as answers had slipped past
-    Playwright's routes before; cut here, no request of the page or its service worker gets by.
+    "unreachable": no network, every connection is closed unanswered. Playwright's offline mode
+    is an emulation per page and service worker, not a cut network: the browser's own update
+    check of the service worker's script reaches the server through it, and in one run of about
+    twenty on PostgreSQL an answer saved with the context offline (no route involved) did too, as
+    answers had slipped past Playwright's routes before. Cut here, no request gets by.
     "down": the network is back but the application is not running, the proxy answers 503 to the
     submission endpoint and no post reaches the application.
     "loses answers": the application stores the post, the proxy's answer to the phone is a 504."""
