@@ -19,6 +19,7 @@ from django.core.management import get_commands
 from typer.testing import CliRunner
 
 from countyhub.cli import app
+from countyhub.commands import web
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -55,6 +56,18 @@ def test_nginx_refuses_bodies_exactly_above_the_apps_limit():
     assert _size(limit) == settings.COUNTYHUB_MAX_REQUEST_BYTES
     template = (DEPLOY / "countyhub.env.example").read_text()
     assert f"#COUNTYHUB_MAX_REQUEST_BYTES={settings.COUNTYHUB_MAX_REQUEST_BYTES}\n" in template
+
+
+def test_the_app_servers_keep_idle_connections_longer_than_nginx_does():
+    """nginx closes an idle upstream connection before gunicorn would: the other way round, a
+    checkout sent on a connection the app was closing got a 502 (nginx does not retry a POST)."""
+    argv = web.gunicorn_argv(host="127.0.0.1", port=8001, workers=2, threads=4)
+    gunicorn_seconds = int(argv[argv.index("--keep-alive") + 1])
+    for site in (DEPLOY / "nginx" / "countyhub.conf", DEPLOY / "compose" / "nginx.conf"):
+        upstream = re.search(r"(?ms)^upstream countyhub_app \{.*?^\}", site.read_text()).group(0)
+        assert re.search(r"(?m)^\s*keepalive \d+;", upstream), site
+        timeout = re.search(r"(?m)^\s*keepalive_timeout (\d+)s;", upstream)
+        assert timeout and gunicorn_seconds > int(timeout.group(1)), site
 
 
 def test_the_systemd_units_run_countyhub_commands_that_exist():
