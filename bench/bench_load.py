@@ -9,10 +9,11 @@ ceiling), side by side: requests/s, p50, p99, errors, the mix's share of the cei
 ratio of two servers to one. Targets: p99 under 200 ms at 32 users, zero errors, two servers at
 least 1.6 times one.
 
-With BENCH_SOAK_MINUTES > 0 it then soaks the two-server stack at half the smallest load for that
-long, sampling the app servers' memory, the database's open connections and the job queue's
-depth, and draws them (BENCH_SOAK_PLOT, an SVG): flat means the last fifth of the run is within
-10 % (memory) and 2 connections of the fifth after the warm-up.
+With BENCH_SOAK_MINUTES > 0 it then starts a Celery worker and beat beside the two-server stack
+and soaks it at half the smallest load for that long, sampling the app servers' memory, the
+database's open connections and the job queue's depth, and draws them (BENCH_SOAK_PLOT, an SVG):
+flat means the last fifth of the run is within 10 % (memory) and 2 connections of the fifth
+after the warm-up.
 
     make bench  # or: .venv/bin/python bench/bench_load.py
     BENCH_USERS=32 BENCH_SECONDS=10 .venv/bin/python bench/bench_load.py      # quicker
@@ -279,6 +280,10 @@ def main() -> int:
             fixture = prepare(stack, stacks["one server"], folder)
             ok = load(stacks, fixture, folder)
             if SOAK_MINUTES > 0:
+                # As deployed: a Celery worker drains the job queue (the demo's jobs first) and
+                # beat keeps time, so the queue depth sampled is the deployment's.
+                stack.background("worker", "worker", "--loglevel", "warning")
+                stack.background("beat", "beat")
                 ok = soak(stack, stacks["two servers"], fixture, folder) and ok
     finally:
         redis.Redis.from_url(REDIS_URL).flushdb()

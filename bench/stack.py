@@ -189,6 +189,11 @@ class Stack:
         wait_for(f"{base}/healthz", process, log)
         return base
 
+    def background(self, label: str, *args: str) -> subprocess.Popen:
+        """A `countyhub` command that runs until the stack stops (`worker`, `beat`)."""
+        env = self.env | {"COUNTYHUB_VAR_DIR": str(self.folder / f"var-{label}")}
+        return self._start([COUNTYHUB, *args], self.folder / f"{label}.log", env)
+
     def nginx(self, label: str, app_urls: list[str]) -> str:
         """nginx with the deployment's rules in front of these app servers; its base URL."""
         port = free_port()
