@@ -1,0 +1,103 @@
+"""The checked rows of an order file, kept on disk between checking the file and importing it.
+
+An order's rows may lie anywhere in a file, so its orders are known only once every row has
+been read. Held in Python, that grouping grows with the file; here it lives in a private SQLite
+database in a temporary file (deleted when closed), which groups and sorts on disk with a page
+cache of fixed size, whatever the file's size. It is SQLite on every database the project runs
+on: the rows never reach the project's database, and the importing thread and the thread that
+reads ahead may use it in turn.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+
+class StoredRow(NamedTuple):
+    """A row of the file; a bad row has no product (and no seller, quantity or price)."""
+
+    position: int
+    external_id: str
+    product_id: int | None
+    seller_id: int | None
+    # Decimals as their exact text.
+    quantity: str | None
+    unit_price: str | None
+    recipient_name: str
+    address: str
+    # The row's cells under the file's header, as JSON.
+    cells: str
+
+
+class OrderRows:
+    """Rows added in the file's order (`add`), then grouped once (`group`) into orders, left
+    out whole when one of their rows is bad or their products have several sellers."""
+
+    def __init__(self) -> None:
+        # "": a private temporary database; check_same_thread: the read-ahead thread reads it
+        # after the importing thread wrote it, never both at once.
+        self.db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE row (
+                position INTEGER PRIMARY KEY,
+                external_id TEXT NOT NULL,
+                product_id INTEGER,
+                seller_id INTEGER,
+                quantity TEXT,
+                unit_price TEXT,
+                recipient_name TEXT NOT NULL,
+                address TEXT NOT NULL,
+                cells TEXT NOT NULL
+            );
+            """
+        )
+        # The rows in one transaction: one per row would write the file's pages each time.
+        self.db.execute("BEGIN")
+
+    def add(self, rows: Iterable[StoredRow]) -> None:
+        self.db.executemany("INSERT INTO row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def group(self) -> None:
+        """Each order's last row, and whether it is bad or mixed; after the last `add`."""
+        self.db.execute("COMMIT")
+        self.db.executescript(
+            """
+            CREATE TABLE "order" AS
+            SELECT external_id,
+                   max(position) AS last,
+                   count(*) > count(product_id) AS bad,
+                   count(DISTINCT seller_id) > 1 AS mixed
+            FROM row GROUP BY external_id;
+            CREATE UNIQUE INDEX order_number ON "order" (external_id);
+            """
+        )
+
+    def left_out(self) -> int:
+        """How many orders are left out."""
+        (count,) = self.db.execute('SELECT count(*) FROM "order" WHERE bad OR mixed').fetchone()
+        return int(count)
+
+    def mixed_rows(self) -> Iterator[tuple[int, str]]:
+        """(position, order number) of each row of an order without a bad row but with
+        products of several sellers, in file order."""
+        yield from self.db.execute(
+            'SELECT row.position, row.external_id FROM row JOIN "order" USING (external_id) '
+            "WHERE mixed AND NOT bad ORDER BY row.position"
+        )
+
+    def good_rows(self) -> Iterator[StoredRow]:
+        """The rows of the orders kept, an order's rows together and in file order, the orders
+        in the order of their last rows (as a single pass over the file completes them)."""
+        for values in self.db.execute(
+            'SELECT row.* FROM row JOIN "order" USING (external_id) '
+            "WHERE NOT (bad OR mixed) ORDER BY last, row.position"
+        ):
+            yield StoredRow(*values)
+
+    def close(self) -> None:
+        self.db.close()
