@@ -226,3 +226,38 @@ def test_a_shortage_in_a_late_chunk_imports_nothing_and_stops_the_reader(
     assert Order.objects.count() == 0
     assert Stock.objects.get(product=world.product).allocated == 0
     assert _readers() == []
+
+
+def _peak_reading(rows):
+    """The peak Python memory of checking an order file of `rows` rows and reading its orders
+    (two rows each, half the file apart), with the file on disk as a large upload is."""
+    import tempfile
+    import tracemalloc
+
+    from countyhub.catalog.models import Product
+    from countyhub.channels.importing import OrderFile
+
+    half = rows // 2
+    numbers = [3_712_456_789_000_000_000 + n % half for n in range(rows)]
+    with tempfile.TemporaryFile() as upload:
+        upload.write(csv_bytes([[str(n), "tb", "A-1", "1", "", "王五", "****"] for n in numbers]))
+        del numbers
+        upload.seek(0)
+        tracemalloc.start()
+        try:
+            with OrderFile(
+                upload=upload, filename="orders.csv", products=Product.objects.all()
+            ) as order_file:
+                assert order_file.check().problems == []
+                orders = sum(len(draft.lines) == 2 for draft in order_file.drafts())
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert orders == half
+    return peak
+
+
+def test_reading_an_order_file_takes_no_more_memory_for_a_larger_file(channel):
+    # Both files are larger than the pieces their encoding is checked in.
+    small, large = _peak_reading(3_000), _peak_reading(30_000)
+    assert large < small + 2**18, (small, large)

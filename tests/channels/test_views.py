@@ -38,6 +38,14 @@ def test_bad_rows_are_shown_then_the_fixed_file_imports(world, channel, client):
     assert "101" in shown and "102" in shown
 
 
+def test_a_file_uploaded_to_disk_imports_from_there(world, channel, client, settings):
+    # Uploads above this size are temporary files, read by the import as they are.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    client.force_login(world.users["seller_staff"])
+    done = client.post(page(world), {"file": order_file(("101", "A-1", "1"), ("102", "A-1", "2"))})
+    assert "2 orders imported, 0 imported before." in done.content.decode()
+
+
 def test_another_seller_sees_neither_the_orders_nor_the_stock(world, channel, client):
     client.force_login(world.users["seller_staff"])
     client.post(page(world), {"file": order_file(("101", "A-1", "1"))})

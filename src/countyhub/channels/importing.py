@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -25,7 +25,7 @@ from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.channels.errors import ChannelError, ChannelErrorCode, Problem
 from countyhub.channels.numbers import OrderNumberError, clean_order_number
-from countyhub.channels.order_rows import OrderRows, StoredRow
+from countyhub.channels.order_rows import GoodRow, OrderRows, StoredRow
 from countyhub.core.tabular import Limits, TableError, iter_table
 
 # Headers seen in Taobao/Tmall, JD, Pinduoduo and Douyin exports, and plain English ones; a
@@ -233,7 +233,7 @@ class OrderFile:
         self._rows.close()
         self._stored.close()
 
-    def _table(self, upload: IO[bytes]) -> Iterator[list[str]]:
+    def _table(self, upload: IO[bytes]) -> Generator[list[str], None, None]:
         try:
             yield from iter_table(upload, self.filename, FILE_LIMITS)
         except TableError as error:
@@ -346,9 +346,7 @@ class OrderFile:
                 positions=[row.position for row in rows],
             )
 
-    def _line(self, row: StoredRow) -> DraftLine:
-        # A good order's rows all have their product and quantity.
-        assert row.product_id is not None and row.quantity is not None
+    def _line(self, row: GoodRow) -> DraftLine:
         return DraftLine(
             self.index.by_id[row.product_id],
             Decimal(row.quantity),

@@ -31,6 +31,19 @@ class StoredRow(NamedTuple):
     cells: str
 
 
+class GoodRow(NamedTuple):
+    """A row of an order kept: every row of it has its product."""
+
+    position: int
+    external_id: str
+    product_id: int
+    quantity: str
+    unit_price: str | None
+    recipient_name: str
+    address: str
+    cells: str
+
+
 class OrderRows:
     """Rows added in the file's order (`add`), then grouped once (`group`) into orders, left
     out whole when one of their rows is bad or their products have several sellers."""
@@ -90,14 +103,15 @@ class OrderRows:
             "WHERE mixed AND NOT bad ORDER BY row.position"
         )
 
-    def good_rows(self) -> Iterator[StoredRow]:
+    def good_rows(self) -> Iterator[GoodRow]:
         """The rows of the orders kept, an order's rows together and in file order, the orders
         in the order of their last rows (as a single pass over the file completes them)."""
         for values in self.db.execute(
-            'SELECT row.* FROM row JOIN "order" USING (external_id) '
+            "SELECT row.position, row.external_id, product_id, quantity, unit_price, "
+            'recipient_name, address, cells FROM row JOIN "order" USING (external_id) '
             "WHERE NOT (bad OR mixed) ORDER BY last, row.position"
         ):
-            yield StoredRow(*values)
+            yield GoodRow(*values)
 
     def close(self) -> None:
         self.db.close()

@@ -27,8 +27,9 @@ MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_XLSX_RATIO = 100
-# Bytes decoded at a time when checking a file's encoding.
-DECODE_PIECE = 1 << 20
+# Bytes decoded at a time when checking a file's encoding: their text is the memory the check
+# needs, whatever the file's size.
+DECODE_PIECE = 1 << 16
 
 CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 BOMS = (
@@ -85,9 +86,7 @@ def detect_encoding(upload: IO[bytes]) -> str:
         for bom, encoding in BOMS:
             if head.startswith(bom):
                 if not _decodes(upload, start, encoding):
-                    raise TableError(
-                        0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding}
-                    )
+                    raise TableError(0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding})
                 return encoding
         for encoding in ("utf-8", "gb18030"):
             try:
@@ -133,7 +132,7 @@ def _decodes(upload: IO[bytes], start: int, encoding: str) -> bool:
 
 def _read_csv(upload: IO[bytes], limits: Limits) -> Iterator[list[str]]:
     encoding = detect_encoding(upload)
-    text = io.TextIOWrapper(upload, encoding=encoding, newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(upload, encoding=encoding, newline="")
     reader = csv.reader(text)
     count = 0
     try:
