@@ -161,6 +161,14 @@ def test_a_short_number_a_spreadsheet_wrote_as_a_float_is_recovered_with_a_note(
     assert report.notes == ["Row 2: the order number 123456.0 was read as 123456."]
 
 
+def test_an_orders_record_keeps_the_cells_under_a_name_that_its_rows_have(world, channel):
+    rows = [["501", "tb", "A-1", "1", "", "王五", "****", "x"], ["501", "tb", "A-1", "1"]]
+    report = do_import(channel, seller(world), csv_bytes(rows, [*HEADER, ""]))
+    assert report.imported == 1
+    full = dict(zip(HEADER, rows[0], strict=False))
+    assert ChannelOrder.objects.get().raw == [full, dict(zip(HEADER, rows[1], strict=False))]
+
+
 def test_more_than_the_stock_imports_nothing(world, channel):
     rows = [["1", "x", "A-1", "15", "", "", ""], ["2", "x", "A-1", "15", "", "", ""]]
     from countyhub.shop.errors import InsufficientStockError

@@ -10,7 +10,6 @@ written here.
 from __future__ import annotations
 
 import itertools
-import json
 from collections import defaultdict
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.channels.errors import ChannelError, ChannelErrorCode, Problem
 from countyhub.channels.numbers import OrderNumberError, clean_order_number
-from countyhub.channels.order_rows import GoodRow, OrderRows, StoredRow
+from countyhub.channels.order_rows import GoodRow, OrderRows
 from countyhub.core.tabular import Limits, TableError, iter_table
 
 # Headers seen in Taobao/Tmall, JD, Pinduoduo and Douyin exports, and plain English ones; a
@@ -206,6 +205,9 @@ class OrderFile:
         header = next(self._rows, None)
         if header is None:
             raise ChannelError(ChannelErrorCode.BAD_FILE, _("%(f)s is empty.") % {"f": filename})
+        # Cells under no name are in no order's record; a file may have thousands of them.
+        while header and not header[-1]:
+            header.pop()
         self.header = header
         self.at = _locate(header, merged)
         missing = [
@@ -221,7 +223,7 @@ class OrderFile:
                 field="file",
             )
         self.index = ProductIndex(products)
-        self._stored = OrderRows()
+        self._stored = OrderRows(width=len(header))
 
     def __enter__(self) -> OrderFile:
         return self
@@ -285,7 +287,7 @@ class OrderFile:
             cells[: len(self.header)],
         )
 
-    def _checked(self, result: FileCheck) -> Iterator[StoredRow]:
+    def _checked(self, result: FileCheck) -> Iterator[tuple[object, ...]]:
         """Each non-empty row with an order number, checked, as it is stored; its problems
         and notes go to `result`."""
         for number, cells in enumerate(self._rows, start=2):
@@ -298,7 +300,7 @@ class OrderFile:
             product, price = (line.product, line.unit_price) if line else (None, None)
             if product is not None:
                 result.product_ids.add(product.pk)
-            yield StoredRow(
+            yield (
                 row.position,
                 row.external_id,
                 product.pk if product else None,
@@ -307,7 +309,7 @@ class OrderFile:
                 None if price is None else str(price),
                 row.recipient_name,
                 row.address,
-                json.dumps(row.cells),
+                *row.cells,
             )
 
     def check(self) -> FileCheck:
@@ -342,7 +344,7 @@ class OrderFile:
                 lines=[self._line(row) for row in rows],
                 recipient_name=first.recipient_name,
                 address=first.address,
-                raw=[self._raw(json.loads(row.cells)) for row in rows],
+                raw=[self._raw(row.cells) for row in rows],
                 positions=[row.position for row in rows],
             )
 
@@ -353,8 +355,12 @@ class OrderFile:
             None if row.unit_price is None else Decimal(row.unit_price),
         )
 
-    def _raw(self, cells: list[str]) -> dict[str, str]:
-        return {name: cell for name, cell in zip(self.header, cells, strict=False) if name}
+    def _raw(self, cells: tuple[str | None, ...]) -> dict[str, str]:
+        return {
+            name: cell
+            for name, cell in zip(self.header, cells, strict=True)
+            if name and cell is not None
+        }
 
 
 def read_order_json(*, orders: Any, products: QuerySet[Product]) -> ParsedOrders:

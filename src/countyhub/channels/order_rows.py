@@ -11,24 +11,8 @@ reads ahead may use it in turn.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
-
-
-class StoredRow(NamedTuple):
-    """A row of the file; a bad row has no product (and no seller, quantity or price)."""
-
-    position: int
-    external_id: str
-    product_id: int | None
-    seller_id: int | None
-    # Decimals as their exact text.
-    quantity: str | None
-    unit_price: str | None
-    recipient_name: str
-    address: str
-    # The row's cells under the file's header, as JSON.
-    cells: str
 
 
 class GoodRow(NamedTuple):
@@ -37,23 +21,28 @@ class GoodRow(NamedTuple):
     position: int
     external_id: str
     product_id: int
+    # Decimals as their exact text.
     quantity: str
     unit_price: str | None
     recipient_name: str
     address: str
-    cells: str
+    # The row's cells under the file's header; None past the end of a short row.
+    cells: tuple[str | None, ...]
 
 
 class OrderRows:
     """Rows added in the file's order (`add`), then grouped once (`group`) into orders, left
     out whole when one of their rows is bad or their products have several sellers."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, width: int) -> None:
+        """`width`: the number of the file's columns, each kept in a column of its own (a
+        cheaper row to write than any encoding of the cells in one)."""
         # "": a private temporary database; check_same_thread: the read-ahead thread reads it
         # after the importing thread wrote it, never both at once.
         self.db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        cells = "".join(f", c{n} TEXT" for n in range(width))
         self.db.executescript(
-            """
+            f"""
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
             CREATE TABLE row (
@@ -64,16 +53,22 @@ class OrderRows:
                 quantity TEXT,
                 unit_price TEXT,
                 recipient_name TEXT NOT NULL,
-                address TEXT NOT NULL,
-                cells TEXT NOT NULL
+                address TEXT NOT NULL{cells}
             );
             """
         )
+        self.width = width
         # The rows in one transaction: one per row would write the file's pages each time.
         self.db.execute("BEGIN")
 
-    def add(self, rows: Iterable[StoredRow]) -> None:
-        self.db.executemany("INSERT INTO row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        """Rows of (position, order number, product id, seller id, quantity, unit price,
+        recipient, address, the cells...), without a product (and seller, quantity and
+        price) when bad, with at most `width` cells."""
+        self.db.executemany(
+            f"INSERT INTO row VALUES ({', '.join('?' * (8 + self.width))})",
+            (row if len(row) == 8 + self.width else _padded(row, 8 + self.width) for row in rows),
+        )
 
     def group(self) -> None:
         """Each order's last row, and whether it is bad or mixed; after the last `add`."""
@@ -106,12 +101,17 @@ class OrderRows:
     def good_rows(self) -> Iterator[GoodRow]:
         """The rows of the orders kept, an order's rows together and in file order, the orders
         in the order of their last rows (as a single pass over the file completes them)."""
+        cells = "".join(f", c{n}" for n in range(self.width))
         for values in self.db.execute(
             "SELECT row.position, row.external_id, product_id, quantity, unit_price, "
-            'recipient_name, address, cells FROM row JOIN "order" USING (external_id) '
+            f'recipient_name, address{cells} FROM row JOIN "order" USING (external_id) '
             "WHERE NOT (bad OR mixed) ORDER BY last, row.position"
         ):
-            yield GoodRow(*values)
+            yield GoodRow._make((*values[:7], values[7:]))
 
     def close(self) -> None:
         self.db.close()
+
+
+def _padded(row: Sequence[object], length: int) -> tuple[object, ...]:
+    return (*row, *(None,) * (length - len(row)))
