@@ -4,7 +4,7 @@ the API's JSON, into checked `OrderDraft`s and the problems of each bad row or o
 Headers are matched by name through the channel's import profile (column sets drift between
 exports); every cell is text, so order numbers keep their digits; products are found by the
 seller's SKU (商家编码 / outer_id) or GTIN among the products the importer may sell. Nothing is
-written here.
+written to the project's database here.
 """
 
 from __future__ import annotations
