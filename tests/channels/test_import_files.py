@@ -161,6 +161,14 @@ def test_a_short_number_a_spreadsheet_wrote_as_a_float_is_recovered_with_a_note(
     assert report.notes == ["Row 2: the order number 123456.0 was read as 123456."]
 
 
+def test_an_orders_record_keeps_the_cells_under_a_name_that_its_rows_have(world, channel):
+    rows = [["501", "tb", "A-1", "1", "", "王五", "****", "x"], ["501", "tb", "A-1", "1"]]
+    report = do_import(channel, seller(world), csv_bytes(rows, [*HEADER, ""]))
+    assert report.imported == 1
+    full = dict(zip(HEADER, rows[0], strict=False))
+    assert ChannelOrder.objects.get().raw == [full, dict(zip(HEADER, rows[1], strict=False))]
+
+
 def test_more_than_the_stock_imports_nothing(world, channel):
     rows = [["1", "x", "A-1", "15", "", "", ""], ["2", "x", "A-1", "15", "", "", ""]]
     from countyhub.shop.errors import InsufficientStockError
@@ -226,3 +234,38 @@ def test_a_shortage_in_a_late_chunk_imports_nothing_and_stops_the_reader(
     assert Order.objects.count() == 0
     assert Stock.objects.get(product=world.product).allocated == 0
     assert _readers() == []
+
+
+def _peak_reading(rows):
+    """The peak Python memory of checking an order file of `rows` rows and reading its orders
+    (two rows each, half the file apart), with the file on disk as a large upload is."""
+    import tempfile
+    import tracemalloc
+
+    from countyhub.catalog.models import Product
+    from countyhub.channels.importing import OrderFile
+
+    half = rows // 2
+    numbers = [3_712_456_789_000_000_000 + n % half for n in range(rows)]
+    with tempfile.TemporaryFile() as upload:
+        upload.write(csv_bytes([[str(n), "tb", "A-1", "1", "", "王五", "****"] for n in numbers]))
+        del numbers
+        upload.seek(0)
+        tracemalloc.start()
+        try:
+            with OrderFile(
+                upload=upload, filename="orders.csv", products=Product.objects.all()
+            ) as order_file:
+                assert order_file.check().problems == []
+                orders = sum(len(draft.lines) == 2 for draft in order_file.drafts())
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert orders == half
+    return peak
+
+
+def test_reading_an_order_file_takes_no_more_memory_for_a_larger_file(channel):
+    # Both files are larger than the pieces their encoding is checked in.
+    small, large = _peak_reading(3_000), _peak_reading(30_000)
+    assert large < small + 2**18, (small, large)

@@ -54,6 +54,16 @@ def test_bad_rows_are_named_then_the_fixed_file_imports(world, channel, client):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_file_uploaded_to_disk_imports_from_there(world, channel, settings, client):
+    # Uploads above this size are temporary files; the job reads its own stored copy in place.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    client.force_login(world.users["seller_staff"])
+    done = imported(client, world, order_file(("101", "A-1", "1"), ("102", "A-1", "2")))
+    assert done.status == JobStatus.SUCCEEDED, done.error
+    assert (done.result["imported"], done.result["existing"]) == (2, 0)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_another_seller_sees_neither_the_orders_nor_the_stock(world, channel, client):
     client.force_login(world.users["seller_staff"])
     imported(client, world, order_file(("101", "A-1", "1")))

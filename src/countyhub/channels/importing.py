@@ -4,16 +4,17 @@ the API's JSON, into checked `OrderDraft`s and the problems of each bad row or o
 Headers are matched by name through the channel's import profile (column sets drift between
 exports); every cell is text, so order numbers keep their digits; products are found by the
 seller's SKU (商家编码 / outer_id) or GTIN among the products the importer may sell. Nothing is
-written here.
+written to the project's database here.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -23,6 +24,7 @@ from countyhub.catalog.models import Product
 from countyhub.catalog.validators import parse_quantity
 from countyhub.channels.errors import ChannelError, ChannelErrorCode, Problem
 from countyhub.channels.numbers import OrderNumberError, clean_order_number
+from countyhub.channels.order_rows import GoodRow, OrderRows
 from countyhub.core.tabular import Limits, TableError, iter_table
 
 # Headers seen in Taobao/Tmall, JD, Pinduoduo and Douyin exports, and plain English ones; a
@@ -45,9 +47,6 @@ FIELD_LABELS = {
 # An order export of a busy month; the default table limits are for smaller uploads.
 FILE_LIMITS = Limits(rows=200_000, columns=200)
 MAX_API_ORDERS = 1000
-# A file has fewer sellers than rows: their slots fit in the low bits of an int.
-SELLER_BITS = FILE_LIMITS.rows.bit_length() + 1
-SELLER_MASK = (1 << SELLER_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -162,12 +161,13 @@ class _Row:
     line: DraftLine | None
     recipient_name: str
     address: str
-    raw: dict[str, str]
+    # The row's cells under the header (the header's length at most).
+    cells: list[str]
 
 
 @dataclass
 class FileCheck:
-    """The first pass over an order file: every problem, and no row kept."""
+    """The check of an order file: every problem, and no row kept in memory."""
 
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -178,10 +178,11 @@ class FileCheck:
 
 
 class OrderFile:
-    """An order export read twice as a stream: `check()` finds every bad row without keeping
-    the rows, `drafts()` then yields the good orders one by one. An order's rows may lie
-    anywhere in the file; only each order number's last row (and seller) is remembered, which
-    is what grouping them needs.
+    """An order export read once as a stream: `check()` finds every bad row and keeps the
+    checked rows on disk (`OrderRows`), `drafts()` then yields the good orders one by one from
+    there. An order's rows may lie anywhere in the file; grouping them happens on disk, so the
+    memory an import needs does not grow with the file. Close it (or use it in a `with`) to
+    delete the rows.
 
     Raises ChannelError (bad_file) when the file as a whole is unreadable or lacks a needed
     column; TableError of a row deep in the file surfaces as bad_file too."""
@@ -189,20 +190,24 @@ class OrderFile:
     def __init__(
         self,
         *,
-        data: bytes,
+        upload: IO[bytes],
         filename: str,
         products: QuerySet[Product],
         columns: Mapping[str, list[str]] | None = None,
     ) -> None:
-        self.data, self.filename = data, filename
+        self.filename = filename
         merged = {
             name: [*(columns or {}).get(name, []), *names]
             for name, names in DEFAULT_COLUMNS.items()
         }
-        rows = self._rows()
-        header = next(rows, None)
+        # The header now, the other rows by check().
+        self._rows = self._table(upload)
+        header = next(self._rows, None)
         if header is None:
             raise ChannelError(ChannelErrorCode.BAD_FILE, _("%(f)s is empty.") % {"f": filename})
+        # Cells under no name are in no order's record; a file may have thousands of them.
+        while header and not header[-1]:
+            header.pop()
         self.header = header
         self.at = _locate(header, merged)
         missing = [
@@ -218,16 +223,21 @@ class OrderFile:
                 field="file",
             )
         self.index = ProductIndex(products)
-        # Order number -> its last row and its seller, packed in one int (a pair would cost a
-        # tuple per order of a large file): row << SELLER_BITS | the seller's slot, slot 0
-        # for none yet. Filled by check().
-        self._orders: dict[str, int] = {}
-        self._slots: dict[int, int] = {}
-        self._left_out: set[str] = set()
+        self._stored = OrderRows(width=len(header))
 
-    def _rows(self) -> Iterator[list[str]]:
+    def __enter__(self) -> OrderFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._rows.close()
+        self._stored.close()
+
+    def _table(self, upload: IO[bytes]) -> Generator[list[str], None, None]:
         try:
-            yield from iter_table(self.data, self.filename, FILE_LIMITS)
+            yield from iter_table(upload, self.filename, FILE_LIMITS)
         except TableError as error:
             where = _("row %(row)d: ") % {"row": error.row} if error.row else ""
             raise ChannelError(
@@ -236,26 +246,8 @@ class OrderFile:
                 field="file",
             ) from error
 
-    def _read(
-        self, problems: list[Problem], notes: list[str], *, raw: bool = True
-    ) -> Iterator[_Row]:
-        """Each non-empty row, checked; a row with a problem has no line. Without `raw` the
-        rows' cells are not kept (the first pass needs only their checks)."""
-        rows = self._rows()
-        next(rows)
-        for number, cells in enumerate(rows, start=2):
-            if not any(cells):
-                continue
-            yield self._row(number, cells, problems, notes, raw=raw)
-
     def _row(
-        self,
-        number: int,
-        cells: list[str],
-        problems: list[Problem],
-        notes: list[str],
-        *,
-        raw: bool = True,
+        self, number: int, cells: list[str], problems: list[Problem], notes: list[str]
     ) -> _Row:
         width = len(cells)
         # Our field -> its cell, stripped ("" when the column is absent or the row short).
@@ -292,72 +284,83 @@ class OrderFile:
             line if len(problems) == problems_before else None,
             value.get("recipient_name", ""),
             value.get("address", ""),
-            {name: cell for name, cell in zip(self.header, cells, strict=False) if name}
-            if raw
-            else {},
+            cells[: len(self.header)],
         )
 
-    def check(self) -> FileCheck:
-        """The first pass: every bad row named; an order with a bad row, or with products of
-        several sellers, is left out whole."""
-        result = FileCheck()
-        bad: set[str] = set()
-        mixed: set[str] = set()
-        for row in self._read(result.problems, result.notes, raw=False):
+    def _checked(self, result: FileCheck) -> Iterator[tuple[object, ...]]:
+        """Each non-empty row with an order number, checked, as it is stored; its problems
+        and notes go to `result`."""
+        for number, cells in enumerate(self._rows, start=2):
+            if not any(cells):
+                continue
+            row = self._row(number, cells, result.problems, result.notes)
             if not row.external_id:
                 continue
-            slot = self._orders.get(row.external_id, 0) & SELLER_MASK
-            if row.line is None:
-                bad.add(row.external_id)
-            else:
-                result.product_ids.add(row.line.product.pk)
-                seller = self._slots.setdefault(row.line.product.seller_id, len(self._slots) + 1)
-                if not slot:
-                    slot = seller
-                elif slot != seller:
-                    mixed.add(row.external_id)
-            self._orders[row.external_id] = row.position << SELLER_BITS | slot
-        mixed -= bad
-        if mixed:
-            # Rare: a third pass names every row of such an order.
-            for row in self._read([], [], raw=False):
-                if row.external_id in mixed:
-                    result.problems.append(
-                        Problem(
-                            row.position,
-                            FIELD_LABELS["sku"],
-                            _(
-                                "Order %(number)s holds products of several sellers; "
-                                "import it per seller."
-                            )
-                            % {"number": row.external_id},
-                        )
-                    )
-        self._left_out = bad | mixed
-        result.bad_orders = len(self._left_out)
+            line = row.line
+            product, price = (line.product, line.unit_price) if line else (None, None)
+            if product is not None:
+                result.product_ids.add(product.pk)
+            yield (
+                row.position,
+                row.external_id,
+                product.pk if product else None,
+                product.seller_id if product else None,
+                str(line.quantity) if line else None,
+                None if price is None else str(price),
+                row.recipient_name,
+                row.address,
+                *row.cells,
+            )
+
+    def check(self) -> FileCheck:
+        """The pass over the file: every bad row named; an order with a bad row, or with
+        products of several sellers, is left out whole."""
+        result = FileCheck()
+        self._stored.add(self._checked(result))
+        self._stored.group()
+        for position, external_id in self._stored.mixed_rows():
+            result.problems.append(
+                Problem(
+                    position,
+                    FIELD_LABELS["sku"],
+                    _("Order %(number)s holds products of several sellers; import it per seller.")
+                    % {"number": external_id},
+                )
+            )
+        result.bad_orders = self._stored.left_out()
         result.problems.sort(key=lambda problem: problem.position)
         return result
 
     def drafts(self) -> Iterator[OrderDraft]:
-        """The second pass: each good order once its last row is read (after check())."""
-        pending: dict[str, list[_Row]] = defaultdict(list)
-        for row in self._read([], []):
-            if not row.external_id or row.external_id in self._left_out:
-                continue
-            rows = pending[row.external_id]
-            rows.append(row)
-            if self._orders[row.external_id] >> SELLER_BITS != row.position:
-                continue
-            del pending[row.external_id]
+        """The good orders, each as a single pass would complete it: in the order of their
+        last rows (after check())."""
+        for external_id, group in itertools.groupby(
+            self._stored.good_rows(), key=lambda row: row.external_id
+        ):
+            rows = list(group)
             first = rows[0]
             yield OrderDraft(
-                external_id=row.external_id,
-                lines=[row.line for row in rows if row.line is not None],
+                external_id=external_id,
+                lines=[self._line(row) for row in rows],
                 recipient_name=first.recipient_name,
                 address=first.address,
-                raw=[row.raw for row in rows],
+                raw=[self._raw(row.cells) for row in rows],
                 positions=[row.position for row in rows],
             )
+
+    def _line(self, row: GoodRow) -> DraftLine:
+        return DraftLine(
+            self.index.by_id[row.product_id],
+            Decimal(row.quantity),
+            None if row.unit_price is None else Decimal(row.unit_price),
+        )
+
+    def _raw(self, cells: tuple[str | None, ...]) -> dict[str, str]:
+        return {
+            name: cell
+            for name, cell in zip(self.header, cells, strict=True)
+            if name and cell is not None
+        }
 
 
 def read_order_json(*, orders: Any, products: QuerySet[Product]) -> ParsedOrders:

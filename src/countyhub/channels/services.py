@@ -110,26 +110,27 @@ def import_order_file(
     line, for the whole county). A file with a bad row imports nothing, unless
     `skip_bad_rows`: then the orders without a bad row are imported and the others named.
 
-    The file is read twice as a stream: first every row is checked (nothing written), then
-    the good orders are written in chunks inside one transaction."""
+    `upload` is a seekable binary file, read once as a stream: every row is checked (nothing
+    written) and kept on disk, then the good orders are written in chunks inside one
+    transaction. Its memory does not grow with the file's size."""
     profile = getattr(channel, "import_profile", None)
-    order_file = OrderFile(
-        data=upload.read(),
+    with OrderFile(
+        upload=upload,
         filename=filename,
         products=own_products(actor, channel),
         columns=profile.columns if profile else None,
-    )
-    check = order_file.check()
-    report = FileImportReport(problems=check.problems, notes=check.notes)
-    if check.problems and not skip_bad_rows:
-        report.refused = True
-        return report
-    result = _import(
-        channel=channel,
-        actor=actor,
-        chunks=_read_ahead(order_file.drafts()),
-        product_ids=check.product_ids,
-    )
+    ) as order_file:
+        check = order_file.check()
+        report = FileImportReport(problems=check.problems, notes=check.notes)
+        if check.problems and not skip_bad_rows:
+            report.refused = True
+            return report
+        result = _import(
+            channel=channel,
+            actor=actor,
+            chunks=_read_ahead(order_file.drafts()),
+            product_ids=check.product_ids,
+        )
     report.imported, report.existing, report.skipped = (
         result.imported,
         result.existing,

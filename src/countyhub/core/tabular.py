@@ -27,8 +27,9 @@ MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_XLSX_RATIO = 100
-# Bytes decoded at a time when checking a file's encoding.
-DECODE_PIECE = 1 << 20
+# Bytes decoded at a time when checking a file's encoding: their text is the memory the check
+# needs, whatever the file's size.
+DECODE_PIECE = 1 << 16
 
 CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
 BOMS = (
@@ -56,45 +57,54 @@ class Limits:
 
 def read_table(upload: IO[bytes], filename: str, limits: Limits | None = None) -> list[list[str]]:
     """The rows of a .csv or .xlsx as lists of stripped strings (header included)."""
-    return list(iter_table(upload.read(), filename, limits))
+    return list(iter_table(io.BytesIO(upload.read()), filename, limits))
 
 
-def iter_table(data: bytes, filename: str, limits: Limits | None = None) -> Iterator[list[str]]:
-    """The rows of `data` one at a time, with the same checks as read_table: a large file is
-    read in one pass without its rows held in memory (call it again for a second pass). The
-    file's name is checked at once, everything else as the rows come."""
+def iter_table(
+    upload: IO[bytes], filename: str, limits: Limits | None = None
+) -> Iterator[list[str]]:
+    """The rows of `upload` (a seekable binary file, read from where it stands) one at a time,
+    with the same checks as read_table: a large file is read in one pass without its bytes or
+    its rows held in memory. The file's name is checked at once, everything else as the rows
+    come; the file is left open."""
     limits = limits or Limits()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(data, limits)
+        return _read_xlsx(upload, limits)
     if name.endswith(".csv"):
-        return _read_csv(data, limits)
+        return _read_csv(upload, limits)
     raise TableError(0, 0, _("Upload a .csv or .xlsx file."))
 
 
-def detect_encoding(data: bytes) -> str:
-    """The file's encoding (see the module's rule), checked piece by piece so that the text
-    is never held whole; TableError if it is no text we know."""
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            if not _decodes(data, encoding):
-                raise TableError(0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding})
+def detect_encoding(upload: IO[bytes]) -> str:
+    """The encoding of `upload` from where it stands (see the module's rule), checked piece by
+    piece so that the text is never held whole; the file is put back where it stood.
+    TableError if it is no text we know."""
+    start = upload.tell()
+    try:
+        head = upload.read(len(codecs.BOM_UTF8))
+        for bom, encoding in BOMS:
+            if head.startswith(bom):
+                if not _decodes(upload, start, encoding):
+                    raise TableError(0, 0, _("The file is not valid %(enc)s.") % {"enc": encoding})
+                return encoding
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                decoder = codecs.getincrementaldecoder(encoding)()
+                binary = False
+                for piece in _pieces(upload, start):
+                    text = decoder.decode(piece)
+                    if CONTROL & set(text):
+                        binary = True
+                        break
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            if binary:
+                break
             return encoding
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            decoder = codecs.getincrementaldecoder(encoding)()
-            binary = False
-            for start in range(0, len(data), DECODE_PIECE):
-                text = decoder.decode(data[start : start + DECODE_PIECE])
-                if CONTROL & set(text):
-                    binary = True
-                    break
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        if binary:
-            break
-        return encoding
+    finally:
+        upload.seek(start)
     raise TableError(
         0,
         0,
@@ -102,20 +112,28 @@ def detect_encoding(data: bytes) -> str:
     )
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
+def _pieces(upload: IO[bytes], start: int) -> Iterator[bytes]:
+    """The bytes of `upload` from `start` on, DECODE_PIECE at a time."""
+    upload.seek(start)
+    while piece := upload.read(DECODE_PIECE):
+        yield piece
+
+
+def _decodes(upload: IO[bytes], start: int, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        for start in range(0, len(data), DECODE_PIECE):
-            decoder.decode(data[start : start + DECODE_PIECE])
+        for piece in _pieces(upload, start):
+            decoder.decode(piece)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
 
 
-def _read_csv(data: bytes, limits: Limits) -> Iterator[list[str]]:
-    encoding = detect_encoding(data)
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+def _read_csv(upload: IO[bytes], limits: Limits) -> Iterator[list[str]]:
+    encoding = detect_encoding(upload)
+    text = io.TextIOWrapper(upload, encoding=encoding, newline="")
+    reader = csv.reader(text)
     count = 0
     try:
         for row in reader:
@@ -126,6 +144,11 @@ def _read_csv(data: bytes, limits: Limits) -> Iterator[list[str]]:
         raise TableError(
             reader.line_num, 0, _("Not readable as CSV: %(e)s") % {"e": error}
         ) from error
+    finally:
+        # A dropped wrapper closes its file: the caller's file stays the caller's (unless the
+        # caller closed it already, before dropping an unfinished reading).
+        if not text.closed:
+            text.detach()
 
 
 def _check_row(row: list[str], number: int, rows_so_far: int, limits: Limits) -> None:
@@ -145,10 +168,12 @@ def _check_row(row: list[str], number: int, rows_so_far: int, limits: Limits) ->
             )
 
 
-def _read_xlsx(data: bytes, limits: Limits) -> Iterator[list[str]]:
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+def _read_xlsx(upload: IO[bytes], limits: Limits) -> Iterator[list[str]]:
+    start = upload.tell()
+    if not zipfile.is_zipfile(upload):
         raise TableError(0, 0, _("This .xlsx file is damaged or not an Excel file."))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    upload.seek(start)
+    with zipfile.ZipFile(upload) as archive:
         members = archive.infolist()
     expanded = sum(member.file_size for member in members)
     packed = max(1, sum(member.compress_size for member in members))
@@ -156,8 +181,9 @@ def _read_xlsx(data: bytes, limits: Limits) -> Iterator[list[str]]:
         raise TableError(0, 0, _("This .xlsx file expands too much to be read safely."))
     from openpyxl import load_workbook
 
+    upload.seek(start)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(upload, read_only=True, data_only=True)
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise TableError(0, 0, _("This .xlsx file is damaged or not an Excel file.")) from error
     sheet = workbook.worksheets[0]
