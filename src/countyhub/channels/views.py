@@ -19,7 +19,14 @@ from countyhub.catalog.models import Product
 from countyhub.channels import feeds, import_job, policies, procurement, selectors, services
 from countyhub.channels.errors import ChannelError
 from countyhub.channels.forms import ListingForm
-from countyhub.channels.models import Channel, ChannelKind, FeedFormat, Listing, StockSync
+from countyhub.channels.models import (
+    Channel,
+    ChannelKind,
+    FeedFormat,
+    Listing,
+    StockSync,
+    StockSyncVia,
+)
 from countyhub.core import import_jobs
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
@@ -153,7 +160,9 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
     )
     context["orders"] = list(selectors.channel_orders(channel=channel, products=products)[:20])
     context["last_sync"] = (
-        StockSync.objects.filter(channel=channel, seller__in=products.values("seller_id"))
+        StockSync.objects.filter(
+            channel=channel, seller__in=products.values("seller_id"), via=StockSyncVia.FILE
+        )
         .order_by("-synced_at")
         .first()
     )
