@@ -331,7 +331,7 @@ def stock_push_page(request: HttpRequest, county_slug: str, code: str) -> HttpRe
         request.POST if request.method == "POST" and action == "save" else None,
         initial={"url": channel.stock_push_url},
     )
-    secret = None
+    secret = error = None
     if request.method == "POST":
         if action == "push" and channel.stock_push_url:
             job = stock_push.start_push(actor=request.user, channel=channel)
@@ -346,9 +346,16 @@ def stock_push_page(request: HttpRequest, county_slug: str, code: str) -> HttpRe
                 messages.success(request, _("Stock push saved."))
                 return redirect("channels:stock_push", channel.county.slug, channel.code)
         elif action != "save":
-            form.add_error(None, _("Set the stock push URL first."))
-    context = {"channel": channel, "county": channel.county, "form": form, "secret": secret}
-    return render(request, "channels/stock_push.html", context, status=400 if form.errors else 200)
+            error = _("Set the stock push URL first.")
+    context = {
+        "channel": channel,
+        "county": channel.county,
+        "form": form,
+        "secret": secret,
+        "error": error,
+    }
+    status = 400 if error or form.errors else 200
+    return render(request, "channels/stock_push.html", context, status=status)
 
 
 @login_required
