@@ -387,6 +387,19 @@ COUNTYHUB_TRACKING_URLS = json.loads(
         json.dumps({"顺丰": "https://www.sf-express.com/chn/sc/waybill/list?waybillNo={number}"}),
     )
 )
+# Stock push to each channel's endpoint (countyhub.channels.services.push_stock, every 5 minutes
+# by `countyhub beat`): each POST waits at most this many seconds for the answer. Endpoints must be
+# https, except plain http to the hosts listed here (comma-separated names or addresses, e.g. an
+# ERP middleware on the county's LAN): by default the loopback in development and tests, none
+# in production.
+COUNTYHUB_STOCK_PUSH_TIMEOUT = float(os.environ.get("COUNTYHUB_STOCK_PUSH_TIMEOUT", "5"))
+COUNTYHUB_STOCK_PUSH_HTTP_HOSTS = [
+    host.strip().lower()
+    for host in os.environ.get(
+        "COUNTYHUB_STOCK_PUSH_HTTP_HOSTS", "127.0.0.1,localhost,::1" if DEBUG else ""
+    ).split(",")
+    if host.strip()
+]
 # A seller hears of a product's stock running low below this, unless they set their own.
 COUNTYHUB_LOW_STOCK_THRESHOLD = os.environ.get("COUNTYHUB_LOW_STOCK_THRESHOLD", "5")
 # A failed message is retried after 1, 2, 4, 8 minutes..., at most this many times.

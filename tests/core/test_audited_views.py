@@ -1118,6 +1118,26 @@ DRIVEN: dict[str, list[Post]] = {
             "seller_staff", lambda site: f"/c/{_county(site)}/channels/taobao/stock/", status=(200,)
         )
     ],
+    "channels:stock_push": [
+        # The URL set, the secret made and shown (200), a new secret, then a push queued.
+        Post(
+            "county_admin",
+            lambda site: f"/c/{_county(site)}/channels/taobao/stock-push/",
+            lambda site: {"action": "save", "url": "https://erp.example.cn/push"},
+            status=(200,),
+        ),
+        Post(
+            "county_admin",
+            lambda site: f"/c/{_county(site)}/channels/taobao/stock-push/",
+            lambda site: {"action": "secret"},
+            status=(200,),
+        ),
+        Post(
+            "county_admin",
+            lambda site: f"/c/{_county(site)}/channels/taobao/stock-push/",
+            lambda site: {"action": "push"},
+        ),
+    ],
     "api:cancel_order": [
         Post(
             "buyer",

@@ -1,4 +1,5 @@
-"""The listing form: one product on one channel, saved through services.save_listing."""
+"""The listing form (one product on one channel, saved through services.save_listing) and the
+stock push form (where a channel's stock is pushed, saved through stock_push.set_push_url)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from countyhub.channels.models import Channel, Listing, ListingStatus
+from countyhub.channels.stock_push import check_push_url
 from countyhub.core.numbers import plain_number
 
 
@@ -62,3 +64,17 @@ class ListingForm(forms.Form):
         if data.get("status") == ListingStatus.REJECTED and not data.get("rejection_reason"):
             self.add_error("rejection_reason", _("Say why the platform rejected the listing."))
         return data
+
+
+class StockPushForm(forms.Form):
+    url = forms.URLField(
+        label=_("stock push URL"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[check_push_url],
+        help_text=_(
+            "Where this channel's sellable quantities are POSTed every 5 minutes, signed with "
+            "the secret (your ERP middleware or platform bridge). Empty: no push."
+        ),
+    )

@@ -95,6 +95,31 @@ class Channel(CountyScoped):
         verbose_name=_("buyer account of imported orders"),
     )
 
+    # Stock push (services.push_stock): every few minutes the sellable quantities that changed
+    # are POSTed, signed with the secret (HMAC-SHA256), to an endpoint the county runs or
+    # subscribes to (a seller's ERP middleware, a platform bridge). The secret is kept as it is:
+    # signing needs it. Only county administrators see it, once, when it is made.
+    stock_push_url = models.URLField(
+        _("stock push URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Empty: no stock is pushed. https, or http to a host the server allows."),
+    )
+    stock_push_secret = models.CharField(
+        _("stock push secret"), max_length=64, blank=True, editable=False
+    )
+    # The last push that sent something: when, the endpoint's HTTP status (None: no answer),
+    # what went wrong ("" when every seller's quantities were taken) and how many were taken.
+    stock_pushed_at = models.DateTimeField(_("last stock push"), null=True, blank=True)
+    stock_push_status = models.PositiveSmallIntegerField(
+        _("HTTP status of the last stock push"), null=True, blank=True
+    )
+    stock_push_error = models.CharField(_("stock push error"), max_length=300, blank=True)
+    stock_push_sent = models.PositiveIntegerField(_("quantities pushed"), default=0)
+    # One push of a channel at a time (the period's and a "push now"), so that no older
+    # quantity reaches the endpoint after a newer one; a push that died frees it at this time.
+    stock_push_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("sales channel")
         verbose_name_plural = _("sales channels")
@@ -270,9 +295,16 @@ class FeedTemplate(TimestampedModel):
         return f"{self.channel.code}: {self.format}"
 
 
+class StockSyncVia(models.TextChoices):
+    FILE = "file", _("stock file")
+    PUSH = "push", _("stock push")
+
+
 class StockSync(models.Model):
-    """One stock file or API read handed to a channel: what it could sell of each product then
-    ({product id: quantity}), so the next sync says what changed since."""
+    """One stock file or push handed to a channel: what it could sell of each product then
+    ({product id: quantity}), so the next sync says what changed since. Files and pushes are
+    counted apart (`via`): each reaches a different receiver, so each says what changed since
+    its own last one."""
 
     channel = models.ForeignKey(
         Channel, on_delete=models.CASCADE, related_name="stock_syncs", verbose_name=_("channel")
@@ -282,6 +314,9 @@ class StockSync(models.Model):
     )
     synced_at = models.DateTimeField(_("synced at"))
     quantities = models.JSONField(_("quantities"), default=dict)
+    via = models.CharField(
+        _("handed over as"), max_length=10, choices=StockSyncVia.choices, default=StockSyncVia.FILE
+    )
 
     class Meta:
         verbose_name = _("stock sync")

@@ -10,11 +10,19 @@ from typing import Any
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
 
-from countyhub.catalog.models import Product, SellerHousehold
+from countyhub.catalog.models import Product, Seller, SellerHousehold
 from countyhub.channels import hooks
-from countyhub.channels.models import Channel, ChannelKind, ChannelOrder, Listing, ListingStatus
+from countyhub.channels.models import (
+    Channel,
+    ChannelKind,
+    ChannelOrder,
+    Listing,
+    ListingStatus,
+    StockSync,
+)
 from countyhub.core.models import County
 from countyhub.core.money import CNY
+from countyhub.core.numbers import plain_number
 from countyhub.shop.models import Order, OrderLine
 from countyhub.shop.selectors import (
     NET_LINE_IN_ORDER_CURRENCY,
@@ -67,6 +75,48 @@ def channel_stock(*, channel: Channel, products: QuerySet[Product]) -> list[Chan
             )
         )
     return items
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product_id: int
+    product_name: str
+    before: str | None  # None: not in the last sync
+    now: str
+
+
+@dataclass(frozen=True)
+class StockSinceLastSync:
+    listings: list[Listing]  # the seller's on the channel, by product id, with their products
+    quantities: dict[str, str]  # product id -> what the channel may sell now (plain number)
+    last: StockSync | None
+    changes: list[StockChange]
+
+
+def stock_since_last_sync(*, channel: Channel, seller: Seller, via: str) -> StockSinceLastSync:
+    """What `seller` may sell on `channel` now, and what changed since the last sync handed
+    over `via` (a file or a push; everything when there was none). The stock file and the
+    stock push both hand over these quantities."""
+    items = channel_stock(channel=channel, products=Product.objects.filter(seller=seller))
+    listings = {
+        listing.product_id: listing
+        for listing in Listing.objects.filter(
+            channel=channel, product_id__in=[item.product_id for item in items]
+        ).select_related("product")
+    }
+    last = StockSync.objects.filter(channel=channel, seller=seller, via=via).first()
+    before = last.quantities if last else {}
+    quantities = {str(item.product_id): plain_number(item.sellable) for item in items}
+    return StockSinceLastSync(
+        listings=[listings[item.product_id] for item in items],
+        quantities=quantities,
+        last=last,
+        changes=[
+            StockChange(item.product_id, item.product_name, before.get(key), quantities[key])
+            for item in items
+            if before.get(key := str(item.product_id)) != quantities[key]
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -42,17 +42,17 @@ from countyhub.channels.models import (
     Listing,
     ListingStatus,
     StockSync,
+    StockSyncVia,
 )
 from countyhub.channels.policies import own_products
 from countyhub.channels.pricing import rule_price
 from countyhub.channels.procurement import check_may_list
-from countyhub.channels.selectors import SELLING, channel_stock
+from countyhub.channels.selectors import SELLING, StockChange, stock_since_last_sync
 from countyhub.core.audit import record_audit
 from countyhub.core.bulk import BulkTable
 from countyhub.core.local_time import local_date
 from countyhub.core.models import AuditEntry, County
 from countyhub.core.money import CNY, quantize_cny
-from countyhub.core.numbers import plain_number
 from countyhub.core.spreadsheets import SafeCsvWriter
 from countyhub.shop import allocation
 from countyhub.shop.models import (
@@ -597,14 +597,6 @@ def save_listing(
     return listing
 
 
-@dataclass(frozen=True)
-class StockChange:
-    product_id: int
-    product_name: str
-    before: str | None  # None: not in the last sync
-    now: str
-
-
 @dataclass
 class StockSyncResult:
     sync: StockSync
@@ -617,43 +609,35 @@ class StockSyncResult:
 def sync_stock(*, channel: Channel, seller: Seller, actor: Any) -> StockSyncResult:
     """The seller's stock file for `channel` (商家编码, platform id, quantity it may sell now),
     recorded so that the next sync lists what changed since this one."""
-    items = {
-        item.product_id: item
-        for item in channel_stock(channel=channel, products=Product.objects.filter(seller=seller))
-    }
-    listings = {
-        listing.product_id: listing
-        for listing in Listing.objects.filter(
-            channel=channel, product_id__in=list(items)
-        ).select_related("product")
-    }
-    last = StockSync.objects.filter(channel=channel, seller=seller).first()
-    before = last.quantities if last else {}
-    now = {str(pk): plain_number(item.sellable) for pk, item in items.items()}
-    changes = [
-        StockChange(pk, items[pk].product_name, before.get(str(pk)), quantity)
-        for pk, quantity in ((int(key), value) for key, value in now.items())
-        if before.get(str(pk)) != quantity
-    ]
+    state = stock_since_last_sync(channel=channel, seller=seller, via=StockSyncVia.FILE)
     sync = StockSync.objects.create(
-        channel=channel, seller=seller, synced_at=timezone.now(), quantities=now
+        channel=channel,
+        seller=seller,
+        synced_at=timezone.now(),
+        quantities=state.quantities,
+        via=StockSyncVia.FILE,
     )
     record_audit(
         actor=actor,
         action="channel.stock_synced",
         target=sync,
         county=channel.county,
-        changes={"channel": channel.code, "seller": seller.pk, "changed": len(changes)},
+        changes={"channel": channel.code, "seller": seller.pk, "changed": len(state.changes)},
     )
     out = io.StringIO(newline="")
     writer = SafeCsvWriter(out, lineterminator="\r\n")
     writer.writerow(["商家编码", "数字ID", "可售数量"])
-    for pk in items:
-        listing = listings[pk]
-        writer.writerow([listing.product.seller_sku, listing.external_id, now[str(pk)]])
+    for listing in state.listings:
+        writer.writerow(
+            [
+                listing.product.seller_sku,
+                listing.external_id,
+                state.quantities[str(listing.product_id)],
+            ]
+        )
     return StockSyncResult(
         sync=sync,
-        previous_at=last.synced_at if last else None,
-        changes=changes,
+        previous_at=state.last.synced_at if state.last else None,
+        changes=state.changes,
         file=out.getvalue().encode("utf-8-sig"),
     )

@@ -20,4 +20,9 @@ urlpatterns = [
     ),
     path("c/<slug:county_slug>/channels/<slug:code>/feed/<slug:fmt>/", views.feed, name="feed"),
     path("c/<slug:county_slug>/channels/<slug:code>/stock/", views.stock_file, name="stock"),
+    path(
+        "c/<slug:county_slug>/channels/<slug:code>/stock-push/",
+        views.stock_push_page,
+        name="stock_push",
+    ),
 ]

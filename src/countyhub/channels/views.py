@@ -1,7 +1,7 @@
 """The sellers' channel pages: channels overview, one channel (listings, what it may sell,
-order import queued as a background job whose page names the bad rows, feed and stock files).
-County administrators see every seller's; a seller only its own. A channel a user may not see
-is 404."""
+order import queued as a background job whose page names the bad rows, feed and stock files),
+and the channel's stock push, which only county administrators see and set. County
+administrators see every seller's; a seller only its own. A channel a user may not see is 404."""
 
 from __future__ import annotations
 
@@ -9,17 +9,33 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from countyhub.catalog.models import Product
-from countyhub.channels import feeds, import_job, policies, procurement, selectors, services
+from countyhub.channels import (
+    feeds,
+    import_job,
+    policies,
+    procurement,
+    selectors,
+    services,
+    stock_push,
+)
 from countyhub.channels.errors import ChannelError
-from countyhub.channels.forms import ListingForm
-from countyhub.channels.models import Channel, ChannelKind, FeedFormat, Listing, StockSync
+from countyhub.channels.forms import ListingForm, StockPushForm
+from countyhub.channels.models import (
+    Channel,
+    ChannelKind,
+    FeedFormat,
+    Listing,
+    StockSync,
+    StockSyncVia,
+)
 from countyhub.core import import_jobs
 from countyhub.core.local_time import local_date
 from countyhub.core.models import County
@@ -134,7 +150,11 @@ def sales_csv(request: HttpRequest, county_slug: str) -> HttpResponse:
 def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpResponse:
     channel = _channel(request, county_slug, code)
     products = policies.own_products(request.user, channel)
-    context: dict[str, object] = {"channel": channel, "county": channel.county}
+    context: dict[str, object] = {
+        "channel": channel,
+        "county": channel.county,
+        "is_admin": is_county_admin(request.user, channel.county),
+    }
     if request.method == "POST":
         upload = request.FILES.get("file")
         problem = import_jobs.table_upload_problem(upload)
@@ -153,7 +173,9 @@ def channel_page(request: HttpRequest, county_slug: str, code: str) -> HttpRespo
     )
     context["orders"] = list(selectors.channel_orders(channel=channel, products=products)[:20])
     context["last_sync"] = (
-        StockSync.objects.filter(channel=channel, seller__in=products.values("seller_id"))
+        StockSync.objects.filter(
+            channel=channel, seller__in=products.values("seller_id"), via=StockSyncVia.FILE
+        )
         .order_by("-synced_at")
         .first()
     )
@@ -294,6 +316,46 @@ def stock_file(request: HttpRequest, county_slug: str, code: str) -> HttpRespons
     response = HttpResponse(result.file, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{channel.code}-stock.csv"'
     return response
+
+
+@never_cache  # the page may show the secret: no browser or proxy keeps a copy
+@login_required
+def stock_push_page(request: HttpRequest, county_slug: str, code: str) -> HttpResponse:
+    """County administrators: where the channel's stock is pushed, its secret (shown once, when
+    made), the last push's outcome, and a push now (a background job). Sellers may not."""
+    channel = _channel(request, county_slug, code)
+    if not is_county_admin(request.user, channel.county):
+        raise PermissionDenied
+    action = request.POST.get("action", "save")
+    form = StockPushForm(
+        request.POST if request.method == "POST" and action == "save" else None,
+        initial={"url": channel.stock_push_url},
+    )
+    secret = error = None
+    if request.method == "POST":
+        if action == "push" and channel.stock_push_url:
+            job = stock_push.start_push(actor=request.user, channel=channel)
+            return redirect("job", job_id=job.pk)
+        if action == "secret" and channel.stock_push_url:
+            secret = stock_push.renew_push_secret(actor=request.user, channel=channel)
+        elif action == "save" and form.is_valid():
+            secret = stock_push.set_push_url(
+                actor=request.user, channel=channel, url=form.cleaned_data["url"]
+            )
+            if secret is None:
+                messages.success(request, _("Stock push saved."))
+                return redirect("channels:stock_push", channel.county.slug, channel.code)
+        elif action != "save":
+            error = _("Set the stock push URL first.")
+    context = {
+        "channel": channel,
+        "county": channel.county,
+        "form": form,
+        "secret": secret,
+        "error": error,
+    }
+    status = 400 if error or form.errors else 200
+    return render(request, "channels/stock_push.html", context, status=status)
 
 
 @login_required
