@@ -43,6 +43,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, connections, models, transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -548,6 +549,21 @@ def job_progress(job: Job) -> dict[str, Any]:
         if job.status == JobStatus.SUCCEEDED and "summary" not in job.result
         else "",
     }
+
+
+def job_file_response(job: Job) -> FileResponse:
+    """The file a succeeded job made (a label sheet, a report), as an attachment under the name
+    it was given, for the jobs page and the API alike; Http404 while there is none."""
+    if job.status != JobStatus.SUCCEEDED or not job.output_file:
+        raise Http404
+    response = FileResponse(
+        job.output_file.open("rb"),
+        as_attachment=True,
+        filename=job.output_name or "download",
+        content_type=job.output_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def reap_if_stale(job: Job) -> Job:
