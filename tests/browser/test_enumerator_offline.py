@@ -73,6 +73,18 @@ def _send_now(page) -> None:
     expect(box).to_have_attribute("data-rounds", str(rounds + 1))
 
 
+def _collect_page(browser, live_server):
+    """A phone's browser context, and its page of the enumerator's answers, logged in."""
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "survey-enumerator")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("#login")
+    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    return context, page
+
+
 def _fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -167,13 +179,7 @@ def test_an_answer_saved_offline_arrives_once(
     live_server, browser, collecting, gateway, screenshots
 ):
     household = collecting
-    context = browser.new_context(**PHONE, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "survey-enumerator")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("#login")
-    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    context, page = _collect_page(browser, live_server)
     expect(page.locator("#queue-count")).to_have_text("0")
     assert _fits_the_phone(page)
     # The service worker that keeps the page for offline reloads is in place.
@@ -245,13 +251,7 @@ def test_a_trigger_during_a_hanging_send_sends_again_once_it_ends(
     """The online event, "send now" or a new answer while a post hangs: once it ends, one more
     round (one, however many came) sends what is still queued, without waiting for another."""
     household = collecting
-    context = browser.new_context(**PHONE, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "survey-enumerator")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("#login")
-    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    context, page = _collect_page(browser, live_server)
     box = page.locator("#queue-box")
     expect(box).to_have_attribute("data-rounds", "1")
 
