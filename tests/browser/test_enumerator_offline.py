@@ -6,6 +6,7 @@ one answer (same instanceID, same XML)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -72,6 +73,18 @@ def _send_now(page) -> None:
     expect(box).to_have_attribute("data-rounds", str(rounds + 1))
 
 
+def _collect_page(browser, live_server):
+    """A phone's browser context, and its page of the enumerator's answers, logged in."""
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "survey-enumerator")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("#login")
+    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    return context, page
+
+
 def _fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -85,18 +98,37 @@ class Gateway:
     answers had slipped past Playwright's routes before. Cut here, no request gets by.
     "down": the network is back but the application is not running, the proxy answers 503 to the
     submission endpoint and no post reaches the application.
-    "loses answers": the application stores the post, the proxy's answer to the phone is a 504."""
+    "loses answers": the application stores the post, the proxy's answer to the phone is a 504.
+    "holds": a slow network, a post hangs until :meth:`release` says how the gateway then is."""
 
     OPEN, UNREACHABLE, DOWN, LOSES_ANSWERS = "open", "unreachable", "down", "loses answers"
+    HOLDS = "holds"
 
     def __init__(self, application: WSGIApplication) -> None:
         self.application = application
         self.mode = self.OPEN
+        self.holding = threading.Event()
+        self.released = threading.Event()
+
+    def hold(self) -> None:
+        self.holding.clear()
+        self.released.clear()
+        self.mode = self.HOLDS
+
+    def wait_until_holding(self) -> None:
+        assert self.holding.wait(timeout=10), "no post reached the gateway"
+
+    def release(self, mode: str) -> None:
+        self.mode = mode
+        self.released.set()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         submission = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith(
             "/collect/submit"
         )
+        if submission and self.mode == self.HOLDS:
+            self.holding.set()
+            self.released.wait(timeout=30)
         if not submission or self.mode == self.OPEN:
             return self.application(environ, start_response)
         if self.mode == self.LOSES_ANSWERS:
@@ -147,13 +179,7 @@ def test_an_answer_saved_offline_arrives_once(
     live_server, browser, collecting, gateway, screenshots
 ):
     household = collecting
-    context = browser.new_context(**PHONE, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "survey-enumerator")
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("#login")
-    page.goto(f"{live_server.url}/c/qingshan/surveys/collect/")
+    context, page = _collect_page(browser, live_server)
     expect(page.locator("#queue-count")).to_have_text("0")
     assert _fits_the_phone(page)
     # The service worker that keeps the page for offline reloads is in place.
@@ -164,8 +190,8 @@ def test_an_answer_saved_offline_arrives_once(
     _go_offline(context, gateway)
     _fill(page, household, "32000")
     expect(page.locator("#queue-count")).to_have_text("1")
-    # The round that tried to send it has ended: a round still running would ignore the online
-    # event below.
+    # The round that tried to send it has ended (the online event below is then the only one to
+    # start a round).
     expect(page.locator("#queue-box")).to_have_attribute("data-rounds", "2")
     expect(page.locator("#queue li")).to_have_count(1)
     screenshots(page, "queued-offline")
@@ -216,4 +242,41 @@ def test_an_answer_saved_offline_arrives_once(
     expect(page.locator("#queue-count")).to_have_text("0")
     assert Submission.objects.count() == 2
     screenshots(page, "sent")
+    context.close()
+
+
+def test_a_trigger_during_a_hanging_send_sends_again_once_it_ends(
+    live_server, browser, collecting, gateway
+):
+    """The online event, "send now" or a new answer while a post hangs: once it ends, one more
+    round (one, however many came) sends what is still queued, without waiting for another."""
+    household = collecting
+    context, page = _collect_page(browser, live_server)
+    box = page.locator("#queue-box")
+    expect(box).to_have_attribute("data-rounds", "1")
+
+    # The post hangs; the network comes back meanwhile; the post then fails (503).
+    gateway.hold()
+    _fill(page, household, "32000")
+    gateway.wait_until_holding()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    gateway.release(Gateway.DOWN)
+    expect(box).to_have_attribute("data-rounds", "3")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    assert not Submission.objects.exists()  # the second round met the server down too
+
+    # The post of the queued answer hangs; a new answer is saved, "send now" pressed twice.
+    gateway.hold()
+    page.click("#send-now")
+    gateway.wait_until_holding()
+    _fill(page, household, "18000")
+    page.click("#send-now")
+    page.click("#send-now")
+    gateway.release(Gateway.OPEN)
+    expect(page.locator("#queue-count")).to_have_text("0")
+    expect(box).to_have_attribute("data-rounds", "5")  # the round that hung, and one more
+    assert sorted(answer.answers["income"] for answer in Submission.objects.all()) == [
+        "18000",
+        "32000",
+    ]
     context.close()

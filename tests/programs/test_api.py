@@ -1,29 +1,10 @@
 """Programs in the JSON API: payouts per seller, KPIs, payout runs; the roles matrix."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 
-from countyhub.catalog.models import SellerHousehold
 from countyhub.programs.models import LedgerEntry
-from tests.api.conftest import ApiClient
-from tests.factories.catalog import HouseholdFactory
-from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
-
-
-@pytest.fixture
-def api_as(client):
-    return lambda user=None: ApiClient(client, user)
-
-
-@pytest.fixture
-def january(world):
-    budget = BudgetLineFactory(program__county=world.county, amount=Decimal("3.00"))
-    household = HouseholdFactory(county=world.county, registered_poor=True)
-    SellerHousehold.objects.create(seller=world.seller, household=household, link="employs")
-    RuleFactory(budget_line=budget, amount=Decimal("2.00"))
-    return [make_order(world.seller, day=datetime.date(2025, 1, d)) for d in (3, 4)]
 
 
 def test_admin_evaluates_and_approves_through_the_api(world, api_as, january):

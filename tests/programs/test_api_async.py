@@ -2,38 +2,16 @@
 ``Prefer: respond-async`` the evaluation is the payout page's job, answered 202 with the job's
 Location (GET /api/jobs/{id}, its starter's only); without it, 201 and the run as before."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.utils import timezone
 
-from countyhub.catalog.models import SellerHousehold
 from countyhub.core import jobs
 from countyhub.core.models import Job, Role
 from countyhub.programs.api import prefers_async
 from countyhub.programs.models import PayoutRun
-from tests.api.conftest import ApiClient
-from tests.factories.catalog import HouseholdFactory
 from tests.factories.core import MembershipFactory, UserFactory
-from tests.factories.programs import BudgetLineFactory, RuleFactory, make_order
 
 ASYNC = {"Prefer": "respond-async"}
-
-
-@pytest.fixture
-def api_as(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return lambda user=None: ApiClient(client, user)
-
-
-@pytest.fixture
-def january(world):
-    budget = BudgetLineFactory(program__county=world.county, amount=Decimal("3.00"))
-    household = HouseholdFactory(county=world.county, registered_poor=True)
-    SellerHousehold.objects.create(seller=world.seller, household=household, link="employs")
-    RuleFactory(budget_line=budget, amount=Decimal("2.00"))
-    return [make_order(world.seller, day=datetime.date(2025, 1, d)) for d in (3, 4)]
 
 
 def base(world):

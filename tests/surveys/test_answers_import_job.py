@@ -10,6 +10,7 @@ from django.utils import translation
 
 from countyhub.core import jobs
 from countyhub.core.models import Job, JobStatus
+from countyhub.surveys import import_job
 from countyhub.surveys.models import Submission
 from tests.analyses.support import wait_for
 from tests.conftest import requires_postgres
@@ -67,6 +68,18 @@ def test_in_process_a_good_export_is_imported_and_its_page_says_so(client, field
 @pytest.mark.django_db(transaction=True)
 def test_in_process_a_bad_export_fails_with_its_cells_and_saves_nothing(client, field):
     assert_refused(wait_for(post(client, field, BAD)))
+
+
+def test_the_job_refuses_a_starter_who_no_longer_reads_the_surveys(field):
+    analyst = field.world.users["analyst"]
+    upload = SimpleUploadedFile("kobo.csv", GOOD, "text/csv")
+    job = import_job.start(actor=analyst, questionnaire=field.questionnaire, upload=upload)
+    analyst.memberships.all().delete()
+    jobs.execute(job.pk, heartbeat=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == f"You may no longer import answers in {field.world.county.name}."
+    assert not Submission.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -205,14 +205,4 @@ def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
 )
 def get_job_file(request: HttpRequest, job_id: Id) -> FileResponse:
     """The file a succeeded job made (a label sheet, a report), under the name it was given."""
-    job = own_job(request, job_id)
-    if job.status != JobStatus.SUCCEEDED or not job.output_file:
-        raise Http404
-    response = FileResponse(
-        job.output_file.open("rb"),
-        as_attachment=True,
-        filename=job.output_name or "download",
-        content_type=job.output_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return jobs.job_file_response(own_job(request, job_id))

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import County, Job
 
 APPLIED = "applied"
@@ -41,22 +39,15 @@ def submit(
 ) -> Job:
     """Queue the import job of kind ``kind`` for ``upload`` (checked for size and type by its
     page), kept with the job, and audit the queueing as ``action``."""
-    with transaction.atomic():
-        job = jobs.submit(
-            kind,
-            inputs={**inputs, "filename": upload.name},
-            created_by=actor,
-            county=county,
-            input_file=upload,
-        )
-        record_audit(
-            actor=actor,
-            action=action,
-            target=job,
-            county=county,
-            changes={**(changes or {}), "file": upload.name, "size": upload.size},
-        )
-    return job
+    return jobs.submit_audited(
+        kind,
+        inputs={**inputs, "filename": upload.name},
+        actor=actor,
+        county=county,
+        action=action,
+        changes={**(changes or {}), "file": upload.name, "size": upload.size},
+        input_file=upload,
+    )
 
 
 def applied(job: Job) -> dict[str, Any] | None:

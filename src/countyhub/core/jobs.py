@@ -43,11 +43,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, connection, connections, models, transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from countyhub.core import metrics
-from countyhub.core.models import Job, JobStatus, job_output_path
+from countyhub.core.audit import record_audit
+from countyhub.core.models import County, Job, JobStatus, job_output_path
 from countyhub.core.observability import current_request_id, request_id_bound
 
 logger = logging.getLogger(__name__)
@@ -221,6 +223,33 @@ def submit(
     return job
 
 
+def submit_audited(
+    kind: str,
+    *,
+    inputs: dict[str, Any],
+    actor: Any,
+    county: County | None,
+    action: str,
+    changes: dict[str, Any],
+    target: models.Model | None = None,
+    input_file: UploadedFile | None = None,
+) -> Job:
+    """Queue a job started by ``actor`` (as :func:`submit`) and audit the queueing as
+    ``action``, in one transaction: there is an audit row if and only if there is a job. The
+    entry's target is ``target``, the record the job works on, with the job's id added to
+    ``changes``; without one, the job itself."""
+    with transaction.atomic():
+        job = submit(kind, inputs=inputs, created_by=actor, county=county, input_file=input_file)
+        record_audit(
+            actor=actor,
+            action=action,
+            target=job if target is None else target,
+            county=county,
+            changes=changes if target is None else {"job": job.pk, **changes},
+        )
+    return job
+
+
 def may_retry(job: Job, user: Any) -> bool:
     """A failed job is started again by the user who started it, if its kind allows it."""
     return (
@@ -234,8 +263,6 @@ def may_retry(job: Job, user: Any) -> bool:
 def retry(job: Job, *, actor: Any) -> bool:
     """Put a failed job back in the queue (a fresh set of attempts); False if it was not failed
     any more (a second click). The caller checks :func:`may_retry`."""
-    from countyhub.core.audit import record_audit
-
     with transaction.atomic():
         again = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
             status=JobStatus.QUEUED,
@@ -548,6 +575,21 @@ def job_progress(job: Job) -> dict[str, Any]:
         if job.status == JobStatus.SUCCEEDED and "summary" not in job.result
         else "",
     }
+
+
+def job_file_response(job: Job) -> FileResponse:
+    """The file a succeeded job made (a label sheet, a report), as an attachment under the name
+    it was given, for the jobs page and the API alike; Http404 while there is none."""
+    if job.status != JobStatus.SUCCEEDED or not job.output_file:
+        raise Http404
+    response = FileResponse(
+        job.output_file.open("rb"),
+        as_attachment=True,
+        filename=job.output_name or "download",
+        content_type=job.output_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def reap_if_stale(job: Job) -> Job:

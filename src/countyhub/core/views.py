@@ -31,7 +31,7 @@ from countyhub.core.forms import (
     wait_message,
 )
 from countyhub.core.health import OPTIONAL, readiness_checks
-from countyhub.core.models import Job, JobStatus
+from countyhub.core.models import Job
 from countyhub.core.selectors import email_verified
 from countyhub.core.services import sign_up, verify_email
 
@@ -238,14 +238,4 @@ def cancel_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
 @require_GET
 def job_file(request: HttpRequest, job_id: int) -> FileResponse:
     """The file a job made, as an attachment under the name it was given."""
-    job = _own_job(request, job_id)
-    if job.status != JobStatus.SUCCEEDED or not job.output_file:
-        raise Http404
-    response = FileResponse(
-        job.output_file.open("rb"),
-        as_attachment=True,
-        filename=job.output_name or "download",
-        content_type=job.output_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return jobs.job_file_response(_own_job(request, job_id))

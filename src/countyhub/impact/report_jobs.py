@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import County, Job, Role
 from countyhub.core.permissions import is_county_admin, roles_in
 from countyhub.impact.report import impact_report
@@ -33,16 +31,15 @@ def start_report_pdf(*, actor: Any, county: County, year: int) -> Job:
     """Queue the making of ``county``'s report of ``year`` as a PDF (the caller checked that
     ``actor`` may read the report)."""
     inputs = {"county": county.pk, "year": year}
-    with transaction.atomic():
-        job = jobs.submit(REPORT_PDF, inputs=inputs, created_by=actor, county=county)
-        record_audit(
-            actor=actor,
-            action="impact.report_pdf.started",
-            target=county,
-            county=county,
-            changes={"job": job.pk, "year": year},
-        )
-    return job
+    return jobs.submit_audited(
+        REPORT_PDF,
+        inputs=inputs,
+        actor=actor,
+        county=county,
+        action="impact.report_pdf.started",
+        target=county,
+        changes={"year": year},
+    )
 
 
 @jobs.handler(REPORT_PDF, label=gettext_lazy("Annual impact report (PDF)"))

@@ -3,6 +3,7 @@ imported (all rows or none)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -90,11 +91,15 @@ def record_figure(
     return save_with_audit(actor=actor, instance=figure, county=county)
 
 
-def read_figure_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
-    """The rows of a .csv or .xlsx with the columns of IMPORT_COLUMNS (header in row 1)."""
+def _read_rows(
+    upload: IO[bytes], filename: str, *, columns: Sequence[str], required: Sequence[str]
+) -> tuple[list[dict[str, str]], list[str], list[RowError]]:
+    """The rows of a .csv (UTF-8 or GB18030) or .xlsx by its header in row 1 (lower case), that
+    header, and what is wrong with it: columns not in ``columns``, or of ``required`` missing.
+    A file that cannot be read or is empty is rejected at once."""
     try:
         values = read_table(
-            upload, filename, Limits(rows=MAX_IMPORT_ROWS, columns=len(IMPORT_COLUMNS) + 5)
+            upload, filename, Limits(rows=MAX_IMPORT_ROWS, columns=len(columns) + 5)
         )
     except TableError as problem:
         place = _("file") if problem.column == 0 else _("column %(n)d") % {"n": problem.column}
@@ -102,15 +107,24 @@ def read_figure_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
     if not values:
         raise ImportRejectedError([RowError(1, _("header"), _("The file is empty."))])
     header = [name.strip().lower() for name in values[0]]
-    errors = [RowError(1, n, _("Unknown column.")) for n in header if n and n not in IMPORT_COLUMNS]
-    errors += [RowError(1, n, _("Missing column.")) for n in REQUIRED_COLUMNS if n not in header]
-    if errors:
-        raise ImportRejectedError(errors)
-    return [
+    errors = [RowError(1, n, _("Unknown column.")) for n in header if n and n not in columns]
+    errors += [RowError(1, n, _("Missing column.")) for n in required if n not in header]
+    rows = [
         dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
         for row in values[1:]
         if any(row)
     ]
+    return rows, header, errors
+
+
+def read_figure_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
+    """The rows of a .csv or .xlsx with the columns of IMPORT_COLUMNS (header in row 1)."""
+    rows, _header, errors = _read_rows(
+        upload, filename, columns=IMPORT_COLUMNS, required=REQUIRED_COLUMNS
+    )
+    if errors:
+        raise ImportRejectedError(errors)
+    return rows
 
 
 def _parse_row(row: dict[str, str], number: int, errors: list[RowError]) -> dict[str, Any] | None:
@@ -233,29 +247,14 @@ def delete_reference_price(*, actor: Any, reference: ReferencePrice) -> None:
 
 def read_price_rows(upload: IO[bytes], filename: str) -> list[dict[str, str]]:
     """The rows of a .csv (UTF-8 or GB18030) or .xlsx with the columns of PRICE_COLUMNS."""
-    try:
-        values = read_table(
-            upload, filename, Limits(rows=MAX_IMPORT_ROWS, columns=len(PRICE_COLUMNS) + 5)
-        )
-    except TableError as problem:
-        place = _("file") if problem.column == 0 else _("column %(n)d") % {"n": problem.column}
-        raise ImportRejectedError([RowError(problem.row, place, problem.message)]) from problem
-    if not values:
-        raise ImportRejectedError([RowError(1, _("header"), _("The file is empty."))])
-    header = [name.strip().lower() for name in values[0]]
-    errors = [RowError(1, n, _("Unknown column.")) for n in header if n and n not in PRICE_COLUMNS]
-    errors += [
-        RowError(1, n, _("Missing column.")) for n in REQUIRED_PRICE_COLUMNS if n not in header
-    ]
+    rows, header, errors = _read_rows(
+        upload, filename, columns=PRICE_COLUMNS, required=REQUIRED_PRICE_COLUMNS
+    )
     if "category" not in header and "product" not in header:
         errors.append(RowError(1, "category", _("Give a column category or product.")))
     if errors:
         raise ImportRejectedError(errors)
-    return [
-        dict(zip(header, row + [""] * (len(header) - len(row)), strict=False))
-        for row in values[1:]
-        if any(row)
-    ]
+    return rows
 
 
 class _Items:

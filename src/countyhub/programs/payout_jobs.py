@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import County, Job
 from countyhub.programs import incentives
 from countyhub.programs.errors import ProgramsError
@@ -24,17 +23,14 @@ JOB_KIND = "programs.payout_run"
 def start_evaluation(*, county: County, period: datetime.date, actor: Any) -> Job:
     """Queue the evaluation of `period`'s month; refuses at once what the job would refuse."""
     incentives.check_evaluation(county=county, period=period, actor=actor)
-    job = jobs.submit(
-        JOB_KIND, inputs={"period": period.isoformat()}, created_by=actor, county=county
-    )
-    record_audit(
+    return jobs.submit_audited(
+        JOB_KIND,
+        inputs={"period": period.isoformat()},
         actor=actor,
-        action="payout_run.requested",
-        target=job,
         county=county,
+        action="payout_run.requested",
         changes={"period": period.isoformat()},
     )
-    return job
 
 
 @jobs.handler(JOB_KIND, label=gettext_lazy("Payout run"))

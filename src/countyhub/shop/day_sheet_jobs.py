@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job
 from countyhub.shop import policies
 from countyhub.shop.day_sheet import day_sheet_pdf
@@ -26,16 +24,15 @@ def start_day_sheet_pdf(*, actor: Any, closed: StationDay) -> Job:
     """Queue the PDF of the closed day ``closed`` (the caller checked that ``actor`` works
     its station's desk)."""
     county = closed.station.county
-    with transaction.atomic():
-        job = jobs.submit(DAY_SHEET_PDF, inputs={"day": closed.pk}, created_by=actor, county=county)
-        record_audit(
-            actor=actor,
-            action="shop.day_sheet_pdf.started",
-            target=closed,
-            county=county,
-            changes={"job": job.pk},
-        )
-    return job
+    return jobs.submit_audited(
+        DAY_SHEET_PDF,
+        inputs={"day": closed.pk},
+        actor=actor,
+        county=county,
+        action="shop.day_sheet_pdf.started",
+        target=closed,
+        changes={},
+    )
 
 
 @jobs.handler(DAY_SHEET_PDF, label=gettext_lazy("Station day sheet (PDF)"))

@@ -8,14 +8,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.catalog.models import Seller
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job
 from countyhub.shop.reports import SalesReport
 
@@ -36,16 +34,14 @@ def start_sales_report_csv(
         "months": [month.isoformat() for month in months],
         "year": year,
     }
-    with transaction.atomic():
-        job = jobs.submit(SALES_REPORT_CSV, inputs=inputs, created_by=actor, county=county)
-        record_audit(
-            actor=actor,
-            action="shop.sales_report_csv.started",
-            target=job,
-            county=county,
-            changes=inputs,
-        )
-    return job
+    return jobs.submit_audited(
+        SALES_REPORT_CSV,
+        inputs=inputs,
+        actor=actor,
+        county=county,
+        action="shop.sales_report_csv.started",
+        changes=inputs,
+    )
 
 
 @jobs.handler(SALES_REPORT_CSV, label=gettext_lazy("Sales report (CSV)"))

@@ -10,14 +10,12 @@ import csv
 import io
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job
 from countyhub.core.permissions import may_see_households
 from countyhub.core.spreadsheets import SafeCsvWriter, safe_row
@@ -36,16 +34,15 @@ def start_wave_export(*, actor: Any, wave: Wave, fmt: str, household_ids: bool) 
     ``household_ids``."""
     county = wave.survey.county
     inputs = {"wave": wave.pk, "format": fmt, "household_ids": household_ids}
-    with transaction.atomic():
-        job = jobs.submit(WAVE_EXPORT, inputs=inputs, created_by=actor, county=county)
-        record_audit(
-            actor=actor,
-            action="surveys.wave_export.started",
-            target=wave,
-            county=county,
-            changes={"job": job.pk, "format": fmt, "household_ids": household_ids},
-        )
-    return job
+    return jobs.submit_audited(
+        WAVE_EXPORT,
+        inputs=inputs,
+        actor=actor,
+        county=county,
+        action="surveys.wave_export.started",
+        target=wave,
+        changes={"format": fmt, "household_ids": household_ids},
+    )
 
 
 def answers_file(header: list[str], rows: list[list[Any]], fmt: str) -> bytes:

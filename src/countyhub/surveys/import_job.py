@@ -14,17 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.core import import_jobs, jobs
-from countyhub.core.models import Job, Role
-from countyhub.core.permissions import is_county_admin, roles_in
+from countyhub.core.models import Job
 from countyhub.surveys.importing import AnswersImportError, ImportResult, import_answers
 from countyhub.surveys.models import Questionnaire
+from countyhub.surveys.policies import may_read_surveys
 
 JOB_KIND = "surveys.import_answers"
-
-
-def may_import(user: Any, county: Any) -> bool:
-    """County administrators and analysts import answers (as the page's own check)."""
-    return is_county_admin(user, county) or Role.ANALYST in roles_in(user, county)
 
 
 def start(*, actor: Any, questionnaire: Questionnaire, upload: Any) -> Job:
@@ -58,7 +53,8 @@ def run_import(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         pk=job.inputs["questionnaire"]
     )
     county = questionnaire.county
-    if not may_import(job.created_by, county):
+    # The import page is one of the survey pages: its job asks their question again.
+    if not may_read_surveys(job.created_by, county):
         raise jobs.JobError(
             _("You may no longer import answers in %(county)s.") % {"county": county.name}
         )

@@ -1,4 +1,5 @@
-"""Who may work on a county's surveys. The pages and the export job ask the same question."""
+"""Who may work on a county's surveys. The pages and the export and import jobs ask the same
+question, so that a job refuses what its page would refuse."""
 
 from __future__ import annotations
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.catalog.models import Seller
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import County, Job
 from countyhub.core.permissions import admin_county_ids
 from countyhub.trace import policies, selectors
@@ -69,16 +67,14 @@ def start_events_export(
         "until": until.isoformat() if until else None,
         **scope,
     }
-    with transaction.atomic():
-        job = jobs.submit(EVENTS_EXPORT, inputs=inputs, created_by=actor, county=county)
-        record_audit(
-            actor=actor,
-            action="trace.events_export.started",
-            target=job,
-            county=county,
-            changes={"since": inputs["since"], "until": inputs["until"]},
-        )
-    return job
+    return jobs.submit_audited(
+        EVENTS_EXPORT,
+        inputs=inputs,
+        actor=actor,
+        county=county,
+        action="trace.events_export.started",
+        changes={"since": inputs["since"], "until": inputs["until"]},
+    )
 
 
 def _date(value: str | None) -> datetime.date | None:

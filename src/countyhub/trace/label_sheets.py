@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from countyhub.core import jobs
-from countyhub.core.audit import record_audit
 from countyhub.core.models import Job
 from countyhub.gs1 import keys, labels
 from countyhub.trace import policies, selectors
@@ -78,16 +76,15 @@ def start_label_sheet(
         "columns": columns,
         "count": count,
     }
-    with transaction.atomic():
-        job = jobs.submit(LABEL_SHEET, inputs=inputs, created_by=actor, county=target.county)
-        record_audit(
-            actor=actor,
-            action="trace.label_sheet.started",
-            target=target,
-            county=target.county,
-            changes={"job": job.pk, "rows": rows, "columns": columns, "count": count},
-        )
-    return job
+    return jobs.submit_audited(
+        LABEL_SHEET,
+        inputs=inputs,
+        actor=actor,
+        county=target.county,
+        action="trace.label_sheet.started",
+        target=target,
+        changes={"rows": rows, "columns": columns, "count": count},
+    )
 
 
 def _sheet_of(job: Job) -> tuple[labels.LabelContent, str, str]:

@@ -10,6 +10,10 @@
   if (!box) { return; }
   var KEY = "countyhub.surveys.queue." + box.dataset.county;
   var sending = false;
+  // A trigger (online, "send now", a new answer) while a round runs: one more round after it,
+  // however many triggers came, so that an answer saved or a network back meanwhile is not left
+  // waiting for the next trigger.
+  var again = false;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
@@ -94,7 +98,7 @@
 
   // One at a time, oldest first; an answer leaves the queue only on the server's 201.
   function flush() {
-    if (sending) { return Promise.resolve(); }
+    if (sending) { again = true; return Promise.resolve(); }
     var queue = load();
     if (!queue.length) {
       render();
@@ -129,6 +133,10 @@
       box.dataset.rounds = String(Number(box.dataset.rounds || "0") + 1);
       var left = load().length;
       status(document.getElementById(left ? "msg-offline" : "msg-sent").textContent);
+      if (again) {
+        again = false;
+        return flush();
+      }
     });
   }
 
