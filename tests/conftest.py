@@ -4,11 +4,17 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from countyhub.core.models import Role
 from tests.factories.catalog import ProductFactory, SellerFactory
 from tests.factories.core import CountyFactory, MembershipFactory, UserFactory
 from tests.factories.stations import StationFactory
+
+# Property tests check behaviour, not speed (speed lives in bench/): Hypothesis's default 200 ms
+# deadline per example turned a loaded machine's slow example into a failure.
+hypothesis_settings.register_profile("countyhub", deadline=None)
+hypothesis_settings.load_profile("countyhub")
 
 requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
