@@ -1233,6 +1233,7 @@ READING = frozenset(
         "api:list_batches",
         "api:export_batch",
         "api:export_range",
+        "api:query_events",
         "api:capture_job",
         "api:list_capture_jobs",
         "api:get_job",

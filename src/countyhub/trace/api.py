@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from annotated_types import Ge, Le, MaxLen
+from annotated_types import Ge, Le
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -138,6 +138,17 @@ def export_range(
     return selectors.export_document(events)
 
 
+class EventQueryIn(Schema):
+    """A SimpleEventQuery's parameters, by their EPCIS 2.0 names."""
+
+    since: AwareDatetime | None = Field(None, alias="GE_eventTime")
+    before: AwareDatetime | None = Field(None, alias="LT_eventTime")
+    event_type: EventType | None = Field(None, alias="eventType")
+    biz_step: str | None = Field(None, alias="EQ_bizStep", max_length=500)
+    per_page: int = Field(30, alias="perPage", ge=1, le=1000)
+    page_token: str | None = Field(None, alias="nextPageToken", max_length=2000)
+
+
 def _page_filters(query: selectors.EventQuery) -> list[str | None]:
     """The query's filters as a page token carries them (times as UTC instants)."""
     times = [
@@ -190,14 +201,7 @@ def _page_after(
 
 @router.get("/events", response={200: dict[str, Any], **errors(401, 422)})
 def query_events(
-    request: HttpRequest,
-    response: HttpResponse,
-    since: Annotated[AwareDatetime | None, Query(alias="GE_eventTime")] = None,
-    before: Annotated[AwareDatetime | None, Query(alias="LT_eventTime")] = None,
-    event_type: Annotated[EventType | None, Query(alias="eventType")] = None,
-    biz_step: Annotated[str | None, MaxLen(500), Query(alias="EQ_bizStep")] = None,
-    per_page: Annotated[int, Ge(1), Le(1000), Query(alias="perPage")] = 30,
-    page_token: Annotated[str | None, MaxLen(2000), Query(alias="nextPageToken")] = None,
+    request: HttpRequest, response: HttpResponse, parameters: Query[EventQueryIn]
 ) -> Any:
     """EPCIS 2.0's SimpleEventQuery over the events of the user's batches, as an
     EPCISQueryDocument, ordered by event time: ``GE_eventTime`` and ``LT_eventTime`` (ISO 8601
@@ -205,11 +209,12 @@ def query_events(
     While more remain, the answer's ``Link: <...>; rel="next"`` header gives the next page's
     URL with its ``nextPageToken`` (which serves the same filters only, and expires at
     ``GS1-Next-Page-Token-Expires``); each event comes once in a walk over the pages."""
+    per_page, page_token = parameters.per_page, parameters.page_token
     query = selectors.EventQuery(
-        since=since,
-        before=before,
-        event_type=event_type.value if event_type else None,
-        biz_step=biz_step,
+        since=parameters.since,
+        before=parameters.before,
+        event_type=parameters.event_type.value if parameters.event_type else None,
+        biz_step=parameters.biz_step,
     )
     try:
         after = None if page_token is None else _page_after(request, query, page_token)
