@@ -1236,6 +1236,7 @@ READING = frozenset(
         "api:query_events",
         "api:capture_job",
         "api:list_capture_jobs",
+        "api:capture_options",
         "api:get_job",
         "api:get_job_file",
         "api:payout_run",
