@@ -31,7 +31,7 @@ from countyhub.trace import exchange, import_job, policies, selectors
 from countyhub.trace.errors import DocumentRejectedError
 from countyhub.trace.exchange import ErrorBehaviour
 from countyhub.trace.identifiers import lot_uri
-from countyhub.trace.models import Batch
+from countyhub.trace.models import Batch, TraceEvent
 
 router = Router(tags=["trace"])
 
@@ -158,7 +158,7 @@ def _page_filters(query: selectors.EventQuery) -> list[str | None]:
     return [*times, query.event_type, query.biz_step]
 
 
-def _page_token(request: HttpRequest, query: selectors.EventQuery, last: Any) -> str:
+def _page_token(request: HttpRequest, query: selectors.EventQuery, last: TraceEvent) -> str:
     """The opaque, signed token of the page after `last`: the keyset (event time, id), the
     query's filters and the user, so that it serves only the query that made it."""
     payload = {
