@@ -335,8 +335,16 @@ COUNTYHUB_JOB_QUEUE = os.environ.get("COUNTYHUB_JOB_QUEUE", "countyhub")
 # after it ended; the job's row stays.
 COUNTYHUB_JOB_FILES_DAYS = float(os.environ.get("COUNTYHUB_JOB_FILES_DAYS", "7"))
 # POST /api/trace/epcis imports a document of at most this many events while the caller waits;
-# a larger one is refused (413) and goes to POST /api/trace/capture, a background job.
+# a larger one is refused (413) and goes to POST /api/trace/capture, a background job. GET
+# /api/trace/epcis exports at most this many too; more are paged (GET /api/trace/events).
 COUNTYHUB_EPCIS_SYNC_EVENTS = int(os.environ.get("COUNTYHUB_EPCIS_SYNC_EVENTS", "500"))
+# POST /api/trace/capture takes a document of at most this many events (EPCIS 2.0's
+# GS1-EPCIS-Capture-Limit), within the upload pages' size limit.
+COUNTYHUB_EPCIS_CAPTURE_EVENTS = int(os.environ.get("COUNTYHUB_EPCIS_CAPTURE_EVENTS", "10000"))
+# GET /api/trace/events: a page's nextPageToken works for this many seconds.
+COUNTYHUB_EPCIS_PAGE_TOKEN_SECONDS = int(
+    os.environ.get("COUNTYHUB_EPCIS_PAGE_TOKEN_SECONDS", "3600")
+)
 # Evidence and document uploads: at most this many bytes, of a type checked by content.
 COUNTYHUB_MAX_DOCUMENT_BYTES = int(os.environ.get("COUNTYHUB_MAX_DOCUMENT_BYTES", str(10 << 20)))
 

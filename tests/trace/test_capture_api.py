@@ -8,6 +8,7 @@ follows it on the web process's own job thread, as a deployment without Redis ru
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -16,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from countyhub.core import import_jobs, jobs
-from countyhub.core.models import Job
+from countyhub.core.models import AuditEntry, Job
+from countyhub.trace import exchange
 from countyhub.trace.import_job import JOB_KIND
-from countyhub.trace.models import TraceEvent
+from countyhub.trace.models import EventKind, TraceEvent
 from tests.analyses.support import wait_for
 from tests.api.conftest import ApiClient
 from tests.factories.core import UserFactory
@@ -135,6 +137,7 @@ def test_a_body_larger_than_the_upload_pages_limit_is_refused(api, world, docume
     monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 1000)
     response = capture(api, world, documents[1])
     assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert response["GS1-EPCIS-Capture-File-Size-Limit"] == "1000"
     assert not Job.objects.exists()
 
 
@@ -182,3 +185,129 @@ def test_the_list_is_newest_first_paged_and_its_queries_do_not_grow(api, world, 
     assert ids == [str(job.pk) for job in (newer[1], newer[0], first)]
     assert three_jobs == one_job
     assert listing(limit=1, offset=1)[0] == [str(newer[0].pk)]
+
+
+def test_options_tells_the_capture_interfaces_versions_limits_and_behaviours(
+    api, world, settings, client
+):
+    settings.COUNTYHUB_EPCIS_CAPTURE_EVENTS = 1234
+    response = client.options(
+        "/api/trace/capture", headers=api(world.users["seller_staff"]).headers
+    )
+    assert response.status_code == 204, response.content
+    assert response["Allow"] == "OPTIONS, GET, POST"
+    assert (response["GS1-EPCIS-Version"], response["GS1-CBV-Version"]) == ("2.0.0", "2.0.0")
+    assert response["GS1-EPCIS-Capture-Limit"] == "1234"
+    assert response["GS1-EPCIS-Capture-File-Size-Limit"] == str(import_jobs.MAX_UPLOAD_BYTES)
+    assert response["GS1-Capture-Error-Behaviour"] == "rollback, proceed"
+    assert client.options("/api/trace/capture").status_code == 401  # as the rest of the API
+
+
+def capture_proceeding(api, world, document):
+    return api(world.users["seller_staff"]).post(
+        f"/api/trace/capture?county_id={world.county.pk}",
+        document,
+        headers={"GS1-Capture-Error-Behaviour": "proceed"},
+    )
+
+
+def test_proceed_stores_the_valid_events_and_lists_the_others(api, world, documents):
+    fresh, good, _bad = documents
+    document = json.loads(json.dumps(good))
+    document["epcisBody"]["eventList"][1]["bizStep"] = "harvesting"  # fertilising: not CBV
+    response = capture_proceeding(api, world, document)
+    assert response.json()["captureErrorBehaviour"] == "proceed"
+    location = run_queued(response)
+    job = api(world.users["seller_staff"]).get(location).json()
+    assert (job["running"], job["success"], job["captureErrorBehaviour"]) == (
+        False,
+        False,
+        "proceed",
+    )
+    assert [(p["index"], p["field"]) for p in job["errors"]] == [(1, "bizStep")]
+    stored = list(TraceEvent.objects.filter(batch=fresh).order_by("sequence"))
+    assert len(stored) == 5
+    result = Job.objects.get(pk=int(response.json()["captureID"])).result
+    assert result["event_ids"] == [row.event_id for row in stored] and result["events"] == 5
+    audit = AuditEntry.objects.get(action="trace.import.queued")
+    assert audit.changes["error_behaviour"] == "proceed"
+
+
+def test_proceed_refuses_the_events_that_depend_on_a_refused_one(api, world, documents):
+    """The bad document's harvest (event 3) is refused: the inspection and the packing of its
+    lot after it would be a history without its harvest, so they are refused too."""
+    fresh, _good, bad = documents
+    location = run_queued(capture_proceeding(api, world, bad))
+    errors = api(world.users["seller_staff"]).get(location).json()["errors"]
+    assert [p["index"] for p in errors] == [1, 3, 4, 5]
+    assert (errors[1]["field"], errors[0]["field"]) == ("eventTimeZoneOffset", "bizStep")
+    assert [(p["field"], p["message"]) for p in errors[2:]] == [
+        ("quantityList[0].epcClass", "depends on event 3, which was refused"),  # inspection
+        ("inputQuantityList[0].epcClass", "depends on event 3, which was refused"),  # packing
+    ]
+    kinds = list(TraceEvent.objects.filter(batch=fresh).order_by("sequence").values_list("kind"))
+    assert kinds == [("planting",), ("spraying",)]  # events 0 and 2, nothing else of the lot
+
+
+def test_proceed_refuses_an_error_declaration_whose_corrective_event_was_refused(
+    world, seller_user, traced_batch, documents
+):
+    _fresh, good, _bad = documents
+    inspection = traced_batch.events.get(kind=EventKind.INSPECTION).document
+    corrective = {**inspection, "eventID": "urn:uuid:6a1b0c9e-8f0b-4e0c-9d3e-0b8b1d6f2a11"}
+    del corrective["eventTimeZoneOffset"]
+    declaration = {
+        **inspection,
+        "errorDeclaration": {
+            "declarationTime": inspection["eventTime"],
+            "reason": "incorrect_data",
+            "correctiveEventIDs": [corrective["eventID"]],
+        },
+    }
+    good["epcisBody"]["eventList"] = [corrective, declaration, good["epcisBody"]["eventList"][0]]
+    imported = exchange.import_valid_events(
+        actor=seller_user, county_id=world.county.pk, document=good
+    )
+    assert [(p.index, p.field, p.message) for p in imported.refused] == [
+        (0, "eventTimeZoneOffset", imported.refused[0].message),
+        (1, "errorDeclaration.correctiveEventIDs[0]", "depends on event 0, which was refused"),
+    ]
+    assert [row.kind for row in imported.rows] == ["planting"]
+    assert imported.event_ids == [imported.rows[0].event_id]
+    assert not traced_batch.events.filter(kind=EventKind.ERROR_DECLARATION).exists()
+
+
+def test_a_document_level_problem_refuses_a_proceeding_capture_whole(api, world, documents):
+    _fresh, good, _bad = documents
+    good["@context"] = [good["@context"][0], {"county": "https://elsewhere.example/"}]
+    job = (
+        api(world.users["seller_staff"])
+        .get(run_queued(capture_proceeding(api, world, good)))
+        .json()
+    )
+    assert (job["success"], job["errors"][0]["field"]) == (False, "@context")
+    assert job["captureErrorBehaviour"] == "proceed"
+    assert not TraceEvent.objects.filter(batch=documents[0]).exists()
+
+
+def test_an_unknown_error_behaviour_is_refused_naming_the_header(api, world, documents):
+    response = api(world.users["seller_staff"]).post(
+        f"/api/trace/capture?county_id={world.county.pk}",
+        documents[1],
+        headers={"GS1-Capture-Error-Behaviour": "ignore"},
+    )
+    body = response.json()
+    assert (response.status_code, body["field"]) == (422, "GS1-Capture-Error-Behaviour")
+    assert "'rollback'" in body["message"] and "'proceed'" in body["message"]
+    assert not Job.objects.exists()
+
+
+def test_a_capture_of_more_events_than_its_limit_is_refused(api, world, documents, settings):
+    settings.COUNTYHUB_EPCIS_CAPTURE_EVENTS = 5  # the document holds 6
+    response = capture(api, world, documents[1])
+    body = response.json()
+    assert (response.status_code, body["code"]) == (413, "too_many_events")
+    assert response["GS1-EPCIS-Capture-Limit"] == "5" and "6 events" in body["message"]
+    assert not Job.objects.exists()
+    settings.COUNTYHUB_EPCIS_CAPTURE_EVENTS = 6
+    assert capture(api, world, documents[1]).status_code == 202

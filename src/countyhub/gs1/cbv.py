@@ -180,6 +180,17 @@ def bare_term(kind: str, value: str) -> str:
     return value
 
 
+def term_forms(kind: str, value: str) -> list[str]:
+    """Every way an event may write the `kind` value `value`: a CBV term bare, as GS1's web
+    URI and as the legacy URN (`shipping`, `https://ref.gs1.org/cbv/BizStep-shipping`, ...);
+    an extension only as it is."""
+    terms, web_prefix, urn_prefix = _VOCABULARIES[kind]
+    term = bare_term(kind, value)
+    if term not in terms:
+        return [value]
+    return [term, web_prefix + term, urn_prefix + term]
+
+
 # The county vocabulary: one configurable namespace (JSON-LD prefix `county`).
 COUNTY_PREFIX = "county"
 DEFAULT_COUNTY_NAMESPACE = "https://countyhub.example/voc/"

@@ -49,8 +49,9 @@ class DocumentRejectedError(TraceError):
         self.problems = problems
 
     def details(self) -> dict[str, Any]:
-        return {
-            "problems": [
-                {"index": p.index, "field": p.field, "message": p.message} for p in self.problems
-            ]
-        }
+        return {"problems": problem_list(self.problems)}
+
+
+def problem_list(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems of an EPCIS document as the API and an import job's result list them."""
+    return [{"index": p.index, "field": p.field, "message": p.message} for p in problems]

@@ -1,9 +1,12 @@
-"""EPCIS 2.0 import into the county's batches: all or nothing, every problem named by event
-index and field (schema, CBV, Digital Links, batch ownership, duplicates)."""
+"""EPCIS 2.0 import into the county's batches, every problem named by event index and field
+(schema, CBV, Digital Links, batch ownership, duplicates): all or nothing, or (EPCIS 2.0's
+capture "proceed") every valid event that does not depend on a refused one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -31,15 +34,23 @@ from countyhub.trace.services import NewEvent, append_events, append_shared_even
 def _subject_lots(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(field path, URI) of every Digital Link that names a lot in the event's What."""
     found = []
+    # Defensive about shapes: an event the schema refused is read for what it would have made.
     for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
-        for i, item in enumerate(data.get(key) or []):
-            found.append((f"{key}[{i}].epcClass", item.get("epcClass", "")))
+        for i, item in enumerate(_list(data, key)):
+            found.append(
+                (f"{key}[{i}].epcClass", item.get("epcClass", "") if isinstance(item, dict) else "")
+            )
     for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
-        for i, value in enumerate(data.get(key) or []):
+        for i, value in enumerate(_list(data, key)):
             found.append((f"{key}[{i}]", value))
     if data.get("parentID"):
         found.append(("parentID", data["parentID"]))
     return found
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _batch_of(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> tuple[Any, str]:
@@ -186,6 +197,117 @@ def _import_kind(data: dict[str, Any]) -> str:
     }.get(bare, EventKind.IMPORTED)
 
 
+class ErrorBehaviour(StrEnum):
+    """What an import does with a document some of whose events have problems (EPCIS 2.0's
+    GS1-Capture-Error-Behaviour): refuse it whole, or store every event that is valid."""
+
+    ROLLBACK = "rollback"
+    PROCEED = "proceed"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The events an import stored, and the problems of those it refused (none unless it
+    proceeds past them)."""
+
+    rows: list[TraceEvent]
+    refused: list[Problem]
+
+    @property
+    def event_ids(self) -> list[str]:
+        """The stored events' IDs, once each (an event of a case is a row of every batch)."""
+        return list(dict.fromkeys(row.event_id for row in self.rows))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A valid event of the document and the batches it goes onto."""
+
+    index: int
+    batches: list[Batch]
+    kind: str
+    event: Event
+    data: dict[str, Any]
+
+
+def _identity(uri: Any, batches: dict[tuple[str, str], Batch]) -> str:
+    """What a URI of an event's What names, one way however it is written: the batch, for a lot
+    of this county (by its packed or its harvest GTIN), else the GS1 key with its lot or serial."""
+    link = _link(uri)
+    if link is None:
+        return str(uri)
+    if link.lot and (link.gtin, link.lot) in batches:
+        return f"batch:{batches[(link.gtin, link.lot)].pk}"
+    return f"{link.key_ai}:{link.key}:{link.lot or ''}:{link.serial or ''}"
+
+
+def _introduced(data: Any, batches: dict[tuple[str, str], Batch]) -> set[str]:
+    """What the event brings into being, which later events may name: the event itself (an
+    error declaration or a corrective event names it), what an ObjectEvent ADD commissions, the
+    case, pallet or logger an aggregation or association ADD makes up, a transformation's
+    outputs."""
+    if not isinstance(data, dict):
+        return set()
+    found = {f"event:{data['eventID']}"} if data.get("eventID") else set()
+    if "errorDeclaration" in data:
+        found = set()  # the declared event's ID, which its original brought in
+    if data.get("type") == "TransformationEvent":
+        keys = {"outputEPCList", "outputQuantityList"}
+    elif data.get("action") != "ADD":
+        keys = set()
+    elif data.get("type") == "ObjectEvent":
+        keys = {"epcList", "quantityList"}
+    else:
+        keys = {"parentID"}
+    return found | {
+        _identity(uri, batches)
+        for path, uri in _subject_lots(data)
+        if path.partition("[")[0] in keys
+    }
+
+
+def _named(data: dict[str, Any], batches: dict[tuple[str, str], Batch]) -> list[tuple[str, str]]:
+    """(field, identity) of everything the event names that an earlier event may bring in."""
+    named = [(path, _identity(uri, batches)) for path, uri in _subject_lots(data)]
+    declaration = data.get("errorDeclaration")
+    if isinstance(declaration, dict):
+        named.append(("eventID", f"event:{data.get('eventID')}"))
+        named += [
+            (f"errorDeclaration.correctiveEventIDs[{i}]", f"event:{event_id}")
+            for i, event_id in enumerate(declaration.get("correctiveEventIDs") or [])
+        ]
+    return named
+
+
+def _dependents(
+    event_data: list[Any],
+    valid: set[int],
+    refused: set[int],
+    batches: dict[tuple[str, str], Batch],
+) -> list[Problem]:
+    """The problems of the valid events a refused one leaves without ground: an event naming a
+    lot, unit, case or event that an earlier refused event would have brought in is refused
+    too, so that no batch's history is stored without its start. Refusing it may leave later
+    events without ground in turn."""
+    lost: dict[str, int] = {}  # identity -> the refused event that would have brought it in
+    found = []
+    for index, data in enumerate(event_data):
+        if index in valid:
+            cause = next(
+                ((field, lost[name]) for field, name in _named(data, batches) if name in lost),
+                None,
+            )
+            if cause is None:
+                continue
+            field, earlier = cause
+            found.append(Problem(index, field, f"depends on event {earlier}, which was refused"))
+        elif index not in refused:
+            continue
+        for name in _introduced(data, batches):
+            lost.setdefault(name, index)
+    return found
+
+
 def import_document(
     *,
     actor: Any,
@@ -200,8 +322,51 @@ def import_document(
     `progress(done, total)` is called as events are matched to batches, before the transaction
     (a job's cancel stops it there); `applied(rows)` is called last inside the transaction that
     stores the events, so what it writes (a job's "applied" mark) is committed with them."""
+    return _import(
+        actor=actor,
+        county_id=county_id,
+        document=document,
+        proceed=False,
+        progress=progress,
+        applied=None if applied is None else lambda imported: applied(imported.rows),
+    ).rows
+
+
+def import_valid_events(
+    *,
+    actor: Any,
+    county_id: int,
+    document: Any,
+    progress: Callable[[int, int], None] | None = None,
+    applied: Callable[[Imported], None] | None = None,
+) -> Imported:
+    """Import every valid event of an EPCISDocument and refuse the others, each problem named
+    by event index and field (EPCIS 2.0's "proceed"). An event that depends on a refused one
+    is refused too (:func:`_dependents`); a problem of the document itself (its type, context,
+    body) refuses it whole, raising DocumentRejectedError as import_document does.
+
+    `progress` and `applied(imported)` as in import_document."""
+    return _import(
+        actor=actor,
+        county_id=county_id,
+        document=document,
+        proceed=True,
+        progress=progress,
+        applied=applied,
+    )
+
+
+def _import(
+    *,
+    actor: Any,
+    county_id: int,
+    document: Any,
+    proceed: bool,
+    progress: Callable[[int, int], None] | None,
+    applied: Callable[[Imported], None] | None,
+) -> Imported:
     problems = validate_document(document)
-    if problems:
+    if problems and (not proceed or any(problem.index is None for problem in problems)):
         raise DocumentRejectedError(problems)
     namespaces = {
         key: value
@@ -216,6 +381,7 @@ def import_document(
             [Problem(None, "@context", "the county: prefix must map to " + VOCABULARY.namespace)]
         )
     event_data = document["epcisBody"]["eventList"]
+    invalid = {problem.index for problem in problems}
     # A batch answers to its packed GTIN and to its unpacked harvest's GTIN, with one lot.
     batches = {
         (gtin, b.lot): b
@@ -224,31 +390,39 @@ def import_document(
         for gtin in (b.gtin, b.harvest_gtin)
         if gtin
     }
-    children = _Children(event_data, batches, county_id)
+    children = _Children(
+        [data for index, data in enumerate(event_data) if index not in invalid],
+        batches,
+        county_id,
+    )
     # An AggregationEvent, or an ObjectEvent naming cases or pallets (a station receiving one),
     # concerns every batch inside (a case of several lots, a pallet of several sellers' cases);
     # any other event must be about exactly one batch.
-    planned: list[tuple[list[Batch], str, Event, dict[str, Any]]] = []
+    planned: list[_Plan] = []
     for index, data in enumerate(event_data):
         if progress is not None:
             progress(index + 1, len(event_data))
+        if index in invalid:
+            continue
         if is_shared(data) and "errorDeclaration" not in data:
             involved, child_problems = children.batches_of(data)
             problems += [Problem(index, field, text) for field, text in child_problems]
             if not child_problems:
-                planned.append((involved, _import_kind(data), event_from_jsonld(data), data))
+                planned.append(
+                    _Plan(index, involved, _import_kind(data), event_from_jsonld(data), data)
+                )
             continue
         batch, message = _batch_of(data, batches)
         if batch is None:
             field, _sep, text = message.partition(": ")
             problems.append(Problem(index, field, text))
             continue
-        planned.append(([batch], _import_kind(data), event_from_jsonld(data), data))
-    if problems:
+        planned.append(_Plan(index, [batch], _import_kind(data), event_from_jsonld(data), data))
+    if problems and not proceed:
         raise DocumentRejectedError(problems)
     with transaction.atomic():
-        hashes = event_hash_ids([event for _b, _k, event, _d in planned], namespaces=NAMESPACES)
-        involved_batches = {batch for group, *_rest in planned for batch in group}
+        hashes = event_hash_ids([plan.event for plan in planned], namespaces=NAMESPACES)
+        involved_batches = {batch for plan in planned for batch in plan.batches}
         stored = set(
             TraceEvent.objects.filter(batch__in=involved_batches).values_list("event_hash", "kind")
         )
@@ -257,39 +431,52 @@ def import_document(
         )
         # The event hash leaves the eventID out: one event sent twice under new IDs is one event.
         first_at: dict[tuple[str, str], int] = {}
-        for index, ((_group, kind, _event, _data), event_hash) in enumerate(
-            zip(planned, hashes, strict=True)
-        ):
-            if (event_hash, kind) in stored:
-                problems.append(Problem(index, "eventID", "this event is already recorded"))
-            elif (event_hash, kind) in first_at:
+        repeated = set()  # held already: refused, but what it names exists
+        for plan, event_hash in zip(planned, hashes, strict=True):
+            if (event_hash, plan.kind) in stored:
+                problems.append(Problem(plan.index, "eventID", "this event is already recorded"))
+            elif (event_hash, plan.kind) in first_at:
+                earlier = first_at[(event_hash, plan.kind)]
                 problems.append(
                     Problem(
-                        index,
-                        "eventID",
-                        f"the same event as event {first_at[(event_hash, kind)]} of this document",
+                        plan.index, "eventID", f"the same event as event {earlier} of this document"
                     )
                 )
             else:
-                first_at[(event_hash, kind)] = index
-        if problems:
-            raise DocumentRejectedError(problems)
-        rows: list[TraceEvent] = []
-        for group, kind, event, data in planned:
-            if is_shared(data) and kind != EventKind.ERROR_DECLARATION:
-                rows += append_shared_event(batches=group, kind=kind, event=event, actor=actor)
+                first_at[(event_hash, plan.kind)] = plan.index
                 continue
-            (batch,) = group
+            repeated.add(plan.index)
+        if problems and not proceed:
+            raise DocumentRejectedError(problems)
+        refused = {problem.index for problem in problems}
+        if proceed:
+            valid = {plan.index for plan in planned} - refused
+            problems += _dependents(event_data, valid, refused - repeated, batches)
+            refused = {problem.index for problem in problems}
+        rows: list[TraceEvent] = []
+        for plan in planned:
+            if plan.index in refused:
+                continue
+            kind = plan.kind
+            if is_shared(plan.data) and kind != EventKind.ERROR_DECLARATION:
+                rows += append_shared_event(
+                    batches=plan.batches, kind=kind, event=plan.event, actor=actor
+                )
+                continue
+            (batch,) = plan.batches
             corrects = None
-            if kind == EventKind.ERROR_DECLARATION and event.event_id in known_ids:
-                corrects = TraceEvent.objects.get(pk=known_ids[event.event_id])
+            if kind == EventKind.ERROR_DECLARATION and plan.event.event_id in known_ids:
+                corrects = TraceEvent.objects.get(pk=known_ids[plan.event.event_id])
             elif kind == EventKind.ERROR_DECLARATION:
                 # The declared form of an event this county never held: keep it as that event.
-                kind = _import_kind({k: v for k, v in data.items() if k != "errorDeclaration"})
+                kind = _import_kind({k: v for k, v in plan.data.items() if k != "errorDeclaration"})
             rows += append_events(
-                batch=batch, items=[NewEvent(kind, event, corrects=corrects)], actor=actor
+                batch=batch, items=[NewEvent(kind, plan.event, corrects=corrects)], actor=actor
             )
             known_ids.setdefault(rows[-1].event_id, rows[-1].pk)
+        imported = Imported(
+            rows, sorted(problems, key=lambda p: -1 if p.index is None else p.index)
+        )
         if applied is not None:
-            applied(rows)
-    return rows
+            applied(imported)
+    return imported

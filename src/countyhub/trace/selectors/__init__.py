@@ -14,7 +14,15 @@ from countyhub.trace.selectors.containers import (
     packable_cases,
     packed_quantity,
 )
-from countyhub.trace.selectors.exchange import document_bytes, events_between, export_document
+from countyhub.trace.selectors.exchange import (
+    EventQuery,
+    document_bytes,
+    event_count,
+    events_between,
+    events_page,
+    export_document,
+    query_document,
+)
 from countyhub.trace.selectors.public import (
     batch_for_harvest_link,
     batch_for_link,
@@ -32,6 +40,7 @@ from countyhub.trace.selectors.steps import (
 from countyhub.trace.selectors.timeline import timeline_entry
 
 __all__ = [
+    "EventQuery",
     "batch_for_harvest_link",
     "batch_for_link",
     "batch_for_serial",
@@ -40,7 +49,9 @@ __all__ = [
     "container_view",
     "containers_visible_to",
     "document_bytes",
+    "event_count",
     "events_between",
+    "events_page",
     "export_document",
     "free_units",
     "offered_steps",
@@ -49,6 +60,7 @@ __all__ = [
     "packed_quantity",
     "packing_balance",
     "page_version",
+    "query_document",
     "recall_lines",
     "scan_counts",
     "scans_per_day",
