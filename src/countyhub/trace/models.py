@@ -235,6 +235,12 @@ class TraceEvent(KeptForGood):
         constraints = [
             models.UniqueConstraint(fields=["batch", "sequence"], name="event_sequence_unique"),
         ]
+        indexes = [
+            # An event's rows (one per batch, and its error declaration) are found by its ID.
+            models.Index(fields=["event_id"], name="trace_event_id"),
+            # The EPCIS query's pages are read in (event time, id) order from a keyset.
+            models.Index(fields=["event_time", "id"], name="trace_event_time_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch.lot} #{self.sequence} {self.kind}"
