@@ -109,53 +109,6 @@ http {{
     return conf
 
 
-class CpuCap:
-    """A CPU budget for the processes started in it: a cgroup capped at `cpus` CPUs (cgroup v2's
-    `cpu.max`, or v1's CFS quota), so that an app server behaves as on a machine of that size
-    while sharing this one's cores. Needs root and a writable cgroup `cpu` controller."""
-
-    PERIOD_US = 100_000
-
-    def __init__(self, name: str, cpus: float) -> None:
-        quota = int(cpus * self.PERIOD_US)
-        v2 = Path("/sys/fs/cgroup")
-        if "cpu" in _read(v2 / "cgroup.controllers").split():
-            if "cpu" not in _read(v2 / "cgroup.subtree_control").split():
-                (v2 / "cgroup.subtree_control").write_text("+cpu")
-            self.path = v2 / name
-            self.path.mkdir()
-            (self.path / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
-        elif (Path("/sys/fs/cgroup/cpu") / "cpu.cfs_quota_us").exists():
-            self.path = Path("/sys/fs/cgroup/cpu") / name
-            self.path.mkdir()
-            (self.path / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
-            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
-        else:
-            raise SystemExit("BENCH_SERVER_CPUS needs a cgroup cpu controller (v1 or v2)")
-
-    def join(self) -> None:
-        """Put the calling process in the budget (a Popen preexec_fn: before the exec)."""
-        (self.path / "cgroup.procs").write_text(str(os.getpid()))
-
-    def throttled_seconds(self) -> float:
-        """How long the budget held its processes back: they wanted more than it gives."""
-        stat = dict(line.split() for line in _read(self.path / "cpu.stat").splitlines())
-        if "throttled_usec" in stat:
-            return int(stat["throttled_usec"]) / 1e6
-        return int(stat.get("throttled_time", 0)) / 1e9
-
-    def remove(self) -> None:
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
-
-
 class Stack:
     """`with Stack(admin_url, folder) as stack:` a database of its own, then `serve()` app
     servers and `nginx()` in front of them; all stopped and the database dropped on exit."""
@@ -167,7 +120,6 @@ class Stack:
         self.database_url = urlsplit(admin_url)._replace(path=f"/{self.name}").geturl()
         self.processes: list[subprocess.Popen] = []
         self.app_pids: list[int] = []
-        self.caps: list[CpuCap] = []
         env = {
             k: v
             for k, v in os.environ.items()
@@ -205,8 +157,6 @@ class Stack:
         trace: TracebackType | None,
     ) -> None:
         self.stop(self.processes)
-        for cap in self.caps:
-            cap.remove()
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
@@ -219,7 +169,7 @@ class Stack:
         return done.stdout
 
     def _start(
-        self, args: list[str], log: Path, env: dict[str, str], cap: CpuCap | None = None
+        self, args: list[str], log: Path, env: dict[str, str], core: int | None = None
     ) -> subprocess.Popen:
         with log.open("w") as out:
             process = subprocess.Popen(
@@ -228,23 +178,21 @@ class Stack:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=cap.join if cap else None,
+                # Before the exec: gunicorn's workers inherit the core.
+                preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
             )
         self.processes.append(process)
         return process
 
-    def serve(self, index: int, *, workers: int, threads: int, cpus: float = 0) -> str:
+    def serve(self, index: int, *, workers: int, threads: int, core: int | None = None) -> str:
         """An app server (gunicorn under `countyhub serve`); its base URL once it answers.
-        With `cpus`, it and its workers run on a budget of that many CPUs (`CpuCap`)."""
-        cap = CpuCap(f"{self.name}_app{index}", cpus) if cpus else None
-        if cap:
-            self.caps.append(cap)
+        With `core`, it and its workers run on that CPU core only."""
         port = free_port()
         env = self.env | {"COUNTYHUB_VAR_DIR": str(self.folder / f"var-{index}")}
         log = self.folder / f"app-{index}.log"
         args = [COUNTYHUB, "serve", "--port", str(port)]
         args += ["--workers", str(workers), "--threads", str(threads)]
-        process = self._start(args, log, env, cap)
+        process = self._start(args, log, env, core)
         self.app_pids.append(process.pid)
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/healthz", process, log)
