@@ -73,6 +73,8 @@ class Figures:
     rate: float
     p50: float
     p99: float
+    # Each request name's (requests, p50 ms, p99 ms): which part of the mix makes the tail.
+    by_name: dict[str, tuple[int, float, float]]
 
 
 def locust(
@@ -100,7 +102,8 @@ def locust(
             + done.stderr.decode(errors="replace")[-2000:]
         )
     with stats.open(newline="") as handle:
-        row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+        rows = {r["Name"]: r for r in csv.DictReader(handle)}
+    row = rows.pop("Aggregated")
     return Figures(
         label=f"{user_class} {users}",
         requests=int(row["Request Count"]),
@@ -108,6 +111,10 @@ def locust(
         rate=float(row["Requests/s"]),
         p50=float(row["50%"]),
         p99=float(row["99%"]),
+        by_name={
+            name: (int(r["Request Count"]), float(r["50%"]), float(r["99%"]))
+            for name, r in sorted(rows.items())
+        },
     )
 
 
@@ -164,6 +171,14 @@ def load(stacks: dict[str, str], fixture: Path, folder: Path) -> bool:
                 f"{label:12} {users:5d} {mix.rate:9.1f} {mix.p50:7.0f} {mix.p99:7.0f} "
                 f"{mix.failures + ceiling.failures:6d} {ceiling.rate:13.1f} "
                 f"{mix.rate / ceiling.rate if ceiling.rate else 0:11.2f}",
+                flush=True,
+            )
+            print(
+                "    "
+                + "; ".join(
+                    f"{name} {count} p50 {p50:.0f} p99 {p99:.0f}"
+                    for name, (count, p50, p99) in mix.by_name.items()
+                ),
                 flush=True,
             )
             verdicts[f"{label}, {users} users: zero errors"] = not (

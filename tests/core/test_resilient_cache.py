@@ -6,6 +6,7 @@ redis-server of the test's own, frozen with SIGSTOP (its data kept) and thawed w
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
@@ -79,3 +80,22 @@ def test_clear_empties_only_the_caches_keys(redis_server, cache):
     cache.clear()
     assert cache.get("a") is None
     assert client.llen("celery") == 1
+
+
+def test_every_call_shares_one_client_and_threads_get_their_own_answers(redis_server, cache):
+    # Django made a new redis.Redis per call, which cost a third of a cached page's time.
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+    def worker(n: int) -> list[bool]:
+        seen = []
+        for i in range(200):
+            cache.set(f"thread:{n}:{i}", (n, i))
+            seen.append(cache.get(f"thread:{n}:{i}") == (n, i))
+        return seen
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(worker, range(8)))
+    assert all(all(seen) for seen in results)
+    # The one client's pool keeps a connection per concurrent thread, not one per call.
+    clients = redis_server.client.client_list()
+    assert len(clients) <= 8 + 1  # the threads' connections and the test's own client

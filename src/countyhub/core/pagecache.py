@@ -39,8 +39,7 @@ def bump_catalog_version() -> None:
 def _key(request: HttpRequest) -> str:
     fragment = "htmx" if request.htmx else "page"
     raw = f"{request.get_full_path()}|{get_language()}|{fragment}"
-    version = cache.get(VERSION_KEY, 0)
-    return f"pagecache:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return f"pagecache:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def _visitor_is_anonymous(request: HttpRequest) -> bool:
@@ -64,16 +63,20 @@ def cache_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., Http
             return view(request, *args, **kwargs)
         get_token(request)  # sets the CSRF cookie that the page's script sends back
         key = _key(request)
-        cached = cache.get(key)
-        if cached is not None:
-            return HttpResponse(cached, content_type="text/html; charset=utf-8")
+        # The catalog's version and the page in one round trip; a page of an older version
+        # (a price changed since) is a miss.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY, 0)
+        cached = found.get(key)
+        if cached is not None and cached[0] == version:
+            return HttpResponse(cached[1], content_type="text/html; charset=utf-8")
         response = view(request, *args, **kwargs)
         if (
             response.status_code == 200
             and not response.streaming
             and not _response_is_personal(request, response)
         ):
-            cache.set(key, response.content, TIMEOUT)
+            cache.set(key, (version, response.content), TIMEOUT)
         return response
 
     return wrapper

@@ -420,6 +420,8 @@ def _place_checkout(
     # The county's calendar day: an order placed at 01:30 in Beijing on the 7th is the 7th's.
     day = local_date(now, county)
     result = CheckoutResult(checkout=checkout)
+    # An operator buying for a villager (代购) buys for the villager's household.
+    buyer_kind = BuyerKind.HOUSEHOLD if placed_for else _buyer_kind(buyer)
     for index, (seller, seller_lines) in enumerate(
         sorted(by_seller.items(), key=lambda item: item[0].pk), start=1
     ):
@@ -433,6 +435,7 @@ def _place_checkout(
             number=f"{day:%Y%m%d}-{checkout.pk:06d}-{index}",
             now=now,
             shipping=quotes[seller.pk],
+            buyer_kind=buyer_kind,
             placed_for=placed_for,
         )
         result.orders.append(order)
@@ -457,6 +460,7 @@ def _create_order(
     number: str,
     now: Any,
     shipping: ShippingQuote,
+    buyer_kind: str,
     placed_for: PlacedFor | None = None,
 ) -> Order:
     order_lines = [
@@ -482,8 +486,7 @@ def _create_order(
         phone=delivery.phone,
         address=delivery.address,
         region_code=delivery.region_code,
-        # An operator buying for a villager (代购) buys for the villager's household.
-        buyer_kind=BuyerKind.HOUSEHOLD if placed_for else _buyer_kind(checkout.buyer),
+        buyer_kind=buyer_kind,
         payment_method=payment_method,
         total=sum((line.line_total for line in order_lines), shipping.fee),
         shipping_fee=shipping.fee,
