@@ -2,11 +2,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from countyhub.catalog.models import Certification, CertificationKind, Stock
 from countyhub.core import throttle
-from countyhub.shop.models import DeliveryMethod, Order, OrderStatus
+from countyhub.shop.models import BuyerKind, BuyerProfile, DeliveryMethod, Order, OrderStatus
 from tests.factories.catalog import CategoryFactory, ProductFactory
 from tests.factories.core import CountyFactory
 
@@ -283,3 +285,19 @@ def test_product_carries_its_gs1_company_prefix_length(world, api_as):
     )
     body = api_as().get(f"/api/products/{world.product.pk}").json()
     assert (body["gtin"], body["gs1_company_prefix_length"]) == ("06901234567892", 9)
+
+
+def test_an_order_with_the_default_delivery_reads_the_buyers_profile_once(world, api_as):
+    """The profile gives both the delivery and the buyer's kind kept on the order; the load
+    bench's checkout is this request, so each extra round trip shows in its figures."""
+    buyer = world.users["buyer"]
+    BuyerProfile.objects.create(
+        user=buyer, station=world.station, phone="138", buyer_kind=BuyerKind.ENTERPRISE
+    )
+    body = {"lines": [{"product_id": world.product.pk, "quantity": "1"}]}
+    with CaptureQueriesContext(connection) as queries:
+        response = api_as(buyer).post("/api/orders", body, headers={"Idempotency-Key": "one"})
+    assert response.status_code == 201, response.json()
+    assert Order.objects.get().buyer_kind == BuyerKind.ENTERPRISE
+    reads = [q["sql"] for q in queries if 'FROM "shop_buyerprofile"' in q["sql"]]
+    assert len(reads) == 1, reads

@@ -11,7 +11,7 @@ from annotated_types import Ge, Le
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -170,25 +170,10 @@ def job_out(job: Job) -> dict[str, Any]:
     }
 
 
-def own_job(request: HttpRequest, job_id: int, *, kind: str | None = None) -> Job:
-    """The job, if the caller started it (or is a superuser), as it stands (a dead worker's
-    job failed first); anyone else is told there is no such job, as on the jobs pages: its
-    inputs and files may hold households' data."""
-    job = Job.objects.filter(pk=job_id).first()
-    user = request.user
-    if (
-        job is None
-        or (kind is not None and job.kind != kind)
-        or not (user.is_superuser or job.created_by_id == user.pk)
-    ):
-        raise Http404
-    return jobs.reap_if_stale(job)
-
-
 @jobs_router.get("/{job_id}", response={200: JobOut, **errors(401, 404)})
 def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     """A job queued by an API call answered 202 Accepted (its ``Location``)."""
-    return job_out(own_job(request, job_id))
+    return job_out(jobs.own_job(request.user, job_id))
 
 
 @jobs_router.get(
@@ -205,4 +190,4 @@ def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
 )
 def get_job_file(request: HttpRequest, job_id: Id) -> FileResponse:
     """The file a succeeded job made (a label sheet, a report), under the name it was given."""
-    return jobs.job_file_response(own_job(request, job_id))
+    return jobs.job_file_response(jobs.own_job(request.user, job_id))

@@ -592,6 +592,20 @@ def job_file_response(job: Job) -> FileResponse:
     return response
 
 
+def own_job(user: Any, job_id: int, *, kind: str | None = None) -> Job:
+    """The job, if `user` started it (or is a superuser), as it stands (a dead worker's job
+    failed first); anyone else is told there is no such job, on the pages and in the API alike:
+    its inputs and files may hold households' data."""
+    job = Job.objects.select_related("county").filter(pk=job_id).first()
+    if (
+        job is None
+        or (kind is not None and job.kind != kind)
+        or not (user.is_superuser or job.created_by_id == user.pk)
+    ):
+        raise Http404
+    return reap_if_stale(job)
+
+
 def reap_if_stale(job: Job) -> Job:
     """The job as it stands; a running job without a recent heartbeat is failed first."""
     job.refresh_from_db()

@@ -201,34 +201,25 @@ def retry_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
     return redirect(safe_next(request, "/jobs/"))
 
 
-def _own_job(request: HttpRequest, job_id: int) -> Job:
-    """A job is its starter's (and superusers'): its files may hold households' data; anyone
-    else is told there is no such job."""
-    job = get_object_or_404(Job.objects.select_related("county"), pk=job_id)
-    if not (request.user.is_superuser or job.created_by_id == request.user.pk):
-        raise Http404
-    return jobs.reap_if_stale(job)
-
-
 @login_required
 @require_GET
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     """One job: its progress while it runs (polled), then its outcome, its file to download,
     and the page it leads to (an import's result)."""
-    job = _own_job(request, job_id)
+    job = jobs.own_job(request.user, job_id)
     return render(request, "core/job.html", {"job": job, "next_url": job.result.get("url")})
 
 
 @login_required
 @require_GET
 def job_progress(request: HttpRequest, job_id: int) -> JsonResponse:
-    return JsonResponse(jobs.job_progress(_own_job(request, job_id)))
+    return JsonResponse(jobs.job_progress(jobs.own_job(request.user, job_id)))
 
 
 @login_required
 @require_POST
 def cancel_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
-    job = _own_job(request, job_id)
+    job = jobs.own_job(request.user, job_id)
     if not job.finished:
         jobs.cancel(job, actor=request.user)
     return redirect("job", job_id=job.pk)
@@ -238,4 +229,4 @@ def cancel_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
 @require_GET
 def job_file(request: HttpRequest, job_id: int) -> FileResponse:
     """The file a job made, as an attachment under the name it was given."""
-    return jobs.job_file_response(_own_job(request, job_id))
+    return jobs.job_file_response(jobs.own_job(request.user, job_id))

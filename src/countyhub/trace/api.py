@@ -21,7 +21,8 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from countyhub.core import import_jobs, jobs
-from countyhub.core.api import ErrorOut, Id, errors, own_job
+from countyhub.core.api import ErrorOut, Id, errors
+from countyhub.core.jobs import own_job
 from countyhub.core.json_input import JSONInputError, parse_json
 from countyhub.core.models import Job, JobStatus
 from countyhub.core.numbers import plain_number
@@ -386,7 +387,7 @@ def capture(
 @router.get("/capture/{capture_id}", response={200: CaptureJobOut, **errors(401, 404)})
 def capture_job(request: HttpRequest, capture_id: Id) -> dict[str, Any]:
     """The capture job, to its user (and superusers) only; 404 to anyone else."""
-    return _capture_job(own_job(request, capture_id, kind=import_job.JOB_KIND))
+    return _capture_job(own_job(request.user, capture_id, kind=import_job.JOB_KIND))
 
 
 @router.get("/capture", response={200: list[CaptureJobOut], **errors(401)})

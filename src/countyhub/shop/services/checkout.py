@@ -124,11 +124,11 @@ def _replay(checkout: Checkout, fingerprint: str) -> CheckoutResult:
 
 
 def _resolve_delivery(
-    *, buyer: Any, county_id: int, delivery: DeliveryRequest | None
+    *, buyer: Any, profile: BuyerProfile | None, county_id: int, delivery: DeliveryRequest | None
 ) -> tuple[DeliveryRequest, Station | None]:
-    """The delivery to use, and the station it goes to (if any)."""
+    """The delivery to use (the buyer's `profile` gives it when the request has none), and the
+    station it goes to (if any)."""
     if delivery is None:
-        profile = BuyerProfile.objects.filter(user=buyer).select_related("station__village").first()
         station = profile.station if profile else None
         if station and station.county_id == county_id and station.active:
             # The default station was valid when chosen; re-checked here in memory.
@@ -388,7 +388,16 @@ def _place_checkout(
 ) -> CheckoutResult:
     quantities = _load_lines(lines, one_seller=one_seller)
     county = next(iter(quantities)).county
-    resolved, station = _resolve_delivery(buyer=buyer, county_id=county.pk, delivery=delivery)
+    # One read of the profile serves the default delivery and the buyer's kind; an operator
+    # ordering for a villager names the delivery and buys for the villager's household.
+    profile = (
+        None
+        if placed_for and delivery
+        else BuyerProfile.objects.filter(user=buyer).select_related("station__village").first()
+    )
+    resolved, station = _resolve_delivery(
+        buyer=buyer, profile=profile, county_id=county.pk, delivery=delivery
+    )
     quotes = {
         quote.seller.pk: quote
         for quote in quote_shipping(
@@ -420,8 +429,8 @@ def _place_checkout(
     # The county's calendar day: an order placed at 01:30 in Beijing on the 7th is the 7th's.
     day = local_date(now, county)
     result = CheckoutResult(checkout=checkout)
-    # An operator buying for a villager (代购) buys for the villager's household.
-    buyer_kind = BuyerKind.HOUSEHOLD if placed_for else _buyer_kind(buyer)
+    # The kind the buyer's profile declares, kept on the order as it was when placed.
+    buyer_kind = BuyerKind.HOUSEHOLD if placed_for else (profile.buyer_kind if profile else "")
     for index, (seller, seller_lines) in enumerate(
         sorted(by_seller.items(), key=lambda item: item[0].pk), start=1
     ):
@@ -441,12 +450,6 @@ def _place_checkout(
         result.orders.append(order)
     count_after_commit(metrics.CHECKOUTS)
     return result
-
-
-def _buyer_kind(buyer: Any) -> str:
-    """The kind the buyer's profile declares, kept on the order as it was when placed."""
-    kinds = BuyerProfile.objects.filter(user=buyer).values_list("buyer_kind", flat=True)
-    return kinds.first() or ""
 
 
 def _create_order(
