@@ -395,11 +395,21 @@ COUNTYHUB_TRACKING_URLS = json.loads(
         json.dumps({"顺丰": "https://www.sf-express.com/chn/sc/waybill/list?waybillNo={number}"}),
     )
 )
-# Stock push to each channel's endpoint (countyhub.channels.services.push_stock, every 5 minutes
-# by `countyhub beat`): each POST waits at most this many seconds for the answer. Endpoints must be
-# https, except plain http to the hosts listed here (comma-separated names or addresses, e.g. an
-# ERP middleware on the county's LAN): by default the loopback in development and tests, none
-# in production.
+# Stock push to each channel's endpoint (countyhub.channels.stock_push, by `countyhub beat`) every
+# COUNTYHUB_STOCK_PUSH_MINUTES: short enough that a sale on one channel soon lowers what the others
+# offer (the listing's buffer covers the minutes between), long enough for a slow endpoint to
+# answer; periods start at the top of the hour, so the minutes divide 60. Each POST waits at most
+# COUNTYHUB_STOCK_PUSH_TIMEOUT seconds for the answer. Endpoints must be https, except plain http to
+# the hosts listed here (comma-separated names or addresses, e.g. an ERP middleware on the county's
+# LAN): by default the loopback in development and tests, none in production.
+_DIVISORS_OF_AN_HOUR = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+_stock_push_minutes = os.environ.get("COUNTYHUB_STOCK_PUSH_MINUTES", "5")
+if not _stock_push_minutes.isdigit() or int(_stock_push_minutes) not in _DIVISORS_OF_AN_HOUR:
+    raise ImproperlyConfigured(
+        f"COUNTYHUB_STOCK_PUSH_MINUTES={_stock_push_minutes!r}: use minutes that divide an hour "
+        f"({', '.join(map(str, _DIVISORS_OF_AN_HOUR))})."
+    )
+COUNTYHUB_STOCK_PUSH_MINUTES = int(_stock_push_minutes)
 COUNTYHUB_STOCK_PUSH_TIMEOUT = float(os.environ.get("COUNTYHUB_STOCK_PUSH_TIMEOUT", "5"))
 COUNTYHUB_STOCK_PUSH_HTTP_HOSTS = [
     host.strip().lower()

@@ -10,7 +10,10 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -276,3 +279,40 @@ def test_beat_pushes_once_per_period_however_often_it_is_called(world, channel, 
     third = [row for row in periodic.run_due(later) if row[0] == "channels.push_stock"]
     assert third[0][2] == "1 channels pushed, 1 quantities taken, 0 channels failed"
     assert len(endpoint.received) == 3
+
+
+PERIOD_OF_10_07 = (
+    "import datetime, django; django.setup();"
+    "from countyhub.core.periodic import TASKS;"
+    "print(TASKS['channels.push_stock'].period("
+    "datetime.datetime(2026, 3, 2, 10, 7, tzinfo=datetime.UTC)))"
+)
+
+
+@pytest.mark.parametrize(("minutes", "period"), [("15", "2026-03-02T10:00"), (None, "2026-03-02T10:05")])
+def test_the_push_period_is_a_setting(minutes, period, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "COUNTYHUB_STOCK_PUSH_MINUTES"}
+    env |= {"DJANGO_DEBUG": "1", "COUNTYHUB_VAR_DIR": str(tmp_path)}
+    if minutes:
+        env["COUNTYHUB_STOCK_PUSH_MINUTES"] = minutes
+    done = subprocess.run(
+        [sys.executable, "-c", PERIOD_OF_10_07], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == period
+
+
+@pytest.mark.parametrize("minutes", ["7", "0", "five", "-5"])
+def test_a_push_period_that_does_not_divide_an_hour_is_refused_by_name(minutes, tmp_path):
+    env = os.environ | {
+        "DJANGO_DEBUG": "1",
+        "COUNTYHUB_VAR_DIR": str(tmp_path),
+        "COUNTYHUB_STOCK_PUSH_MINUTES": minutes,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PERIOD_OF_10_07], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert f"COUNTYHUB_STOCK_PUSH_MINUTES={minutes!r}: use minutes that divide an hour" in (
+        done.stderr
+    )

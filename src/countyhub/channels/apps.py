@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +14,6 @@ class ChannelsConfig(AppConfig):
         from countyhub.channels.stock_push import push_all_stock  # and the push-now job
         from countyhub.core.periodic import every_minutes, periodic
 
-        # Every 5 minutes: short enough that a sale on one channel soon lowers what the others
-        # offer (the listing's buffer covers the minutes between), long enough for a slow
-        # endpoint of each channel to answer within the period.
-        periodic("channels.push_stock", every_minutes(5))(push_all_stock)
+        # Every few minutes (settings.COUNTYHUB_STOCK_PUSH_MINUTES says why and how many).
+        minutes = settings.COUNTYHUB_STOCK_PUSH_MINUTES
+        periodic("channels.push_stock", every_minutes(minutes))(push_all_stock)
