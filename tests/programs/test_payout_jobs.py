@@ -29,7 +29,9 @@ JANUARY = datetime.date(2025, 1, 1)
 
 
 @pytest.fixture
-def january(world):
+def world_with_a_january_sale(world):
+    """One January order of a seller employing a registered-poor household, a rule of 2.50 on
+    a budget line of 1,000.00 (programs/conftest.py's `january` has two orders and 3.00)."""
     budget = BudgetLineFactory(program__county=world.county, amount=Decimal("1000.00"))
     household = HouseholdFactory(county=world.county, registered_poor=True)
     SellerHousehold.objects.create(seller=world.seller, household=household, link="employs")
@@ -38,12 +40,12 @@ def january(world):
     return world
 
 
-def test_the_job_evaluates_the_month_and_again_gives_one_run(january):
-    admin = january.users["county_admin"]
-    first = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+def test_the_job_evaluates_the_month_and_again_gives_one_run(world_with_a_january_sale):
+    admin = world_with_a_january_sale.users["county_admin"]
+    first = start_evaluation(county=world_with_a_january_sale.county, period=JANUARY, actor=admin)
     assert AuditEntry.objects.filter(action="payout_run.requested").count() == 1
     jobs.execute(first.pk, heartbeat=False)
-    second = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+    second = start_evaluation(county=world_with_a_january_sale.county, period=JANUARY, actor=admin)
     jobs.execute(second.pk, heartbeat=False)
     for job in (first, second):
         job.refresh_from_db()
@@ -52,21 +54,25 @@ def test_the_job_evaluates_the_month_and_again_gives_one_run(january):
     assert second.result["run"] == run.pk and run.total == Decimal("2.50")
 
 
-def test_what_the_job_would_refuse_is_refused_before_it_is_queued(january):
+def test_what_the_job_would_refuse_is_refused_before_it_is_queued(world_with_a_january_sale):
     with pytest.raises(ProgramsError, match="not started"):
         start_evaluation(
-            county=january.county,
+            county=world_with_a_january_sale.county,
             period=timezone.localdate() + datetime.timedelta(days=40),
-            actor=january.users["county_admin"],
+            actor=world_with_a_january_sale.users["county_admin"],
         )
     with pytest.raises(ProgramsError):
-        start_evaluation(county=january.county, period=JANUARY, actor=january.users["seller_staff"])
+        start_evaluation(
+            county=world_with_a_january_sale.county,
+            period=JANUARY,
+            actor=world_with_a_january_sale.users["seller_staff"],
+        )
     assert not Job.objects.filter(kind=JOB_KIND).exists()
 
 
-def test_the_job_fails_readably_when_the_rights_are_gone(january):
-    admin = january.users["county_admin"]
-    job = start_evaluation(county=january.county, period=JANUARY, actor=admin)
+def test_the_job_fails_readably_when_the_rights_are_gone(world_with_a_january_sale):
+    admin = world_with_a_january_sale.users["county_admin"]
+    job = start_evaluation(county=world_with_a_january_sale.county, period=JANUARY, actor=admin)
     admin.memberships.all().delete()
     jobs.execute(job.pk, heartbeat=False)
     job.refresh_from_db()
@@ -74,23 +80,27 @@ def test_the_job_fails_readably_when_the_rights_are_gone(january):
     assert not PayoutRun.objects.exists()
 
 
-def test_another_countys_administrator_cannot_see_the_job(january, client):
+def test_another_countys_administrator_cannot_see_the_job(world_with_a_january_sale, client):
     job = start_evaluation(
-        county=january.county, period=JANUARY, actor=january.users["county_admin"]
+        county=world_with_a_january_sale.county,
+        period=JANUARY,
+        actor=world_with_a_january_sale.users["county_admin"],
     )
-    client.force_login(january.users["other_county_admin"])
+    client.force_login(world_with_a_january_sale.users["other_county_admin"])
     assert client.get(reverse("job", args=[job.pk])).status_code == 404
-    client.force_login(january.users["county_admin"])
+    client.force_login(world_with_a_january_sale.users["county_admin"])
     assert client.get(reverse("job", args=[job.pk])).status_code == 200
 
 
 @requires_postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_celery_worker_runs_the_payout_job(january, settings, tmp_path):
+def test_a_celery_worker_runs_the_payout_job(world_with_a_january_sale, settings, tmp_path):
     with celery_worker(settings, tmp_path) as log:
         job = start_evaluation(
-            county=january.county, period=JANUARY, actor=january.users["county_admin"]
+            county=world_with_a_january_sale.county,
+            period=JANUARY,
+            actor=world_with_a_january_sale.users["county_admin"],
         )
         job = finished(job, log)
     assert job.status == JobStatus.SUCCEEDED, (job.error, log.read_text())
@@ -106,7 +116,9 @@ def test_the_monthly_period_is_due_from_its_day_and_hour_in_the_sites_zone(setti
     assert due(datetime.datetime(2025, 2, 20, 0, 0, tzinfo=utc)) == "2025-02"
 
 
-def test_last_months_drafts_are_made_once_for_counties_with_rules(january, settings):
+def test_last_months_drafts_are_made_once_for_counties_with_rules(
+    world_with_a_january_sale, settings
+):
     settings.TIME_ZONE = "Asia/Shanghai"
     idle = CountyFactory()  # no rule: nothing to draft
     evaluated = BudgetLineFactory(amount=Decimal("10.00"))
@@ -123,7 +135,7 @@ def test_last_months_drafts_are_made_once_for_counties_with_rules(january, setti
     assert ("programs.payout_drafts", "2025-02") in [(name, key) for name, key, _ in done]
     assert "programs.payout_drafts" not in [name for name, _, _ in again]
     drafted = PayoutRun.objects.exclude(pk=staff_run.pk).get()
-    assert drafted.county == january.county and drafted.period_start == JANUARY
+    assert drafted.county == world_with_a_january_sale.county and drafted.period_start == JANUARY
     assert drafted.status == "draft" and drafted.evaluated_by is None
     assert drafted.total == Decimal("2.50")
     assert not PayoutRun.objects.filter(county=idle).exists()
