@@ -58,6 +58,7 @@ def test_seller_exports_a_feed_and_imports_orders_on_a_phone(
     log_in(page, live_server, "seller_staff-user")
     page.goto(f"{live_server.url}/c/{world.county.slug}/channels/")
     page.get_by_role("link", name="淘宝特色馆").click()
+    page.wait_for_url(f"**/channels/{channel.code}/")
     assert fits_the_phone(page)
     screenshots(page, "channel")
 

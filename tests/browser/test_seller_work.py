@@ -20,6 +20,8 @@ TEXT = {
 
 
 def fits_the_phone(page) -> bool:
+    # After a click that navigates, the new document may not have its root element yet.
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
