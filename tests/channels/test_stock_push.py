@@ -289,7 +289,9 @@ PERIOD_OF_10_07 = (
 )
 
 
-@pytest.mark.parametrize(("minutes", "period"), [("15", "2026-03-02T10:00"), (None, "2026-03-02T10:05")])
+@pytest.mark.parametrize(
+    ("minutes", "period"), [("15", "2026-03-02T10:00"), (None, "2026-03-02T10:05")]
+)
 def test_the_push_period_is_a_setting(minutes, period, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "COUNTYHUB_STOCK_PUSH_MINUTES"}
     env |= {"DJANGO_DEBUG": "1", "COUNTYHUB_VAR_DIR": str(tmp_path)}
