@@ -34,8 +34,8 @@ T = TypeVar("T")
 
 
 class OneClientPerPool(RedisCacheClient):
-    """Django builds a new redis.Redis for every cache call, and building one (its table of
-    response callbacks) took a third of a cached page's time. A client holds nothing but its
+    """Django builds a new redis.Redis for every cache call, and building one fills its table
+    of response callbacks: a cached page paid that three times. A client holds nothing but its
     connection pool and is safe to share between threads, so one per pool serves every call."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
